@@ -1,0 +1,224 @@
+//! `guichet demo`: one criminal record extract through its whole life, over HTTP, against a
+//! running `guichet serve` — what a citizen, a payment provider, a clerk and a verifier each do.
+
+use anyhow::{Context as _, bail};
+use guichet::config::Config;
+use guichet::usecases::payment::sign;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub struct Demo {
+    pub base: String,
+    pub config: Config,
+    pub out_dir: PathBuf,
+}
+
+fn step(n: u32, text: &str) {
+    println!("\n[{n}] {text}");
+}
+
+async fn expect(resp: reqwest::Response, status: u16) -> anyhow::Result<Value> {
+    let got = resp.status().as_u16();
+    let text = resp.text().await?;
+    if got != status {
+        bail!("expected HTTP {status}, got {got}: {text}");
+    }
+    Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+impl Demo {
+    /// Runs the walk-through; returns the path of the downloaded PDF.
+    pub async fn run(&self) -> anyhow::Result<PathBuf> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()?;
+        let b = &self.base;
+        let citizen_sub = format!(
+            "demo-citizen-{}",
+            ulid::Ulid::new().to_string().to_lowercase()
+        );
+        let citizen = crate::token::mint(
+            &self.config,
+            "applicant",
+            None,
+            &citizen_sub,
+            time::Duration::hours(1),
+        )?;
+
+        step(
+            1,
+            "A citizen born in Bamako asks for bulletin n°3 (POST /v1/applications)",
+        );
+        let created = expect(
+            http.post(format!("{b}/v1/applications"))
+                .bearer_auth(&citizen)
+                .header("idempotency-key", ulid::Ulid::new().to_string())
+                .json(&json!({
+                    "kind": "criminal_record_extract",
+                    "applicant": {
+                        "surname": "Traoré", "given_names": "Aminata Fatoumata", "birth_date": "1990-04-12",
+                        "birth_place": "Bamako", "father_name": "Sékou Traoré", "mother_name": "Mariam Keïta",
+                        "phone": "+22370000000"
+                    },
+                    "details": { "purpose": "Dossier de recrutement" }
+                }))
+                .send()
+                .await?,
+            201,
+        )
+        .await?;
+        let id = created["id"].as_str().context("no id")?.to_owned();
+        let office = created["office"].as_str().context("no office")?.to_owned();
+        println!(
+            "    application {id}: {} — {} — fee {} {} — pay with reference {}",
+            created["status"],
+            created["office_name"],
+            created["fee"]["amount"],
+            created["fee"]["currency"],
+            created["payment_reference"]
+        );
+
+        step(
+            2,
+            "The sandbox payment provider confirms 750 XOF (signed webhook)",
+        );
+        let notice = serde_json::to_vec(&json!({
+            "provider_txn": format!("demo-{}", ulid::Ulid::new()),
+            "payment_reference": created["payment_reference"],
+            "amount": 750, "currency": "XOF", "status": "succeeded"
+        }))?;
+        let secret = guichet::local::payment_secret(&self.config)?;
+        let signature = sign(
+            &secret,
+            &notice,
+            time::OffsetDateTime::now_utc().unix_timestamp(),
+        );
+        let ack = expect(
+            http.post(format!("{b}/v1/payments/webhook/sandbox"))
+                .header("content-type", "application/json")
+                .header("guichet-signature", signature)
+                .body(notice)
+                .send()
+                .await?,
+            200,
+        )
+        .await?;
+        println!("    payment {}", ack["outcome"]);
+
+        step(
+            3,
+            &format!("A clerk of {office} opens the work queue (GET /v1/work)"),
+        );
+        let clerk = crate::token::mint(
+            &self.config,
+            "clerk",
+            Some(&office),
+            "demo-clerk",
+            time::Duration::hours(1),
+        )?;
+        let queue = expect(
+            http.get(format!("{b}/v1/work?office={office}"))
+                .bearer_auth(&clerk)
+                .send()
+                .await?,
+            200,
+        )
+        .await?;
+        let waiting = queue["items"].as_array().map(Vec::len).unwrap_or(0);
+        println!("    {waiting} application(s) waiting in review");
+
+        step(
+            4,
+            "The clerk finds no conviction and approves: \"Néant\" (POST …/decision)",
+        );
+        let decided = expect(
+            http.post(format!("{b}/v1/applications/{id}/decision"))
+                .bearer_auth(&clerk)
+                .json(&json!({ "decision": "approve", "record": { "convictions": [] } }))
+                .send()
+                .await?,
+            200,
+        )
+        .await?;
+        println!("    status {}", decided["status"]);
+
+        step(5, "The issue step makes the sealed PDF (queue consumer)");
+        let mut issued = Value::Null;
+        for _ in 0..100 {
+            issued = expect(
+                http.get(format!("{b}/v1/applications/{id}"))
+                    .bearer_auth(&citizen)
+                    .send()
+                    .await?,
+                200,
+            )
+            .await?;
+            if issued["status"] == "issued" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        if issued["status"] != "issued" {
+            bail!("not issued after 10 s: {issued}");
+        }
+        let number = issued["document"]["number"]
+            .as_str()
+            .context("no document number")?
+            .to_owned();
+        println!(
+            "    issued as {number}, valid until {}",
+            issued["document"]["expires_at"]
+        );
+
+        step(6, "The citizen downloads the extract (GET …/document)");
+        let resp = http
+            .get(format!("{b}/v1/applications/{id}/document"))
+            .bearer_auth(&citizen)
+            .send()
+            .await?;
+        if resp.status() != 200 {
+            bail!("download failed: HTTP {}", resp.status());
+        }
+        let pdf = resp.bytes().await?;
+        std::fs::create_dir_all(&self.out_dir)?;
+        let path = self.out_dir.join(format!("extrait-{number}.pdf"));
+        std::fs::write(&path, &pdf)?;
+        println!("    {} bytes written to {}", pdf.len(), path.display());
+
+        step(
+            7,
+            "An employer checks the number (GET /v1/verify/{number}) and the file (POST /v1/verify)",
+        );
+        let by_number = expect(
+            http.get(format!("{b}/v1/verify/{number}")).send().await?,
+            200,
+        )
+        .await?;
+        println!(
+            "    by number: {} — {} {}",
+            by_number["status"], by_number["holder"]["given_names"], by_number["holder"]["surname"]
+        );
+        let by_file = expect(
+            http.post(format!("{b}/v1/verify"))
+                .header("content-type", "application/pdf")
+                .body(pdf.to_vec())
+                .send()
+                .await?,
+            200,
+        )
+        .await?;
+        println!(
+            "    by file: {}, seal signature {}, identical to the issued file: {}",
+            by_file["status"], by_file["signature"], by_file["identical_file"]
+        );
+        if by_number["status"] != "valid" || by_file["identical_file"] != true {
+            bail!("verification did not confirm the document");
+        }
+        println!(
+            "\nDone: open {} to see the extract and its QR seal.",
+            path.display()
+        );
+        Ok(path)
+    }
+}

@@ -1,0 +1,5 @@
+//! `guichet`: every function in one process on the embedded adapters, dev tokens, keys, a demo.
+
+pub mod demo;
+pub mod serve;
+pub mod token;

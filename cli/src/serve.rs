@@ -1,0 +1,157 @@
+//! `guichet serve`: the HTTP surface of every function in one process, and a pump that feeds the
+//! local queue to the queue consumers, exactly as Lambda would feed them from SQS.
+
+use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
+use axum::body::Body as AxumBody;
+use guichet::Context;
+use guichet::http::Body;
+use guichet::http::response;
+use guichet::http::routes::{Function, Route};
+use guichet::local::{LocalBackend, LocalQueue};
+use guichet::ports::QueueName;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// The most any route reads; each route has its own, lower, limit.
+const MAX_BODY: usize = 4 * 1024 * 1024;
+/// How long an issue request stays hidden while being worked on.
+const VISIBILITY: Duration = Duration::from_secs(30);
+
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub context: Arc<Context>,
+    http: JoinHandle<()>,
+    pump: JoinHandle<()>,
+}
+
+impl RunningServer {
+    pub fn stop(&self) {
+        self.http.abort();
+        self.pump.abort();
+    }
+}
+
+impl Drop for RunningServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+pub async fn start(backend: LocalBackend, listener: TcpListener) -> std::io::Result<RunningServer> {
+    let addr = listener.local_addr()?;
+    let ctx = backend.context.clone();
+    let app = axum::Router::new()
+        .fallback(dispatch)
+        .with_state(ctx.clone());
+    let http = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "HTTP server stopped");
+        }
+    });
+    let pump = tokio::spawn(pump(ctx.clone(), backend.queue));
+    Ok(RunningServer {
+        addr,
+        context: ctx,
+        http,
+        pump,
+    })
+}
+
+async fn dispatch(
+    axum::extract::State(ctx): axum::extract::State<Arc<Context>>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    let started = Instant::now();
+    let request_id = ulid::Ulid::new().to_string();
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let (parts, body) = req.into_parts();
+    let response = match axum::body::to_bytes(body, MAX_BODY).await {
+        Err(_) => response::error(&guichet::Error::TooLarge { limit: MAX_BODY }),
+        Ok(bytes) => {
+            let request = http::Request::from_parts(parts, Body::Binary(bytes.to_vec()));
+            match Route::recognize(&method, &path) {
+                Err(e) => response::error(&e),
+                Ok(route) => match route.function() {
+                    Function::Submit => guichet_submit::handle(&ctx, request).await,
+                    Function::Payment => guichet_payment::handle(&ctx, request).await,
+                    Function::Review => guichet_review::handle(&ctx, request).await,
+                    Function::Verify => guichet_verify::handle(&ctx, request).await,
+                },
+            }
+        }
+    };
+    // Paths hold ids and document numbers, never names: safe to log.
+    tracing::info!(
+        request_id,
+        method = %method,
+        path,
+        status = response.status().as_u16(),
+        duration_ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    let (mut parts, body) = response.into_parts();
+    if let Ok(v) = request_id.parse() {
+        parts.headers.insert("x-request-id", v);
+    }
+    let body = match body {
+        Body::Empty => AxumBody::empty(),
+        Body::Text(t) => AxumBody::from(t),
+        Body::Binary(b) => AxumBody::from(b),
+        _ => AxumBody::empty(),
+    };
+    axum::response::Response::from_parts(parts, body)
+}
+
+/// Feeds issue requests to the issue function in SQS-shaped batches. Failed messages come back
+/// after a growing delay and, after the configured number of receives, rest in the dead letters.
+async fn pump(ctx: Arc<Context>, queue: LocalQueue) {
+    let arrived = queue.arrived();
+    loop {
+        let deliveries = match queue
+            .receive(QueueName::IssueRequests, 10, VISIBILITY)
+            .await
+        {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::error!(error = %e, "queue receive failed");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if deliveries.is_empty() {
+            // A send wakes us at once; the timeout picks up retries whose delay has passed.
+            let _ = tokio::time::timeout(Duration::from_millis(500), arrived.notified()).await;
+            continue;
+        }
+        let mut event = SqsEvent::default();
+        event.records = deliveries
+            .iter()
+            .map(|d| {
+                let mut m = SqsMessage::default();
+                m.message_id = Some(d.id.clone());
+                m.body = Some(d.body.clone());
+                m
+            })
+            .collect();
+        let response = guichet_issue::handle(&ctx, event).await;
+        for d in &deliveries {
+            let failed = response
+                .batch_item_failures
+                .iter()
+                .any(|f| f.item_identifier == d.id);
+            let result = if failed {
+                let delay = Duration::from_secs(1 << d.receive_count.min(6));
+                queue.retry_after(&d.id, delay).await
+            } else {
+                queue.ack(&d.id).await
+            };
+            if let Err(e) = result {
+                tracing::error!(error = %e, message_id = %d.id, "queue bookkeeping failed; the message will be redelivered");
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! The payment webhook: `POST /v1/payments/webhook/{provider}`.
+
+use guichet::api::PaymentAck;
+use guichet::http::request::{JSON_LIMIT, body_bytes, header, parse_json};
+use guichet::http::response::{json, respond};
+use guichet::http::routes::Route;
+use guichet::http::{Body, Request, Response};
+use guichet::usecases::payment;
+use guichet::{Context, Error};
+
+pub async fn handle(ctx: &Context, req: Request) -> Response<Body> {
+    respond(route(ctx, &req).await)
+}
+
+async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
+    let Route::PaymentWebhook { provider } = Route::recognize(req.method(), req.uri().path())?
+    else {
+        return Err(Error::NotFound);
+    };
+    let provider = payment::provider(ctx, &provider)?;
+    let body = body_bytes(req);
+    if body.len() > JSON_LIMIT {
+        return Err(Error::TooLarge { limit: JSON_LIMIT });
+    }
+    // The signature covers the raw bytes: check it before reading anything from them.
+    payment::verify_signature(
+        &ctx.payment_secret,
+        header(req, "guichet-signature"),
+        body,
+        ctx.clock.now(),
+    )?;
+    let notice: payment::PaymentNotice = parse_json(body)?;
+    let outcome = payment::receive(ctx, provider, &notice).await?;
+    // 200 whatever the outcome: the notice is recorded, and the provider must stop retrying.
+    Ok(json(
+        200,
+        &PaymentAck {
+            received: true,
+            outcome: outcome.as_str().into(),
+        },
+    ))
+}

@@ -1,0 +1,44 @@
+//! The registry's side: `GET /v1/work` and `POST /v1/applications/{id}/decision`.
+
+use guichet::api::{ApplicationView, WorkQueue};
+use guichet::http::request::{JSON_LIMIT, json_body, query_param};
+use guichet::http::response::{json, respond};
+use guichet::http::routes::Route;
+use guichet::http::{Body, Request, Response};
+use guichet::usecases::review;
+use guichet::{Context, Error};
+
+pub async fn handle(ctx: &Context, req: Request) -> Response<Body> {
+    respond(route(ctx, &req).await)
+}
+
+async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
+    let route = Route::recognize(req.method(), req.uri().path())?;
+    let who = ctx.auth.authenticate(req)?;
+    match route {
+        Route::WorkQueue => {
+            let office = query_param(req, "office");
+            let status = query_param(req, "status");
+            let (office, status, items) =
+                review::work_queue(ctx, &who, office.as_deref(), status.as_deref()).await?;
+            Ok(json(
+                200,
+                &WorkQueue {
+                    office: office.to_string(),
+                    status: status.to_string(),
+                    items: items.iter().map(Into::into).collect(),
+                },
+            ))
+        }
+        Route::Decide { id } => {
+            let body: review::DecisionRequest = json_body(req, JSON_LIMIT)?;
+            let app = review::decide(ctx, &who, &id, &body).await?;
+            let history = ctx.applications.history(app.id).await?;
+            Ok(json(
+                200,
+                &ApplicationView::new(&app, &history, &ctx.catalogue),
+            ))
+        }
+        _ => Err(Error::NotFound),
+    }
+}

@@ -1,0 +1,52 @@
+//! Submit and read applications: `POST/GET /v1/applications`, `GET /v1/applications/{id}`,
+//! `GET /v1/applications/{id}/document`.
+
+use guichet::api::{ApplicationCreated, ApplicationList, ApplicationView};
+use guichet::http::request::{JSON_LIMIT, body_bytes, header, json_body};
+use guichet::http::response::{json, pdf, redirect, respond};
+use guichet::http::routes::Route;
+use guichet::http::{Body, Request, Response};
+use guichet::ports::Download;
+use guichet::usecases::{applications, submit};
+use guichet::{Context, Error};
+
+pub async fn handle(ctx: &Context, req: Request) -> Response<Body> {
+    respond(route(ctx, &req).await)
+}
+
+async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
+    let route = Route::recognize(req.method(), req.uri().path())?;
+    let who = ctx.auth.authenticate(req)?;
+    match route {
+        Route::SubmitApplication => {
+            let body: submit::SubmitRequest = json_body(req, JSON_LIMIT)?;
+            let idempotency = header(req, "idempotency-key").map(|key| submit::Idempotency {
+                key,
+                body: body_bytes(req),
+            });
+            let (app, _new) = submit::submit(ctx, &who, body, idempotency).await?;
+            Ok(json(201, &ApplicationCreated::new(&app, &ctx.catalogue)))
+        }
+        Route::ListApplications => {
+            let apps = applications::list_mine(ctx, &who).await?;
+            Ok(json(
+                200,
+                &ApplicationList {
+                    items: apps.iter().map(Into::into).collect(),
+                },
+            ))
+        }
+        Route::GetApplication { id } => {
+            let (app, history) = applications::get(ctx, &who, &id).await?;
+            Ok(json(
+                200,
+                &ApplicationView::new(&app, &history, &ctx.catalogue),
+            ))
+        }
+        Route::GetDocument { id } => match applications::document(ctx, &who, &id).await? {
+            (Download::Bytes(bytes), filename) => Ok(pdf(bytes, &filename)),
+            (Download::Redirect(url), _) => Ok(redirect(&url)),
+        },
+        _ => Err(Error::NotFound),
+    }
+}

@@ -1,0 +1,46 @@
+//! Public verification: `GET /v1/verify/{number}`, `POST /v1/verify` (seal text or the PDF),
+//! `GET /v1/keys`, and the contract itself at `GET /v1/openapi.json`.
+
+use guichet::api::{SealRequest, VerifyResult};
+use guichet::http::request::{JSON_LIMIT, body_bytes, content_type, json_body};
+use guichet::http::response::{json, public_json, respond};
+use guichet::http::routes::Route;
+use guichet::http::{Body, Request, Response};
+use guichet::usecases::verify;
+use guichet::{Context, Error};
+
+/// An issued PDF is about 25 KB; a scan-and-resave is larger. Refuse what no document is.
+pub const PDF_LIMIT: usize = 2 * 1024 * 1024;
+
+pub async fn handle(ctx: &Context, req: Request) -> Response<Body> {
+    respond(route(ctx, &req).await)
+}
+
+async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
+    match Route::recognize(req.method(), req.uri().path())? {
+        Route::VerifyNumber { number } => Ok(json(
+            200,
+            &VerifyResult::from(&verify::by_number(ctx, &number).await?),
+        )),
+        Route::VerifyPost if content_type(req).as_deref() == Some("application/pdf") => {
+            let bytes = body_bytes(req);
+            if bytes.len() > PDF_LIMIT {
+                return Err(Error::TooLarge { limit: PDF_LIMIT });
+            }
+            Ok(json(
+                200,
+                &VerifyResult::from(&verify::by_pdf(ctx, bytes).await?),
+            ))
+        }
+        Route::VerifyPost => {
+            let body: SealRequest = json_body(req, JSON_LIMIT)?;
+            Ok(json(
+                200,
+                &VerifyResult::from(&verify::by_seal(ctx, &body.seal).await?),
+            ))
+        }
+        Route::Keys => Ok(public_json(&ctx.seal_keys.jwks(), 300)),
+        Route::OpenApi => Ok(public_json(&guichet::openapi::document(), 300)),
+        _ => Err(Error::NotFound),
+    }
+}

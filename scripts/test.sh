@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need on a fresh machine, then runs every check.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# poppler-utils: the end-to-end tests read the issued PDF as a person would (pdftotext, pdftoppm).
+if ! command -v pdftoppm >/dev/null || ! command -v pdftotext >/dev/null; then
+    echo "installing poppler-utils" >&2
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq poppler-utils >/dev/null
+fi
+
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+cargo test --workspace --locked

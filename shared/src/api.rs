@@ -1,0 +1,352 @@
+//! The JSON bodies of the v1 contract, as clients see them; each built from the domain in one
+//! place. Their schemas feed the OpenAPI document.
+
+use crate::catalogue::Catalogue;
+use crate::domain::{Applicant, Application, DocumentKind, Money, StatusChange};
+use crate::ports::AuditEvent;
+use crate::usecases::verify::Verification;
+use serde::Serialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MoneyView {
+    pub amount: u64,
+    /// Always `XOF` (franc CFA).
+    pub currency: String,
+}
+
+impl From<Money> for MoneyView {
+    fn from(m: Money) -> Self {
+        MoneyView {
+            amount: m.amount,
+            currency: m.currency.as_str().into(),
+        }
+    }
+}
+
+/// `201` answer to a submission.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationCreated {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    /// The office that keeps the record and decides.
+    pub office: String,
+    pub office_name: String,
+    pub fee: MoneyView,
+    /// Quote it to the payment provider.
+    pub payment_reference: String,
+    pub created_at: String,
+}
+
+impl ApplicationCreated {
+    pub fn new(app: &Application, catalogue: &Catalogue) -> Self {
+        ApplicationCreated {
+            id: app.id.to_string(),
+            kind: app.kind.to_string(),
+            status: app.status().to_string(),
+            office: app.office.to_string(),
+            office_name: office_name(app, catalogue),
+            fee: app.fee.into(),
+            payment_reference: app.payment_reference.to_string(),
+            created_at: rfc3339(app.created_at),
+        }
+    }
+}
+
+fn office_name(app: &Application, catalogue: &Catalogue) -> String {
+    catalogue
+        .office(&app.office)
+        .map(|o| o.name.clone())
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicantView {
+    pub surname: String,
+    pub given_names: String,
+    pub birth_date: String,
+    pub birth_place: String,
+    pub birth_country: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nina: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub father_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mother_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+impl From<&Applicant> for ApplicantView {
+    fn from(a: &Applicant) -> Self {
+        ApplicantView {
+            surname: a.surname.as_str().into(),
+            given_names: a.given_names.as_str().into(),
+            birth_date: a.birth_date.to_string(),
+            birth_place: a.birth_place.as_str().into(),
+            birth_country: a.birth_country.as_str().into(),
+            nina: a.nina.clone().map(String::from),
+            father_name: a.father_name.as_ref().map(|n| n.as_str().into()),
+            mother_name: a.mother_name.as_ref().map(|n| n.as_str().into()),
+            email: a.email.clone().map(String::from),
+            phone: a.phone.clone().map(String::from),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    pub from: String,
+    pub to: String,
+    pub at: String,
+    /// `applicant`, a staff role, or the pipeline step that made the change.
+    pub by: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl From<&StatusChange> for HistoryEntry {
+    fn from(c: &StatusChange) -> Self {
+        use crate::domain::Actor;
+        HistoryEntry {
+            from: c.from.to_string(),
+            to: c.to.to_string(),
+            at: rfc3339(c.at),
+            by: match &c.actor {
+                Actor::Applicant { .. } => "applicant".into(),
+                Actor::Staff { role, .. } => role.clone(),
+                Actor::System { step } => step.clone(),
+            },
+            reason: c.reason.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionView {
+    pub decision: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub decided_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentView {
+    pub number: String,
+    pub issued_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// Where to download the PDF.
+    pub download: String,
+}
+
+/// An application in full, for its applicant or the staff of its office.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationView {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub office: String,
+    pub office_name: String,
+    pub fee: MoneyView,
+    pub payment_reference: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub applicant: ApplicantView,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    pub history: Vec<HistoryEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<DecisionView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<DocumentView>,
+}
+
+impl ApplicationView {
+    pub fn new(app: &Application, history: &[AuditEvent], catalogue: &Catalogue) -> Self {
+        // The document shows once it is really issued, not while its number is only reserved.
+        let document = app
+            .document
+            .as_ref()
+            .filter(|_| app.status() == crate::domain::Status::Issued)
+            .map(|d| DocumentView {
+                number: d.number.to_string(),
+                issued_at: rfc3339(d.issued_at),
+                expires_at: d.expires_at.map(rfc3339),
+                download: format!("/v1/applications/{}/document", app.id),
+            });
+        ApplicationView {
+            id: app.id.to_string(),
+            kind: app.kind.to_string(),
+            status: app.status().to_string(),
+            office: app.office.to_string(),
+            office_name: office_name(app, catalogue),
+            fee: app.fee.into(),
+            payment_reference: app.payment_reference.to_string(),
+            created_at: rfc3339(app.created_at),
+            updated_at: rfc3339(app.updated_at),
+            applicant: (&app.applicant).into(),
+            details: app.details.clone(),
+            history: history.iter().map(|e| (&e.change).into()).collect(),
+            decision: app.decision.as_ref().map(|d| DecisionView {
+                decision: serde_json::to_value(d.outcome)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                reason: d.reason.clone(),
+                decided_at: rfc3339(d.at),
+            }),
+            document,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationSummary {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub office: String,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document_number: Option<String>,
+}
+
+impl From<&Application> for ApplicationSummary {
+    fn from(app: &Application) -> Self {
+        ApplicationSummary {
+            id: app.id.to_string(),
+            kind: app.kind.to_string(),
+            status: app.status().to_string(),
+            office: app.office.to_string(),
+            created_at: rfc3339(app.created_at),
+            updated_at: rfc3339(app.updated_at),
+            document_number: app
+                .document
+                .as_ref()
+                .filter(|_| app.status() == crate::domain::Status::Issued)
+                .map(|d| d.number.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationList {
+    pub items: Vec<ApplicationSummary>,
+}
+
+/// One application waiting in an office's queue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkItem {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub applicant: ApplicantView,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    pub created_at: String,
+    /// When it entered its current status.
+    pub waiting_since: String,
+}
+
+impl From<&Application> for WorkItem {
+    fn from(app: &Application) -> Self {
+        WorkItem {
+            id: app.id.to_string(),
+            kind: app.kind.to_string(),
+            status: app.status().to_string(),
+            applicant: (&app.applicant).into(),
+            details: app.details.clone(),
+            created_at: rfc3339(app.created_at),
+            waiting_since: rfc3339(app.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkQueue {
+    pub office: String,
+    pub status: String,
+    pub items: Vec<WorkItem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentAck {
+    pub received: bool,
+    /// `applied`, `failed`, `amount_mismatch`, `unmatched` or `not_payable`.
+    pub outcome: String,
+}
+
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SealRequest {
+    /// The text read from the QR code, `GCH1:…`.
+    pub seal: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HolderView {
+    pub surname: String,
+    pub given_names: String,
+    pub birth_date: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifyResult {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    /// `valid`, `revoked`, `expired` or `unknown`.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub office: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holder: Option<HolderView>,
+    /// For a seal or a PDF: `valid` or `invalid`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    /// For a PDF: whether it is byte for byte the issued file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identical_file: Option<bool>,
+}
+
+impl From<&Verification> for VerifyResult {
+    fn from(v: &Verification) -> Self {
+        let d = v.document.as_ref();
+        VerifyResult {
+            number: v.number.map(|n| n.to_string()),
+            status: v.status.as_str().into(),
+            kind: d.map(|d| d.kind.to_string()),
+            title: d.map(|d| DocumentKind::title_fr(d.kind).to_owned()),
+            issued_at: d.map(|d| rfc3339(d.issued_at)),
+            expires_at: d.and_then(|d| d.expires_at.map(rfc3339)),
+            office: d.map(|d| d.office.to_string()),
+            holder: d.map(|d| HolderView {
+                surname: d.holder.surname.as_str().into(),
+                given_names: d.holder.given_names.as_str().into(),
+                birth_date: d.holder.birth_date.to_string(),
+            }),
+            signature: v
+                .signature_valid
+                .map(|ok| if ok { "valid" } else { "invalid" }.into()),
+            identical_file: v.identical_file,
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Settings, read once at cold start from `GUICHET_*` environment variables into a typed struct.
+
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub environment: Environment,
+    /// Where the embedded adapters keep everything (`GUICHET_DATA`).
+    pub data_dir: PathBuf,
+    /// Payment webhook secret (`GUICHET_PAYMENT_SECRET`); made and kept in the data dir in development.
+    pub payment_secret: Option<Vec<u8>>,
+    /// Token signing secret (`GUICHET_JWT_SECRET`); made and kept in the data dir in development.
+    pub jwt_secret: Option<Vec<u8>>,
+    pub jwt_issuer: String,
+    pub jwt_audience: String,
+    /// Printed under the QR code: where a person without a scanner can check a document.
+    pub verify_url: String,
+    /// Receives before a message goes to the dead letters.
+    pub queue_max_receives: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0} must be set in production")]
+    Missing(&'static str),
+    #[error("{name} is invalid: {why}")]
+    Invalid { name: &'static str, why: String },
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// The same rules over any source of variables, so tests need not touch the process environment.
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let environment = match get("GUICHET_ENV").as_deref() {
+            None | Some("development") | Some("dev") => Environment::Development,
+            Some("production") | Some("prod") => Environment::Production,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "GUICHET_ENV",
+                    why: format!("unknown environment {other:?}"),
+                });
+            }
+        };
+        let secret = |name: &'static str| -> Result<Option<Vec<u8>>, ConfigError> {
+            match get(name) {
+                Some(s) if s.len() >= 32 => Ok(Some(s.into_bytes())),
+                Some(_) => Err(ConfigError::Invalid {
+                    name,
+                    why: "at least 32 characters".into(),
+                }),
+                None if environment == Environment::Production => Err(ConfigError::Missing(name)),
+                None => Ok(None),
+            }
+        };
+        let queue_max_receives = match get("GUICHET_QUEUE_MAX_RECEIVES") {
+            None => 5,
+            Some(s) => s
+                .parse()
+                .ok()
+                .filter(|n| *n >= 1)
+                .ok_or(ConfigError::Invalid {
+                    name: "GUICHET_QUEUE_MAX_RECEIVES",
+                    why: "a whole number, at least 1".into(),
+                })?,
+        };
+        Ok(Config {
+            environment,
+            data_dir: PathBuf::from(get("GUICHET_DATA").unwrap_or_else(|| ".guichet".into())),
+            payment_secret: secret("GUICHET_PAYMENT_SECRET")?,
+            jwt_secret: secret("GUICHET_JWT_SECRET")?,
+            jwt_issuer: get("GUICHET_JWT_ISSUER").unwrap_or_else(|| "guichet-local".into()),
+            jwt_audience: get("GUICHET_JWT_AUDIENCE").unwrap_or_else(|| "guichet".into()),
+            verify_url: get("GUICHET_VERIFY_URL")
+                .unwrap_or_else(|| "https://guichet.ml/verifier".into()),
+            queue_max_receives,
+        })
+    }
+
+    pub fn sandbox_payments_allowed(&self) -> bool {
+        self.environment != Environment::Production
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn development_needs_nothing_and_production_needs_its_secrets() {
+        let dev = config(&[]).unwrap();
+        assert!(dev.sandbox_payments_allowed());
+        assert!(matches!(
+            config(&[("GUICHET_ENV", "production")]),
+            Err(ConfigError::Missing(_))
+        ));
+        let long = "x".repeat(32);
+        let prod = config(&[
+            ("GUICHET_ENV", "production"),
+            ("GUICHET_PAYMENT_SECRET", &long),
+            ("GUICHET_JWT_SECRET", &long),
+        ])
+        .unwrap();
+        assert!(!prod.sandbox_payments_allowed());
+        assert!(config(&[("GUICHET_PAYMENT_SECRET", "short")]).is_err());
+    }
+}

@@ -1,0 +1,126 @@
+//! The route table of the v1 contract: one place that knows which path is which operation and
+//! which function serves it. Functions match on `Route`; `guichet serve` dispatches on `Function`.
+
+use crate::error::Error;
+use http::Method;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    SubmitApplication,
+    ListApplications,
+    GetApplication { id: String },
+    GetDocument { id: String },
+    Decide { id: String },
+    WorkQueue,
+    PaymentWebhook { provider: String },
+    VerifyNumber { number: String },
+    VerifyPost,
+    Keys,
+    OpenApi,
+}
+
+/// The deployable function that serves a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Function {
+    Submit,
+    Payment,
+    Review,
+    Verify,
+}
+
+impl Route {
+    /// 404 for a path the contract does not have, 405 for a known path with another method.
+    pub fn recognize(method: &Method, path: &str) -> Result<Route, Error> {
+        let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+        let get = method == Method::GET || method == Method::HEAD;
+        let post = method == Method::POST;
+        let pick = |ok: bool, route: Route| {
+            if ok {
+                Ok(route)
+            } else {
+                Err(Error::MethodNotAllowed)
+            }
+        };
+        match segments.as_slice() {
+            ["v1", "applications"] if post => Ok(Route::SubmitApplication),
+            ["v1", "applications"] => pick(get, Route::ListApplications),
+            ["v1", "applications", id] => pick(get, Route::GetApplication { id: (*id).into() }),
+            ["v1", "applications", id, "document"] => {
+                pick(get, Route::GetDocument { id: (*id).into() })
+            }
+            ["v1", "applications", id, "decision"] => {
+                pick(post, Route::Decide { id: (*id).into() })
+            }
+            ["v1", "work"] => pick(get, Route::WorkQueue),
+            ["v1", "payments", "webhook", provider] => pick(
+                post,
+                Route::PaymentWebhook {
+                    provider: (*provider).into(),
+                },
+            ),
+            ["v1", "verify"] => pick(post, Route::VerifyPost),
+            ["v1", "verify", number] => pick(
+                get,
+                Route::VerifyNumber {
+                    number: (*number).into(),
+                },
+            ),
+            ["v1", "keys"] => pick(get, Route::Keys),
+            ["v1", "openapi.json"] => pick(get, Route::OpenApi),
+            _ => Err(Error::NotFound),
+        }
+    }
+
+    pub fn function(&self) -> Function {
+        match self {
+            Route::SubmitApplication
+            | Route::ListApplications
+            | Route::GetApplication { .. }
+            | Route::GetDocument { .. } => Function::Submit,
+            Route::Decide { .. } | Route::WorkQueue => Function::Review,
+            Route::PaymentWebhook { .. } => Function::Payment,
+            Route::VerifyNumber { .. } | Route::VerifyPost | Route::Keys | Route::OpenApi => {
+                Function::Verify
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_the_contract_and_nothing_else() {
+        assert_eq!(
+            Route::recognize(&Method::POST, "/v1/applications").unwrap(),
+            Route::SubmitApplication
+        );
+        assert_eq!(
+            Route::recognize(&Method::GET, "/v1/applications/").unwrap(),
+            Route::ListApplications
+        );
+        assert_eq!(
+            Route::recognize(&Method::POST, "/v1/applications/01J/decision").unwrap(),
+            Route::Decide { id: "01J".into() }
+        );
+        assert!(matches!(
+            Route::recognize(&Method::DELETE, "/v1/applications/01J"),
+            Err(Error::MethodNotAllowed)
+        ));
+        assert!(matches!(
+            Route::recognize(&Method::GET, "/v2/applications"),
+            Err(Error::NotFound)
+        ));
+        assert!(matches!(
+            Route::recognize(&Method::GET, "/"),
+            Err(Error::NotFound)
+        ));
+        assert_eq!(
+            Route::recognize(&Method::GET, "/v1/keys")
+                .unwrap()
+                .function(),
+            Function::Verify
+        );
+    }
+}

@@ -1,0 +1,224 @@
+//! Every text a citizen or a partner reads, in French and in English, in one catalogue.
+//!
+//! Code names a message by what it means (`Msg::Required`); the wording lives here only, so a
+//! translator or a lawyer reviews one file.
+
+use std::fmt;
+
+/// A message in both languages of the service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bilingual {
+    pub fr: String,
+    pub en: String,
+}
+
+/// What went wrong with one field, or what the service says about a situation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Msg {
+    Required,
+    NotEmpty,
+    TooLong { max: usize },
+    WrongType { expected: &'static str },
+    UnknownField,
+    InvalidName,
+    InvalidDate,
+    DateInFuture,
+    DateTooOld,
+    InvalidNina,
+    InvalidEmail,
+    InvalidPhone,
+    InvalidCountry,
+    UnknownKind,
+    KindNotOffered,
+    UnknownDecision,
+    ReasonRequired,
+    RecordRequired,
+    RecordNotExpected,
+    InvalidDocumentNumber,
+    InvalidSeal,
+    IdempotencyKeyReused,
+    InvalidIdempotencyKey,
+    WrongStatus { status: &'static str },
+    UnknownQueueStatus,
+    TooManyConvictions { max: usize },
+}
+
+impl Msg {
+    pub fn bilingual(&self) -> Bilingual {
+        let (fr, en) = match self {
+            Msg::Required => ("Ce champ est obligatoire.".into(), "This field is required.".into()),
+            Msg::NotEmpty => ("Ce champ ne peut pas être vide.".into(), "This field cannot be empty.".into()),
+            Msg::TooLong { max } => (
+                format!("Ce champ ne peut pas dépasser {max} caractères."),
+                format!("This field cannot be longer than {max} characters."),
+            ),
+            Msg::WrongType { expected } => (
+                format!("Type de valeur incorrect : {} attendu.", french_type(expected)),
+                format!("Wrong type of value: {expected} expected."),
+            ),
+            Msg::UnknownField => ("Champ inconnu.".into(), "Unknown field.".into()),
+            Msg::InvalidName => (
+                "Seuls les lettres, les espaces, les traits d'union et les apostrophes sont acceptés.".into(),
+                "Only letters, spaces, hyphens and apostrophes are accepted.".into(),
+            ),
+            Msg::InvalidDate => (
+                "Date invalide : utilisez le format AAAA-MM-JJ.".into(),
+                "Invalid date: use the YYYY-MM-DD format.".into(),
+            ),
+            Msg::DateInFuture => (
+                "La date ne peut pas être dans le futur.".into(),
+                "The date cannot be in the future.".into(),
+            ),
+            Msg::DateTooOld => (
+                "La date ne peut pas être antérieure au 1er janvier 1900.".into(),
+                "The date cannot be before 1 January 1900.".into(),
+            ),
+            Msg::InvalidNina => (
+                "NINA invalide : 14 chiffres suivis d'une lettre.".into(),
+                "Invalid NINA: 14 digits followed by a letter.".into(),
+            ),
+            Msg::InvalidEmail => ("Adresse électronique invalide.".into(), "Invalid email address.".into()),
+            Msg::InvalidPhone => (
+                "Numéro de téléphone invalide : format international, par exemple +22370000000.".into(),
+                "Invalid phone number: international format, for example +22370000000.".into(),
+            ),
+            Msg::InvalidCountry => (
+                "Pays invalide : code ISO à deux lettres, par exemple ML.".into(),
+                "Invalid country: two-letter ISO code, for example ML.".into(),
+            ),
+            Msg::UnknownKind => ("Type de document inconnu.".into(), "Unknown document kind.".into()),
+            Msg::KindNotOffered => (
+                "Ce document ne peut pas encore être demandé en ligne.".into(),
+                "This document cannot be requested online yet.".into(),
+            ),
+            Msg::UnknownDecision => (
+                "Décision inconnue : approve, reject ou request_info.".into(),
+                "Unknown decision: approve, reject or request_info.".into(),
+            ),
+            Msg::ReasonRequired => (
+                "Un motif est obligatoire pour cette décision.".into(),
+                "A reason is required for this decision.".into(),
+            ),
+            Msg::RecordRequired => (
+                "Le contenu du bulletin est obligatoire pour approuver (liste vide pour « Néant »).".into(),
+                "The extract's content is required to approve (an empty list for \"Néant\").".into(),
+            ),
+            Msg::RecordNotExpected => (
+                "Un contenu n'est attendu que pour une approbation.".into(),
+                "A record is only expected with an approval.".into(),
+            ),
+            Msg::InvalidDocumentNumber => (
+                "Numéro de document invalide : vérifiez la saisie (ex. CJ-2026-000123-7).".into(),
+                "Invalid document number: check what you typed (e.g. CJ-2026-000123-7).".into(),
+            ),
+            Msg::InvalidSeal => (
+                "Le sceau ne peut pas être lu : il doit commencer par GCH1:.".into(),
+                "The seal cannot be read: it must start with GCH1:.".into(),
+            ),
+            Msg::IdempotencyKeyReused => (
+                "Cette clé d'idempotence a déjà servi pour une autre demande.".into(),
+                "This idempotency key was already used for a different request.".into(),
+            ),
+            Msg::InvalidIdempotencyKey => (
+                "Clé d'idempotence invalide : 1 à 128 caractères visibles.".into(),
+                "Invalid idempotency key: 1 to 128 visible characters.".into(),
+            ),
+            Msg::WrongStatus { status } => (
+                format!("Impossible dans l'état actuel de la demande ({status})."),
+                format!("Not possible in the application's current status ({status})."),
+            ),
+            Msg::UnknownQueueStatus => (
+                "Statut inconnu pour une file de travail.".into(),
+                "Unknown status for a work queue.".into(),
+            ),
+            Msg::TooManyConvictions { max } => (
+                format!("Au plus {max} condamnations par bulletin."),
+                format!("At most {max} convictions per extract."),
+            ),
+        };
+        Bilingual { fr, en }
+    }
+}
+
+fn french_type(expected: &str) -> &str {
+    match expected {
+        "string" => "texte",
+        "object" => "objet",
+        "array" => "liste",
+        "integer" => "nombre entier",
+        other => other,
+    }
+}
+
+impl fmt::Display for Msg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.bilingual().en)
+    }
+}
+
+/// Titles of the problem types a client can receive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProblemTitle {
+    Malformed,
+    Invalid,
+    TooLarge,
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    MethodNotAllowed,
+    Conflict,
+    UnsupportedMediaType,
+    Internal,
+    Unavailable,
+}
+
+impl ProblemTitle {
+    pub fn bilingual(self) -> Bilingual {
+        let (fr, en) = match self {
+            ProblemTitle::Malformed => ("Requête mal formée", "Malformed request"),
+            ProblemTitle::Invalid => ("Données invalides", "Invalid data"),
+            ProblemTitle::TooLarge => ("Requête trop volumineuse", "Request too large"),
+            ProblemTitle::Unauthenticated => {
+                ("Authentification requise", "Authentication required")
+            }
+            ProblemTitle::Forbidden => ("Accès refusé", "Access denied"),
+            ProblemTitle::NotFound => ("Introuvable", "Not found"),
+            ProblemTitle::MethodNotAllowed => ("Méthode non autorisée", "Method not allowed"),
+            ProblemTitle::Conflict => ("Conflit", "Conflict"),
+            ProblemTitle::UnsupportedMediaType => (
+                "Type de contenu non pris en charge",
+                "Unsupported media type",
+            ),
+            ProblemTitle::Internal => ("Erreur interne", "Internal error"),
+            ProblemTitle::Unavailable => (
+                "Service momentanément indisponible",
+                "Service temporarily unavailable",
+            ),
+        };
+        Bilingual {
+            fr: fr.into(),
+            en: en.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_has_both_languages_and_they_differ() {
+        let all = [
+            Msg::Required,
+            Msg::TooLong { max: 3 },
+            Msg::WrongType { expected: "string" },
+            Msg::InvalidDocumentNumber,
+            Msg::WrongStatus { status: "issued" },
+        ];
+        for m in all {
+            let b = m.bilingual();
+            assert!(!b.fr.is_empty() && !b.en.is_empty());
+            assert_ne!(b.fr, b.en);
+        }
+    }
+}

@@ -1,0 +1,181 @@
+//! A small page writer over printpdf's operations: text at a position, wrapped paragraphs, rules,
+//! filled boxes. Coordinates are millimetres from the top-left corner, as a designer measures.
+
+use super::Fonts;
+use printpdf::{
+    Color, FontId, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, Point, Pt, Rect,
+    Rgb, TextItem,
+};
+
+pub const A4_WIDTH: f32 = 210.0;
+pub const A4_HEIGHT: f32 = 297.0;
+
+pub struct Page {
+    pub ops: Vec<Op>,
+    regular: FontId,
+    bold: FontId,
+}
+
+#[derive(Clone, Copy)]
+pub enum Weight {
+    Regular,
+    Bold,
+}
+
+/// DejaVu Sans averages about 0.55 em per character in French text; used to wrap and centre.
+const AVERAGE_ADVANCE_EM: f32 = 0.55;
+const PT_PER_MM: f32 = 72.0 / 25.4;
+
+impl Page {
+    pub fn new(doc: &mut PdfDocument, fonts: &Fonts) -> Self {
+        Page {
+            ops: Vec::new(),
+            regular: doc.add_font(&fonts.regular),
+            bold: doc.add_font(&fonts.bold),
+        }
+    }
+
+    fn point(x: f32, y_from_top: f32) -> Point {
+        Point::new(Mm(x), Mm(A4_HEIGHT - y_from_top))
+    }
+
+    pub fn text(&mut self, x: f32, y: f32, size: f32, weight: Weight, text: &str) {
+        let font = match weight {
+            Weight::Regular => self.regular.clone(),
+            Weight::Bold => self.bold.clone(),
+        };
+        self.ops.extend([
+            Op::StartTextSection,
+            Op::SetFillColor { col: black() },
+            Op::SetFont {
+                font: PdfFontHandle::External(font),
+                size: Pt(size),
+            },
+            Op::SetTextCursor {
+                pos: Self::point(x, y),
+            },
+            Op::ShowText {
+                items: vec![TextItem::Text(text.to_owned())],
+            },
+            Op::EndTextSection,
+        ]);
+    }
+
+    pub fn centred(&mut self, y: f32, size: f32, weight: Weight, text: &str) {
+        let width = estimated_width_mm(text, size);
+        self.text(((A4_WIDTH - width) / 2.0).max(10.0), y, size, weight, text);
+    }
+
+    /// Writes `text` wrapped to `width` millimetres; returns the y below the last line.
+    pub fn paragraph(
+        &mut self,
+        x: f32,
+        y: f32,
+        width: f32,
+        size: f32,
+        weight: Weight,
+        text: &str,
+    ) -> f32 {
+        let line_height = size / PT_PER_MM * 1.35;
+        let mut y = y;
+        for line in wrap(text, width, size) {
+            self.text(x, y, size, weight, &line);
+            y += line_height;
+        }
+        y
+    }
+
+    pub fn rule(&mut self, x1: f32, x2: f32, y: f32, thickness_pt: f32) {
+        self.ops.extend([
+            Op::SetOutlineColor { col: black() },
+            Op::SetOutlineThickness {
+                pt: Pt(thickness_pt),
+            },
+            Op::DrawLine {
+                line: Line {
+                    points: vec![
+                        LinePoint {
+                            p: Self::point(x1, y),
+                            bezier: false,
+                        },
+                        LinePoint {
+                            p: Self::point(x2, y),
+                            bezier: false,
+                        },
+                    ],
+                    is_closed: false,
+                },
+            },
+        ]);
+    }
+
+    /// A filled black box, `x`,`y` its top-left corner.
+    pub fn filled_box(&mut self, x: f32, y: f32, width: f32, height: f32) {
+        let bottom_left = Self::point(x, y + height);
+        self.ops.push(Op::DrawRectangle {
+            rectangle: Rect {
+                x: bottom_left.x,
+                y: bottom_left.y,
+                width: Mm(width).into(),
+                height: Mm(height).into(),
+                mode: Some(PaintMode::Fill),
+                winding_order: None,
+            },
+        });
+    }
+
+    pub fn set_fill_black(&mut self) {
+        self.ops.push(Op::SetFillColor { col: black() });
+    }
+}
+
+fn black() -> Color {
+    Color::Rgb(Rgb {
+        r: 0.0,
+        g: 0.0,
+        b: 0.0,
+        icc_profile: None,
+    })
+}
+
+pub fn estimated_width_mm(text: &str, size_pt: f32) -> f32 {
+    text.chars().count() as f32 * size_pt * AVERAGE_ADVANCE_EM / PT_PER_MM
+}
+
+/// Greedy word wrap on the estimated advance; a word longer than a line gets a line of its own.
+pub fn wrap(text: &str, width_mm: f32, size_pt: f32) -> Vec<String> {
+    let max_chars = ((width_mm * PT_PER_MM) / (size_pt * AVERAGE_ADVANCE_EM))
+        .floor()
+        .max(1.0) as usize;
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    for word in text.split_whitespace() {
+        let needed =
+            current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
+        if !current.is_empty() && needed > max_chars {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrapping_keeps_every_word_in_order() {
+        let text = "Vol qualifié avec circonstances aggravantes commis en réunion la nuit";
+        let lines = wrap(text, 40.0, 10.0);
+        assert!(lines.len() > 1);
+        assert_eq!(lines.join(" "), text);
+        assert!(wrap("", 40.0, 10.0).is_empty());
+    }
+}

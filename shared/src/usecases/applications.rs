@@ -1,0 +1,76 @@
+//! Reading applications: the applicant sees their own, staff see their office's. Anything else is
+//! "not found", so nobody learns that someone else's application exists.
+
+use super::parse_id;
+use crate::context::Context;
+use crate::domain::Application;
+use crate::error::Error;
+use crate::http::auth::{Principal, Role};
+use crate::ports::{AuditEvent, Download};
+
+/// Staff roles that may read an application of their own office.
+const READERS: [Role; 2] = [Role::Clerk, Role::Signatory];
+
+pub fn may_read(who: &Principal, app: &Application) -> bool {
+    match who.role {
+        Role::Applicant => who.subject == app.subject,
+        _ => who.works_at(&app.office, &READERS),
+    }
+}
+
+pub async fn get(
+    ctx: &Context,
+    who: &Principal,
+    id: &str,
+) -> Result<(Application, Vec<AuditEvent>), Error> {
+    let id = parse_id(id)?;
+    let app = ctx
+        .applications
+        .get(id)
+        .await?
+        .filter(|a| may_read(who, a))
+        .ok_or(Error::NotFound)?;
+    if who.role.is_staff() {
+        // Staff reads of personal data are themselves on record (ids only, never the data).
+        tracing::info!(application_id = %app.id, staff = %who.subject, role = %who.role, "staff read application");
+    }
+    let history = ctx.applications.history(app.id).await?;
+    Ok((app, history))
+}
+
+pub async fn list_mine(ctx: &Context, who: &Principal) -> Result<Vec<Application>, Error> {
+    who.require(&[Role::Applicant])?;
+    Ok(ctx.applications.list_by_subject(&who.subject, 100).await?)
+}
+
+/// The issued PDF, for its applicant or the staff of its office.
+pub async fn document(
+    ctx: &Context,
+    who: &Principal,
+    id: &str,
+) -> Result<(Download, String), Error> {
+    let id = parse_id(id)?;
+    let app = ctx
+        .applications
+        .get(id)
+        .await?
+        .filter(|a| may_read(who, a))
+        .ok_or(Error::NotFound)?;
+    let number = app
+        .document
+        .as_ref()
+        .map(|d| d.number)
+        .ok_or(Error::NotFound)?;
+    let doc = ctx
+        .documents
+        .document(&number)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let filename = format!("{number}.pdf");
+    let download = ctx
+        .blobs
+        .download(&doc.object_key, &filename)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok((download, filename))
+}

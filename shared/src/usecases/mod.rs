@@ -1,0 +1,35 @@
+//! The use cases: what each step of the pipeline does, over the ports. Handlers translate HTTP or
+//! queue events into calls on these and back; nothing here knows which transport called.
+
+pub mod applications;
+pub mod issue;
+pub mod payment;
+pub mod review;
+pub mod submit;
+pub mod verify;
+
+use crate::domain::ApplicationId;
+use crate::error::Error;
+use crate::ports::StoreError;
+use std::future::Future;
+
+/// A write that lost a race is redone from a fresh read; a few rounds settle any real contention.
+pub(crate) async fn retry_on_conflict<T, F, Fut>(mut attempt: F) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
+    const ROUNDS: usize = 8;
+    for _ in 1..ROUNDS {
+        match attempt().await {
+            Err(Error::Store(StoreError::Conflict)) => tokio::task::yield_now().await,
+            other => return other,
+        }
+    }
+    attempt().await
+}
+
+/// An id from a path: anything that is not a well-formed id is simply not found.
+pub fn parse_id(raw: &str) -> Result<ApplicationId, Error> {
+    raw.parse().map_err(|_| Error::NotFound)
+}

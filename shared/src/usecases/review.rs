@@ -1,0 +1,165 @@
+//! A court registry clerk works through the office's queue and decides.
+
+use super::{parse_id, retry_on_conflict};
+use crate::context::Context;
+use crate::domain::{
+    Application, Decision, DecisionOutcome, DocumentKind, ExtractRecord, ExtractRecordInput,
+    FieldErrors, OfficeCode, Status, clean_text,
+};
+use crate::error::Error;
+use crate::http::auth::{Principal, Role};
+use crate::messages::Msg;
+use crate::ports::QueueName;
+use serde::{Deserialize, Serialize};
+
+/// Roles that review applications of their office.
+const REVIEWERS: [Role; 2] = [Role::Clerk, Role::Signatory];
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionRequest {
+    /// `approve`, `reject` or `request_info`
+    pub decision: Option<String>,
+    /// Required to reject or to ask for information; shown to the applicant.
+    pub reason: Option<String>,
+    /// What the document will say; required to approve an extract.
+    pub record: Option<ExtractRecordInput>,
+}
+
+/// The message that asks the issue step to make the document.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct IssueRequest {
+    pub application_id: String,
+}
+
+pub async fn work_queue(
+    ctx: &Context,
+    who: &Principal,
+    office: Option<&str>,
+    status: Option<&str>,
+) -> Result<(OfficeCode, Status, Vec<Application>), Error> {
+    who.require(&REVIEWERS)?;
+    let own = who.office.clone().ok_or(Error::Forbidden)?;
+    let office = match office {
+        None => own,
+        Some(o) => OfficeCode::parse(o)
+            .ok()
+            .filter(|o| *o == own)
+            .ok_or(Error::Forbidden)?,
+    };
+    let status = match status {
+        None => Status::InReview,
+        Some(s) => s
+            .parse::<Status>()
+            .map_err(|_| Error::invalid("status", Msg::UnknownQueueStatus))?,
+    };
+    let items = ctx.applications.work_queue(&office, status, 200).await?;
+    Ok((office, status, items))
+}
+
+pub async fn decide(
+    ctx: &Context,
+    who: &Principal,
+    id: &str,
+    request: &DecisionRequest,
+) -> Result<Application, Error> {
+    who.require(&REVIEWERS)?;
+    let id = parse_id(id)?;
+    let now = ctx.clock.now();
+    let mut errors = FieldErrors::default();
+    let outcome = match request.decision.as_deref() {
+        None => {
+            errors.push("decision", Msg::Required);
+            None
+        }
+        Some(d) => errors.check(
+            "decision",
+            DecisionOutcome::parse(d).ok_or(Msg::UnknownDecision),
+        ),
+    };
+    let reason = match request.reason.as_deref().filter(|r| !r.trim().is_empty()) {
+        None => None,
+        Some(r) => match clean_text(r, 500) {
+            Ok(r) => Some(r),
+            Err(m) => {
+                errors.push("reason", m);
+                None
+            }
+        },
+    };
+    let decided = retry_on_conflict(|| async {
+        let mut app = ctx
+            .applications
+            .get(id)
+            .await?
+            .filter(|a| who.works_at(&a.office, &REVIEWERS))
+            .ok_or(Error::NotFound)?;
+        let mut errors = errors.clone();
+        let Some(outcome) = outcome else {
+            return Err(Error::Invalid(errors));
+        };
+        let record = match outcome {
+            DecisionOutcome::Approve => {
+                parse_record(app.kind, request.record.as_ref(), now.date(), &mut errors)
+            }
+            _ => {
+                if reason.is_none() {
+                    errors.push("reason", Msg::ReasonRequired);
+                }
+                if request.record.is_some() {
+                    errors.push("record", Msg::RecordNotExpected);
+                }
+                None
+            }
+        };
+        errors.into_result()?;
+        if app.status() != Status::InReview {
+            return Err(Error::Conflict(Msg::WrongStatus {
+                status: app.status().as_str(),
+            }));
+        }
+        let change = app.decide(Decision {
+            outcome,
+            reason: reason.clone(),
+            record,
+            by: who.actor(),
+            at: now,
+        })?;
+        app.version = ctx.applications.update(&app, &[change]).await?;
+        Ok(app)
+    })
+    .await?;
+    tracing::info!(application_id = %decided.id, status = %decided.status(), "decision recorded");
+    if decided.status() == Status::Approved {
+        request_issue(ctx, &decided).await?;
+    }
+    Ok(decided)
+}
+
+/// Asks the issue step for the document. Safe to repeat: issuing is idempotent.
+pub async fn request_issue(ctx: &Context, app: &Application) -> Result<(), Error> {
+    let body = serde_json::to_string(&IssueRequest {
+        application_id: app.id.to_string(),
+    })
+    .map_err(|e| Error::Internal(e.to_string()))?;
+    ctx.queue.send(QueueName::IssueRequests, &body).await?;
+    Ok(())
+}
+
+fn parse_record(
+    kind: DocumentKind,
+    input: Option<&ExtractRecordInput>,
+    today: time::Date,
+    errors: &mut FieldErrors,
+) -> Option<ExtractRecord> {
+    match kind {
+        DocumentKind::CriminalRecordExtract => match input {
+            None => {
+                errors.push("record", Msg::RecordRequired);
+                None
+            }
+            Some(r) => ExtractRecord::parse(r, today, "record", errors),
+        },
+        _ => None,
+    }
+}

@@ -1,0 +1,192 @@
+//! A citizen asks for a document.
+
+use crate::context::Context;
+use crate::domain::{
+    Applicant, ApplicantInput, Application, ApplicationId, DocumentKind, FieldErrors,
+    NewApplication, PaymentReference,
+};
+use crate::error::Error;
+use crate::http::auth::{Principal, Role};
+use crate::messages::Msg;
+use crate::ports::{IdempotencyRecord, StoreError};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    /// `criminal_record_extract`, …
+    pub kind: Option<String>,
+    pub applicant: Option<ApplicantInput>,
+    /// Per kind. For the extract: `{ "purpose": "emploi" }` (optional).
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
+}
+
+/// An `Idempotency-Key` header and the body it came with.
+pub struct Idempotency<'a> {
+    pub key: &'a str,
+    pub body: &'a [u8],
+}
+
+/// How long a key holds.
+const IDEMPOTENCY_TTL: time::Duration = time::Duration::hours(24);
+
+/// Opens the application, or returns the one this idempotency key already opened.
+/// The boolean says whether it is new.
+pub async fn submit(
+    ctx: &Context,
+    who: &Principal,
+    request: SubmitRequest,
+    idempotency: Option<Idempotency<'_>>,
+) -> Result<(Application, bool), Error> {
+    who.require(&[Role::Applicant])?;
+    let now = ctx.clock.now();
+    let record = match &idempotency {
+        Some(i) => {
+            let key = i.key.trim();
+            if key.is_empty() || key.len() > 128 || !key.chars().all(|c| c.is_ascii_graphic()) {
+                return Err(Error::invalid(
+                    "Idempotency-Key",
+                    Msg::InvalidIdempotencyKey,
+                ));
+            }
+            let record = IdempotencyRecord {
+                scoped_key: format!("{}:{key}", who.subject),
+                request_hash: hex::encode(Sha256::digest(i.body)),
+                application_id: ApplicationId::new(ulid::Ulid::new()),
+                expires_at: now + IDEMPOTENCY_TTL,
+            };
+            if let Some(existing) = replay(ctx, &record).await? {
+                return Ok((existing, false));
+            }
+            Some(record)
+        }
+        None => None,
+    };
+
+    let mut errors = FieldErrors::default();
+    let kind = match request.kind.as_deref() {
+        None => {
+            errors.push("kind", Msg::Required);
+            None
+        }
+        Some(k) => match k.parse::<DocumentKind>() {
+            Err(m) => {
+                errors.push("kind", m);
+                None
+            }
+            Ok(kind) if ctx.catalogue.service(kind).is_none() => {
+                errors.push("kind", Msg::KindNotOffered);
+                None
+            }
+            Ok(kind) => Some(kind),
+        },
+    };
+    let applicant = match &request.applicant {
+        None => {
+            errors.push("applicant", Msg::Required);
+            None
+        }
+        Some(input) => Applicant::parse(input, now.date(), "applicant", &mut errors),
+    };
+    let details = parse_details(request.details.as_ref(), &mut errors);
+    let (Some(kind), Some(applicant), Some(details)) = (kind, applicant, details) else {
+        return Err(Error::Invalid(errors));
+    };
+    errors.into_result()?;
+
+    let service = ctx
+        .catalogue
+        .service(kind)
+        .ok_or(Error::Internal("service vanished".into()))?;
+    let office = ctx
+        .catalogue
+        .route(kind, &applicant)
+        .ok_or_else(|| Error::Internal(format!("no office routes {kind}")))?;
+    let app = Application::open(NewApplication {
+        id: record
+            .as_ref()
+            .map(|r| r.application_id)
+            .unwrap_or_else(|| ApplicationId::new(ulid::Ulid::new())),
+        kind,
+        subject: who.subject.clone(),
+        applicant,
+        details,
+        office: office.code.clone(),
+        fee: service.fee,
+        payment_reference: PaymentReference::generate(),
+        at: now,
+    });
+    match ctx.applications.create(&app, record.as_ref()).await {
+        Ok(()) => {
+            tracing::info!(application_id = %app.id, kind = %kind, office = %app.office, "application opened");
+            let mut stored = app;
+            stored.version = 1;
+            Ok((stored, true))
+        }
+        // The same key raced us and won: answer with what it made.
+        Err(StoreError::Duplicate) if record.is_some() => match record.as_ref() {
+            Some(r) => replay(ctx, r)
+                .await?
+                .map(|a| (a, false))
+                .ok_or(Error::Store(StoreError::Conflict)),
+            None => Err(Error::Store(StoreError::Duplicate)),
+        },
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The application a live key already opened; refuses the key with another body.
+async fn replay(ctx: &Context, record: &IdempotencyRecord) -> Result<Option<Application>, Error> {
+    let Some(existing) = ctx
+        .applications
+        .idempotency(&record.scoped_key, ctx.clock.now())
+        .await?
+    else {
+        return Ok(None);
+    };
+    if existing.request_hash != record.request_hash {
+        return Err(Error::invalid("Idempotency-Key", Msg::IdempotencyKeyReused));
+    }
+    Ok(ctx.applications.get(existing.application_id).await?)
+}
+
+/// The extract's details: an optional purpose, nothing else.
+fn parse_details(
+    raw: Option<&serde_json::Value>,
+    errors: &mut FieldErrors,
+) -> Option<serde_json::Value> {
+    let Some(value) = raw else {
+        return Some(serde_json::json!({}));
+    };
+    let Some(map) = value.as_object() else {
+        errors.push("details", Msg::WrongType { expected: "object" });
+        return None;
+    };
+    let mut ok = true;
+    let mut out = serde_json::Map::new();
+    for (k, v) in map {
+        match (k.as_str(), v) {
+            ("purpose", serde_json::Value::Null) => {}
+            ("purpose", serde_json::Value::String(s)) => match crate::domain::clean_text(s, 200) {
+                Ok(p) => {
+                    out.insert("purpose".into(), p.into());
+                }
+                Err(m) => {
+                    errors.push("details.purpose", m);
+                    ok = false;
+                }
+            },
+            ("purpose", _) => {
+                errors.push("details.purpose", Msg::WrongType { expected: "string" });
+                ok = false;
+            }
+            (other, _) => {
+                errors.push(format!("details.{other}"), Msg::UnknownField);
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(serde_json::Value::Object(out))
+}

@@ -1,0 +1,333 @@
+//! The walking skeleton: submit → pay → approve → issued → download → verify, over HTTP.
+
+use crate::helpers::*;
+use guichet::seal::{self, JwkSet};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn an_extract_goes_from_request_to_a_verified_pdf() {
+    let app = spawn_app().await;
+    let citizen = app.citizen("citizen-aminata");
+
+    // 1. Ask.
+    let created = app
+        .submitted(
+            &citizen,
+            &extract_request("Traoré", "Aminata Fatoumata", "Bamako"),
+        )
+        .await;
+    assert_eq!(created["status"], "awaiting_payment");
+    assert_eq!(created["kind"], "criminal_record_extract");
+    assert_eq!(created["office"], BAMAKO_REGISTRY);
+    assert_eq!(created["fee"], json!({ "amount": 750, "currency": "XOF" }));
+    let id = created["id"].as_str().unwrap();
+    let reference = created["payment_reference"].as_str().unwrap();
+
+    // 2. Pay.
+    let ack: Value = app
+        .pay(reference, "om-0001", 750)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ack["outcome"], "applied");
+    assert_eq!(app.application(&citizen, id).await["status"], "in_review");
+
+    // 3. The clerk sees it in the queue and approves with an empty record.
+    let clerk = app.clerk(BAMAKO_REGISTRY);
+    let queue: Value = app
+        .get(&clerk, &format!("/v1/work?office={BAMAKO_REGISTRY}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = queue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec![id]);
+    let decided = app
+        .decide(
+            &clerk,
+            id,
+            &json!({ "decision": "approve", "record": { "convictions": [] } }),
+        )
+        .await;
+    assert_eq!(decided.status(), 200);
+
+    // 4. Issued by the queue consumer.
+    let issued = app.wait_for_status(&citizen, id, "issued").await;
+    let number = issued["document"]["number"].as_str().unwrap().to_owned();
+    assert!(number.starts_with("CJ-"), "{number}");
+    let history: Vec<(String, String)> = issued["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["from"].as_str().unwrap().into(),
+                h["to"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        history,
+        [
+            ("awaiting_payment", "in_review"),
+            ("in_review", "approved"),
+            ("approved", "issued")
+        ]
+        .map(|(a, b)| (a.to_owned(), b.to_owned()))
+    );
+
+    // 5. Download: a real PDF, in French, accents intact.
+    let resp = app
+        .get(&citizen, &format!("/v1/applications/{id}/document"))
+        .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["content-type"], "application/pdf");
+    let pdf = resp.bytes().await.unwrap().to_vec();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let path = app.dir.path().join("extract.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let text = pdf_text(&path);
+    for expected in [
+        "EXTRAIT DU CASIER JUDICIAIRE",
+        "Bulletin n°3",
+        "Traoré",
+        "Aminata Fatoumata",
+        "NÉANT",
+        &number,
+        "Tribunal de Grande Instance de la Commune III",
+        "Délivré à Bamako",
+    ] {
+        assert!(
+            text.contains(expected),
+            "the PDF does not show {expected:?}:\n{text}"
+        );
+    }
+
+    // 6. Its QR image decodes to a seal that verifies against the published keys.
+    let codes = qr_codes(&path);
+    assert_eq!(codes.len(), 1, "one QR code on the page");
+    let jwks: Value = app
+        .http
+        .get(app.url("/v1/keys"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(jwks["keys"][0]["kty"], "OKP");
+    assert_eq!(jwks["keys"][0]["crv"], "Ed25519");
+    let claims = seal::open(&codes[0], &JwkSet::parse(&jwks).unwrap()).expect("the seal verifies");
+    assert_eq!(claims.number.to_string(), number);
+    assert_eq!(claims.surname, "Traoré");
+    assert_eq!(claims.office.as_str(), BAMAKO_REGISTRY);
+
+    // 7. Anyone verifies: by number, by seal, by the file itself.
+    let by_number: Value = app
+        .http
+        .get(app.url(&format!("/v1/verify/{number}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_number["status"], "valid");
+    assert_eq!(
+        by_number["holder"],
+        json!({ "surname": "Traoré", "given_names": "Aminata Fatoumata", "birth_date": "1990-04-12" })
+    );
+    let by_seal: Value = app
+        .http
+        .post(app.url("/v1/verify"))
+        .json(&json!({ "seal": codes[0] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (by_seal["status"].as_str(), by_seal["signature"].as_str()),
+        (Some("valid"), Some("valid"))
+    );
+    let verify_pdf = |bytes: Vec<u8>| {
+        app.http
+            .post(app.url("/v1/verify"))
+            .header("content-type", "application/pdf")
+            .body(bytes)
+            .send()
+    };
+    let by_file: Value = verify_pdf(pdf.clone()).await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (
+            by_file["status"].as_str(),
+            by_file["identical_file"].as_bool()
+        ),
+        (Some("valid"), Some(true))
+    );
+    let mut edited = pdf.clone();
+    let at = edited.len() / 2;
+    edited[at] ^= 0x01;
+    let by_edited: Value = verify_pdf(edited).await.unwrap().json().await.unwrap();
+    assert_eq!(
+        by_edited["identical_file"], false,
+        "an edited file is not the issued one"
+    );
+
+    // A forged seal (another key) is refused.
+    let forged_keys = guichet::seal::SealKeys::new(vec![guichet::seal::SealKey::from_secret(
+        [9; 32],
+        time::OffsetDateTime::now_utc(),
+    )])
+    .unwrap();
+    let forged = forged_keys.seal(&claims);
+    let by_forged: Value = app
+        .http
+        .post(app.url("/v1/verify"))
+        .json(&json!({ "seal": forged }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            by_forged["status"].as_str(),
+            by_forged["signature"].as_str()
+        ),
+        (Some("unknown"), Some("invalid"))
+    );
+    assert!(by_forged.get("holder").is_none());
+}
+
+#[tokio::test]
+async fn convictions_are_printed_on_the_extract() {
+    let app = spawn_app().await;
+    let citizen = app.citizen("citizen-sekou");
+    let id = app.paid_application(&citizen, "Diarra").await;
+    let record = json!({ "convictions": [{
+        "date": "2019-03-14", "court": "Tribunal de Grande Instance de la Commune III",
+        "offence": "Escroquerie", "sentence": "Six mois d'emprisonnement avec sursis"
+    }]});
+    let resp = app
+        .decide(
+            &app.clerk(BAMAKO_REGISTRY),
+            &id,
+            &json!({ "decision": "approve", "record": record }),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    app.wait_for_status(&citizen, &id, "issued").await;
+    let pdf = app
+        .get(&citizen, &format!("/v1/applications/{id}/document"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let path = app.dir.path().join("convictions.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let text = pdf_text(&path);
+    assert!(
+        text.contains("Escroquerie")
+            && text.contains("14 mars 2019")
+            && text.contains("avec sursis"),
+        "{text}"
+    );
+    assert!(!text.contains("NÉANT"));
+}
+
+#[tokio::test]
+async fn a_rejection_is_final_and_issues_nothing() {
+    let app = spawn_app().await;
+    let citizen = app.citizen("citizen-rejected");
+    let id = app.paid_application(&citizen, "Coulibaly").await;
+    let clerk = app.clerk(BAMAKO_REGISTRY);
+    let resp = app
+        .decide(
+            &clerk,
+            &id,
+            &json!({ "decision": "reject", "reason": "Identité non concordante" }),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let view = app.application(&citizen, &id).await;
+    assert_eq!(view["status"], "rejected");
+    assert_eq!(view["decision"]["reason"], "Identité non concordante");
+    assert!(view.get("document").is_none());
+    problem(
+        app.get(&citizen, &format!("/v1/applications/{id}/document"))
+            .await,
+        404,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn applicants_list_their_own_applications_newest_first() {
+    let app = spawn_app().await;
+    let me = app.citizen("citizen-list");
+    let first = app
+        .submitted(&me, &extract_request("Keïta", "Mariam", "Kayes"))
+        .await;
+    let mut abroad_request = extract_request("Keïta", "Mariam", "Paris");
+    abroad_request["applicant"]["birth_country"] = json!("FR");
+    let second = app.submitted(&me, &abroad_request).await;
+    app.submitted(
+        &app.citizen("someone-else"),
+        &extract_request("Sangaré", "Oumar", "Ségou"),
+    )
+    .await;
+    assert_eq!(first["office"], "TGI-KAY");
+    let abroad = app.application(&me, second["id"].as_str().unwrap()).await;
+    assert_eq!(
+        abroad["office"], "MJ-CJC",
+        "born abroad: the central criminal record service"
+    );
+    let list: Value = app.get(&me, "/v1/applications").await.json().await.unwrap();
+    let ids: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            second["id"].as_str().unwrap(),
+            first["id"].as_str().unwrap()
+        ]
+    );
+}
+
+#[tokio::test]
+async fn the_contract_is_published_as_openapi() {
+    let app = spawn_app().await;
+    let doc: Value = app
+        .http
+        .get(app.url("/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+    for path in [
+        "/v1/applications",
+        "/v1/applications/{id}/decision",
+        "/v1/payments/webhook/{provider}",
+        "/v1/verify",
+        "/v1/keys",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} missing");
+    }
+    assert!(doc["components"]["schemas"]["Problem"].is_object());
+}

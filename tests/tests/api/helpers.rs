@@ -1,0 +1,246 @@
+use guichet::config::Config;
+use guichet_cli::serve::RunningServer;
+use reqwest::{Client, Response};
+use serde_json::{Value, json};
+use std::path::Path;
+use std::time::Duration;
+
+pub const PAYMENT_SECRET: &[u8] = b"test-payment-secret-0123456789abcdef";
+pub const BAMAKO_REGISTRY: &str = "TGI-BKO-C3";
+
+pub struct TestApp {
+    pub base: String,
+    pub http: Client,
+    pub server: RunningServer,
+    pub config: Config,
+    pub dir: tempfile::TempDir,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().to_str().unwrap().to_owned();
+    let mut config = Config::from_lookup(|k| (k == "GUICHET_DATA").then(|| data.clone())).unwrap();
+    config.payment_secret = Some(PAYMENT_SECRET.to_vec());
+    let backend = guichet::local::open(config.clone()).expect("embedded backend opens");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = guichet_cli::serve::start(backend, listener).await.unwrap();
+    TestApp {
+        base: format!("http://{}", server.addr),
+        http: Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap(),
+        server,
+        config,
+        dir,
+    }
+}
+
+pub fn extract_request(surname: &str, given_names: &str, birth_place: &str) -> Value {
+    json!({
+        "kind": "criminal_record_extract",
+        "applicant": {
+            "surname": surname, "given_names": given_names, "birth_date": "1990-04-12",
+            "birth_place": birth_place, "email": "aminata@example.ml"
+        },
+        "details": { "purpose": "Concours de la fonction publique" }
+    })
+}
+
+impl TestApp {
+    pub fn token(&self, role: &str, office: Option<&str>, sub: &str) -> String {
+        guichet_cli::token::mint(&self.config, role, office, sub, time::Duration::hours(1)).unwrap()
+    }
+
+    pub fn citizen(&self, sub: &str) -> String {
+        self.token("applicant", None, sub)
+    }
+
+    pub fn clerk(&self, office: &str) -> String {
+        self.token("clerk", Some(office), &format!("clerk-{office}"))
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn submit(&self, token: &str, body: &Value) -> Response {
+        self.http
+            .post(self.url("/v1/applications"))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Submits and returns the 201 body.
+    pub async fn submitted(&self, token: &str, body: &Value) -> Value {
+        let resp = self.submit(token, body).await;
+        assert_eq!(resp.status(), 201);
+        resp.json().await.unwrap()
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> Response {
+        self.http
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn application(&self, token: &str, id: &str) -> Value {
+        let resp = self.get(token, &format!("/v1/applications/{id}")).await;
+        assert_eq!(resp.status(), 200);
+        resp.json().await.unwrap()
+    }
+
+    pub fn signed_notice(&self, body: &Value, secret: &[u8]) -> (Vec<u8>, String) {
+        let bytes = serde_json::to_vec(body).unwrap();
+        let t = time::OffsetDateTime::now_utc().unix_timestamp();
+        let header = guichet::usecases::payment::sign(secret, &bytes, t);
+        (bytes, header)
+    }
+
+    pub async fn webhook(&self, provider: &str, bytes: Vec<u8>, signature: &str) -> Response {
+        self.http
+            .post(self.url(&format!("/v1/payments/webhook/{provider}")))
+            .header("content-type", "application/json")
+            .header("guichet-signature", signature)
+            .body(bytes)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A correctly signed sandbox notice; returns the webhook's answer.
+    pub async fn pay(&self, reference: &str, txn: &str, amount: u64) -> Response {
+        let notice = json!({ "provider_txn": txn, "payment_reference": reference, "amount": amount, "currency": "XOF", "status": "succeeded" });
+        let (bytes, sig) = self.signed_notice(&notice, PAYMENT_SECRET);
+        self.webhook("sandbox", bytes, &sig).await
+    }
+
+    pub async fn decide(&self, token: &str, id: &str, body: &Value) -> Response {
+        self.http
+            .post(self.url(&format!("/v1/applications/{id}/decision")))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Submitted and paid: in review at the Bamako registry. Returns the application id.
+    pub async fn paid_application(&self, citizen: &str, surname: &str) -> String {
+        let created = self
+            .submitted(citizen, &extract_request(surname, "Aminata", "Bamako"))
+            .await;
+        let reference = created["payment_reference"].as_str().unwrap();
+        let paid = self
+            .pay(
+                reference,
+                &format!("txn-{}", created["id"].as_str().unwrap()),
+                750,
+            )
+            .await;
+        assert_eq!(paid.status(), 200);
+        created["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn wait_for_status(&self, token: &str, id: &str, status: &str) -> Value {
+        for _ in 0..100 {
+            let app = self.application(token, id).await;
+            if app["status"] == status {
+                return app;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("application {id} never reached {status}");
+    }
+}
+
+/// Asserts a problem+json answer and returns its body.
+pub async fn problem(resp: Response, status: u16) -> Value {
+    assert_eq!(resp.status().as_u16(), status, "status");
+    let ct = resp
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert_eq!(ct, "application/problem+json");
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["status"], status);
+    assert!(
+        body["type"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://guichet.ml/problems/")
+    );
+    assert!(
+        !body["title"].as_str().unwrap().is_empty()
+            && !body["title_en"].as_str().unwrap().is_empty()
+    );
+    body
+}
+
+/// The fields a 422 names, in order.
+pub fn fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Runs a poppler tool, failing loudly when it is missing (`.ci/run` installs poppler-utils).
+pub fn poppler(tool: &str, args: &[&str]) -> std::process::Output {
+    let out = std::process::Command::new(tool)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} is needed (Debian package poppler-utils): {e}"));
+    assert!(
+        out.status.success(),
+        "{tool} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+pub fn pdf_text(pdf: &Path) -> String {
+    String::from_utf8(poppler("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"]).stdout)
+        .unwrap()
+}
+
+/// Renders the page at 200 dpi, as an office scanner would (rqrr, a simple decoder, misses this
+/// version-10 code at 150 dpi; phone cameras do better), and reads
+/// every QR code on it.
+pub fn qr_codes(pdf: &Path) -> Vec<String> {
+    let prefix = pdf.with_extension("");
+    poppler(
+        "pdftoppm",
+        &[
+            "-r",
+            "200",
+            "-png",
+            "-singlefile",
+            pdf.to_str().unwrap(),
+            prefix.to_str().unwrap(),
+        ],
+    );
+    let img = image::open(prefix.with_extension("png"))
+        .unwrap()
+        .to_luma8();
+    let (w, h) = img.dimensions();
+    let mut prepared =
+        rqrr::PreparedImage::prepare_from_greyscale(w as usize, h as usize, |x, y| {
+            img.get_pixel(x as u32, y as u32).0[0]
+        });
+    prepared
+        .detect_grids()
+        .iter()
+        .map(|g| g.decode().expect("QR decodes").1)
+        .collect()
+}

@@ -1,0 +1,195 @@
+//! Nothing twice: issuing, paying and submitting are each safe to repeat.
+
+use crate::helpers::*;
+use guichet::domain::{ApplicationId, Provider};
+use guichet::ports::QueueName;
+use guichet::usecases::issue::{self, IssueOutcome};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn issuing_the_same_request_again_and_again_gives_one_document() {
+    let app = spawn_app().await;
+    let ctx = app.server.context.clone();
+    let citizen = app.citizen("citizen-twice");
+    let id = app.paid_application(&citizen, "Touré").await;
+    let resp = app
+        .decide(
+            &app.clerk(BAMAKO_REGISTRY),
+            &id,
+            &json!({ "decision": "approve", "record": { "convictions": [] } }),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let app_id: ApplicationId = id.parse().unwrap();
+
+    // Race the queue consumer with three direct runs, as redelivered messages would.
+    let runs = futures_join(&ctx, app_id).await;
+    let numbers: Vec<String> = runs
+        .iter()
+        .map(|o| match o {
+            IssueOutcome::Issued(n) | IssueOutcome::AlreadyIssued(n) => n.to_string(),
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert!(numbers.windows(2).all(|w| w[0] == w[1]), "{numbers:?}");
+    let issued = app.wait_for_status(&citizen, &id, "issued").await;
+    assert_eq!(issued["document"]["number"], numbers[0].as_str());
+    let first_pdf = app
+        .get(&citizen, &format!("/v1/applications/{id}/document"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+
+    // A duplicate message later changes nothing either.
+    let body = serde_json::to_string(&json!({ "application_id": id })).unwrap();
+    ctx.queue
+        .send(QueueName::IssueRequests, &body)
+        .await
+        .unwrap();
+    assert!(matches!(
+        issue::issue(&ctx, app_id).await.unwrap(),
+        IssueOutcome::AlreadyIssued(_)
+    ));
+    let again = app.application(&citizen, &id).await;
+    assert_eq!(again["document"]["number"], numbers[0].as_str());
+    assert_eq!(
+        again["history"].as_array().unwrap().len(),
+        3,
+        "one move to issued, not two"
+    );
+    let second_pdf = app
+        .get(&citizen, &format!("/v1/applications/{id}/document"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(first_pdf, second_pdf, "the same file, byte for byte");
+    let verified: Value = app
+        .http
+        .post(app.url("/v1/verify"))
+        .header("content-type", "application/pdf")
+        .body(second_pdf.to_vec())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(verified["identical_file"], true);
+
+    // The next application gets the next number: none was used twice.
+    let other = app.paid_application(&citizen, "Touré").await;
+    app.decide(
+        &app.clerk(BAMAKO_REGISTRY),
+        &other,
+        &json!({ "decision": "approve", "record": { "convictions": [] } }),
+    )
+    .await;
+    let other = app.wait_for_status(&citizen, &other, "issued").await;
+    assert_ne!(other["document"]["number"], numbers[0].as_str());
+}
+
+async fn futures_join(
+    ctx: &std::sync::Arc<guichet::Context>,
+    id: ApplicationId,
+) -> Vec<IssueOutcome> {
+    let (a, b, c) = tokio::join!(
+        issue::issue(ctx, id),
+        issue::issue(ctx, id),
+        issue::issue(ctx, id)
+    );
+    vec![a.unwrap(), b.unwrap(), c.unwrap()]
+}
+
+#[tokio::test]
+async fn a_replayed_webhook_is_a_no_op_and_a_second_payment_is_kept_for_refund() {
+    let app = spawn_app().await;
+    let citizen = app.citizen("citizen-replay");
+    let created = app
+        .submitted(&citizen, &extract_request("Cissé", "Fatou", "Mopti"))
+        .await;
+    let id = created["id"].as_str().unwrap();
+    let reference = created["payment_reference"].as_str().unwrap();
+    for _ in 0..3 {
+        let resp = app.pay(reference, "om-replayed", 750).await;
+        assert_eq!(resp.status(), 200);
+        let ack: Value = resp.json().await.unwrap();
+        assert_eq!(ack["outcome"], "applied");
+    }
+    let view = app.application(&citizen, id).await;
+    assert_eq!(view["status"], "in_review");
+    assert_eq!(view["history"].as_array().unwrap().len(), 1, "paid once");
+
+    let again: Value = app
+        .pay(reference, "om-second-txn", 750)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        again["outcome"], "not_payable",
+        "a second payment is recorded for refund, not applied"
+    );
+    let ledger = app
+        .server
+        .context
+        .payments
+        .payment(Provider::Sandbox, "om-second-txn")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        ledger.application_id.map(|i| i.to_string()).as_deref(),
+        Some(id)
+    );
+}
+
+#[tokio::test]
+async fn the_same_idempotency_key_returns_the_same_application() {
+    let app = spawn_app().await;
+    let citizen = app.citizen("citizen-idem");
+    let body = extract_request("Maïga", "Hawa", "Gao");
+    let send = |body: &Value, key: &str| {
+        app.http
+            .post(app.url("/v1/applications"))
+            .bearer_auth(&citizen)
+            .header("idempotency-key", key)
+            .json(body)
+            .send()
+    };
+    let first: Value = send(&body, "k-1").await.unwrap().json().await.unwrap();
+    let second = send(&body, "k-1").await.unwrap();
+    assert_eq!(second.status(), 201);
+    let second: Value = second.json().await.unwrap();
+    assert_eq!(first["id"], second["id"]);
+    assert_eq!(first["payment_reference"], second["payment_reference"]);
+
+    let mut other = body.clone();
+    other["applicant"]["given_names"] = json!("Aïssata");
+    let body = problem(send(&other, "k-1").await.unwrap(), 422).await;
+    assert_eq!(fields(&body), ["Idempotency-Key"]);
+
+    // Another citizen's identical key is theirs, not a replay of ours.
+    let stranger = app.citizen("citizen-other");
+    let theirs: Value = app
+        .http
+        .post(app.url("/v1/applications"))
+        .bearer_auth(&stranger)
+        .header("idempotency-key", "k-1")
+        .json(&extract_request("Maïga", "Hawa", "Gao"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_ne!(theirs["id"], first["id"]);
+    let mine: Value = app
+        .get(&citizen, "/v1/applications")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+}
