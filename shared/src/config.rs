@@ -85,6 +85,15 @@ impl Config {
         })
     }
 
+    /// Development defaults over a given data directory: for tests and local tools.
+    pub fn development(data_dir: &std::path::Path) -> Self {
+        let data = data_dir.display().to_string();
+        let mut config =
+            Self::from_lookup(|_| None).unwrap_or_else(|_| unreachable!("no variables, no errors"));
+        config.data_dir = data.into();
+        config
+    }
+
     pub fn sandbox_payments_allowed(&self) -> bool {
         self.environment != Environment::Production
     }

@@ -33,3 +33,46 @@ async fn process(ctx: &Context, body: Option<&str>) -> Result<(), String> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use guichet::domain::Subject;
+    use guichet::http::auth::{Principal, Role};
+    use guichet::usecases::submit;
+
+    #[tokio::test]
+    async fn reports_only_the_messages_that_failed() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = guichet::local::open(guichet::config::Config::development(dir.path()))
+            .unwrap()
+            .context;
+        let mut event: SqsEvent =
+            serde_json::from_str(include_str!("../../../events/issue-requests.json")).unwrap();
+
+        // A message for an application that is not approved (yet unpaid) is done with, not failed.
+        let citizen = Principal {
+            subject: Subject::parse("c1").unwrap(),
+            role: Role::Applicant,
+            office: None,
+        };
+        let request = serde_json::from_value(serde_json::json!({
+            "kind": "criminal_record_extract",
+            "applicant": { "surname": "Traoré", "given_names": "Awa", "birth_date": "1990-04-12", "birth_place": "Bamako" }
+        }))
+        .unwrap();
+        let unpaid = submit::submit(&ctx, &citizen, request, None).await.unwrap();
+        let mut stray = event.records[0].clone();
+        stray.message_id = Some("msg-not-approved".into());
+        stray.body = Some(format!("{{\"application_id\":\"{}\"}}", unpaid.id));
+        event.records.push(stray);
+
+        let response = handle(&ctx, event).await;
+        let failed: Vec<_> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect();
+        assert_eq!(failed, ["msg-unreadable", "msg-unknown-application"]);
+    }
+}

@@ -40,3 +40,29 @@ async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
         },
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use guichet::domain::Provider;
+
+    #[tokio::test]
+    async fn an_api_gateway_event_with_a_bad_signature_is_401_and_records_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = guichet::local::open(guichet::config::Config::development(dir.path()))
+            .unwrap()
+            .context;
+        let req = lambda_http::request::from_str(include_str!(
+            "../../../events/payment-webhook-bad-signature.json"
+        ))
+        .unwrap();
+        assert_eq!(handle(&ctx, req).await.status(), 401);
+        assert!(
+            ctx.payments
+                .payment(Provider::Sandbox, "om-1")
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+}

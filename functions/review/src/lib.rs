@@ -42,3 +42,21 @@ async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
         _ => Err(Error::NotFound),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_api_gateway_event_without_a_token_is_401() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = guichet::local::open(guichet::config::Config::development(dir.path()))
+            .unwrap()
+            .context;
+        let req = lambda_http::request::from_str(include_str!(
+            "../../../events/review-work-queue-no-token.json"
+        ))
+        .unwrap();
+        assert_eq!(handle(&ctx, req).await.status(), 401);
+    }
+}

@@ -24,7 +24,7 @@ async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
                 key,
                 body: body_bytes(req),
             });
-            let (app, _new) = submit::submit(ctx, &who, body, idempotency).await?;
+            let app = submit::submit(ctx, &who, body, idempotency).await?;
             Ok(json(201, &ApplicationCreated::new(&app, &ctx.catalogue)))
         }
         Route::ListApplications => {
@@ -48,5 +48,33 @@ async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
             (Download::Redirect(url), _) => Ok(redirect(&url)),
         },
         _ => Err(Error::NotFound),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_api_gateway_event_without_a_token_is_401_and_stores_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = guichet::local::open(guichet::config::Config::development(dir.path()))
+            .unwrap()
+            .context;
+        let req = lambda_http::request::from_str(include_str!(
+            "../../../events/submit-application-no-token.json"
+        ))
+        .unwrap();
+        let resp = handle(&ctx, req).await;
+        assert_eq!(resp.status(), 401);
+        assert_eq!(resp.headers()["content-type"], "application/problem+json");
+        let subject = guichet::domain::Subject::parse("anyone").unwrap();
+        assert!(
+            ctx.applications
+                .list_by_subject(&subject, 10)
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -44,3 +44,39 @@ async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
         _ => Err(Error::NotFound),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn context(dir: &tempfile::TempDir) -> std::sync::Arc<Context> {
+        guichet::local::open(guichet::config::Config::development(dir.path()))
+            .unwrap()
+            .context
+    }
+
+    fn body(resp: &Response<Body>) -> serde_json::Value {
+        serde_json::from_slice(resp.body().as_ref()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn serves_the_keys_from_an_api_gateway_event() {
+        let dir = tempfile::tempdir().unwrap();
+        let req = lambda_http::request::from_str(include_str!("../../../events/verify-keys.json"))
+            .unwrap();
+        let resp = handle(&context(&dir), req).await;
+        assert_eq!(resp.status(), 200);
+        assert_eq!(body(&resp)["keys"][0]["crv"], "Ed25519");
+    }
+
+    #[tokio::test]
+    async fn a_mistyped_number_is_refused_before_any_lookup() {
+        let dir = tempfile::tempdir().unwrap();
+        let req =
+            lambda_http::request::from_str(include_str!("../../../events/verify-number-typo.json"))
+                .unwrap();
+        let resp = handle(&context(&dir), req).await;
+        assert_eq!(resp.status(), 422);
+        assert_eq!(body(&resp)["errors"][0]["field"], "number");
+    }
+}

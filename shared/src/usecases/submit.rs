@@ -33,13 +33,12 @@ pub struct Idempotency<'a> {
 const IDEMPOTENCY_TTL: time::Duration = time::Duration::hours(24);
 
 /// Opens the application, or returns the one this idempotency key already opened.
-/// The boolean says whether it is new.
 pub async fn submit(
     ctx: &Context,
     who: &Principal,
     request: SubmitRequest,
     idempotency: Option<Idempotency<'_>>,
-) -> Result<(Application, bool), Error> {
+) -> Result<Application, Error> {
     who.require(&[Role::Applicant])?;
     let now = ctx.clock.now();
     let record = match &idempotency {
@@ -58,7 +57,7 @@ pub async fn submit(
                 expires_at: now + IDEMPOTENCY_TTL,
             };
             if let Some(existing) = replay(ctx, &record).await? {
-                return Ok((existing, false));
+                return Ok(existing);
             }
             Some(record)
         }
@@ -118,22 +117,21 @@ pub async fn submit(
         payment_reference: PaymentReference::generate(),
         at: now,
     });
-    match ctx.applications.create(&app, record.as_ref()).await {
-        Ok(()) => {
+    match (
+        ctx.applications.create(&app, record.as_ref()).await,
+        &record,
+    ) {
+        (Ok(()), _) => {
             tracing::info!(application_id = %app.id, kind = %kind, office = %app.office, "application opened");
             let mut stored = app;
             stored.version = 1;
-            Ok((stored, true))
+            Ok(stored)
         }
         // The same key raced us and won: answer with what it made.
-        Err(StoreError::Duplicate) if record.is_some() => match record.as_ref() {
-            Some(r) => replay(ctx, r)
-                .await?
-                .map(|a| (a, false))
-                .ok_or(Error::Store(StoreError::Conflict)),
-            None => Err(Error::Store(StoreError::Duplicate)),
-        },
-        Err(e) => Err(e.into()),
+        (Err(StoreError::Duplicate), Some(r)) => replay(ctx, r)
+            .await?
+            .ok_or(Error::Store(StoreError::Conflict)),
+        (Err(e), _) => Err(e.into()),
     }
 }
 

@@ -2,6 +2,7 @@
 //! a random port with a fresh data directory.
 
 mod bad_input;
+mod durability;
 mod flow;
 mod helpers;
 mod issuance;

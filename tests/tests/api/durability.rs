@@ -1,0 +1,60 @@
+//! Nothing that matters lives only in memory: a restart finds every application, payment and
+//! queued message where it was.
+
+use crate::helpers::*;
+use guichet::domain::{ExtractRecordInput, OfficeCode, Subject};
+use guichet::http::auth::{Principal, Role};
+use guichet::usecases::review::{self, DecisionRequest};
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn a_restart_loses_nothing_and_a_queued_issue_request_is_served_after_it() {
+    let first = spawn_app().await;
+    let citizen = first.citizen("c-restart");
+    let id = first.paid_application(&citizen, "Sidibé").await;
+    let config = first.config.clone();
+    let dir = first.dir;
+    first.server.stop();
+    drop(first.server);
+
+    // The clerk approves while no queue consumer runs: the issue request waits on disk.
+    let offline = guichet::local::open(config.clone()).unwrap();
+    let clerk = Principal {
+        subject: Subject::parse("clerk-offline").unwrap(),
+        role: Role::Clerk,
+        office: Some(OfficeCode::parse(BAMAKO_REGISTRY).unwrap()),
+    };
+    let request = DecisionRequest {
+        decision: Some("approve".into()),
+        reason: None,
+        record: Some(ExtractRecordInput {
+            convictions: Some(vec![]),
+        }),
+    };
+    let approved = review::decide(&offline.context, &clerk, &id, &request)
+        .await
+        .unwrap();
+    assert_eq!(approved.status().as_str(), "approved");
+    drop(offline);
+
+    // A new process on the same data directory picks it up and issues.
+    let backend = guichet::local::open(config.clone()).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let server = guichet_cli::serve::start(backend, listener).await.unwrap();
+    let again = TestApp {
+        base: format!("http://{}", server.addr),
+        http: reqwest::Client::new(),
+        server,
+        config,
+        dir,
+    };
+    let issued = again.wait_for_status(&citizen, &id, "issued").await;
+    assert_eq!(issued["history"].as_array().unwrap().len(), 3);
+    let list: Value = again
+        .get(&citizen, "/v1/applications")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["items"][0]["id"], json!(id));
+}
