@@ -48,6 +48,15 @@ enum Command {
         #[arg(long, env = "GUICHET_DATA", default_value = ".guichet")]
         data: PathBuf,
     },
+    /// Check a document offline: an issued PDF or a seal text, against a keys file. Exits 0 only
+    /// when the document is valid.
+    Verify {
+        /// A JWK Set, as `guichet keys export` or `GET /v1/keys` gives it.
+        #[arg(long)]
+        keys: PathBuf,
+        /// The PDF, or the text read from the QR code (`GCH1:…`).
+        input: String,
+    },
     /// Seal keys.
     Keys {
         #[command(subcommand)]

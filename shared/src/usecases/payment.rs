@@ -6,6 +6,7 @@ use crate::domain::{
     Actor, Currency, Payment, PaymentOutcome, PaymentReference, PaymentStatus, Provider, Status,
 };
 use crate::error::Error;
+use crate::messages::Msg;
 use crate::ports::StoreError;
 use hmac::{Hmac, Mac};
 use serde::Deserialize;

@@ -128,6 +128,21 @@ async fn an_extract_goes_from_request_to_a_verified_pdf() {
     assert_eq!(claims.surname, "Traoré");
     assert_eq!(claims.office.as_str(), BAMAKO_REGISTRY);
 
+    // Offline too: the PDF against a keys file, no server needed.
+    let keys_file = app.dir.path().join("keys.json");
+    std::fs::write(&keys_file, serde_json::to_vec(&jwks).unwrap()).unwrap();
+    let today = time::OffsetDateTime::now_utc().date();
+    let offline = guichet_cli::verify::check(&keys_file, path.to_str().unwrap(), today).unwrap();
+    assert!(
+        matches!(&offline, guichet_cli::verify::Offline::Valid(c) if c.number.to_string() == number),
+        "{offline:?}"
+    );
+    let later = today + time::Duration::days(91);
+    assert!(matches!(
+        guichet_cli::verify::check(&keys_file, &codes[0], later).unwrap(),
+        guichet_cli::verify::Offline::Expired(_)
+    ));
+
     // 7. Anyone verifies: by number, by seal, by the file itself.
     let by_number: Value = app
         .http

@@ -1,0 +1,72 @@
+"""The peer: ReportLab rendering the same one-page extract (DejaVu Sans embedded, vector QR code
+of the same seal length), timed in the same run as our criterion bench. Prints one JSON line."""
+
+import io
+import json
+import sys
+import time
+from pathlib import Path
+
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.shapes import Drawing
+from reportlab.graphics import renderPDF
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+
+FONTS = Path(__file__).resolve().parents[2] / "shared" / "assets" / "fonts"
+pdfmetrics.registerFont(TTFont("DejaVu", str(FONTS / "DejaVuSans.ttf")))
+pdfmetrics.registerFont(TTFont("DejaVu-Bold", str(FONTS / "DejaVuSans-Bold.ttf")))
+SEAL = "GCH1:" + "6BF+0$A:." * 31  # the length of a real extract's seal
+
+
+def extract() -> bytes:
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=A4)
+    top = A4[1]
+    c.setFont("DejaVu-Bold", 9)
+    c.drawString(20 * mm, top - 20 * mm, "MINISTÈRE DE LA JUSTICE")
+    c.drawString(135 * mm, top - 20 * mm, "RÉPUBLIQUE DU MALI")
+    c.setFont("DejaVu", 8.5)
+    c.drawString(20 * mm, top - 30 * mm, "Tribunal de Grande Instance de la Commune III du District de Bamako")
+    c.setFont("DejaVu-Bold", 16)
+    c.drawCentredString(A4[0] / 2, top - 49 * mm, "EXTRAIT DU CASIER JUDICIAIRE")
+    c.setFont("DejaVu", 12)
+    c.drawCentredString(A4[0] / 2, top - 57 * mm, "Bulletin n°3")
+    y = 89
+    for label, value in [("Nom :", "Traoré"), ("Prénoms :", "Aminata Fatoumata"), ("Né(e) le :", "12 avril 1990"),
+                         ("à :", "Bamako (Mali)"), ("Fils/fille de :", "Sékou Traoré"), ("et de :", "Mariam Keïta")]:
+        c.setFont("DejaVu", 10)
+        c.drawString(20 * mm, top - y * mm, label)
+        c.setFont("DejaVu-Bold", 10)
+        c.drawString(72 * mm, top - y * mm, value)
+        y += 6
+    c.setFont("DejaVu-Bold", 18)
+    c.drawCentredString(A4[0] / 2, top - (y + 16) * mm, "NÉANT")
+    c.setFont("DejaVu", 10)
+    c.drawString(20 * mm, top - (y + 30) * mm, "Délivré à Bamako, le 25 novembre 2026")
+    widget = QrCodeWidget(SEAL, barLevel="M")
+    x0, y0, x1, y1 = widget.getBounds()
+    size = 40 * mm
+    d = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    d.add(widget)
+    renderPDF.draw(d, c, 150 * mm, 32 * mm)
+    c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def main() -> None:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 100
+    extract()  # warm-up: font parsing, imports
+    start = time.perf_counter()
+    for _ in range(runs):
+        pdf = extract()
+    per_doc_ms = (time.perf_counter() - start) * 1000 / runs
+    print(json.dumps({"peer": "reportlab", "ms_per_document": round(per_doc_ms, 3), "bytes": len(pdf)}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+//! What issuing one extract costs: the seal alone, and the seal plus the whole PDF.
+//! `scripts/bench.sh` runs this beside the ReportLab peer and prints the ratio.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use guichet::catalogue::Catalogue;
+use guichet::domain::{
+    Applicant, ApplicantInput, Application, ApplicationId, DocumentKind, DocumentNumber,
+    DocumentRef, ExtractRecord, FieldErrors, Money, NewApplication, OfficeCode, PaymentReference,
+    Subject,
+};
+use guichet::pdf::{ExtractContent, Fonts, render_extract};
+use guichet::seal::{SealClaims, SealKey, SealKeys};
+use std::hint::black_box;
+use time::macros::{date, datetime};
+
+fn application() -> Application {
+    let input = ApplicantInput {
+        surname: Some("Traoré".into()),
+        given_names: Some("Aminata Fatoumata".into()),
+        birth_date: Some("1990-04-12".into()),
+        birth_place: Some("Bamako".into()),
+        father_name: Some("Sékou Traoré".into()),
+        mother_name: Some("Mariam Keïta".into()),
+        ..Default::default()
+    };
+    let applicant = Applicant::parse(
+        &input,
+        date!(2026 - 11 - 25),
+        "applicant",
+        &mut FieldErrors::default(),
+    )
+    .unwrap();
+    Application::open(NewApplication {
+        id: ApplicationId::new(ulid::Ulid::new()),
+        kind: DocumentKind::CriminalRecordExtract,
+        subject: Subject::parse("bench").unwrap(),
+        applicant,
+        details: serde_json::json!({}),
+        office: OfficeCode::parse("TGI-BKO-C3").unwrap(),
+        fee: Money::xof(750),
+        payment_reference: PaymentReference::generate(),
+        at: datetime!(2026-11-25 10:00 UTC),
+    })
+}
+
+fn bench(c: &mut Criterion) {
+    let fonts = Fonts::load().unwrap();
+    let keys = SealKeys::new(vec![SealKey::from_secret(
+        [7; 32],
+        datetime!(2026-01-01 0:00 UTC),
+    )])
+    .unwrap();
+    let catalogue = Catalogue::default_catalogue();
+    let app = application();
+    let office = catalogue.office(&app.office).unwrap();
+    let document = DocumentRef {
+        number: DocumentNumber::new(DocumentKind::CriminalRecordExtract, 2026, 123).unwrap(),
+        issued_at: datetime!(2026-11-25 10:05 UTC),
+        expires_at: Some(datetime!(2027-02-23 10:05 UTC)),
+    };
+    let claims = SealClaims {
+        number: document.number,
+        kind: app.kind,
+        surname: app.applicant.surname.as_str().into(),
+        given_names: app.applicant.given_names.as_str().into(),
+        birth_date: app.applicant.birth_date.date(),
+        office: app.office.clone(),
+        issued_on: document.issued_at.date(),
+        expires_on: document.expires_at.map(|e| e.date()),
+    };
+    let record = ExtractRecord::default();
+    let issue = || {
+        let seal = keys.seal(&claims);
+        render_extract(
+            &fonts,
+            &ExtractContent {
+                application: &app,
+                record: &record,
+                office,
+                document: &document,
+                seal: &seal,
+                verify_url: "https://guichet.ml/verifier",
+            },
+        )
+        .unwrap()
+    };
+    eprintln!(
+        "one extract: {} bytes, seal {} characters",
+        issue().len(),
+        keys.seal(&claims).len()
+    );
+    c.bench_function("seal", |b| {
+        b.iter(|| black_box(keys.seal(black_box(&claims))))
+    });
+    c.bench_function("issue_extract_pdf", |b| b.iter(|| black_box(issue())));
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
