@@ -90,11 +90,11 @@ pub async fn receive(
     notice: &PaymentNotice,
 ) -> Result<PaymentOutcome, Error> {
     let txn = notice.provider_txn.trim();
-    if txn.is_empty() || txn.len() > 128 {
-        return Err(Error::invalid(
-            "provider_txn",
-            crate::messages::Msg::TooLong { max: 128 },
-        ));
+    if txn.is_empty() {
+        return Err(Error::invalid("provider_txn", Msg::NotEmpty));
+    }
+    if txn.len() > 128 {
+        return Err(Error::invalid("provider_txn", Msg::TooLong { max: 128 }));
     }
     retry_on_conflict(|| async {
         if let Some(existing) = ctx.payments.payment(provider, txn).await? {
