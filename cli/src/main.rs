@@ -142,6 +142,15 @@ async fn main() -> anyhow::Result<()> {
             walk.run().await?;
             Ok(())
         }
+        Command::Verify { keys, input } => {
+            let today = time::OffsetDateTime::now_utc().date();
+            let result = guichet_cli::verify::check(&keys, &input, today)?;
+            println!("{}", guichet_cli::verify::describe(&result));
+            if !matches!(result, guichet_cli::verify::Offline::Valid(_)) {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Command::Keys {
             command: KeysCommand::Export { data },
         } => {
