@@ -58,16 +58,7 @@ fn bench(c: &mut Criterion) {
         issued_at: datetime!(2026-11-25 10:05 UTC),
         expires_at: Some(datetime!(2027-02-23 10:05 UTC)),
     };
-    let claims = SealClaims {
-        number: document.number,
-        kind: app.kind,
-        surname: app.applicant.surname.as_str().into(),
-        given_names: app.applicant.given_names.as_str().into(),
-        birth_date: app.applicant.birth_date.date(),
-        office: app.office.clone(),
-        issued_on: document.issued_at.date(),
-        expires_on: document.expires_at.map(|e| e.date()),
-    };
+    let claims = SealClaims::for_document(&app, &document);
     let record = ExtractRecord::default();
     let issue = || {
         let seal = keys.seal(&claims);

@@ -4,7 +4,7 @@
 //! read from paper; dates are integers `YYYYMMDD`. Anyone holding the published public keys can
 //! check a seal offline.
 
-use crate::domain::{DocumentKind, DocumentNumber, OfficeCode};
+use crate::domain::{Application, DocumentKind, DocumentNumber, DocumentRef, OfficeCode};
 use base64::Engine;
 use ciborium::value::{Integer, Value};
 use coset::{
@@ -39,6 +39,22 @@ pub struct SealClaims {
     pub office: OfficeCode,
     pub issued_on: Date,
     pub expires_on: Option<Date>,
+}
+
+impl SealClaims {
+    /// What the seal of `app`'s document asserts, issued as `document` says.
+    pub fn for_document(app: &Application, document: &DocumentRef) -> Self {
+        SealClaims {
+            number: document.number,
+            kind: app.kind,
+            surname: app.applicant.surname.as_str().to_owned(),
+            given_names: app.applicant.given_names.as_str().to_owned(),
+            birth_date: app.applicant.birth_date.date(),
+            office: app.office.clone(),
+            issued_on: document.issued_at.date(),
+            expires_on: document.expires_at.map(|e| e.date()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

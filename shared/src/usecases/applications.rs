@@ -18,18 +18,22 @@ pub fn may_read(who: &Principal, app: &Application) -> bool {
     }
 }
 
+/// The application if this caller may read it; otherwise, and for an unknown id, not found.
+async fn readable(ctx: &Context, who: &Principal, id: &str) -> Result<Application, Error> {
+    let id = parse_id(id)?;
+    ctx.applications
+        .get(id)
+        .await?
+        .filter(|a| may_read(who, a))
+        .ok_or(Error::NotFound)
+}
+
 pub async fn get(
     ctx: &Context,
     who: &Principal,
     id: &str,
 ) -> Result<(Application, Vec<AuditEvent>), Error> {
-    let id = parse_id(id)?;
-    let app = ctx
-        .applications
-        .get(id)
-        .await?
-        .filter(|a| may_read(who, a))
-        .ok_or(Error::NotFound)?;
+    let app = readable(ctx, who, id).await?;
     if who.role.is_staff() {
         // Staff reads of personal data are themselves on record (ids only, never the data).
         tracing::info!(application_id = %app.id, staff = %who.subject, role = %who.role, "staff read application");
@@ -49,13 +53,7 @@ pub async fn document(
     who: &Principal,
     id: &str,
 ) -> Result<(Download, String), Error> {
-    let id = parse_id(id)?;
-    let app = ctx
-        .applications
-        .get(id)
-        .await?
-        .filter(|a| may_read(who, a))
-        .ok_or(Error::NotFound)?;
+    let app = readable(ctx, who, id).await?;
     let number = app
         .document
         .as_ref()

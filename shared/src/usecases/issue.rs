@@ -36,16 +36,7 @@ pub async fn issue(ctx: &Context, id: ApplicationId) -> Result<IssueOutcome, Err
         .catalogue
         .office(&app.office)
         .ok_or_else(|| Error::Internal(format!("office {} is not in the catalogue", app.office)))?;
-    let claims = SealClaims {
-        number: reserved.number,
-        kind: app.kind,
-        surname: app.applicant.surname.as_str().to_owned(),
-        given_names: app.applicant.given_names.as_str().to_owned(),
-        birth_date: app.applicant.birth_date.date(),
-        office: app.office.clone(),
-        issued_on: reserved.issued_at.date(),
-        expires_on: reserved.expires_at.map(|e| e.date()),
-    };
+    let claims = SealClaims::for_document(&app, &reserved);
     let seal = ctx.seal_keys.seal(&claims);
     let record = app
         .decision
