@@ -9,7 +9,7 @@ use crate::domain::{ApplicantInput, ConvictionInput, ExtractRecordInput};
 use crate::http::problem::{Problem, ProblemField};
 use crate::usecases::payment::PaymentNotice;
 use crate::usecases::review::DecisionRequest;
-use crate::usecases::submit::SubmitRequest;
+use crate::usecases::submit::{ResubmitRequest, SubmitRequest};
 use utoipa::OpenApi;
 
 #[utoipa::path(post, path = "/v1/applications", tag = "applications", request_body = SubmitRequest,
@@ -34,6 +34,13 @@ fn get_application() {}
         (status = 302, description = "A short-lived download URL"), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 fn get_document() {}
+
+#[utoipa::path(post, path = "/v1/applications/{id}/resubmit", tag = "applications", params(("id" = String, Path)),
+    request_body = ResubmitRequest,
+    responses((status = 200, body = ApplicationView), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+fn resubmit() {}
 
 #[utoipa::path(post, path = "/v1/applications/{id}/decision", tag = "review", params(("id" = String, Path)),
     request_body = DecisionRequest,
@@ -94,9 +101,9 @@ impl utoipa::Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Guichet", version = "1", description = "Ask the State of Mali for official documents; verify them."),
-    paths(submit_application, list_applications, get_application, get_document, decide, work_queue, payment_webhook,
+    paths(submit_application, list_applications, get_application, get_document, resubmit, decide, work_queue, payment_webhook,
         verify_number, verify_post, keys, openapi),
-    components(schemas(SubmitRequest, ApplicantInput, DecisionRequest, ExtractRecordInput, ConvictionInput, PaymentNotice,
+    components(schemas(SubmitRequest, ResubmitRequest, ApplicantInput, DecisionRequest, ExtractRecordInput, ConvictionInput, PaymentNotice,
         SealRequest, ApplicationCreated, ApplicationView, ApplicationList, ApplicationSummary, WorkQueue, WorkItem,
         PaymentAck, VerifyResult, HolderView, MoneyView, ApplicantView, HistoryEntry, DecisionView, DocumentView,
         Problem, ProblemField)),
@@ -119,7 +126,7 @@ mod tests {
         let doc = serde_json::to_value(document()).unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 10);
+        assert_eq!(paths.len(), 11);
         for (path, ops) in paths {
             let concrete = path
                 .replace("{id}", "01J00000000000000000000000")

@@ -1,5 +1,5 @@
 //! Submit and read applications: `POST/GET /v1/applications`, `GET /v1/applications/{id}`,
-//! `GET /v1/applications/{id}/document`.
+//! `POST /v1/applications/{id}/resubmit`, `GET /v1/applications/{id}/document`.
 
 use guichet::api::{ApplicationCreated, ApplicationList, ApplicationView};
 use guichet::http::request::{JSON_LIMIT, body_bytes, header, json_body};
@@ -38,6 +38,15 @@ async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
         }
         Route::GetApplication { id } => {
             let (app, history) = applications::get(ctx, &who, &id).await?;
+            Ok(json(
+                200,
+                &ApplicationView::new(&app, &history, &ctx.catalogue),
+            ))
+        }
+        Route::Resubmit { id } => {
+            let body: submit::ResubmitRequest = json_body(req, JSON_LIMIT)?;
+            let app = submit::resubmit(ctx, &who, &id, &body).await?;
+            let history = ctx.applications.history(app.id).await?;
             Ok(json(
                 200,
                 &ApplicationView::new(&app, &history, &ctx.catalogue),

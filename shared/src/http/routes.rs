@@ -11,6 +11,7 @@ pub enum Route {
     GetApplication { id: String },
     GetDocument { id: String },
     Decide { id: String },
+    Resubmit { id: String },
     WorkQueue,
     PaymentWebhook { provider: String },
     VerifyNumber { number: String },
@@ -51,6 +52,9 @@ impl Route {
             ["v1", "applications", id, "decision"] => {
                 pick(post, Route::Decide { id: (*id).into() })
             }
+            ["v1", "applications", id, "resubmit"] => {
+                pick(post, Route::Resubmit { id: (*id).into() })
+            }
             ["v1", "work"] => pick(get, Route::WorkQueue),
             ["v1", "payments", "webhook", provider] => pick(
                 post,
@@ -76,7 +80,8 @@ impl Route {
             Route::SubmitApplication
             | Route::ListApplications
             | Route::GetApplication { .. }
-            | Route::GetDocument { .. } => Function::Submit,
+            | Route::GetDocument { .. }
+            | Route::Resubmit { .. } => Function::Submit,
             Route::Decide { .. } | Route::WorkQueue => Function::Review,
             Route::PaymentWebhook { .. } => Function::Payment,
             Route::VerifyNumber { .. } | Route::VerifyPost | Route::Keys | Route::OpenApi => {

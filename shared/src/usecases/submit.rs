@@ -188,3 +188,75 @@ fn parse_details(
     }
     ok.then_some(serde_json::Value::Object(out))
 }
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResubmitRequest {
+    /// The corrected identity, whole; absent keeps it as it was.
+    pub applicant: Option<ApplicantInput>,
+    /// Corrected details; absent keeps them.
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
+    /// The applicant's answer to the registry, kept in the history.
+    pub message: Option<String>,
+}
+
+/// Answers a request for information: the application goes back to the registry's queue, with
+/// the corrections, routed again in case the place of birth changed.
+pub async fn resubmit(
+    ctx: &Context,
+    who: &Principal,
+    id: &str,
+    request: &ResubmitRequest,
+) -> Result<Application, Error> {
+    who.require(&[Role::Applicant])?;
+    let id = super::parse_id(id)?;
+    let now = ctx.clock.now();
+    let mut errors = FieldErrors::default();
+    let applicant = match &request.applicant {
+        Some(input) => Applicant::parse(input, now.date(), "applicant", &mut errors),
+        None => None,
+    };
+    let details = match &request.details {
+        Some(d) => parse_details(Some(d), &mut errors),
+        None => None,
+    };
+    let message = match request.message.as_deref().filter(|m| !m.trim().is_empty()) {
+        Some(m) => errors.check("message", crate::domain::clean_text(m, 1000)),
+        None => None,
+    };
+    errors.into_result()?;
+    super::retry_on_conflict(|| async {
+        let mut app = ctx
+            .applications
+            .get(id)
+            .await?
+            .filter(|a| a.subject == who.subject)
+            .ok_or(Error::NotFound)?;
+        if app.status() != crate::domain::Status::NeedsInfo {
+            return Err(Error::Conflict(Msg::WrongStatus {
+                status: app.status().as_str(),
+            }));
+        }
+        if let Some(a) = &applicant {
+            let office = ctx
+                .catalogue
+                .route(app.kind, a)
+                .ok_or_else(|| Error::Internal(format!("no office routes {}", app.kind)))?;
+            app.office = office.code.clone();
+            app.applicant = a.clone();
+        }
+        if let Some(d) = &details {
+            app.details = d.clone();
+        }
+        let change = app.transition(
+            crate::domain::Status::InReview,
+            who.actor(),
+            now,
+            message.clone(),
+        )?;
+        app.version = ctx.applications.update(&app, &[change]).await?;
+        Ok(app)
+    })
+    .await
+}

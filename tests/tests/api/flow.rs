@@ -346,3 +346,81 @@ async fn the_contract_is_published_as_openapi() {
     }
     assert!(doc["components"]["schemas"]["Problem"].is_object());
 }
+
+#[tokio::test]
+async fn a_request_for_information_is_answered_and_the_corrected_name_is_printed() {
+    let app = spawn_app().await;
+    let citizen = app.citizen("citizen-corrects");
+    let clerk = app.clerk(BAMAKO_REGISTRY);
+    let id = app.paid_application(&citizen, "Dembele").await;
+    let asked = app
+        .decide(
+            &clerk,
+            &id,
+            &json!({ "decision": "request_info", "reason": "Le nom s'écrit-il Dembélé ?" }),
+        )
+        .await;
+    assert_eq!(asked.status(), 200);
+    let view = app.application(&citizen, &id).await;
+    assert_eq!(view["status"], "needs_info");
+    assert_eq!(view["decision"]["reason"], "Le nom s'écrit-il Dembélé ?");
+
+    let resubmit = |token: &str, body: Value| {
+        app.http
+            .post(app.url(&format!("/v1/applications/{id}/resubmit")))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    let mut corrected = extract_request("Dembélé", "Aminata", "Bamako")["applicant"].clone();
+    corrected["birth_date"] = json!("2091-01-01");
+    let p = problem(
+        resubmit(&citizen, json!({ "applicant": corrected }))
+            .await
+            .unwrap(),
+        422,
+    )
+    .await;
+    assert_eq!(fields(&p), ["applicant.birth_date"]);
+    problem(
+        resubmit(&app.citizen("someone-else"), json!({}))
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+
+    corrected["birth_date"] = json!("1990-04-12");
+    let resp = resubmit(
+        &citizen,
+        json!({ "applicant": corrected, "message": "Oui, avec les accents." }),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), 200);
+    let view: Value = resp.json().await.unwrap();
+    assert_eq!(view["status"], "in_review");
+    assert_eq!(view["applicant"]["surname"], "Dembélé");
+    assert_eq!(
+        view["history"].as_array().unwrap().last().unwrap()["reason"],
+        "Oui, avec les accents."
+    );
+    problem(resubmit(&citizen, json!({})).await.unwrap(), 409).await;
+
+    app.decide(
+        &clerk,
+        &id,
+        &json!({ "decision": "approve", "record": { "convictions": [] } }),
+    )
+    .await;
+    app.wait_for_status(&citizen, &id, "issued").await;
+    let pdf = app
+        .get(&citizen, &format!("/v1/applications/{id}/document"))
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let path = app.dir.path().join("corrected.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    assert!(pdf_text(&path).contains("Dembélé"));
+}
