@@ -67,26 +67,18 @@ pub async fn decide(
     let id = parse_id(id)?;
     let now = ctx.clock.now();
     let mut errors = FieldErrors::default();
-    let outcome = match request.decision.as_deref() {
-        None => {
-            errors.push("decision", Msg::Required);
-            None
-        }
-        Some(d) => errors.check(
-            "decision",
-            DecisionOutcome::parse(d).ok_or(Msg::UnknownDecision),
-        ),
-    };
-    let reason = match request.reason.as_deref().filter(|r| !r.trim().is_empty()) {
-        None => None,
-        Some(r) => match clean_text(r, 500) {
-            Ok(r) => Some(r),
-            Err(m) => {
-                errors.push("reason", m);
-                None
-            }
-        },
-    };
+    let outcome = errors.required(
+        "decision",
+        request
+            .decision
+            .as_deref()
+            .map(|d| DecisionOutcome::parse(d).ok_or(Msg::UnknownDecision)),
+    );
+    let reason = request
+        .reason
+        .as_deref()
+        .filter(|r| !r.trim().is_empty())
+        .and_then(|r| errors.check("reason", clean_text(r, 500)));
     let decided = retry_on_conflict(|| async {
         let mut app = ctx
             .applications

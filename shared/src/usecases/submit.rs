@@ -65,23 +65,16 @@ pub async fn submit(
     };
 
     let mut errors = FieldErrors::default();
-    let kind = match request.kind.as_deref() {
-        None => {
-            errors.push("kind", Msg::Required);
-            None
-        }
-        Some(k) => match k.parse::<DocumentKind>() {
-            Err(m) => {
-                errors.push("kind", m);
-                None
+    let kind = errors.required(
+        "kind",
+        request.kind.as_deref().map(|k| {
+            let kind = k.parse::<DocumentKind>()?;
+            match ctx.catalogue.service(kind) {
+                Some(_) => Ok(kind),
+                None => Err(Msg::KindNotOffered),
             }
-            Ok(kind) if ctx.catalogue.service(kind).is_none() => {
-                errors.push("kind", Msg::KindNotOffered);
-                None
-            }
-            Ok(kind) => Some(kind),
-        },
-    };
+        }),
+    );
     let applicant = match &request.applicant {
         None => {
             errors.push("applicant", Msg::Required);
