@@ -1,0 +1,398 @@
+//! The contract of the ports, written once and run against every adapter set. Today: the
+//! embedded adapters (SQLite, files). The AWS adapters run the same functions against the
+//! emulator.
+
+use guichet::domain::{
+    Actor, Applicant, ApplicantInput, Application, ApplicationId, DocumentKind, DocumentNumber,
+    DocumentStatus, FieldErrors, Holder, IssuedDocument, Money, NewApplication, OfficeCode,
+    Payment, PaymentOutcome, PaymentReference, PaymentStatus, Provider, Status, Subject,
+};
+use guichet::ports::{
+    ApplicationStore, BlobStore, DocumentRegistry, IdempotencyRecord, PaymentLedger, StoreError,
+};
+use sha2::{Digest, Sha256};
+use time::macros::{date, datetime};
+use time::{Duration, OffsetDateTime};
+
+fn application(subject: &str, office: &str, at: OffsetDateTime) -> Application {
+    let input = ApplicantInput {
+        surname: Some("Konaté".into()),
+        given_names: Some("Ibrahim".into()),
+        birth_date: Some("1988-02-29".into()),
+        birth_place: Some("Sikasso".into()),
+        ..Default::default()
+    };
+    Application::open(NewApplication {
+        id: ApplicationId::new(ulid::Ulid::new()),
+        kind: DocumentKind::CriminalRecordExtract,
+        subject: Subject::parse(subject).unwrap(),
+        applicant: Applicant::parse(
+            &input,
+            date!(2026 - 11 - 25),
+            "applicant",
+            &mut FieldErrors::default(),
+        )
+        .unwrap(),
+        details: serde_json::json!({}),
+        office: OfficeCode::parse(office).unwrap(),
+        fee: Money::xof(750),
+        payment_reference: PaymentReference::generate(),
+        at,
+    })
+}
+
+fn payment(txn: &str, app: Option<&Application>, outcome: PaymentOutcome) -> Payment {
+    Payment {
+        provider: Provider::OrangeMoney,
+        provider_txn: txn.into(),
+        payment_reference: app
+            .map(|a| a.payment_reference.to_string())
+            .unwrap_or_default(),
+        amount: 750,
+        currency: "XOF".into(),
+        status: PaymentStatus::Succeeded,
+        outcome,
+        application_id: app.map(|a| a.id),
+        received_at: datetime!(2026-11-25 10:00 UTC),
+    }
+}
+
+/// Versioned writes, the audit chain, the indexes, idempotency records.
+pub async fn applications_keep_their_contract(store: &dyn ApplicationStore) {
+    let t0 = datetime!(2026-11-25 09:00 UTC);
+    let mut app = application("contract-a", "TGI-SIK", t0);
+    store.create(&app, None).await.unwrap();
+    let stored = store.get(app.id).await.unwrap().unwrap();
+    assert_eq!(stored.version, 1);
+    assert!(
+        matches!(store.create(&app, None).await, Err(StoreError::Duplicate)),
+        "ids are unique"
+    );
+    assert_eq!(
+        store
+            .find_by_payment_reference(&app.payment_reference)
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        app.id
+    );
+
+    // A write from a stale read fails; the one from the current read wins, with its events.
+    app.version = 1;
+    let change = app
+        .transition(
+            Status::InReview,
+            Actor::system("payment"),
+            t0 + Duration::minutes(1),
+            None,
+        )
+        .unwrap();
+    let mut stale = app.clone();
+    assert_eq!(
+        store
+            .update(&app, std::slice::from_ref(&change))
+            .await
+            .unwrap(),
+        2
+    );
+    stale.applicant.given_names = guichet::domain::PersonName::parse("Autre").unwrap();
+    assert!(matches!(
+        store.update(&stale, &[]).await,
+        Err(StoreError::Conflict)
+    ));
+    let now = store.get(app.id).await.unwrap().unwrap();
+    assert_eq!(
+        (
+            now.version,
+            now.status(),
+            now.applicant.given_names.as_str()
+        ),
+        (2, Status::InReview, "Ibrahim")
+    );
+
+    let mut app = now;
+    let second = app
+        .transition(
+            Status::Approved,
+            Actor::system("test"),
+            t0 + Duration::minutes(2),
+            None,
+        )
+        .unwrap();
+    store
+        .update(&app, std::slice::from_ref(&second))
+        .await
+        .unwrap();
+    let history = store.history(app.id).await.unwrap();
+    assert_eq!(history.iter().map(|e| e.seq).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(history[0].change, change);
+    assert_eq!(
+        history[1].prev_hash, history[0].hash,
+        "each event is chained to the one before"
+    );
+
+    // Indexes: an applicant's own, newest first; an office's queue, oldest first, by status.
+    let older = application("contract-b", "TGI-SIK", t0 + Duration::minutes(3));
+    let newer = application("contract-b", "TGI-SEG", t0 + Duration::minutes(4));
+    store.create(&older, None).await.unwrap();
+    store.create(&newer, None).await.unwrap();
+    let mine: Vec<_> = store
+        .list_by_subject(&newer.subject, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    assert_eq!(mine, [newer.id, older.id]);
+    let queue = store
+        .work_queue(&older.office, Status::AwaitingPayment, 10)
+        .await
+        .unwrap();
+    assert_eq!(queue.iter().map(|a| a.id).collect::<Vec<_>>(), [older.id]);
+    assert_eq!(
+        store
+            .work_queue(&older.office, Status::Approved, 10)
+            .await
+            .unwrap()[0]
+            .id,
+        app.id
+    );
+
+    // Idempotency: one application per live key; the record reads back until it expires.
+    let key = |id, expires_at| IdempotencyRecord {
+        scoped_key: "contract-c:key-1".into(),
+        request_hash: "h".into(),
+        application_id: id,
+        expires_at,
+    };
+    let first = application("contract-c", "TGI-SIK", t0);
+    store
+        .create(&first, Some(&key(first.id, t0 + Duration::hours(24))))
+        .await
+        .unwrap();
+    let second = application("contract-c", "TGI-SIK", t0);
+    assert!(matches!(
+        store
+            .create(&second, Some(&key(second.id, t0 + Duration::hours(24))))
+            .await,
+        Err(StoreError::Duplicate)
+    ));
+    assert!(
+        store.get(second.id).await.unwrap().is_none(),
+        "a refused key writes no application"
+    );
+    assert_eq!(
+        store
+            .idempotency("contract-c:key-1", t0)
+            .await
+            .unwrap()
+            .unwrap()
+            .application_id,
+        first.id
+    );
+    assert!(
+        store
+            .idempotency("contract-c:key-1", t0 + Duration::hours(25))
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// One payment per provider transaction, written together with the application it pays or not at all.
+pub async fn payments_keep_their_contract(
+    store: &dyn ApplicationStore,
+    ledger: &dyn PaymentLedger,
+) {
+    let t0 = datetime!(2026-11-25 09:00 UTC);
+    let mut app = application("contract-pay", "TGI-SIK", t0);
+    store.create(&app, None).await.unwrap();
+    app.version = 1;
+    let change = app
+        .transition(Status::InReview, Actor::system("payment"), t0, None)
+        .unwrap();
+
+    // A stale application write takes the payment down with it: nothing is half-recorded.
+    let mut stale = app.clone();
+    stale.version = 7;
+    let p = payment("txn-1", Some(&app), PaymentOutcome::Applied);
+    assert!(matches!(
+        ledger
+            .record(&p, Some((&stale, std::slice::from_ref(&change))))
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(
+        ledger
+            .payment(Provider::OrangeMoney, "txn-1")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store.get(app.id).await.unwrap().unwrap().status(),
+        Status::AwaitingPayment
+    );
+
+    ledger
+        .record(&p, Some((&app, std::slice::from_ref(&change))))
+        .await
+        .unwrap();
+    assert_eq!(
+        ledger
+            .payment(Provider::OrangeMoney, "txn-1")
+            .await
+            .unwrap()
+            .unwrap(),
+        p
+    );
+    assert_eq!(
+        store.get(app.id).await.unwrap().unwrap().status(),
+        Status::InReview
+    );
+    assert!(
+        matches!(ledger.record(&p, None).await, Err(StoreError::Duplicate)),
+        "a replay records nothing"
+    );
+    let other_provider = Payment {
+        provider: Provider::MoovMoney,
+        ..p.clone()
+    };
+    ledger.record(&other_provider, None).await.unwrap();
+    ledger
+        .record(
+            &payment("txn-unmatched", None, PaymentOutcome::Unmatched),
+            None,
+        )
+        .await
+        .unwrap();
+}
+
+/// Sequences never repeat; a document is registered once, with the move to issued.
+pub async fn documents_keep_their_contract(
+    store: &dyn ApplicationStore,
+    registry: &dyn DocumentRegistry,
+) {
+    let a = registry
+        .next_sequence(DocumentKind::CriminalRecordExtract, 2026)
+        .await
+        .unwrap();
+    let b = registry
+        .next_sequence(DocumentKind::CriminalRecordExtract, 2026)
+        .await
+        .unwrap();
+    assert_eq!(b, a + 1);
+    assert_eq!(
+        registry
+            .next_sequence(DocumentKind::CriminalRecordExtract, 2027)
+            .await
+            .unwrap(),
+        1,
+        "per year"
+    );
+    assert_eq!(
+        registry
+            .next_sequence(DocumentKind::Visa, 2026)
+            .await
+            .unwrap(),
+        1,
+        "per kind"
+    );
+
+    let t0 = datetime!(2026-11-25 09:00 UTC);
+    let mut app = application("contract-doc", "TGI-SIK", t0);
+    store.create(&app, None).await.unwrap();
+    app.version = 1;
+    let _ = app
+        .transition(Status::InReview, Actor::system("t"), t0, None)
+        .unwrap();
+    app.version = store.update(&app, &[]).await.unwrap();
+    let _ = app
+        .transition(Status::Approved, Actor::system("t"), t0, None)
+        .unwrap();
+    app.version = store.update(&app, &[]).await.unwrap();
+    let number = DocumentNumber::new(DocumentKind::CriminalRecordExtract, 2026, b).unwrap();
+    let doc = IssuedDocument {
+        number,
+        kind: app.kind,
+        application_id: app.id,
+        office: app.office.clone(),
+        holder: Holder {
+            surname: app.applicant.surname.clone(),
+            given_names: app.applicant.given_names.clone(),
+            birth_date: app.applicant.birth_date,
+        },
+        issued_at: t0,
+        expires_at: Some(t0 + Duration::days(90)),
+        status: DocumentStatus::Valid,
+        object_key: format!("documents/2026/{number}.pdf"),
+        sha256: hex::encode(Sha256::digest(b"pdf")),
+    };
+    let change = app
+        .transition(Status::Issued, Actor::system("issue"), t0, None)
+        .unwrap();
+    let mut stale = app.clone();
+    stale.version -= 1;
+    assert!(matches!(
+        registry
+            .register(&doc, &stale, std::slice::from_ref(&change))
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(
+        registry.document(&number).await.unwrap().is_none(),
+        "a refused write registers nothing"
+    );
+    registry
+        .register(&doc, &app, std::slice::from_ref(&change))
+        .await
+        .unwrap();
+    assert_eq!(registry.document(&number).await.unwrap().unwrap(), doc);
+    assert_eq!(
+        store.get(app.id).await.unwrap().unwrap().status(),
+        Status::Issued
+    );
+}
+
+pub async fn blobs_keep_their_contract(blobs: &dyn BlobStore) {
+    let key = format!("documents/2026/contract-{}.pdf", ulid::Ulid::new());
+    assert_eq!(blobs.get(&key).await.unwrap(), None);
+    assert_eq!(
+        blobs
+            .put_if_absent(&key, b"first".to_vec(), "application/pdf")
+            .await
+            .unwrap(),
+        b"first"
+    );
+    assert_eq!(
+        blobs
+            .put_if_absent(&key, b"second".to_vec(), "application/pdf")
+            .await
+            .unwrap(),
+        b"first"
+    );
+    assert_eq!(blobs.get(&key).await.unwrap().unwrap(), b"first");
+    assert!(blobs.download(&key, "x.pdf").await.unwrap().is_some());
+    assert!(
+        blobs
+            .download("documents/none.pdf", "x.pdf")
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn the_embedded_adapters_keep_the_port_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = guichet::local::Db::open(&dir.path().join("contract.sqlite")).unwrap();
+    let store = guichet::local::SqliteStore::new(db);
+    applications_keep_their_contract(&store).await;
+    payments_keep_their_contract(&store, &store).await;
+    documents_keep_their_contract(&store, &store).await;
+    blobs_keep_their_contract(&guichet::local::FileBlobStore::new(
+        dir.path().join("blobs"),
+    ))
+    .await;
+}
