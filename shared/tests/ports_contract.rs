@@ -4,8 +4,8 @@
 
 use guichet::domain::{
     Actor, Applicant, ApplicantInput, Application, ApplicationId, DocumentKind, DocumentNumber,
-    DocumentStatus, FieldErrors, Holder, IssuedDocument, Money, NewApplication, OfficeCode,
-    Payment, PaymentOutcome, PaymentReference, PaymentStatus, Provider, Status, Subject,
+    DocumentRef, FieldErrors, IssuedDocument, Money, NewApplication, OfficeCode, Payment,
+    PaymentOutcome, PaymentReference, PaymentStatus, Provider, Status, Subject,
 };
 use guichet::ports::{
     ApplicationStore, BlobStore, DocumentRegistry, IdempotencyRecord, PaymentLedger, StoreError,
@@ -313,22 +313,17 @@ pub async fn documents_keep_their_contract(
         .unwrap();
     app.version = store.update(&app, &[]).await.unwrap();
     let number = DocumentNumber::new(DocumentKind::CriminalRecordExtract, 2026, b).unwrap();
-    let doc = IssuedDocument {
+    let reserved = DocumentRef {
         number,
-        kind: app.kind,
-        application_id: app.id,
-        office: app.office.clone(),
-        holder: Holder {
-            surname: app.applicant.surname.clone(),
-            given_names: app.applicant.given_names.clone(),
-            birth_date: app.applicant.birth_date,
-        },
         issued_at: t0,
         expires_at: Some(t0 + Duration::days(90)),
-        status: DocumentStatus::Valid,
-        object_key: format!("documents/2026/{number}.pdf"),
-        sha256: hex::encode(Sha256::digest(b"pdf")),
     };
+    let doc = IssuedDocument::new(
+        &app,
+        &reserved,
+        format!("documents/2026/{number}.pdf"),
+        hex::encode(Sha256::digest(b"pdf")),
+    );
     let change = app
         .transition(Status::Issued, Actor::system("issue"), t0, None)
         .unwrap();

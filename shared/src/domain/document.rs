@@ -1,6 +1,9 @@
 //! An issued document, as the registry of issued documents knows it.
 
-use super::{ApplicationId, BirthDate, DocumentKind, DocumentNumber, OfficeCode, PersonName};
+use super::{
+    Application, ApplicationId, BirthDate, DocumentKind, DocumentNumber, DocumentRef, OfficeCode,
+    PersonName,
+};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -38,6 +41,32 @@ pub struct IssuedDocument {
 }
 
 impl IssuedDocument {
+    /// The registry entry of `app`'s document, issued as `document` says, its PDF stored under
+    /// `object_key` with the given SHA-256 (hex).
+    pub fn new(
+        app: &Application,
+        document: &DocumentRef,
+        object_key: String,
+        sha256: String,
+    ) -> Self {
+        IssuedDocument {
+            number: document.number,
+            kind: app.kind,
+            application_id: app.id,
+            office: app.office.clone(),
+            holder: Holder {
+                surname: app.applicant.surname.clone(),
+                given_names: app.applicant.given_names.clone(),
+                birth_date: app.applicant.birth_date,
+            },
+            issued_at: document.issued_at,
+            expires_at: document.expires_at,
+            status: DocumentStatus::Valid,
+            object_key,
+            sha256,
+        }
+    }
+
     pub fn is_expired(&self, now: OffsetDateTime) -> bool {
         self.expires_at.is_some_and(|e| e <= now)
     }

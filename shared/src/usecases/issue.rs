@@ -8,8 +8,7 @@
 use super::retry_on_conflict;
 use crate::context::Context;
 use crate::domain::{
-    Actor, Application, ApplicationId, DocumentNumber, DocumentRef, DocumentStatus, Holder,
-    IssuedDocument, Status,
+    Actor, Application, ApplicationId, DocumentNumber, DocumentRef, IssuedDocument, Status,
 };
 use crate::error::Error;
 use crate::pdf::{ExtractContent, render_extract};
@@ -65,22 +64,12 @@ pub async fn issue(ctx: &Context, id: ApplicationId) -> Result<IssueOutcome, Err
         .blobs
         .put_if_absent(&object_key, pdf, "application/pdf")
         .await?;
-    let doc = IssuedDocument {
-        number: reserved.number,
-        kind: app.kind,
-        application_id: app.id,
-        office: app.office.clone(),
-        holder: Holder {
-            surname: app.applicant.surname.clone(),
-            given_names: app.applicant.given_names.clone(),
-            birth_date: app.applicant.birth_date,
-        },
-        issued_at: reserved.issued_at,
-        expires_at: reserved.expires_at,
-        status: DocumentStatus::Valid,
+    let doc = IssuedDocument::new(
+        &app,
+        &reserved,
         object_key,
-        sha256: hex::encode(Sha256::digest(&stored)),
-    };
+        hex::encode(Sha256::digest(&stored)),
+    );
     retry_on_conflict(|| async {
         let mut current = ctx.applications.get(id).await?.ok_or(Error::NotFound)?;
         if current.status() == Status::Issued {
