@@ -24,8 +24,9 @@ pub enum Error {
     /// Unknown, or not the caller's to see: the two are indistinguishable on purpose.
     #[error("not found")]
     NotFound,
+    /// The path exists with other methods, listed in `allow`.
     #[error("method not allowed")]
-    MethodNotAllowed,
+    MethodNotAllowed { allow: &'static str },
     /// The application is not in a status where this is possible.
     #[error("conflict: {0}")]
     Conflict(Msg),

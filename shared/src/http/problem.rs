@@ -104,7 +104,7 @@ impl Problem {
                 "Your role does not allow this operation.".into(),
             ),
             Error::NotFound => Problem::new(404, "not-found", ProblemTitle::NotFound),
-            Error::MethodNotAllowed => {
+            Error::MethodNotAllowed { .. } => {
                 Problem::new(405, "method-not-allowed", ProblemTitle::MethodNotAllowed)
             }
             Error::Conflict(msg) => {
@@ -126,11 +126,6 @@ impl Problem {
         let builder = Response::builder()
             .status(self.status)
             .header("content-type", "application/problem+json");
-        let builder = if self.status == 405 {
-            builder.header("allow", "GET, POST")
-        } else {
-            builder
-        };
         with_common_headers(builder)
             .body(Body::Binary(body))
             .unwrap_or_else(|_| Response::new(Body::Empty))
@@ -139,7 +134,13 @@ impl Problem {
 
 impl From<&Error> for Response<Body> {
     fn from(e: &Error) -> Self {
-        Problem::from_error(e).into_response()
+        let mut response = Problem::from_error(e).into_response();
+        if let Error::MethodNotAllowed { allow } = e {
+            response
+                .headers_mut()
+                .insert("allow", http::HeaderValue::from_static(allow));
+        }
+        response
     }
 }
 

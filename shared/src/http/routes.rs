@@ -35,42 +35,44 @@ impl Route {
         let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
         let get = method == Method::GET || method == Method::HEAD;
         let post = method == Method::POST;
-        let pick = |ok: bool, route: Route| {
-            if ok {
+        let only_get = |route: Route| {
+            if get {
                 Ok(route)
             } else {
-                Err(Error::MethodNotAllowed)
+                Err(Error::MethodNotAllowed { allow: "GET, HEAD" })
+            }
+        };
+        let only_post = |route: Route| {
+            if post {
+                Ok(route)
+            } else {
+                Err(Error::MethodNotAllowed { allow: "POST" })
             }
         };
         match segments.as_slice() {
             ["v1", "applications"] if post => Ok(Route::SubmitApplication),
-            ["v1", "applications"] => pick(get, Route::ListApplications),
-            ["v1", "applications", id] => pick(get, Route::GetApplication { id: (*id).into() }),
+            ["v1", "applications"] if get => Ok(Route::ListApplications),
+            ["v1", "applications"] => Err(Error::MethodNotAllowed {
+                allow: "GET, HEAD, POST",
+            }),
+            ["v1", "applications", id] => only_get(Route::GetApplication { id: (*id).into() }),
             ["v1", "applications", id, "document"] => {
-                pick(get, Route::GetDocument { id: (*id).into() })
+                only_get(Route::GetDocument { id: (*id).into() })
             }
-            ["v1", "applications", id, "decision"] => {
-                pick(post, Route::Decide { id: (*id).into() })
-            }
+            ["v1", "applications", id, "decision"] => only_post(Route::Decide { id: (*id).into() }),
             ["v1", "applications", id, "resubmit"] => {
-                pick(post, Route::Resubmit { id: (*id).into() })
+                only_post(Route::Resubmit { id: (*id).into() })
             }
-            ["v1", "work"] => pick(get, Route::WorkQueue),
-            ["v1", "payments", "webhook", provider] => pick(
-                post,
-                Route::PaymentWebhook {
-                    provider: (*provider).into(),
-                },
-            ),
-            ["v1", "verify"] => pick(post, Route::VerifyPost),
-            ["v1", "verify", number] => pick(
-                get,
-                Route::VerifyNumber {
-                    number: (*number).into(),
-                },
-            ),
-            ["v1", "keys"] => pick(get, Route::Keys),
-            ["v1", "openapi.json"] => pick(get, Route::OpenApi),
+            ["v1", "work"] => only_get(Route::WorkQueue),
+            ["v1", "payments", "webhook", provider] => only_post(Route::PaymentWebhook {
+                provider: (*provider).into(),
+            }),
+            ["v1", "verify"] => only_post(Route::VerifyPost),
+            ["v1", "verify", number] => only_get(Route::VerifyNumber {
+                number: (*number).into(),
+            }),
+            ["v1", "keys"] => only_get(Route::Keys),
+            ["v1", "openapi.json"] => only_get(Route::OpenApi),
             _ => Err(Error::NotFound),
         }
     }
@@ -111,7 +113,7 @@ mod tests {
         );
         assert!(matches!(
             Route::recognize(&Method::DELETE, "/v1/applications/01J"),
-            Err(Error::MethodNotAllowed)
+            Err(Error::MethodNotAllowed { allow: "GET, HEAD" })
         ));
         assert!(matches!(
             Route::recognize(&Method::GET, "/v2/applications"),

@@ -424,15 +424,17 @@ async fn unknown_paths_are_404_and_wrong_methods_405() {
         404,
     )
     .await;
-    problem(
-        app.http
-            .delete(app.url("/v1/applications"))
-            .send()
-            .await
-            .unwrap(),
-        405,
-    )
-    .await;
+    let resp = app
+        .http
+        .delete(app.url("/v1/applications"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.headers()["allow"], "GET, HEAD, POST");
+    problem(resp, 405).await;
+    let resp = app.http.get(app.url("/v1/verify")).send().await.unwrap();
+    assert_eq!(resp.headers()["allow"], "POST");
+    problem(resp, 405).await;
     let resp = app.http.get(app.url("/v1/keys")).send().await.unwrap();
     assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
 }
