@@ -11,6 +11,9 @@ if ! command -v pdftoppm >/dev/null || ! command -v pdftotext >/dev/null; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq poppler-utils >/dev/null
 fi
 
+# The SAM template: sam validate --lint, cfn-lint (serverless rules), checkov.
+./scripts/lint-infra.sh
+
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked
