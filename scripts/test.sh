@@ -14,6 +14,9 @@ fi
 # The SAM template: sam validate --lint, cfn-lint (serverless rules), checkov.
 ./scripts/lint-infra.sh
 
+# Every function, as Lambda runs it: release, arm64.
+./scripts/build-lambdas.sh
+
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked

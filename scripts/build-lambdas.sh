@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Every function built as Lambda will run it: release, arm64 (Graviton), by cargo-lambda through zig.
+# Prints each bootstrap's stripped size.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+venv=target/infra-venv
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+[ -x "$venv/bin/cargo-lambda" ] || "$venv/bin/pip" install -q 'cargo-lambda>=1,<2'
+rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
+functions=(submit payment review issue verify)
+PATH="$PWD/$venv/bin:$PATH" cargo lambda build --release --arm64 --locked "${functions[@]/#/--package=guichet-}"
+for f in "${functions[@]}"; do
+    printf 'guichet-%-8s %9d bytes (arm64, stripped)\n' "$f" "$(stat -c %s "target/lambda/guichet-$f/bootstrap")"
+done
