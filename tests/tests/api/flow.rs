@@ -241,15 +241,7 @@ async fn convictions_are_printed_on_the_extract() {
         .await;
     assert_eq!(resp.status(), 200);
     app.wait_for_status(&citizen, &id, "issued").await;
-    let pdf = app
-        .get(&citizen, &format!("/v1/applications/{id}/document"))
-        .await
-        .bytes()
-        .await
-        .unwrap();
-    let path = app.dir.path().join("convictions.pdf");
-    std::fs::write(&path, &pdf).unwrap();
-    let text = pdf_text(&path);
+    let text = app.document_text(&citizen, &id).await;
     assert!(
         text.contains("Escroquerie")
             && text.contains("14 mars 2019")
@@ -414,13 +406,5 @@ async fn a_request_for_information_is_answered_and_the_corrected_name_is_printed
     )
     .await;
     app.wait_for_status(&citizen, &id, "issued").await;
-    let pdf = app
-        .get(&citizen, &format!("/v1/applications/{id}/document"))
-        .await
-        .bytes()
-        .await
-        .unwrap();
-    let path = app.dir.path().join("corrected.pdf");
-    std::fs::write(&path, &pdf).unwrap();
-    assert!(pdf_text(&path).contains("Dembélé"));
+    assert!(app.document_text(&citizen, &id).await.contains("Dembélé"));
 }

@@ -148,6 +148,17 @@ impl TestApp {
         created["id"].as_str().unwrap().to_owned()
     }
 
+    /// Downloads the application's PDF and returns its text, as pdftotext reads it.
+    pub async fn document_text(&self, token: &str, id: &str) -> String {
+        let resp = self
+            .get(token, &format!("/v1/applications/{id}/document"))
+            .await;
+        assert_eq!(resp.status(), 200);
+        let path = self.dir.path().join(format!("{id}.pdf"));
+        std::fs::write(&path, resp.bytes().await.unwrap()).unwrap();
+        pdf_text(&path)
+    }
+
     pub async fn wait_for_status(&self, token: &str, id: &str, status: &str) -> Value {
         for _ in 0..100 {
             let app = self.application(token, id).await;
