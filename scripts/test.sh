@@ -11,6 +11,10 @@ if ! command -v pdftoppm >/dev/null || ! command -v pdftotext >/dev/null; then
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq poppler-utils >/dev/null
 fi
 
+# moto server: the AWS adapters' tests run against it (they start it themselves; installing it
+# here makes a broken install fail first and loudly).
+./scripts/moto.sh >/dev/null
+
 # The SAM template: sam validate --lint, cfn-lint (serverless rules), checkov.
 ./scripts/lint-infra.sh
 

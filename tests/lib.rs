@@ -1,1 +1,4 @@
-//! End-to-end tests live in `tests/`; this crate has no library code of its own.
+//! Support shared by the end-to-end tests: the port contract, and the AWS emulator they run on.
+
+pub mod contract;
+pub mod moto;

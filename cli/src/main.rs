@@ -2,7 +2,8 @@
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use guichet::config::Config;
+use guichet::aws::ServiceSecrets;
+use guichet::config::{Backend, Config};
 use std::path::PathBuf;
 
 #[derive(Parser)]
@@ -18,7 +19,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve every function in one process on the embedded adapters (SQLite, files, local queue).
+    /// Serve every function in one process: on the embedded adapters (SQLite, files, local queue),
+    /// or with GUICHET_BACKEND=aws on DynamoDB, S3 and SQS (an emulator with AWS_ENDPOINT_URL).
     Serve {
         #[arg(long, default_value = "127.0.0.1:8080", env = "GUICHET_ADDR")]
         addr: String,
@@ -62,6 +64,12 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Create the table, bucket, queues and secret of the SAM template on an AWS emulator (moto,
+    /// LocalStack) given by AWS_ENDPOINT_URL, and print the variables that point Guichet at them.
+    Provision {
+        #[arg(long, default_value = "guichet")]
+        prefix: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -84,13 +92,17 @@ fn config_for(data: PathBuf) -> anyhow::Result<Config> {
     Ok(config)
 }
 
+async fn secrets_client() -> aws_sdk_secretsmanager::Client {
+    aws_sdk_secretsmanager::Client::new(&guichet::aws::sdk_config().await)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve { addr, data, demo } => {
             guichet::telemetry::init("guichet-serve");
             let config = config_for(data.clone())?;
-            let backend = guichet::local::open(config.clone())?;
+            let backend = guichet::bootstrap::open(config.clone()).await?;
             let listener = tokio::net::TcpListener::bind(&addr)
                 .await
                 .with_context(|| format!("binding {addr}"))?;
@@ -113,7 +125,8 @@ async fn main() -> anyhow::Result<()> {
                 eprintln!("\nStill serving on {url}.");
             }
             tokio::signal::ctrl_c().await?;
-            server.stop();
+            eprintln!("stopping: finishing the documents being issued");
+            server.shutdown().await;
             Ok(())
         }
         Command::Token {
@@ -154,20 +167,52 @@ async fn main() -> anyhow::Result<()> {
         Command::Keys {
             command: KeysCommand::Export { data },
         } => {
-            let keys = guichet::local::secrets::load_or_create_seal_keys(
-                &guichet::local::keys_dir(&data),
-            )?;
+            let keys = match config_for(data.clone())?.backend {
+                Backend::Local => guichet::local::secrets::load_or_create_seal_keys(
+                    &guichet::local::keys_dir(&data),
+                )?,
+                Backend::Aws(r) => {
+                    let client = secrets_client().await;
+                    ServiceSecrets::read(&client, &r.secrets_arn)
+                        .await?
+                        .seal_keys(&r.secrets_arn)?
+                }
+            };
             println!("{}", serde_json::to_string_pretty(&keys.jwks())?);
             Ok(())
         }
         Command::Keys {
             command: KeysCommand::Rotate { data },
         } => {
-            let key = guichet::local::secrets::new_seal_key(&guichet::local::keys_dir(&data))?;
-            eprintln!(
-                "new signing key {}; restart `guichet serve` to sign with it",
-                key.kid
+            let kid = match config_for(data.clone())?.backend {
+                Backend::Local => {
+                    guichet::local::secrets::new_seal_key(&guichet::local::keys_dir(&data))?.kid
+                }
+                Backend::Aws(r) => {
+                    let client = secrets_client().await;
+                    let mut secrets = ServiceSecrets::read(&client, &r.secrets_arn).await?;
+                    let kid = secrets
+                        .complete(true)?
+                        .context("a rotation always makes a key")?;
+                    secrets.write(&client, &r.secrets_arn).await?;
+                    kid
+                }
+            };
+            eprintln!("new signing key {kid}; functions sign with it from their next cold start");
+            Ok(())
+        }
+        Command::Provision { prefix } => {
+            let sdk = guichet::aws::sdk_config().await;
+            anyhow::ensure!(
+                sdk.endpoint_url().is_some(),
+                "`guichet provision` is for emulators: set AWS_ENDPOINT_URL (on AWS, deploy infra/template.yaml)"
             );
+            let r = guichet::aws::provision::provision(&sdk, &prefix).await?;
+            println!("export GUICHET_BACKEND=aws");
+            println!("export GUICHET_TABLE={}", r.table);
+            println!("export GUICHET_DOCUMENTS_BUCKET={}", r.documents_bucket);
+            println!("export GUICHET_ISSUE_QUEUE_URL={}", r.issue_queue_url);
+            println!("export GUICHET_SECRETS_ARN={}", r.secrets_arn);
             Ok(())
         }
     }

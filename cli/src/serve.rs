@@ -1,16 +1,20 @@
 //! `guichet serve`: the HTTP surface of every function in one process, and a pump that feeds the
-//! local queue to the queue consumers, exactly as Lambda would feed them from SQS.
+//! queue (local, or SQS on an emulator) to the queue consumers, exactly as Lambda's event source
+//! mapping would.
 
 use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use axum::body::Body as AxumBody;
 use guichet::Context;
+use guichet::aws::SqsQueue;
+use guichet::bootstrap::Backend;
 use guichet::http::Body;
 use guichet::http::response;
 use guichet::http::routes::{Function, Route};
-use guichet::local::{LocalBackend, LocalQueue};
+use guichet::local::LocalQueue;
 use guichet::ports::QueueName;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -25,12 +29,24 @@ pub struct RunningServer {
     pub context: Arc<Context>,
     http: JoinHandle<()>,
     pump: JoinHandle<()>,
+    stopping: Arc<AtomicBool>,
 }
 
 impl RunningServer {
+    /// Stops at once: a batch being issued is dropped mid-way (its messages come back later).
     pub fn stop(&self) {
         self.http.abort();
         self.pump.abort();
+    }
+
+    /// Stops taking requests, lets the pump finish its batch and its current receive (an
+    /// abandoned SQS long poll could still take a message and hide it for the visibility
+    /// timeout), then stops.
+    pub async fn shutdown(mut self) {
+        self.http.abort();
+        self.stopping.store(true, Ordering::SeqCst);
+        let pump = std::mem::replace(&mut self.pump, tokio::spawn(async {}));
+        let _ = pump.await;
     }
 }
 
@@ -40,9 +56,9 @@ impl Drop for RunningServer {
     }
 }
 
-pub async fn start(backend: LocalBackend, listener: TcpListener) -> std::io::Result<RunningServer> {
+pub async fn start(backend: Backend, listener: TcpListener) -> std::io::Result<RunningServer> {
     let addr = listener.local_addr()?;
-    let ctx = backend.context.clone();
+    let ctx = backend.context().clone();
     let app = axum::Router::new()
         .fallback(dispatch)
         .with_state(ctx.clone());
@@ -51,12 +67,17 @@ pub async fn start(backend: LocalBackend, listener: TcpListener) -> std::io::Res
             tracing::error!(error = %e, "HTTP server stopped");
         }
     });
-    let pump = tokio::spawn(pump(ctx.clone(), backend.queue));
+    let stopping = Arc::new(AtomicBool::new(false));
+    let pump = match backend {
+        Backend::Local(b) => tokio::spawn(pump(ctx.clone(), b.queue, stopping.clone())),
+        Backend::Aws(b) => tokio::spawn(pump_sqs(ctx.clone(), b.queue, stopping.clone())),
+    };
     Ok(RunningServer {
         addr,
         context: ctx,
         http,
         pump,
+        stopping,
     })
 }
 
@@ -108,9 +129,9 @@ async fn dispatch(
 
 /// Feeds issue requests to the issue function in SQS-shaped batches. Failed messages come back
 /// after a growing delay and, after the configured number of receives, rest in the dead letters.
-async fn pump(ctx: Arc<Context>, queue: LocalQueue) {
+async fn pump(ctx: Arc<Context>, queue: LocalQueue, stopping: Arc<AtomicBool>) {
     let arrived = queue.arrived();
-    loop {
+    while !stopping.load(Ordering::SeqCst) {
         let deliveries = match queue
             .receive(QueueName::IssueRequests, 10, VISIBILITY)
             .await
@@ -127,16 +148,7 @@ async fn pump(ctx: Arc<Context>, queue: LocalQueue) {
             let _ = tokio::time::timeout(Duration::from_millis(500), arrived.notified()).await;
             continue;
         }
-        let mut event = SqsEvent::default();
-        event.records = deliveries
-            .iter()
-            .map(|d| {
-                let mut m = SqsMessage::default();
-                m.message_id = Some(d.id.clone());
-                m.body = Some(d.body.clone());
-                m
-            })
-            .collect();
+        let event = sqs_event(deliveries.iter().map(|d| (d.id.as_str(), d.body.as_str())));
         let response = guichet_issue::handle(&ctx, event).await;
         for d in &deliveries {
             let failed = response
@@ -151,6 +163,60 @@ async fn pump(ctx: Arc<Context>, queue: LocalQueue) {
             };
             if let Err(e) = result {
                 tracing::error!(error = %e, message_id = %d.id, "queue bookkeeping failed; the message will be redelivered");
+            }
+        }
+    }
+}
+
+/// The event Lambda would hand the issue function for these messages.
+fn sqs_event<'a>(messages: impl Iterator<Item = (&'a str, &'a str)>) -> SqsEvent {
+    let mut event = SqsEvent::default();
+    event.records = messages
+        .map(|(id, body)| {
+            let mut m = SqsMessage::default();
+            m.message_id = Some(id.to_owned());
+            m.body = Some(body.to_owned());
+            m
+        })
+        .collect();
+    event
+}
+
+/// What the SQS event source mapping does on Lambda: long-poll, hand over a batch, delete the
+/// messages that succeeded. Failed ones come back after the visibility timeout and, after the
+/// queue's maximum receives, SQS moves them to the dead-letter queue.
+async fn pump_sqs(ctx: Arc<Context>, queue: SqsQueue, stopping: Arc<AtomicBool>) {
+    while !stopping.load(Ordering::SeqCst) {
+        let deliveries = match queue.receive(QueueName::IssueRequests, 10, 1).await {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::error!(error = %e, "queue receive failed");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        if deliveries.is_empty() {
+            continue;
+        }
+        let event = sqs_event(
+            deliveries
+                .iter()
+                .map(|d| (d.message_id.as_str(), d.body.as_str())),
+        );
+        let response = guichet_issue::handle(&ctx, event).await;
+        for d in &deliveries {
+            let failed = response
+                .batch_item_failures
+                .iter()
+                .any(|f| f.item_identifier == d.message_id);
+            if failed {
+                continue;
+            }
+            if let Err(e) = queue
+                .delete(QueueName::IssueRequests, &d.receipt_handle)
+                .await
+            {
+                tracing::error!(error = %e, message_id = %d.message_id, "delete failed; the message will be redelivered");
             }
         }
     }

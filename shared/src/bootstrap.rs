@@ -1,9 +1,35 @@
 //! Cold start: read the configuration and build the context for the configured backend.
 
-use crate::config::{Config, ConfigError};
+use crate::aws::{self, AwsBackend};
+use crate::catalogue::CatalogueError;
+use crate::config::{Backend as Configured, Config, ConfigError};
 use crate::context::Context;
-use crate::local::{self, BootError};
+use crate::local::secrets::SecretError;
+use crate::local::{self, LocalBackend};
+use crate::ports::StoreError;
 use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum BootError {
+    #[error("data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("database: {0}")]
+    Store(#[from] StoreError),
+    #[error("keys: {0}")]
+    Secret(#[from] SecretError),
+    #[error("catalogue {path}: {source}")]
+    Catalogue {
+        path: String,
+        source: CatalogueError,
+    },
+    #[error("fonts: {0}")]
+    Fonts(String),
+    #[error(transparent)]
+    AwsSecrets(#[from] aws::secrets::SecretsError),
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -11,15 +37,37 @@ pub enum StartError {
     Config(#[from] ConfigError),
     #[error(transparent)]
     Boot(#[from] BootError),
-    #[error("GUICHET_BACKEND={0} is not available in this build (embedded: `local`)")]
-    Backend(String),
+}
+
+/// The adapters a process runs on, with what it needs beyond the context to feed its queue
+/// consumers when no Lambda event source mapping does.
+pub enum Backend {
+    Local(LocalBackend),
+    Aws(AwsBackend),
+}
+
+impl Backend {
+    pub fn context(&self) -> &Arc<Context> {
+        match self {
+            Backend::Local(b) => &b.context,
+            Backend::Aws(b) => &b.context,
+        }
+    }
+}
+
+/// Opens the backend the configuration names (`GUICHET_BACKEND`).
+pub async fn open(config: Config) -> Result<Backend, BootError> {
+    match config.backend.clone() {
+        Configured::Local => Ok(Backend::Local(local::open(config)?)),
+        Configured::Aws(resources) => {
+            let sdk = aws::sdk_config().await;
+            Ok(Backend::Aws(aws::open(config, &resources, &sdk).await?))
+        }
+    }
 }
 
 /// The context a function's `main` hands to its handler, built once.
-pub fn context() -> Result<Arc<Context>, StartError> {
+pub async fn context() -> Result<Arc<Context>, StartError> {
     let config = Config::from_env()?;
-    match std::env::var("GUICHET_BACKEND").as_deref() {
-        Err(_) | Ok("local") => Ok(local::open(config)?.context),
-        Ok(other) => Err(StartError::Backend(other.to_owned())),
-    }
+    Ok(open(config).await?.context().clone())
 }

@@ -8,9 +8,34 @@ pub enum Environment {
     Production,
 }
 
+/// Where the data lives: everything on this machine, or AWS (or an emulator of it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite, files and a local queue under the data directory (`GUICHET_BACKEND=local`, the default).
+    Local,
+    /// DynamoDB, S3, SQS and Secrets Manager (`GUICHET_BACKEND=aws`).
+    Aws(AwsResources),
+}
+
+/// The AWS resources the template creates, passed to the functions by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsResources {
+    /// `GUICHET_TABLE`
+    pub table: String,
+    /// `GUICHET_DOCUMENTS_BUCKET`
+    pub documents_bucket: String,
+    /// `GUICHET_DOCUMENTS_KMS_KEY`: the key issued PDFs are encrypted with; S3-managed keys without it.
+    pub documents_kms_key: Option<String>,
+    /// `GUICHET_ISSUE_QUEUE_URL`
+    pub issue_queue_url: String,
+    /// `GUICHET_SECRETS_ARN`: seal keys, webhook and token secrets.
+    pub secrets_arn: String,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub environment: Environment,
+    pub backend: Backend,
     /// Where the embedded adapters keep everything (`GUICHET_DATA`).
     pub data_dir: PathBuf,
     /// Payment webhook secret (`GUICHET_PAYMENT_SECRET`); made and kept in the data dir in development.
@@ -50,17 +75,6 @@ impl Config {
                 });
             }
         };
-        let secret = |name: &'static str| -> Result<Option<Vec<u8>>, ConfigError> {
-            match get(name) {
-                Some(s) if s.len() >= 32 => Ok(Some(s.into_bytes())),
-                Some(_) => Err(ConfigError::Invalid {
-                    name,
-                    why: "at least 32 characters".into(),
-                }),
-                None if environment == Environment::Production => Err(ConfigError::Missing(name)),
-                None => Ok(None),
-            }
-        };
         let queue_max_receives = match get("GUICHET_QUEUE_MAX_RECEIVES") {
             None => 5,
             Some(s) => s
@@ -72,8 +86,47 @@ impl Config {
                     why: "a whole number, at least 1".into(),
                 })?,
         };
+        let backend = match get("GUICHET_BACKEND").as_deref() {
+            None | Some("local") => Backend::Local,
+            Some("aws") => {
+                let required = |name: &'static str| {
+                    get(name)
+                        .filter(|v| !v.trim().is_empty())
+                        .ok_or(ConfigError::Missing(name))
+                };
+                Backend::Aws(AwsResources {
+                    table: required("GUICHET_TABLE")?,
+                    documents_bucket: required("GUICHET_DOCUMENTS_BUCKET")?,
+                    documents_kms_key: get("GUICHET_DOCUMENTS_KMS_KEY").filter(|v| !v.is_empty()),
+                    issue_queue_url: required("GUICHET_ISSUE_QUEUE_URL")?,
+                    secrets_arn: required("GUICHET_SECRETS_ARN")?,
+                })
+            }
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    name: "GUICHET_BACKEND",
+                    why: format!("{other:?}: `local` or `aws`"),
+                });
+            }
+        };
+        // On AWS the secrets come from Secrets Manager; in production on one machine, from here.
+        let secrets_elsewhere = matches!(backend, Backend::Aws(_));
+        let secret = |name: &'static str| -> Result<Option<Vec<u8>>, ConfigError> {
+            match get(name) {
+                Some(s) if s.len() >= 32 => Ok(Some(s.into_bytes())),
+                Some(_) => Err(ConfigError::Invalid {
+                    name,
+                    why: "at least 32 characters".into(),
+                }),
+                None if environment == Environment::Production && !secrets_elsewhere => {
+                    Err(ConfigError::Missing(name))
+                }
+                None => Ok(None),
+            }
+        };
         Ok(Config {
             environment,
+            backend,
             data_dir: PathBuf::from(get("GUICHET_DATA").unwrap_or_else(|| ".guichet".into())),
             payment_secret: secret("GUICHET_PAYMENT_SECRET")?,
             jwt_secret: secret("GUICHET_JWT_SECRET")?,
@@ -129,5 +182,43 @@ mod tests {
         .unwrap();
         assert!(!prod.sandbox_payments_allowed());
         assert!(config(&[("GUICHET_PAYMENT_SECRET", "short")]).is_err());
+    }
+
+    #[test]
+    fn the_aws_backend_names_every_resource_it_needs() {
+        assert_eq!(config(&[]).unwrap().backend, Backend::Local);
+        assert!(matches!(
+            config(&[("GUICHET_BACKEND", "aws"), ("GUICHET_TABLE", "t")]),
+            Err(ConfigError::Missing("GUICHET_DOCUMENTS_BUCKET"))
+        ));
+        assert!(matches!(
+            config(&[("GUICHET_BACKEND", "dynamo")]),
+            Err(ConfigError::Invalid {
+                name: "GUICHET_BACKEND",
+                ..
+            })
+        ));
+        let aws = config(&[
+            ("GUICHET_ENV", "production"),
+            ("GUICHET_BACKEND", "aws"),
+            ("GUICHET_TABLE", "guichet"),
+            ("GUICHET_DOCUMENTS_BUCKET", "docs"),
+            (
+                "GUICHET_ISSUE_QUEUE_URL",
+                "https://sqs.eu-west-3.amazonaws.com/1/issue",
+            ),
+            (
+                "GUICHET_SECRETS_ARN",
+                "arn:aws:secretsmanager:eu-west-3:1:secret:s",
+            ),
+        ])
+        .unwrap();
+        // In production on AWS the secrets come from Secrets Manager, not the environment.
+        assert!(aws.payment_secret.is_none());
+        let Backend::Aws(r) = aws.backend else {
+            panic!("aws")
+        };
+        assert_eq!(r.table, "guichet");
+        assert_eq!(r.documents_kms_key, None);
     }
 }

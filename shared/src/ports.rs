@@ -30,6 +30,17 @@ pub struct AuditEvent {
     pub hash: String,
 }
 
+impl AuditEvent {
+    /// The hash that chains event `seq` (its change as stored JSON) to the one before: every
+    /// adapter computes it the same way, so one checker reads any of them.
+    pub fn chain_hash(prev_hash: &str, seq: u64, body: &str) -> String {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(
+            format!("{prev_hash}\n{seq}\n{body}").as_bytes(),
+        ))
+    }
+}
+
 /// What an `Idempotency-Key` promised: the same request gets the same application back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyRecord {
@@ -147,6 +158,20 @@ pub enum BlobError {
 pub enum Download {
     Bytes(Vec<u8>),
     Redirect(String),
+}
+
+/// Object keys are relative paths of plain segments (letters, digits, `-`, `_`, `.`): nothing that
+/// could climb out of a directory or surprise a URL.
+pub fn valid_blob_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.split('/').all(|seg| {
+            !seg.is_empty()
+                && seg != "."
+                && seg != ".."
+                && seg
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
 }
 
 #[async_trait]

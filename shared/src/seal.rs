@@ -94,6 +94,33 @@ impl SealKey {
     }
 }
 
+/// A seal key as it is kept (a key file, a managed secret): the private half in hex, and the key
+/// id to check it against when it is read back.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct StoredSealKey {
+    pub kid: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    pub secret: String,
+}
+
+impl StoredSealKey {
+    pub fn new(key: &SealKey) -> Self {
+        StoredSealKey {
+            kid: key.kid.clone(),
+            created_at: key.created_at,
+            secret: hex::encode(key.signing.to_bytes()),
+        }
+    }
+
+    /// The key, or `None` when the secret is not 32 bytes of hex or does not match its key id.
+    pub fn key(&self) -> Option<SealKey> {
+        let secret: [u8; 32] = hex::decode(&self.secret).ok()?.try_into().ok()?;
+        let key = SealKey::from_secret(secret, self.created_at);
+        (key.kid == self.kid).then_some(key)
+    }
+}
+
 /// The first 8 bytes of SHA-256 of the raw public key, base64url.
 pub fn key_id(key: &VerifyingKey) -> String {
     let digest = Sha256::digest(key.as_bytes());

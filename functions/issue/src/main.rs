@@ -6,7 +6,7 @@ use lambda_runtime::{LambdaEvent, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     guichet::telemetry::init("issue");
-    let ctx = guichet::bootstrap::context()?;
+    let ctx = guichet::bootstrap::context().await?;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let ctx = ctx.clone();
         async move {

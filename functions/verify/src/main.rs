@@ -3,7 +3,7 @@
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
     guichet::telemetry::init("verify");
-    let ctx = guichet::bootstrap::context()?;
+    let ctx = guichet::bootstrap::context().await?;
     lambda_http::run(lambda_http::service_fn(move |req| {
         let ctx = ctx.clone();
         async move { Ok::<_, std::convert::Infallible>(guichet_verify::handle(&ctx, req).await) }

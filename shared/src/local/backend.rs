@@ -1,36 +1,17 @@
 //! Opens the embedded backend in a data directory: the store, the queue, the files, the keys, the
 //! catalogue. Everything is created on first start and found again on the next.
 
-use super::secrets::{self, SecretError};
+use super::secrets;
 use super::{Db, FileBlobStore, LocalQueue, SqliteStore};
-use crate::catalogue::{self, Catalogue, CatalogueError};
+use crate::bootstrap::BootError;
+use crate::catalogue::{self, Catalogue};
 use crate::config::Config;
 use crate::context::Context;
 use crate::http::auth::Authenticator;
 use crate::pdf::Fonts;
-use crate::ports::{StoreError, SystemClock};
+use crate::ports::SystemClock;
 use std::path::Path;
 use std::sync::Arc;
-
-#[derive(Debug, thiserror::Error)]
-pub enum BootError {
-    #[error("data directory {path}: {source}")]
-    DataDir {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("database: {0}")]
-    Store(#[from] StoreError),
-    #[error("keys: {0}")]
-    Secret(#[from] SecretError),
-    #[error("catalogue {path}: {source}")]
-    Catalogue {
-        path: String,
-        source: CatalogueError,
-    },
-    #[error("fonts: {0}")]
-    Fonts(String),
-}
 
 /// The embedded backend: the shared context, and the queue handle the local pump reads from.
 pub struct LocalBackend {

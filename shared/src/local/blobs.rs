@@ -1,6 +1,6 @@
 //! Blobs as files under the data directory, written so a crash never leaves half a document.
 
-use crate::ports::{BlobError, BlobStore, Download};
+use crate::ports::{BlobError, BlobStore, Download, valid_blob_key};
 use async_trait::async_trait;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,16 +17,7 @@ impl FileBlobStore {
 
     /// Keys are relative paths of plain segments; anything that could climb out of the root is refused.
     fn path(&self, key: &str) -> Result<PathBuf, BlobError> {
-        let ok = !key.is_empty()
-            && key.split('/').all(|seg| {
-                !seg.is_empty()
-                    && seg != "."
-                    && seg != ".."
-                    && seg
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            });
-        if ok {
+        if valid_blob_key(key) {
             Ok(self.root.join(key))
         } else {
             Err(BlobError::InvalidKey)

@@ -9,9 +9,7 @@ mod queue;
 pub mod secrets;
 mod store;
 
-pub use backend::{
-    BootError, LocalBackend, authenticator, keys_dir, open, payment_secret, secrets_dir,
-};
+pub use backend::{LocalBackend, authenticator, keys_dir, open, payment_secret, secrets_dir};
 pub use blobs::FileBlobStore;
 pub use db::Db;
 pub use queue::{Delivery, LocalQueue};

@@ -1,8 +1,7 @@
 //! Keys and secrets kept in the data directory for local runs, each file readable by its owner only.
 //! In production secrets come from the environment (see `config`).
 
-use crate::seal::{SealKey, SealKeys};
-use serde::{Deserialize, Serialize};
+use crate::seal::{SealKey, SealKeys, StoredSealKey};
 use std::io::Write;
 use std::path::Path;
 use time::OffsetDateTime;
@@ -72,14 +71,6 @@ pub fn load_or_create_secret(dir: &Path, name: &str) -> Result<Vec<u8>, SecretEr
     Ok(secret.as_bytes().to_vec())
 }
 
-#[derive(Serialize, Deserialize)]
-struct SealKeyFile {
-    kid: String,
-    #[serde(with = "time::serde::rfc3339")]
-    created_at: OffsetDateTime,
-    secret: String,
-}
-
 /// Every seal key in `dir` (`seal-<kid>.json`); makes the first one when there is none.
 pub fn load_or_create_seal_keys(dir: &Path) -> Result<SealKeys, SecretError> {
     let mut keys = read_seal_keys(dir)?;
@@ -92,12 +83,8 @@ pub fn load_or_create_seal_keys(dir: &Path) -> Result<SealKeys, SecretError> {
 /// Starts a new signing key; the older ones keep verifying what they sealed.
 pub fn new_seal_key(dir: &Path) -> Result<SealKey, SecretError> {
     let key = SealKey::from_secret(random_32()?, OffsetDateTime::now_utc());
-    let file = SealKeyFile {
-        kid: key.kid.clone(),
-        created_at: key.created_at,
-        secret: hex::encode(key.signing.to_bytes()),
-    };
-    let json = serde_json::to_vec_pretty(&file).map_err(|e| SecretError::Corrupt(e.to_string()))?;
+    let json = serde_json::to_vec_pretty(&StoredSealKey::new(&key))
+        .map_err(|e| SecretError::Corrupt(e.to_string()))?;
     write_private(&dir.join(format!("seal-{}.json", key.kid)), &json)?;
     Ok(key)
 }
@@ -116,17 +103,9 @@ fn read_seal_keys(dir: &Path) -> Result<Vec<SealKey>, SecretError> {
             continue;
         }
         let corrupt = || SecretError::Corrupt(path.display().to_string());
-        let file: SealKeyFile = serde_json::from_slice(&std::fs::read(&path).map_err(io(&path))?)
+        let file: StoredSealKey = serde_json::from_slice(&std::fs::read(&path).map_err(io(&path))?)
             .map_err(|_| corrupt())?;
-        let secret: [u8; 32] = hex::decode(&file.secret)
-            .ok()
-            .and_then(|b| b.try_into().ok())
-            .ok_or_else(corrupt)?;
-        let key = SealKey::from_secret(secret, file.created_at);
-        if key.kid != file.kid {
-            return Err(corrupt());
-        }
-        keys.push(key);
+        keys.push(file.key().ok_or_else(corrupt)?);
     }
     Ok(keys)
 }

@@ -10,7 +10,6 @@ use crate::ports::{
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 #[derive(Clone)]
@@ -113,7 +112,7 @@ fn append_events(
     for change in changes {
         seq += 1;
         let body = to_json(change)?;
-        let hash = hex::encode(Sha256::digest(format!("{prev}\n{seq}\n{body}").as_bytes()));
+        let hash = AuditEvent::chain_hash(&prev, seq as u64, &body);
         tx.execute(
             "INSERT INTO audit_events (application_id, seq, body, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![id.to_string(), seq, body, prev, hash],

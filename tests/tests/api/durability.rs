@@ -9,16 +9,24 @@ use serde_json::{Value, json};
 
 #[tokio::test]
 async fn a_restart_loses_nothing_and_a_queued_issue_request_is_served_after_it() {
-    let first = spawn_app().await;
+    restart_loses_nothing(spawn_app().await).await;
+}
+
+/// On AWS the request waits in SQS, and the application in DynamoDB.
+#[tokio::test]
+async fn a_restart_loses_nothing_on_aws() {
+    restart_loses_nothing(spawn_aws_app().await).await;
+}
+
+async fn restart_loses_nothing(first: TestApp) {
     let citizen = first.citizen("c-restart");
     let id = first.paid_application(&citizen, "Sidibé").await;
     let config = first.config.clone();
     let dir = first.dir;
-    first.server.stop();
-    drop(first.server);
+    first.server.shutdown().await;
 
     // The clerk approves while no queue consumer runs: the issue request waits on disk.
-    let offline = guichet::local::open(config.clone()).unwrap();
+    let offline = reopen(&config).await;
     let clerk = Principal {
         subject: Subject::parse("clerk-offline").unwrap(),
         role: Role::Clerk,
@@ -31,23 +39,14 @@ async fn a_restart_loses_nothing_and_a_queued_issue_request_is_served_after_it()
             convictions: Some(vec![]),
         }),
     };
-    let approved = review::decide(&offline.context, &clerk, &id, &request)
+    let approved = review::decide(offline.context(), &clerk, &id, &request)
         .await
         .unwrap();
     assert_eq!(approved.status().as_str(), "approved");
     drop(offline);
 
-    // A new process on the same data directory picks it up and issues.
-    let backend = guichet::local::open(config.clone()).unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let server = guichet_cli::serve::start(backend, listener).await.unwrap();
-    let again = TestApp {
-        base: format!("http://{}", server.addr),
-        http: reqwest::Client::new(),
-        server,
-        config,
-        dir,
-    };
+    // A new process on the same data picks it up and issues.
+    let again = serve(reopen(&config).await, config, dir).await;
     let issued = again.wait_for_status(&citizen, &id, "issued").await;
     assert_eq!(issued["history"].as_array().unwrap().len(), 3);
     let list: Value = again

@@ -6,7 +6,16 @@ use serde_json::{Value, json};
 
 #[tokio::test]
 async fn an_extract_goes_from_request_to_a_verified_pdf() {
-    let app = spawn_app().await;
+    walk_an_extract(&spawn_app().await).await;
+}
+
+/// The same walk with DynamoDB, S3 and SQS (on moto server) under the same functions.
+#[tokio::test]
+async fn an_extract_goes_from_request_to_a_verified_pdf_on_aws() {
+    walk_an_extract(&spawn_aws_app().await).await;
+}
+
+async fn walk_an_extract(app: &TestApp) {
     let citizen = app.citizen("citizen-aminata");
 
     // 1. Ask.
@@ -83,12 +92,7 @@ async fn an_extract_goes_from_request_to_a_verified_pdf() {
     );
 
     // 5. Download: a real PDF, in French, accents intact.
-    let resp = app
-        .get(&citizen, &format!("/v1/applications/{id}/document"))
-        .await;
-    assert_eq!(resp.status(), 200);
-    assert_eq!(resp.headers()["content-type"], "application/pdf");
-    let pdf = resp.bytes().await.unwrap().to_vec();
+    let pdf = app.download(&citizen, id).await;
     assert!(pdf.starts_with(b"%PDF-"));
     let path = app.dir.path().join("extract.pdf");
     std::fs::write(&path, &pdf).unwrap();

@@ -1,3 +1,4 @@
+use guichet::bootstrap::Backend;
 use guichet::config::Config;
 use guichet_cli::serve::RunningServer;
 use reqwest::{Client, Response};
@@ -10,6 +11,8 @@ pub const BAMAKO_REGISTRY: &str = "TGI-BKO-C3";
 
 pub struct TestApp {
     pub base: String,
+    /// Documents come as a redirect to a short-lived URL (S3), not in the response itself.
+    pub redirects_downloads: bool,
     pub http: Client,
     pub server: RunningServer,
     pub config: Config,
@@ -22,12 +25,53 @@ pub async fn spawn_app() -> TestApp {
     let mut config = Config::from_lookup(|k| (k == "GUICHET_DATA").then(|| data.clone())).unwrap();
     config.payment_secret = Some(PAYMENT_SECRET.to_vec());
     let backend = guichet::local::open(config.clone()).expect("embedded backend opens");
+    serve(Backend::Local(backend), config, dir).await
+}
+
+/// `guichet serve` on DynamoDB, S3 and SQS, all on moto server, with resources of its own.
+pub async fn spawn_aws_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (sdk, resources) = guichet_tests::moto::emulator().provision().await;
+    let mut config = Config::from_lookup(|_| None).unwrap();
+    config.backend = guichet::config::Backend::Aws(resources.clone());
+    // The secrets the test signs with; the seal keys come from the provisioned secret.
+    config.payment_secret = Some(PAYMENT_SECRET.to_vec());
+    config.jwt_secret = Some(b"test-token-secret-0123456789abcdefghij".to_vec());
+    let backend = guichet::aws::open(config.clone(), &resources, &sdk)
+        .await
+        .expect("AWS backend opens on the emulator");
+    serve(Backend::Aws(backend), config, dir).await
+}
+
+/// The backend a new process would open with this configuration: same data directory, or same
+/// AWS resources.
+pub async fn reopen(config: &Config) -> Backend {
+    match &config.backend {
+        guichet::config::Backend::Local => {
+            Backend::Local(guichet::local::open(config.clone()).expect("embedded backend opens"))
+        }
+        guichet::config::Backend::Aws(resources) => {
+            let sdk = guichet_tests::moto::emulator().sdk_config().await;
+            Backend::Aws(
+                guichet::aws::open(config.clone(), resources, &sdk)
+                    .await
+                    .expect("AWS backend opens on the emulator"),
+            )
+        }
+    }
+}
+
+pub async fn serve(backend: Backend, config: Config, dir: tempfile::TempDir) -> TestApp {
+    let redirects_downloads = matches!(backend, Backend::Aws(_));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let server = guichet_cli::serve::start(backend, listener).await.unwrap();
     TestApp {
         base: format!("http://{}", server.addr),
+        redirects_downloads,
+        // Redirects are looked at, not followed: a download's 302 is part of the contract.
         http: Client::builder()
             .timeout(Duration::from_secs(30))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
         server,
@@ -148,14 +192,29 @@ impl TestApp {
         created["id"].as_str().unwrap().to_owned()
     }
 
-    /// Downloads the application's PDF and returns its text, as pdftotext reads it.
-    pub async fn document_text(&self, token: &str, id: &str) -> String {
+    /// The application's PDF, as its holder gets it: in the answer (embedded), or through the
+    /// short-lived URL of a 302 (S3), fetched with no token as a browser would.
+    pub async fn download(&self, token: &str, id: &str) -> Vec<u8> {
         let resp = self
             .get(token, &format!("/v1/applications/{id}/document"))
             .await;
+        let resp = if self.redirects_downloads {
+            assert_eq!(resp.status(), 302);
+            let location = resp.headers()["location"].to_str().unwrap().to_owned();
+            assert!(location.contains("X-Amz-Signature="), "{location}");
+            self.http.get(&location).send().await.unwrap()
+        } else {
+            resp
+        };
         assert_eq!(resp.status(), 200);
+        assert_eq!(resp.headers()["content-type"], "application/pdf");
+        resp.bytes().await.unwrap().to_vec()
+    }
+
+    /// Downloads the application's PDF and returns its text, as pdftotext reads it.
+    pub async fn document_text(&self, token: &str, id: &str) -> String {
         let path = self.dir.path().join(format!("{id}.pdf"));
-        std::fs::write(&path, resp.bytes().await.unwrap()).unwrap();
+        std::fs::write(&path, self.download(token, id).await).unwrap();
         pdf_text(&path)
     }
 

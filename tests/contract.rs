@@ -1,6 +1,6 @@
-//! The contract of the ports, written once and run against every adapter set. Today: the
-//! embedded adapters (SQLite, files). The AWS adapters run the same functions against the
-//! emulator.
+//! The contract of the ports, written once and run unchanged against every adapter set: the
+//! embedded adapters (SQLite, files) and the AWS adapters on the emulator (`tests/contract.rs`
+//! of this crate's test targets).
 
 use guichet::domain::{
     Actor, Applicant, ApplicantInput, Application, ApplicationId, DocumentKind, DocumentNumber,
@@ -376,18 +376,4 @@ pub async fn blobs_keep_their_contract(blobs: &dyn BlobStore) {
             .unwrap()
             .is_none()
     );
-}
-
-#[tokio::test]
-async fn the_embedded_adapters_keep_the_port_contract() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = guichet::local::Db::open(&dir.path().join("contract.sqlite")).unwrap();
-    let store = guichet::local::SqliteStore::new(db);
-    applications_keep_their_contract(&store).await;
-    payments_keep_their_contract(&store, &store).await;
-    documents_keep_their_contract(&store, &store).await;
-    blobs_keep_their_contract(&guichet::local::FileBlobStore::new(
-        dir.path().join("blobs"),
-    ))
-    .await;
 }
