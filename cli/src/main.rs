@@ -86,6 +86,23 @@ enum KeysCommand {
     },
 }
 
+/// The configuration with the token and webhook secrets the service itself uses, so the tokens
+/// and signed notices this command makes are accepted: on AWS they live in Secrets Manager.
+async fn with_service_secrets(mut config: Config) -> anyhow::Result<Config> {
+    if let Backend::Aws(r) = &config.backend
+        && (config.jwt_secret.is_none() || config.payment_secret.is_none())
+    {
+        let stored = ServiceSecrets::read(&secrets_client().await, &r.secrets_arn).await?;
+        config.jwt_secret = config
+            .jwt_secret
+            .or_else(|| stored.jwt_secret.map(String::into_bytes));
+        config.payment_secret = config
+            .payment_secret
+            .or_else(|| stored.payment_secret.map(String::into_bytes));
+    }
+    Ok(config)
+}
+
 fn config_for(data: PathBuf) -> anyhow::Result<Config> {
     let mut config = Config::from_env()?;
     config.data_dir = data;
@@ -101,7 +118,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve { addr, data, demo } => {
             guichet::telemetry::init("guichet-serve");
-            let config = config_for(data.clone())?;
+            let config = with_service_secrets(config_for(data.clone())?).await?;
             let backend = guichet::bootstrap::open(config.clone()).await?;
             let listener = tokio::net::TcpListener::bind(&addr)
                 .await
@@ -137,7 +154,7 @@ async fn main() -> anyhow::Result<()> {
             ttl_hours,
         } => {
             let token = guichet_cli::token::mint(
-                &config_for(data)?,
+                &with_service_secrets(config_for(data)?).await?,
                 &role,
                 office.as_deref(),
                 &sub,
@@ -149,7 +166,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Demo { url, data } => {
             let walk = guichet_cli::demo::Demo {
                 base: url.trim_end_matches('/').to_owned(),
-                config: config_for(data.clone())?,
+                config: with_service_secrets(config_for(data.clone())?).await?,
                 out_dir: data.join("demo"),
             };
             walk.run().await?;

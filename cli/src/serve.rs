@@ -2,6 +2,7 @@
 //! queue (local, or SQS on an emulator) to the queue consumers, exactly as Lambda's event source
 //! mapping would.
 
+use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use axum::body::Body as AxumBody;
 use guichet::Context;
@@ -21,6 +22,8 @@ use tokio::task::JoinHandle;
 
 /// The most any route reads; each route has its own, lower, limit.
 const MAX_BODY: usize = 4 * 1024 * 1024;
+/// How often the reconcile step runs, as the EventBridge schedule of the template does.
+const RECONCILE_EVERY: Duration = Duration::from_secs(300);
 /// How long an issue request stays hidden while being worked on.
 const VISIBILITY: Duration = Duration::from_secs(30);
 
@@ -29,6 +32,7 @@ pub struct RunningServer {
     pub context: Arc<Context>,
     http: JoinHandle<()>,
     pump: JoinHandle<()>,
+    schedule: JoinHandle<()>,
     stopping: Arc<AtomicBool>,
 }
 
@@ -37,6 +41,7 @@ impl RunningServer {
     pub fn stop(&self) {
         self.http.abort();
         self.pump.abort();
+        self.schedule.abort();
     }
 
     /// Stops taking requests, lets the pump finish its batch and its current receive (an
@@ -44,6 +49,7 @@ impl RunningServer {
     /// timeout), then stops.
     pub async fn shutdown(mut self) {
         self.http.abort();
+        self.schedule.abort();
         self.stopping.store(true, Ordering::SeqCst);
         let pump = std::mem::replace(&mut self.pump, tokio::spawn(async {}));
         let _ = pump.await;
@@ -72,11 +78,13 @@ pub async fn start(backend: Backend, listener: TcpListener) -> std::io::Result<R
         Backend::Local(b) => tokio::spawn(pump(ctx.clone(), b.queue, stopping.clone())),
         Backend::Aws(b) => tokio::spawn(pump_sqs(ctx.clone(), b.queue, stopping.clone())),
     };
+    let schedule = tokio::spawn(schedule(ctx.clone()));
     Ok(RunningServer {
         addr,
         context: ctx,
         http,
         pump,
+        schedule,
         stopping,
     })
 }
@@ -218,6 +226,22 @@ async fn pump_sqs(ctx: Arc<Context>, queue: SqsQueue, stopping: Arc<AtomicBool>)
             {
                 tracing::error!(error = %e, message_id = %d.message_id, "delete failed; the message will be redelivered");
             }
+        }
+    }
+}
+
+/// What the EventBridge schedule does on AWS: run the reconcile step every few minutes.
+async fn schedule(ctx: Arc<Context>) {
+    let mut ticks = tokio::time::interval(RECONCILE_EVERY);
+    ticks.tick().await; // the first tick is immediate; a fresh start has nothing stuck yet
+    loop {
+        ticks.tick().await;
+        let mut event = EventBridgeEvent::default();
+        event.id = Some(ulid::Ulid::new().to_string());
+        event.detail_type = "Scheduled Event".into();
+        event.source = "guichet.serve".into();
+        if let Err(e) = guichet_reconcile::handle(&ctx, event).await {
+            tracing::error!(error = %e, "reconcile failed; the next run starts over");
         }
     }
 }

@@ -114,6 +114,13 @@ impl Catalogue {
         Self::parse(DEFAULT_JSON).expect("the shipped catalogue is valid")
     }
 
+    /// Every office, in a stable order.
+    pub fn office_codes(&self) -> Vec<OfficeCode> {
+        let mut codes: Vec<OfficeCode> = self.offices.keys().cloned().collect();
+        codes.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        codes
+    }
+
     /// The service for a kind, if it can be asked for online.
     pub fn service(&self, kind: DocumentKind) -> Option<&Service> {
         self.services.get(&kind).filter(|s| s.online)

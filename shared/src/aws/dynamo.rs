@@ -17,6 +17,7 @@ use crate::ports::{
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem};
 use std::collections::HashMap;
@@ -102,17 +103,22 @@ impl DynamoStore {
         Ok(writes)
     }
 
-    async fn last_event(&self, id: ApplicationId) -> Result<Option<(u64, String)>, StoreError> {
-        let out = self
-            .client
+    /// An application's audit events in sequence order, read strongly consistent.
+    fn events(&self, id: ApplicationId) -> QueryFluentBuilder {
+        self.client
             .query()
             .table_name(&self.table)
             .key_condition_expression("PK = :pk AND begins_with(SK, :ev)")
             .expression_attribute_values(":pk", s(items::app_pk(id)))
             .expression_attribute_values(":ev", s("EV#"))
+            .consistent_read(true)
+    }
+
+    async fn last_event(&self, id: ApplicationId) -> Result<Option<(u64, String)>, StoreError> {
+        let out = self
+            .events(id)
             .scan_index_forward(false)
             .limit(1)
-            .consistent_read(true)
             .send()
             .await
             .map_err(|e| items::backend(describe(&e)))?;
@@ -329,13 +335,7 @@ impl ApplicationStore for DynamoStore {
         let mut start: Option<Item> = None;
         loop {
             let out = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("PK = :pk AND begins_with(SK, :ev)")
-                .expression_attribute_values(":pk", s(items::app_pk(id)))
-                .expression_attribute_values(":ev", s("EV#"))
-                .consistent_read(true)
+                .events(id)
                 .set_exclusive_start_key(start)
                 .send()
                 .await

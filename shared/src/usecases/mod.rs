@@ -4,6 +4,7 @@
 pub mod applications;
 pub mod issue;
 pub mod payment;
+pub mod reconcile;
 pub mod review;
 pub mod submit;
 pub mod verify;

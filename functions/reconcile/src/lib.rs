@@ -1,0 +1,128 @@
+//! The reconcile step, run by an EventBridge schedule: re-drives approved applications that have
+//! no document on its way and expires the ones left unpaid. A failed run is an error to Lambda
+//! (retried, and counted by the errors alarm); the next scheduled run starts over anyway.
+
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use guichet::Context;
+use guichet::usecases::reconcile::{self, ReconcileReport};
+
+pub async fn handle(
+    ctx: &Context,
+    event: EventBridgeEvent,
+) -> Result<ReconcileReport, guichet::Error> {
+    let report = reconcile::reconcile(ctx, ctx.clock.now()).await?;
+    tracing::info!(
+        event_id = %event.id.as_deref().unwrap_or_default(),
+        redriven = report.redriven,
+        expired = report.expired,
+        "reconciled"
+    );
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use guichet::domain::{Actor, ApplicationId, OfficeCode, Status, Subject};
+    use guichet::http::auth::{Principal, Role};
+    use guichet::ports::{Clock, QueueName};
+    use guichet::usecases::review::{self, DecisionRequest};
+    use guichet::usecases::submit;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration as StdDuration;
+    use time::{Duration, OffsetDateTime};
+
+    /// A clock the test moves forward.
+    struct Later(Mutex<OffsetDateTime>);
+    impl Clock for Later {
+        fn now(&self) -> OffsetDateTime {
+            *self.0.lock().unwrap()
+        }
+    }
+
+    async fn submitted(ctx: &Context, who: &str) -> ApplicationId {
+        let citizen = Principal {
+            subject: Subject::parse(who).unwrap(),
+            role: Role::Applicant,
+            office: None,
+        };
+        let request = serde_json::from_value(serde_json::json!({
+            "kind": "criminal_record_extract",
+            "applicant": { "surname": "Coulibaly", "given_names": "Mariam", "birth_date": "1992-07-01", "birth_place": "Bamako" }
+        }))
+        .unwrap();
+        submit::submit(ctx, &citizen, request, None)
+            .await
+            .unwrap()
+            .id
+    }
+
+    #[tokio::test]
+    async fn stuck_approvals_are_asked_again_and_week_old_unpaid_ones_expire() {
+        let dir = tempfile::tempdir().unwrap();
+        let backend =
+            guichet::local::open(guichet::config::Config::development(dir.path())).unwrap();
+        let queue = backend.queue.clone();
+        let mut ctx = Arc::try_unwrap(backend.context).ok().unwrap();
+        let start = OffsetDateTime::now_utc();
+        let clock = Arc::new(Later(Mutex::new(start)));
+        ctx.clock = clock.clone();
+        let event: EventBridgeEvent =
+            serde_json::from_str(include_str!("../../../events/reconcile-schedule.json")).unwrap();
+
+        // One left unpaid, one paid and approved whose issue request was lost.
+        let unpaid = submitted(&ctx, "c-unpaid").await;
+        let approved = submitted(&ctx, "c-approved").await;
+        let mut app = ctx.applications.get(approved).await.unwrap().unwrap();
+        let paid = app
+            .transition(Status::InReview, Actor::system("payment"), start, None)
+            .unwrap();
+        app.version = ctx.applications.update(&app, &[paid]).await.unwrap();
+        let clerk = Principal {
+            subject: Subject::parse("clerk-1").unwrap(),
+            role: Role::Clerk,
+            office: Some(OfficeCode::parse("TGI-BKO-C3").unwrap()),
+        };
+        let approve: DecisionRequest = serde_json::from_value(serde_json::json!({
+            "decision": "approve", "record": { "convictions": [] }
+        }))
+        .unwrap();
+        review::decide(&ctx, &clerk, &approved.to_string(), &approve)
+            .await
+            .unwrap();
+        let lost = queue
+            .receive(QueueName::IssueRequests, 10, StdDuration::from_secs(60))
+            .await
+            .unwrap();
+        assert_eq!(lost.len(), 1);
+        queue.ack(&lost[0].id).await.unwrap();
+
+        // Right away: nothing is stuck yet, nothing has waited a week.
+        assert_eq!(
+            handle(&ctx, event.clone()).await.unwrap(),
+            ReconcileReport::default()
+        );
+
+        // Twenty minutes on, the approval is stuck: asked again, once per run.
+        *clock.0.lock().unwrap() = start + Duration::minutes(20);
+        let report = handle(&ctx, event.clone()).await.unwrap();
+        assert_eq!((report.redriven, report.expired), (1, 0));
+        let again = queue
+            .receive(QueueName::IssueRequests, 10, StdDuration::from_secs(60))
+            .await
+            .unwrap();
+        assert_eq!(again.len(), 1);
+        assert!(again[0].body.contains(&approved.to_string()));
+
+        // Eight days on, the unpaid one is closed, with its reason in the audit trail.
+        *clock.0.lock().unwrap() = start + Duration::days(8);
+        let report = handle(&ctx, event.clone()).await.unwrap();
+        assert_eq!(report.expired, 1);
+        let closed = ctx.applications.get(unpaid).await.unwrap().unwrap();
+        assert_eq!(closed.status(), Status::Expired);
+        let history = ctx.applications.history(unpaid).await.unwrap();
+        assert_eq!(history.last().unwrap().change.to, Status::Expired);
+        // A second run finds nothing more to close.
+        assert_eq!(handle(&ctx, event).await.unwrap().expired, 0);
+    }
+}

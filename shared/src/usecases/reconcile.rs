@@ -1,0 +1,84 @@
+//! The scheduled sweep that keeps applications from getting stuck between steps.
+//!
+//! Approving and asking for issuance are two writes: a crash between them, or a request that
+//! ended in the dead letters, leaves an application approved with nothing on its way. The sweep
+//! asks again (issuing is idempotent, so asking twice issues once). It also closes applications
+//! left unpaid for a week, so the work queue only holds what someone can still act on; a payment
+//! that arrives afterwards is recorded for refund by the payment step.
+
+use super::retry_on_conflict;
+use super::review::request_issue;
+use crate::context::Context;
+use crate::domain::{Actor, ApplicationId, Status};
+use crate::error::Error;
+use serde::Serialize;
+use time::{Duration, OffsetDateTime};
+
+/// Longer than any issuance takes, retries included: approved for this long means stuck.
+pub const REDRIVE_AFTER: Duration = Duration::minutes(15);
+/// How long an application waits for its payment.
+pub const UNPAID_EXPIRY: Duration = Duration::days(7);
+/// Per office and status per run; the next run takes the rest.
+const BATCH: usize = 200;
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
+pub struct ReconcileReport {
+    /// Approved applications whose issuance was asked for again.
+    pub redriven: u32,
+    /// Unpaid applications closed.
+    pub expired: u32,
+}
+
+pub async fn reconcile(ctx: &Context, now: OffsetDateTime) -> Result<ReconcileReport, Error> {
+    let mut report = ReconcileReport::default();
+    for office in ctx.catalogue.office_codes() {
+        // Oldest first: the first one too young ends the office's sweep.
+        for app in ctx
+            .applications
+            .work_queue(&office, Status::Approved, BATCH)
+            .await?
+        {
+            if now - app.updated_at < REDRIVE_AFTER {
+                break;
+            }
+            request_issue(ctx, &app).await?;
+            tracing::warn!(application_id = %app.id, "approved without a document: issuance asked again");
+            report.redriven += 1;
+        }
+        for app in ctx
+            .applications
+            .work_queue(&office, Status::AwaitingPayment, BATCH)
+            .await?
+        {
+            if now - app.created_at < UNPAID_EXPIRY {
+                break;
+            }
+            if expire(ctx, app.id, now).await? {
+                report.expired += 1;
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Closes the application if it is still unpaid: a payment that won the race keeps it alive.
+async fn expire(ctx: &Context, id: ApplicationId, now: OffsetDateTime) -> Result<bool, Error> {
+    retry_on_conflict(|| async {
+        let Some(mut app) = ctx.applications.get(id).await? else {
+            return Ok(false);
+        };
+        if app.status() != Status::AwaitingPayment {
+            return Ok(false);
+        }
+        let change = app.transition(
+            Status::Expired,
+            Actor::system("reconcile"),
+            now,
+            Some("Non payée dans les 7 jours / Not paid within 7 days".into()),
+        )?;
+        ctx.applications.update(&app, &[change]).await?;
+        tracing::info!(application_id = %id, "unpaid application expired");
+        Ok(true)
+    })
+    .await
+}
