@@ -390,7 +390,7 @@ impl PaymentLedger for DynamoStore {
     ) -> Result<(), StoreError> {
         let mut item = items::payment_key(payment.provider, &payment.provider_txn);
         item.extend([
-            ("kind".into(), s("payment")),
+            ("entity".into(), s("payment")),
             ("outcome".into(), s(payment.outcome.as_str())),
             ("body".into(), s(items::to_json(payment)?)),
         ]);
@@ -436,7 +436,7 @@ impl DocumentRegistry for DynamoStore {
     ) -> Result<(), StoreError> {
         let mut item = items::document_key(&doc.number);
         item.extend([
-            ("kind".into(), s("document")),
+            ("entity".into(), s("document")),
             ("application_id".into(), s(doc.application_id.to_string())),
             ("body".into(), s(items::to_json(doc)?)),
         ]);

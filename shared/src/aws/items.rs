@@ -128,7 +128,7 @@ pub fn application(app: &Application, version: u64) -> Result<Item, StoreError> 
     let id = app.id.to_string();
     let mut item = app_key(app.id);
     item.extend([
-        ("kind".into(), s("application")),
+        ("entity".into(), s("application")),
         ("version".into(), n(version)),
         ("status".into(), s(app.status().as_str())),
         ("office".into(), s(app.office.as_str())),
@@ -178,7 +178,7 @@ pub fn audit_events(
         let hash = AuditEvent::chain_hash(&prev, seq, &body);
         let mut item = key(app_pk(id), &event_sk(seq));
         item.extend([
-            ("kind".into(), s("audit_event")),
+            ("entity".into(), s("audit_event")),
             ("seq".into(), n(seq)),
             ("prev_hash".into(), s(prev.clone())),
             ("hash".into(), s(hash.clone())),
