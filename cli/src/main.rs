@@ -118,7 +118,7 @@ async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve { addr, data, demo } => {
             guichet::telemetry::init("guichet-serve");
-            let config = with_service_secrets(config_for(data.clone())?).await?;
+            let config = config_for(data.clone())?;
             let backend = guichet::bootstrap::open(config.clone()).await?;
             let listener = tokio::net::TcpListener::bind(&addr)
                 .await
@@ -131,9 +131,10 @@ async fn main() -> anyhow::Result<()> {
                 data.display()
             );
             if demo {
+                // Only the walk-through signs tokens and notices; the server read its own secrets.
                 let walk = guichet_cli::demo::Demo {
                     base: url.clone(),
-                    config,
+                    config: with_service_secrets(config).await?,
                     out_dir: data.join("demo"),
                 };
                 if let Err(e) = walk.run().await {

@@ -13,6 +13,7 @@ use guichet::http::response;
 use guichet::http::routes::{Function, Route};
 use guichet::local::LocalQueue;
 use guichet::ports::QueueName;
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -156,14 +157,13 @@ async fn pump(ctx: Arc<Context>, queue: LocalQueue, stopping: Arc<AtomicBool>) {
             let _ = tokio::time::timeout(Duration::from_millis(500), arrived.notified()).await;
             continue;
         }
-        let event = sqs_event(deliveries.iter().map(|d| (d.id.as_str(), d.body.as_str())));
-        let response = guichet_issue::handle(&ctx, event).await;
+        let failed = issue_batch(
+            &ctx,
+            deliveries.iter().map(|d| (d.id.as_str(), d.body.as_str())),
+        )
+        .await;
         for d in &deliveries {
-            let failed = response
-                .batch_item_failures
-                .iter()
-                .any(|f| f.item_identifier == d.id);
-            let result = if failed {
+            let result = if failed.contains(&d.id) {
                 let delay = Duration::from_secs(1 << d.receive_count.min(6));
                 queue.retry_after(&d.id, delay).await
             } else {
@@ -176,8 +176,12 @@ async fn pump(ctx: Arc<Context>, queue: LocalQueue, stopping: Arc<AtomicBool>) {
     }
 }
 
-/// The event Lambda would hand the issue function for these messages.
-fn sqs_event<'a>(messages: impl Iterator<Item = (&'a str, &'a str)>) -> SqsEvent {
+/// Hands the messages (id, body) to the issue function in the event Lambda would build, and
+/// returns the ids it reports failed.
+async fn issue_batch<'a>(
+    ctx: &Context,
+    messages: impl Iterator<Item = (&'a str, &'a str)>,
+) -> HashSet<String> {
     let mut event = SqsEvent::default();
     event.records = messages
         .map(|(id, body)| {
@@ -187,7 +191,12 @@ fn sqs_event<'a>(messages: impl Iterator<Item = (&'a str, &'a str)>) -> SqsEvent
             m
         })
         .collect();
-    event
+    guichet_issue::handle(ctx, event)
+        .await
+        .batch_item_failures
+        .into_iter()
+        .map(|f| f.item_identifier)
+        .collect()
 }
 
 /// What the SQS event source mapping does on Lambda: long-poll, hand over a batch, delete the
@@ -206,20 +215,17 @@ async fn pump_sqs(ctx: Arc<Context>, queue: SqsQueue, stopping: Arc<AtomicBool>)
         if deliveries.is_empty() {
             continue;
         }
-        let event = sqs_event(
+        let failed = issue_batch(
+            &ctx,
             deliveries
                 .iter()
                 .map(|d| (d.message_id.as_str(), d.body.as_str())),
-        );
-        let response = guichet_issue::handle(&ctx, event).await;
-        for d in &deliveries {
-            let failed = response
-                .batch_item_failures
-                .iter()
-                .any(|f| f.item_identifier == d.message_id);
-            if failed {
-                continue;
-            }
+        )
+        .await;
+        for d in deliveries
+            .iter()
+            .filter(|d| !failed.contains(&d.message_id))
+        {
             if let Err(e) = queue
                 .delete(QueueName::IssueRequests, &d.receipt_handle)
                 .await

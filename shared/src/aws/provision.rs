@@ -25,7 +25,7 @@ pub struct ProvisionError {
     why: String,
 }
 
-fn failed(what: &str) -> impl Fn(&dyn std::error::Error) -> ProvisionError + '_ {
+fn failed<E: std::fmt::Display>(what: &str) -> impl Fn(E) -> ProvisionError + '_ {
     move |e| ProvisionError {
         what: what.to_owned(),
         why: e.to_string(),
@@ -82,7 +82,7 @@ fn attribute(name: &str) -> Result<AttributeDefinition, ProvisionError> {
         .attribute_name(name)
         .attribute_type(ScalarAttributeType::S)
         .build()
-        .map_err(|e| failed("table")(&e))
+        .map_err(failed("table"))
 }
 
 fn key(hash: &str, range: &str) -> Result<Vec<KeySchemaElement>, ProvisionError> {
@@ -93,7 +93,7 @@ fn key(hash: &str, range: &str) -> Result<Vec<KeySchemaElement>, ProvisionError>
                 .attribute_name(name)
                 .key_type(kind)
                 .build()
-                .map_err(|e| failed("table")(&e))
+                .map_err(failed("table"))
         })
         .collect()
 }
@@ -108,7 +108,7 @@ fn index(name: &str, hash: &str, range: &str) -> Result<GlobalSecondaryIndex, Pr
                 .build(),
         )
         .build()
-        .map_err(|e| failed("table")(&e))
+        .map_err(failed("table"))
 }
 
 async fn create_table(
@@ -148,7 +148,7 @@ async fn create_table(
                 .attribute_name(TTL)
                 .enabled(true)
                 .build()
-                .map_err(|e| failed("table TTL")(&e))?,
+                .map_err(failed("table TTL"))?,
         )
         .send()
         .await
@@ -206,7 +206,7 @@ async fn create_bucket(
             ServerSideEncryptionByDefault::builder()
                 .sse_algorithm(ServerSideEncryption::Aes256)
                 .build()
-                .map_err(|e| failed("bucket encryption")(&e))?,
+                .map_err(failed("bucket encryption"))?,
         )
         .build();
     client
@@ -216,7 +216,7 @@ async fn create_bucket(
             ServerSideEncryptionConfiguration::builder()
                 .rules(rule)
                 .build()
-                .map_err(|e| failed("bucket encryption")(&e))?,
+                .map_err(failed("bucket encryption"))?,
         )
         .send()
         .await
@@ -243,10 +243,7 @@ async fn create_queue(client: &aws_sdk_sqs::Client, name: &str) -> Result<String
     let dlq_arn = attributes
         .attributes()
         .and_then(|a| a.get(&QueueAttributeName::QueueArn))
-        .ok_or_else(|| ProvisionError {
-            what: "dead-letter queue".into(),
-            why: "no ARN".into(),
-        })?;
+        .ok_or_else(|| failed("dead-letter queue")("no ARN"))?;
     let redrive = serde_json::json!({
         "deadLetterTargetArn": dlq_arn,
         "maxReceiveCount": MAX_RECEIVES.to_string(),
@@ -262,10 +259,7 @@ async fn create_queue(client: &aws_sdk_sqs::Client, name: &str) -> Result<String
     queue
         .queue_url()
         .map(str::to_owned)
-        .ok_or_else(|| ProvisionError {
-            what: "queue".into(),
-            why: "no URL".into(),
-        })
+        .ok_or_else(|| failed("queue")("no URL"))
 }
 
 async fn create_secret(
@@ -273,8 +267,8 @@ async fn create_secret(
     name: &str,
 ) -> Result<String, ProvisionError> {
     let mut secrets = ServiceSecrets::default();
-    secrets.complete(false).map_err(|e| failed("secret")(&e))?;
-    let text = serde_json::to_string(&secrets).map_err(|e| failed("secret")(&e))?;
+    secrets.complete(false).map_err(failed("secret"))?;
+    let text = serde_json::to_string(&secrets).map_err(failed("secret"))?;
     match client
         .create_secret()
         .name(name)
@@ -282,10 +276,7 @@ async fn create_secret(
         .send()
         .await
     {
-        Ok(out) => out.arn.ok_or_else(|| ProvisionError {
-            what: "secret".into(),
-            why: "no ARN".into(),
-        }),
+        Ok(out) => out.arn.ok_or_else(|| failed("secret")("no ARN")),
         Err(e)
             if e.as_service_error()
                 .is_some_and(|s| s.is_resource_exists_exception()) =>
@@ -296,10 +287,7 @@ async fn create_secret(
                 .send()
                 .await
                 .map_err(sdk_failed("secret"))?;
-            out.arn.ok_or_else(|| ProvisionError {
-                what: "secret".into(),
-                why: "no ARN".into(),
-            })
+            out.arn.ok_or_else(|| failed("secret")("no ARN"))
         }
         Err(e) => Err(sdk_failed("secret")(e)),
     }

@@ -24,27 +24,23 @@ pub async fn spawn_app() -> TestApp {
     let data = dir.path().to_str().unwrap().to_owned();
     let mut config = Config::from_lookup(|k| (k == "GUICHET_DATA").then(|| data.clone())).unwrap();
     config.payment_secret = Some(PAYMENT_SECRET.to_vec());
-    let backend = guichet::local::open(config.clone()).expect("embedded backend opens");
-    serve(Backend::Local(backend), config, dir).await
+    serve(reopen(&config).await, config, dir).await
 }
 
 /// `guichet serve` on DynamoDB, S3 and SQS, all on moto server, with resources of its own.
 pub async fn spawn_aws_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (sdk, resources) = guichet_tests::moto::emulator().provision().await;
+    let (_, resources) = guichet_tests::moto::emulator().provision().await;
     let mut config = Config::from_lookup(|_| None).unwrap();
-    config.backend = guichet::config::Backend::Aws(resources.clone());
+    config.backend = guichet::config::Backend::Aws(resources);
     // The secrets the test signs with; the seal keys come from the provisioned secret.
     config.payment_secret = Some(PAYMENT_SECRET.to_vec());
     config.jwt_secret = Some(b"test-token-secret-0123456789abcdefghij".to_vec());
-    let backend = guichet::aws::open(config.clone(), &resources, &sdk)
-        .await
-        .expect("AWS backend opens on the emulator");
-    serve(Backend::Aws(backend), config, dir).await
+    serve(reopen(&config).await, config, dir).await
 }
 
-/// The backend a new process would open with this configuration: same data directory, or same
-/// AWS resources.
+/// The backend a process opens with this configuration (a new one finds the same data directory,
+/// or the same AWS resources).
 pub async fn reopen(config: &Config) -> Backend {
     match &config.backend {
         guichet::config::Backend::Local => {
