@@ -196,8 +196,11 @@ impl Demo {
         )
         .await?;
         println!(
-            "    by number: {} — {} {}",
-            by_number["status"], by_number["holder"]["given_names"], by_number["holder"]["surname"]
+            "    by number: {} — {} {}, born {} (masked: numbers are sequential)",
+            by_number["status"],
+            by_number["holder"]["given_names"],
+            by_number["holder"]["surname"],
+            by_number["holder"]["birth_date"]
         );
         let by_file = expect(
             http.post(format!("{b}/v1/verify"))

@@ -2,9 +2,9 @@
 //! place. Their schemas feed the OpenAPI document.
 
 use crate::catalogue::Catalogue;
-use crate::domain::{Applicant, Application, DocumentKind, Money, StatusChange};
+use crate::domain::{Applicant, Application, DocumentKind, EventKind, Money, StatusChange};
 use crate::ports::AuditEvent;
-use crate::usecases::verify::Verification;
+use crate::usecases::verify::{Disclosure, Verification};
 use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -131,6 +131,33 @@ impl From<&StatusChange> for HistoryEntry {
     }
 }
 
+/// A staff member who opened the application or its document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessEntry {
+    pub at: String,
+    /// The staff role.
+    pub by: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub office: Option<String>,
+    /// `application` or `document`.
+    pub what: String,
+}
+
+impl AccessEntry {
+    fn from_change(c: &StatusChange) -> Option<Self> {
+        use crate::domain::Actor;
+        match &c.actor {
+            Actor::Staff { role, office, .. } => Some(AccessEntry {
+                at: rfc3339(c.at),
+                by: role.clone(),
+                office: office.as_ref().map(ToString::to_string),
+                what: c.reason.clone().unwrap_or_default(),
+            }),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DecisionView {
     pub decision: String,
@@ -164,7 +191,10 @@ pub struct ApplicationView {
     pub applicant: ApplicantView,
     #[schema(value_type = Object)]
     pub details: serde_json::Value,
+    /// Status changes, oldest first.
     pub history: Vec<HistoryEntry>,
+    /// Every time staff opened it, oldest first: the holder's right to know who read their data.
+    pub accesses: Vec<AccessEntry>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decision: Option<DecisionView>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -196,7 +226,16 @@ impl ApplicationView {
             updated_at: rfc3339(app.updated_at),
             applicant: (&app.applicant).into(),
             details: app.details.clone(),
-            history: history.iter().map(|e| (&e.change).into()).collect(),
+            history: history
+                .iter()
+                .filter(|e| e.change.event == EventKind::Transition)
+                .map(|e| (&e.change).into())
+                .collect(),
+            accesses: history
+                .iter()
+                .filter(|e| e.change.event == EventKind::Read)
+                .filter_map(|e| AccessEntry::from_change(&e.change))
+                .collect(),
             decision: app.decision.as_ref().map(|d| DecisionView {
                 decision: serde_json::to_value(d.outcome)
                     .ok()
@@ -296,9 +335,44 @@ pub struct SealRequest {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HolderView {
+    /// In full, or its initials (`T*****`) when `masked`.
     pub surname: String,
     pub given_names: String,
+    /// `YYYY-MM-DD`, or the year alone when `masked`.
     pub birth_date: String,
+    /// True for a lookup by number: compare the initials and year with the paper in hand.
+    pub masked: bool,
+}
+
+impl HolderView {
+    fn new(h: &crate::domain::Holder, disclosure: Disclosure) -> Self {
+        match disclosure {
+            Disclosure::Full => HolderView {
+                surname: h.surname.as_str().into(),
+                given_names: h.given_names.as_str().into(),
+                birth_date: h.birth_date.to_string(),
+                masked: false,
+            },
+            Disclosure::Masked => HolderView {
+                surname: initials(h.surname.as_str()),
+                given_names: initials(h.given_names.as_str()),
+                birth_date: h.birth_date.date().year().to_string(),
+                masked: true,
+            },
+        }
+    }
+}
+
+/// Each word's first letter, the rest starred: `Traoré Diallo` → `T***** D*****`.
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .map(|word| {
+            let mut chars = word.chars();
+            let first = chars.next().map(String::from).unwrap_or_default();
+            first + &"*".repeat(chars.count())
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -338,11 +412,7 @@ impl From<&Verification> for VerifyResult {
             issued_at: d.map(|d| rfc3339(d.issued_at)),
             expires_at: d.and_then(|d| d.expires_at.map(rfc3339)),
             office: d.map(|d| d.office.to_string()),
-            holder: d.map(|d| HolderView {
-                surname: d.holder.surname.as_str().into(),
-                given_names: d.holder.given_names.as_str().into(),
-                birth_date: d.holder.birth_date.to_string(),
-            }),
+            holder: d.map(|d| HolderView::new(&d.holder, v.disclosure)),
             signature: v
                 .signature_valid
                 .map(|ok| if ok { "valid" } else { "invalid" }.into()),

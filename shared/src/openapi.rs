@@ -105,7 +105,7 @@ impl utoipa::Modify for BearerAuth {
         verify_number, verify_post, keys, openapi),
     components(schemas(SubmitRequest, ResubmitRequest, ApplicantInput, DecisionRequest, ExtractRecordInput, ConvictionInput, PaymentNotice,
         SealRequest, ApplicationCreated, ApplicationView, ApplicationList, ApplicationSummary, WorkQueue, WorkItem,
-        PaymentAck, VerifyResult, HolderView, MoneyView, ApplicantView, HistoryEntry, DecisionView, DocumentView,
+        PaymentAck, VerifyResult, HolderView, MoneyView, ApplicantView, HistoryEntry, AccessEntry, DecisionView, DocumentView,
         Problem, ProblemField)),
     modifiers(&BearerAuth)
 )]

@@ -34,6 +34,24 @@ impl Actor {
     }
 }
 
+/// What an audit event records.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// The status moved (`from` → `to`).
+    #[default]
+    Transition,
+    /// A staff member opened the application or its document; nothing changed (`from` = `to`).
+    /// The person it concerns may ask who read it (loi 2013-015).
+    Read,
+}
+
+impl EventKind {
+    fn is_transition(&self) -> bool {
+        *self == EventKind::Transition
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusChange {
     pub from: Status,
@@ -42,6 +60,9 @@ pub struct StatusChange {
     pub at: OffsetDateTime,
     pub actor: Actor,
     pub reason: Option<String>,
+    /// Absent in stored transitions, so events written before reads were recorded hash the same.
+    #[serde(default, skip_serializing_if = "EventKind::is_transition")]
+    pub event: EventKind,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -172,10 +193,23 @@ impl Application {
             at,
             actor,
             reason,
+            event: EventKind::Transition,
         };
         self.status = to;
         self.updated_at = at;
         Ok(change)
+    }
+
+    /// The audit event of a staff read: what was read (`application` or `document`) as reason.
+    pub fn read_by(&self, actor: Actor, at: OffsetDateTime, what: &str) -> StatusChange {
+        StatusChange {
+            from: self.status,
+            to: self.status,
+            at,
+            actor,
+            reason: Some(what.to_owned()),
+            event: EventKind::Read,
+        }
     }
 
     /// Records the office's decision and moves the application accordingly.

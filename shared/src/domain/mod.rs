@@ -17,7 +17,8 @@ pub use applicant::{
     Applicant, ApplicantInput, BirthDate, CountryCode, Email, Nina, PersonName, Phone,
 };
 pub use application::{
-    Actor, Application, Decision, DecisionOutcome, DocumentRef, NewApplication, StatusChange,
+    Actor, Application, Decision, DecisionOutcome, DocumentRef, EventKind, NewApplication,
+    StatusChange,
 };
 pub use document::{DocumentStatus, Holder, IssuedDocument};
 pub use document_number::DocumentNumber;

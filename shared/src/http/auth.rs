@@ -223,6 +223,54 @@ mod tests {
     }
 
     #[test]
+    fn clocks_may_differ_by_a_minute_and_no_more() {
+        let a = auth();
+        let now = OffsetDateTime::now_utc();
+        let minted_at = |offset: i64, ttl_seconds: i64| {
+            a.mint(
+                &clerk(),
+                time::Duration::seconds(ttl_seconds),
+                now + time::Duration::seconds(offset),
+            )
+            .unwrap()
+        };
+        // Not yet valid (nbf ahead of our clock): 30 s is skew, 2 minutes is not.
+        assert!(a.check(&minted_at(30, 3600)).is_ok());
+        assert!(a.check(&minted_at(120, 3600)).is_err());
+        // Expired (exp behind our clock): 30 s ago is skew, 2 minutes ago is not.
+        assert!(a.check(&minted_at(-330, 300)).is_ok());
+        assert!(a.check(&minted_at(-420, 300)).is_err());
+    }
+
+    #[test]
+    fn a_token_without_expiry_is_refused() {
+        let a = auth();
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let claims = serde_json::json!({
+            "sub": "clerk1", "role": "clerk", "office": "TGI-BKO-C3",
+            "iss": "guichet-test", "aud": "guichet", "iat": now, "nbf": now
+        });
+        let token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &claims,
+            &EncodingKey::from_secret(&[7u8; 32]),
+        )
+        .unwrap();
+        assert!(a.check(&token).is_err());
+        let staff_without_office = serde_json::json!({
+            "sub": "clerk1", "role": "clerk", "iss": "guichet-test", "aud": "guichet",
+            "iat": now, "nbf": now, "exp": now + 600
+        });
+        let token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &staff_without_office,
+            &EncodingKey::from_secret(&[7u8; 32]),
+        )
+        .unwrap();
+        assert!(a.check(&token).is_err());
+    }
+
+    #[test]
     fn expired_foreign_and_unsigned_tokens_are_refused() {
         let a = auth();
         let old = a

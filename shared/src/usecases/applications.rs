@@ -1,7 +1,7 @@
 //! Reading applications: the applicant sees their own, staff see their office's. Anything else is
 //! "not found", so nobody learns that someone else's application exists.
 
-use super::parse_id;
+use super::{parse_id, retry_on_conflict};
 use crate::context::Context;
 use crate::domain::Application;
 use crate::error::Error;
@@ -18,14 +18,32 @@ pub fn may_read(who: &Principal, app: &Application) -> bool {
     }
 }
 
-/// The application if this caller may read it; otherwise, and for an unknown id, not found.
-async fn readable(ctx: &Context, who: &Principal, id: &str) -> Result<Application, Error> {
+/// The application if this caller may read it; otherwise, and for an unknown id, not found. A
+/// staff read is an audit event chained like any transition, written before the data is shown:
+/// if it cannot be recorded, nothing is shown.
+async fn readable(
+    ctx: &Context,
+    who: &Principal,
+    id: &str,
+    what: &str,
+) -> Result<Application, Error> {
     let id = parse_id(id)?;
-    ctx.applications
-        .get(id)
-        .await?
-        .filter(|a| may_read(who, a))
-        .ok_or(Error::NotFound)
+    retry_on_conflict(|| async {
+        let mut app = ctx
+            .applications
+            .get(id)
+            .await?
+            .filter(|a| may_read(who, a))
+            .ok_or(Error::NotFound)?;
+        if !who.role.is_staff() {
+            return Ok(app);
+        }
+        let read = app.read_by(who.actor(), ctx.clock.now(), what);
+        app.version = ctx.applications.update(&app, &[read]).await?;
+        tracing::info!(application_id = %app.id, role = %who.role, what, "staff read");
+        Ok(app)
+    })
+    .await
 }
 
 pub async fn get(
@@ -33,11 +51,7 @@ pub async fn get(
     who: &Principal,
     id: &str,
 ) -> Result<(Application, Vec<AuditEvent>), Error> {
-    let app = readable(ctx, who, id).await?;
-    if who.role.is_staff() {
-        // Staff reads of personal data are themselves on record (ids only, never the data).
-        tracing::info!(application_id = %app.id, staff = %who.subject, role = %who.role, "staff read application");
-    }
+    let app = readable(ctx, who, id, "application").await?;
     let history = ctx.applications.history(app.id).await?;
     Ok((app, history))
 }
@@ -53,7 +67,7 @@ pub async fn document(
     who: &Principal,
     id: &str,
 ) -> Result<(Download, String), Error> {
-    let app = readable(ctx, who, id).await?;
+    let app = readable(ctx, who, id, "document").await?;
     let number = app
         .document
         .as_ref()

@@ -42,10 +42,11 @@ pub async fn work_queue(
     let own = who.office.clone().ok_or(Error::Forbidden)?;
     let office = match office {
         None => own,
+        // Another office's queue is "not found", like another office's application.
         Some(o) => OfficeCode::parse(o)
             .ok()
             .filter(|o| *o == own)
-            .ok_or(Error::Forbidden)?,
+            .ok_or(Error::NotFound)?,
     };
     let status = match status {
         None => Status::InReview,

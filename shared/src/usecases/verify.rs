@@ -27,10 +27,22 @@ impl Validity {
     }
 }
 
+/// How much of the holder a verifier is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disclosure {
+    /// The verifier holds the document (its seal or its file): they see what it says.
+    Full,
+    /// The verifier typed a number. Numbers are sequential, so anyone can walk them: initials and
+    /// birth year are enough to match the paper in hand, and too little to build a register of
+    /// who asked for a criminal record.
+    Masked,
+}
+
 /// What a verifier learns. The holder is shown only for a document the registry knows, so a
 /// guessed number reveals nothing more than the document would.
 #[derive(Debug, Clone)]
 pub struct Verification {
+    pub disclosure: Disclosure,
     pub number: Option<DocumentNumber>,
     pub status: Validity,
     pub document: Option<IssuedDocument>,
@@ -53,6 +65,7 @@ pub async fn by_number(ctx: &Context, raw: &str) -> Result<Verification, Error> 
     let number: DocumentNumber = raw.parse().map_err(|m| Error::invalid("number", m))?;
     let doc = ctx.documents.document(&number).await?;
     Ok(Verification {
+        disclosure: Disclosure::Masked,
         number: Some(number),
         status: validity(doc.as_ref(), ctx.clock.now()),
         document: doc,
@@ -69,6 +82,7 @@ pub async fn by_seal(ctx: &Context, text: &str) -> Result<Verification, Error> {
         Err(e) => {
             tracing::info!(reason = %e, "seal refused");
             Ok(Verification {
+                disclosure: Disclosure::Full,
                 number: None,
                 status: Validity::Unknown,
                 document: None,
@@ -85,6 +99,7 @@ pub async fn by_seal(ctx: &Context, text: &str) -> Result<Verification, Error> {
                 .is_some_and(|d| holder_matches(&d.holder, d.kind, &claims));
             let doc = doc.filter(|_| consistent);
             Ok(Verification {
+                disclosure: Disclosure::Full,
                 number: Some(claims.number),
                 status: validity(doc.as_ref(), ctx.clock.now()),
                 document: doc,

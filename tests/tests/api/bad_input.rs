@@ -151,7 +151,7 @@ async fn the_wrong_role_is_403() {
         403,
     )
     .await;
-    problem(app.get(&clerk, "/v1/work?office=TGI-KAY").await, 403).await;
+    problem(app.get(&clerk, "/v1/work?office=TGI-KAY").await, 404).await;
     assert_eq!(app.application(&citizen, &id).await["status"], "in_review");
 }
 

@@ -160,7 +160,8 @@ async fn walk_an_extract(app: &TestApp) {
     assert_eq!(by_number["status"], "valid");
     assert_eq!(
         by_number["holder"],
-        json!({ "surname": "Traoré", "given_names": "Aminata Fatoumata", "birth_date": "1990-04-12" })
+        json!({ "surname": "T*****", "given_names": "A****** F********", "birth_date": "1990", "masked": true }),
+        "numbers are sequential: a lookup by number shows initials and the birth year only"
     );
     let by_seal: Value = app
         .http
@@ -175,6 +176,11 @@ async fn walk_an_extract(app: &TestApp) {
     assert_eq!(
         (by_seal["status"].as_str(), by_seal["signature"].as_str()),
         (Some("valid"), Some("valid"))
+    );
+    assert_eq!(
+        by_seal["holder"],
+        json!({ "surname": "Traoré", "given_names": "Aminata Fatoumata", "birth_date": "1990-04-12", "masked": false }),
+        "whoever holds the seal holds what it says"
     );
     let verify_pdf = |bytes: Vec<u8>| {
         app.http

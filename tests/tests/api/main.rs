@@ -1,8 +1,10 @@
 //! One test binary for the HTTP surface of `guichet serve`: each test starts the real server on
 //! a random port with a fresh data directory.
 
+mod authorization;
 mod bad_input;
 mod durability;
 mod flow;
 mod helpers;
 mod issuance;
+mod privacy;

@@ -1,0 +1,239 @@
+//! The access table of docs/security.md, checked cell by cell: every route, called by every role
+//! from the application's own office and from another one, by its applicant and by another one,
+//! and with no token. The table is the specification; this test reads it from the page, so the
+//! page and the code cannot drift apart.
+
+use crate::helpers::*;
+use serde_json::{Value, json};
+
+const OTHER_OFFICE: &str = "TGI-SEG";
+const OWNER: &str = "owner-citizen";
+
+/// Who calls, one per column of the table after the route.
+#[derive(Debug, Clone)]
+enum Caller {
+    Applicant {
+        owner: bool,
+    },
+    Staff {
+        role: &'static str,
+        own_office: bool,
+    },
+    Anonymous,
+}
+
+impl Caller {
+    fn parse(header: &str) -> Caller {
+        let header = header.trim();
+        match header {
+            "applicant, own" => Caller::Applicant { owner: true },
+            "applicant, other" => Caller::Applicant { owner: false },
+            "no token" => Caller::Anonymous,
+            _ => {
+                let (role, scope) = header
+                    .split_once(", ")
+                    .unwrap_or_else(|| panic!("unknown column {header:?}"));
+                let role = guichet::http::auth::Role::parse(role)
+                    .unwrap_or_else(|| panic!("unknown role in column {header:?}"))
+                    .as_str();
+                let own_office = match scope {
+                    "own office" => true,
+                    "other office" => false,
+                    _ => panic!("unknown scope in column {header:?}"),
+                };
+                Caller::Staff { role, own_office }
+            }
+        }
+    }
+
+    fn token(&self, app: &TestApp) -> Option<String> {
+        match self {
+            Caller::Applicant { owner: true } => Some(app.citizen(OWNER)),
+            Caller::Applicant { owner: false } => Some(app.citizen("other-citizen")),
+            Caller::Staff { role, own_office } => {
+                let office = if *own_office {
+                    BAMAKO_REGISTRY
+                } else {
+                    OTHER_OFFICE
+                };
+                Some(app.token(role, Some(office), &format!("{role}-{office}")))
+            }
+            Caller::Anonymous => None,
+        }
+    }
+}
+
+/// The access table: (route, [(column, expected status)]).
+fn access_table() -> Vec<(String, Vec<(String, u16)>)> {
+    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/security.md"))
+        .unwrap();
+    let section = page
+        .split("<!-- access-table -->")
+        .nth(1)
+        .expect("docs/security.md marks its access table with <!-- access-table -->");
+    let rows: Vec<Vec<String>> = section
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_owned())
+                .collect()
+        })
+        .collect();
+    let header = &rows[0];
+    rows[2..]
+        .iter()
+        .map(|row| {
+            assert_eq!(row.len(), header.len(), "row {row:?}");
+            let cells = header[1..]
+                .iter()
+                .zip(&row[1..])
+                .map(|(column, cell)| {
+                    let code = cell
+                        .split_whitespace()
+                        .next()
+                        .and_then(|c| c.parse().ok())
+                        .unwrap_or_else(|| panic!("cell {cell:?} of {} has no status", row[0]));
+                    (column.clone(), code)
+                })
+                .collect();
+            (row[0].trim_matches('`').to_owned(), cells)
+        })
+        .collect()
+}
+
+/// An application of `OWNER`, paid, in review at the Bamako registry.
+async fn in_review(app: &TestApp) -> String {
+    app.paid_application(&app.citizen(OWNER), "Traoré").await
+}
+
+async fn info_requested(app: &TestApp) -> String {
+    let id = in_review(app).await;
+    let resp = app
+        .decide(
+            &app.clerk(BAMAKO_REGISTRY),
+            &id,
+            &json!({ "decision": "request_info", "reason": "Votre lieu de naissance ?" }),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    id
+}
+
+struct Fixtures {
+    /// Read-only: shared by every cell that only reads it.
+    reviewed: String,
+    issued: String,
+    number: String,
+    pdf: Vec<u8>,
+}
+
+async fn call(app: &TestApp, route: &str, token: Option<&str>, f: &Fixtures) -> u16 {
+    let (method, path) = route.split_once(' ').unwrap();
+    let (path, body): (String, Option<Value>) = match path {
+        "/v1/applications" if method == "POST" => (
+            path.into(),
+            Some(extract_request("Coulibaly", "Awa", "Bamako")),
+        ),
+        "/v1/applications" => (path.into(), None),
+        "/v1/applications/{id}" => (format!("/v1/applications/{}", f.reviewed), None),
+        "/v1/applications/{id}/document" => {
+            (format!("/v1/applications/{}/document", f.issued), None)
+        }
+        // Each of these changes the application: a fresh one per cell.
+        "/v1/applications/{id}/decision" => (
+            format!("/v1/applications/{}/decision", in_review(app).await),
+            Some(json!({ "decision": "request_info", "reason": "Votre lieu de naissance ?" })),
+        ),
+        "/v1/applications/{id}/resubmit" => (
+            format!("/v1/applications/{}/resubmit", info_requested(app).await),
+            Some(json!({ "message": "Né à Bamako, commune III." })),
+        ),
+        "/v1/work" => (format!("/v1/work?office={BAMAKO_REGISTRY}"), None),
+        "/v1/payments/webhook/{provider}" => (
+            "/v1/payments/webhook/sandbox".into(),
+            Some(
+                json!({ "provider_txn": "t-1", "payment_reference": "GCH-0000-0000",
+                         "amount": 750, "currency": "XOF", "status": "succeeded" }),
+            ),
+        ),
+        "/v1/verify/{number}" => (format!("/v1/verify/{}", f.number), None),
+        "/v1/verify" => {
+            let mut req = app.http.post(app.url(path)).body(f.pdf.clone());
+            req = req.header("content-type", "application/pdf");
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            return req.send().await.unwrap().status().as_u16();
+        }
+        "/v1/keys" | "/v1/openapi.json" => (path.into(), None),
+        other => panic!("the access table names a route the test does not know: {other}"),
+    };
+    let mut req = match method {
+        "GET" => app.http.get(app.url(&path)),
+        "POST" => app.http.post(app.url(&path)),
+        other => panic!("method {other}"),
+    };
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    req.send().await.unwrap().status().as_u16()
+}
+
+#[tokio::test]
+async fn every_route_answers_every_caller_as_the_access_table_says() {
+    let app = spawn_app().await;
+    let table = access_table();
+    let reviewed = in_review(&app).await;
+    let issued = in_review(&app).await;
+    let approved = app
+        .decide(
+            &app.clerk(BAMAKO_REGISTRY),
+            &issued,
+            &json!({ "decision": "approve", "record": { "convictions": [] } }),
+        )
+        .await;
+    assert_eq!(approved.status(), 200);
+    let number = app
+        .wait_for_status(&app.citizen(OWNER), &issued, "issued")
+        .await["document"]["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let pdf = app.download(&app.citizen(OWNER), &issued).await;
+    let fixtures = Fixtures {
+        reviewed,
+        issued,
+        number,
+        pdf,
+    };
+
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for (route, cells) in &table {
+        for (column, expected) in cells {
+            let token = Caller::parse(column).token(&app);
+            let got = call(&app, route, token.as_deref(), &fixtures).await;
+            checked += 1;
+            if got != *expected {
+                wrong.push(format!("{route} as {column}: {got}, table says {expected}"));
+            }
+        }
+    }
+    let columns = table[0].1.len();
+    assert!(
+        table.len() >= 12 && columns == 13,
+        "{} routes × {columns} callers",
+        table.len()
+    );
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    println!(
+        "access table: {} routes × {columns} callers = {checked} cells checked",
+        table.len()
+    );
+}
