@@ -23,8 +23,6 @@ use tokio::task::JoinHandle;
 
 /// The most any route reads; each route has its own, lower, limit.
 const MAX_BODY: usize = 4 * 1024 * 1024;
-/// How often the reconcile step runs, as the EventBridge schedule of the template does.
-const RECONCILE_EVERY: Duration = Duration::from_secs(300);
 /// How long an issue request stays hidden while being worked on.
 const VISIBILITY: Duration = Duration::from_secs(30);
 
@@ -238,7 +236,7 @@ async fn pump_sqs(ctx: Arc<Context>, queue: SqsQueue, stopping: Arc<AtomicBool>)
 
 /// What the EventBridge schedule does on AWS: run the reconcile step every few minutes.
 async fn schedule(ctx: Arc<Context>) {
-    let mut ticks = tokio::time::interval(RECONCILE_EVERY);
+    let mut ticks = tokio::time::interval(ctx.config.reconcile_every);
     ticks.tick().await; // the first tick is immediate; a fresh start has nothing stuck yet
     loop {
         ticks.tick().await;

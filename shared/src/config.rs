@@ -48,6 +48,12 @@ pub struct Config {
     pub verify_url: String,
     /// Receives before a message goes to the dead letters.
     pub queue_max_receives: u32,
+    /// How long an approved application may wait for its document before the reconcile step
+    /// asks again (`GUICHET_REDRIVE_AFTER_SECONDS`, default 900).
+    pub redrive_after: time::Duration,
+    /// How often `guichet serve` runs the reconcile step (`GUICHET_RECONCILE_EVERY_SECONDS`,
+    /// default 300; on AWS the template's schedule decides).
+    pub reconcile_every: std::time::Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,17 +81,20 @@ impl Config {
                 });
             }
         };
-        let queue_max_receives = match get("GUICHET_QUEUE_MAX_RECEIVES") {
-            None => 5,
+        let at_least_one = |name: &'static str, default: u32| match get(name) {
+            None => Ok(default),
             Some(s) => s
                 .parse()
                 .ok()
                 .filter(|n| *n >= 1)
                 .ok_or(ConfigError::Invalid {
-                    name: "GUICHET_QUEUE_MAX_RECEIVES",
+                    name,
                     why: "a whole number, at least 1".into(),
-                })?,
+                }),
         };
+        let queue_max_receives = at_least_one("GUICHET_QUEUE_MAX_RECEIVES", 5)?;
+        let redrive_after = at_least_one("GUICHET_REDRIVE_AFTER_SECONDS", 900)?;
+        let reconcile_every = at_least_one("GUICHET_RECONCILE_EVERY_SECONDS", 300)?;
         let backend = match get("GUICHET_BACKEND").as_deref() {
             None | Some("local") => Backend::Local,
             Some("aws") => {
@@ -135,6 +144,8 @@ impl Config {
             verify_url: get("GUICHET_VERIFY_URL")
                 .unwrap_or_else(|| "https://guichet.ml/verifier".into()),
             queue_max_receives,
+            redrive_after: time::Duration::seconds(redrive_after.into()),
+            reconcile_every: std::time::Duration::from_secs(reconcile_every.into()),
         })
     }
 

@@ -14,8 +14,6 @@ use crate::error::Error;
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
 
-/// Longer than any issuance takes, retries included: approved for this long means stuck.
-pub const REDRIVE_AFTER: Duration = Duration::minutes(15);
 /// How long an application waits for its payment.
 pub const UNPAID_EXPIRY: Duration = Duration::days(7);
 /// Per office and status per run; the next run takes the rest.
@@ -38,7 +36,8 @@ pub async fn reconcile(ctx: &Context, now: OffsetDateTime) -> Result<ReconcileRe
             .work_queue(&office, Status::Approved, BATCH)
             .await?
         {
-            if now - app.updated_at < REDRIVE_AFTER {
+            // Longer than any issuance takes, retries included: approved this long means stuck.
+            if now - app.updated_at < ctx.config.redrive_after {
                 break;
             }
             request_issue(ctx, &app).await?;

@@ -1,0 +1,136 @@
+//! Starting, killing and restarting the `guichet` binary on one data directory.
+
+use guichet::config::Config;
+use reqwest::Client;
+use serde_json::{Value, json};
+use std::fs::OpenOptions;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BAMAKO_REGISTRY: &str = "TGI-BKO-C3";
+
+/// One `guichet serve` process at a time on a fixed port and data directory; its stdout and
+/// stderr are appended to one log file across restarts.
+pub struct Server {
+    child: Option<Child>,
+    pub base: String,
+    addr: String,
+    pub data: PathBuf,
+    pub log: PathBuf,
+    env: Vec<(String, String)>,
+    pub starts: u32,
+}
+
+impl Server {
+    pub fn new(dir: &Path, env: &[(&str, &str)]) -> Server {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = format!("127.0.0.1:{port}");
+        Server {
+            child: None,
+            base: format!("http://{addr}"),
+            addr,
+            data: dir.join("data"),
+            log: dir.join("serve.log"),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            starts: 0,
+        }
+    }
+
+    /// Starts the process and waits until it answers.
+    pub async fn start(&mut self) {
+        assert!(self.child.is_none(), "already running");
+        let log = || {
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&self.log)
+                .unwrap()
+        };
+        // Nothing from the environment of the test run reaches the server but what we set.
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_guichet"));
+        cmd.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("RUST_LOG", "info")
+            .args(["serve", "--addr", &self.addr, "--data"])
+            .arg(&self.data)
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .stdout(log())
+            .stderr(log());
+        self.child = Some(cmd.spawn().expect("the guichet binary starts"));
+        self.starts += 1;
+        let http = Client::new();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(r) = http.get(format!("{}/v1/keys", self.base)).send().await
+                && r.status() == 200
+            {
+                return;
+            }
+            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                panic!(
+                    "guichet serve exited with {status}:\n{}",
+                    std::fs::read_to_string(&self.log).unwrap_or_default()
+                );
+            }
+            assert!(Instant::now() < deadline, "guichet serve never answered");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// SIGKILL: no shutdown hook, no flush, whatever was in flight is cut.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    pub fn config(&self) -> Config {
+        Config::development(&self.data)
+    }
+
+    pub fn token(&self, role: &str, office: Option<&str>, sub: &str) -> String {
+        guichet_cli::token::mint(&self.config(), role, office, sub, time::Duration::hours(2))
+            .unwrap()
+    }
+
+    pub fn clerk(&self) -> String {
+        self.token("clerk", Some(BAMAKO_REGISTRY), "clerk-bko")
+    }
+
+    /// A signed sandbox payment notice: (body, signature header).
+    pub fn payment_notice(&self, reference: &str, txn: &str) -> (Vec<u8>, String) {
+        let body = serde_json::to_vec(&json!({
+            "provider_txn": txn, "payment_reference": reference,
+            "amount": 750, "currency": "XOF", "status": "succeeded"
+        }))
+        .unwrap();
+        let secret = guichet::local::payment_secret(&self.config()).unwrap();
+        let t = time::OffsetDateTime::now_utc().unix_timestamp();
+        let signature = guichet::usecases::payment::sign(&secret, &body, t);
+        (body, signature)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+pub async fn json_of(resp: reqwest::Response) -> Value {
+    resp.json().await.unwrap()
+}

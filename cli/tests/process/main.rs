@@ -1,0 +1,6 @@
+//! `guichet serve` as a real process: what its logs hold after a full run, and what survives
+//! being killed at random moments.
+
+mod faults;
+mod harness;
+mod logs;
