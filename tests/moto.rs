@@ -114,6 +114,26 @@ impl Emulator {
             .await
     }
 
+    /// The same, through `endpoint` (a fault proxy in front of the emulator), giving up on an
+    /// attempt after `attempt_timeout` as a Lambda function should rather than hang.
+    pub async fn sdk_config_via(
+        &self,
+        endpoint: &str,
+        attempt_timeout: std::time::Duration,
+    ) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(endpoint)
+            .region(Region::new("eu-west-3"))
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+            .timeout_config(
+                aws_config::timeout::TimeoutConfig::builder()
+                    .operation_attempt_timeout(attempt_timeout)
+                    .build(),
+            )
+            .load()
+            .await
+    }
+
     /// A fresh set of resources (table, bucket, queues, secret) no other test uses.
     pub async fn provision(&self) -> (aws_config::SdkConfig, AwsResources) {
         let sdk = self.sdk_config().await;

@@ -4,3 +4,4 @@ pub mod demo;
 pub mod serve;
 pub mod token;
 pub mod verify;
+pub mod walk;

@@ -6,11 +6,16 @@ use guichet::Context;
 use guichet::usecases::issue::{self, IssueOutcome};
 use guichet::usecases::review::IssueRequest;
 
+/// The messages of a batch are worked on together: while one waits on the store, another renders.
 pub async fn handle(ctx: &Context, event: SqsEvent) -> SqsBatchResponse {
-    let mut response = SqsBatchResponse::default();
-    for message in event.records {
+    let results = futures::future::join_all(event.records.into_iter().map(|message| async move {
         let id = message.message_id.clone().unwrap_or_default();
-        if let Err(why) = process(ctx, message.body.as_deref()).await {
+        (id, process(ctx, message.body.as_deref()).await)
+    }))
+    .await;
+    let mut response = SqsBatchResponse::default();
+    for (id, result) in results {
+        if let Err(why) = result {
             tracing::error!(message_id = %id, error = %why, "issue failed; the message will be retried");
             response.add_failure(id);
         }

@@ -19,8 +19,20 @@ pub struct AwsBackend {
 
 /// Region, credentials and endpoint from the usual places (environment, profile, the Lambda
 /// role); `AWS_ENDPOINT_URL` sends every client to an emulator.
+///
+/// A call that hangs is given up after 5 s and sent again (the SDK's standard retries, three
+/// attempts, backoff on throttling), all within 20 s: well inside API Gateway's 29 s, so a slow
+/// AWS call becomes a retry or a clear 503, never a citizen's phone waiting on nothing. Every
+/// write it may repeat is conditional, so a repeat after a lost answer changes nothing.
 pub async fn sdk_config() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(std::time::Duration::from_secs(3))
+                .operation_attempt_timeout(std::time::Duration::from_secs(5))
+                .operation_timeout(std::time::Duration::from_secs(20))
+                .build(),
+        )
         .load()
         .await
 }

@@ -2,6 +2,7 @@
 //! a random port with a fresh data directory.
 
 mod authorization;
+mod aws_faults;
 mod bad_input;
 mod durability;
 mod flow;

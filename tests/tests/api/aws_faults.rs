@@ -1,0 +1,108 @@
+//! The AWS adapters when AWS misbehaves: `guichet serve` on DynamoDB, S3 and SQS (moto), every
+//! call through a proxy that throttles, answers 500 after doing the work, or answers too late.
+//! Afterwards every application is paid once and issued once with its own number.
+
+use crate::helpers::*;
+use guichet::bootstrap::Backend;
+use guichet::config::Config;
+use guichet::domain::Subject;
+use guichet_cli::walk::{Walker, check};
+use guichet_tests::fault_proxy::FaultProxy;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+const APPLICATIONS: usize = 60;
+const WORKERS: usize = 8;
+/// Of every AWS call, this share (percent) meets a fault.
+const FAULT_RATE: u64 = 10;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn applications_survive_throttling_errors_and_timeouts_on_aws() {
+    let emulator = guichet_tests::moto::emulator();
+    let (direct, resources) = emulator.provision().await;
+    // An attempt gives up after 1.5 s (longer than the pump's 1 s long poll); late answers take 2 s.
+    let proxy = FaultProxy::start(&emulator.endpoint, Duration::from_secs(2)).await;
+    let through_proxy = emulator
+        .sdk_config_via(&proxy.endpoint, Duration::from_millis(1500))
+        .await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::from_lookup(|k| match k {
+        "GUICHET_REDRIVE_AFTER_SECONDS" => Some("5".into()),
+        "GUICHET_RECONCILE_EVERY_SECONDS" => Some("2".into()),
+        _ => None,
+    })
+    .unwrap();
+    config.backend = guichet::config::Backend::Aws(resources.clone());
+    config.payment_secret = Some(PAYMENT_SECRET.to_vec());
+    config.jwt_secret = Some(b"test-token-secret-0123456789abcdefghij".to_vec());
+    let backend = guichet::aws::open(config.clone(), &resources, &through_proxy)
+        .await
+        .unwrap();
+    let app = serve(Backend::Aws(backend), config.clone(), dir).await;
+    proxy.set_fault_rate(FAULT_RATE);
+
+    let walker = Arc::new(Walker {
+        http: reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap(),
+        base: app.base.clone(),
+        citizen_token: app.citizen("citizen-aws-faults"),
+        clerk_token: app.clerk(BAMAKO_REGISTRY),
+        payment_secret: PAYMENT_SECRET.to_vec(),
+        run: "aws-faults".into(),
+        patience: Duration::from_secs(120),
+        retries: AtomicUsize::new(0),
+    });
+    let started = Instant::now();
+    let walked: Vec<(usize, String)> = walker
+        .spawn(APPLICATIONS, WORKERS)
+        .join_all()
+        .await
+        .into_iter()
+        .flat_map(Result::unwrap)
+        .collect();
+    let clients_done_after = started.elapsed();
+    loop {
+        if walker.waiting(BAMAKO_REGISTRY, "approved").await == Some(0) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(300),
+            "applications still approved without a document"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    proxy.set_fault_rate(0);
+    app.server.stop();
+    let faults = proxy.counts();
+
+    // The tables and bucket themselves, read straight from the emulator.
+    let ctx = guichet::aws::open(config, &resources, &direct)
+        .await
+        .unwrap()
+        .context;
+    let citizen = Subject::parse("citizen-aws-faults").unwrap();
+    let outcome = check(&ctx, &walker, &citizen, &walked).await.unwrap();
+    assert_eq!(outcome.applications, APPLICATIONS);
+    assert!(
+        faults.throttled > 0 && faults.error_after_work > 0 && faults.late > 0,
+        "{faults:?}"
+    );
+    println!(
+        "aws faults: {APPLICATIONS} applications; {} of {} AWS calls faulted ({} throttled, {} \
+         500 after the work, {} answered too late); {} HTTP requests retried by clients; clients \
+         done in {:.1} s, all issued in {:.1} s; {} distinct document numbers",
+        faults.injected(),
+        faults.injected() + faults.clean,
+        faults.throttled,
+        faults.error_after_work,
+        faults.late,
+        walker.retries.load(Ordering::Relaxed),
+        clients_done_after.as_secs_f64(),
+        started.elapsed().as_secs_f64(),
+        outcome.distinct_numbers
+    );
+}
