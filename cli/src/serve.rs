@@ -9,6 +9,7 @@ use guichet::Context;
 use guichet::aws::SqsQueue;
 use guichet::bootstrap::Backend;
 use guichet::http::Body;
+use guichet::http::edge::PeerAddr;
 use guichet::http::response;
 use guichet::http::routes::{Function, Route};
 use guichet::local::LocalQueue;
@@ -68,6 +69,7 @@ pub async fn start(backend: Backend, listener: TcpListener) -> std::io::Result<R
         .fallback(dispatch)
         .with_state(ctx.clone());
     let http = tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         if let Err(e) = axum::serve(listener, app).await {
             tracing::error!(error = %e, "HTTP server stopped");
         }
@@ -90,6 +92,7 @@ pub async fn start(backend: Backend, listener: TcpListener) -> std::io::Result<R
 
 async fn dispatch(
     axum::extract::State(ctx): axum::extract::State<Arc<Context>>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
     req: axum::extract::Request,
 ) -> axum::response::Response {
     let started = Instant::now();
@@ -100,10 +103,16 @@ async fn dispatch(
     let response = match axum::body::to_bytes(body, MAX_BODY).await {
         Err(_) => response::error(&guichet::Error::TooLarge { limit: MAX_BODY }),
         Ok(bytes) => {
-            let request = http::Request::from_parts(parts, Body::Binary(bytes.to_vec()));
-            match Route::recognize(&method, &path) {
+            let mut request = http::Request::from_parts(parts, Body::Binary(bytes.to_vec()));
+            request.extensions_mut().insert(PeerAddr(peer.ip()));
+            let function = if method == http::Method::OPTIONS {
+                Route::function_of_path(&path)
+            } else {
+                Route::recognize(&method, &path).map(|r| r.function())
+            };
+            match function {
                 Err(e) => response::error(&e),
-                Ok(route) => match route.function() {
+                Ok(function) => match function {
                     Function::Submit => guichet_submit::handle(&ctx, request).await,
                     Function::Payment => guichet_payment::handle(&ctx, request).await,
                     Function::Review => guichet_review::handle(&ctx, request).await,

@@ -1,5 +1,6 @@
 //! Settings, read once at cold start from `GUICHET_*` environment variables into a typed struct.
 
+use crate::http::limits::{Rate, RateLimits};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +55,12 @@ pub struct Config {
     /// How often `guichet serve` runs the reconcile step (`GUICHET_RECONCILE_EVERY_SECONDS`,
     /// default 300; on AWS the template's schedule decides).
     pub reconcile_every: std::time::Duration,
+    /// Per-client limits: `GUICHET_SUBMIT_PER_HOUR` (10), `GUICHET_VERIFY_PER_MINUTE` (60),
+    /// `GUICHET_FAILED_AUTH_PER_MINUTE` (10); each is also the burst.
+    pub rate_limits: RateLimits,
+    /// Web origins allowed to call the API from a browser (`GUICHET_CORS_ORIGINS`, comma
+    /// separated, exact `scheme://host[:port]`); none by default.
+    pub cors_origins: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +102,35 @@ impl Config {
         let queue_max_receives = at_least_one("GUICHET_QUEUE_MAX_RECEIVES", 5)?;
         let redrive_after = at_least_one("GUICHET_REDRIVE_AFTER_SECONDS", 900)?;
         let reconcile_every = at_least_one("GUICHET_RECONCILE_EVERY_SECONDS", 300)?;
+        let per = |name: &'static str, default: u32, minutes: f64| -> Result<Rate, ConfigError> {
+            let n = at_least_one(name, default)?;
+            Ok(Rate {
+                burst: n,
+                per_minute: f64::from(n) / minutes,
+            })
+        };
+        let rate_limits = RateLimits {
+            submit: per("GUICHET_SUBMIT_PER_HOUR", 10, 60.0)?,
+            verify: per("GUICHET_VERIFY_PER_MINUTE", 60, 1.0)?,
+            failed_auth: per("GUICHET_FAILED_AUTH_PER_MINUTE", 10, 1.0)?,
+        };
+        let cors_origins = get("GUICHET_CORS_ORIGINS")
+            .unwrap_or_default()
+            .split(',')
+            .map(|o| o.trim().trim_end_matches('/').to_owned())
+            .filter(|o| !o.is_empty())
+            .map(|o| {
+                if (o.starts_with("https://") || o.starts_with("http://")) && !o[8..].contains('/')
+                {
+                    Ok(o)
+                } else {
+                    Err(ConfigError::Invalid {
+                        name: "GUICHET_CORS_ORIGINS",
+                        why: format!("{o:?} is not an origin (scheme://host[:port])"),
+                    })
+                }
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let backend = match get("GUICHET_BACKEND").as_deref() {
             None | Some("local") => Backend::Local,
             Some("aws") => {
@@ -146,6 +182,8 @@ impl Config {
             queue_max_receives,
             redrive_after: time::Duration::seconds(redrive_after.into()),
             reconcile_every: std::time::Duration::from_secs(reconcile_every.into()),
+            rate_limits,
+            cors_origins,
         })
     }
 
@@ -166,6 +204,26 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limits_and_origins_are_read_and_checked() {
+        let c = config(&[
+            ("GUICHET_SUBMIT_PER_HOUR", "4"),
+            (
+                "GUICHET_CORS_ORIGINS",
+                "https://guichet.ml, http://localhost:5173/",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(c.rate_limits.submit.burst, 4);
+        assert_eq!(
+            c.cors_origins,
+            ["https://guichet.ml", "http://localhost:5173"]
+        );
+        assert!(config(&[("GUICHET_CORS_ORIGINS", "*")]).is_err());
+        assert!(config(&[("GUICHET_CORS_ORIGINS", "https://a.ml/path")]).is_err());
+        assert!(config(&[("GUICHET_VERIFY_PER_MINUTE", "0")]).is_err());
+    }
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {

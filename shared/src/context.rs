@@ -3,6 +3,7 @@
 use crate::catalogue::Catalogue;
 use crate::config::Config;
 use crate::http::auth::Authenticator;
+use crate::http::limits::RateLimiter;
 use crate::pdf::Fonts;
 use crate::ports::{ApplicationStore, BlobStore, Clock, DocumentRegistry, PaymentLedger, Queue};
 use crate::seal::SealKeys;
@@ -19,6 +20,7 @@ pub struct Context {
     pub catalogue: Catalogue,
     pub seal_keys: SealKeys,
     pub auth: Authenticator,
+    pub limits: RateLimiter,
     pub payment_secret: Vec<u8>,
     pub fonts: Fonts,
 }

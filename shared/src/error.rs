@@ -38,6 +38,9 @@ pub enum Error {
     Blob(#[from] BlobError),
     #[error("internal: {0}")]
     Internal(String),
+    /// Too many requests from this client: try again after `retry_after`.
+    #[error("rate limited")]
+    RateLimited { retry_after: std::time::Duration },
 }
 
 impl Error {

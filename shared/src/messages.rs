@@ -170,6 +170,7 @@ pub enum ProblemTitle {
     UnsupportedMediaType,
     Internal,
     Unavailable,
+    TooManyRequests,
 }
 
 impl ProblemTitle {
@@ -190,6 +191,7 @@ impl ProblemTitle {
                 "Unsupported media type",
             ),
             ProblemTitle::Internal => ("Erreur interne", "Internal error"),
+            ProblemTitle::TooManyRequests => ("Trop de requêtes", "Too many requests"),
             ProblemTitle::Unavailable => (
                 "Service momentanément indisponible",
                 "Service temporarily unavailable",

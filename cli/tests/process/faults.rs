@@ -22,6 +22,8 @@ async fn five_hundred_applications_survive_random_sigkills() {
         &[
             ("GUICHET_REDRIVE_AFTER_SECONDS", "3"),
             ("GUICHET_RECONCILE_EVERY_SECONDS", "1"),
+            // One very busy citizen.
+            ("GUICHET_SUBMIT_PER_HOUR", "100000"),
         ],
     );
     server.start().await;

@@ -2,14 +2,14 @@
 
 use guichet::api::PaymentAck;
 use guichet::http::request::{JSON_LIMIT, body_bytes, header, parse_json};
-use guichet::http::response::{json, respond};
+use guichet::http::response::json;
 use guichet::http::routes::Route;
 use guichet::http::{Body, Request, Response};
 use guichet::usecases::payment;
 use guichet::{Context, Error};
 
 pub async fn handle(ctx: &Context, req: Request) -> Response<Body> {
-    respond(route(ctx, &req).await)
+    guichet::http::edge::handle(ctx, &req, route(ctx, &req)).await
 }
 
 async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {

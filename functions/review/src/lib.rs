@@ -2,19 +2,19 @@
 
 use guichet::api::{ApplicationView, WorkQueue};
 use guichet::http::request::{JSON_LIMIT, json_body, query_param};
-use guichet::http::response::{json, respond};
+use guichet::http::response::json;
 use guichet::http::routes::Route;
 use guichet::http::{Body, Request, Response};
 use guichet::usecases::review;
 use guichet::{Context, Error};
 
 pub async fn handle(ctx: &Context, req: Request) -> Response<Body> {
-    respond(route(ctx, &req).await)
+    guichet::http::edge::handle(ctx, &req, route(ctx, &req)).await
 }
 
 async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
     let route = Route::recognize(req.method(), req.uri().path())?;
-    let who = ctx.auth.authenticate(req)?;
+    let who = guichet::http::edge::caller(ctx, req)?;
     match route {
         Route::WorkQueue => {
             let office = query_param(req, "office");

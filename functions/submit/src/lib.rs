@@ -3,7 +3,7 @@
 
 use guichet::api::{ApplicationCreated, ApplicationList, ApplicationView};
 use guichet::http::request::{JSON_LIMIT, body_bytes, header, json_body};
-use guichet::http::response::{json, pdf, redirect, respond};
+use guichet::http::response::{json, pdf, redirect};
 use guichet::http::routes::Route;
 use guichet::http::{Body, Request, Response};
 use guichet::ports::Download;
@@ -11,14 +11,16 @@ use guichet::usecases::{applications, submit};
 use guichet::{Context, Error};
 
 pub async fn handle(ctx: &Context, req: Request) -> Response<Body> {
-    respond(route(ctx, &req).await)
+    guichet::http::edge::handle(ctx, &req, route(ctx, &req)).await
 }
 
 async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
     let route = Route::recognize(req.method(), req.uri().path())?;
-    let who = ctx.auth.authenticate(req)?;
+    let who = guichet::http::edge::caller(ctx, req)?;
     match route {
         Route::SubmitApplication => {
+            ctx.limits
+                .take(guichet::http::limits::Limit::Submit, who.subject.as_str())?;
             let body: submit::SubmitRequest = json_body(req, JSON_LIMIT)?;
             let idempotency = header(req, "idempotency-key").map(|key| submit::Idempotency {
                 key,

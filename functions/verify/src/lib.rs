@@ -2,8 +2,10 @@
 //! `GET /v1/keys`, and the contract itself at `GET /v1/openapi.json`.
 
 use guichet::api::{SealRequest, VerifyResult};
+use guichet::http::edge;
+use guichet::http::limits::Limit;
 use guichet::http::request::{JSON_LIMIT, body_bytes, content_type, json_body};
-use guichet::http::response::{json, public_json, respond};
+use guichet::http::response::{json, public_json};
 use guichet::http::routes::Route;
 use guichet::http::{Body, Request, Response};
 use guichet::usecases::verify;
@@ -13,11 +15,15 @@ use guichet::{Context, Error};
 pub const PDF_LIMIT: usize = 2 * 1024 * 1024;
 
 pub async fn handle(ctx: &Context, req: Request) -> Response<Body> {
-    respond(route(ctx, &req).await)
+    guichet::http::edge::handle(ctx, &req, route(ctx, &req)).await
 }
 
 async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
-    match Route::recognize(req.method(), req.uri().path())? {
+    let route = Route::recognize(req.method(), req.uri().path())?;
+    if matches!(route, Route::VerifyNumber { .. } | Route::VerifyPost) {
+        ctx.limits.take(Limit::Verify, &edge::client_address(req))?;
+    }
+    match route {
         Route::VerifyNumber { number } => Ok(json(
             200,
             &VerifyResult::from(&verify::by_number(ctx, &number).await?),

@@ -85,6 +85,7 @@ pub async fn open(
             }
         })?,
         seal_keys,
+        limits: crate::http::limits::RateLimiter::new(config.rate_limits.clone()),
         auth: Authenticator::hs256(&jwt_secret, &config.jwt_issuer, &config.jwt_audience),
         payment_secret,
         fonts: Fonts::load().map_err(BootError::Fonts)?,

@@ -1,6 +1,8 @@
 //! The HTTP edge shared by every function: requests in, problem+json and JSON out.
 
 pub mod auth;
+pub mod edge;
+pub mod limits;
 pub mod problem;
 pub mod request;
 pub mod response;

@@ -111,6 +111,13 @@ impl Problem {
                 let m = msg.bilingual();
                 Problem::new(409, "conflict", ProblemTitle::Conflict).detail(m.fr, m.en)
             }
+            Error::RateLimited { retry_after } => {
+                let s = retry_after.as_secs();
+                Problem::new(429, "too-many-requests", ProblemTitle::TooManyRequests).detail(
+                    format!("Trop de requêtes : réessayez dans {s} s."),
+                    format!("Too many requests: try again in {s} s."),
+                )
+            }
             // Details of internal failures stay in the logs; clients learn only that it was ours.
             Error::Store(_) | Error::Queue(_) | Error::Blob(_) | Error::Internal(_) => {
                 Problem::new(503, "unavailable", ProblemTitle::Unavailable).detail(
@@ -135,10 +142,19 @@ impl Problem {
 impl From<&Error> for Response<Body> {
     fn from(e: &Error) -> Self {
         let mut response = Problem::from_error(e).into_response();
-        if let Error::MethodNotAllowed { allow } = e {
-            response
-                .headers_mut()
-                .insert("allow", http::HeaderValue::from_static(allow));
+        match e {
+            Error::MethodNotAllowed { allow } => {
+                response
+                    .headers_mut()
+                    .insert("allow", http::HeaderValue::from_static(allow));
+            }
+            Error::RateLimited { retry_after } => {
+                response.headers_mut().insert(
+                    "retry-after",
+                    http::HeaderValue::from(retry_after.as_secs()),
+                );
+            }
+            _ => {}
         }
         response
     }

@@ -77,6 +77,13 @@ impl Route {
         }
     }
 
+    /// The function serving a path whatever the method: a CORS preflight asks with OPTIONS.
+    pub fn function_of_path(path: &str) -> Result<Function, Error> {
+        Route::recognize(&Method::GET, path)
+            .or_else(|_| Route::recognize(&Method::POST, path))
+            .map(|r| r.function())
+    }
+
     pub fn function(&self) -> Function {
         match self {
             Route::SubmitApplication

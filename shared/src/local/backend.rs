@@ -51,6 +51,7 @@ pub fn open(config: Config) -> Result<LocalBackend, BootError> {
         catalogue,
         seal_keys,
         auth,
+        limits: crate::http::limits::RateLimiter::new(config.rate_limits.clone()),
         payment_secret,
         fonts: Fonts::load().map_err(BootError::Fonts)?,
         config,

@@ -35,6 +35,7 @@ async fn applications_survive_throttling_errors_and_timeouts_on_aws() {
     })
     .unwrap();
     config.backend = guichet::config::Backend::Aws(resources.clone());
+    config.rate_limits = guichet::http::limits::RateLimits::unlimited();
     config.payment_secret = Some(PAYMENT_SECRET.to_vec());
     config.jwt_secret = Some(b"test-token-secret-0123456789abcdefghij".to_vec());
     let backend = guichet::aws::open(config.clone(), &resources, &through_proxy)

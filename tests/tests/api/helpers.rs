@@ -19,11 +19,18 @@ pub struct TestApp {
     pub dir: tempfile::TempDir,
 }
 
+/// Tests are busy clients on one address: no rate limits, except where a test sets its own.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().to_str().unwrap().to_owned();
     let mut config = Config::from_lookup(|k| (k == "GUICHET_DATA").then(|| data.clone())).unwrap();
     config.payment_secret = Some(PAYMENT_SECRET.to_vec());
+    config.rate_limits = guichet::http::limits::RateLimits::unlimited();
+    adjust(&mut config);
     serve(reopen(&config).await, config, dir).await
 }
 
@@ -36,6 +43,7 @@ pub async fn spawn_aws_app() -> TestApp {
     // The secrets the test signs with; the seal keys come from the provisioned secret.
     config.payment_secret = Some(PAYMENT_SECRET.to_vec());
     config.jwt_secret = Some(b"test-token-secret-0123456789abcdefghij".to_vec());
+    config.rate_limits = guichet::http::limits::RateLimits::unlimited();
     serve(reopen(&config).await, config, dir).await
 }
 

@@ -7,5 +7,6 @@ mod bad_input;
 mod durability;
 mod flow;
 mod helpers;
+mod hostile;
 mod issuance;
 mod privacy;

@@ -1,0 +1,131 @@
+//! Clients that push too hard, or from where they should not: rate limits and browser origins.
+
+use crate::helpers::*;
+use guichet::http::limits::{Rate, RateLimits};
+
+fn limits(submit: u32, verify: u32, failed_auth: u32) -> RateLimits {
+    RateLimits {
+        submit: Rate {
+            burst: submit,
+            per_minute: f64::from(submit) / 60.0,
+        },
+        verify: Rate {
+            burst: verify,
+            per_minute: f64::from(verify),
+        },
+        failed_auth: Rate {
+            burst: failed_auth,
+            per_minute: f64::from(failed_auth),
+        },
+    }
+}
+
+#[tokio::test]
+async fn past_its_budget_a_client_gets_429_with_retry_after_and_others_are_untouched() {
+    let app = &spawn_app_with(|c| c.rate_limits = limits(3, 5, 2)).await;
+
+    // Submissions, per applicant: three an hour here.
+    let citizen = app.citizen("busy");
+    for _ in 0..3 {
+        app.submitted(&citizen, &extract_request("Traoré", "Awa", "Bamako"))
+            .await;
+    }
+    let refused = app
+        .submit(&citizen, &extract_request("Traoré", "Awa", "Bamako"))
+        .await;
+    let retry_after: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=1200).contains(&retry_after), "{retry_after}");
+    let body = problem(refused, 429).await;
+    assert!(body["detail_en"].as_str().unwrap().contains("try again"));
+    app.submitted(
+        &app.citizen("someone-else"),
+        &extract_request("Diarra", "Sekou", "Bamako"),
+    )
+    .await;
+
+    // Public lookups, per address: five a minute here; the keys stay open.
+    let lookup = || async {
+        app.http
+            .get(app.url("/v1/verify/CJ-2026-000001-6"))
+            .send()
+            .await
+            .unwrap()
+    };
+    for _ in 0..5 {
+        assert_ne!(lookup().await.status(), 429);
+    }
+    problem(lookup().await, 429).await;
+    let keys = app.http.get(app.url("/v1/keys")).send().await.unwrap();
+    assert_eq!(keys.status(), 200);
+
+    // Refused tokens, per address: two a minute here; a valid token still passes.
+    let bad = |token: &'static str| async move {
+        app.http
+            .get(app.url("/v1/applications"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    };
+    problem(bad("not-a-token").await, 401).await;
+    problem(bad("still-not-a-token").await, 401).await;
+    problem(bad("a-third-guess").await, 429).await;
+    let mine = app.get(&citizen, "/v1/applications").await;
+    assert_eq!(mine.status(), 200);
+}
+
+#[tokio::test]
+async fn only_listed_origins_get_cors_headers() {
+    let app = &spawn_app_with(|c| c.cors_origins = vec!["https://guichet.ml".into()]).await;
+    let preflight = |origin: &'static str| async move {
+        app.http
+            .request(reqwest::Method::OPTIONS, app.url("/v1/applications"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .send()
+            .await
+            .unwrap()
+    };
+    let allowed = preflight("https://guichet.ml").await;
+    assert_eq!(allowed.status(), 204);
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "https://guichet.ml"
+    );
+    assert!(
+        allowed.headers()["access-control-allow-headers"]
+            .to_str()
+            .unwrap()
+            .contains("idempotency-key")
+    );
+    let refused = preflight("https://evil.example").await;
+    assert_eq!(refused.status(), 403);
+    assert!(
+        refused
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+
+    // A real call from an allowed page carries the header; from another, it does not.
+    let from = |origin: &'static str| async move {
+        app.http
+            .get(app.url("/v1/keys"))
+            .header("origin", origin)
+            .send()
+            .await
+            .unwrap()
+    };
+    let ok = from("https://guichet.ml").await;
+    assert_eq!(
+        ok.headers()["access-control-allow-origin"],
+        "https://guichet.ml"
+    );
+    assert_eq!(ok.headers()["x-content-type-options"], "nosniff");
+    let other = from("https://evil.example").await;
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+}
