@@ -54,6 +54,7 @@ fn payment(txn: &str, app: Option<&Application>, outcome: PaymentOutcome) -> Pay
         outcome,
         application_id: app.map(|a| a.id),
         received_at: datetime!(2026-11-25 10:00 UTC),
+        method: Some("orange_money".into()),
     }
 }
 

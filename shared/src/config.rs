@@ -1,6 +1,7 @@
 //! Settings, read once at cold start from `GUICHET_*` environment variables into a typed struct.
 
 use crate::http::limits::{Rate, RateLimits};
+use crate::payments::CinetPayConfig;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +62,9 @@ pub struct Config {
     /// Web origins allowed to call the API from a browser (`GUICHET_CORS_ORIGINS`, comma
     /// separated, exact `scheme://host[:port]`); none by default.
     pub cors_origins: Vec<String>,
+    /// CinetPay (Orange Money, Moov Money, cards): `GUICHET_CINETPAY_SITE_ID` and
+    /// `GUICHET_CINETPAY_SECRET`, both or neither.
+    pub cinetpay: Option<CinetPayConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +135,24 @@ impl Config {
                 }
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let cinetpay = match (
+            get("GUICHET_CINETPAY_SITE_ID"),
+            get("GUICHET_CINETPAY_SECRET"),
+        ) {
+            (None, None) => None,
+            (Some(site_id), Some(secret)) if !site_id.trim().is_empty() && secret.len() >= 16 => {
+                Some(CinetPayConfig {
+                    site_id: site_id.trim().to_owned(),
+                    secret: secret.into_bytes(),
+                })
+            }
+            _ => {
+                return Err(ConfigError::Invalid {
+                    name: "GUICHET_CINETPAY_SECRET",
+                    why: "set GUICHET_CINETPAY_SITE_ID and a secret of 16 characters or more, or neither".into(),
+                });
+            }
+        };
         let backend = match get("GUICHET_BACKEND").as_deref() {
             None | Some("local") => Backend::Local,
             Some("aws") => {
@@ -184,6 +206,7 @@ impl Config {
             reconcile_every: std::time::Duration::from_secs(reconcile_every.into()),
             rate_limits,
             cors_origins,
+            cinetpay,
         })
     }
 

@@ -4,6 +4,7 @@ use crate::catalogue::Catalogue;
 use crate::config::Config;
 use crate::http::auth::Authenticator;
 use crate::http::limits::RateLimiter;
+use crate::payments::Gateways;
 use crate::pdf::Fonts;
 use crate::ports::{ApplicationStore, BlobStore, Clock, DocumentRegistry, PaymentLedger, Queue};
 use crate::seal::SealKeys;
@@ -22,5 +23,6 @@ pub struct Context {
     pub auth: Authenticator,
     pub limits: RateLimiter,
     pub payment_secret: Vec<u8>,
+    pub payment_gateways: Gateways,
     pub fonts: Fonts,
 }

@@ -15,6 +15,7 @@ pub mod http;
 pub mod local;
 pub mod messages;
 pub mod openapi;
+pub mod payments;
 pub mod pdf;
 pub mod ports;
 pub mod seal;

@@ -38,6 +38,7 @@ pub enum Msg {
     InvalidSeal,
     IdempotencyKeyReused,
     InvalidIdempotencyKey,
+    InvalidAmount,
     WrongStatus { status: &'static str },
     UnknownQueueStatus,
     TooManyConvictions { max: usize },
@@ -122,6 +123,10 @@ impl Msg {
             Msg::InvalidIdempotencyKey => (
                 "Clé d'idempotence invalide : 1 à 128 caractères visibles.".into(),
                 "Invalid idempotency key: 1 to 128 visible characters.".into(),
+            ),
+            Msg::InvalidAmount => (
+                "Montant illisible : un nombre entier de francs CFA.".into(),
+                "Unreadable amount: a whole number of CFA francs.".into(),
             ),
             Msg::WrongStatus { status } => (
                 format!("Impossible dans l'état actuel de la demande ({status})."),

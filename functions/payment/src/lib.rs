@@ -1,10 +1,11 @@
 //! The payment webhook: `POST /v1/payments/webhook/{provider}`.
 
 use guichet::api::PaymentAck;
-use guichet::http::request::{JSON_LIMIT, body_bytes, header, parse_json};
+use guichet::http::request::{JSON_LIMIT, body_bytes};
 use guichet::http::response::json;
 use guichet::http::routes::Route;
 use guichet::http::{Body, Request, Response};
+use guichet::payments::Delivery;
 use guichet::usecases::payment;
 use guichet::{Context, Error};
 
@@ -17,20 +18,19 @@ async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
     else {
         return Err(Error::NotFound);
     };
-    let provider = payment::provider(ctx, &provider)?;
+    let gateway = ctx.payment_gateways.get(&provider)?;
     let body = body_bytes(req);
     if body.len() > JSON_LIMIT {
         return Err(Error::TooLarge { limit: JSON_LIMIT });
     }
-    // The signature covers the raw bytes: check it before reading anything from them.
-    payment::verify_signature(
-        &ctx.payment_secret,
-        header(req, "guichet-signature"),
-        body,
+    let notice = gateway.read(
+        &Delivery {
+            headers: req.headers(),
+            body,
+        },
         ctx.clock.now(),
     )?;
-    let notice: payment::PaymentNotice = parse_json(body)?;
-    let outcome = payment::receive(ctx, provider, &notice).await?;
+    let outcome = payment::receive(ctx, &notice).await?;
     // 200 whatever the outcome: the notice is recorded, and the provider must stop retrying.
     Ok(json(
         200,

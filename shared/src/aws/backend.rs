@@ -87,6 +87,7 @@ pub async fn open(
         seal_keys,
         limits: crate::http::limits::RateLimiter::new(config.rate_limits.clone()),
         auth: Authenticator::hs256(&jwt_secret, &config.jwt_issuer, &config.jwt_audience),
+        payment_gateways: crate::payments::Gateways::from_config(&config, &payment_secret),
         payment_secret,
         fonts: Fonts::load().map_err(BootError::Fonts)?,
         config,

@@ -13,14 +13,17 @@ pub enum Provider {
     OrangeMoney,
     MoovMoney,
     Card,
+    /// The aggregator that collects Orange Money, Moov Money and cards under one contract.
+    Cinetpay,
 }
 
 impl Provider {
-    pub const ALL: [Provider; 4] = [
+    pub const ALL: [Provider; 5] = [
         Provider::Sandbox,
         Provider::OrangeMoney,
         Provider::MoovMoney,
         Provider::Card,
+        Provider::Cinetpay,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -29,6 +32,7 @@ impl Provider {
             Provider::OrangeMoney => "orange_money",
             Provider::MoovMoney => "moov_money",
             Provider::Card => "card",
+            Provider::Cinetpay => "cinetpay",
         }
     }
 
@@ -92,4 +96,7 @@ pub struct Payment {
     pub application_id: Option<ApplicationId>,
     #[serde(with = "time::serde::rfc3339")]
     pub received_at: OffsetDateTime,
+    /// How the citizen paid, when the provider says (`orange_money`, `moov_money`, `card`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
 }

@@ -52,6 +52,7 @@ pub fn open(config: Config) -> Result<LocalBackend, BootError> {
         seal_keys,
         auth,
         limits: crate::http::limits::RateLimiter::new(config.rate_limits.clone()),
+        payment_gateways: crate::payments::Gateways::from_config(&config, &payment_secret),
         payment_secret,
         fonts: Fonts::load().map_err(BootError::Fonts)?,
         config,

@@ -9,4 +9,5 @@ mod flow;
 mod helpers;
 mod hostile;
 mod issuance;
+mod payments;
 mod privacy;
