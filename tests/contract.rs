@@ -199,6 +199,61 @@ pub async fn applications_keep_their_contract(store: &dyn ApplicationStore) {
             .unwrap()
             .is_none()
     );
+
+    // A keyed change: the record goes with the change, and a live key refuses a second one
+    // before the version is even looked at.
+    let keyed = IdempotencyRecord {
+        scoped_key: "contract-c:key-2".into(),
+        request_hash: "h2".into(),
+        application_id: first.id,
+        expires_at: t0 + Duration::hours(24),
+    };
+    let mut paid = store.get(first.id).await.unwrap().unwrap();
+    let change = paid
+        .transition(Status::InReview, Actor::system("contract"), t0, None)
+        .unwrap();
+    let v = store
+        .update_once(&paid, std::slice::from_ref(&change), &keyed)
+        .await
+        .unwrap();
+    paid.version = v;
+    assert!(matches!(
+        store.update_once(&paid, std::slice::from_ref(&change), &keyed).await,
+        Err(StoreError::Duplicate)
+    ));
+    assert_eq!(
+        store.get(first.id).await.unwrap().unwrap().version,
+        v,
+        "nothing written"
+    );
+    assert_eq!(store.history(first.id).await.unwrap().len(), 1);
+    assert_eq!(
+        store
+            .idempotency("contract-c:key-2", t0)
+            .await
+            .unwrap()
+            .unwrap()
+            .request_hash,
+        "h2"
+    );
+    // A stale read under a new key writes neither the change nor the key.
+    let fresh = IdempotencyRecord {
+        scoped_key: "contract-c:key-3".into(),
+        ..keyed.clone()
+    };
+    let mut stale = paid.clone();
+    stale.version = v - 1;
+    assert!(matches!(
+        store.update_once(&stale, &[change], &fresh).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(
+        store
+            .idempotency("contract-c:key-3", t0)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 /// One payment per provider transaction, written together with the application it pays or not at all.

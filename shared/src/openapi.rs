@@ -35,14 +35,16 @@ fn get_application() {}
     security(("bearer" = [])))]
 fn get_document() {}
 
-#[utoipa::path(post, path = "/v1/applications/{id}/resubmit", tag = "applications", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/applications/{id}/resubmit", tag = "applications", params(("id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body → same answer, for 24 h")),
     request_body = ResubmitRequest,
     responses((status = 200, body = ApplicationView), (status = 401, body = Problem), (status = 404, body = Problem),
         (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 fn resubmit() {}
 
-#[utoipa::path(post, path = "/v1/applications/{id}/decision", tag = "review", params(("id" = String, Path)),
+#[utoipa::path(post, path = "/v1/applications/{id}/decision", tag = "review", params(("id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body → same answer, for 24 h")),
     request_body = DecisionRequest,
     responses((status = 200, body = ApplicationView), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
@@ -98,6 +100,46 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// What any operation may answer besides its own: 503 when a backend fails (nothing lost, try
+/// again), and 429 past a client's budget wherever a limit or a token applies.
+struct EveryOperation;
+
+impl utoipa::Modify for EveryOperation {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{RefOr, Response, ResponseBuilder, content::ContentBuilder};
+        let problem = |description: &str| -> RefOr<Response> {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/problem+json",
+                        ContentBuilder::new()
+                            .schema(Some(utoipa::openapi::Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let limited = !matches!(
+                path.as_str(),
+                "/v1/keys" | "/v1/openapi.json" | "/v1/payments/webhook/{provider}"
+            );
+            for op in [&mut item.get, &mut item.post].into_iter().flatten() {
+                let responses = &mut op.responses.responses;
+                responses
+                    .entry("503".into())
+                    .or_insert_with(|| problem("A backend failed; nothing was lost, try again"));
+                if limited {
+                    responses.entry("429".into()).or_insert_with(|| {
+                        problem("Too many requests from this client; see Retry-After")
+                    });
+                }
+            }
+        }
+    }
+}
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Guichet", version = "1", description = "Ask the State of Mali for official documents; verify them."),
@@ -107,7 +149,7 @@ impl utoipa::Modify for BearerAuth {
         SealRequest, ApplicationCreated, ApplicationView, ApplicationList, ApplicationSummary, WorkQueue, WorkItem,
         PaymentAck, VerifyResult, HolderView, MoneyView, ApplicantView, HistoryEntry, AccessEntry, DecisionView, DocumentView,
         Problem, ProblemField)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &EveryOperation)
 )]
 struct ApiDoc;
 
@@ -127,6 +169,15 @@ mod tests {
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         let paths = doc["paths"].as_object().unwrap();
         assert_eq!(paths.len(), 11);
+        let decide = &paths["/v1/applications/{id}/decision"]["post"];
+        assert!(decide["responses"].get("429").is_some());
+        assert!(
+            decide["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"] == "Idempotency-Key")
+        );
         for (path, ops) in paths {
             let concrete = path
                 .replace("{id}", "01J00000000000000000000000")
@@ -137,6 +188,10 @@ mod tests {
                 assert!(
                     Route::recognize(&m, &concrete).is_ok(),
                     "{method} {path} is documented but not routed"
+                );
+                assert!(
+                    ops[method]["responses"].get("503").is_some(),
+                    "{method} {path} may fail over"
                 );
             }
         }

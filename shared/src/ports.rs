@@ -82,6 +82,14 @@ pub trait ApplicationStore: Send + Sync {
     /// Writes `app` if the stored version is still `app.version`, appending `changes` to its audit
     /// trail in the same write. `Conflict` otherwise. Returns the new version.
     async fn update(&self, app: &Application, changes: &[StatusChange]) -> Result<u64, StoreError>;
+    /// `update`, with the idempotency record of the request that made the change in the same
+    /// write. `Duplicate` when a live record holds the key (checked before the version).
+    async fn update_once(
+        &self,
+        app: &Application,
+        changes: &[StatusChange],
+        idempotency: &IdempotencyRecord,
+    ) -> Result<u64, StoreError>;
     async fn history(&self, id: ApplicationId) -> Result<Vec<AuditEvent>, StoreError>;
     /// A live (unexpired) idempotency record.
     async fn idempotency(

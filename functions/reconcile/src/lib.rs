@@ -87,7 +87,7 @@ mod tests {
             "decision": "approve", "record": { "convictions": [] }
         }))
         .unwrap();
-        review::decide(&ctx, &clerk, &approved.to_string(), &approve)
+        review::decide(&ctx, &clerk, &approved.to_string(), &approve, None)
             .await
             .unwrap();
         let lost = queue

@@ -1,7 +1,7 @@
 //! The registry's side: `GET /v1/work` and `POST /v1/applications/{id}/decision`.
 
 use guichet::api::{ApplicationView, WorkQueue};
-use guichet::http::request::{JSON_LIMIT, json_body, query_param};
+use guichet::http::request::{JSON_LIMIT, idempotency, json_body, query_param};
 use guichet::http::response::json;
 use guichet::http::routes::Route;
 use guichet::http::{Body, Request, Response};
@@ -32,7 +32,7 @@ async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
         }
         Route::Decide { id } => {
             let body: review::DecisionRequest = json_body(req, JSON_LIMIT)?;
-            let app = review::decide(ctx, &who, &id, &body).await?;
+            let app = review::decide(ctx, &who, &id, &body, idempotency(req)).await?;
             let history = ctx.applications.history(app.id).await?;
             Ok(json(
                 200,

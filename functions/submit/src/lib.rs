@@ -2,7 +2,7 @@
 //! `POST /v1/applications/{id}/resubmit`, `GET /v1/applications/{id}/document`.
 
 use guichet::api::{ApplicationCreated, ApplicationList, ApplicationView};
-use guichet::http::request::{JSON_LIMIT, body_bytes, header, json_body};
+use guichet::http::request::{JSON_LIMIT, idempotency, json_body};
 use guichet::http::response::{json, pdf, redirect};
 use guichet::http::routes::Route;
 use guichet::http::{Body, Request, Response};
@@ -22,11 +22,7 @@ async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
             ctx.limits
                 .take(guichet::http::limits::Limit::Submit, who.subject.as_str())?;
             let body: submit::SubmitRequest = json_body(req, JSON_LIMIT)?;
-            let idempotency = header(req, "idempotency-key").map(|key| submit::Idempotency {
-                key,
-                body: body_bytes(req),
-            });
-            let app = submit::submit(ctx, &who, body, idempotency).await?;
+            let app = submit::submit(ctx, &who, body, idempotency(req)).await?;
             Ok(json(201, &ApplicationCreated::new(&app, &ctx.catalogue)))
         }
         Route::ListApplications => {
@@ -47,7 +43,7 @@ async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
         }
         Route::Resubmit { id } => {
             let body: submit::ResubmitRequest = json_body(req, JSON_LIMIT)?;
-            let app = submit::resubmit(ctx, &who, &id, &body).await?;
+            let app = submit::resubmit(ctx, &who, &id, &body, idempotency(req)).await?;
             let history = ctx.applications.history(app.id).await?;
             Ok(json(
                 200,

@@ -87,6 +87,24 @@ impl DynamoStore {
         )
     }
 
+    /// An idempotency record, written unless a live one holds the key. An expired record may be
+    /// replaced (TTL deletion lags by up to days).
+    fn claim_key(&self, r: &IdempotencyRecord) -> Result<Guarded, StoreError> {
+        let mut item = items::idempotency_key(&r.scoped_key);
+        item.extend([
+            ("request_hash".into(), s(r.request_hash.clone())),
+            ("application_id".into(), s(r.application_id.to_string())),
+            ("expires_ns".into(), n(items::ns(r.expires_at))),
+            (TTL.into(), n(r.expires_at.unix_timestamp())),
+        ]);
+        self.put(
+            item,
+            "attribute_not_exists(PK) OR expires_ns <= :now",
+            &[(":now", n(items::ns(OffsetDateTime::now_utc())))],
+            duplicate,
+        )
+    }
+
     /// The application's next version and its new audit events, chained to the last one stored.
     async fn change(
         &self,
@@ -239,22 +257,22 @@ impl ApplicationStore for DynamoStore {
             )?,
         ];
         if let Some(r) = idempotency {
-            let mut item = items::idempotency_key(&r.scoped_key);
-            item.extend([
-                ("request_hash".into(), s(r.request_hash.clone())),
-                ("application_id".into(), s(r.application_id.to_string())),
-                ("expires_ns".into(), n(items::ns(r.expires_at))),
-                (TTL.into(), n(r.expires_at.unix_timestamp())),
-            ]);
-            // An expired record may be replaced (TTL deletion lags by up to days); a live one may not.
-            writes.push(self.put(
-                item,
-                "attribute_not_exists(PK) OR expires_ns <= :now",
-                &[(":now", n(items::ns(OffsetDateTime::now_utc())))],
-                duplicate,
-            )?);
+            writes.push(self.claim_key(r)?);
         }
         self.transact(writes).await
+    }
+
+    async fn update_once(
+        &self,
+        app: &Application,
+        changes: &[StatusChange],
+        idempotency: &IdempotencyRecord,
+    ) -> Result<u64, StoreError> {
+        // The key first: a raced twin request is a duplicate before it is a stale read.
+        let mut writes = vec![self.claim_key(idempotency)?];
+        writes.extend(self.change(app, changes).await?);
+        self.transact(writes).await?;
+        Ok(app.version + 1)
     }
 
     async fn get(&self, id: ApplicationId) -> Result<Option<Application>, StoreError> {

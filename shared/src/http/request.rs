@@ -95,6 +95,14 @@ fn field_error(path: &str, serde_message: &str) -> Error {
     Error::Invalid(errors)
 }
 
+/// The request's `Idempotency-Key`, with the body it protects.
+pub fn idempotency(req: &Request) -> Option<crate::usecases::idempotency::Idempotency<'_>> {
+    header(req, "idempotency-key").map(|key| crate::usecases::idempotency::Idempotency {
+        key,
+        body: body_bytes(req),
+    })
+}
+
 /// The first value of a query parameter, decoded.
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
     let query = req.uri().query()?;

@@ -91,6 +91,21 @@ fn write_app(
     Ok(next)
 }
 
+/// An expired record may be replaced; a live one is a duplicate.
+fn claim_key(tx: &Transaction<'_>, r: &IdempotencyRecord) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM idempotency WHERE scoped_key = ?1 AND expires_ns <= ?2",
+        params![r.scoped_key, ns(OffsetDateTime::now_utc())],
+    )
+    .map_err(backend)?;
+    tx.execute(
+        "INSERT INTO idempotency (scoped_key, request_hash, application_id, expires_ns) VALUES (?1, ?2, ?3, ?4)",
+        params![r.scoped_key, r.request_hash, r.application_id.to_string(), ns(r.expires_at)],
+    )
+    .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate } else { backend(e) })?;
+    Ok(())
+}
+
 /// Each event carries the hash of the one before it, so an edited or removed event shows.
 fn append_events(
     tx: &Transaction<'_>,
@@ -157,17 +172,7 @@ impl ApplicationStore for SqliteStore {
             .call(move |conn| {
                 let tx = conn.transaction().map_err(backend)?;
                 if let Some(r) = &idem {
-                    // An expired record may be replaced; a live one is a duplicate.
-                    tx.execute(
-                        "DELETE FROM idempotency WHERE scoped_key = ?1 AND expires_ns <= ?2",
-                        params![r.scoped_key, ns(OffsetDateTime::now_utc())],
-                    )
-                    .map_err(backend)?;
-                    tx.execute(
-                        "INSERT INTO idempotency (scoped_key, request_hash, application_id, expires_ns) VALUES (?1, ?2, ?3, ?4)",
-                        params![r.scoped_key, r.request_hash, r.application_id.to_string(), ns(r.expires_at)],
-                    )
-                    .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate } else { backend(e) })?;
+                    claim_key(&tx, r)?;
                 }
                 insert_app(&tx, &app)?;
                 tx.commit().map_err(backend)
@@ -247,6 +252,24 @@ impl ApplicationStore for SqliteStore {
         self.db
             .call(move |conn| {
                 let tx = conn.transaction().map_err(backend)?;
+                let v = write_app(&tx, &app, &changes)?;
+                tx.commit().map_err(backend)?;
+                Ok(v)
+            })
+            .await
+    }
+
+    async fn update_once(
+        &self,
+        app: &Application,
+        changes: &[StatusChange],
+        idempotency: &IdempotencyRecord,
+    ) -> Result<u64, StoreError> {
+        let (app, changes, idem) = (app.clone(), changes.to_vec(), idempotency.clone());
+        self.db
+            .call(move |conn| {
+                let tx = conn.transaction().map_err(backend)?;
+                claim_key(&tx, &idem)?;
                 let v = write_app(&tx, &app, &changes)?;
                 tx.commit().map_err(backend)?;
                 Ok(v)

@@ -2,6 +2,7 @@
 //! queue events into calls on these and back; nothing here knows which transport called.
 
 pub mod applications;
+pub mod idempotency;
 pub mod issue;
 pub mod payment;
 pub mod reconcile;

@@ -1,5 +1,6 @@
 //! A court registry clerk works through the office's queue and decides.
 
+use super::idempotency::{self, Idempotency};
 use super::{parse_id, retry_on_conflict};
 use crate::context::Context;
 use crate::domain::{
@@ -63,6 +64,7 @@ pub async fn decide(
     who: &Principal,
     id: &str,
     request: &DecisionRequest,
+    idempotency: Option<Idempotency<'_>>,
 ) -> Result<Application, Error> {
     who.require(&REVIEWERS)?;
     let id = parse_id(id)?;
@@ -80,48 +82,64 @@ pub async fn decide(
         .as_deref()
         .filter(|r| !r.trim().is_empty())
         .and_then(|r| errors.check("reason", clean_text(r, 500)));
-    let decided = retry_on_conflict(|| async {
-        let mut app = ctx
-            .applications
-            .get(id)
-            .await?
-            .filter(|a| who.works_at(&a.office, &REVIEWERS))
-            .ok_or(Error::NotFound)?;
-        let mut errors = errors.clone();
-        let Some(outcome) = outcome else {
-            return Err(Error::Invalid(errors));
-        };
-        let record = match outcome {
-            DecisionOutcome::Approve => {
-                parse_record(app.kind, request.record.as_ref(), now.date(), &mut errors)
-            }
-            _ => {
-                if reason.is_none() {
-                    errors.push("reason", Msg::ReasonRequired);
+    let visible = |a: &Application| who.works_at(&a.office, &REVIEWERS);
+    let route = format!("POST /v1/applications/{id}/decision");
+    let (decided, replayed) = idempotency::once(
+        ctx,
+        who,
+        idempotency,
+        &route,
+        id,
+        visible,
+        |key| async move {
+            retry_on_conflict(|| async {
+                let mut app = ctx
+                    .applications
+                    .get(id)
+                    .await?
+                    .filter(|a| who.works_at(&a.office, &REVIEWERS))
+                    .ok_or(Error::NotFound)?;
+                let mut errors = errors.clone();
+                let Some(outcome) = outcome else {
+                    return Err(Error::Invalid(errors));
+                };
+                let record = match outcome {
+                    DecisionOutcome::Approve => {
+                        parse_record(app.kind, request.record.as_ref(), now.date(), &mut errors)
+                    }
+                    _ => {
+                        if reason.is_none() {
+                            errors.push("reason", Msg::ReasonRequired);
+                        }
+                        if request.record.is_some() {
+                            errors.push("record", Msg::RecordNotExpected);
+                        }
+                        None
+                    }
+                };
+                errors.into_result()?;
+                if app.status() != Status::InReview {
+                    return Err(Error::Conflict(Msg::WrongStatus {
+                        status: app.status().as_str(),
+                    }));
                 }
-                if request.record.is_some() {
-                    errors.push("record", Msg::RecordNotExpected);
-                }
-                None
-            }
-        };
-        errors.into_result()?;
-        if app.status() != Status::InReview {
-            return Err(Error::Conflict(Msg::WrongStatus {
-                status: app.status().as_str(),
-            }));
-        }
-        let change = app.decide(Decision {
-            outcome,
-            reason: reason.clone(),
-            record,
-            by: who.actor(),
-            at: now,
-        })?;
-        app.version = ctx.applications.update(&app, &[change]).await?;
-        Ok(app)
-    })
+                let change = app.decide(Decision {
+                    outcome,
+                    reason: reason.clone(),
+                    record,
+                    by: who.actor(),
+                    at: now,
+                })?;
+                app.version = idempotency::write(ctx, &app, &[change], key.as_ref()).await?;
+                Ok(app)
+            })
+            .await
+        },
+    )
     .await?;
+    if replayed {
+        return Ok(decided);
+    }
     tracing::info!(application_id = %decided.id, status = %decided.status(), "decision recorded");
     if decided.status() == Status::Approved {
         request_issue(ctx, &decided).await?;

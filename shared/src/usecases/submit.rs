@@ -8,9 +8,8 @@ use crate::domain::{
 use crate::error::Error;
 use crate::http::auth::{Principal, Role};
 use crate::messages::Msg;
-use crate::ports::{IdempotencyRecord, StoreError};
+use crate::ports::StoreError;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -23,14 +22,8 @@ pub struct SubmitRequest {
     pub details: Option<serde_json::Value>,
 }
 
-/// An `Idempotency-Key` header and the body it came with.
-pub struct Idempotency<'a> {
-    pub key: &'a str,
-    pub body: &'a [u8],
-}
-
-/// How long a key holds.
-const IDEMPOTENCY_TTL: time::Duration = time::Duration::hours(24);
+use super::idempotency;
+pub use super::idempotency::Idempotency;
 
 /// Opens the application, or returns the one this idempotency key already opened.
 pub async fn submit(
@@ -43,20 +36,9 @@ pub async fn submit(
     let now = ctx.clock.now();
     let record = match &idempotency {
         Some(i) => {
-            let key = i.key.trim();
-            if key.is_empty() || key.len() > 128 || !key.chars().all(|c| c.is_ascii_graphic()) {
-                return Err(Error::invalid(
-                    "Idempotency-Key",
-                    Msg::InvalidIdempotencyKey,
-                ));
-            }
-            let record = IdempotencyRecord {
-                scoped_key: format!("{}:{key}", who.subject),
-                request_hash: hex::encode(Sha256::digest(i.body)),
-                application_id: ApplicationId::new(ulid::Ulid::new()),
-                expires_at: now + IDEMPOTENCY_TTL,
-            };
-            if let Some(existing) = replay(ctx, &record).await? {
+            let record =
+                idempotency::record(ctx, who, i, "", ApplicationId::new(ulid::Ulid::new()))?;
+            if let Some(existing) = idempotency::replay(ctx, &record).await? {
                 return Ok(existing);
             }
             Some(record)
@@ -121,26 +103,11 @@ pub async fn submit(
             Ok(stored)
         }
         // The same key raced us and won: answer with what it made.
-        (Err(StoreError::Duplicate), Some(r)) => replay(ctx, r)
+        (Err(StoreError::Duplicate), Some(r)) => idempotency::replay(ctx, r)
             .await?
             .ok_or(Error::Store(StoreError::Conflict)),
         (Err(e), _) => Err(e.into()),
     }
-}
-
-/// The application a live key already opened; refuses the key with another body.
-async fn replay(ctx: &Context, record: &IdempotencyRecord) -> Result<Option<Application>, Error> {
-    let Some(existing) = ctx
-        .applications
-        .idempotency(&record.scoped_key, ctx.clock.now())
-        .await?
-    else {
-        return Ok(None);
-    };
-    if existing.request_hash != record.request_hash {
-        return Err(Error::invalid("Idempotency-Key", Msg::IdempotencyKeyReused));
-    }
-    Ok(ctx.applications.get(existing.application_id).await?)
 }
 
 /// The extract's details: an optional purpose, nothing else.
@@ -201,6 +168,7 @@ pub async fn resubmit(
     who: &Principal,
     id: &str,
     request: &ResubmitRequest,
+    idempotency: Option<Idempotency<'_>>,
 ) -> Result<Application, Error> {
     who.require(&[Role::Applicant])?;
     let id = super::parse_id(id)?;
@@ -219,37 +187,51 @@ pub async fn resubmit(
         None => None,
     };
     errors.into_result()?;
-    super::retry_on_conflict(|| async {
-        let mut app = ctx
-            .applications
-            .get(id)
-            .await?
-            .filter(|a| a.subject == who.subject)
-            .ok_or(Error::NotFound)?;
-        if app.status() != crate::domain::Status::NeedsInfo {
-            return Err(Error::Conflict(Msg::WrongStatus {
-                status: app.status().as_str(),
-            }));
-        }
-        if let Some(a) = &applicant {
-            let office = ctx
-                .catalogue
-                .route(app.kind, a)
-                .ok_or_else(|| Error::Internal(format!("no office routes {}", app.kind)))?;
-            app.office = office.code.clone();
-            app.applicant = a.clone();
-        }
-        if let Some(d) = &details {
-            app.details = d.clone();
-        }
-        let change = app.transition(
-            crate::domain::Status::InReview,
-            who.actor(),
-            now,
-            message.clone(),
-        )?;
-        app.version = ctx.applications.update(&app, &[change]).await?;
-        Ok(app)
-    })
-    .await
+    let visible = |a: &Application| a.subject == who.subject;
+    let route = format!("POST /v1/applications/{id}/resubmit");
+    let resubmitted = idempotency::once(
+        ctx,
+        who,
+        idempotency,
+        &route,
+        id,
+        visible,
+        |key| async move {
+            super::retry_on_conflict(|| async {
+                let mut app = ctx
+                    .applications
+                    .get(id)
+                    .await?
+                    .filter(|a| a.subject == who.subject)
+                    .ok_or(Error::NotFound)?;
+                if app.status() != crate::domain::Status::NeedsInfo {
+                    return Err(Error::Conflict(Msg::WrongStatus {
+                        status: app.status().as_str(),
+                    }));
+                }
+                if let Some(a) = &applicant {
+                    let office = ctx
+                        .catalogue
+                        .route(app.kind, a)
+                        .ok_or_else(|| Error::Internal(format!("no office routes {}", app.kind)))?;
+                    app.office = office.code.clone();
+                    app.applicant = a.clone();
+                }
+                if let Some(d) = &details {
+                    app.details = d.clone();
+                }
+                let change = app.transition(
+                    crate::domain::Status::InReview,
+                    who.actor(),
+                    now,
+                    message.clone(),
+                )?;
+                app.version = idempotency::write(ctx, &app, &[change], key.as_ref()).await?;
+                Ok(app)
+            })
+            .await
+        },
+    )
+    .await?;
+    Ok(resubmitted.0)
 }

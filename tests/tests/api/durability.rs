@@ -39,7 +39,7 @@ async fn restart_loses_nothing(first: TestApp) {
             convictions: Some(vec![]),
         }),
     };
-    let approved = review::decide(offline.context(), &clerk, &id, &request)
+    let approved = review::decide(offline.context(), &clerk, &id, &request, None)
         .await
         .unwrap();
     assert_eq!(approved.status().as_str(), "approved");

@@ -193,3 +193,74 @@ async fn the_same_idempotency_key_returns_the_same_application() {
         .unwrap();
     assert_eq!(mine["items"].as_array().unwrap().len(), 1);
 }
+
+#[tokio::test]
+async fn a_decision_or_an_answer_sent_again_with_its_key_is_made_once() {
+    let app = spawn_app().await;
+    let citizen = app.citizen("c-keyed");
+    let clerk = app.clerk(BAMAKO_REGISTRY);
+    let id = app.paid_application(&citizen, "Bagayoko").await;
+    let keyed = |token: &str, path: String, key: &str, body: Value| {
+        app.http
+            .post(app.url(&path))
+            .bearer_auth(token)
+            .header("idempotency-key", key)
+            .json(&body)
+    };
+    let ask = json!({ "decision": "request_info", "reason": "Votre second prénom ?" });
+    let decision = format!("/v1/applications/{id}/decision");
+    // The clerk's connection drops and the client sends the same request again: one decision.
+    for _ in 0..3 {
+        let resp = keyed(&clerk, decision.clone(), "k-decide-1", ask.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        let view: Value = resp.json().await.unwrap();
+        assert_eq!(view["status"], "needs_info");
+    }
+    // The same key with another decision is refused, and changes nothing.
+    let other = json!({ "decision": "reject", "reason": "Autre" });
+    let refused = keyed(&clerk, decision.clone(), "k-decide-1", other)
+        .send()
+        .await
+        .unwrap();
+    let body = problem(refused, 422).await;
+    assert_eq!(body["errors"][0]["field"], "Idempotency-Key");
+
+    // The citizen answers, twice with the same key: back in review once.
+    let answer = json!({ "message": "Aminata Fatoumata" });
+    let resubmit = format!("/v1/applications/{id}/resubmit");
+    for _ in 0..2 {
+        let resp = keyed(&citizen, resubmit.clone(), "k-answer-1", answer.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+    }
+    // Without a key, a second answer is what it is: a conflict (already back in review).
+    let again = app
+        .http
+        .post(app.url(&resubmit))
+        .bearer_auth(&citizen)
+        .json(&answer)
+        .send()
+        .await
+        .unwrap();
+    problem(again, 409).await;
+
+    let view = app.application(&citizen, &id).await;
+    let path: Vec<&str> = view["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["to"].as_str().unwrap())
+        .collect();
+    assert_eq!(path, ["in_review", "needs_info", "in_review"]);
+    // A key belongs to whoever sent it: the clerk's key means nothing to the citizen.
+    let theirs = keyed(&citizen, resubmit, "k-decide-1", answer)
+        .send()
+        .await
+        .unwrap();
+    problem(theirs, 409).await;
+}
