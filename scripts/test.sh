@@ -15,6 +15,9 @@ fi
 # here makes a broken install fail first and loudly).
 ./scripts/moto.sh >/dev/null
 
+# schemathesis: a test sends it against `guichet serve` (it installs it itself; same reason).
+./scripts/schemathesis.sh >/dev/null
+
 # The SAM template: sam validate --lint, cfn-lint (serverless rules), checkov.
 ./scripts/lint-infra.sh
 

@@ -218,7 +218,9 @@ pub async fn applications_keep_their_contract(store: &dyn ApplicationStore) {
         .unwrap();
     paid.version = v;
     assert!(matches!(
-        store.update_once(&paid, std::slice::from_ref(&change), &keyed).await,
+        store
+            .update_once(&paid, std::slice::from_ref(&change), &keyed)
+            .await,
         Err(StoreError::Duplicate)
     ));
     assert_eq!(

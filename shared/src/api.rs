@@ -330,6 +330,7 @@ pub struct PaymentAck {
 #[serde(deny_unknown_fields)]
 pub struct SealRequest {
     /// The text read from the QR code, `GCH1:…`.
+    #[schema(pattern = "^GCH1:[0-9A-Z $%*+./:-]+$")]
     pub seal: String,
 }
 

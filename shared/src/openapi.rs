@@ -100,19 +100,23 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// What any operation may answer besides its own: 503 when a backend fails (nothing lost, try
-/// again), and 429 past a client's budget wherever a limit or a token applies.
+/// What any operation may answer besides its own, from what it takes: 503 when a backend fails
+/// (nothing lost, try again); 401 and 403 with a token; 404 with a path parameter; 400, 413, 415
+/// and 422 with a body, 422 with a query; 429 past a client's budget. And every problem is
+/// `application/problem+json`, whoever declared it.
 struct EveryOperation;
 
 impl utoipa::Modify for EveryOperation {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
         use utoipa::openapi::{RefOr, Response, ResponseBuilder, content::ContentBuilder};
+        const PROBLEM: &str = "application/problem+json";
         let problem = |description: &str| -> RefOr<Response> {
             RefOr::T(
                 ResponseBuilder::new()
                     .description(description)
                     .content(
-                        "application/problem+json",
+                        PROBLEM,
                         ContentBuilder::new()
                             .schema(Some(utoipa::openapi::Ref::from_schema_name("Problem")))
                             .build(),
@@ -126,14 +130,56 @@ impl utoipa::Modify for EveryOperation {
                 "/v1/keys" | "/v1/openapi.json" | "/v1/payments/webhook/{provider}"
             );
             for op in [&mut item.get, &mut item.post].into_iter().flatten() {
-                let responses = &mut op.responses.responses;
-                responses
-                    .entry("503".into())
-                    .or_insert_with(|| problem("A backend failed; nothing was lost, try again"));
+                let with_token = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let with_path = op
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| p.parameter_in == ParameterIn::Path);
+                let with_body = op.request_body.is_some();
+                let with_query = op
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| p.parameter_in == ParameterIn::Query);
+                let mut may = vec![("503", "A backend failed; nothing was lost, try again")];
+                if with_token {
+                    may.push(("401", "No token, or a bad one"));
+                    may.push(("403", "This role may not do this"));
+                }
+                if with_path || with_token {
+                    may.push(("404", "Not found, or not yours to see"));
+                }
+                if with_body {
+                    may.extend([
+                        ("400", "The body is not JSON"),
+                        ("413", "The body is too large"),
+                        ("415", "Not a media type this operation reads"),
+                        ("422", "A field is invalid (named in `errors`)"),
+                    ]);
+                }
+                if with_query && !with_body {
+                    may.push(("422", "A query parameter is invalid (named in `errors`)"));
+                }
                 if limited {
-                    responses.entry("429".into()).or_insert_with(|| {
-                        problem("Too many requests from this client; see Retry-After")
-                    });
+                    may.push(("429", "Too many requests from this client; see Retry-After"));
+                }
+                let responses = &mut op.responses.responses;
+                for (status, description) in may {
+                    responses
+                        .entry(status.into())
+                        .or_insert_with(|| problem(description));
+                }
+                for response in responses.values_mut() {
+                    if let RefOr::T(r) = response
+                        && let Some(content) = r.content.get("application/json")
+                        && content.schema.as_ref().is_some_and(
+                            |s| matches!(s, RefOr::Ref(r) if r.ref_location.ends_with("/Problem")),
+                        )
+                        && let Some(content) = r.content.shift_remove("application/json")
+                    {
+                        r.content.insert(PROBLEM.into(), content);
+                    }
                 }
             }
         }

@@ -4,3 +4,4 @@
 mod faults;
 mod harness;
 mod logs;
+mod schemathesis;
