@@ -53,6 +53,9 @@ pub struct Config {
     /// How long an approved application may wait for its document before the reconcile step
     /// asks again (`GUICHET_REDRIVE_AFTER_SECONDS`, default 900).
     pub redrive_after: time::Duration,
+    /// After this many re-drives an approval is left to a person (`GUICHET_ISSUE_MAX_REDRIVES`,
+    /// default 5): the reconcile step logs it as an error every run instead.
+    pub max_redrives: u32,
     /// How often `guichet serve` runs the reconcile step (`GUICHET_RECONCILE_EVERY_SECONDS`,
     /// default 300; on AWS the template's schedule decides).
     pub reconcile_every: std::time::Duration,
@@ -106,6 +109,7 @@ impl Config {
         let queue_max_receives = at_least_one("GUICHET_QUEUE_MAX_RECEIVES", 5)?;
         let redrive_after = at_least_one("GUICHET_REDRIVE_AFTER_SECONDS", 900)?;
         let reconcile_every = at_least_one("GUICHET_RECONCILE_EVERY_SECONDS", 300)?;
+        let max_redrives = at_least_one("GUICHET_ISSUE_MAX_REDRIVES", 5)?;
         let per = |name: &'static str, default: u32, minutes: f64| -> Result<Rate, ConfigError> {
             let n = at_least_one(name, default)?;
             Ok(Rate {
@@ -203,6 +207,7 @@ impl Config {
                 .unwrap_or_else(|| "https://guichet.ml/verifier".into()),
             queue_max_receives,
             redrive_after: time::Duration::seconds(redrive_after.into()),
+            max_redrives,
             reconcile_every: std::time::Duration::from_secs(reconcile_every.into()),
             rate_limits,
             cors_origins,

@@ -24,6 +24,8 @@ async fn five_hundred_applications_survive_random_sigkills() {
             ("GUICHET_RECONCILE_EVERY_SECONDS", "1"),
             // One very busy citizen.
             ("GUICHET_SUBMIT_PER_HOUR", "100000"),
+            // Kills make redrives many; giving up is tested with the reconcile function.
+            ("GUICHET_ISSUE_MAX_REDRIVES", "1000"),
         ],
     );
     server.start().await;

@@ -58,7 +58,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn stuck_approvals_are_asked_again_and_week_old_unpaid_ones_expire() {
+    async fn stuck_approvals_are_asked_again_poison_ones_left_to_a_person_unpaid_ones_expire() {
         let dir = tempfile::tempdir().unwrap();
         let backend =
             guichet::local::open(guichet::config::Config::development(dir.path())).unwrap();
@@ -113,6 +113,47 @@ mod tests {
             .unwrap();
         assert_eq!(again.len(), 1);
         assert!(again[0].body.contains(&approved.to_string()));
+        queue.ack(&again[0].id).await.unwrap();
+
+        // A poison application (its issuance fails every time) is asked again once per 15
+        // minutes, five times in all; then it is left to a person.
+        let mut minutes = 20;
+        for round in 2..=5 {
+            minutes += 5;
+            *clock.0.lock().unwrap() = start + Duration::minutes(minutes);
+            assert_eq!(
+                handle(&ctx, event.clone()).await.unwrap().redriven,
+                0,
+                "too soon"
+            );
+            minutes += 15;
+            *clock.0.lock().unwrap() = start + Duration::minutes(minutes);
+            assert_eq!(handle(&ctx, event.clone()).await.unwrap().redriven, 1);
+            let sent = queue
+                .receive(QueueName::IssueRequests, 10, StdDuration::from_secs(60))
+                .await
+                .unwrap();
+            queue.ack(&sent[0].id).await.unwrap();
+            let counted = ctx.applications.get(approved).await.unwrap().unwrap();
+            assert_eq!(counted.redrives, round);
+        }
+        *clock.0.lock().unwrap() = start + Duration::minutes(minutes + 20);
+        let report = handle(&ctx, event.clone()).await.unwrap();
+        assert_eq!((report.redriven, report.given_up), (0, 1));
+        let nothing = queue
+            .receive(QueueName::IssueRequests, 10, StdDuration::from_secs(60))
+            .await
+            .unwrap();
+        assert!(
+            nothing.is_empty(),
+            "no more messages for a poison application"
+        );
+        let still = ctx.applications.get(approved).await.unwrap().unwrap();
+        assert_eq!(
+            still.status(),
+            Status::Approved,
+            "left for a person, not lost"
+        );
 
         // Eight days on, the unpaid one is closed, with its reason in the audit trail.
         *clock.0.lock().unwrap() = start + Duration::days(8);

@@ -132,6 +132,11 @@ pub struct Application {
     pub updated_at: OffsetDateTime,
     pub decision: Option<Decision>,
     pub document: Option<DocumentRef>,
+    /// How many times the reconcile step asked again for its document, and when it last did.
+    #[serde(default)]
+    pub redrives: u32,
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub redriven_at: Option<OffsetDateTime>,
     /// The version this copy was read at; every write is conditional on it.
     pub version: u64,
 }
@@ -165,6 +170,8 @@ impl Application {
             updated_at: new.at,
             decision: None,
             document: None,
+            redrives: 0,
+            redriven_at: None,
             version: 0,
         }
     }

@@ -23,6 +23,8 @@ const BATCH: usize = 200;
 pub struct ReconcileReport {
     /// Approved applications whose issuance was asked for again.
     pub redriven: u32,
+    /// Approved applications asked for too often: left to a person, logged as errors.
+    pub given_up: u32,
     /// Unpaid applications closed.
     pub expired: u32,
 }
@@ -40,9 +42,21 @@ pub async fn reconcile(ctx: &Context, now: OffsetDateTime) -> Result<ReconcileRe
             if now - app.updated_at < ctx.config.redrive_after {
                 break;
             }
-            request_issue(ctx, &app).await?;
-            tracing::warn!(application_id = %app.id, "approved without a document: issuance asked again");
-            report.redriven += 1;
+            if app
+                .redriven_at
+                .is_some_and(|at| now - at < ctx.config.redrive_after)
+            {
+                continue;
+            }
+            if app.redrives >= ctx.config.max_redrives {
+                // A poison application: asking again would only fill the dead letters again.
+                tracing::error!(application_id = %app.id, redrives = app.redrives, "issuance keeps failing; a person must look");
+                report.given_up += 1;
+                continue;
+            }
+            if redrive(ctx, app.id, now).await? {
+                report.redriven += 1;
+            }
         }
         for app in ctx
             .applications
@@ -58,6 +72,30 @@ pub async fn reconcile(ctx: &Context, now: OffsetDateTime) -> Result<ReconcileRe
         }
     }
     Ok(report)
+}
+
+/// Counts the re-drive on the application, then asks for issuance again; nothing if the document
+/// came meanwhile.
+async fn redrive(ctx: &Context, id: ApplicationId, now: OffsetDateTime) -> Result<bool, Error> {
+    let app = retry_on_conflict(|| async {
+        let Some(mut app) = ctx.applications.get(id).await? else {
+            return Ok(None);
+        };
+        if app.status() != Status::Approved {
+            return Ok(None);
+        }
+        app.redrives += 1;
+        app.redriven_at = Some(now);
+        app.version = ctx.applications.update(&app, &[]).await?;
+        Ok(Some(app))
+    })
+    .await?;
+    let Some(app) = app else {
+        return Ok(false);
+    };
+    request_issue(ctx, &app).await?;
+    tracing::warn!(application_id = %id, redrives = app.redrives, "approved without a document: issuance asked again");
+    Ok(true)
 }
 
 /// Closes the application if it is still unpaid: a payment that won the race keeps it alive.

@@ -31,6 +31,7 @@ async fn applications_survive_throttling_errors_and_timeouts_on_aws() {
     let mut config = Config::from_lookup(|k| match k {
         "GUICHET_REDRIVE_AFTER_SECONDS" => Some("5".into()),
         "GUICHET_RECONCILE_EVERY_SECONDS" => Some("2".into()),
+        "GUICHET_ISSUE_MAX_REDRIVES" => Some("1000".into()),
         _ => None,
     })
     .unwrap();
