@@ -284,15 +284,13 @@ pub struct ApplicationList {
     pub items: Vec<ApplicationSummary>,
 }
 
-/// One application waiting in an office's queue.
+/// One application waiting in an office's queue. No personal data: the clerk opens the
+/// application (`GET /v1/applications/{id}`) to see who asks, and that read is on record.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorkItem {
     pub id: String,
     pub kind: String,
     pub status: String,
-    pub applicant: ApplicantView,
-    #[schema(value_type = Object)]
-    pub details: serde_json::Value,
     pub created_at: String,
     /// When it entered its current status.
     pub waiting_since: String,
@@ -304,8 +302,6 @@ impl From<&Application> for WorkItem {
             id: app.id.to_string(),
             kind: app.kind.to_string(),
             status: app.status().to_string(),
-            applicant: (&app.applicant).into(),
-            details: app.details.clone(),
             created_at: rfc3339(app.created_at),
             waiting_since: rfc3339(app.updated_at),
         }
