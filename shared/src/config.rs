@@ -128,8 +128,11 @@ impl Config {
             .map(|o| o.trim().trim_end_matches('/').to_owned())
             .filter(|o| !o.is_empty())
             .map(|o| {
-                if (o.starts_with("https://") || o.starts_with("http://")) && !o[8..].contains('/')
-                {
+                let host = o
+                    .strip_prefix("https://")
+                    .or_else(|| o.strip_prefix("http://"))
+                    .unwrap_or_default();
+                if !host.is_empty() && !host.contains('/') {
                     Ok(o)
                 } else {
                     Err(ConfigError::Invalid {
@@ -249,6 +252,8 @@ mod tests {
             ["https://guichet.ml", "http://localhost:5173"]
         );
         assert!(config(&[("GUICHET_CORS_ORIGINS", "*")]).is_err());
+        assert!(config(&[("GUICHET_CORS_ORIGINS", "http://éa")]).is_ok());
+        assert!(config(&[("GUICHET_CORS_ORIGINS", "http:///")]).is_err());
         assert!(config(&[("GUICHET_CORS_ORIGINS", "https://a.ml/path")]).is_err());
         assert!(config(&[("GUICHET_VERIFY_PER_MINUTE", "0")]).is_err());
     }

@@ -234,6 +234,16 @@ impl TestApp {
     }
 }
 
+/// The statuses an application went through, from its view's history.
+pub fn path(view: &Value) -> Vec<&str> {
+    view["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["to"].as_str().unwrap())
+        .collect()
+}
+
 /// Asserts a problem+json answer and returns its body.
 pub async fn problem(resp: Response, status: u16) -> Value {
     assert_eq!(resp.status().as_u16(), status, "status");

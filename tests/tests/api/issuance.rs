@@ -250,13 +250,7 @@ async fn a_decision_or_an_answer_sent_again_with_its_key_is_made_once() {
     problem(again, 409).await;
 
     let view = app.application(&citizen, &id).await;
-    let path: Vec<&str> = view["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["to"].as_str().unwrap())
-        .collect();
-    assert_eq!(path, ["in_review", "needs_info", "in_review"]);
+    assert_eq!(path(&view), ["in_review", "needs_info", "in_review"]);
     // A key belongs to whoever sent it: the clerk's key means nothing to the citizen.
     let theirs = keyed(&citizen, resubmit, "k-decide-1", answer)
         .send()
