@@ -4,6 +4,7 @@
 //! [`usecases`] through a [`context::Context`] built once at cold start.
 
 pub mod api;
+pub mod audit;
 pub mod aws;
 pub mod bootstrap;
 pub mod catalogue;

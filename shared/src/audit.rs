@@ -1,0 +1,125 @@
+//! Checking an application's audit trail: each event carries the hash of the one before, so an
+//! edited, inserted, removed or reordered event breaks the chain where it happened.
+
+use crate::ports::AuditEvent;
+
+/// Where a trail stops holding together.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChainBreak {
+    /// Sequence numbers must run 1, 2, 3…: a removed or inserted event leaves a gap or a repeat.
+    #[error("event {found} where event {expected} should be")]
+    Sequence { expected: u64, found: u64 },
+    /// The event does not name the hash of the one before it.
+    #[error("event {seq} does not follow the event before it")]
+    Link { seq: u64 },
+    /// The event's content is not what its hash was computed over: it was edited.
+    #[error("event {seq} was changed after it was written")]
+    Content { seq: u64 },
+}
+
+/// Checks a whole trail, oldest first. A trail cut short at its end still holds together: the
+/// last event's hash must be compared with one kept elsewhere to catch that.
+pub fn verify_chain(events: &[AuditEvent]) -> Result<(), ChainBreak> {
+    let mut prev = String::new();
+    for (i, e) in events.iter().enumerate() {
+        let expected = i as u64 + 1;
+        if e.seq != expected {
+            return Err(ChainBreak::Sequence {
+                expected,
+                found: e.seq,
+            });
+        }
+        if e.prev_hash != prev {
+            return Err(ChainBreak::Link { seq: e.seq });
+        }
+        let body =
+            serde_json::to_string(&e.change).map_err(|_| ChainBreak::Content { seq: e.seq })?;
+        if AuditEvent::chain_hash(&prev, e.seq, &body) != e.hash {
+            return Err(ChainBreak::Content { seq: e.seq });
+        }
+        prev = e.hash.clone();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Actor, Status, StatusChange};
+    use time::macros::datetime;
+
+    fn trail(n: u64) -> Vec<AuditEvent> {
+        let moves = [
+            (Status::AwaitingPayment, Status::InReview),
+            (Status::InReview, Status::Approved),
+            (Status::Approved, Status::Issued),
+        ];
+        let mut prev = String::new();
+        (1..=n)
+            .map(|seq| {
+                let (from, to) = moves[(seq as usize - 1) % moves.len()];
+                let change = StatusChange {
+                    from,
+                    to,
+                    at: datetime!(2026-11-25 10:00 UTC),
+                    actor: Actor::system("test"),
+                    reason: None,
+                    event: Default::default(),
+                };
+                let body = serde_json::to_string(&change).unwrap();
+                let hash = AuditEvent::chain_hash(&prev, seq, &body);
+                let e = AuditEvent {
+                    seq,
+                    change,
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                };
+                prev = hash;
+                e
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_untouched_trail_holds() {
+        assert_eq!(verify_chain(&trail(3)), Ok(()));
+        assert_eq!(verify_chain(&[]), Ok(()));
+    }
+
+    #[test]
+    fn an_edited_event_is_caught_where_it_was_edited() {
+        let mut t = trail(3);
+        t[1].change.reason = Some("approuvé sans examen".into());
+        assert_eq!(verify_chain(&t), Err(ChainBreak::Content { seq: 2 }));
+        // Editing and recomputing its hash moves the break to the next event.
+        let mut t = trail(3);
+        t[1].change.reason = Some("approuvé sans examen".into());
+        let body = serde_json::to_string(&t[1].change).unwrap();
+        t[1].hash = AuditEvent::chain_hash(&t[1].prev_hash, 2, &body);
+        assert_eq!(verify_chain(&t), Err(ChainBreak::Link { seq: 3 }));
+    }
+
+    #[test]
+    fn a_removed_inserted_or_reordered_event_is_caught() {
+        let mut removed = trail(3);
+        removed.remove(1);
+        assert_eq!(
+            verify_chain(&removed),
+            Err(ChainBreak::Sequence {
+                expected: 2,
+                found: 3
+            })
+        );
+        let mut inserted = trail(3);
+        let copy = inserted[0].clone();
+        inserted.insert(1, copy);
+        assert!(verify_chain(&inserted).is_err());
+        let mut renumbered = trail(3);
+        renumbered.remove(1);
+        renumbered[1].seq = 2;
+        assert_eq!(verify_chain(&renumbered), Err(ChainBreak::Link { seq: 2 }));
+        let mut swapped = trail(3);
+        swapped.swap(1, 2);
+        assert!(verify_chain(&swapped).is_err());
+    }
+}
