@@ -42,6 +42,23 @@ pub struct SealClaims {
 }
 
 impl SealClaims {
+    /// The claims of the published test vector (docs/seal.md): an extract for Aminata Traoré.
+    pub fn example() -> Self {
+        use time::macros::date;
+        SealClaims {
+            number: DocumentNumber::new(DocumentKind::CriminalRecordExtract, 2026, 123)
+                .unwrap_or_else(|| unreachable!("123 is a valid sequence number")),
+            kind: DocumentKind::CriminalRecordExtract,
+            surname: "Traoré".into(),
+            given_names: "Aminata".into(),
+            birth_date: date!(1990 - 04 - 12),
+            office: OfficeCode::parse("TGI-BKO-C3")
+                .unwrap_or_else(|_| unreachable!("a well-formed office code")),
+            issued_on: date!(2026 - 11 - 25),
+            expires_on: Some(date!(2027 - 02 - 23)),
+        }
+    }
+
     /// What the seal of `app`'s document asserts, issued as `document` says.
     pub fn for_document(app: &Application, document: &DocumentRef) -> Self {
         SealClaims {
@@ -344,19 +361,10 @@ fn decode_claims(bytes: &[u8]) -> Option<SealClaims> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::{date, datetime};
+    use time::macros::datetime;
 
     pub(crate) fn claims() -> SealClaims {
-        SealClaims {
-            number: DocumentNumber::new(DocumentKind::CriminalRecordExtract, 2026, 123).unwrap(),
-            kind: DocumentKind::CriminalRecordExtract,
-            surname: "Traoré".into(),
-            given_names: "Aminata".into(),
-            birth_date: date!(1990 - 04 - 12),
-            office: OfficeCode::parse("TGI-BKO-C3").unwrap(),
-            issued_on: date!(2026 - 11 - 25),
-            expires_on: Some(date!(2027 - 02 - 23)),
-        }
+        SealClaims::example()
     }
 
     fn keys(seed: u8) -> SealKeys {

@@ -3,7 +3,7 @@
 //! handlers. Whatever comes in: no panic, no 5xx, a problem+json for every refusal.
 
 use guichet::Context;
-use guichet::domain::{DocumentKind, DocumentNumber, OfficeCode, Subject};
+use guichet::domain::{DocumentNumber, OfficeCode, Subject};
 use guichet::http::auth::{Principal, Role};
 use guichet::http::{Body, Request};
 use guichet::seal::{self, SealClaims, SealKey, SealKeys};
@@ -12,7 +12,7 @@ use proptest::test_runner::{Config as Cases, TestRunner};
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use time::macros::{date, datetime};
+use time::macros::datetime;
 
 fn runner(cases: u32) -> TestRunner {
     TestRunner::new(Cases {
@@ -31,16 +31,7 @@ fn keys() -> SealKeys {
 }
 
 fn claims() -> SealClaims {
-    SealClaims {
-        number: DocumentNumber::new(DocumentKind::CriminalRecordExtract, 2026, 77).unwrap(),
-        kind: DocumentKind::CriminalRecordExtract,
-        surname: "Traoré".into(),
-        given_names: "Aminata".into(),
-        birth_date: date!(1990 - 04 - 12),
-        office: OfficeCode::parse("TGI-BKO-C3").unwrap(),
-        issued_on: date!(2026 - 11 - 25),
-        expires_on: Some(date!(2027 - 02 - 23)),
-    }
+    SealClaims::example()
 }
 
 const BASE45: &str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
