@@ -8,7 +8,7 @@ use crate::domain::{Application, ApplicationId};
 use crate::error::Error;
 use crate::http::auth::Principal;
 use crate::messages::Msg;
-use crate::ports::IdempotencyRecord;
+use crate::ports::{IdempotencyRecord, StoreError};
 use sha2::{Digest, Sha256};
 
 /// An `Idempotency-Key` header and the body it came with.
@@ -113,11 +113,13 @@ where
     {
         return replayed(Some(app));
     }
-    match change(record.clone()).await {
-        Err(Error::Store(crate::ports::StoreError::Duplicate)) if record.is_some() => {
-            let r = record.as_ref().ok_or(Error::NotFound)?;
-            replayed(replay(ctx, r).await?)
-        }
-        other => other.map(|app| (app, false)),
+    match (change(record.clone()).await, &record) {
+        // The same key raced us and won: answer with what it made (gone already: try again).
+        (Err(Error::Store(StoreError::Duplicate)), Some(r)) => replayed(Some(
+            replay(ctx, r)
+                .await?
+                .ok_or(Error::Store(StoreError::Conflict))?,
+        )),
+        (other, _) => other.map(|app| (app, false)),
     }
 }

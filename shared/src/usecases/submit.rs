@@ -8,7 +8,6 @@ use crate::domain::{
 use crate::error::Error;
 use crate::http::auth::{Principal, Role};
 use crate::messages::Msg;
-use crate::ports::StoreError;
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -34,80 +33,59 @@ pub async fn submit(
 ) -> Result<Application, Error> {
     who.require(&[Role::Applicant])?;
     let now = ctx.clock.now();
-    let record = match &idempotency {
-        Some(i) => {
-            let record =
-                idempotency::record(ctx, who, i, "", ApplicationId::new(ulid::Ulid::new()))?;
-            if let Some(existing) = idempotency::replay(ctx, &record).await? {
-                return Ok(existing);
+    let id = ApplicationId::new(ulid::Ulid::new());
+    let visible = |a: &Application| a.subject == who.subject;
+    let (app, _) = idempotency::once(ctx, who, idempotency, "", id, visible, |key| async move {
+        let mut errors = FieldErrors::default();
+        let kind = errors.required(
+            "kind",
+            request.kind.as_deref().map(|k| {
+                let kind = k.parse::<DocumentKind>()?;
+                match ctx.catalogue.service(kind) {
+                    Some(_) => Ok(kind),
+                    None => Err(Msg::KindNotOffered),
+                }
+            }),
+        );
+        let applicant = match &request.applicant {
+            None => {
+                errors.push("applicant", Msg::Required);
+                None
             }
-            Some(record)
-        }
-        None => None,
-    };
+            Some(input) => Applicant::parse(input, now.date(), "applicant", &mut errors),
+        };
+        let details = parse_details(request.details.as_ref(), &mut errors);
+        let (Some(kind), Some(applicant), Some(details)) = (kind, applicant, details) else {
+            return Err(Error::Invalid(errors));
+        };
+        errors.into_result()?;
 
-    let mut errors = FieldErrors::default();
-    let kind = errors.required(
-        "kind",
-        request.kind.as_deref().map(|k| {
-            let kind = k.parse::<DocumentKind>()?;
-            match ctx.catalogue.service(kind) {
-                Some(_) => Ok(kind),
-                None => Err(Msg::KindNotOffered),
-            }
-        }),
-    );
-    let applicant = match &request.applicant {
-        None => {
-            errors.push("applicant", Msg::Required);
-            None
-        }
-        Some(input) => Applicant::parse(input, now.date(), "applicant", &mut errors),
-    };
-    let details = parse_details(request.details.as_ref(), &mut errors);
-    let (Some(kind), Some(applicant), Some(details)) = (kind, applicant, details) else {
-        return Err(Error::Invalid(errors));
-    };
-    errors.into_result()?;
-
-    let service = ctx
-        .catalogue
-        .service(kind)
-        .ok_or(Error::Internal("service vanished".into()))?;
-    let office = ctx
-        .catalogue
-        .route(kind, &applicant)
-        .ok_or_else(|| Error::Internal(format!("no office routes {kind}")))?;
-    let app = Application::open(NewApplication {
-        id: record
-            .as_ref()
-            .map(|r| r.application_id)
-            .unwrap_or_else(|| ApplicationId::new(ulid::Ulid::new())),
-        kind,
-        subject: who.subject.clone(),
-        applicant,
-        details,
-        office: office.code.clone(),
-        fee: service.fee,
-        payment_reference: PaymentReference::generate(),
-        at: now,
-    });
-    match (
-        ctx.applications.create(&app, record.as_ref()).await,
-        &record,
-    ) {
-        (Ok(()), _) => {
-            tracing::info!(application_id = %app.id, kind = %kind, office = %app.office, "application opened");
-            let mut stored = app;
-            stored.version = 1;
-            Ok(stored)
-        }
-        // The same key raced us and won: answer with what it made.
-        (Err(StoreError::Duplicate), Some(r)) => idempotency::replay(ctx, r)
-            .await?
-            .ok_or(Error::Store(StoreError::Conflict)),
-        (Err(e), _) => Err(e.into()),
-    }
+        let service = ctx
+            .catalogue
+            .service(kind)
+            .ok_or(Error::Internal("service vanished".into()))?;
+        let office = ctx
+            .catalogue
+            .route(kind, &applicant)
+            .ok_or_else(|| Error::Internal(format!("no office routes {kind}")))?;
+        let mut app = Application::open(NewApplication {
+            id,
+            kind,
+            subject: who.subject.clone(),
+            applicant,
+            details,
+            office: office.code.clone(),
+            fee: service.fee,
+            payment_reference: PaymentReference::generate(),
+            at: now,
+        });
+        ctx.applications.create(&app, key.as_ref()).await?;
+        tracing::info!(application_id = %app.id, kind = %kind, office = %app.office, "application opened");
+        app.version = 1;
+        Ok(app)
+    })
+    .await?;
+    Ok(app)
 }
 
 /// The extract's details: an optional purpose, nothing else.
