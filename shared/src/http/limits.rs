@@ -105,22 +105,7 @@ impl RateLimiter {
         self.take_at(limit, client, Instant::now())
     }
 
-    /// Refuses if the client has no token left, without taking one.
-    pub fn check(&self, limit: Limit, client: &str) -> Result<(), Error> {
-        self.with_bucket(limit, client, Instant::now(), false)
-    }
-
     fn take_at(&self, limit: Limit, client: &str, now: Instant) -> Result<(), Error> {
-        self.with_bucket(limit, client, now, true)
-    }
-
-    fn with_bucket(
-        &self,
-        limit: Limit,
-        client: &str,
-        now: Instant,
-        take: bool,
-    ) -> Result<(), Error> {
         let rate = self.limits.rate(limit);
         let burst = f64::from(rate.burst);
         let per_second = rate.per_minute / 60.0;
@@ -144,9 +129,7 @@ impl RateLimiter {
             (bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * per_second).min(burst);
         bucket.at = now;
         if bucket.tokens >= 1.0 {
-            if take {
-                bucket.tokens -= 1.0;
-            }
+            bucket.tokens -= 1.0;
             Ok(())
         } else {
             let wait = (1.0 - bucket.tokens) / per_second;
@@ -193,17 +176,5 @@ mod tests {
         let t1 = t0 + Duration::from_secs(10);
         l.take_at(Limit::Submit, "a", t1).unwrap();
         assert!(l.take_at(Limit::Submit, "a", t1).is_err());
-    }
-
-    #[test]
-    fn checking_takes_nothing() {
-        let l = limiter();
-        for _ in 0..10 {
-            l.check(Limit::Submit, "a").unwrap();
-        }
-        for _ in 0..3 {
-            l.take(Limit::Submit, "a").unwrap();
-        }
-        assert!(l.check(Limit::Submit, "a").is_err());
     }
 }
