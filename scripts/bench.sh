@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 venv=target/bench-venv
 if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q 'reportlab>=4,<6'
+    "$venv/bin/pip" install -q --no-cache-dir 'reportlab>=4,<6'
 fi
 cargo bench -p guichet --bench issue -- --noplot
 ours_ns=$(python3 -c 'import json;print(json.load(open("target/criterion/issue_extract_pdf/new/estimates.json"))["mean"]["point_estimate"])')

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 venv=target/infra-venv
 if [ ! -x "$venv/bin/checkov" ]; then
     python3 -m venv "$venv"
-    "$venv/bin/pip" install -q 'aws-sam-cli>=1.170,<2' 'cfn-lint>=1.58,<2' 'cfn-lint-serverless>=0.3,<1' 'checkov>=3.2,<4'
+    "$venv/bin/pip" install -q --no-cache-dir 'aws-sam-cli>=1.170,<2' 'cfn-lint>=1.58,<2' 'cfn-lint-serverless>=0.3,<1' 'checkov>=3.2,<4'
 fi
 export PATH="$PWD/$venv/bin:$PATH" SAM_CLI_TELEMETRY=0 AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-eu-west-3}"
 sam validate --lint -t infra/template.yaml

@@ -9,6 +9,6 @@ case "$target" in /*) ;; *) target="$PWD/$target" ;; esac
 venv="$target/$name"
 if [ ! -x "$venv/bin/$command" ]; then
     python3 -m venv "$venv" >&2
-    "$venv/bin/pip" install -q "$requirement" >&2
+    "$venv/bin/pip" install -q --no-cache-dir "$requirement" >&2
 fi
 echo "$venv/bin/$command"

@@ -2,6 +2,8 @@
 # The test command: installs what the tests need on a fresh machine, then runs every check.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# One build from scratch: incremental caches (~1 GB) would only take disk.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 # poppler-utils: the end-to-end tests read the issued PDF as a person would (pdftotext, pdftoppm).
 if ! command -v pdftoppm >/dev/null || ! command -v pdftotext >/dev/null; then
