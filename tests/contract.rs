@@ -4,11 +4,13 @@
 
 use guichet::domain::{
     Actor, Applicant, ApplicantInput, Application, ApplicationId, DocumentKind, DocumentNumber,
-    DocumentRef, FieldErrors, IssuedDocument, Money, NewApplication, OfficeCode, Payment,
-    PaymentOutcome, PaymentReference, PaymentStatus, Provider, Status, Subject,
+    DocumentRef, EventKind, FieldErrors, IssuedDocument, Money, NewApplication, OfficeCode,
+    Payment, PaymentOutcome, PaymentReference, PaymentStatus, Provider, Revocation, Status,
+    Subject,
 };
 use guichet::ports::{
-    ApplicationStore, BlobStore, DocumentRegistry, IdempotencyRecord, PaymentLedger, StoreError,
+    ApplicationStore, BlobStore, DocumentRegistry, IdempotencyRecord, PaymentLedger, SealKeyStore,
+    StoreError,
 };
 use sha2::{Digest, Sha256};
 use time::macros::{date, datetime};
@@ -375,7 +377,9 @@ pub async fn documents_keep_their_contract(
         number,
         issued_at: t0,
         expires_at: Some(t0 + Duration::days(90)),
+        revoked_at: None,
     };
+    app.document = Some(reserved.clone());
     let doc = IssuedDocument::new(
         &app,
         &reserved,
@@ -402,10 +406,95 @@ pub async fn documents_keep_their_contract(
         .await
         .unwrap();
     assert_eq!(registry.document(&number).await.unwrap().unwrap(), doc);
+    let mut app = store.get(app.id).await.unwrap().unwrap();
+    assert_eq!(app.status(), Status::Issued);
+
+    // Revocation: once, with its event, and never over a stale application.
+    let revocation = Revocation {
+        at: t0 + Duration::days(3),
+        by: Actor::system("contract"),
+        reason: "Délivré sur de faux documents".into(),
+    };
+    let mut revoked = doc.clone();
+    assert!(revoked.revoke(revocation.clone()));
+    let event = app.revoke_document(&revocation).unwrap();
+    let mut stale = app.clone();
+    stale.version -= 1;
+    assert!(matches!(
+        registry
+            .revoke(&revoked, &stale, std::slice::from_ref(&event), None)
+            .await,
+        Err(StoreError::Conflict)
+    ));
     assert_eq!(
-        store.get(app.id).await.unwrap().unwrap().status(),
-        Status::Issued
+        registry.document(&number).await.unwrap().unwrap(),
+        doc,
+        "a refused revocation changes nothing"
     );
+    let version = registry
+        .revoke(&revoked, &app, std::slice::from_ref(&event), None)
+        .await
+        .unwrap();
+    assert_eq!(version, app.version + 1);
+    assert_eq!(registry.document(&number).await.unwrap().unwrap(), revoked);
+    let stored = store.get(app.id).await.unwrap().unwrap();
+    assert_eq!(
+        stored.document.as_ref().unwrap().revoked_at,
+        Some(revocation.at)
+    );
+    let history = store.history(app.id).await.unwrap();
+    assert_eq!(history.last().unwrap().change.event, EventKind::Revocation);
+    let head = stored
+        .audit_head
+        .as_ref()
+        .expect("the store records its trail's end");
+    assert_eq!(
+        (head.seq, head.hash.as_str()),
+        (
+            history.last().unwrap().seq,
+            history.last().unwrap().hash.as_str()
+        )
+    );
+    assert_eq!(guichet::audit::verify_trail(&stored, &history), Ok(()));
+    assert!(store.application_ids().await.unwrap().contains(&app.id));
+    app.version = version;
+    assert!(
+        matches!(
+            registry
+                .revoke(&revoked, &app, std::slice::from_ref(&event), None)
+                .await,
+            Err(StoreError::Conflict)
+        ),
+        "an entry revoked already is not revoked twice"
+    );
+    assert_eq!(store.history(app.id).await.unwrap().len(), history.len());
+}
+
+/// A key store keeps every key it ever made: after a rotation the new key signs and what the
+/// old one sealed still opens, with the old key published as retired from the rotation on.
+pub async fn seal_keys_keep_their_contract(keys: &dyn SealKeyStore) {
+    use guichet::seal::{self, KeyLookup, SealClaims};
+    let before = keys.load().await.unwrap();
+    assert_eq!(
+        keys.load().await.unwrap().active_kid(),
+        before.active_kid(),
+        "loading makes no key"
+    );
+    let mut claims = SealClaims::example();
+    claims.issued_on = OffsetDateTime::now_utc().date();
+    let sealed = before.seal(&claims);
+    let kid = keys.rotate().await.unwrap();
+    let after = keys.load().await.unwrap();
+    assert_eq!(after.active_kid(), kid);
+    assert_ne!(kid, before.active_kid());
+    assert_eq!(after.public_keys().len(), before.public_keys().len() + 1);
+    let old = after.lookup(before.active_kid()).unwrap();
+    assert!(old.retired_at.is_some());
+    assert!(after.lookup(&kid).unwrap().retired_at.is_none());
+    assert_eq!(seal::open(&sealed, &after), Ok(claims.clone()));
+    let published = seal::JwkSet::parse(&after.jwks()).unwrap();
+    assert_eq!(seal::open(&sealed, &published), Ok(claims.clone()));
+    assert_eq!(seal::open(&after.seal(&claims), &published), Ok(claims));
 }
 
 pub async fn blobs_keep_their_contract(blobs: &dyn BlobStore) {

@@ -1,6 +1,7 @@
 //! `guichet`: every function in one process on the embedded adapters, dev tokens, keys, a demo.
 
 pub mod demo;
+pub mod scan;
 pub mod serve;
 pub mod token;
 pub mod verify;

@@ -50,13 +50,13 @@ enum Command {
         #[arg(long, env = "GUICHET_DATA", default_value = ".guichet")]
         data: PathBuf,
     },
-    /// Check a document offline: an issued PDF or a seal text, against a keys file. Exits 0 only
-    /// when the document is valid.
+    /// Check a document offline: an issued PDF, a photo or scan of it (PNG, JPEG), or the text of
+    /// its seal, against a keys file. Exits 0 only when the document is valid.
     Verify {
         /// A JWK Set, as `guichet keys export` or `GET /v1/keys` gives it.
         #[arg(long)]
         keys: PathBuf,
-        /// The PDF, or the text read from the QR code (`GCH1:…`).
+        /// The PDF, PNG or JPEG file, or the text read from the QR code (`GCH1:…`).
         input: String,
     },
     /// Seal keys.
@@ -64,11 +64,26 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// The audit trails.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Create the table, bucket, queues and secret of the SAM template on an AWS emulator (moto,
     /// LocalStack) given by AWS_ENDPOINT_URL, and print the variables that point Guichet at them.
     Provision {
         #[arg(long, default_value = "guichet")]
         prefix: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check every application's trail: an event edited, inserted, removed or cut off at the end
+    /// is reported. Exits 0 only when every trail holds.
+    Verify {
+        #[arg(long, env = "GUICHET_DATA", default_value = ".guichet")]
+        data: PathBuf,
     },
 }
 
@@ -185,38 +200,45 @@ async fn main() -> anyhow::Result<()> {
         Command::Keys {
             command: KeysCommand::Export { data },
         } => {
-            let keys = match config_for(data.clone())?.backend {
-                Backend::Local => guichet::local::secrets::load_or_create_seal_keys(
-                    &guichet::local::keys_dir(&data),
-                )?,
-                Backend::Aws(r) => {
-                    let client = secrets_client().await;
-                    ServiceSecrets::read(&client, &r.secrets_arn)
-                        .await?
-                        .seal_keys(&r.secrets_arn)?
-                }
-            };
+            let keys = guichet::bootstrap::key_store(&config_for(data)?)
+                .await
+                .load()
+                .await?;
             println!("{}", serde_json::to_string_pretty(&keys.jwks())?);
             Ok(())
         }
         Command::Keys {
             command: KeysCommand::Rotate { data },
         } => {
-            let kid = match config_for(data.clone())?.backend {
-                Backend::Local => {
-                    guichet::local::secrets::new_seal_key(&guichet::local::keys_dir(&data))?.kid
-                }
-                Backend::Aws(r) => {
-                    let client = secrets_client().await;
-                    let mut secrets = ServiceSecrets::read(&client, &r.secrets_arn).await?;
-                    let kid = secrets
-                        .complete(true)?
-                        .context("a rotation always makes a key")?;
-                    secrets.write(&client, &r.secrets_arn).await?;
-                    kid
-                }
-            };
-            eprintln!("new signing key {kid}; functions sign with it from their next cold start");
+            let kid = guichet::bootstrap::key_store(&config_for(data)?)
+                .await
+                .rotate()
+                .await?;
+            eprintln!(
+                "new signing key {kid}; the previous one is retired and keeps verifying what it sealed. \
+                 Running services sign with the new key from their next start (restart `guichet serve`; \
+                 on AWS, see docs/deploy.md)"
+            );
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { data },
+        } => {
+            let backend = guichet::bootstrap::open(config_for(data)?).await?;
+            let report =
+                guichet::audit::verify_store(backend.context().applications.as_ref()).await?;
+            for (id, broken) in &report.broken {
+                println!("ROMPU / BROKEN {id}: {broken}");
+            }
+            println!(
+                "{} applications, {} events: {} trail(s) broken",
+                report.applications,
+                report.events,
+                report.broken.len()
+            );
+            if !report.broken.is_empty() {
+                std::process::exit(1);
+            }
             Ok(())
         }
         Command::Provision { prefix } => {

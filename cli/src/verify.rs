@@ -1,6 +1,8 @@
 //! `guichet verify`: checks a document with no network, against a keys file from
-//! `guichet keys export` or `GET /v1/keys`. Revocations need the online check; this one proves
-//! the document was sealed by the service and is within its validity.
+//! `guichet keys export` or `GET /v1/keys`. It reads the QR code as a phone would: from an issued
+//! PDF (the squares it draws), a photo or a scan (PNG, JPEG), or the text already read from it.
+//! Revocations need the online check; this one proves the document was sealed by the service,
+//! with a key valid at its date of issue, and is within its validity.
 
 use anyhow::{Context as _, bail};
 use guichet::seal::{self, JwkSet, SealClaims};
@@ -14,7 +16,7 @@ pub enum Offline {
     Invalid(String),
 }
 
-/// `input` is a PDF issued by Guichet, or the text of a seal.
+/// `input` is the text of a seal, or the path of a PDF, PNG or JPEG file.
 pub fn check(keys_file: &Path, input: &str, today: Date) -> anyhow::Result<Offline> {
     let keys_json: serde_json::Value = serde_json::from_slice(
         &std::fs::read(keys_file).with_context(|| format!("reading {}", keys_file.display()))?,
@@ -26,12 +28,9 @@ pub fn check(keys_file: &Path, input: &str, today: Date) -> anyhow::Result<Offli
         input.to_owned()
     } else {
         let bytes = std::fs::read(input).with_context(|| format!("reading {input}"))?;
-        if !bytes.starts_with(b"%PDF-") {
-            bail!("{input} is neither a PDF nor a seal text (photos and scans: not yet supported)");
-        }
-        match guichet::usecases::verify::find_seal(&bytes) {
-            Some(text) => text,
-            None => return Ok(Offline::Invalid("no Guichet seal in this PDF".into())),
+        match read_seal(&bytes)? {
+            Ok(text) => text,
+            Err(why) => return Ok(Offline::Invalid(why)),
         }
     };
     Ok(match seal::open(&text, &keys) {
@@ -39,6 +38,34 @@ pub fn check(keys_file: &Path, input: &str, today: Date) -> anyhow::Result<Offli
         Ok(claims) if claims.expires_on.is_some_and(|e| e < today) => Offline::Expired(claims),
         Ok(claims) => Offline::Valid(claims),
     })
+}
+
+/// The seal a file's QR code carries, or why there is none to check.
+fn read_seal(bytes: &[u8]) -> anyhow::Result<Result<String, String>> {
+    let codes = if bytes.starts_with(b"%PDF-") {
+        crate::scan::pdf_codes(bytes)
+    } else if bytes.starts_with(b"\x89PNG") || bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        crate::scan::image_codes(bytes).context("the picture cannot be decoded")?
+    } else {
+        bail!("the file is neither a PDF nor a PNG or JPEG picture, and not a seal text (GCH1:…)");
+    };
+    let mut seals = codes.into_iter().filter(|c| c.starts_with(seal::PREFIX));
+    let Some(seal) = seals.next() else {
+        return Ok(Err("no Guichet QR code could be read in this file".into()));
+    };
+    if seals.any(|other| other != seal) {
+        return Ok(Err("the file carries two different seals".into()));
+    }
+    // An issued PDF also keeps its seal in its metadata; a file whose two copies differ was edited.
+    if bytes.starts_with(b"%PDF-")
+        && guichet::usecases::verify::find_seal(bytes).is_some_and(|kept| kept != seal)
+    {
+        return Ok(Err(
+            "the QR code and the seal kept in the file's metadata differ: the file was altered"
+                .into(),
+        ));
+    }
+    Ok(Ok(seal))
 }
 
 pub fn describe(result: &Offline) -> String {

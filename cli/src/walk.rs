@@ -216,10 +216,10 @@ pub async fn check(
             .await?
             .context("application lost")?;
         ensure!(app.status() == Status::Issued, "{id} is {}", app.status());
-        let moves: Vec<Status> = ctx
-            .applications
-            .history(id)
-            .await?
+        let history = ctx.applications.history(id).await?;
+        guichet::audit::verify_trail(&app, &history)
+            .map_err(|e| anyhow::anyhow!("{id}: audit trail broken: {e}"))?;
+        let moves: Vec<Status> = history
             .iter()
             .filter(|e| e.change.event == EventKind::Transition)
             .map(|e| e.change.to)

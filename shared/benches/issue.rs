@@ -57,6 +57,7 @@ fn bench(c: &mut Criterion) {
         number: DocumentNumber::new(DocumentKind::CriminalRecordExtract, 2026, 123).unwrap(),
         issued_at: datetime!(2026-11-25 10:05 UTC),
         expires_at: Some(datetime!(2027-02-23 10:05 UTC)),
+        revoked_at: None,
     };
     let claims = SealClaims::for_document(&app, &document);
     let record = ExtractRecord::default();

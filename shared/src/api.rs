@@ -174,6 +174,33 @@ pub struct DocumentView {
     pub expires_at: Option<String>,
     /// Where to download the PDF.
     pub download: String,
+    /// Set once the document is revoked: verifiers are told it is no longer valid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revocation_reason: Option<String>,
+}
+
+/// A document's registry entry after `POST /v1/documents/{number}/revoke`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevokedDocument {
+    pub number: String,
+    /// `revoked`.
+    pub status: String,
+    pub revoked_at: String,
+    pub reason: String,
+}
+
+impl RevokedDocument {
+    pub fn new(doc: &crate::domain::IssuedDocument) -> Option<Self> {
+        let r = doc.revocation.as_ref()?;
+        Some(RevokedDocument {
+            number: doc.number.to_string(),
+            status: "revoked".into(),
+            revoked_at: rfc3339(r.at),
+            reason: r.reason.clone(),
+        })
+    }
 }
 
 /// An application in full, for its applicant or the staff of its office.
@@ -213,6 +240,12 @@ impl ApplicationView {
                 issued_at: rfc3339(d.issued_at),
                 expires_at: d.expires_at.map(rfc3339),
                 download: format!("/v1/applications/{}/document", app.id),
+                revoked_at: d.revoked_at.map(rfc3339),
+                revocation_reason: history
+                    .iter()
+                    .rev()
+                    .find(|e| e.change.event == EventKind::Revocation)
+                    .and_then(|e| e.change.reason.clone()),
             });
         ApplicationView {
             id: app.id.to_string(),
@@ -386,6 +419,9 @@ pub struct VerifyResult {
     pub issued_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
+    /// When it was revoked, for a `revoked` document (the reason is not public).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub office: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -408,6 +444,7 @@ impl From<&Verification> for VerifyResult {
             title: d.map(|d| DocumentKind::title_fr(d.kind).to_owned()),
             issued_at: d.map(|d| rfc3339(d.issued_at)),
             expires_at: d.and_then(|d| d.expires_at.map(rfc3339)),
+            revoked_at: d.and_then(|d| d.revocation.as_ref().map(|r| rfc3339(r.at))),
             office: d.map(|d| d.office.to_string()),
             holder: d.map(|d| HolderView::new(&d.holder, v.disclosure)),
             signature: v

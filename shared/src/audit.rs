@@ -1,7 +1,8 @@
 //! Checking an application's audit trail: each event carries the hash of the one before, so an
 //! edited, inserted, removed or reordered event breaks the chain where it happened.
 
-use crate::ports::AuditEvent;
+use crate::domain::{Application, ApplicationId};
+use crate::ports::{ApplicationStore, AuditEvent, StoreError};
 
 /// Where a trail stops holding together.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -15,6 +16,51 @@ pub enum ChainBreak {
     /// The event's content is not what its hash was computed over: it was edited.
     #[error("event {seq} was changed after it was written")]
     Content { seq: u64 },
+    /// The application was last written with event `seq` as its trail's end, and the trail
+    /// does not reach it (cut short) or reaches another event there (rewritten).
+    #[error("the trail no longer holds event {seq}, the last one the application recorded")]
+    Head { seq: u64 },
+}
+
+/// Checks an application's trail against the end the application recorded. The recorded end
+/// may lag (a write with no event keeps the one it read), so the trail must reach it, not stop
+/// at it.
+pub fn verify_trail(app: &Application, events: &[AuditEvent]) -> Result<(), ChainBreak> {
+    verify_chain(events)?;
+    if let Some(head) = &app.audit_head {
+        let reached = events
+            .get((head.seq as usize).wrapping_sub(1))
+            .is_some_and(|e| e.seq == head.seq && e.hash == head.hash);
+        if !reached {
+            return Err(ChainBreak::Head { seq: head.seq });
+        }
+    }
+    Ok(())
+}
+
+/// What `guichet audit verify` found over a whole store.
+#[derive(Debug, Default)]
+pub struct AuditReport {
+    pub applications: usize,
+    pub events: usize,
+    pub broken: Vec<(ApplicationId, ChainBreak)>,
+}
+
+/// Checks every application's trail in the store.
+pub async fn verify_store(store: &dyn ApplicationStore) -> Result<AuditReport, StoreError> {
+    let mut report = AuditReport::default();
+    for id in store.application_ids().await? {
+        let Some(app) = store.get(id).await? else {
+            continue;
+        };
+        let events = store.history(id).await?;
+        report.applications += 1;
+        report.events += events.len();
+        if let Err(e) = verify_trail(&app, &events) {
+            report.broken.push((id, e));
+        }
+    }
+    Ok(report)
 }
 
 /// Checks a whole trail, oldest first. A trail cut short at its end still holds together: the

@@ -66,6 +66,19 @@ pub async fn open(config: Config) -> Result<Backend, BootError> {
     }
 }
 
+/// Where the configured backend keeps its seal keys (for `guichet keys`).
+pub async fn key_store(config: &Config) -> Box<dyn crate::ports::SealKeyStore> {
+    match &config.backend {
+        Configured::Local => Box::new(local::secrets::KeyFiles {
+            dir: local::keys_dir(&config.data_dir),
+        }),
+        Configured::Aws(resources) => Box::new(aws::ManagedSecretKeys {
+            client: aws_sdk_secretsmanager::Client::new(&aws::sdk_config().await),
+            arn: resources.secrets_arn.clone(),
+        }),
+    }
+}
+
 /// The context a function's `main` hands to its handler, built once.
 pub async fn context() -> Result<Arc<Context>, StartError> {
     let config = Config::from_env()?;

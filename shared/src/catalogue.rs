@@ -57,6 +57,8 @@ pub enum CatalogueError {
     NoRouting(DocumentKind),
     #[error("catalogue lists {0} twice")]
     Duplicate(String),
+    #[error("office code {0} is longer than the {max} characters a seal has room for", max = crate::seal::OFFICE_MAX)]
+    OfficeCodeTooLong(String),
 }
 
 #[derive(Debug, Clone)]
@@ -72,6 +74,9 @@ impl Catalogue {
         let file: CatalogueFile = serde_json::from_str(json)?;
         let mut offices = HashMap::new();
         for o in file.offices {
+            if o.code.as_str().len() > crate::seal::OFFICE_MAX {
+                return Err(CatalogueError::OfficeCodeTooLong(o.code.to_string()));
+            }
             if offices.insert(o.code.clone(), o.clone()).is_some() {
                 return Err(CatalogueError::Duplicate(o.code.to_string()));
             }

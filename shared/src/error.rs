@@ -64,6 +64,9 @@ impl From<DomainError> for Error {
                 status: from.as_str(),
             }),
             DomainError::Invalid(errors) => Error::Invalid(errors),
+            DomainError::NoDocument { status } => Error::Conflict(Msg::WrongStatus {
+                status: status.as_str(),
+            }),
         }
     }
 }

@@ -42,6 +42,7 @@ pub enum Msg {
     WrongStatus { status: &'static str },
     UnknownQueueStatus,
     TooManyConvictions { max: usize },
+    AlreadyRevoked,
 }
 
 impl Msg {
@@ -111,6 +112,10 @@ impl Msg {
             Msg::InvalidDocumentNumber => (
                 "Numéro de document invalide : vérifiez la saisie (ex. CJ-2026-000123-7).".into(),
                 "Invalid document number: check what you typed (e.g. CJ-2026-000123-7).".into(),
+            ),
+            Msg::AlreadyRevoked => (
+                "Ce document est déjà révoqué ; la première révocation fait foi.".into(),
+                "This document is revoked already; the first revocation stands.".into(),
             ),
             Msg::InvalidSeal => (
                 "Le sceau ne peut pas être lu : il doit commencer par GCH1:.".into(),
@@ -221,6 +226,7 @@ mod tests {
             Msg::WrongType { expected: "string" },
             Msg::InvalidDocumentNumber,
             Msg::WrongStatus { status: "issued" },
+            Msg::AlreadyRevoked,
         ];
         for m in all {
             let b = m.bilingual();

@@ -9,6 +9,7 @@ use crate::domain::{ApplicantInput, ConvictionInput, ExtractRecordInput};
 use crate::http::problem::{Problem, ProblemField};
 use crate::usecases::payment::PaymentNotice;
 use crate::usecases::review::DecisionRequest;
+use crate::usecases::revoke::RevocationRequest;
 use crate::usecases::submit::{ResubmitRequest, SubmitRequest};
 use utoipa::OpenApi;
 
@@ -50,6 +51,13 @@ fn resubmit() {}
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 fn decide() {}
+
+#[utoipa::path(post, path = "/v1/documents/{number}/revoke", tag = "review", params(("number" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body → same answer, for 24 h")),
+    request_body = RevocationRequest,
+    responses((status = 200, body = RevokedDocument), (status = 409, body = Problem, description = "Revoked already")),
+    security(("bearer" = [])))]
+fn revoke() {}
 
 #[utoipa::path(get, path = "/v1/work", tag = "review",
     params(("office" = Option<String>, Query), ("status" = Option<String>, Query)),
@@ -189,9 +197,9 @@ impl utoipa::Modify for EveryOperation {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Guichet", version = "1", description = "Ask the State of Mali for official documents; verify them."),
-    paths(submit_application, list_applications, get_application, get_document, resubmit, decide, work_queue, payment_webhook,
+    paths(submit_application, list_applications, get_application, get_document, resubmit, decide, revoke, work_queue, payment_webhook,
         verify_number, verify_post, keys, openapi),
-    components(schemas(SubmitRequest, ResubmitRequest, ApplicantInput, DecisionRequest, ExtractRecordInput, ConvictionInput, PaymentNotice,
+    components(schemas(SubmitRequest, ResubmitRequest, ApplicantInput, DecisionRequest, RevocationRequest, RevokedDocument, ExtractRecordInput, ConvictionInput, PaymentNotice,
         SealRequest, ApplicationCreated, ApplicationView, ApplicationList, ApplicationSummary, WorkQueue, WorkItem,
         PaymentAck, VerifyResult, HolderView, MoneyView, ApplicantView, HistoryEntry, AccessEntry, DecisionView, DocumentView,
         Problem, ProblemField)),
@@ -214,7 +222,7 @@ mod tests {
         let doc = serde_json::to_value(document()).unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 11);
+        assert_eq!(paths.len(), 12);
         let decide = &paths["/v1/applications/{id}/decision"]["post"];
         assert!(decide["responses"].get("429").is_some());
         assert!(

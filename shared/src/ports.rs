@@ -91,6 +91,8 @@ pub trait ApplicationStore: Send + Sync {
         idempotency: &IdempotencyRecord,
     ) -> Result<u64, StoreError>;
     async fn history(&self, id: ApplicationId) -> Result<Vec<AuditEvent>, StoreError>;
+    /// Every application's id, for whole-store checks (`guichet audit verify`).
+    async fn application_ids(&self) -> Result<Vec<ApplicationId>, StoreError>;
     /// A live (unexpired) idempotency record.
     async fn idempotency(
         &self,
@@ -128,6 +130,32 @@ pub trait DocumentRegistry: Send + Sync {
     ) -> Result<(), StoreError>;
     async fn document(&self, number: &DocumentNumber)
     -> Result<Option<IssuedDocument>, StoreError>;
+    /// Writes the revoked document over its valid entry, with the application's event (and the
+    /// request's idempotency record, if any) in one write; returns the application's new version.
+    /// An entry revoked already or a stale application is a `Conflict`, a live key a `Duplicate`,
+    /// and nothing is written.
+    async fn revoke(
+        &self,
+        doc: &IssuedDocument,
+        app: &Application,
+        changes: &[StatusChange],
+        key: Option<&IdempotencyRecord>,
+    ) -> Result<u64, StoreError>;
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("seal keys: {0}")]
+pub struct KeyStoreError(pub String);
+
+/// Where the seal keys are kept: private key files (mode 0600) in the data directory, or the
+/// service's managed secret on AWS. Read once at cold start; written only by an operator's
+/// `guichet keys rotate`.
+#[async_trait]
+pub trait SealKeyStore: Send + Sync {
+    /// Every key: the newest signs, the older ones stay, retired, to verify what they sealed.
+    async fn load(&self) -> Result<crate::seal::SealKeys, KeyStoreError>;
+    /// Makes a new signing key, which retires the current one; returns the new key's id.
+    async fn rotate(&self) -> Result<String, KeyStoreError>;
 }
 
 /// The queues that chain the steps.

@@ -28,6 +28,30 @@ mod key {
     pub const EXPIRES_ON: i64 = 8;
 }
 
+/// Room in the seal, so that its QR code stays at version 10 or below (311 characters at error
+/// correction M) whatever the document: names longer than this many UTF-8 bytes are cut at a
+/// character boundary and end with `…`; office codes are at most `OFFICE_MAX` characters (the
+/// catalogue refuses longer ones).
+pub const SURNAME_BYTES: usize = 20;
+pub const GIVEN_NAMES_BYTES: usize = 28;
+pub const OFFICE_MAX: usize = 16;
+
+/// A name as the seal carries it: whole when it fits in `max` bytes, else its beginning and `…`.
+pub fn fit(name: &str, max: usize) -> String {
+    if name.len() <= max {
+        return name.to_owned();
+    }
+    let mut out = String::new();
+    for c in name.chars() {
+        if out.len() + c.len_utf8() + '…'.len_utf8() > max {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
 /// What a seal asserts about a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SealClaims {
@@ -64,8 +88,8 @@ impl SealClaims {
         SealClaims {
             number: document.number,
             kind: app.kind,
-            surname: app.applicant.surname.as_str().to_owned(),
-            given_names: app.applicant.given_names.as_str().to_owned(),
+            surname: fit(app.applicant.surname.as_str(), SURNAME_BYTES),
+            given_names: fit(app.applicant.given_names.as_str(), GIVEN_NAMES_BYTES),
             birth_date: app.applicant.birth_date.date(),
             office: app.office.clone(),
             issued_on: document.issued_at.date(),
@@ -88,6 +112,8 @@ pub enum SealError {
     UnknownKey,
     #[error("signature does not verify")]
     Signature,
+    #[error("signed with a key retired before the document's date of issue")]
+    KeyRetired,
     #[error("payload is not a valid claim set")]
     Payload,
 }
@@ -113,12 +139,21 @@ impl SealKey {
 
 /// A seal key as it is kept (a key file, a managed secret): the private half in hex, and the key
 /// id to check it against when it is read back.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct StoredSealKey {
     pub kid: String,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     pub secret: String,
+}
+
+impl std::fmt::Debug for StoredSealKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredSealKey")
+            .field("kid", &self.kid)
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
+    }
 }
 
 impl StoredSealKey {
@@ -144,12 +179,31 @@ pub fn key_id(key: &VerifyingKey) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..8])
 }
 
-/// A published verification key.
+/// How long after its retirement a key's seals still count: a function started before a rotation
+/// keeps signing with the key it loaded until its next cold start, and a document's date of issue
+/// is fixed when its number is reserved, before it is sealed.
+pub const RETIREMENT_GRACE: time::Duration = time::Duration::days(1);
+
+/// A published verification key and its validity period.
 #[derive(Debug, Clone)]
 pub struct PublicSealKey {
     pub kid: String,
     pub key: VerifyingKey,
     pub created_at: OffsetDateTime,
+    /// When the next key took over; `None` for the key signing now.
+    pub retired_at: Option<OffsetDateTime>,
+}
+
+impl PublicSealKey {
+    /// The last date of issue this key's seals may carry (`None`: no limit, it signs now).
+    pub fn signs_until(&self) -> Option<Date> {
+        self.retired_at.map(|r| (r + RETIREMENT_GRACE).date())
+    }
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
 }
 
 /// Every key this service ever sealed with: one signs now, all verify.
@@ -164,10 +218,12 @@ impl SealKeys {
         keys.sort_by_key(|k| k.created_at);
         let public = keys
             .iter()
-            .map(|k| PublicSealKey {
+            .enumerate()
+            .map(|(i, k)| PublicSealKey {
                 kid: k.kid.clone(),
                 key: k.signing.verifying_key(),
                 created_at: k.created_at,
+                retired_at: keys.get(i + 1).map(|next| next.created_at),
             })
             .collect();
         let active = keys.pop()?;
@@ -186,21 +242,29 @@ impl SealKeys {
         self.public.iter().find(|k| k.kid == kid).map(|k| &k.key)
     }
 
-    /// The public keys as a JWK Set (RFC 8037 `OKP`/`Ed25519`).
+    /// The public keys as a JWK Set (RFC 8037 `OKP`/`Ed25519`), each with its validity period:
+    /// `created_at`, and for a retired key `retired_at` and `signs_until`, the last date of issue
+    /// its seals may carry.
     pub fn jwks(&self) -> serde_json::Value {
         let keys: Vec<_> = self
             .public
             .iter()
             .map(|k| {
-                serde_json::json!({
+                let mut jwk = serde_json::json!({
                     "kty": "OKP",
                     "crv": "Ed25519",
                     "alg": "EdDSA",
                     "use": "sig",
                     "kid": k.kid,
                     "x": base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(k.key.as_bytes()),
-                    "created_at": k.created_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-                })
+                    "status": if k.retired_at.is_some() { "retired" } else { "active" },
+                    "created_at": rfc3339(k.created_at),
+                });
+                if let (Some(retired), Some(until)) = (k.retired_at, k.signs_until()) {
+                    jwk["retired_at"] = rfc3339(retired).into();
+                    jwk["signs_until"] = until.to_string().into();
+                }
+                jwk
             })
             .collect();
         serde_json::json!({ "keys": keys })
@@ -227,21 +291,26 @@ impl SealKeys {
 
 /// Looks a verification key up by its id: a `SealKeys` in the service, a keys file offline.
 pub trait KeyLookup {
-    fn lookup(&self, kid: &str) -> Option<VerifyingKey>;
+    fn lookup(&self, kid: &str) -> Option<&PublicSealKey>;
 }
 
 impl KeyLookup for SealKeys {
-    fn lookup(&self, kid: &str) -> Option<VerifyingKey> {
-        self.verifying_key(kid).copied()
+    fn lookup(&self, kid: &str) -> Option<&PublicSealKey> {
+        self.public.iter().find(|k| k.kid == kid)
     }
 }
 
 /// Reads a JWK Set as `GET /v1/keys` serves it.
-pub struct JwkSet(Vec<(String, VerifyingKey)>);
+pub struct JwkSet(Vec<PublicSealKey>);
 
 impl JwkSet {
     pub fn parse(json: &serde_json::Value) -> Option<Self> {
         let keys = json.get("keys")?.as_array()?;
+        let time = |k: &serde_json::Value, name: &str| {
+            k.get(name).and_then(|v| v.as_str()).map(|t| {
+                OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+            })
+        };
         let mut out = Vec::new();
         for k in keys {
             if k.get("kty")?.as_str()? != "OKP" || k.get("crv")?.as_str()? != "Ed25519" {
@@ -250,16 +319,24 @@ impl JwkSet {
             let x = base64::engine::general_purpose::URL_SAFE_NO_PAD
                 .decode(k.get("x")?.as_str()?)
                 .ok()?;
-            let key = VerifyingKey::from_bytes(&x.try_into().ok()?).ok()?;
-            out.push((k.get("kid")?.as_str()?.to_owned(), key));
+            out.push(PublicSealKey {
+                kid: k.get("kid")?.as_str()?.to_owned(),
+                key: VerifyingKey::from_bytes(&x.try_into().ok()?).ok()?,
+                created_at: time(k, "created_at")??,
+                // A retirement date that does not read is refused, never taken as "still active".
+                retired_at: time(k, "retired_at")
+                    .map(|t| t.ok_or(()))
+                    .transpose()
+                    .ok()?,
+            });
         }
         Some(JwkSet(out))
     }
 }
 
 impl KeyLookup for JwkSet {
-    fn lookup(&self, kid: &str) -> Option<VerifyingKey> {
-        self.0.iter().find(|(k, _)| k == kid).map(|(_, key)| *key)
+    fn lookup(&self, kid: &str) -> Option<&PublicSealKey> {
+        self.0.iter().find(|k| k.kid == kid)
     }
 }
 
@@ -284,12 +361,22 @@ pub fn open(text: &str, keys: &impl KeyLookup) -> Result<SealClaims, SealError> 
     sign1.verify_signature(b"", |sig, data| {
         let sig = Signature::from_slice(sig).map_err(|_| SealError::Signature)?;
         // verify_strict refuses malleable signatures and weak keys.
-        key.verify_strict(data, &sig)
+        key.key
+            .verify_strict(data, &sig)
             .map_err(|_| SealError::Signature)
     })?;
     let payload = sign1.payload.as_deref().ok_or(SealError::Payload)?;
     // The signature is good, so the payload is ours; a decode failure means a version we do not read.
-    decode_claims(payload).ok_or(SealError::Payload)
+    let claims = decode_claims(payload).ok_or(SealError::Payload)?;
+    // A retired key signs nothing new: should it leak after a rotation, its seals on later
+    // documents are refused.
+    if key
+        .signs_until()
+        .is_some_and(|until| claims.issued_on > until)
+    {
+        return Err(SealError::KeyRetired);
+    }
+    Ok(claims)
 }
 
 fn date_int(d: Date) -> i64 {
@@ -405,6 +492,67 @@ mod tests {
                 "changing character {i} went unnoticed"
             );
         }
+    }
+
+    #[test]
+    fn a_rotation_keeps_old_seals_valid_and_bounds_the_retired_key() {
+        let old = SealKey::from_secret([1; 32], datetime!(2026-01-01 0:00 UTC));
+        let before = SealKeys::new(vec![SealKey::from_secret(
+            [1; 32],
+            datetime!(2026-01-01 0:00 UTC),
+        )])
+        .unwrap();
+        let sealed_before = before.seal(&claims());
+        let rotated = SealKeys::new(vec![
+            SealKey::from_secret([2; 32], datetime!(2027-03-01 8:00 UTC)),
+            old,
+        ])
+        .unwrap();
+        assert_ne!(rotated.active_kid(), before.active_kid());
+        // Issued 2026-11-25, before the rotation: still valid, online and from the published set.
+        let published = JwkSet::parse(&rotated.jwks()).unwrap();
+        assert_eq!(open(&sealed_before, &rotated), Ok(claims()));
+        assert_eq!(open(&sealed_before, &published), Ok(claims()));
+        let jwks = rotated.jwks();
+        let retired = &jwks["keys"][0];
+        assert_eq!(
+            (retired["status"].as_str(), retired["signs_until"].as_str()),
+            (Some("retired"), Some("2027-03-02"))
+        );
+        assert_eq!(jwks["keys"][1]["status"], "active");
+        // The retired key, stolen, seals a document dated after its retirement: refused.
+        let mut late = claims();
+        late.issued_on = time::macros::date!(2027 - 03 - 03);
+        let forged = before.seal(&late);
+        assert_eq!(open(&forged, &rotated), Err(SealError::KeyRetired));
+        assert_eq!(open(&forged, &published), Err(SealError::KeyRetired));
+        // The day after the rotation is still within the grace a warm function needs.
+        late.issued_on = time::macros::date!(2027 - 03 - 02);
+        assert_eq!(open(&before.seal(&late), &rotated), Ok(late));
+        // A key set whose retirement date does not read is refused as a whole.
+        let mut broken = rotated.jwks();
+        broken["keys"][0]["retired_at"] = "last spring".into();
+        assert!(JwkSet::parse(&broken).is_none());
+    }
+
+    #[test]
+    fn a_stored_key_never_shows_its_secret() {
+        let stored = StoredSealKey::new(&SealKey::from_secret(
+            [7; 32],
+            datetime!(2026-01-01 0:00 UTC),
+        ));
+        assert!(!format!("{stored:?}").contains(&stored.secret));
+    }
+
+    #[test]
+    fn long_names_are_cut_at_a_character_boundary() {
+        assert_eq!(fit("Traoré", SURNAME_BYTES), "Traoré");
+        let long = "Diallo-Keïta-Traoré-Coulibaly";
+        let cut = fit(long, SURNAME_BYTES);
+        assert!(cut.len() <= SURNAME_BYTES, "{cut}");
+        assert!(cut.ends_with('…'));
+        assert!(long.starts_with(cut.trim_end_matches('…')));
+        assert_eq!(fit("éééééééééééé", 7), "éé…");
     }
 
     #[test]

@@ -72,3 +72,60 @@ fn the_published_test_vector_is_what_the_code_makes_and_opens() {
     );
     assert_eq!(seal::open(&vector(&page, "seal"), &keys).unwrap(), claims);
 }
+
+/// Every kind's seal, with the longest names the seal carries (two-byte letters throughout) and
+/// the longest office code the catalogue accepts, stays at QR version 10 or below at error
+/// correction M (printed at least 25 mm wide: `pdf::QR_SIZE_MM` asserts it). Prints each kind's size
+/// for the record.
+#[test]
+fn every_kind_of_seal_fits_a_version_10_qr_code() {
+    use guichet::domain::{DocumentKind, DocumentNumber, OfficeCode};
+    let keys = SealKeys::new(vec![SealKey::from_secret(
+        [9; 32],
+        datetime!(2026-01-01 0:00 UTC),
+    )])
+    .unwrap();
+    for kind in DocumentKind::ALL {
+        let mut claims = SealClaims::example();
+        claims.kind = kind;
+        claims.number = DocumentNumber::new(kind, 2026, 999_999).unwrap();
+        // The typical seal expires when the catalogue gives the kind a validity; the longest always does.
+        let catalogue = guichet::catalogue::Catalogue::default_catalogue();
+        let mut typical = claims.clone();
+        if catalogue
+            .service(kind)
+            .and_then(|s| s.validity_days)
+            .is_none()
+        {
+            typical.expires_on = None;
+        }
+        let typical = keys.seal(&typical);
+        claims.surname = seal::fit(&"É".repeat(80), seal::SURNAME_BYTES);
+        claims.given_names = seal::fit(&"Ï".repeat(100), seal::GIVEN_NAMES_BYTES);
+        claims.office = OfficeCode::parse(&"X".repeat(seal::OFFICE_MAX)).unwrap();
+        let worst = keys.seal(&claims);
+        assert_eq!(seal::open(&worst, &keys).unwrap(), claims);
+        let version = |text: &str| match qrcode::QrCode::with_error_correction_level(
+            text.as_bytes(),
+            qrcode::EcLevel::M,
+        )
+        .unwrap()
+        .version()
+        {
+            qrcode::Version::Normal(v) => v,
+            qrcode::Version::Micro(_) => panic!("a micro QR code"),
+        };
+        let cose = |text: &str| base45::decode(&text[seal::PREFIX.len()..]).unwrap().len();
+        println!(
+            "{kind}: typical {} characters ({} bytes COSE), QR version {}; longest {} characters ({} bytes), QR version {}; module {:.2} mm",
+            typical.len(),
+            cose(&typical),
+            version(&typical),
+            worst.len(),
+            cose(&worst),
+            version(&worst),
+            guichet::pdf::QR_SIZE_MM / (17 + 4 * version(&worst) + 8) as f32,
+        );
+        assert!(version(&worst) <= 10, "{kind}: {} characters", worst.len());
+    }
+}

@@ -18,6 +18,20 @@ async fn the_embedded_adapters_keep_the_port_contract() {
         dir.path().join("blobs"),
     ))
     .await;
+    seal_keys_keep_their_contract(&guichet::local::secrets::KeyFiles {
+        dir: dir.path().join("keys"),
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn secrets_manager_keeps_the_seal_key_contract() {
+    let (sdk, resources) = emulator().provision().await;
+    seal_keys_keep_their_contract(&guichet::aws::ManagedSecretKeys {
+        client: aws_sdk_secretsmanager::Client::new(&sdk),
+        arn: resources.secrets_arn,
+    })
+    .await;
 }
 
 async fn dynamo() -> DynamoStore {

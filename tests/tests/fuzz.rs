@@ -361,6 +361,20 @@ fn every_body_a_route_reads_gets_an_answer_and_never_a_5xx() {
         well_formed(&rt.block_on(guichet_review::handle(&t.ctx, req)))
     })
     .unwrap();
+    // No such document: bodies are parsed and their reason checked before the lookup.
+    let signatory = token(
+        &t.ctx,
+        Role::Signatory,
+        Some("TGI-BKO-C3"),
+        "fuzz-signatory",
+    );
+    r().run(&body(json!({ "reason": "Faux acte de naissance" })), |b| {
+        runs.fetch_add(1, Ordering::Relaxed);
+        let path = "/v1/documents/CJ-2026-000001-6/revoke";
+        let req = request("POST", path, Some(&signatory), json_ct, b);
+        well_formed(&rt.block_on(guichet_review::handle(&t.ctx, req)))
+    })
+    .unwrap();
     // Signed, so the parser behind the signature check is what gets fuzzed.
     let notice = json!({ "provider_txn": "t-1", "payment_reference": created["payment_reference"],
                          "amount": 750, "currency": "XOF", "status": "succeeded" });

@@ -4,4 +4,5 @@
 mod faults;
 mod harness;
 mod logs;
+mod offline;
 mod schemathesis;

@@ -1,11 +1,12 @@
-//! The registry's side: `GET /v1/work` and `POST /v1/applications/{id}/decision`.
+//! The registry's side: `GET /v1/work`, `POST /v1/applications/{id}/decision` and
+//! `POST /v1/documents/{number}/revoke`.
 
-use guichet::api::{ApplicationView, WorkQueue};
+use guichet::api::{ApplicationView, RevokedDocument, WorkQueue};
 use guichet::http::request::{JSON_LIMIT, idempotency, json_body, query_param};
 use guichet::http::response::json;
 use guichet::http::routes::Route;
 use guichet::http::{Body, Request, Response};
-use guichet::usecases::review;
+use guichet::usecases::{review, revoke};
 use guichet::{Context, Error};
 
 pub async fn handle(ctx: &Context, req: Request) -> Response<Body> {
@@ -38,6 +39,12 @@ async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
                 200,
                 &ApplicationView::new(&app, &history, &ctx.catalogue),
             ))
+        }
+        Route::Revoke { number } => {
+            let body: revoke::RevocationRequest = json_body(req, JSON_LIMIT)?;
+            let doc = revoke::revoke(ctx, &who, &number, &body, idempotency(req)).await?;
+            let view = RevokedDocument::new(&doc).ok_or(Error::NotFound)?;
+            Ok(json(200, &view))
         }
         _ => Err(Error::NotFound),
     }

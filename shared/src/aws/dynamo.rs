@@ -111,12 +111,16 @@ impl DynamoStore {
         app: &Application,
         changes: &[StatusChange],
     ) -> Result<Vec<Guarded>, StoreError> {
-        let mut writes = vec![self.next_version(app)?];
-        if !changes.is_empty() {
-            let last = self.last_event(app.id).await?;
-            for event in items::audit_events(app.id, last, changes)? {
-                writes.push(self.new_item(event, conflict)?);
-            }
+        if changes.is_empty() {
+            return Ok(vec![self.next_version(app)?]);
+        }
+        let last = self.last_event(app.id).await?;
+        let (events, head) = items::audit_events(app.id, last, changes)?;
+        let mut headed = app.clone();
+        headed.audit_head = Some(head);
+        let mut writes = vec![self.next_version(&headed)?];
+        for event in events {
+            writes.push(self.new_item(event, conflict)?);
         }
         Ok(writes)
     }
@@ -368,6 +372,39 @@ impl ApplicationStore for DynamoStore {
         }
     }
 
+    /// A scan of the table: for an audit run, not for requests.
+    async fn application_ids(&self) -> Result<Vec<ApplicationId>, StoreError> {
+        let mut ids = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("entity = :app")
+                .expression_attribute_values(":app", s("application"))
+                .projection_expression("PK")
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| items::backend(describe(&e)))?;
+            for item in out.items() {
+                let pk = items::string(item, "PK")?;
+                let id = pk
+                    .strip_prefix("APP#")
+                    .and_then(|id| id.parse().ok())
+                    .ok_or_else(|| items::backend(format!("an application key {pk}")))?;
+                ids.push(id);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                ids.sort();
+                return Ok(ids);
+            }
+        }
+    }
+
     async fn idempotency(
         &self,
         scoped_key: &str,
@@ -462,6 +499,34 @@ impl DocumentRegistry for DynamoStore {
         let mut writes = self.change(app, changes).await?;
         writes.push(self.new_item(item, duplicate)?);
         self.transact(writes).await
+    }
+
+    async fn revoke(
+        &self,
+        doc: &IssuedDocument,
+        app: &Application,
+        changes: &[StatusChange],
+        key: Option<&IdempotencyRecord>,
+    ) -> Result<u64, StoreError> {
+        let mut item = items::document_key(&doc.number);
+        item.extend([
+            ("entity".into(), s("document")),
+            ("application_id".into(), s(doc.application_id.to_string())),
+            ("body".into(), s(items::to_json(doc)?)),
+            ("revoked".into(), s("true")),
+        ]);
+        let mut writes = self.change(app, changes).await?;
+        writes.push(self.put(
+            item,
+            "attribute_exists(PK) AND attribute_not_exists(revoked)",
+            &[],
+            conflict,
+        )?);
+        if let Some(key) = key {
+            writes.push(self.claim_key(key)?);
+        }
+        self.transact(writes).await?;
+        Ok(app.version + 1)
     }
 
     async fn document(

@@ -4,7 +4,9 @@
 //! indexes, conditions and TTL need: one encoding for the domain (serde), and keys that say what
 //! they hold (`APP#…`, `PAY#…`, `DOC#…`) for someone reading the table in the console.
 
-use crate::domain::{Application, ApplicationId, DocumentNumber, Provider, Status, StatusChange};
+use crate::domain::{
+    Application, ApplicationId, AuditHead, DocumentNumber, Provider, Status, StatusChange,
+};
 use crate::ports::{AuditEvent, StoreError};
 use aws_sdk_dynamodb::types::AttributeValue;
 use sha2::{Digest, Sha256};
@@ -165,11 +167,12 @@ pub fn read_application(item: &Item) -> Result<Application, StoreError> {
 }
 
 /// The events that follow `(last_seq, last_hash)`, each chained to the one before.
+/// The items of the events, chained after `last`, and the new last event.
 pub fn audit_events(
     id: ApplicationId,
     last: Option<(u64, String)>,
     changes: &[StatusChange],
-) -> Result<Vec<Item>, StoreError> {
+) -> Result<(Vec<Item>, AuditHead), StoreError> {
     let (mut seq, mut prev) = last.unwrap_or((0, String::new()));
     let mut items = Vec::with_capacity(changes.len());
     for change in changes {
@@ -187,7 +190,7 @@ pub fn audit_events(
         items.push(item);
         prev = hash;
     }
-    Ok(items)
+    Ok((items, AuditHead { seq, hash: prev }))
 }
 
 pub fn read_event(item: &Item) -> Result<AuditEvent, StoreError> {

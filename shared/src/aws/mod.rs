@@ -13,7 +13,7 @@ mod sqs;
 pub use backend::{AwsBackend, open, sdk_config};
 pub use dynamo::{DynamoStore, WORK_QUEUE_SHARDS};
 pub use s3::S3BlobStore;
-pub use secrets::ServiceSecrets;
+pub use secrets::{ManagedSecretKeys, ServiceSecrets};
 pub use sqs::{SqsDelivery, SqsQueue};
 
 /// One line for an SDK error, with the service's own code and message (the plain `Display` of

@@ -123,6 +123,36 @@ impl ServiceSecrets {
     }
 }
 
+/// The seal keys in the service's Secrets Manager secret.
+pub struct ManagedSecretKeys {
+    pub client: Client,
+    pub arn: String,
+}
+
+#[async_trait::async_trait]
+impl crate::ports::SealKeyStore for ManagedSecretKeys {
+    async fn load(&self) -> Result<SealKeys, crate::ports::KeyStoreError> {
+        let stored = ServiceSecrets::read(&self.client, &self.arn).await?;
+        Ok(stored.seal_keys(&self.arn)?)
+    }
+
+    /// Read, add, write: one operator rotates at a time (Secrets Manager has no conditional put).
+    async fn rotate(&self) -> Result<String, crate::ports::KeyStoreError> {
+        let mut secrets = ServiceSecrets::read(&self.client, &self.arn).await?;
+        let kid = secrets
+            .complete(true)?
+            .ok_or_else(|| crate::ports::KeyStoreError("a rotation always makes a key".into()))?;
+        secrets.write(&self.client, &self.arn).await?;
+        Ok(kid)
+    }
+}
+
+impl From<SecretsError> for crate::ports::KeyStoreError {
+    fn from(e: SecretsError) -> Self {
+        crate::ports::KeyStoreError(e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -144,6 +174,7 @@ mod tests {
         assert_eq!(s.jwt_secret.as_deref(), Some(jwt.as_str()));
         let keys = s.seal_keys("arn").unwrap();
         assert!(keys.verifying_key(&first).is_some());
+        assert_eq!(keys.active_kid(), second);
         let text = serde_json::to_string(&s).unwrap();
         assert!(text.contains("generated-by-cloudformation"));
         assert!(

@@ -3,7 +3,7 @@
 use super::record::ExtractRecord;
 use super::{
     Applicant, ApplicationId, DocumentKind, DocumentNumber, DomainError, Money, OfficeCode,
-    PaymentReference, Status, Subject,
+    PaymentReference, Revocation, Status, Subject,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -44,6 +44,8 @@ pub enum EventKind {
     /// A staff member opened the application or its document; nothing changed (`from` = `to`).
     /// The person it concerns may ask who read it (loi 2013-015).
     Read,
+    /// The issued document was revoked (`from` = `to` = issued); the reason is the revocation's.
+    Revocation,
 }
 
 impl EventKind {
@@ -112,6 +114,12 @@ pub struct DocumentRef {
     pub issued_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339::option")]
     pub expires_at: Option<OffsetDateTime>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "time::serde::rfc3339::option"
+    )]
+    pub revoked_at: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,8 +145,18 @@ pub struct Application {
     pub redrives: u32,
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub redriven_at: Option<OffsetDateTime>,
+    /// The last event of its audit trail, written by the store in the same write as the event: a
+    /// trail cut short at its end no longer reaches it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_head: Option<AuditHead>,
     /// The version this copy was read at; every write is conditional on it.
     pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditHead {
+    pub seq: u64,
+    pub hash: String,
 }
 
 /// Everything needed to open a new application.
@@ -172,6 +190,7 @@ impl Application {
             document: None,
             redrives: 0,
             redriven_at: None,
+            audit_head: None,
             version: 0,
         }
     }
@@ -217,6 +236,28 @@ impl Application {
             reason: Some(what.to_owned()),
             event: EventKind::Read,
         }
+    }
+
+    /// Marks the issued document revoked; the event goes in the application's audit trail.
+    pub fn revoke_document(
+        &mut self,
+        revocation: &Revocation,
+    ) -> Result<StatusChange, DomainError> {
+        let status = self.status;
+        let document = self
+            .document
+            .as_mut()
+            .ok_or(DomainError::NoDocument { status })?;
+        document.revoked_at = Some(revocation.at);
+        self.updated_at = revocation.at;
+        Ok(StatusChange {
+            from: self.status,
+            to: self.status,
+            at: revocation.at,
+            actor: revocation.by.clone(),
+            reason: Some(revocation.reason.clone()),
+            event: EventKind::Revocation,
+        })
     }
 
     /// Records the office's decision and moves the application accordingly.

@@ -1,8 +1,8 @@
 //! An issued document, as the registry of issued documents knows it.
 
 use super::{
-    Application, ApplicationId, BirthDate, DocumentKind, DocumentNumber, DocumentRef, OfficeCode,
-    PersonName,
+    Actor, Application, ApplicationId, BirthDate, DocumentKind, DocumentNumber, DocumentRef,
+    OfficeCode, PersonName,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -12,6 +12,16 @@ use time::OffsetDateTime;
 pub enum DocumentStatus {
     Valid,
     Revoked,
+}
+
+/// Why and when a document stopped being valid. The reason is for the office and the holder; a
+/// verifier is told only that it is revoked and since when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revocation {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub by: Actor,
+    pub reason: String,
 }
 
 /// Who the document is about, as much as a verifier may see.
@@ -38,6 +48,8 @@ pub struct IssuedDocument {
     pub object_key: String,
     /// SHA-256 of the PDF bytes, hex: says whether a file is byte for byte the issued one.
     pub sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation: Option<Revocation>,
 }
 
 impl IssuedDocument {
@@ -64,7 +76,18 @@ impl IssuedDocument {
             status: DocumentStatus::Valid,
             object_key,
             sha256,
+            revocation: None,
         }
+    }
+
+    /// Revokes a valid document; `false` when it was revoked already (the first revocation stands).
+    pub fn revoke(&mut self, revocation: Revocation) -> bool {
+        if self.revocation.is_some() || self.status == DocumentStatus::Revoked {
+            return false;
+        }
+        self.status = DocumentStatus::Revoked;
+        self.revocation = Some(revocation);
+        true
     }
 
     pub fn is_expired(&self, now: OffsetDateTime) -> bool {

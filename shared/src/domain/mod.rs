@@ -17,10 +17,10 @@ pub use applicant::{
     Applicant, ApplicantInput, BirthDate, CountryCode, Email, Nina, PersonName, Phone,
 };
 pub use application::{
-    Actor, Application, Decision, DecisionOutcome, DocumentRef, EventKind, NewApplication,
-    StatusChange,
+    Actor, Application, AuditHead, Decision, DecisionOutcome, DocumentRef, EventKind,
+    NewApplication, StatusChange,
 };
-pub use document::{DocumentStatus, Holder, IssuedDocument};
+pub use document::{DocumentStatus, Holder, IssuedDocument, Revocation};
 pub use document_number::DocumentNumber;
 pub use ids::{ApplicationId, OfficeCode, PaymentReference, Subject};
 pub use kind::DocumentKind;
@@ -40,6 +40,8 @@ pub enum DomainError {
     IllegalTransition { from: Status, to: Status },
     #[error("invalid input")]
     Invalid(FieldErrors),
+    #[error("the application has no issued document")]
+    NoDocument { status: Status },
 }
 
 /// One field that failed to parse, with the path a client can point at (`applicant.surname`).

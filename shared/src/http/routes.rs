@@ -11,6 +11,7 @@ pub enum Route {
     GetApplication { id: String },
     GetDocument { id: String },
     Decide { id: String },
+    Revoke { number: String },
     Resubmit { id: String },
     WorkQueue,
     PaymentWebhook { provider: String },
@@ -63,6 +64,9 @@ impl Route {
             ["v1", "applications", id, "resubmit"] => {
                 only_post(Route::Resubmit { id: (*id).into() })
             }
+            ["v1", "documents", number, "revoke"] => only_post(Route::Revoke {
+                number: (*number).into(),
+            }),
             ["v1", "work"] => only_get(Route::WorkQueue),
             ["v1", "payments", "webhook", provider] => only_post(Route::PaymentWebhook {
                 provider: (*provider).into(),
@@ -91,7 +95,7 @@ impl Route {
             | Route::GetApplication { .. }
             | Route::GetDocument { .. }
             | Route::Resubmit { .. } => Function::Submit,
-            Route::Decide { .. } | Route::WorkQueue => Function::Review,
+            Route::Decide { .. } | Route::Revoke { .. } | Route::WorkQueue => Function::Review,
             Route::PaymentWebhook { .. } => Function::Payment,
             Route::VerifyNumber { .. } | Route::VerifyPost | Route::Keys | Route::OpenApi => {
                 Function::Verify

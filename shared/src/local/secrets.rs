@@ -110,6 +110,24 @@ fn read_seal_keys(dir: &Path) -> Result<Vec<SealKey>, SecretError> {
     Ok(keys)
 }
 
+/// The seal keys as files in a directory (the data directory's `keys/`).
+pub struct KeyFiles {
+    pub dir: std::path::PathBuf,
+}
+
+#[async_trait::async_trait]
+impl crate::ports::SealKeyStore for KeyFiles {
+    async fn load(&self) -> Result<SealKeys, crate::ports::KeyStoreError> {
+        load_or_create_seal_keys(&self.dir).map_err(|e| crate::ports::KeyStoreError(e.to_string()))
+    }
+
+    async fn rotate(&self) -> Result<String, crate::ports::KeyStoreError> {
+        new_seal_key(&self.dir)
+            .map(|k| k.kid)
+            .map_err(|e| crate::ports::KeyStoreError(e.to_string()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

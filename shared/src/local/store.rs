@@ -2,8 +2,8 @@
 
 use super::db::{Db, backend};
 use crate::domain::{
-    Application, ApplicationId, DocumentKind, DocumentNumber, IssuedDocument, OfficeCode, Payment,
-    PaymentReference, Provider, Status, StatusChange, Subject,
+    Application, ApplicationId, AuditHead, DocumentKind, DocumentNumber, IssuedDocument,
+    OfficeCode, Payment, PaymentReference, Provider, Status, StatusChange, Subject,
 };
 use crate::ports::{
     ApplicationStore, AuditEvent, DocumentRegistry, IdempotencyRecord, PaymentLedger, StoreError,
@@ -69,6 +69,9 @@ fn write_app(
     let next = app.version + 1;
     let mut stored = app.clone();
     stored.version = next;
+    if let Some(head) = append_events(tx, app.id, changes)? {
+        stored.audit_head = Some(head);
+    }
     let updated = tx
         .execute(
             "UPDATE applications SET office = ?1, status = ?2, updated_ns = ?3, version = ?4, body = ?5
@@ -87,7 +90,6 @@ fn write_app(
     if updated == 0 {
         return Err(StoreError::Conflict);
     }
-    append_events(tx, app.id, changes)?;
     Ok(next)
 }
 
@@ -107,14 +109,12 @@ fn claim_key(tx: &Transaction<'_>, r: &IdempotencyRecord) -> Result<(), StoreErr
 }
 
 /// Each event carries the hash of the one before it, so an edited or removed event shows.
+/// Appends the events to the application's chain; returns its last event then.
 fn append_events(
     tx: &Transaction<'_>,
     id: ApplicationId,
     changes: &[StatusChange],
-) -> Result<(), StoreError> {
-    if changes.is_empty() {
-        return Ok(());
-    }
+) -> Result<Option<AuditHead>, StoreError> {
     let last: Option<(i64, String)> = tx
         .query_row(
             "SELECT seq, hash FROM audit_events WHERE application_id = ?1 ORDER BY seq DESC LIMIT 1",
@@ -123,6 +123,12 @@ fn append_events(
         )
         .optional()
         .map_err(backend)?;
+    if changes.is_empty() {
+        return Ok(last.map(|(seq, hash)| AuditHead {
+            seq: seq as u64,
+            hash,
+        }));
+    }
     let (mut seq, mut prev) = last.unwrap_or((0, String::new()));
     for change in changes {
         seq += 1;
@@ -135,7 +141,10 @@ fn append_events(
         .map_err(backend)?;
         prev = hash;
     }
-    Ok(())
+    Ok(Some(AuditHead {
+        seq: seq as u64,
+        hash: prev,
+    }))
 }
 
 fn insert_app(tx: &Transaction<'_>, app: &Application) -> Result<(), StoreError> {
@@ -299,6 +308,25 @@ impl ApplicationStore for SqliteStore {
             .await
     }
 
+    async fn application_ids(&self) -> Result<Vec<ApplicationId>, StoreError> {
+        self.db
+            .call(move |conn| {
+                let mut stmt = conn
+                    .prepare("SELECT id FROM applications ORDER BY id")
+                    .map_err(backend)?;
+                let rows = stmt
+                    .query_map([], |r| r.get::<_, String>(0))
+                    .map_err(backend)?;
+                rows.map(|r| {
+                    r.map_err(backend)?
+                        .parse()
+                        .map_err(|_| backend("an application id that does not parse"))
+                })
+                .collect()
+            })
+            .await
+    }
+
     async fn idempotency(
         &self,
         scoped_key: &str,
@@ -426,6 +454,40 @@ impl DocumentRegistry for SqliteStore {
                     }
                 })?;
                 tx.commit().map_err(backend)
+            })
+            .await
+    }
+
+    async fn revoke(
+        &self,
+        doc: &IssuedDocument,
+        app: &Application,
+        changes: &[StatusChange],
+        key: Option<&IdempotencyRecord>,
+    ) -> Result<u64, StoreError> {
+        let doc = doc.clone();
+        let app = app.clone();
+        let changes = changes.to_vec();
+        let key = key.cloned();
+        self.db
+            .call(move |conn| {
+                let tx = conn.transaction().map_err(backend)?;
+                if let Some(key) = &key {
+                    claim_key(&tx, key)?;
+                }
+                let version = write_app(&tx, &app, &changes)?;
+                let replaced = tx
+                    .execute(
+                        "UPDATE documents SET body = ?1
+                         WHERE number = ?2 AND json_extract(body, '$.revocation') IS NULL",
+                        params![to_json(&doc)?, doc.number.to_string()],
+                    )
+                    .map_err(backend)?;
+                if replaced == 0 {
+                    return Err(StoreError::Conflict);
+                }
+                tx.commit().map_err(backend)?;
+                Ok(version)
             })
             .await
     }

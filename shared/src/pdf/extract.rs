@@ -32,7 +32,8 @@ pub fn render_extract(fonts: &Fonts, c: &ExtractContent<'_>) -> Result<Vec<u8>, 
     doc.metadata.info.creator = "Guichet".into();
     doc.metadata.info.producer = "Guichet".into();
     doc.metadata.info.subject = number.clone();
-    // The seal travels in the metadata too, so a verifier given the file needs no QR decoding.
+    // The seal travels in the metadata too: the online check of a file reads it there, and the
+    // offline verifier refuses a file whose QR code says otherwise.
     doc.metadata.info.keywords = vec![c.seal.to_owned()];
 
     let mut p = Page::new(&mut doc, fonts);
@@ -152,7 +153,7 @@ pub fn render_extract(fonts: &Fonts, c: &ExtractContent<'_>) -> Result<Vec<u8>, 
     }
 
     // The seal sits bottom right at 40 mm, comfortably above what a phone camera needs from paper.
-    let qr_size = 40.0;
+    let qr_size = super::QR_SIZE_MM;
     let qr_top = A4_HEIGHT - 20.0 - qr_size - 12.0;
     qr::draw(&mut p, c.seal, RIGHT - qr_size, qr_top, qr_size)
         .map_err(|e| format!("QR code: {e}"))?;

@@ -9,6 +9,12 @@ pub use extract::{ExtractContent, render_extract};
 
 use printpdf::ParsedFont;
 
+/// The printed width of the seal's QR code, quiet zone included, in millimetres: at version 10
+/// (57 modules and 8 of quiet zone) a module is 0.62 mm, which a phone reads from 20 cm.
+pub const QR_SIZE_MM: f32 = 40.0;
+// A phone camera needs at least 25 mm of code to read it from paper.
+const _: () = assert!(QR_SIZE_MM >= 25.0);
+
 const REGULAR_TTF: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 const BOLD_TTF: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 

@@ -123,6 +123,7 @@ async fn reserve_number(ctx: &Context, id: ApplicationId) -> Result<Reserved, Er
             number,
             issued_at: now,
             expires_at: validity.map(|days| now + time::Duration::days(i64::from(days))),
+            revoked_at: None,
         };
         app.document = Some(reserved.clone());
         app.version = ctx.applications.update(&app, &[]).await?;

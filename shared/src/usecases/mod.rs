@@ -7,6 +7,7 @@ pub mod issue;
 pub mod payment;
 pub mod reconcile;
 pub mod review;
+pub mod revoke;
 pub mod submit;
 pub mod verify;
 

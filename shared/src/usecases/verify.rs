@@ -112,8 +112,8 @@ pub async fn by_seal(ctx: &Context, text: &str) -> Result<Verification, Error> {
 
 fn holder_matches(h: &Holder, kind: DocumentKind, c: &seal::SealClaims) -> bool {
     kind == c.kind
-        && h.surname.as_str() == c.surname
-        && h.given_names.as_str() == c.given_names
+        && seal::fit(h.surname.as_str(), seal::SURNAME_BYTES) == c.surname
+        && seal::fit(h.given_names.as_str(), seal::GIVEN_NAMES_BYTES) == c.given_names
         && h.birth_date.date() == c.birth_date
 }
 

@@ -2,7 +2,7 @@
 //! (straight in the database file) breaks the hash chain where it was made.
 
 use crate::helpers::*;
-use guichet::audit::{ChainBreak, verify_chain};
+use guichet::audit::{ChainBreak, verify_chain, verify_store};
 use serde_json::json;
 
 #[tokio::test]
@@ -42,6 +42,8 @@ async fn tampering_with_the_stored_trail_is_caught() {
          WHERE application_id = ?1 AND seq = 3",
     );
     assert_eq!(verify_chain(&store.history(app_id).await.unwrap()), Ok(()));
+    let report = verify_store(store.as_ref()).await.unwrap();
+    assert_eq!((report.applications, report.broken.len()), (1, 0));
 
     // …or removes the trace of the clerk's read.
     tamper("DELETE FROM audit_events WHERE application_id = ?1 AND seq = 2");
@@ -52,4 +54,41 @@ async fn tampering_with_the_stored_trail_is_caught() {
             found: 3
         })
     );
+
+    // …or cuts another trail at its end: the chain that is left holds, but the application
+    // recorded a later event. The whole-store check names both applications.
+    let other = app.paid_application(&citizen, "Diarra").await;
+    let other_id = other.parse().unwrap();
+    let rejected = app
+        .decide(
+            &clerk,
+            &other,
+            &json!({ "decision": "reject", "reason": "Acte de naissance illisible" }),
+        )
+        .await;
+    assert_eq!(rejected.status(), 200);
+    let last = store.history(other_id).await.unwrap().len();
+    db.execute(
+        "DELETE FROM audit_events WHERE application_id = ?1 AND seq = ?2",
+        rusqlite::params![other, last as i64],
+    )
+    .unwrap();
+    assert_eq!(
+        verify_chain(&store.history(other_id).await.unwrap()),
+        Ok(())
+    );
+    let mut report = verify_store(store.as_ref()).await.unwrap();
+    report.broken.sort_by_key(|(id, _)| *id);
+    let mut expected = vec![
+        (
+            app_id,
+            ChainBreak::Sequence {
+                expected: 2,
+                found: 3,
+            },
+        ),
+        (other_id, ChainBreak::Head { seq: last as u64 }),
+    ];
+    expected.sort_by_key(|(id, _)| *id);
+    assert_eq!((report.applications, report.broken), (2, expected));
 }

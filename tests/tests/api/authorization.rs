@@ -122,6 +122,26 @@ async fn info_requested(app: &TestApp) -> String {
     id
 }
 
+/// An application of `OWNER`, its document issued; returns the document's number.
+async fn issued(app: &TestApp) -> (String, String) {
+    let id = in_review(app).await;
+    let approved = app
+        .decide(
+            &app.clerk(BAMAKO_REGISTRY),
+            &id,
+            &json!({ "decision": "approve", "record": { "convictions": [] } }),
+        )
+        .await;
+    assert_eq!(approved.status(), 200);
+    let number = app
+        .wait_for_status(&app.citizen(OWNER), &id, "issued")
+        .await["document"]["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (id, number)
+}
+
 struct Fixtures {
     /// Read-only: shared by every cell that only reads it.
     reviewed: String,
@@ -150,6 +170,10 @@ async fn call(app: &TestApp, route: &str, token: Option<&str>, f: &Fixtures) -> 
         "/v1/applications/{id}/resubmit" => (
             format!("/v1/applications/{}/resubmit", info_requested(app).await),
             Some(json!({ "message": "Né à Bamako, commune III." })),
+        ),
+        "/v1/documents/{number}/revoke" => (
+            format!("/v1/documents/{}/revoke", issued(app).await.1),
+            Some(json!({ "reason": "Délivré sur la foi d'un acte de naissance falsifié" })),
         ),
         "/v1/work" => (format!("/v1/work?office={BAMAKO_REGISTRY}"), None),
         "/v1/payments/webhook/{provider}" => (
@@ -190,21 +214,7 @@ async fn every_route_answers_every_caller_as_the_access_table_says() {
     let app = spawn_app().await;
     let table = access_table();
     let reviewed = in_review(&app).await;
-    let issued = in_review(&app).await;
-    let approved = app
-        .decide(
-            &app.clerk(BAMAKO_REGISTRY),
-            &issued,
-            &json!({ "decision": "approve", "record": { "convictions": [] } }),
-        )
-        .await;
-    assert_eq!(approved.status(), 200);
-    let number = app
-        .wait_for_status(&app.citizen(OWNER), &issued, "issued")
-        .await["document"]["number"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (issued, number) = issued(&app).await;
     let pdf = app.download(&app.citizen(OWNER), &issued).await;
     let fixtures = Fixtures {
         reviewed,
@@ -227,7 +237,7 @@ async fn every_route_answers_every_caller_as_the_access_table_says() {
     }
     let columns = table[0].1.len();
     assert!(
-        table.len() >= 12 && columns == 13,
+        table.len() >= 13 && columns == 13,
         "{} routes × {columns} callers",
         table.len()
     );

@@ -34,6 +34,41 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     serve(reopen(&config).await, config, dir).await
 }
 
+/// A clock the test moves forward: the service's time, for expiries. Tokens keep real time.
+#[derive(Default)]
+pub struct ShiftedClock(std::sync::atomic::AtomicI64);
+
+impl ShiftedClock {
+    pub fn advance(&self, by: time::Duration) {
+        self.0
+            .fetch_add(by.whole_seconds(), std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl guichet::ports::Clock for ShiftedClock {
+    fn now(&self) -> time::OffsetDateTime {
+        time::OffsetDateTime::now_utc()
+            + time::Duration::seconds(self.0.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
+/// The embedded service on a clock the test holds.
+pub async fn spawn_app_on(clock: std::sync::Arc<ShiftedClock>) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().to_str().unwrap().to_owned();
+    let mut config = Config::from_lookup(|k| (k == "GUICHET_DATA").then(|| data.clone())).unwrap();
+    config.payment_secret = Some(PAYMENT_SECRET.to_vec());
+    config.rate_limits = guichet::http::limits::RateLimits::unlimited();
+    let mut backend = reopen(&config).await;
+    let Backend::Local(local) = &mut backend else {
+        unreachable!("the embedded backend")
+    };
+    std::sync::Arc::get_mut(&mut local.context)
+        .expect("nothing else holds the context yet")
+        .clock = clock;
+    serve(backend, config, dir).await
+}
+
 /// `guichet serve` on DynamoDB, S3 and SQS, all on moto server, with resources of its own.
 pub async fn spawn_aws_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -220,6 +255,68 @@ impl TestApp {
         let path = self.dir.path().join(format!("{id}.pdf"));
         std::fs::write(&path, self.download(token, id).await).unwrap();
         pdf_text(&path)
+    }
+
+    /// Paid, approved with no conviction and issued, for `citizen`: returns the application's
+    /// view once issued.
+    pub async fn issued_application(&self, citizen: &str, surname: &str) -> Value {
+        let id = self.paid_application(citizen, surname).await;
+        let approved = self
+            .decide(
+                &self.clerk(BAMAKO_REGISTRY),
+                &id,
+                &json!({ "decision": "approve", "record": { "convictions": [] } }),
+            )
+            .await;
+        assert_eq!(approved.status(), 200);
+        self.wait_for_status(citizen, &id, "issued").await
+    }
+
+    pub async fn revoke(&self, token: &str, number: &str, body: &Value) -> Response {
+        self.http
+            .post(self.url(&format!("/v1/documents/{number}/revoke")))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `POST /v1/verify` with a seal text or a PDF.
+    pub async fn verify_seal(&self, seal: &str) -> Value {
+        let resp = self
+            .http
+            .post(self.url("/v1/verify"))
+            .json(&json!({ "seal": seal }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        resp.json().await.unwrap()
+    }
+
+    pub async fn verify_pdf(&self, pdf: &[u8]) -> Value {
+        let resp = self
+            .http
+            .post(self.url("/v1/verify"))
+            .header("content-type", "application/pdf")
+            .body(pdf.to_vec())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        resp.json().await.unwrap()
+    }
+
+    pub async fn verify_number(&self, number: &str) -> Value {
+        let resp = self
+            .http
+            .get(self.url(&format!("/v1/verify/{number}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 200);
+        resp.json().await.unwrap()
     }
 
     pub async fn wait_for_status(&self, token: &str, id: &str, status: &str) -> Value {

@@ -12,3 +12,4 @@ mod hostile;
 mod issuance;
 mod payments;
 mod privacy;
+mod trust;

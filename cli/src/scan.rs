@@ -1,0 +1,267 @@
+//! Reading a seal's QR code the way a phone does: from the pixels of a photo or a scan, or from
+//! the squares an issued PDF draws, rendered to pixels first. What a file says elsewhere (its
+//! metadata) is only compared with what the QR code says, never trusted instead of it.
+
+use image::GrayImage;
+
+/// The texts of the QR codes in a picture (PNG or JPEG bytes).
+pub fn image_codes(bytes: &[u8]) -> Result<Vec<String>, image::ImageError> {
+    Ok(picture_codes(&image::load_from_memory(bytes)?.to_luma8()))
+}
+
+/// The texts of the QR codes a PDF draws as filled rectangles (how Guichet draws its seal).
+pub fn pdf_codes(pdf: &[u8]) -> Vec<String> {
+    render_rectangles(pdf, 4.0)
+        .map(|page| picture_codes(&page))
+        .unwrap_or_default()
+}
+
+/// Tries the picture as it is, then at half size (a photo's sensor noise averages out), then
+/// cut at its mean grey (uneven light, a grey photocopy).
+pub fn picture_codes(img: &GrayImage) -> Vec<String> {
+    let attempts: [&dyn Fn() -> GrayImage; 3] = [
+        &|| img.clone(),
+        &|| {
+            image::imageops::resize(
+                img,
+                (img.width() / 2).max(1),
+                (img.height() / 2).max(1),
+                image::imageops::FilterType::Triangle,
+            )
+        },
+        &|| binarise(img),
+    ];
+    for attempt in attempts {
+        let found = decode(&attempt());
+        if !found.is_empty() {
+            return found;
+        }
+    }
+    Vec::new()
+}
+
+fn decode(img: &GrayImage) -> Vec<String> {
+    let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(
+        img.width() as usize,
+        img.height() as usize,
+        |x, y| img.get_pixel(x as u32, y as u32).0[0],
+    );
+    prepared
+        .detect_grids()
+        .iter()
+        .filter_map(|grid| grid.decode().ok().map(|(_, text)| text))
+        .collect()
+}
+
+fn binarise(img: &GrayImage) -> GrayImage {
+    let pixels = u64::from(img.width()) * u64::from(img.height());
+    let sum: u64 = img.pixels().map(|p| u64::from(p.0[0])).sum();
+    let mean = u8::try_from(sum / pixels.max(1)).unwrap_or(128);
+    GrayImage::from_fn(img.width(), img.height(), |x, y| {
+        image::Luma([if img.get_pixel(x, y).0[0] < mean {
+            0
+        } else {
+            255
+        }])
+    })
+}
+
+/// A rectangle filled in a dark colour, in PDF points (origin bottom left).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Rect {
+    x: f32,
+    y: f32,
+    w: f32,
+    h: f32,
+}
+
+/// Renders the dark filled rectangles of every content stream, `scale` pixels per point, on a
+/// white page cropped to them with a margin. Other drawing (text, lines, images, transformed
+/// coordinates) is not rendered: a QR code drawn another way is simply not found.
+fn render_rectangles(pdf: &[u8], scale: f32) -> Option<GrayImage> {
+    let rects: Vec<Rect> = streams(pdf)
+        .iter()
+        .flat_map(|s| filled_rectangles(s))
+        .collect();
+    let margin = 16.0;
+    let left = rects.iter().map(|r| r.x.min(r.x + r.w)).reduce(f32::min)? - margin;
+    let right = rects.iter().map(|r| r.x.max(r.x + r.w)).reduce(f32::max)? + margin;
+    let bottom = rects.iter().map(|r| r.y.min(r.y + r.h)).reduce(f32::min)? - margin;
+    let top = rects.iter().map(|r| r.y.max(r.y + r.h)).reduce(f32::max)? + margin;
+    // A page is at most a few thousand points wide; anything larger is not a document.
+    if right - left > 5000.0 || top - bottom > 5000.0 {
+        return None;
+    }
+    let px = |v: f32| (v * scale).round() as i64;
+    let (width, height) = (px(right - left), px(top - bottom));
+    let mut page = GrayImage::from_pixel(
+        u32::try_from(width).ok()?,
+        u32::try_from(height).ok()?,
+        image::Luma([255]),
+    );
+    for r in rects {
+        let x0 = px(r.x.min(r.x + r.w) - left).clamp(0, width);
+        let x1 = px(r.x.max(r.x + r.w) - left).clamp(0, width);
+        let y0 = px(top - r.y.max(r.y + r.h)).clamp(0, height);
+        let y1 = px(top - r.y.min(r.y + r.h)).clamp(0, height);
+        for y in y0..y1 {
+            for x in x0..x1 {
+                page.put_pixel(x as u32, y as u32, image::Luma([0]));
+            }
+        }
+    }
+    Some(page)
+}
+
+/// The decoded bytes of every stream (Flate-compressed or not).
+fn streams(pdf: &[u8]) -> Vec<Vec<u8>> {
+    use std::io::Read as _;
+    let mut out = Vec::new();
+    let mut at = 0;
+    while let Some(found) = find(&pdf[at..], b"stream") {
+        let keyword = at + found;
+        at = keyword + b"stream".len();
+        // `endstream` contains `stream`; the dictionary before a real one ends with `>>`.
+        let before = &pdf[..keyword];
+        if before.ends_with(b"end") || !before.trim_ascii_end().ends_with(b">>") {
+            continue;
+        }
+        let mut start = at;
+        if pdf.get(start) == Some(&b'\r') {
+            start += 1;
+        }
+        if pdf.get(start) == Some(&b'\n') {
+            start += 1;
+        }
+        let Some(len) = find(&pdf[start..], b"endstream") else {
+            break;
+        };
+        let raw = &pdf[start..start + len];
+        let dict_start = before.windows(2).rposition(|w| w == b"<<").unwrap_or(0);
+        let flate = find(&before[dict_start..], b"FlateDecode").is_some();
+        if flate {
+            let mut decoded = Vec::new();
+            // Decompressing a hostile stream is bounded: 16 MiB is far beyond any page.
+            if flate2::read::ZlibDecoder::new(raw)
+                .take(16 << 20)
+                .read_to_end(&mut decoded)
+                .is_ok()
+            {
+                out.push(decoded);
+            }
+        } else {
+            out.push(raw.to_vec());
+        }
+        at = start + len;
+    }
+    out
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The rectangles a content stream fills while the fill colour is dark.
+fn filled_rectangles(content: &[u8]) -> Vec<Rect> {
+    let mut numbers: Vec<f32> = Vec::new();
+    let mut pending: Vec<Rect> = Vec::new();
+    let mut filled = Vec::new();
+    let mut dark = true;
+    for token in content
+        .split(|b| b.is_ascii_whitespace())
+        .filter(|t| !t.is_empty())
+    {
+        if let Some(n) = std::str::from_utf8(token)
+            .ok()
+            .and_then(|t| t.parse::<f32>().ok())
+        {
+            numbers.push(n);
+            continue;
+        }
+        let last = |k: usize| {
+            numbers
+                .get(numbers.len().saturating_sub(k)..)
+                .unwrap_or(&[])
+        };
+        match token {
+            b"re" => {
+                if let [x, y, w, h] = *last(4) {
+                    pending.push(Rect { x, y, w, h });
+                }
+            }
+            b"f" | b"F" | b"f*" | b"B" | b"B*" => {
+                if dark {
+                    filled.append(&mut pending);
+                }
+                pending.clear();
+            }
+            b"n" | b"S" | b"s" => pending.clear(),
+            b"g" => dark = last(1).first().is_some_and(|g| *g < 0.5),
+            b"rg" => {
+                if let [r, g, b] = *last(3) {
+                    dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5;
+                }
+            }
+            b"k" => {
+                if let [c, m, y, k] = *last(4) {
+                    dark = k > 0.5 || (c + m + y) / 3.0 > 0.5;
+                }
+            }
+            _ => {}
+        }
+        numbers.clear();
+    }
+    filled
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dark_filled_rectangles_are_kept_and_others_are_not() {
+        let content = b"BT (1 2 3 4 re f) Tj ET 0 0 0 rg 10 20 3 4 re f 1 1 1 rg 0 0 5 5 re f \
+                        0 g 1 1 2 2 re S 0.2 0.2 0.2 rg 7 8 1 1 re\nf*";
+        assert_eq!(
+            filled_rectangles(content),
+            [
+                Rect {
+                    x: 10.0,
+                    y: 20.0,
+                    w: 3.0,
+                    h: 4.0
+                },
+                Rect {
+                    x: 7.0,
+                    y: 8.0,
+                    w: 1.0,
+                    h: 1.0
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn a_qr_code_drawn_as_rectangles_is_read_back() {
+        let text = "GCH1:HELLO GUICHET";
+        let code = qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M).unwrap();
+        let width = code.width();
+        let colors = code.to_colors();
+        let mut content = String::from("0 0 0 rg\n");
+        for row in 0..width {
+            for col in 0..width {
+                if colors[row * width + col] == qrcode::Color::Dark {
+                    let (x, y) = (100.0 + col as f32 * 2.0, 700.0 - row as f32 * 2.0);
+                    content += &format!("{x} {y} 2 2 re\nf\n");
+                }
+            }
+        }
+        let mut pdf = b"%PDF-1.7\n1 0 obj\n<</Length 9/Filter/FlateDecode>>\nstream\n".to_vec();
+        let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        std::io::Write::write_all(&mut z, content.as_bytes()).unwrap();
+        pdf.extend(z.finish().unwrap());
+        pdf.extend(b"\nendstream\nendobj\n%%EOF\n");
+        assert_eq!(pdf_codes(&pdf), [text]);
+        assert!(pdf_codes(b"%PDF-1.7\nnothing drawn\n%%EOF").is_empty());
+    }
+}

@@ -1,0 +1,144 @@
+//! What a verifier is told about a document over its life: valid, then revoked (by whom may), or
+//! expired when its kind's validity has run out.
+
+use crate::helpers::*;
+use guichet::audit::verify_chain;
+use guichet::domain::EventKind;
+use serde_json::json;
+use std::sync::Arc;
+
+const OTHER_OFFICE: &str = "TGI-SEG";
+
+#[tokio::test]
+async fn a_revoked_document_is_revoked_however_it_is_checked() {
+    let app = spawn_app().await;
+    let citizen = app.citizen("c-revoked");
+    let view = app.issued_application(&citizen, "Sangaré").await;
+    let id = view["id"].as_str().unwrap();
+    let number = view["document"]["number"].as_str().unwrap();
+    let pdf = app.download(&citizen, id).await;
+    let seal = guichet::usecases::verify::find_seal(&pdf).unwrap();
+    assert_eq!(app.verify_number(number).await["status"], "valid");
+
+    let reason = json!({ "reason": "Délivré sur la foi d'un acte de naissance falsifié" });
+    let signatory = app.token("signatory", Some(BAMAKO_REGISTRY), "sig-bko");
+    let elsewhere = app.token("signatory", Some(OTHER_OFFICE), "sig-seg");
+    // Who may not revoke it cannot, and learns nothing about it.
+    assert_eq!(
+        app.revoke(&app.clerk(BAMAKO_REGISTRY), number, &reason)
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(app.revoke(&citizen, number, &reason).await.status(), 403);
+    problem(app.revoke(&elsewhere, number, &reason).await, 404).await;
+    problem(app.revoke(&signatory, "CJ-2026-999999", &reason).await, 404).await;
+    let no_reason = problem(
+        app.revoke(&signatory, number, &json!({ "reason": "  " }))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&no_reason), ["reason"]);
+    assert_eq!(app.verify_number(number).await["status"], "valid");
+
+    // The signatory of the issuing office revokes it; a retry with the same key is the same answer.
+    let send = || {
+        app.http
+            .post(app.url(&format!("/v1/documents/{number}/revoke")))
+            .bearer_auth(&signatory)
+            .header("Idempotency-Key", "revoke-1")
+            .json(&reason)
+            .send()
+    };
+    let first = send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    let revoked: serde_json::Value = first.json().await.unwrap();
+    assert_eq!(revoked["status"], "revoked");
+    let revoked_at = revoked["revoked_at"].as_str().unwrap().to_owned();
+    let again: serde_json::Value = send().await.unwrap().json().await.unwrap();
+    assert_eq!(again, revoked, "a retried revocation answers the same");
+    let twice = problem(app.revoke(&signatory, number, &reason).await, 409).await;
+    assert!(twice["detail"].as_str().unwrap().contains("révoqué"));
+
+    for (how, answer) in [
+        ("number", app.verify_number(number).await),
+        ("seal", app.verify_seal(&seal).await),
+        ("file", app.verify_pdf(&pdf).await),
+    ] {
+        assert_eq!(answer["status"], "revoked", "by {how}: {answer}");
+        assert_eq!(answer["revoked_at"], revoked_at.as_str(), "by {how}");
+        assert!(
+            !answer.to_string().contains("falsifié"),
+            "the reason is not public (by {how})"
+        );
+    }
+    assert_eq!(app.verify_pdf(&pdf).await["identical_file"], true);
+
+    // The holder sees it and why; the revocation is in the chained trail.
+    let seen = app.application(&citizen, id).await;
+    assert_eq!(seen["document"]["revoked_at"], revoked_at.as_str());
+    assert_eq!(
+        seen["document"]["revocation_reason"],
+        reason["reason"].as_str().unwrap()
+    );
+    let history = app
+        .server
+        .context
+        .applications
+        .history(id.parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(verify_chain(&history), Ok(()));
+    let last = &history.last().unwrap().change;
+    assert_eq!(last.event, EventKind::Revocation);
+    assert_eq!(
+        history
+            .iter()
+            .filter(|e| e.change.event == EventKind::Revocation)
+            .count(),
+        1,
+        "one revocation, however many requests"
+    );
+
+    // An administrator answers for every office.
+    let other = app.issued_application(&citizen, "Keita").await;
+    let other_number = other["document"]["number"].as_str().unwrap();
+    let admin = app.token("admin", Some(OTHER_OFFICE), "admin-national");
+    assert_eq!(
+        app.revoke(&admin, other_number, &reason).await.status(),
+        200
+    );
+    assert_eq!(app.verify_number(other_number).await["status"], "revoked");
+}
+
+#[tokio::test]
+async fn an_extract_expires_after_its_validity() {
+    let clock = Arc::new(ShiftedClock::default());
+    let app = spawn_app_on(clock.clone()).await;
+    let citizen = app.citizen("c-expiry");
+    let view = app.issued_application(&citizen, "Dembélé").await;
+    let id = view["id"].as_str().unwrap();
+    let number = view["document"]["number"].as_str().unwrap();
+    let seal = guichet::usecases::verify::find_seal(&app.download(&citizen, id).await).unwrap();
+    let expires_at = time::OffsetDateTime::parse(
+        view["document"]["expires_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let validity = expires_at - time::OffsetDateTime::now_utc();
+    assert!(
+        (89..=90).contains(&validity.whole_days()),
+        "an extract is accepted for three months: {validity}"
+    );
+
+    clock.advance(validity - time::Duration::hours(1));
+    assert_eq!(app.verify_number(number).await["status"], "valid");
+    clock.advance(time::Duration::hours(2));
+    assert_eq!(app.verify_number(number).await["status"], "expired");
+    let by_seal = app.verify_seal(&seal).await;
+    assert_eq!(
+        (by_seal["status"].as_str(), by_seal["signature"].as_str()),
+        (Some("expired"), Some("valid"))
+    );
+}
