@@ -88,8 +88,9 @@ fn render_rectangles(pdf: &[u8], scale: f32) -> Option<GrayImage> {
     let right = rects.iter().map(|r| r.x.max(r.x + r.w)).reduce(f32::max)? + margin;
     let bottom = rects.iter().map(|r| r.y.min(r.y + r.h)).reduce(f32::min)? - margin;
     let top = rects.iter().map(|r| r.y.max(r.y + r.h)).reduce(f32::max)? + margin;
-    // A page is at most a few thousand points wide; anything larger is not a document.
-    if right - left > 5000.0 || top - bottom > 5000.0 {
+    // A3 is 1191 points tall: anything much larger is not a document, and would cost hundreds of
+    // megabytes of pixels.
+    if right - left > 1500.0 || top - bottom > 1500.0 {
         return None;
     }
     let px = |v: f32| (v * scale).round() as i64;

@@ -63,8 +63,8 @@ pub async fn verify_store(store: &dyn ApplicationStore) -> Result<AuditReport, S
     Ok(report)
 }
 
-/// Checks a whole trail, oldest first. A trail cut short at its end still holds together: the
-/// last event's hash must be compared with one kept elsewhere to catch that.
+/// Checks a whole trail, oldest first. A trail cut short at its end still holds together:
+/// `verify_trail` compares it with the end the application recorded to catch that.
 pub fn verify_chain(events: &[AuditEvent]) -> Result<(), ChainBreak> {
     let mut prev = String::new();
     for (i, e) in events.iter().enumerate() {

@@ -110,10 +110,16 @@ pub async fn by_seal(ctx: &Context, text: &str) -> Result<Verification, Error> {
     }
 }
 
+/// Names as the seal carries them: cut to fit, or whole in seals made before names were cut.
 fn holder_matches(h: &Holder, kind: DocumentKind, c: &seal::SealClaims) -> bool {
+    let same = |name: &str, sealed: &str, max| name == sealed || seal::fit(name, max) == sealed;
     kind == c.kind
-        && seal::fit(h.surname.as_str(), seal::SURNAME_BYTES) == c.surname
-        && seal::fit(h.given_names.as_str(), seal::GIVEN_NAMES_BYTES) == c.given_names
+        && same(h.surname.as_str(), &c.surname, seal::SURNAME_BYTES)
+        && same(
+            h.given_names.as_str(),
+            &c.given_names,
+            seal::GIVEN_NAMES_BYTES,
+        )
         && h.birth_date.date() == c.birth_date
 }
 

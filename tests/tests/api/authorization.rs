@@ -122,24 +122,11 @@ async fn info_requested(app: &TestApp) -> String {
     id
 }
 
-/// An application of `OWNER`, its document issued; returns the document's number.
+/// An application of `OWNER`, its document issued: (application id, document number).
 async fn issued(app: &TestApp) -> (String, String) {
-    let id = in_review(app).await;
-    let approved = app
-        .decide(
-            &app.clerk(BAMAKO_REGISTRY),
-            &id,
-            &json!({ "decision": "approve", "record": { "convictions": [] } }),
-        )
-        .await;
-    assert_eq!(approved.status(), 200);
-    let number = app
-        .wait_for_status(&app.citizen(OWNER), &id, "issued")
-        .await["document"]["number"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    (id, number)
+    let view = app.issued_application(&app.citizen(OWNER), "Traoré").await;
+    let field = |v: &serde_json::Value| v.as_str().unwrap().to_owned();
+    (field(&view["id"]), field(&view["document"]["number"]))
 }
 
 struct Fixtures {

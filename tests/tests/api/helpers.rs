@@ -282,41 +282,23 @@ impl TestApp {
             .unwrap()
     }
 
-    /// `POST /v1/verify` with a seal text or a PDF.
+    /// The three ways anyone verifies, with no token: each answer must be 200.
     pub async fn verify_seal(&self, seal: &str) -> Value {
-        let resp = self
-            .http
-            .post(self.url("/v1/verify"))
-            .json(&json!({ "seal": seal }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 200);
-        resp.json().await.unwrap()
+        let req = self.http.post(self.url("/v1/verify"));
+        ok_json(req.json(&json!({ "seal": seal }))).await
     }
 
     pub async fn verify_pdf(&self, pdf: &[u8]) -> Value {
-        let resp = self
-            .http
-            .post(self.url("/v1/verify"))
-            .header("content-type", "application/pdf")
-            .body(pdf.to_vec())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 200);
-        resp.json().await.unwrap()
+        let req = self.http.post(self.url("/v1/verify"));
+        ok_json(
+            req.header("content-type", "application/pdf")
+                .body(pdf.to_vec()),
+        )
+        .await
     }
 
     pub async fn verify_number(&self, number: &str) -> Value {
-        let resp = self
-            .http
-            .get(self.url(&format!("/v1/verify/{number}")))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), 200);
-        resp.json().await.unwrap()
+        ok_json(self.http.get(self.url(&format!("/v1/verify/{number}")))).await
     }
 
     pub async fn wait_for_status(&self, token: &str, id: &str, status: &str) -> Value {
@@ -329,6 +311,12 @@ impl TestApp {
         }
         panic!("application {id} never reached {status}");
     }
+}
+
+async fn ok_json(req: reqwest::RequestBuilder) -> Value {
+    let resp = req.send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    resp.json().await.unwrap()
 }
 
 /// The statuses an application went through, from its view's history.
