@@ -201,11 +201,6 @@ impl PublicSealKey {
     }
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
 /// Every key this service ever sealed with: one signs now, all verify.
 pub struct SealKeys {
     active: SealKey,
@@ -238,10 +233,6 @@ impl SealKeys {
         &self.active.kid
     }
 
-    pub fn verifying_key(&self, kid: &str) -> Option<&VerifyingKey> {
-        self.public.iter().find(|k| k.kid == kid).map(|k| &k.key)
-    }
-
     /// The public keys as a JWK Set (RFC 8037 `OKP`/`Ed25519`), each with its validity period:
     /// `created_at`, and for a retired key `retired_at` and `signs_until`, the last date of issue
     /// its seals may carry.
@@ -258,10 +249,10 @@ impl SealKeys {
                     "kid": k.kid,
                     "x": base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(k.key.as_bytes()),
                     "status": if k.retired_at.is_some() { "retired" } else { "active" },
-                    "created_at": rfc3339(k.created_at),
+                    "created_at": crate::api::rfc3339(k.created_at),
                 });
                 if let (Some(retired), Some(until)) = (k.retired_at, k.signs_until()) {
-                    jwk["retired_at"] = rfc3339(retired).into();
+                    jwk["retired_at"] = crate::api::rfc3339(retired).into();
                     jwk["signs_until"] = until.to_string().into();
                 }
                 jwk

@@ -10,6 +10,14 @@ use std::time::{Duration, Instant};
 
 pub const BAMAKO_REGISTRY: &str = "TGI-BKO-C3";
 
+/// The `guichet` binary with nothing from the test run's environment but `PATH`.
+pub fn guichet_command() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_guichet"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    cmd
+}
+
 /// One `guichet serve` process at a time on a fixed port and data directory; its stdout and
 /// stderr are appended to one log file across restarts.
 pub struct Server {
@@ -55,10 +63,8 @@ impl Server {
                 .unwrap()
         };
         // Nothing from the environment of the test run reaches the server but what we set.
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_guichet"));
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("RUST_LOG", "info")
+        let mut cmd = guichet_command();
+        cmd.env("RUST_LOG", "info")
             .args(["serve", "--addr", &self.addr, "--data"])
             .arg(&self.data)
             .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))

@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn guichet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_guichet"))
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
+    guichet_command()
         .args(args)
         .output()
         .expect("the guichet binary runs")

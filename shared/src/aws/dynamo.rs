@@ -489,12 +489,7 @@ impl DocumentRegistry for DynamoStore {
         app: &Application,
         changes: &[StatusChange],
     ) -> Result<(), StoreError> {
-        let mut item = items::document_key(&doc.number);
-        item.extend([
-            ("entity".into(), s("document")),
-            ("application_id".into(), s(doc.application_id.to_string())),
-            ("body".into(), s(items::to_json(doc)?)),
-        ]);
+        let item = items::document(doc)?;
         // The application first: a stale read is a conflict before the number is a duplicate.
         let mut writes = self.change(app, changes).await?;
         writes.push(self.new_item(item, duplicate)?);
@@ -508,13 +503,7 @@ impl DocumentRegistry for DynamoStore {
         changes: &[StatusChange],
         key: Option<&IdempotencyRecord>,
     ) -> Result<u64, StoreError> {
-        let mut item = items::document_key(&doc.number);
-        item.extend([
-            ("entity".into(), s("document")),
-            ("application_id".into(), s(doc.application_id.to_string())),
-            ("body".into(), s(items::to_json(doc)?)),
-            ("revoked".into(), s("true")),
-        ]);
+        let item = items::document(doc)?;
         let mut writes = self.change(app, changes).await?;
         writes.push(self.put(
             item,

@@ -5,7 +5,8 @@
 //! they hold (`APP#…`, `PAY#…`, `DOC#…`) for someone reading the table in the console.
 
 use crate::domain::{
-    Application, ApplicationId, AuditHead, DocumentNumber, Provider, Status, StatusChange,
+    Application, ApplicationId, AuditHead, DocumentNumber, IssuedDocument, Provider, Status,
+    StatusChange,
 };
 use crate::ports::{AuditEvent, StoreError};
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -167,6 +168,21 @@ pub fn read_application(item: &Item) -> Result<Application, StoreError> {
 }
 
 /// The events that follow `(last_seq, last_hash)`, each chained to the one before.
+/// An issued document's registry item. A revoked one carries `revoked`, which the revocation's
+/// write is conditional on.
+pub fn document(doc: &IssuedDocument) -> Result<Item, StoreError> {
+    let mut item = document_key(&doc.number);
+    item.extend([
+        ("entity".into(), s("document")),
+        ("application_id".into(), s(doc.application_id.to_string())),
+        ("body".into(), s(to_json(doc)?)),
+    ]);
+    if doc.revocation.is_some() {
+        item.insert("revoked".into(), s("true"));
+    }
+    Ok(item)
+}
+
 /// The items of the events, chained after `last`, and the new last event.
 pub fn audit_events(
     id: ApplicationId,

@@ -173,7 +173,7 @@ mod tests {
         assert_ne!(first, second);
         assert_eq!(s.jwt_secret.as_deref(), Some(jwt.as_str()));
         let keys = s.seal_keys("arn").unwrap();
-        assert!(keys.verifying_key(&first).is_some());
+        assert!(crate::seal::KeyLookup::lookup(&keys, &first).is_some());
         assert_eq!(keys.active_kid(), second);
         let text = serde_json::to_string(&s).unwrap();
         assert!(text.contains("generated-by-cloudformation"));

@@ -6,7 +6,6 @@
 use crate::helpers::*;
 use serde_json::{Value, json};
 
-const OTHER_OFFICE: &str = "TGI-SEG";
 const OWNER: &str = "owner-citizen";
 
 /// Who calls, one per column of the table after the route.

@@ -8,6 +8,8 @@ use std::time::Duration;
 
 pub const PAYMENT_SECRET: &[u8] = b"test-payment-secret-0123456789abcdef";
 pub const BAMAKO_REGISTRY: &str = "TGI-BKO-C3";
+/// An office that is not the one the tests' applications go to.
+pub const OTHER_OFFICE: &str = "TGI-SEG";
 
 pub struct TestApp {
     pub base: String,
@@ -25,13 +27,19 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let (backend, config, dir) = local_backend(adjust).await;
+    serve(backend, config, dir).await
+}
+
+/// The embedded backend in a fresh data directory, with the tests' webhook secret.
+async fn local_backend(adjust: impl FnOnce(&mut Config)) -> (Backend, Config, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
     let data = dir.path().to_str().unwrap().to_owned();
     let mut config = Config::from_lookup(|k| (k == "GUICHET_DATA").then(|| data.clone())).unwrap();
     config.payment_secret = Some(PAYMENT_SECRET.to_vec());
     config.rate_limits = guichet::http::limits::RateLimits::unlimited();
     adjust(&mut config);
-    serve(reopen(&config).await, config, dir).await
+    (reopen(&config).await, config, dir)
 }
 
 /// A clock the test moves forward: the service's time, for expiries. Tokens keep real time.
@@ -54,12 +62,7 @@ impl guichet::ports::Clock for ShiftedClock {
 
 /// The embedded service on a clock the test holds.
 pub async fn spawn_app_on(clock: std::sync::Arc<ShiftedClock>) -> TestApp {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let data = dir.path().to_str().unwrap().to_owned();
-    let mut config = Config::from_lookup(|k| (k == "GUICHET_DATA").then(|| data.clone())).unwrap();
-    config.payment_secret = Some(PAYMENT_SECRET.to_vec());
-    config.rate_limits = guichet::http::limits::RateLimits::unlimited();
-    let mut backend = reopen(&config).await;
+    let (mut backend, config, dir) = local_backend(|_| {}).await;
     let Backend::Local(local) = &mut backend else {
         unreachable!("the embedded backend")
     };

@@ -30,7 +30,7 @@ async fn every_staff_read_is_a_chained_audit_event_the_holder_can_see() {
         .await;
     assert_eq!(doc.status(), 200);
     // A refused read (another office) leaves nothing either: it never saw the data.
-    let foreign = app.clerk("TGI-SEG");
+    let foreign = app.clerk(OTHER_OFFICE);
     assert_eq!(
         app.get(&foreign, &format!("/v1/applications/{id}"))
             .await

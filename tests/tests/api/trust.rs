@@ -7,8 +7,6 @@ use guichet::domain::EventKind;
 use serde_json::json;
 use std::sync::Arc;
 
-const OTHER_OFFICE: &str = "TGI-SEG";
-
 #[tokio::test]
 async fn a_revoked_document_is_revoked_however_it_is_checked() {
     let app = spawn_app().await;
