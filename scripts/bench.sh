@@ -8,7 +8,7 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install -q --no-cache-dir 'reportlab>=4,<6'
 fi
-cargo bench -p guichet --bench issue -- --noplot
+cargo bench -p guichet-pdf --bench issue -- --noplot
 ours_ns=$(python3 -c 'import json;print(json.load(open("target/criterion/issue_extract_pdf/new/estimates.json"))["mean"]["point_estimate"])')
 peer=$("$venv/bin/python" scripts/bench/peer_reportlab.py 200)
 python3 - "$ours_ns" "$peer" <<'PY'

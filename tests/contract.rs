@@ -2,13 +2,13 @@
 //! embedded adapters (SQLite, files) and the AWS adapters on the emulator (`tests/contract.rs`
 //! of this crate's test targets).
 
-use guichet::domain::{
+use guichet_core::domain::{
     Actor, Applicant, ApplicantInput, Application, ApplicationId, DocumentKind, DocumentNumber,
-    DocumentRef, EventKind, FieldErrors, IssuedDocument, Money, NewApplication, OfficeCode,
+    DocumentRef, EntryKind, FieldErrors, IssuedDocument, Money, NewApplication, OfficeCode,
     Payment, PaymentOutcome, PaymentReference, PaymentStatus, Provider, Revocation, Status,
     Subject,
 };
-use guichet::ports::{
+use guichet_core::ports::{
     ApplicationStore, BlobStore, DocumentRegistry, IdempotencyRecord, PaymentLedger, SealKeyStore,
     StoreError,
 };
@@ -99,7 +99,7 @@ pub async fn applications_keep_their_contract(store: &dyn ApplicationStore) {
             .unwrap(),
         2
     );
-    stale.applicant.given_names = guichet::domain::PersonName::parse("Autre").unwrap();
+    stale.applicant.given_names = guichet_core::domain::PersonName::parse("Autre").unwrap();
     assert!(matches!(
         store.update(&stale, &[]).await,
         Err(StoreError::Conflict)
@@ -167,6 +167,7 @@ pub async fn applications_keep_their_contract(store: &dyn ApplicationStore) {
         scoped_key: "contract-c:key-1".into(),
         request_hash: "h".into(),
         application_id: id,
+        at: t0,
         expires_at,
     };
     let first = application("contract-c", "TGI-SIK", t0);
@@ -208,6 +209,7 @@ pub async fn applications_keep_their_contract(store: &dyn ApplicationStore) {
         scoped_key: "contract-c:key-2".into(),
         request_hash: "h2".into(),
         application_id: first.id,
+        at: t0,
         expires_at: t0 + Duration::hours(24),
     };
     let mut paid = store.get(first.id).await.unwrap().unwrap();
@@ -443,7 +445,7 @@ pub async fn documents_keep_their_contract(
         Some(revocation.at)
     );
     let history = store.history(app.id).await.unwrap();
-    assert_eq!(history.last().unwrap().change.event, EventKind::Revocation);
+    assert_eq!(history.last().unwrap().change.event, EntryKind::Revocation);
     let head = stored
         .audit_head
         .as_ref()
@@ -455,7 +457,7 @@ pub async fn documents_keep_their_contract(
             history.last().unwrap().hash.as_str()
         )
     );
-    assert_eq!(guichet::audit::verify_trail(&stored, &history), Ok(()));
+    assert_eq!(guichet_core::audit::verify_trail(&stored, &history), Ok(()));
     assert!(store.application_ids().await.unwrap().contains(&app.id));
     app.version = version;
     assert!(
@@ -470,27 +472,37 @@ pub async fn documents_keep_their_contract(
     assert_eq!(store.history(app.id).await.unwrap().len(), history.len());
 }
 
-/// A key store keeps every key it ever made: after a rotation the new key signs and what the
-/// old one sealed still opens, with the old key published as retired from the rotation on.
+/// A key store keeps every key it ever made: after a new key is added it signs, and what the
+/// old one sealed still opens, with the old key published as retired from then on.
 pub async fn seal_keys_keep_their_contract(keys: &dyn SealKeyStore) {
-    use guichet::seal::{self, KeyLookup, SealClaims};
-    let before = keys.load().await.unwrap();
+    use guichet_core::domain::SealClaims;
+    use guichet_seal::{self as seal, KeyLookup, SealKeys};
+    if keys.load().await.unwrap().is_empty() {
+        keys.add(&seal::generate(OffsetDateTime::now_utc() - Duration::days(1)).unwrap())
+            .await
+            .unwrap();
+    }
+    let before = SealKeys::from_stored(&keys.load().await.unwrap()).unwrap();
     assert_eq!(
-        keys.load().await.unwrap().active_kid(),
+        SealKeys::from_stored(&keys.load().await.unwrap())
+            .unwrap()
+            .active_kid(),
         before.active_kid(),
         "loading makes no key"
     );
     let mut claims = SealClaims::example();
     claims.issued_on = OffsetDateTime::now_utc().date();
     let sealed = before.seal(&claims);
-    let kid = keys.rotate().await.unwrap();
-    let after = keys.load().await.unwrap();
-    assert_eq!(after.active_kid(), kid);
-    assert_ne!(kid, before.active_kid());
+    let new = seal::generate(OffsetDateTime::now_utc()).unwrap();
+    keys.add(&new).await.unwrap();
+    assert!(keys.add(&new).await.is_err(), "a key is never kept twice");
+    let after = SealKeys::from_stored(&keys.load().await.unwrap()).unwrap();
+    assert_eq!(after.active_kid(), new.kid);
+    assert_ne!(new.kid, before.active_kid());
     assert_eq!(after.public_keys().len(), before.public_keys().len() + 1);
     let old = after.lookup(before.active_kid()).unwrap();
     assert!(old.retired_at.is_some());
-    assert!(after.lookup(&kid).unwrap().retired_at.is_none());
+    assert!(after.lookup(&new.kid).unwrap().retired_at.is_none());
     assert_eq!(seal::open(&sealed, &after), Ok(claims.clone()));
     let published = seal::JwkSet::parse(&after.jwks()).unwrap();
     assert_eq!(seal::open(&sealed, &published), Ok(claims.clone()));

@@ -4,3 +4,6 @@
 pub mod contract;
 pub mod fault_proxy;
 pub mod moto;
+
+#[cfg(test)]
+mod layers;

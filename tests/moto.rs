@@ -4,7 +4,7 @@
 //! that need it fail and say why.
 
 use aws_sdk_dynamodb::config::{Credentials, Region};
-use guichet::config::AwsResources;
+use guichet_aws::AwsResources;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -138,7 +138,8 @@ impl Emulator {
     pub async fn provision(&self) -> (aws_config::SdkConfig, AwsResources) {
         let sdk = self.sdk_config().await;
         let prefix = format!("t{}", ulid::Ulid::new().to_string().to_lowercase());
-        let resources = guichet::aws::provision::provision(&sdk, &prefix)
+        let first_key = guichet_seal::generate(time::OffsetDateTime::now_utc()).unwrap();
+        let resources = guichet_aws::provision::provision(&sdk, &prefix, &first_key)
             .await
             .unwrap_or_else(|e| panic!("{e} (moto log: {})", self.log.display()));
         (sdk, resources)

@@ -2,15 +2,19 @@
 //! running `guichet serve` — what a citizen, a payment provider, a clerk and a verifier each do.
 
 use anyhow::{Context as _, bail};
-use guichet::config::Config;
-use guichet::usecases::payment::sign;
+use guichet_http::auth::Authenticator;
+use guichet_payments::sign;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::time::Duration;
 
 pub struct Demo {
     pub base: String,
-    pub config: Config,
+    /// Mints the citizen's and the clerk's tokens, as the service checks them.
+    pub auth: Authenticator,
+    /// Signs the sandbox provider's notice, as the service checks it.
+    pub payment_secret: SecretString,
     pub out_dir: PathBuf,
 }
 
@@ -39,11 +43,12 @@ impl Demo {
             ulid::Ulid::new().to_string().to_lowercase()
         );
         let citizen = crate::token::mint(
-            &self.config,
+            &self.auth,
             "applicant",
             None,
             &citizen_sub,
             time::Duration::hours(1),
+            time::OffsetDateTime::now_utc(),
         )?;
 
         step(
@@ -88,9 +93,8 @@ impl Demo {
             "payment_reference": created["payment_reference"],
             "amount": 750, "currency": "XOF", "status": "succeeded"
         }))?;
-        let secret = guichet::local::payment_secret(&self.config)?;
         let signature = sign(
-            &secret,
+            self.payment_secret.expose_secret().as_bytes(),
             &notice,
             time::OffsetDateTime::now_utc().unix_timestamp(),
         );
@@ -111,11 +115,12 @@ impl Demo {
             &format!("A clerk of {office} opens the work queue (GET /v1/work)"),
         );
         let clerk = crate::token::mint(
-            &self.config,
+            &self.auth,
             "clerk",
             Some(&office),
             "demo-clerk",
             time::Duration::hours(1),
+            time::OffsetDateTime::now_utc(),
         )?;
         let queue = expect(
             http.get(format!("{b}/v1/work?office={office}"))

@@ -1,8 +1,10 @@
 //! `guichet`: every function in one process on the embedded adapters, dev tokens, keys, a demo.
 
+pub mod backend;
 pub mod demo;
 pub mod scan;
 pub mod serve;
+pub mod settings;
 pub mod token;
 pub mod verify;
 pub mod walk;

@@ -2,9 +2,12 @@
 
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
-use guichet::aws::ServiceSecrets;
-use guichet::config::{Backend, Config};
+use guichet_cli::settings::Settings;
+use guichet_core::ports::SystemClock;
+use guichet_http::auth::Authenticator;
+use secrecy::SecretString;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(
@@ -101,44 +104,31 @@ enum KeysCommand {
     },
 }
 
-/// The configuration with the token and webhook secrets the service itself uses, so the tokens
-/// and signed notices this command makes are accepted: on AWS they live in Secrets Manager.
-async fn with_service_secrets(mut config: Config) -> anyhow::Result<Config> {
-    if let Backend::Aws(r) = &config.backend
-        && (config.jwt_secret.is_none() || config.payment_secret.is_none())
-    {
-        let stored = ServiceSecrets::read(&secrets_client().await, &r.secrets_arn).await?;
-        config.jwt_secret = config
-            .jwt_secret
-            .or_else(|| stored.jwt_secret.map(String::into_bytes));
-        config.payment_secret = config
-            .payment_secret
-            .or_else(|| stored.payment_secret.map(String::into_bytes));
-    }
-    Ok(config)
+fn settings_for(data: PathBuf) -> anyhow::Result<Settings> {
+    let mut settings = Settings::from_env()?;
+    settings.local.data_dir = data;
+    Ok(settings)
 }
 
-fn config_for(data: PathBuf) -> anyhow::Result<Config> {
-    let mut config = Config::from_env()?;
-    config.data_dir = data;
-    Ok(config)
-}
-
-async fn secrets_client() -> aws_sdk_secretsmanager::Client {
-    aws_sdk_secretsmanager::Client::new(&guichet::aws::sdk_config().await)
+/// What `guichet token` and `guichet demo` sign with: the service's own secrets.
+async fn signing(settings: &Settings) -> anyhow::Result<(Authenticator, SecretString)> {
+    let (token, payment) = guichet_cli::backend::signing_secrets(settings).await?;
+    Ok((Authenticator::new(&settings.http.tokens, &token), payment))
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Serve { addr, data, demo } => {
-            guichet::telemetry::init("guichet-serve");
-            let config = config_for(data.clone())?;
-            let backend = guichet::bootstrap::open(config.clone()).await?;
+            guichet_core::telemetry::init("guichet-serve");
+            let settings = settings_for(data.clone())?;
+            let backend = guichet_cli::backend::open(&settings).await?;
             let listener = tokio::net::TcpListener::bind(&addr)
                 .await
                 .with_context(|| format!("binding {addr}"))?;
-            let server = guichet_cli::serve::start(backend, listener).await?;
+            let server =
+                guichet_cli::serve::start(backend, &settings, Arc::new(SystemClock), listener)
+                    .await?;
             let url = format!("http://{}", server.addr);
             tracing::info!(url, data = %data.display(), "guichet listening");
             eprintln!(
@@ -146,10 +136,11 @@ async fn main() -> anyhow::Result<()> {
                 data.display()
             );
             if demo {
-                // Only the walk-through signs tokens and notices; the server read its own secrets.
+                let (auth, payment_secret) = signing(&settings).await?;
                 let walk = guichet_cli::demo::Demo {
                     base: url.clone(),
-                    config: with_service_secrets(config).await?,
+                    auth,
+                    payment_secret,
                     out_dir: data.join("demo"),
                 };
                 if let Err(e) = walk.run().await {
@@ -169,20 +160,24 @@ async fn main() -> anyhow::Result<()> {
             sub,
             ttl_hours,
         } => {
+            let (auth, _) = signing(&settings_for(data)?).await?;
             let token = guichet_cli::token::mint(
-                &with_service_secrets(config_for(data)?).await?,
+                &auth,
                 &role,
                 office.as_deref(),
                 &sub,
                 time::Duration::hours(ttl_hours),
+                time::OffsetDateTime::now_utc(),
             )?;
             println!("{token}");
             Ok(())
         }
         Command::Demo { url, data } => {
+            let (auth, payment_secret) = signing(&settings_for(data.clone())?).await?;
             let walk = guichet_cli::demo::Demo {
                 base: url.trim_end_matches('/').to_owned(),
-                config: with_service_secrets(config_for(data.clone())?).await?,
+                auth,
+                payment_secret,
                 out_dir: data.join("demo"),
             };
             walk.run().await?;
@@ -200,33 +195,31 @@ async fn main() -> anyhow::Result<()> {
         Command::Keys {
             command: KeysCommand::Export { data },
         } => {
-            let keys = guichet::bootstrap::key_store(&config_for(data)?)
-                .await
-                .load()
-                .await?;
+            let keys = guichet_cli::backend::seal_keys(&settings_for(data)?).await?;
             println!("{}", serde_json::to_string_pretty(&keys.jwks())?);
             Ok(())
         }
         Command::Keys {
             command: KeysCommand::Rotate { data },
         } => {
-            let kid = guichet::bootstrap::key_store(&config_for(data)?)
+            let key = guichet_seal::generate(time::OffsetDateTime::now_utc())?;
+            guichet_cli::backend::key_store(&settings_for(data)?)
                 .await
-                .rotate()
+                .add(&key)
                 .await?;
             eprintln!(
-                "new signing key {kid}; the previous one is retired and keeps verifying what it sealed. \
+                "new signing key {}; the previous one is retired and keeps verifying what it sealed. \
                  Running services sign with the new key from their next start (restart `guichet serve`; \
-                 on AWS, see docs/deploy.md)"
+                 on AWS, see docs/deploy.md)",
+                key.kid
             );
             Ok(())
         }
         Command::Audit {
             command: AuditCommand::Verify { data },
         } => {
-            let backend = guichet::bootstrap::open(config_for(data)?).await?;
-            let report =
-                guichet::audit::verify_store(backend.context().applications.as_ref()).await?;
+            let backend = guichet_cli::backend::open(&settings_for(data)?).await?;
+            let report = guichet_core::audit::verify_store(backend.applications.as_ref()).await?;
             for (id, broken) in &report.broken {
                 println!("ROMPU / BROKEN {id}: {broken}");
             }
@@ -242,16 +235,21 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Provision { prefix } => {
-            let sdk = guichet::aws::sdk_config().await;
+            let sdk = guichet_aws::sdk_config().await;
             anyhow::ensure!(
                 sdk.endpoint_url().is_some(),
                 "`guichet provision` is for emulators: set AWS_ENDPOINT_URL (on AWS, deploy infra/template.yaml)"
             );
-            let r = guichet::aws::provision::provision(&sdk, &prefix).await?;
+            let first_key = guichet_seal::generate(time::OffsetDateTime::now_utc())?;
+            let r = guichet_aws::provision::provision(&sdk, &prefix, &first_key).await?;
             println!("export GUICHET_BACKEND=aws");
             println!("export GUICHET_TABLE={}", r.table);
             println!("export GUICHET_DOCUMENTS_BUCKET={}", r.documents_bucket);
             println!("export GUICHET_ISSUE_QUEUE_URL={}", r.issue_queue_url);
+            println!(
+                "export GUICHET_ISSUE_DEAD_LETTERS_URL={}",
+                r.issue_dead_letters_url
+            );
             println!("export GUICHET_SECRETS_ARN={}", r.secrets_arn);
             Ok(())
         }

@@ -2,18 +2,26 @@
 //! queue (local, or SQS on an emulator) to the queue consumers, exactly as Lambda's event source
 //! mapping would.
 
+use crate::backend::{Backend, Pump};
+use crate::settings::Settings;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use axum::body::Body as AxumBody;
-use guichet::Context;
-use guichet::aws::SqsQueue;
-use guichet::bootstrap::Backend;
-use guichet::http::Body;
-use guichet::http::edge::PeerAddr;
-use guichet::http::response;
-use guichet::http::routes::{Function, Route};
-use guichet::local::LocalQueue;
-use guichet::ports::QueueName;
+use guichet_aws::SqsQueue;
+use guichet_core::ports::{Clock, QueueName};
+use guichet_http::edge::PeerAddr;
+use guichet_http::response;
+use guichet_http::routes::{Function, Route};
+use guichet_http::{Body, Edge};
+use guichet_issue::Issue;
+use guichet_local::LocalQueue;
+use guichet_payment::Payment;
+use guichet_payments::Gateways;
+use guichet_pdf::PdfRenderer;
+use guichet_reconcile::Reconcile;
+use guichet_review::Review;
+use guichet_submit::Submit;
+use guichet_verify::Verify;
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -27,9 +35,80 @@ const MAX_BODY: usize = 4 * 1024 * 1024;
 /// How long an issue request stays hidden while being worked on.
 const VISIBILITY: Duration = Duration::from_secs(30);
 
+/// Every function, wired to one backend.
+pub struct Functions {
+    pub submit: Submit,
+    pub payment: Payment,
+    pub review: Review,
+    pub verify: Verify,
+    pub issue: Issue,
+    pub reconcile: Reconcile,
+}
+
+impl Functions {
+    /// What Lambda's `main`s do one by one, done once over `backend`, every function on one
+    /// edge (one limiter, one token checker) and one clock.
+    pub fn wire(
+        backend: &Backend,
+        settings: &Settings,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Self> {
+        let edge = Arc::new(Edge::new(
+            &settings.http,
+            &backend.token_secret,
+            clock.clone(),
+        ));
+        Ok(Functions {
+            submit: Submit {
+                edge: edge.clone(),
+                applications: backend.applications.clone(),
+                documents: backend.documents.clone(),
+                blobs: backend.blobs.clone(),
+                catalogue: backend.catalogue.clone(),
+            },
+            payment: Payment {
+                edge: edge.clone(),
+                gateways: Gateways::new(&settings.payments, &backend.payment_secret),
+                applications: backend.applications.clone(),
+                ledger: backend.payments.clone(),
+            },
+            review: Review {
+                edge: edge.clone(),
+                applications: backend.applications.clone(),
+                documents: backend.documents.clone(),
+                queue: backend.queue.clone(),
+                catalogue: backend.catalogue.clone(),
+            },
+            verify: Verify {
+                edge,
+                documents: backend.documents.clone(),
+                keys: backend.seal_keys.clone(),
+            },
+            issue: Issue {
+                applications: backend.applications.clone(),
+                documents: backend.documents.clone(),
+                blobs: backend.blobs.clone(),
+                catalogue: backend.catalogue.clone(),
+                sealer: backend.seal_keys.clone(),
+                renderer: Arc::new(PdfRenderer::new(settings.verify_url.clone())?),
+                clock: clock.clone(),
+                dead_letters: backend.dead_letters.clone(),
+            },
+            reconcile: Reconcile {
+                applications: backend.applications.clone(),
+                queue: backend.queue.clone(),
+                catalogue: backend.catalogue.clone(),
+                clock,
+                settings: settings.reconcile.clone(),
+            },
+        })
+    }
+}
+
 pub struct RunningServer {
     pub addr: SocketAddr,
-    pub context: Arc<Context>,
+    pub backend: Arc<Backend>,
+    pub functions: Arc<Functions>,
     http: JoinHandle<()>,
     pump: JoinHandle<()>,
     schedule: JoinHandle<()>,
@@ -62,12 +141,18 @@ impl Drop for RunningServer {
     }
 }
 
-pub async fn start(backend: Backend, listener: TcpListener) -> std::io::Result<RunningServer> {
+pub async fn start(
+    backend: Backend,
+    settings: &Settings,
+    clock: Arc<dyn Clock>,
+    listener: TcpListener,
+) -> anyhow::Result<RunningServer> {
     let addr = listener.local_addr()?;
-    let ctx = backend.context().clone();
+    let functions = Arc::new(Functions::wire(&backend, settings, clock)?);
+    let backend = Arc::new(backend);
     let app = axum::Router::new()
         .fallback(dispatch)
-        .with_state(ctx.clone());
+        .with_state(functions.clone());
     let http = tokio::spawn(async move {
         let app = app.into_make_service_with_connect_info::<SocketAddr>();
         if let Err(e) = axum::serve(listener, app).await {
@@ -75,14 +160,15 @@ pub async fn start(backend: Backend, listener: TcpListener) -> std::io::Result<R
         }
     });
     let stopping = Arc::new(AtomicBool::new(false));
-    let pump = match backend {
-        Backend::Local(b) => tokio::spawn(pump(ctx.clone(), b.queue, stopping.clone())),
-        Backend::Aws(b) => tokio::spawn(pump_sqs(ctx.clone(), b.queue, stopping.clone())),
+    let pump = match backend.pump.clone() {
+        Pump::Local(q) => tokio::spawn(pump(functions.clone(), q, stopping.clone())),
+        Pump::Sqs(q) => tokio::spawn(pump_sqs(functions.clone(), q, stopping.clone())),
     };
-    let schedule = tokio::spawn(schedule(ctx.clone()));
+    let schedule = tokio::spawn(schedule(functions.clone(), settings.reconcile.every));
     Ok(RunningServer {
         addr,
-        context: ctx,
+        backend,
+        functions,
         http,
         pump,
         schedule,
@@ -91,7 +177,7 @@ pub async fn start(backend: Backend, listener: TcpListener) -> std::io::Result<R
 }
 
 async fn dispatch(
-    axum::extract::State(ctx): axum::extract::State<Arc<Context>>,
+    axum::extract::State(f): axum::extract::State<Arc<Functions>>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<SocketAddr>,
     req: axum::extract::Request,
 ) -> axum::response::Response {
@@ -101,7 +187,7 @@ async fn dispatch(
     let path = req.uri().path().to_owned();
     let (parts, body) = req.into_parts();
     let response = match axum::body::to_bytes(body, MAX_BODY).await {
-        Err(_) => response::error(&guichet::Error::TooLarge { limit: MAX_BODY }),
+        Err(_) => response::error(&guichet_core::Error::TooLarge { limit: MAX_BODY }),
         Ok(bytes) => {
             let mut request = http::Request::from_parts(parts, Body::Binary(bytes.to_vec()));
             request.extensions_mut().insert(PeerAddr(peer.ip()));
@@ -113,10 +199,10 @@ async fn dispatch(
             match function {
                 Err(e) => response::error(&e),
                 Ok(function) => match function {
-                    Function::Submit => guichet_submit::handle(&ctx, request).await,
-                    Function::Payment => guichet_payment::handle(&ctx, request).await,
-                    Function::Review => guichet_review::handle(&ctx, request).await,
-                    Function::Verify => guichet_verify::handle(&ctx, request).await,
+                    Function::Submit => guichet_submit::handle(&f.submit, request).await,
+                    Function::Payment => guichet_payment::handle(&f.payment, request).await,
+                    Function::Review => guichet_review::handle(&f.review, request).await,
+                    Function::Verify => guichet_verify::handle(&f.verify, request).await,
                 },
             }
         }
@@ -145,7 +231,7 @@ async fn dispatch(
 
 /// Feeds issue requests to the issue function in SQS-shaped batches. Failed messages come back
 /// after a growing delay and, after the configured number of receives, rest in the dead letters.
-async fn pump(ctx: Arc<Context>, queue: LocalQueue, stopping: Arc<AtomicBool>) {
+async fn pump(f: Arc<Functions>, queue: LocalQueue, stopping: Arc<AtomicBool>) {
     let arrived = queue.arrived();
     while !stopping.load(Ordering::SeqCst) {
         let deliveries = match queue
@@ -165,7 +251,7 @@ async fn pump(ctx: Arc<Context>, queue: LocalQueue, stopping: Arc<AtomicBool>) {
             continue;
         }
         let failed = issue_batch(
-            &ctx,
+            &f.issue,
             deliveries.iter().map(|d| (d.id.as_str(), d.body.as_str())),
         )
         .await;
@@ -186,7 +272,7 @@ async fn pump(ctx: Arc<Context>, queue: LocalQueue, stopping: Arc<AtomicBool>) {
 /// Hands the messages (id, body) to the issue function in the event Lambda would build, and
 /// returns the ids it reports failed.
 async fn issue_batch<'a>(
-    ctx: &Context,
+    issue: &Issue,
     messages: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> HashSet<String> {
     let mut event = SqsEvent::default();
@@ -198,7 +284,7 @@ async fn issue_batch<'a>(
             m
         })
         .collect();
-    guichet_issue::handle(ctx, event)
+    guichet_issue::handle(issue, event)
         .await
         .batch_item_failures
         .into_iter()
@@ -209,7 +295,7 @@ async fn issue_batch<'a>(
 /// What the SQS event source mapping does on Lambda: long-poll, hand over a batch, delete the
 /// messages that succeeded. Failed ones come back after the visibility timeout and, after the
 /// queue's maximum receives, SQS moves them to the dead-letter queue.
-async fn pump_sqs(ctx: Arc<Context>, queue: SqsQueue, stopping: Arc<AtomicBool>) {
+async fn pump_sqs(f: Arc<Functions>, queue: SqsQueue, stopping: Arc<AtomicBool>) {
     while !stopping.load(Ordering::SeqCst) {
         let deliveries = match queue.receive(QueueName::IssueRequests, 10, 1).await {
             Ok(d) => d,
@@ -223,7 +309,7 @@ async fn pump_sqs(ctx: Arc<Context>, queue: SqsQueue, stopping: Arc<AtomicBool>)
             continue;
         }
         let failed = issue_batch(
-            &ctx,
+            &f.issue,
             deliveries
                 .iter()
                 .map(|d| (d.message_id.as_str(), d.body.as_str())),
@@ -244,8 +330,8 @@ async fn pump_sqs(ctx: Arc<Context>, queue: SqsQueue, stopping: Arc<AtomicBool>)
 }
 
 /// What the EventBridge schedule does on AWS: run the reconcile step every few minutes.
-async fn schedule(ctx: Arc<Context>) {
-    let mut ticks = tokio::time::interval(ctx.config.reconcile_every);
+async fn schedule(f: Arc<Functions>, every: Duration) {
+    let mut ticks = tokio::time::interval(every);
     ticks.tick().await; // the first tick is immediate; a fresh start has nothing stuck yet
     loop {
         ticks.tick().await;
@@ -253,7 +339,7 @@ async fn schedule(ctx: Arc<Context>) {
         event.id = Some(ulid::Ulid::new().to_string());
         event.detail_type = "Scheduled Event".into();
         event.source = "guichet.serve".into();
-        if let Err(e) = guichet_reconcile::handle(&ctx, event).await {
+        if let Err(e) = guichet_reconcile::handle(&f.reconcile, event).await {
             tracing::error!(error = %e, "reconcile failed; the next run starts over");
         }
     }

@@ -1,17 +1,16 @@
 //! `guichet token`: a development token for any role, accepted by `guichet serve --data` on the
 //! same directory.
 
-use guichet::Error;
-use guichet::config::Config;
-use guichet::domain::{OfficeCode, Subject};
-use guichet::http::auth::{Principal, Role};
+use guichet_core::domain::{OfficeCode, Principal, Role, Subject};
+use guichet_http::auth::Authenticator;
 
 pub fn mint(
-    config: &Config,
+    auth: &Authenticator,
     role: &str,
     office: Option<&str>,
     sub: &str,
     ttl: time::Duration,
+    now: time::OffsetDateTime,
 ) -> anyhow::Result<String> {
     let role = Role::parse(role).ok_or_else(|| {
         let all: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
@@ -21,16 +20,15 @@ pub fn mint(
         .map(OfficeCode::parse)
         .transpose()
         .map_err(|_| anyhow::anyhow!("invalid office code"))?;
-    if role.is_staff() && role != Role::Admin && office.is_none() {
+    if role.needs_office() && office.is_none() {
         anyhow::bail!("a {role} token needs --office");
     }
     let subject = Subject::parse(sub).map_err(|_| anyhow::anyhow!("invalid subject {sub:?}"))?;
-    let auth = guichet::local::authenticator(config)?;
     let principal = Principal {
         subject,
         role,
         office,
     };
-    auth.mint(&principal, ttl, time::OffsetDateTime::now_utc())
-        .map_err(|e: Error| anyhow::anyhow!(e.to_string()))
+    auth.mint(&principal, ttl, now)
+        .map_err(|e| anyhow::anyhow!(e.to_string()))
 }

@@ -5,7 +5,7 @@
 //! with a key valid at its date of issue, and is within its validity.
 
 use anyhow::{Context as _, bail};
-use guichet::seal::{self, JwkSet, SealClaims};
+use guichet_seal::{self as seal, JwkSet, SealClaims};
 use std::path::Path;
 use time::Date;
 
@@ -58,7 +58,7 @@ fn read_seal(bytes: &[u8]) -> anyhow::Result<Result<String, String>> {
     }
     // An issued PDF also keeps its seal in its metadata; a file whose two copies differ was edited.
     if bytes.starts_with(b"%PDF-")
-        && guichet::usecases::verify::find_seal(bytes).is_some_and(|kept| kept != seal)
+        && guichet_core::usecases::verify::find_seal(bytes).is_some_and(|kept| kept != seal)
     {
         return Ok(Err(
             "the QR code and the seal kept in the file's metadata differ: the file was altered"

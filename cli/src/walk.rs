@@ -4,9 +4,9 @@
 //! `check` reads the store and says whether anything was lost or done twice. The fault-injection
 //! tests drive `guichet serve` with it while killing it, or while its AWS calls fail.
 
+use crate::backend::Backend;
 use anyhow::{Context as _, bail, ensure};
-use guichet::Context;
-use guichet::domain::{ApplicationId, EventKind, Provider, Status, Subject};
+use guichet_core::domain::{ApplicationId, EntryKind, Provider, Status, Subject};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::collections::HashSet;
@@ -102,7 +102,7 @@ impl Walker {
                     .header("content-type", "application/json")
                     .header(
                         "guichet-signature",
-                        guichet::usecases::payment::sign(&self.payment_secret, &notice, t),
+                        guichet_payments::sign(&self.payment_secret, &notice, t),
                     )
                     .body(notice.clone())
             })
@@ -192,7 +192,7 @@ pub struct Outcome {
 /// (its transaction recorded and linked to it), approved once and issued once, with its own
 /// document number, registered and stored.
 pub async fn check(
-    ctx: &Context,
+    ctx: &Backend,
     walker: &Walker,
     citizen: &Subject,
     walked: &[(usize, String)],
@@ -217,11 +217,11 @@ pub async fn check(
             .context("application lost")?;
         ensure!(app.status() == Status::Issued, "{id} is {}", app.status());
         let history = ctx.applications.history(id).await?;
-        guichet::audit::verify_trail(&app, &history)
+        guichet_core::audit::verify_trail(&app, &history)
             .map_err(|e| anyhow::anyhow!("{id}: audit trail broken: {e}"))?;
         let moves: Vec<Status> = history
             .iter()
-            .filter(|e| e.change.event == EventKind::Transition)
+            .filter(|e| e.change.event == EntryKind::Transition)
             .map(|e| e.change.to)
             .collect();
         ensure!(

@@ -1,24 +1,21 @@
 //! The port contract, run unchanged on both adapter sets: the embedded one (SQLite, files) and
 //! the AWS one (DynamoDB, S3) on moto server.
 
-use guichet::aws::{DynamoStore, S3BlobStore};
-use guichet::ports::{BlobStore, Download};
+use guichet_aws::{DynamoStore, S3BlobStore};
+use guichet_core::ports::{BlobStore, Download};
 use guichet_tests::contract::*;
 use guichet_tests::moto::emulator;
 
 #[tokio::test]
 async fn the_embedded_adapters_keep_the_port_contract() {
     let dir = tempfile::tempdir().unwrap();
-    let db = guichet::local::Db::open(&dir.path().join("contract.sqlite")).unwrap();
-    let store = guichet::local::SqliteStore::new(db);
+    let db = guichet_local::Db::open(&dir.path().join("contract.sqlite")).unwrap();
+    let store = guichet_local::SqliteStore::new(db);
     applications_keep_their_contract(&store).await;
     payments_keep_their_contract(&store, &store).await;
     documents_keep_their_contract(&store, &store).await;
-    blobs_keep_their_contract(&guichet::local::FileBlobStore::new(
-        dir.path().join("blobs"),
-    ))
-    .await;
-    seal_keys_keep_their_contract(&guichet::local::secrets::KeyFiles {
+    blobs_keep_their_contract(&guichet_local::FileBlobStore::new(dir.path().join("blobs"))).await;
+    seal_keys_keep_their_contract(&guichet_local::secrets::KeyFiles {
         dir: dir.path().join("keys"),
     })
     .await;
@@ -27,7 +24,7 @@ async fn the_embedded_adapters_keep_the_port_contract() {
 #[tokio::test]
 async fn secrets_manager_keeps_the_seal_key_contract() {
     let (sdk, resources) = emulator().provision().await;
-    seal_keys_keep_their_contract(&guichet::aws::ManagedSecretKeys {
+    seal_keys_keep_their_contract(&guichet_aws::ManagedSecretKeys {
         client: aws_sdk_secretsmanager::Client::new(&sdk),
         arn: resources.secrets_arn,
     })

@@ -2,13 +2,14 @@
 //! decoder, the document-number parser, and every JSON body a route reads, sent through the real
 //! handlers. Whatever comes in: no panic, no 5xx, a problem+json for every refusal.
 
-use guichet::Context;
-use guichet::domain::{DocumentNumber, OfficeCode, Subject};
-use guichet::http::auth::{Principal, Role};
-use guichet::http::{Body, Request};
-use guichet::seal::{self, SealClaims, SealKey, SealKeys};
+use guichet_cli::serve::Functions;
+use guichet_core::domain::{DocumentNumber, OfficeCode, Principal, Role, SealClaims, Subject};
+use guichet_core::ports::SystemClock;
+use guichet_http::{Body, Request};
+use guichet_seal::{self as seal, SealKey, SealKeys};
 use proptest::prelude::*;
 use proptest::test_runner::{Config as Cases, TestRunner};
+use secrecy::ExposeSecret;
 use serde_json::{Map, Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -250,19 +251,22 @@ fn applicant() -> Value {
 }
 
 struct Target {
-    ctx: Arc<Context>,
+    f: Functions,
+    payment_secret: Vec<u8>,
     citizen: String,
     clerk: String,
     in_review: String,
 }
 
-fn token(ctx: &Context, role: Role, office: Option<&str>, sub: &str) -> String {
+fn token(f: &Functions, role: Role, office: Option<&str>, sub: &str) -> String {
     let who = Principal {
         subject: Subject::parse(sub).unwrap(),
         role,
         office: office.map(|o| OfficeCode::parse(o).unwrap()),
     };
-    ctx.auth
+    f.submit
+        .edge
+        .auth
         .mint(
             &who,
             time::Duration::hours(1),
@@ -305,14 +309,17 @@ fn every_body_a_route_reads_gets_an_answer_and_never_a_5xx() {
         .build()
         .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let mut config = guichet::config::Config::development(dir.path());
-    config.rate_limits = guichet::http::limits::RateLimits::unlimited();
-    let ctx = guichet::local::open(config).unwrap().context;
-    let citizen = token(&ctx, Role::Applicant, None, "fuzz-citizen");
-    let clerk = token(&ctx, Role::Clerk, Some("TGI-BKO-C3"), "fuzz-clerk");
+    let mut settings = guichet_cli::settings::Settings::development(dir.path());
+    settings.http.rate_limits = guichet_http::limits::RateLimits::unlimited();
+    let backend = rt
+        .block_on(guichet_cli::backend::open_local(&settings))
+        .unwrap();
+    let f = Functions::wire(&backend, &settings, Arc::new(SystemClock)).unwrap();
+    let citizen = token(&f, Role::Applicant, None, "fuzz-citizen");
+    let clerk = token(&f, Role::Clerk, Some("TGI-BKO-C3"), "fuzz-clerk");
     // One application in review, for the decision route to chew on.
     let created = rt.block_on(guichet_submit::handle(
-        &ctx,
+        &f.submit,
         request(
             "POST",
             "/v1/applications",
@@ -326,7 +333,8 @@ fn every_body_a_route_reads_gets_an_answer_and_never_a_5xx() {
     let created: Value = serde_json::from_slice(created.body().as_ref()).unwrap();
     let t = Target {
         in_review: created["id"].as_str().unwrap().to_owned(),
-        ctx,
+        payment_secret: backend.payment_secret.expose_secret().as_bytes().to_vec(),
+        f,
         citizen,
         clerk,
     };
@@ -340,7 +348,7 @@ fn every_body_a_route_reads_gets_an_answer_and_never_a_5xx() {
     r().run(&body(submit), |b| {
         runs.fetch_add(1, Ordering::Relaxed);
         let req = request("POST", "/v1/applications", Some(&t.citizen), json_ct, b);
-        well_formed(&rt.block_on(guichet_submit::handle(&t.ctx, req)))
+        well_formed(&rt.block_on(guichet_submit::handle(&t.f.submit, req)))
     })
     .unwrap();
     let resubmit = json!({ "applicant": applicant(), "details": {}, "message": "Corrigé" });
@@ -348,7 +356,7 @@ fn every_body_a_route_reads_gets_an_answer_and_never_a_5xx() {
         runs.fetch_add(1, Ordering::Relaxed);
         let path = format!("/v1/applications/{}/resubmit", t.in_review);
         let req = request("POST", &path, Some(&t.citizen), json_ct, b);
-        well_formed(&rt.block_on(guichet_submit::handle(&t.ctx, req)))
+        well_formed(&rt.block_on(guichet_submit::handle(&t.f.submit, req)))
     })
     .unwrap();
     let decision = json!({ "decision": "request_info", "reason": "Précisez",
@@ -358,21 +366,16 @@ fn every_body_a_route_reads_gets_an_answer_and_never_a_5xx() {
         runs.fetch_add(1, Ordering::Relaxed);
         let path = format!("/v1/applications/{}/decision", t.in_review);
         let req = request("POST", &path, Some(&t.clerk), json_ct, b);
-        well_formed(&rt.block_on(guichet_review::handle(&t.ctx, req)))
+        well_formed(&rt.block_on(guichet_review::handle(&t.f.review, req)))
     })
     .unwrap();
     // No such document: bodies are parsed and their reason checked before the lookup.
-    let signatory = token(
-        &t.ctx,
-        Role::Signatory,
-        Some("TGI-BKO-C3"),
-        "fuzz-signatory",
-    );
+    let signatory = token(&t.f, Role::Signatory, Some("TGI-BKO-C3"), "fuzz-signatory");
     r().run(&body(json!({ "reason": "Faux acte de naissance" })), |b| {
         runs.fetch_add(1, Ordering::Relaxed);
         let path = "/v1/documents/CJ-2026-000001-6/revoke";
         let req = request("POST", path, Some(&signatory), json_ct, b);
-        well_formed(&rt.block_on(guichet_review::handle(&t.ctx, req)))
+        well_formed(&rt.block_on(guichet_review::handle(&t.f.review, req)))
     })
     .unwrap();
     // Signed, so the parser behind the signature check is what gets fuzzed.
@@ -381,11 +384,11 @@ fn every_body_a_route_reads_gets_an_answer_and_never_a_5xx() {
     r().run(&body(notice), |b| {
         runs.fetch_add(1, Ordering::Relaxed);
         let t_now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let signature = guichet::usecases::payment::sign(&t.ctx.payment_secret, &b, t_now);
+        let signature = guichet_payments::sign(&t.payment_secret, &b, t_now);
         let mut req = request("POST", "/v1/payments/webhook/sandbox", None, json_ct, b);
         req.headers_mut()
             .insert("guichet-signature", signature.parse().unwrap());
-        well_formed(&rt.block_on(guichet_payment::handle(&t.ctx, req)))
+        well_formed(&rt.block_on(guichet_payment::handle(&t.f.payment, req)))
     })
     .unwrap();
     let seal = json!({ "seal": keys().seal(&claims()) });
@@ -393,7 +396,7 @@ fn every_body_a_route_reads_gets_an_answer_and_never_a_5xx() {
         runs.fetch_add(1, Ordering::Relaxed);
         let ct = if as_pdf { "application/pdf" } else { json_ct };
         let req = request("POST", "/v1/verify", None, ct, b);
-        well_formed(&rt.block_on(guichet_verify::handle(&t.ctx, req)))
+        well_formed(&rt.block_on(guichet_verify::handle(&t.f.verify, req)))
     })
     .unwrap();
     r().run(&"[A-Za-z0-9._~%-]{0,40}", |number| {
@@ -405,7 +408,7 @@ fn every_body_a_route_reads_gets_an_answer_and_never_a_5xx() {
             json_ct,
             vec![],
         );
-        well_formed(&rt.block_on(guichet_verify::handle(&t.ctx, req)))
+        well_formed(&rt.block_on(guichet_verify::handle(&t.f.verify, req)))
     })
     .unwrap();
     let statuses = STATUSES.lock().unwrap().clone();

@@ -3,8 +3,8 @@
 //! is used twice (`guichet_cli::walk::check`).
 
 use crate::harness::*;
-use guichet::domain::Subject;
 use guichet_cli::walk::{Rng, Walker, check};
+use guichet_core::domain::Subject;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -37,7 +37,7 @@ async fn five_hundred_applications_survive_random_sigkills() {
         base: server.base.clone(),
         citizen_token: server.token("applicant", None, "citizen-faults"),
         clerk_token: server.clerk(),
-        payment_secret: guichet::local::payment_secret(&server.config()).unwrap(),
+        payment_secret: server.payment_secret(),
         run: "sigkill".into(),
         patience: Duration::from_secs(120),
         retries: AtomicUsize::new(0),
@@ -90,7 +90,9 @@ async fn five_hundred_applications_survive_random_sigkills() {
     assert!(kills + drain_kills >= 8, "too few faults to mean anything");
 
     // The store itself, read after the last kill.
-    let ctx = guichet::local::open(server.config()).unwrap().context;
+    let ctx = guichet_cli::backend::open_local(&server.settings())
+        .await
+        .unwrap();
     let citizen = Subject::parse("citizen-faults").unwrap();
     let outcome = check(&ctx, &walker, &citizen, &walked).await.unwrap();
     assert_eq!(outcome.applications, APPLICATIONS);

@@ -1,7 +1,8 @@
 //! Starting, killing and restarting the `guichet` binary on one data directory.
 
-use guichet::config::Config;
+use guichet_cli::settings::Settings;
 use reqwest::Client;
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
@@ -100,13 +101,34 @@ impl Server {
         }
     }
 
-    pub fn config(&self) -> Config {
-        Config::development(&self.data)
+    pub fn settings(&self) -> Settings {
+        Settings::development(&self.data)
+    }
+
+    /// The webhook secret the service made in its data directory.
+    pub fn payment_secret(&self) -> Vec<u8> {
+        self.settings()
+            .local
+            .payment_secret(None)
+            .unwrap()
+            .expose_secret()
+            .as_bytes()
+            .to_vec()
     }
 
     pub fn token(&self, role: &str, office: Option<&str>, sub: &str) -> String {
-        guichet_cli::token::mint(&self.config(), role, office, sub, time::Duration::hours(2))
-            .unwrap()
+        let settings = self.settings();
+        let secret = settings.local.token_secret(None).unwrap();
+        let auth = guichet_http::auth::Authenticator::new(&settings.http.tokens, &secret);
+        guichet_cli::token::mint(
+            &auth,
+            role,
+            office,
+            sub,
+            time::Duration::hours(2),
+            time::OffsetDateTime::now_utc(),
+        )
+        .unwrap()
     }
 
     pub fn clerk(&self) -> String {
@@ -120,9 +142,8 @@ impl Server {
             "amount": 750, "currency": "XOF", "status": "succeeded"
         }))
         .unwrap();
-        let secret = guichet::local::payment_secret(&self.config()).unwrap();
         let t = time::OffsetDateTime::now_utc().unix_timestamp();
-        let signature = guichet::usecases::payment::sign(&secret, &body, t);
+        let signature = guichet_payments::sign(&self.payment_secret(), &body, t);
         (body, signature)
     }
 

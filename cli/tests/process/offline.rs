@@ -138,7 +138,7 @@ async fn the_offline_verifier_reads_the_pdf_a_scan_or_a_photo_and_refuses_anythi
     let (code, said) = verify(&keys, blank.to_str().unwrap());
     assert_eq!(code, 1, "{said}");
     assert!(said.contains("INVALIDE"), "{said}");
-    let seal = guichet::usecases::verify::find_seal(&std::fs::read(&pdf).unwrap()).unwrap();
+    let seal = guichet_core::usecases::verify::find_seal(&std::fs::read(&pdf).unwrap()).unwrap();
     let mut changed = seal.clone().into_bytes();
     let at = changed.len() / 2;
     changed[at] = if changed[at] == b'A' { b'B' } else { b'A' };

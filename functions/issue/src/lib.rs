@@ -1,83 +1,138 @@
-//! The issue step, a queue consumer: each message names an approved application; the answer
-//! lists only the messages that failed, so one bad message does not send the batch round again.
+//! The issue step, a queue consumer: each message names an approved application. What fails for
+//! a while (a throttled or unreachable store) is tried again a few times, then left to the queue
+//! to deliver again; what can never succeed (an unreadable message, an application that does not
+//! exist) is set aside in the dead letters at once. The answer lists only the messages to deliver
+//! again, so one bad message does not send the batch round again.
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
-use guichet::Context;
-use guichet::usecases::issue::{self, IssueOutcome};
-use guichet::usecases::review::IssueRequest;
+use guichet_core::Error;
+use guichet_core::catalogue::Catalogue;
+use guichet_core::domain::ApplicationId;
+use guichet_core::ports::{
+    ApplicationStore, BlobStore, Clock, DeadLetters, DocumentRegistry, DocumentRenderer, Sealer,
+    Undeliverable,
+};
+use guichet_core::usecases::issue::{self, IssueOutcome, Issuing};
+use guichet_core::usecases::review::IssueRequest;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What the issue function works with.
+pub struct Issue {
+    pub applications: Arc<dyn ApplicationStore>,
+    pub documents: Arc<dyn DocumentRegistry>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub catalogue: Arc<Catalogue>,
+    pub sealer: Arc<dyn Sealer>,
+    pub renderer: Arc<dyn DocumentRenderer>,
+    pub clock: Arc<dyn Clock>,
+    pub dead_letters: Arc<dyn DeadLetters>,
+}
+
+/// Tries of a retryable failure within one delivery, and the wait before each retry: a short
+/// throttle passes here; a long outage is left to the queue's redelivery.
+const PAUSES: [Duration; 2] = [Duration::from_millis(100), Duration::from_millis(400)];
+
+impl Issue {
+    pub fn issuing(&self) -> Issuing<'_> {
+        Issuing {
+            applications: self.applications.as_ref(),
+            documents: self.documents.as_ref(),
+            blobs: self.blobs.as_ref(),
+            catalogue: &self.catalogue,
+            sealer: self.sealer.as_ref(),
+            renderer: self.renderer.as_ref(),
+            clock: self.clock.as_ref(),
+        }
+    }
+}
 
 /// The messages of a batch are worked on together: while one waits on the store, another renders.
-pub async fn handle(ctx: &Context, event: SqsEvent) -> SqsBatchResponse {
+pub async fn handle(f: &Issue, event: SqsEvent) -> SqsBatchResponse {
     let results = futures::future::join_all(event.records.into_iter().map(|message| async move {
         let id = message.message_id.clone().unwrap_or_default();
-        (id, process(ctx, message.body.as_deref()).await)
+        let body = message.body.unwrap_or_default();
+        let again = process(f, &id, &body).await;
+        (id, again)
     }))
     .await;
     let mut response = SqsBatchResponse::default();
-    for (id, result) in results {
-        if let Err(why) = result {
-            tracing::error!(message_id = %id, error = %why, "issue failed; the message will be retried");
+    for (id, again) in results {
+        if again {
             response.add_failure(id);
         }
     }
     response
 }
 
-async fn process(ctx: &Context, body: Option<&str>) -> Result<(), String> {
-    let request: IssueRequest = serde_json::from_str(body.unwrap_or_default())
-        .map_err(|e| format!("unreadable message: {e}"))?;
-    let id = request
+/// Works one message; `true` when it must be delivered again.
+async fn process(f: &Issue, message_id: &str, body: &str) -> bool {
+    let id = match read(body) {
+        Ok(id) => id,
+        Err(reason) => return !set_aside(f, message_id, body, reason).await,
+    };
+    let mut pauses = PAUSES.iter();
+    loop {
+        match issue::issue(&f.issuing(), id).await {
+            Ok(IssueOutcome::Issued(_) | IssueOutcome::AlreadyIssued(_)) => return false,
+            Ok(IssueOutcome::NotApproved(status)) => {
+                tracing::warn!(application_id = %id, status = %status, "issue request for an application that is not approved");
+                return false;
+            }
+            Err(e) if e.is_retryable() => match pauses.next() {
+                Some(pause) => {
+                    tracing::warn!(message_id, application_id = %id, error = %e, "issue failed for a while; trying again");
+                    tokio::time::sleep(*pause).await;
+                }
+                None => {
+                    tracing::error!(message_id, application_id = %id, error = %e, "issue still failing; the queue will deliver it again");
+                    return true;
+                }
+            },
+            Err(e) => {
+                let reason = permanent(&e);
+                tracing::error!(message_id, application_id = %id, error = %e, "issue cannot succeed");
+                return !set_aside(f, message_id, body, reason).await;
+            }
+        }
+    }
+}
+
+/// The application a message names: an issue request, and so does every application event.
+fn read(body: &str) -> Result<ApplicationId, &'static str> {
+    let request: IssueRequest = serde_json::from_str(body).map_err(|_| "unreadable message")?;
+    request
         .application_id
         .parse()
-        .map_err(|_| "unreadable application id".to_owned())?;
-    match issue::issue(ctx, id).await.map_err(|e| e.to_string())? {
-        IssueOutcome::Issued(_) | IssueOutcome::AlreadyIssued(_) => Ok(()),
-        IssueOutcome::NotApproved(status) => {
-            tracing::warn!(application_id = %id, status = %status, "issue request for an application that is not approved");
-            Ok(())
+        .map_err(|_| "unreadable application id")
+}
+
+/// Why a failure is for a person: words for the dead letters, with no personal data.
+fn permanent(e: &Error) -> &'static str {
+    match e {
+        Error::NotFound => "no such application",
+        Error::UnknownOffice(_) => "the application's office is not in the catalogue",
+        Error::Render(_) => "the document cannot be drawn",
+        Error::NumbersExhausted { .. } => "document numbers exhausted",
+        _ => "the issue step refused it",
+    }
+}
+
+/// `true` when the message is safely in the dead letters; otherwise it must come back.
+async fn set_aside(f: &Issue, message_id: &str, body: &str, reason: &str) -> bool {
+    let message = Undeliverable {
+        message_id,
+        body,
+        reason,
+    };
+    match f.dead_letters.set_aside(&message).await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::error!(message_id, error = %e, "cannot set the message aside; it will come back");
+            false
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use guichet::domain::Subject;
-    use guichet::http::auth::{Principal, Role};
-    use guichet::usecases::submit;
-
-    #[tokio::test]
-    async fn reports_only_the_messages_that_failed() {
-        let dir = tempfile::tempdir().unwrap();
-        let ctx = guichet::local::open(guichet::config::Config::development(dir.path()))
-            .unwrap()
-            .context;
-        let mut event: SqsEvent =
-            serde_json::from_str(include_str!("../../../events/issue-requests.json")).unwrap();
-
-        // A message for an application that is not approved (yet unpaid) is done with, not failed.
-        let citizen = Principal {
-            subject: Subject::parse("c1").unwrap(),
-            role: Role::Applicant,
-            office: None,
-        };
-        let request = serde_json::from_value(serde_json::json!({
-            "kind": "criminal_record_extract",
-            "applicant": { "surname": "Traoré", "given_names": "Awa", "birth_date": "1990-04-12", "birth_place": "Bamako" }
-        }))
-        .unwrap();
-        let unpaid = submit::submit(&ctx, &citizen, request, None).await.unwrap();
-        let mut stray = event.records[0].clone();
-        stray.message_id = Some("msg-not-approved".into());
-        stray.body = Some(format!("{{\"application_id\":\"{}\"}}", unpaid.id));
-        event.records.push(stray);
-
-        let response = handle(&ctx, event).await;
-        let failed: Vec<_> = response
-            .batch_item_failures
-            .iter()
-            .map(|f| f.item_identifier.as_str())
-            .collect();
-        assert_eq!(failed, ["msg-unreadable", "msg-unknown-application"]);
-    }
-}
+mod tests;

@@ -1,17 +1,33 @@
-//! Lambda entry point: wires the queue consumer to the runtime, nothing more.
+//! Lambda entry point: wires the queue consumer to its adapters on AWS and to the runtime,
+//! nothing more.
 
 use aws_lambda_events::sqs::SqsEvent;
+use guichet_core::catalogue::Catalogue;
+use guichet_core::ports::SystemClock;
+use guichet_issue::{Issue, handle};
+use guichet_pdf::PdfRenderer;
+use guichet_seal::SealKeys;
 use lambda_runtime::{LambdaEvent, service_fn};
+use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    guichet::telemetry::init("issue");
-    let ctx = guichet::bootstrap::context().await?;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
-        let ctx = ctx.clone();
-        async move {
-            Ok::<_, std::convert::Infallible>(guichet_issue::handle(&ctx, event.payload).await)
-        }
+    guichet_core::telemetry::init("issue");
+    let aws = guichet_aws::Aws::from_env().await?;
+    let secrets = aws.secrets().await?;
+    let store = aws.store();
+    let function = Issue {
+        applications: store.clone(),
+        documents: store,
+        blobs: aws.documents(),
+        catalogue: Arc::new(Catalogue::default_catalogue()),
+        sealer: Arc::new(SealKeys::from_stored(secrets.seal_keys()?)?),
+        renderer: Arc::new(PdfRenderer::from_env(&aws.env)?),
+        clock: Arc::new(SystemClock),
+        dead_letters: Arc::new(aws.issue_dead_letters()),
+    };
+    lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| async {
+        Ok::<_, std::convert::Infallible>(handle(&function, event.payload).await)
     }))
     .await
 }

@@ -1,12 +1,31 @@
-//! Lambda entry point: wires the handler to the runtime, nothing more.
+//! Lambda entry point: wires the handler to its adapters on AWS and to the runtime, nothing more.
+
+use guichet_core::ports::SystemClock;
+use guichet_http::{Edge, HttpSettings};
+use guichet_payment::{Payment, handle};
+use guichet_payments::{Gateways, PaymentSettings};
+use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    guichet::telemetry::init("payment");
-    let ctx = guichet::bootstrap::context().await?;
-    lambda_http::run(lambda_http::service_fn(move |req| {
-        let ctx = ctx.clone();
-        async move { Ok::<_, std::convert::Infallible>(guichet_payment::handle(&ctx, req).await) }
+    guichet_core::telemetry::init("payment");
+    let aws = guichet_aws::Aws::from_env().await?;
+    let http = HttpSettings::read(&aws.env)?;
+    let payments = PaymentSettings::read(&aws.env)?;
+    let secrets = aws.secrets().await?;
+    let store = aws.store();
+    let function = Payment {
+        edge: Arc::new(Edge::new(
+            &http,
+            &secrets.token(http.tokens.secret.as_ref())?,
+            Arc::new(SystemClock),
+        )),
+        gateways: Gateways::new(&payments, &secrets.payment(payments.secret.as_ref())?),
+        applications: store.clone(),
+        ledger: store,
+    };
+    lambda_http::run(lambda_http::service_fn(|req| async {
+        Ok::<_, std::convert::Infallible>(handle(&function, req).await)
     }))
     .await
 }

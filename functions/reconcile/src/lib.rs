@@ -3,14 +3,35 @@
 //! (retried, and counted by the errors alarm); the next scheduled run starts over anyway.
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
-use guichet::Context;
-use guichet::usecases::reconcile::{self, ReconcileReport};
+use guichet_core::Error;
+use guichet_core::catalogue::Catalogue;
+use guichet_core::ports::{ApplicationStore, Clock, Queue};
+use guichet_core::settings::ReconcileSettings;
+use guichet_core::usecases::reconcile::{self, ReconcileReport, Sweeping};
+use std::sync::Arc;
 
-pub async fn handle(
-    ctx: &Context,
-    event: EventBridgeEvent,
-) -> Result<ReconcileReport, guichet::Error> {
-    let report = reconcile::reconcile(ctx, ctx.clock.now()).await?;
+/// What the reconcile function works with.
+pub struct Reconcile {
+    pub applications: Arc<dyn ApplicationStore>,
+    pub queue: Arc<dyn Queue>,
+    pub catalogue: Arc<Catalogue>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: ReconcileSettings,
+}
+
+impl Reconcile {
+    pub fn sweeping(&self) -> Sweeping<'_> {
+        Sweeping {
+            applications: self.applications.as_ref(),
+            queue: self.queue.as_ref(),
+            catalogue: &self.catalogue,
+            settings: &self.settings,
+        }
+    }
+}
+
+pub async fn handle(f: &Reconcile, event: EventBridgeEvent) -> Result<ReconcileReport, Error> {
+    let report = reconcile::reconcile(&f.sweeping(), f.clock.now()).await?;
     tracing::info!(
         event_id = %event.id.as_deref().unwrap_or_default(),
         redriven = report.redriven,
@@ -23,12 +44,14 @@ pub async fn handle(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use guichet::domain::{Actor, ApplicationId, OfficeCode, Status, Subject};
-    use guichet::http::auth::{Principal, Role};
-    use guichet::ports::{Clock, QueueName};
-    use guichet::usecases::review::{self, DecisionRequest};
-    use guichet::usecases::submit;
-    use std::sync::{Arc, Mutex};
+    use guichet_core::domain::{
+        Actor, ApplicationId, OfficeCode, Principal, Role, Status, Subject,
+    };
+    use guichet_core::ports::QueueName;
+    use guichet_core::usecases::review::{self, Deciding, DecisionRequest};
+    use guichet_core::usecases::submit::{self, Applying};
+    use guichet_local::{Local, LocalSettings};
+    use std::sync::Mutex;
     use std::time::Duration as StdDuration;
     use time::{Duration, OffsetDateTime};
 
@@ -40,7 +63,7 @@ mod tests {
         }
     }
 
-    async fn submitted(ctx: &Context, who: &str) -> ApplicationId {
+    async fn submitted(f: &Reconcile, who: &str) -> ApplicationId {
         let citizen = Principal {
             subject: Subject::parse(who).unwrap(),
             role: Role::Applicant,
@@ -51,7 +74,12 @@ mod tests {
             "applicant": { "surname": "Coulibaly", "given_names": "Mariam", "birth_date": "1992-07-01", "birth_place": "Bamako" }
         }))
         .unwrap();
-        submit::submit(ctx, &citizen, request, None)
+        let applying = Applying {
+            applications: f.applications.as_ref(),
+            catalogue: &f.catalogue,
+            clock: f.clock.as_ref(),
+        };
+        submit::submit(&applying, &citizen, request, None)
             .await
             .unwrap()
             .id
@@ -60,13 +88,17 @@ mod tests {
     #[tokio::test]
     async fn stuck_approvals_are_asked_again_poison_ones_left_to_a_person_unpaid_ones_expire() {
         let dir = tempfile::tempdir().unwrap();
-        let backend =
-            guichet::local::open(guichet::config::Config::development(dir.path())).unwrap();
-        let queue = backend.queue.clone();
-        let mut ctx = Arc::try_unwrap(backend.context).ok().unwrap();
+        let local = Local::open(&LocalSettings::in_dir(dir.path())).unwrap();
+        let queue = local.queue.clone();
         let start = OffsetDateTime::now_utc();
         let clock = Arc::new(Later(Mutex::new(start)));
-        ctx.clock = clock.clone();
+        let ctx = Reconcile {
+            applications: local.store.clone(),
+            queue: Arc::new(queue.clone()),
+            catalogue: local.catalogue.clone(),
+            clock: clock.clone(),
+            settings: ReconcileSettings::default(),
+        };
         let event: EventBridgeEvent =
             serde_json::from_str(include_str!("../../../events/reconcile-schedule.json")).unwrap();
 
@@ -87,7 +119,12 @@ mod tests {
             "decision": "approve", "record": { "convictions": [] }
         }))
         .unwrap();
-        review::decide(&ctx, &clerk, &approved.to_string(), &approve, None)
+        let deciding = Deciding {
+            applications: ctx.applications.as_ref(),
+            queue: ctx.queue.as_ref(),
+            clock: ctx.clock.as_ref(),
+        };
+        review::decide(&deciding, &clerk, &approved.to_string(), &approve, None)
             .await
             .unwrap();
         let lost = queue

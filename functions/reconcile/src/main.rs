@@ -1,19 +1,29 @@
-//! Lambda entry point: wires the scheduled sweep to the runtime, nothing more.
+//! Lambda entry point: wires the scheduled sweep to its adapters on AWS and to the runtime,
+//! nothing more.
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
+use guichet_core::catalogue::Catalogue;
+use guichet_core::ports::SystemClock;
+use guichet_core::settings::ReconcileSettings;
+use guichet_reconcile::{Reconcile, handle};
 use lambda_runtime::{LambdaEvent, service_fn};
+use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    guichet::telemetry::init("reconcile");
-    let ctx = guichet::bootstrap::context().await?;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<EventBridgeEvent>| {
-        let ctx = ctx.clone();
-        async move {
-            guichet_reconcile::handle(&ctx, event.payload)
-                .await
-                .map_err(|e| lambda_runtime::Error::from(e.to_string()))
-        }
+    guichet_core::telemetry::init("reconcile");
+    let aws = guichet_aws::Aws::from_env().await?;
+    let function = Reconcile {
+        applications: aws.store(),
+        queue: Arc::new(aws.issue_queue()),
+        catalogue: Arc::new(Catalogue::default_catalogue()),
+        clock: Arc::new(SystemClock),
+        settings: ReconcileSettings::read(&aws.env)?,
+    };
+    lambda_runtime::run(service_fn(|event: LambdaEvent<EventBridgeEvent>| async {
+        handle(&function, event.payload)
+            .await
+            .map_err(|e| lambda_runtime::Error::from(e.to_string()))
     }))
     .await
 }

@@ -1,27 +1,46 @@
 //! The registry's side: `GET /v1/work`, `POST /v1/applications/{id}/decision` and
 //! `POST /v1/documents/{number}/revoke`.
 
-use guichet::api::{ApplicationView, RevokedDocument, WorkQueue};
-use guichet::http::request::{JSON_LIMIT, idempotency, json_body, query_param};
-use guichet::http::response::json;
-use guichet::http::routes::Route;
-use guichet::http::{Body, Request, Response};
-use guichet::usecases::{review, revoke};
-use guichet::{Context, Error};
+use guichet_core::Error;
+use guichet_core::catalogue::Catalogue;
+use guichet_core::ports::{ApplicationStore, DocumentRegistry, Queue};
+use guichet_core::usecases::review::{self, Deciding};
+use guichet_core::usecases::revoke::{self, Revoking};
+use guichet_http::api::{ApplicationView, RevokedDocument, WorkQueue};
+use guichet_http::request::{JSON_LIMIT, idempotency, json_body, query_param};
+use guichet_http::response::json;
+use guichet_http::routes::Route;
+use guichet_http::{Body, Edge, Request, Response, edge};
+use std::sync::Arc;
 
-pub async fn handle(ctx: &Context, req: Request) -> Response<Body> {
-    guichet::http::edge::handle(ctx, &req, route(ctx, &req)).await
+/// What the review function works with.
+pub struct Review {
+    pub edge: Arc<Edge>,
+    pub applications: Arc<dyn ApplicationStore>,
+    pub documents: Arc<dyn DocumentRegistry>,
+    pub queue: Arc<dyn Queue>,
+    pub catalogue: Arc<Catalogue>,
 }
 
-async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
+pub async fn handle(f: &Review, req: Request) -> Response<Body> {
+    edge::handle(&f.edge, &req, route(f, &req)).await
+}
+
+async fn route(f: &Review, req: &Request) -> Result<Response<Body>, Error> {
     let route = Route::recognize(req.method(), req.uri().path())?;
-    let who = guichet::http::edge::caller(ctx, req)?;
+    let who = edge::caller(&f.edge, req)?;
+    let clock = f.edge.clock.as_ref();
     match route {
         Route::WorkQueue => {
             let office = query_param(req, "office");
             let status = query_param(req, "status");
-            let (office, status, items) =
-                review::work_queue(ctx, &who, office.as_deref(), status.as_deref()).await?;
+            let (office, status, items) = review::work_queue(
+                f.applications.as_ref(),
+                &who,
+                office.as_deref(),
+                status.as_deref(),
+            )
+            .await?;
             Ok(json(
                 200,
                 &WorkQueue {
@@ -33,16 +52,26 @@ async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
         }
         Route::Decide { id } => {
             let body: review::DecisionRequest = json_body(req, JSON_LIMIT)?;
-            let app = review::decide(ctx, &who, &id, &body, idempotency(req)).await?;
-            let history = ctx.applications.history(app.id).await?;
+            let ports = Deciding {
+                applications: f.applications.as_ref(),
+                queue: f.queue.as_ref(),
+                clock,
+            };
+            let app = review::decide(&ports, &who, &id, &body, idempotency(req)).await?;
+            let history = f.applications.history(app.id).await?;
             Ok(json(
                 200,
-                &ApplicationView::new(&app, &history, &ctx.catalogue),
+                &ApplicationView::new(&app, &history, &f.catalogue),
             ))
         }
         Route::Revoke { number } => {
             let body: revoke::RevocationRequest = json_body(req, JSON_LIMIT)?;
-            let doc = revoke::revoke(ctx, &who, &number, &body, idempotency(req)).await?;
+            let ports = Revoking {
+                applications: f.applications.as_ref(),
+                documents: f.documents.as_ref(),
+                clock,
+            };
+            let doc = revoke::revoke(&ports, &who, &number, &body, idempotency(req)).await?;
             let view = RevokedDocument::new(&doc).ok_or(Error::NotFound)?;
             Ok(json(200, &view))
         }
@@ -53,17 +82,30 @@ async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use guichet_core::ports::SystemClock;
+    use guichet_core::settings::Env;
+    use guichet_http::HttpSettings;
+    use guichet_local::{Local, LocalSettings};
 
     #[tokio::test]
     async fn an_api_gateway_event_without_a_token_is_401() {
         let dir = tempfile::tempdir().unwrap();
-        let ctx = guichet::local::open(guichet::config::Config::development(dir.path()))
-            .unwrap()
-            .context;
+        let local = Local::open(&LocalSettings::in_dir(dir.path())).unwrap();
+        let f = Review {
+            edge: Arc::new(Edge::new(
+                &HttpSettings::read(&Env::empty()).unwrap(),
+                &"t".repeat(32).into(),
+                Arc::new(SystemClock),
+            )),
+            applications: local.store.clone(),
+            documents: local.store.clone(),
+            queue: Arc::new(local.queue.clone()),
+            catalogue: local.catalogue.clone(),
+        };
         let req = lambda_http::request::from_str(include_str!(
             "../../../events/review-work-queue-no-token.json"
         ))
         .unwrap();
-        assert_eq!(handle(&ctx, req).await.status(), 401);
+        assert_eq!(handle(&f, req).await.status(), 401);
     }
 }

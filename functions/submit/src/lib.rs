@@ -1,32 +1,56 @@
 //! Submit and read applications: `POST/GET /v1/applications`, `GET /v1/applications/{id}`,
 //! `POST /v1/applications/{id}/resubmit`, `GET /v1/applications/{id}/document`.
 
-use guichet::api::{ApplicationCreated, ApplicationList, ApplicationView};
-use guichet::http::request::{JSON_LIMIT, idempotency, json_body};
-use guichet::http::response::{json, pdf, redirect};
-use guichet::http::routes::Route;
-use guichet::http::{Body, Request, Response};
-use guichet::ports::Download;
-use guichet::usecases::{applications, submit};
-use guichet::{Context, Error};
+use guichet_core::Error;
+use guichet_core::catalogue::Catalogue;
+use guichet_core::ports::{ApplicationStore, BlobStore, DocumentRegistry, Download};
+use guichet_core::usecases::applications::{self, DocumentFiles};
+use guichet_core::usecases::submit::{self, Applying};
+use guichet_http::api::{ApplicationCreated, ApplicationList, ApplicationView};
+use guichet_http::limits::Limit;
+use guichet_http::request::{JSON_LIMIT, idempotency, json_body};
+use guichet_http::response::{json, pdf, redirect};
+use guichet_http::routes::Route;
+use guichet_http::{Body, Edge, Request, Response, edge};
+use std::sync::Arc;
 
-pub async fn handle(ctx: &Context, req: Request) -> Response<Body> {
-    guichet::http::edge::handle(ctx, &req, route(ctx, &req)).await
+/// What the submit function works with.
+pub struct Submit {
+    pub edge: Arc<Edge>,
+    pub applications: Arc<dyn ApplicationStore>,
+    pub documents: Arc<dyn DocumentRegistry>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub catalogue: Arc<Catalogue>,
 }
 
-async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
+impl Submit {
+    fn applying(&self) -> Applying<'_> {
+        Applying {
+            applications: self.applications.as_ref(),
+            catalogue: &self.catalogue,
+            clock: self.edge.clock.as_ref(),
+        }
+    }
+}
+
+pub async fn handle(f: &Submit, req: Request) -> Response<Body> {
+    edge::handle(&f.edge, &req, route(f, &req)).await
+}
+
+async fn route(f: &Submit, req: &Request) -> Result<Response<Body>, Error> {
     let route = Route::recognize(req.method(), req.uri().path())?;
-    let who = guichet::http::edge::caller(ctx, req)?;
+    let who = edge::caller(&f.edge, req)?;
+    let store = f.applications.as_ref();
+    let clock = f.edge.clock.as_ref();
     match route {
         Route::SubmitApplication => {
-            ctx.limits
-                .take(guichet::http::limits::Limit::Submit, who.subject.as_str())?;
+            f.edge.limits.take(Limit::Submit, who.subject.as_str())?;
             let body: submit::SubmitRequest = json_body(req, JSON_LIMIT)?;
-            let app = submit::submit(ctx, &who, body, idempotency(req)).await?;
-            Ok(json(201, &ApplicationCreated::new(&app, &ctx.catalogue)))
+            let app = submit::submit(&f.applying(), &who, body, idempotency(req)).await?;
+            Ok(json(201, &ApplicationCreated::new(&app, &f.catalogue)))
         }
         Route::ListApplications => {
-            let apps = applications::list_mine(ctx, &who).await?;
+            let apps = applications::list_mine(store, &who).await?;
             Ok(json(
                 200,
                 &ApplicationList {
@@ -35,25 +59,33 @@ async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
             ))
         }
         Route::GetApplication { id } => {
-            let (app, history) = applications::get(ctx, &who, &id).await?;
+            let (app, history) = applications::get(store, clock, &who, &id).await?;
             Ok(json(
                 200,
-                &ApplicationView::new(&app, &history, &ctx.catalogue),
+                &ApplicationView::new(&app, &history, &f.catalogue),
             ))
         }
         Route::Resubmit { id } => {
             let body: submit::ResubmitRequest = json_body(req, JSON_LIMIT)?;
-            let app = submit::resubmit(ctx, &who, &id, &body, idempotency(req)).await?;
-            let history = ctx.applications.history(app.id).await?;
+            let app = submit::resubmit(&f.applying(), &who, &id, &body, idempotency(req)).await?;
+            let history = store.history(app.id).await?;
             Ok(json(
                 200,
-                &ApplicationView::new(&app, &history, &ctx.catalogue),
+                &ApplicationView::new(&app, &history, &f.catalogue),
             ))
         }
-        Route::GetDocument { id } => match applications::document(ctx, &who, &id).await? {
-            (Download::Bytes(bytes), filename) => Ok(pdf(bytes, &filename)),
-            (Download::Redirect(url), _) => Ok(redirect(&url)),
-        },
+        Route::GetDocument { id } => {
+            let files = DocumentFiles {
+                applications: store,
+                documents: f.documents.as_ref(),
+                blobs: f.blobs.as_ref(),
+                clock,
+            };
+            match applications::document(&files, &who, &id).await? {
+                (Download::Bytes(bytes), filename) => Ok(pdf(bytes, &filename)),
+                (Download::Redirect(url), _) => Ok(redirect(&url)),
+            }
+        }
         _ => Err(Error::NotFound),
     }
 }
@@ -61,23 +93,37 @@ async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use guichet_core::ports::SystemClock;
+    use guichet_http::HttpSettings;
+    use guichet_local::{Local, LocalSettings};
 
     #[tokio::test]
     async fn an_api_gateway_event_without_a_token_is_401_and_stores_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let ctx = guichet::local::open(guichet::config::Config::development(dir.path()))
-            .unwrap()
-            .context;
+        let local = Local::open(&LocalSettings::in_dir(dir.path())).unwrap();
+        let settings = HttpSettings::read(&guichet_core::settings::Env::empty()).unwrap();
+        let f = Submit {
+            edge: Arc::new(Edge::new(
+                &settings,
+                &"t".repeat(32).into(),
+                Arc::new(SystemClock),
+            )),
+            applications: local.store.clone(),
+            documents: local.store.clone(),
+            blobs: local.blobs.clone(),
+            catalogue: local.catalogue.clone(),
+        };
         let req = lambda_http::request::from_str(include_str!(
             "../../../events/submit-application-no-token.json"
         ))
         .unwrap();
-        let resp = handle(&ctx, req).await;
+        let resp = handle(&f, req).await;
         assert_eq!(resp.status(), 401);
         assert_eq!(resp.headers()["content-type"], "application/problem+json");
-        let subject = guichet::domain::Subject::parse("anyone").unwrap();
+        let subject = guichet_core::domain::Subject::parse("anyone").unwrap();
         assert!(
-            ctx.applications
+            local
+                .store
                 .list_by_subject(&subject, 10)
                 .await
                 .unwrap()

@@ -1,12 +1,27 @@
-//! Lambda entry point: wires the handler to the runtime, nothing more.
+//! Lambda entry point: wires the handler to its adapters on AWS and to the runtime, nothing more.
+
+use guichet_core::catalogue::Catalogue;
+use guichet_core::ports::SystemClock;
+use guichet_http::{Edge, HttpSettings};
+use guichet_submit::{Submit, handle};
+use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    guichet::telemetry::init("submit");
-    let ctx = guichet::bootstrap::context().await?;
-    lambda_http::run(lambda_http::service_fn(move |req| {
-        let ctx = ctx.clone();
-        async move { Ok::<_, std::convert::Infallible>(guichet_submit::handle(&ctx, req).await) }
+    guichet_core::telemetry::init("submit");
+    let aws = guichet_aws::Aws::from_env().await?;
+    let http = HttpSettings::read(&aws.env)?;
+    let token_secret = aws.secrets().await?.token(http.tokens.secret.as_ref())?;
+    let store = aws.store();
+    let function = Submit {
+        edge: Arc::new(Edge::new(&http, &token_secret, Arc::new(SystemClock))),
+        applications: store.clone(),
+        documents: store,
+        blobs: aws.documents(),
+        catalogue: Arc::new(Catalogue::default_catalogue()),
+    };
+    lambda_http::run(lambda_http::service_fn(|req| async {
+        Ok::<_, std::convert::Infallible>(handle(&function, req).await)
     }))
     .await
 }

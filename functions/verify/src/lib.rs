@@ -1,32 +1,48 @@
 //! Public verification: `GET /v1/verify/{number}`, `POST /v1/verify` (seal text or the PDF),
 //! `GET /v1/keys`, and the contract itself at `GET /v1/openapi.json`.
 
-use guichet::api::{SealRequest, VerifyResult};
-use guichet::http::edge;
-use guichet::http::limits::Limit;
-use guichet::http::request::{JSON_LIMIT, body_bytes, content_type, json_body};
-use guichet::http::response::{json, public_json};
-use guichet::http::routes::Route;
-use guichet::http::{Body, Request, Response};
-use guichet::usecases::verify;
-use guichet::{Context, Error};
+use guichet_core::Error;
+use guichet_core::ports::DocumentRegistry;
+use guichet_core::usecases::verify::{self, Checking};
+use guichet_http::api::{SealRequest, VerifyResult};
+use guichet_http::limits::Limit;
+use guichet_http::request::{JSON_LIMIT, body_bytes, content_type, json_body};
+use guichet_http::response::{json, public_json};
+use guichet_http::routes::Route;
+use guichet_http::{Body, Edge, Request, Response, edge};
+use guichet_seal::SealKeys;
+use std::sync::Arc;
 
 /// An issued PDF is about 25 KB; a scan-and-resave is larger. Refuse what no document is.
 pub const PDF_LIMIT: usize = 2 * 1024 * 1024;
 
-pub async fn handle(ctx: &Context, req: Request) -> Response<Body> {
-    guichet::http::edge::handle(ctx, &req, route(ctx, &req)).await
+/// What the verify function works with: the registry and the seal keys, nothing that writes.
+pub struct Verify {
+    pub edge: Arc<Edge>,
+    pub documents: Arc<dyn DocumentRegistry>,
+    pub keys: Arc<SealKeys>,
 }
 
-async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
+pub async fn handle(f: &Verify, req: Request) -> Response<Body> {
+    edge::handle(&f.edge, &req, route(f, &req)).await
+}
+
+async fn route(f: &Verify, req: &Request) -> Result<Response<Body>, Error> {
     let route = Route::recognize(req.method(), req.uri().path())?;
     if matches!(route, Route::VerifyNumber { .. } | Route::VerifyPost) {
-        ctx.limits.take(Limit::Verify, &edge::client_address(req))?;
+        f.edge
+            .limits
+            .take(Limit::Verify, &edge::client_address(req))?;
     }
+    let ports = Checking {
+        documents: f.documents.as_ref(),
+        seals: f.keys.as_ref(),
+        clock: f.edge.clock.as_ref(),
+    };
     match route {
         Route::VerifyNumber { number } => Ok(json(
             200,
-            &VerifyResult::from(&verify::by_number(ctx, &number).await?),
+            &VerifyResult::from(&verify::by_number(&ports, &number).await?),
         )),
         Route::VerifyPost if content_type(req).as_deref() == Some("application/pdf") => {
             let bytes = body_bytes(req);
@@ -35,18 +51,18 @@ async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
             }
             Ok(json(
                 200,
-                &VerifyResult::from(&verify::by_pdf(ctx, bytes).await?),
+                &VerifyResult::from(&verify::by_pdf(&ports, bytes).await?),
             ))
         }
         Route::VerifyPost => {
             let body: SealRequest = json_body(req, JSON_LIMIT)?;
             Ok(json(
                 200,
-                &VerifyResult::from(&verify::by_seal(ctx, &body.seal).await?),
+                &VerifyResult::from(&verify::by_seal(&ports, &body.seal).await?),
             ))
         }
-        Route::Keys => Ok(public_json(&ctx.seal_keys.jwks(), 300)),
-        Route::OpenApi => Ok(public_json(&guichet::openapi::document(), 300)),
+        Route::Keys => Ok(public_json(&f.keys.jwks(), 300)),
+        Route::OpenApi => Ok(public_json(&guichet_http::openapi::document(), 300)),
         _ => Err(Error::NotFound),
     }
 }
@@ -54,11 +70,24 @@ async fn route(ctx: &Context, req: &Request) -> Result<Response<Body>, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use guichet_core::ports::SystemClock;
+    use guichet_core::settings::Env;
+    use guichet_http::HttpSettings;
+    use guichet_local::{Local, LocalSettings};
+    use time::macros::datetime;
 
-    fn context(dir: &tempfile::TempDir) -> std::sync::Arc<Context> {
-        guichet::local::open(guichet::config::Config::development(dir.path()))
-            .unwrap()
-            .context
+    fn function(dir: &tempfile::TempDir) -> Verify {
+        let local = Local::open(&LocalSettings::in_dir(dir.path())).unwrap();
+        let key = guichet_seal::generate(datetime!(2026-01-01 0:00 UTC)).unwrap();
+        Verify {
+            edge: Arc::new(Edge::new(
+                &HttpSettings::read(&Env::empty()).unwrap(),
+                &"t".repeat(32).into(),
+                Arc::new(SystemClock),
+            )),
+            documents: local.store.clone(),
+            keys: Arc::new(SealKeys::from_stored(&[key]).unwrap()),
+        }
     }
 
     fn body(resp: &Response<Body>) -> serde_json::Value {
@@ -70,7 +99,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let req = lambda_http::request::from_str(include_str!("../../../events/verify-keys.json"))
             .unwrap();
-        let resp = handle(&context(&dir), req).await;
+        let resp = handle(&function(&dir), req).await;
         assert_eq!(resp.status(), 200);
         assert_eq!(body(&resp)["keys"][0]["crv"], "Ed25519");
     }
@@ -81,7 +110,7 @@ mod tests {
         let req =
             lambda_http::request::from_str(include_str!("../../../events/verify-number-typo.json"))
                 .unwrap();
-        let resp = handle(&context(&dir), req).await;
+        let resp = handle(&function(&dir), req).await;
         assert_eq!(resp.status(), 422);
         assert_eq!(body(&resp)["errors"][0]["field"], "number");
     }

@@ -1,12 +1,28 @@
-//! Lambda entry point: wires the handler to the runtime, nothing more.
+//! Lambda entry point: wires the handler to its adapters on AWS and to the runtime, nothing more.
+
+use guichet_core::ports::SystemClock;
+use guichet_http::{Edge, HttpSettings};
+use guichet_seal::SealKeys;
+use guichet_verify::{Verify, handle};
+use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    guichet::telemetry::init("verify");
-    let ctx = guichet::bootstrap::context().await?;
-    lambda_http::run(lambda_http::service_fn(move |req| {
-        let ctx = ctx.clone();
-        async move { Ok::<_, std::convert::Infallible>(guichet_verify::handle(&ctx, req).await) }
+    guichet_core::telemetry::init("verify");
+    let aws = guichet_aws::Aws::from_env().await?;
+    let http = HttpSettings::read(&aws.env)?;
+    let secrets = aws.secrets().await?;
+    let function = Verify {
+        edge: Arc::new(Edge::new(
+            &http,
+            &secrets.token(http.tokens.secret.as_ref())?,
+            Arc::new(SystemClock),
+        )),
+        documents: aws.store(),
+        keys: Arc::new(SealKeys::from_stored(secrets.seal_keys()?)?),
+    };
+    lambda_http::run(lambda_http::service_fn(|req| async {
+        Ok::<_, std::convert::Infallible>(handle(&function, req).await)
     }))
     .await
 }

@@ -2,7 +2,7 @@
 //! (straight in the database file) breaks the hash chain where it was made.
 
 use crate::helpers::*;
-use guichet::audit::{ChainBreak, verify_chain, verify_store};
+use guichet_core::audit::{ChainBreak, verify_chain, verify_store};
 use serde_json::json;
 
 #[tokio::test]
@@ -21,7 +21,7 @@ async fn tampering_with_the_stored_trail_is_caught() {
         .await;
     assert_eq!(decided.status(), 200);
     let app_id = id.parse().unwrap();
-    let store = app.server.context.applications.clone();
+    let store = app.server.backend.applications.clone();
     assert_eq!(verify_chain(&store.history(app_id).await.unwrap()), Ok(()));
     let db = rusqlite::Connection::open(app.dir.path().join("guichet.sqlite")).unwrap();
     let tamper = |sql: &str| {

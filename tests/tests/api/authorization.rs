@@ -32,7 +32,7 @@ impl Caller {
                 let (role, scope) = header
                     .split_once(", ")
                     .unwrap_or_else(|| panic!("unknown column {header:?}"));
-                let role = guichet::http::auth::Role::parse(role)
+                let role = guichet_core::domain::Role::parse(role)
                     .unwrap_or_else(|| panic!("unknown role in column {header:?}"))
                     .as_str();
                 let own_office = match scope {

@@ -3,10 +3,11 @@
 //! Afterwards every application is paid once and issued once with its own number.
 
 use crate::helpers::*;
-use guichet::bootstrap::Backend;
-use guichet::config::Config;
-use guichet::domain::Subject;
+use guichet_cli::settings::{BackendChoice, Settings};
 use guichet_cli::walk::{Walker, check};
+use guichet_core::domain::Subject;
+use guichet_core::ports::SystemClock;
+use guichet_core::settings::Env;
 use guichet_tests::fault_proxy::FaultProxy;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,21 +29,20 @@ async fn applications_survive_throttling_errors_and_timeouts_on_aws() {
         .await;
 
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::from_lookup(|k| match k {
-        "GUICHET_REDRIVE_AFTER_SECONDS" => Some("5".into()),
-        "GUICHET_RECONCILE_EVERY_SECONDS" => Some("2".into()),
-        "GUICHET_ISSUE_MAX_REDRIVES" => Some("1000".into()),
-        _ => None,
-    })
+    let mut settings = Settings::read(&Env::vars(&[
+        ("GUICHET_REDRIVE_AFTER_SECONDS", "5"),
+        ("GUICHET_RECONCILE_EVERY_SECONDS", "2"),
+        ("GUICHET_ISSUE_MAX_REDRIVES", "1000"),
+    ]))
     .unwrap();
-    config.backend = guichet::config::Backend::Aws(resources.clone());
-    config.rate_limits = guichet::http::limits::RateLimits::unlimited();
-    config.payment_secret = Some(PAYMENT_SECRET.to_vec());
-    config.jwt_secret = Some(b"test-token-secret-0123456789abcdefghij".to_vec());
-    let backend = guichet::aws::open(config.clone(), &resources, &through_proxy)
+    settings.backend = BackendChoice::Aws(resources.clone());
+    settings.http.rate_limits = guichet_http::limits::RateLimits::unlimited();
+    settings.payments.secret = Some(secret(PAYMENT_SECRET));
+    settings.http.tokens.secret = Some(TOKEN_SECRET.into());
+    let backend = guichet_cli::backend::open_aws(&settings, &resources, through_proxy)
         .await
         .unwrap();
-    let app = serve(Backend::Aws(backend), config.clone(), dir).await;
+    let app = serve_backend(backend, &settings, Arc::new(SystemClock), dir).await;
     proxy.set_fault_rate(FAULT_RATE);
 
     let walker = Arc::new(Walker {
@@ -82,10 +82,9 @@ async fn applications_survive_throttling_errors_and_timeouts_on_aws() {
     let faults = proxy.counts();
 
     // The tables and bucket themselves, read straight from the emulator.
-    let ctx = guichet::aws::open(config, &resources, &direct)
+    let ctx = guichet_cli::backend::open_aws(&settings, &resources, direct)
         .await
-        .unwrap()
-        .context;
+        .unwrap();
     let citizen = Subject::parse("citizen-aws-faults").unwrap();
     let outcome = check(&ctx, &walker, &citizen, &walked).await.unwrap();
     assert_eq!(outcome.applications, APPLICATIONS);

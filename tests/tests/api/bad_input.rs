@@ -1,7 +1,7 @@
 //! Bad input gets a clear problem and leaves nothing half-written.
 
 use crate::helpers::*;
-use guichet::domain::Provider;
+use guichet_core::domain::Provider;
 use serde_json::{Value, json};
 
 async fn nothing_stored_for(app: &TestApp, citizen: &str) {
@@ -298,7 +298,7 @@ async fn a_webhook_with_a_bad_signature_is_401_and_records_nothing() {
     .await;
     assert!(
         app.server
-            .context
+            .backend
             .payments
             .payment(Provider::Sandbox, "om-forged")
             .await
@@ -346,7 +346,7 @@ async fn a_webhook_with_the_wrong_amount_is_recorded_and_pays_nothing() {
     assert_eq!(ack["outcome"], "amount_mismatch");
     let recorded = app
         .server
-        .context
+        .backend
         .payments
         .payment(Provider::Sandbox, "om-short")
         .await
@@ -386,8 +386,8 @@ async fn verify_catches_a_typo_before_any_lookup_and_knows_unknown_numbers() {
         422,
     )
     .await;
-    let good = guichet::domain::DocumentNumber::new(
-        guichet::domain::DocumentKind::CriminalRecordExtract,
+    let good = guichet_core::domain::DocumentNumber::new(
+        guichet_core::domain::DocumentKind::CriminalRecordExtract,
         2026,
         123,
     )

@@ -2,10 +2,11 @@
 //! queued message where it was.
 
 use crate::helpers::*;
-use guichet::domain::{ExtractRecordInput, OfficeCode, Subject};
-use guichet::http::auth::{Principal, Role};
-use guichet::usecases::review::{self, DecisionRequest};
+use guichet_core::domain::{ExtractRecordInput, OfficeCode, Principal, Role, Subject};
+use guichet_core::ports::SystemClock;
+use guichet_core::usecases::review::{self, Deciding, DecisionRequest};
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 #[tokio::test]
 async fn a_restart_loses_nothing_and_a_queued_issue_request_is_served_after_it() {
@@ -21,12 +22,12 @@ async fn a_restart_loses_nothing_on_aws() {
 async fn restart_loses_nothing(first: TestApp) {
     let citizen = first.citizen("c-restart");
     let id = first.paid_application(&citizen, "Sidibé").await;
-    let config = first.config.clone();
+    let settings = first.settings.clone();
     let dir = first.dir;
     first.server.shutdown().await;
 
     // The clerk approves while no queue consumer runs: the issue request waits on disk.
-    let offline = reopen(&config).await;
+    let offline = reopen(&settings).await;
     let clerk = Principal {
         subject: Subject::parse("clerk-offline").unwrap(),
         role: Role::Clerk,
@@ -39,14 +40,19 @@ async fn restart_loses_nothing(first: TestApp) {
             convictions: Some(vec![]),
         }),
     };
-    let approved = review::decide(offline.context(), &clerk, &id, &request, None)
+    let deciding = Deciding {
+        applications: offline.applications.as_ref(),
+        queue: offline.queue.as_ref(),
+        clock: &SystemClock,
+    };
+    let approved = review::decide(&deciding, &clerk, &id, &request, None)
         .await
         .unwrap();
     assert_eq!(approved.status().as_str(), "approved");
     drop(offline);
 
     // A new process on the same data picks it up and issues.
-    let again = serve(reopen(&config).await, config, dir).await;
+    let again = serve(&settings, Arc::new(SystemClock), dir).await;
     let issued = again.wait_for_status(&citizen, &id, "issued").await;
     assert_eq!(issued["history"].as_array().unwrap().len(), 3);
     let list: Value = again

@@ -1,7 +1,7 @@
 //! The walking skeleton: submit → pay → approve → issued → download → verify, over HTTP.
 
 use crate::helpers::*;
-use guichet::seal::{self, JwkSet};
+use guichet_seal::{self as seal, JwkSet};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -207,7 +207,7 @@ async fn walk_an_extract(app: &TestApp) {
     );
 
     // A forged seal (another key) is refused.
-    let forged_keys = guichet::seal::SealKeys::new(vec![guichet::seal::SealKey::from_secret(
+    let forged_keys = guichet_seal::SealKeys::new(vec![guichet_seal::SealKey::from_secret(
         [9; 32],
         time::OffsetDateTime::now_utc(),
     )])

@@ -1,12 +1,15 @@
-use guichet::bootstrap::Backend;
-use guichet::config::Config;
+use guichet_cli::backend::Backend;
 use guichet_cli::serve::RunningServer;
+use guichet_cli::settings::{BackendChoice, Settings};
+use guichet_core::ports::{Clock, SystemClock};
 use reqwest::{Client, Response};
 use serde_json::{Value, json};
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub const PAYMENT_SECRET: &[u8] = b"test-payment-secret-0123456789abcdef";
+pub const TOKEN_SECRET: &str = "test-token-secret-0123456789abcdefghij";
 pub const BAMAKO_REGISTRY: &str = "TGI-BKO-C3";
 /// An office that is not the one the tests' applications go to.
 pub const OTHER_OFFICE: &str = "TGI-SEG";
@@ -17,7 +20,7 @@ pub struct TestApp {
     pub redirects_downloads: bool,
     pub http: Client,
     pub server: RunningServer,
-    pub config: Config,
+    pub settings: Settings,
     pub dir: tempfile::TempDir,
 }
 
@@ -26,23 +29,26 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
-pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
-    let (backend, config, dir) = local_backend(adjust).await;
-    serve(backend, config, dir).await
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let (settings, dir) = local_settings(adjust);
+    serve(&settings, Arc::new(SystemClock), dir).await
 }
 
-/// The embedded backend in a fresh data directory, with the tests' webhook secret.
-async fn local_backend(adjust: impl FnOnce(&mut Config)) -> (Backend, Config, tempfile::TempDir) {
+/// The embedded backend's settings in a fresh data directory, with the tests' webhook secret.
+fn local_settings(adjust: impl FnOnce(&mut Settings)) -> (Settings, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let data = dir.path().to_str().unwrap().to_owned();
-    let mut config = Config::from_lookup(|k| (k == "GUICHET_DATA").then(|| data.clone())).unwrap();
-    config.payment_secret = Some(PAYMENT_SECRET.to_vec());
-    config.rate_limits = guichet::http::limits::RateLimits::unlimited();
-    adjust(&mut config);
-    (reopen(&config).await, config, dir)
+    let mut settings = Settings::development(dir.path());
+    settings.payments.secret = Some(secret(PAYMENT_SECRET));
+    settings.http.rate_limits = guichet_http::limits::RateLimits::unlimited();
+    adjust(&mut settings);
+    (settings, dir)
 }
 
-/// A clock the test moves forward: the service's time, for expiries. Tokens keep real time.
+pub fn secret(bytes: &[u8]) -> secrecy::SecretString {
+    String::from_utf8(bytes.to_vec()).unwrap().into()
+}
+
+/// A clock the test moves forward: the service's time, for expiries and tokens alike.
 #[derive(Default)]
 pub struct ShiftedClock(std::sync::atomic::AtomicI64);
 
@@ -53,7 +59,7 @@ impl ShiftedClock {
     }
 }
 
-impl guichet::ports::Clock for ShiftedClock {
+impl Clock for ShiftedClock {
     fn now(&self) -> time::OffsetDateTime {
         time::OffsetDateTime::now_utc()
             + time::Duration::seconds(self.0.load(std::sync::atomic::Ordering::SeqCst))
@@ -61,52 +67,60 @@ impl guichet::ports::Clock for ShiftedClock {
 }
 
 /// The embedded service on a clock the test holds.
-pub async fn spawn_app_on(clock: std::sync::Arc<ShiftedClock>) -> TestApp {
-    let (mut backend, config, dir) = local_backend(|_| {}).await;
-    let Backend::Local(local) = &mut backend else {
-        unreachable!("the embedded backend")
-    };
-    std::sync::Arc::get_mut(&mut local.context)
-        .expect("nothing else holds the context yet")
-        .clock = clock;
-    serve(backend, config, dir).await
+pub async fn spawn_app_on(clock: Arc<ShiftedClock>) -> TestApp {
+    let (settings, dir) = local_settings(|_| {});
+    serve(&settings, clock, dir).await
 }
 
-/// `guichet serve` on DynamoDB, S3 and SQS, all on moto server, with resources of its own.
+/// Settings for `guichet serve` on DynamoDB, S3 and SQS, all on moto server, with resources of
+/// its own.
+pub async fn aws_settings() -> Settings {
+    let (_, resources) = guichet_tests::moto::emulator().provision().await;
+    let mut settings = Settings::development(Path::new("unused"));
+    settings.backend = BackendChoice::Aws(resources);
+    // The secrets the test signs with; the seal keys come from the provisioned secret.
+    settings.payments.secret = Some(secret(PAYMENT_SECRET));
+    settings.http.tokens.secret = Some(TOKEN_SECRET.into());
+    settings.http.rate_limits = guichet_http::limits::RateLimits::unlimited();
+    settings
+}
+
 pub async fn spawn_aws_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (_, resources) = guichet_tests::moto::emulator().provision().await;
-    let mut config = Config::from_lookup(|_| None).unwrap();
-    config.backend = guichet::config::Backend::Aws(resources);
-    // The secrets the test signs with; the seal keys come from the provisioned secret.
-    config.payment_secret = Some(PAYMENT_SECRET.to_vec());
-    config.jwt_secret = Some(b"test-token-secret-0123456789abcdefghij".to_vec());
-    config.rate_limits = guichet::http::limits::RateLimits::unlimited();
-    serve(reopen(&config).await, config, dir).await
+    serve(&aws_settings().await, Arc::new(SystemClock), dir).await
 }
 
-/// The backend a process opens with this configuration (a new one finds the same data directory,
+/// The backend a process opens with these settings (a new one finds the same data directory,
 /// or the same AWS resources).
-pub async fn reopen(config: &Config) -> Backend {
-    match &config.backend {
-        guichet::config::Backend::Local => {
-            Backend::Local(guichet::local::open(config.clone()).expect("embedded backend opens"))
-        }
-        guichet::config::Backend::Aws(resources) => {
+pub async fn reopen(settings: &Settings) -> Backend {
+    match &settings.backend {
+        BackendChoice::Local => guichet_cli::backend::open_local(settings)
+            .await
+            .expect("embedded backend opens"),
+        BackendChoice::Aws(resources) => {
             let sdk = guichet_tests::moto::emulator().sdk_config().await;
-            Backend::Aws(
-                guichet::aws::open(config.clone(), resources, &sdk)
-                    .await
-                    .expect("AWS backend opens on the emulator"),
-            )
+            guichet_cli::backend::open_aws(settings, resources, sdk)
+                .await
+                .expect("AWS backend opens on the emulator")
         }
     }
 }
 
-pub async fn serve(backend: Backend, config: Config, dir: tempfile::TempDir) -> TestApp {
-    let redirects_downloads = matches!(backend, Backend::Aws(_));
+pub async fn serve(settings: &Settings, clock: Arc<dyn Clock>, dir: tempfile::TempDir) -> TestApp {
+    serve_backend(reopen(settings).await, settings, clock, dir).await
+}
+
+pub async fn serve_backend(
+    backend: Backend,
+    settings: &Settings,
+    clock: Arc<dyn Clock>,
+    dir: tempfile::TempDir,
+) -> TestApp {
+    let redirects_downloads = backend.redirects_downloads;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let server = guichet_cli::serve::start(backend, listener).await.unwrap();
+    let server = guichet_cli::serve::start(backend, settings, clock, listener)
+        .await
+        .unwrap();
     TestApp {
         base: format!("http://{}", server.addr),
         redirects_downloads,
@@ -117,7 +131,7 @@ pub async fn serve(backend: Backend, config: Config, dir: tempfile::TempDir) -> 
             .build()
             .unwrap(),
         server,
-        config,
+        settings: settings.clone(),
         dir,
     }
 }
@@ -135,7 +149,12 @@ pub fn extract_request(surname: &str, given_names: &str, birth_place: &str) -> V
 
 impl TestApp {
     pub fn token(&self, role: &str, office: Option<&str>, sub: &str) -> String {
-        guichet_cli::token::mint(&self.config, role, office, sub, time::Duration::hours(1)).unwrap()
+        let auth = guichet_http::auth::Authenticator::new(
+            &self.settings.http.tokens,
+            &self.server.backend.token_secret,
+        );
+        let now = self.server.functions.submit.edge.clock.now();
+        guichet_cli::token::mint(&auth, role, office, sub, time::Duration::hours(1), now).unwrap()
     }
 
     pub fn citizen(&self, sub: &str) -> String {
@@ -184,8 +203,15 @@ impl TestApp {
 
     pub fn signed_notice(&self, body: &Value, secret: &[u8]) -> (Vec<u8>, String) {
         let bytes = serde_json::to_vec(body).unwrap();
-        let t = time::OffsetDateTime::now_utc().unix_timestamp();
-        let header = guichet::usecases::payment::sign(secret, &bytes, t);
+        let t = self
+            .server
+            .functions
+            .submit
+            .edge
+            .clock
+            .now()
+            .unix_timestamp();
+        let header = guichet_payments::sign(secret, &bytes, t);
         (bytes, header)
     }
 

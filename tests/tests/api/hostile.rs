@@ -1,7 +1,7 @@
 //! Clients that push too hard, or from where they should not: rate limits and browser origins.
 
 use crate::helpers::*;
-use guichet::http::limits::{Rate, RateLimits};
+use guichet_http::limits::{Rate, RateLimits};
 
 fn limits(submit: u32, verify: u32, failed_auth: u32) -> RateLimits {
     RateLimits {
@@ -22,7 +22,7 @@ fn limits(submit: u32, verify: u32, failed_auth: u32) -> RateLimits {
 
 #[tokio::test]
 async fn past_its_budget_a_client_gets_429_with_retry_after_and_others_are_untouched() {
-    let app = &spawn_app_with(|c| c.rate_limits = limits(3, 5, 2)).await;
+    let app = &spawn_app_with(|c| c.http.rate_limits = limits(3, 5, 2)).await;
 
     // Submissions, per applicant: three an hour here.
     let citizen = app.citizen("busy");
@@ -80,7 +80,7 @@ async fn past_its_budget_a_client_gets_429_with_retry_after_and_others_are_untou
 
 #[tokio::test]
 async fn only_listed_origins_get_cors_headers() {
-    let app = &spawn_app_with(|c| c.cors_origins = vec!["https://guichet.ml".into()]).await;
+    let app = &spawn_app_with(|c| c.http.cors_origins = vec!["https://guichet.ml".into()]).await;
     let preflight = |origin: &'static str| async move {
         app.http
             .request(reqwest::Method::OPTIONS, app.url("/v1/applications"))

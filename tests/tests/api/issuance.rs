@@ -1,15 +1,15 @@
 //! Nothing twice: issuing, paying and submitting are each safe to repeat.
 
 use crate::helpers::*;
-use guichet::domain::{ApplicationId, Provider};
-use guichet::ports::QueueName;
-use guichet::usecases::issue::{self, IssueOutcome};
+use guichet_core::domain::{ApplicationId, Provider};
+use guichet_core::ports::QueueName;
+use guichet_core::usecases::issue::{self, IssueOutcome, Issuing};
 use serde_json::{Value, json};
 
 #[tokio::test]
 async fn issuing_the_same_request_again_and_again_gives_one_document() {
     let app = spawn_app().await;
-    let ctx = app.server.context.clone();
+    let ctx = app.server.backend.clone();
     let citizen = app.citizen("citizen-twice");
     let id = app.paid_application(&citizen, "Touré").await;
     let resp = app
@@ -23,7 +23,7 @@ async fn issuing_the_same_request_again_and_again_gives_one_document() {
     let app_id: ApplicationId = id.parse().unwrap();
 
     // Race the queue consumer with three direct runs, as redelivered messages would.
-    let runs = futures_join(&ctx, app_id).await;
+    let runs = futures_join(&app.server.functions.issue.issuing(), app_id).await;
     let numbers: Vec<String> = runs
         .iter()
         .map(|o| match o {
@@ -48,7 +48,9 @@ async fn issuing_the_same_request_again_and_again_gives_one_document() {
         .await
         .unwrap();
     assert!(matches!(
-        issue::issue(&ctx, app_id).await.unwrap(),
+        issue::issue(&app.server.functions.issue.issuing(), app_id)
+            .await
+            .unwrap(),
         IssueOutcome::AlreadyIssued(_)
     ));
     let again = app.application(&citizen, &id).await;
@@ -90,10 +92,7 @@ async fn issuing_the_same_request_again_and_again_gives_one_document() {
     assert_ne!(other["document"]["number"], numbers[0].as_str());
 }
 
-async fn futures_join(
-    ctx: &std::sync::Arc<guichet::Context>,
-    id: ApplicationId,
-) -> Vec<IssueOutcome> {
+async fn futures_join(ctx: &Issuing<'_>, id: ApplicationId) -> Vec<IssueOutcome> {
     let (a, b, c) = tokio::join!(
         issue::issue(ctx, id),
         issue::issue(ctx, id),
@@ -133,7 +132,7 @@ async fn a_replayed_webhook_is_a_no_op_and_a_second_payment_is_kept_for_refund()
     );
     let ledger = app
         .server
-        .context
+        .backend
         .payments
         .payment(Provider::Sandbox, "om-second-txn")
         .await

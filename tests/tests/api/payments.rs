@@ -2,8 +2,8 @@
 //! aggregator gateway that carries Orange Money, Moov Money and cards.
 
 use crate::helpers::*;
-use guichet::domain::{PaymentOutcome, Provider};
-use guichet::payments::{CinetPay, CinetPayConfig};
+use guichet_core::domain::{PaymentOutcome, Provider};
+use guichet_payments::{CinetPay, CinetPayConfig};
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
@@ -44,7 +44,7 @@ async fn a_failure_arriving_after_the_success_never_unpays() {
     assert_eq!(view["history"].as_array().unwrap().len(), 1);
     let first = app
         .server
-        .context
+        .backend
         .payments
         .payment(Provider::Sandbox, "om-1")
         .await
@@ -63,9 +63,12 @@ async fn a_payment_for_an_expired_application_is_kept_for_refund() {
     let id = created["id"].as_str().unwrap();
     // A week and a day later, the reconcile step closes it.
     let later = time::OffsetDateTime::now_utc() + time::Duration::days(8);
-    let report = guichet::usecases::reconcile::reconcile(&app.server.context, later)
-        .await
-        .unwrap();
+    let report = guichet_core::usecases::reconcile::reconcile(
+        &app.server.functions.reconcile.sweeping(),
+        later,
+    )
+    .await
+    .unwrap();
     assert_eq!(report.expired, 1);
     assert_eq!(app.application(&citizen, id).await["status"], "expired");
     // The citizen pays anyway: recorded against the application, for refund, never applied.
@@ -76,7 +79,7 @@ async fn a_payment_for_an_expired_application_is_kept_for_refund() {
     );
     let kept = app
         .server
-        .context
+        .backend
         .payments
         .payment(Provider::Sandbox, "om-late")
         .await
@@ -143,9 +146,9 @@ async fn post_cinetpay(
 #[tokio::test]
 async fn orange_money_through_cinetpay_pays_once_and_forgeries_are_refused() {
     let app = spawn_app_with(|c| {
-        c.cinetpay = Some(CinetPayConfig {
+        c.payments.cinetpay = Some(CinetPayConfig {
             site_id: "445160".into(),
-            secret: CINETPAY_SECRET.to_vec(),
+            secret: secret(CINETPAY_SECRET),
         })
     })
     .await;
@@ -166,7 +169,7 @@ async fn orange_money_through_cinetpay_pays_once_and_forgeries_are_refused() {
     problem(post_cinetpay(&app, &cheaper, &token).await, 401).await;
     assert!(
         app.server
-            .context
+            .backend
             .payments
             .payment(Provider::Cinetpay, "cp-1")
             .await
@@ -188,7 +191,7 @@ async fn orange_money_through_cinetpay_pays_once_and_forgeries_are_refused() {
     assert_eq!(view["history"].as_array().unwrap().len(), 1);
     let recorded = app
         .server
-        .context
+        .backend
         .payments
         .payment(Provider::Cinetpay, "cp-1")
         .await

@@ -1,7 +1,7 @@
 //! Personal data reaches only who may see it, and every staff read leaves a trace.
 
 use crate::helpers::*;
-use guichet::domain::EventKind;
+use guichet_core::domain::EntryKind;
 use serde_json::json;
 
 #[tokio::test]
@@ -65,13 +65,13 @@ async fn every_staff_read_is_a_chained_audit_event_the_holder_can_see() {
 
     // In the store, reads and transitions are one chain: each event hashes the one before.
     let id = id.parse().unwrap();
-    let events = app.server.context.applications.history(id).await.unwrap();
+    let events = app.server.backend.applications.history(id).await.unwrap();
     assert_eq!(
         events
             .iter()
-            .filter(|e| e.change.event == EventKind::Read)
+            .filter(|e| e.change.event == EntryKind::Read)
             .count(),
         3
     );
-    assert_eq!(guichet::audit::verify_chain(&events), Ok(()));
+    assert_eq!(guichet_core::audit::verify_chain(&events), Ok(()));
 }

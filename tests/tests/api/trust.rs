@@ -2,8 +2,8 @@
 //! expired when its kind's validity has run out.
 
 use crate::helpers::*;
-use guichet::audit::verify_chain;
-use guichet::domain::EventKind;
+use guichet_core::audit::verify_chain;
+use guichet_core::domain::EntryKind;
 use serde_json::json;
 use std::sync::Arc;
 
@@ -15,7 +15,7 @@ async fn a_revoked_document_is_revoked_however_it_is_checked() {
     let id = view["id"].as_str().unwrap();
     let number = view["document"]["number"].as_str().unwrap();
     let pdf = app.download(&citizen, id).await;
-    let seal = guichet::usecases::verify::find_seal(&pdf).unwrap();
+    let seal = guichet_core::usecases::verify::find_seal(&pdf).unwrap();
     assert_eq!(app.verify_number(number).await["status"], "valid");
 
     let reason = json!({ "reason": "Délivré sur la foi d'un acte de naissance falsifié" });
@@ -82,18 +82,18 @@ async fn a_revoked_document_is_revoked_however_it_is_checked() {
     );
     let history = app
         .server
-        .context
+        .backend
         .applications
         .history(id.parse().unwrap())
         .await
         .unwrap();
     assert_eq!(verify_chain(&history), Ok(()));
     let last = &history.last().unwrap().change;
-    assert_eq!(last.event, EventKind::Revocation);
+    assert_eq!(last.event, EntryKind::Revocation);
     assert_eq!(
         history
             .iter()
-            .filter(|e| e.change.event == EventKind::Revocation)
+            .filter(|e| e.change.event == EntryKind::Revocation)
             .count(),
         1,
         "one revocation, however many requests"
@@ -118,7 +118,8 @@ async fn an_extract_expires_after_its_validity() {
     let view = app.issued_application(&citizen, "Dembélé").await;
     let id = view["id"].as_str().unwrap();
     let number = view["document"]["number"].as_str().unwrap();
-    let seal = guichet::usecases::verify::find_seal(&app.download(&citizen, id).await).unwrap();
+    let seal =
+        guichet_core::usecases::verify::find_seal(&app.download(&citizen, id).await).unwrap();
     let expires_at = time::OffsetDateTime::parse(
         view["document"]["expires_at"].as_str().unwrap(),
         &time::format_description::well_known::Rfc3339,

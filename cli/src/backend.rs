@@ -1,0 +1,177 @@
+//! Opens the backend the settings name, once: the ports every function is wired to in
+//! `guichet serve`, the secrets, the seal keys. On Lambda each function's `main` wires only the
+//! adapters it uses; here one process holds them all.
+
+use crate::settings::{BackendChoice, Settings};
+use anyhow::Context as _;
+use guichet_aws::{Aws, AwsResources, SqsQueue};
+use guichet_core::catalogue::Catalogue;
+use guichet_core::ports::{
+    ApplicationStore, BlobStore, DeadLetters, DocumentRegistry, PaymentLedger, Queue, SealKeyStore,
+};
+use guichet_core::settings::Env;
+use guichet_local::{Local, LocalQueue};
+use guichet_seal::SealKeys;
+use secrecy::SecretString;
+use std::sync::Arc;
+
+/// Where queued messages are read from when no Lambda event source mapping does it.
+#[derive(Clone)]
+pub enum Pump {
+    Local(LocalQueue),
+    Sqs(SqsQueue),
+}
+
+/// The adapters of one backend, opened.
+pub struct Backend {
+    pub applications: Arc<dyn ApplicationStore>,
+    pub payments: Arc<dyn PaymentLedger>,
+    pub documents: Arc<dyn DocumentRegistry>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub queue: Arc<dyn Queue>,
+    pub dead_letters: Arc<dyn DeadLetters>,
+    pub pump: Pump,
+    pub catalogue: Arc<Catalogue>,
+    pub seal_keys: Arc<SealKeys>,
+    pub token_secret: SecretString,
+    pub payment_secret: SecretString,
+    /// Whether documents are downloaded through a short-lived URL (S3) rather than served.
+    pub redirects_downloads: bool,
+}
+
+/// Opens the backend the settings name (`GUICHET_BACKEND`).
+pub async fn open(settings: &Settings) -> anyhow::Result<Backend> {
+    match &settings.backend {
+        BackendChoice::Local => open_local(settings).await,
+        BackendChoice::Aws(resources) => {
+            open_aws(settings, resources, guichet_aws::sdk_config().await).await
+        }
+    }
+}
+
+/// The embedded backend; a data directory without a seal key gets its first one.
+pub async fn open_local(settings: &Settings) -> anyhow::Result<Backend> {
+    let local = Local::open(&settings.local)?;
+    let stored = keys_made_once(&local.keys).await?;
+    let token_secret = settings
+        .local
+        .token_secret(settings.http.tokens.secret.as_ref())?;
+    let payment_secret = settings
+        .local
+        .payment_secret(settings.payments.secret.as_ref())?;
+    Ok(Backend {
+        applications: local.store.clone(),
+        payments: local.store.clone(),
+        documents: local.store.clone(),
+        blobs: local.blobs.clone(),
+        queue: Arc::new(local.queue.clone()),
+        dead_letters: Arc::new(local.queue.clone()),
+        pump: Pump::Local(local.queue.clone()),
+        catalogue: local.catalogue.clone(),
+        seal_keys: Arc::new(SealKeys::from_stored(&stored)?),
+        token_secret,
+        payment_secret,
+        redirects_downloads: false,
+    })
+}
+
+/// The AWS backend through `sdk` (an emulator's, or a fault proxy's in tests); the secret is read
+/// once.
+pub async fn open_aws(
+    settings: &Settings,
+    resources: &AwsResources,
+    sdk: aws_config::SdkConfig,
+) -> anyhow::Result<Backend> {
+    let aws = Aws {
+        env: Env::empty(),
+        resources: resources.clone(),
+        sdk,
+    };
+    let secrets = aws.secrets().await?;
+    let store = aws.store();
+    let queue = aws.issue_queue();
+    Ok(Backend {
+        applications: store.clone(),
+        payments: store.clone(),
+        documents: store,
+        blobs: aws.documents(),
+        queue: Arc::new(queue.clone()),
+        dead_letters: Arc::new(aws.issue_dead_letters()),
+        pump: Pump::Sqs(queue),
+        catalogue: Arc::new(Catalogue::default_catalogue()),
+        seal_keys: Arc::new(SealKeys::from_stored(secrets.seal_keys()?)?),
+        token_secret: secrets.token(settings.http.tokens.secret.as_ref())?,
+        payment_secret: secrets.payment(settings.payments.secret.as_ref())?,
+        redirects_downloads: true,
+    })
+}
+
+/// The keys of a data directory, the first one made on first use: a machine that runs
+/// Guichet for the first time seals with a key of its own.
+pub async fn keys_made_once(
+    keys: &dyn SealKeyStore,
+) -> anyhow::Result<Vec<guichet_core::ports::StoredSealKey>> {
+    let stored = keys.load().await?;
+    if !stored.is_empty() {
+        return Ok(stored);
+    }
+    keys.add(&guichet_seal::generate(time::OffsetDateTime::now_utc())?)
+        .await?;
+    Ok(keys.load().await?)
+}
+
+/// The seal keys of the configured backend (for `guichet keys export`): a data directory gets
+/// its first key as `guichet serve` would give it; the managed secret must have one already.
+pub async fn seal_keys(settings: &Settings) -> anyhow::Result<SealKeys> {
+    let store = key_store(settings).await;
+    let stored = match settings.backend {
+        BackendChoice::Local => keys_made_once(store.as_ref()).await?,
+        BackendChoice::Aws(_) => store.load().await?,
+    };
+    Ok(SealKeys::from_stored(&stored)?)
+}
+
+/// Where the configured backend keeps its seal keys (for `guichet keys`).
+pub async fn key_store(settings: &Settings) -> Box<dyn SealKeyStore> {
+    match &settings.backend {
+        BackendChoice::Local => Box::new(guichet_local::secrets::KeyFiles {
+            dir: settings.local.keys_dir(),
+        }),
+        BackendChoice::Aws(resources) => Box::new(
+            Aws {
+                env: Env::empty(),
+                resources: resources.clone(),
+                sdk: guichet_aws::sdk_config().await,
+            }
+            .key_store(),
+        ),
+    }
+}
+
+/// The token and webhook secrets the service itself uses, so tokens and signed notices made by
+/// `guichet token` and `guichet demo` are accepted: on AWS they live in Secrets Manager, locally
+/// in the data directory (or the environment).
+pub async fn signing_secrets(settings: &Settings) -> anyhow::Result<(SecretString, SecretString)> {
+    match &settings.backend {
+        BackendChoice::Local => Ok((
+            settings
+                .local
+                .token_secret(settings.http.tokens.secret.as_ref())?,
+            settings
+                .local
+                .payment_secret(settings.payments.secret.as_ref())?,
+        )),
+        BackendChoice::Aws(resources) => {
+            let aws = Aws {
+                env: Env::empty(),
+                resources: resources.clone(),
+                sdk: guichet_aws::sdk_config().await,
+            };
+            let secrets = aws.secrets().await.context("reading the service secret")?;
+            Ok((
+                secrets.token(settings.http.tokens.secret.as_ref())?,
+                secrets.payment(settings.payments.secret.as_ref())?,
+            ))
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Everything `guichet` reads from the environment, once, gathered from the parts that own each
+//! setting.
+
+use guichet_aws::AwsResources;
+use guichet_core::settings::{Env, Environment, ReconcileSettings, SettingError};
+use guichet_http::HttpSettings;
+use guichet_local::LocalSettings;
+use guichet_payments::PaymentSettings;
+
+/// Where the data lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendChoice {
+    /// SQLite, files and a local queue under the data directory (`GUICHET_BACKEND=local`, the default).
+    Local,
+    /// DynamoDB, S3, SQS and Secrets Manager (`GUICHET_BACKEND=aws`), or an emulator of them.
+    Aws(AwsResources),
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub environment: Environment,
+    pub backend: BackendChoice,
+    pub local: LocalSettings,
+    pub http: HttpSettings,
+    pub payments: PaymentSettings,
+    pub reconcile: ReconcileSettings,
+    /// `GUICHET_VERIFY_URL`, printed under every QR code.
+    pub verify_url: String,
+}
+
+impl Settings {
+    pub fn read(env: &Env) -> Result<Self, SettingError> {
+        let backend = match env.get("GUICHET_BACKEND").as_deref() {
+            None | Some("local") => BackendChoice::Local,
+            Some("aws") => BackendChoice::Aws(AwsResources::read(env)?),
+            Some(other) => {
+                return Err(SettingError::Invalid {
+                    name: "GUICHET_BACKEND",
+                    why: format!("{other:?}: `local` or `aws`"),
+                });
+            }
+        };
+        Ok(Settings {
+            environment: Environment::read(env)?,
+            backend,
+            local: LocalSettings::read(env)?,
+            http: HttpSettings::read(env)?,
+            payments: PaymentSettings::read(env)?,
+            reconcile: ReconcileSettings::read(env)?,
+            verify_url: env.or("GUICHET_VERIFY_URL", "https://guichet.ml/verifier"),
+        })
+    }
+
+    pub fn from_env() -> Result<Self, SettingError> {
+        Self::read(&Env::process())
+    }
+
+    /// Development defaults over a data directory: for tests and local tools.
+    pub fn development(data_dir: &std::path::Path) -> Self {
+        let mut settings =
+            Self::read(&Env::empty()).unwrap_or_else(|_| unreachable!("no variables, no errors"));
+        settings.local.data_dir = data_dir.to_path_buf();
+        settings
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn development_needs_nothing_and_no_setting_shows_a_secret() {
+        let dev = Settings::read(&Env::empty()).unwrap();
+        assert_eq!(dev.backend, BackendChoice::Local);
+        assert!(dev.payments.sandbox);
+        let token = "token-secret-0123456789abcdefghijklmn";
+        let webhook = "webhook-secret-0123456789abcdefghijk";
+        let cinetpay = "cinetpay-secret-0123456789";
+        let all = Settings::read(&Env::vars(&[
+            ("GUICHET_JWT_SECRET", token),
+            ("GUICHET_PAYMENT_SECRET", webhook),
+            ("GUICHET_CINETPAY_SITE_ID", "445160"),
+            ("GUICHET_CINETPAY_SECRET", cinetpay),
+        ]))
+        .unwrap();
+        let shown = format!("{all:?}");
+        for secret in [token, webhook, cinetpay] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        assert!(shown.contains("445160"), "what is not secret still shows");
+    }
+
+    #[test]
+    fn the_aws_backend_names_every_resource_it_needs() {
+        assert!(matches!(
+            Settings::read(&Env::vars(&[
+                ("GUICHET_BACKEND", "aws"),
+                ("GUICHET_TABLE", "t")
+            ])),
+            Err(SettingError::Missing("GUICHET_DOCUMENTS_BUCKET"))
+        ));
+        assert!(matches!(
+            Settings::read(&Env::vars(&[("GUICHET_BACKEND", "dynamo")])),
+            Err(SettingError::Invalid {
+                name: "GUICHET_BACKEND",
+                ..
+            })
+        ));
+        let aws = Settings::read(&Env::vars(&[
+            ("GUICHET_ENV", "production"),
+            ("GUICHET_BACKEND", "aws"),
+            ("GUICHET_TABLE", "guichet"),
+            ("GUICHET_DOCUMENTS_BUCKET", "docs"),
+            (
+                "GUICHET_ISSUE_QUEUE_URL",
+                "https://sqs.eu-west-3.amazonaws.com/1/issue",
+            ),
+            (
+                "GUICHET_ISSUE_DEAD_LETTERS_URL",
+                "https://sqs.eu-west-3.amazonaws.com/1/dlq",
+            ),
+            (
+                "GUICHET_SECRETS_ARN",
+                "arn:aws:secretsmanager:eu-west-3:1:secret:s",
+            ),
+        ]))
+        .unwrap();
+        // In production on AWS the secrets come from Secrets Manager, not the environment.
+        assert!(aws.payments.secret.is_none());
+        assert!(!aws.payments.sandbox);
+        let BackendChoice::Aws(r) = aws.backend else {
+            panic!("aws")
+        };
+        assert_eq!(r.table, "guichet");
+        assert_eq!(r.documents_kms_key, None);
+    }
+}

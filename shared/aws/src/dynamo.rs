@@ -1,0 +1,531 @@
+//! The application store, payment ledger and document registry on one DynamoDB table.
+//!
+//! Every change of an application is a transaction: the application item, conditional on the
+//! version that was read, and its new audit events, each conditional on not existing. A payment
+//! or a registered document joins the same transaction, conditional on not existing, so a
+//! replayed webhook or a second issuance changes nothing.
+
+use super::fault;
+use super::items::{self, BY_APPLICANT, Item, OFFICE_QUEUE, TTL, n, s};
+use async_trait::async_trait;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem};
+use guichet_core::domain::{
+    Application, ApplicationId, DocumentKind, DocumentNumber, IssuedDocument, OfficeCode, Payment,
+    PaymentReference, Provider, Status, StatusChange, Subject,
+};
+use guichet_core::ports::{
+    ApplicationStore, AuditEvent, DocumentRegistry, IdempotencyRecord, PaymentLedger, StoreError,
+};
+use std::collections::HashMap;
+use time::OffsetDateTime;
+
+pub use super::items::WORK_QUEUE_SHARDS;
+
+#[derive(Clone)]
+pub struct DynamoStore {
+    client: Client,
+    table: String,
+}
+
+/// Which write of a transaction was refused, and what that means to the caller.
+struct Guarded {
+    put: Put,
+    refused: fn() -> StoreError,
+}
+
+fn conflict() -> StoreError {
+    StoreError::Conflict
+}
+
+fn duplicate() -> StoreError {
+    StoreError::Duplicate
+}
+
+impl DynamoStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        DynamoStore {
+            client,
+            table: table.into(),
+        }
+    }
+
+    fn put(
+        &self,
+        item: Item,
+        condition: &str,
+        values: &[(&str, aws_sdk_dynamodb::types::AttributeValue)],
+        refused: fn() -> StoreError,
+    ) -> Result<Guarded, StoreError> {
+        let mut put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression(condition);
+        for (name, value) in values {
+            put = put.expression_attribute_values(*name, value.clone());
+        }
+        Ok(Guarded {
+            put: put.build().map_err(items::refused)?,
+            refused,
+        })
+    }
+
+    fn new_item(&self, item: Item, refused: fn() -> StoreError) -> Result<Guarded, StoreError> {
+        self.put(item, "attribute_not_exists(PK)", &[], refused)
+    }
+
+    /// The application at `app.version + 1`, written only over `app.version`.
+    fn next_version(&self, app: &Application) -> Result<Guarded, StoreError> {
+        self.put(
+            items::application(app, app.version + 1)?,
+            "version = :read",
+            &[(":read", n(app.version))],
+            conflict,
+        )
+    }
+
+    /// An idempotency record, written unless a live one holds the key. An expired record may be
+    /// replaced (TTL deletion lags by up to days).
+    fn claim_key(&self, r: &IdempotencyRecord) -> Result<Guarded, StoreError> {
+        let mut item = items::idempotency_key(&r.scoped_key);
+        item.extend([
+            ("request_hash".into(), s(r.request_hash.clone())),
+            ("application_id".into(), s(r.application_id.to_string())),
+            ("expires_ns".into(), n(items::ns(r.expires_at))),
+            (TTL.into(), n(r.expires_at.unix_timestamp())),
+        ]);
+        self.put(
+            item,
+            "attribute_not_exists(PK) OR expires_ns <= :now",
+            &[(":now", n(items::ns(r.at)))],
+            duplicate,
+        )
+    }
+
+    /// The application's next version and its new audit events, chained to the last one stored.
+    async fn change(
+        &self,
+        app: &Application,
+        changes: &[StatusChange],
+    ) -> Result<Vec<Guarded>, StoreError> {
+        if changes.is_empty() {
+            return Ok(vec![self.next_version(app)?]);
+        }
+        let last = self.last_event(app.id).await?;
+        let (events, head) = items::audit_events(app.id, last, changes)?;
+        let mut headed = app.clone();
+        headed.audit_head = Some(head);
+        let mut writes = vec![self.next_version(&headed)?];
+        for event in events {
+            writes.push(self.new_item(event, conflict)?);
+        }
+        Ok(writes)
+    }
+
+    /// An application's audit events in sequence order, read strongly consistent.
+    fn events(&self, id: ApplicationId) -> QueryFluentBuilder {
+        self.client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk AND begins_with(SK, :ev)")
+            .expression_attribute_values(":pk", s(items::app_pk(id)))
+            .expression_attribute_values(":ev", s("EV#"))
+            .consistent_read(true)
+    }
+
+    async fn last_event(&self, id: ApplicationId) -> Result<Option<(u64, String)>, StoreError> {
+        let out = self
+            .events(id)
+            .scan_index_forward(false)
+            .limit(1)
+            .send()
+            .await
+            .map_err(|e| StoreError::Fault(fault(&e)))?;
+        match out.items().first() {
+            None => Ok(None),
+            Some(item) => Ok(Some((
+                items::number(item, "seq")?,
+                items::string(item, "hash")?.to_owned(),
+            ))),
+        }
+    }
+
+    /// All or nothing. When a condition fails, the first refused write says what happened.
+    async fn transact(&self, writes: Vec<Guarded>) -> Result<(), StoreError> {
+        let refusals: Vec<fn() -> StoreError> = writes.iter().map(|w| w.refused).collect();
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(
+                writes
+                    .into_iter()
+                    .map(|w| TransactWriteItem::builder().put(w.put).build())
+                    .collect(),
+            ))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) => Err(transaction_error(&e, &refusals)),
+        }
+    }
+
+    async fn get_item(&self, key: Item) -> Result<Option<Item>, StoreError> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::Fault(fault(&e)))?;
+        Ok(out.item)
+    }
+
+    async fn query_applications(
+        &self,
+        index: &str,
+        pk_name: &str,
+        pk: String,
+        forward: bool,
+        limit: usize,
+    ) -> Result<Vec<Application>, StoreError> {
+        let mut apps = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(index)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", pk_name)
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .scan_index_forward(forward)
+                .limit(i32::try_from(limit - apps.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| StoreError::Fault(fault(&e)))?;
+            for item in out.items() {
+                apps.push(items::read_application(item)?);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() || apps.len() >= limit {
+                return Ok(apps);
+            }
+        }
+    }
+}
+
+fn transaction_error(
+    e: &SdkError<TransactWriteItemsError>,
+    refusals: &[fn() -> StoreError],
+) -> StoreError {
+    if let Some(TransactWriteItemsError::TransactionCanceledException(cancel)) =
+        e.as_service_error()
+    {
+        let reasons = cancel.cancellation_reasons();
+        for (reason, refused) in reasons.iter().zip(refusals) {
+            match reason.code() {
+                Some("ConditionalCheckFailed") => return refused(),
+                // Another transaction touched the same item at the same moment: read and retry.
+                Some("TransactionConflict") => return StoreError::Conflict,
+                _ => {}
+            }
+        }
+    }
+    StoreError::Fault(fault(e))
+}
+
+#[async_trait]
+impl ApplicationStore for DynamoStore {
+    async fn create(
+        &self,
+        app: &Application,
+        idempotency: Option<&IdempotencyRecord>,
+    ) -> Result<(), StoreError> {
+        let mut writes = vec![
+            self.new_item(items::application(app, 1)?, duplicate)?,
+            self.new_item(
+                {
+                    let mut item = items::reference_key(app.payment_reference.as_str());
+                    item.insert("application_id".into(), s(app.id.to_string()));
+                    item
+                },
+                duplicate,
+            )?,
+        ];
+        if let Some(r) = idempotency {
+            writes.push(self.claim_key(r)?);
+        }
+        self.transact(writes).await
+    }
+
+    async fn update_once(
+        &self,
+        app: &Application,
+        changes: &[StatusChange],
+        idempotency: &IdempotencyRecord,
+    ) -> Result<u64, StoreError> {
+        // The key first: a raced twin request is a duplicate before it is a stale read.
+        let mut writes = vec![self.claim_key(idempotency)?];
+        writes.extend(self.change(app, changes).await?);
+        self.transact(writes).await?;
+        Ok(app.version + 1)
+    }
+
+    async fn get(&self, id: ApplicationId) -> Result<Option<Application>, StoreError> {
+        self.get_item(items::app_key(id))
+            .await?
+            .map(|item| items::read_application(&item))
+            .transpose()
+    }
+
+    async fn find_by_payment_reference(
+        &self,
+        r: &PaymentReference,
+    ) -> Result<Option<Application>, StoreError> {
+        let Some(item) = self.get_item(items::reference_key(r.as_str())).await? else {
+            return Ok(None);
+        };
+        let id: ApplicationId = items::string(&item, "application_id")?
+            .parse()
+            .map_err(items::corrupt)?;
+        self.get(id).await
+    }
+
+    async fn list_by_subject(
+        &self,
+        subject: &Subject,
+        limit: usize,
+    ) -> Result<Vec<Application>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        self.query_applications(
+            BY_APPLICANT,
+            "GSI1PK",
+            format!("SUB#{}", subject.as_str()),
+            false,
+            limit,
+        )
+        .await
+    }
+
+    async fn work_queue(
+        &self,
+        office: &OfficeCode,
+        status: Status,
+        limit: usize,
+    ) -> Result<Vec<Application>, StoreError> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        // Each shard is read oldest first; merged, the oldest `limit` of all come first.
+        let reads = (0..WORK_QUEUE_SHARDS).map(|shard| {
+            self.query_applications(
+                OFFICE_QUEUE,
+                "GSI2PK",
+                items::work_queue_pk(office.as_str(), status, shard),
+                true,
+                limit,
+            )
+        });
+        let mut apps: Vec<Application> = futures::future::try_join_all(reads)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect();
+        apps.sort_by_key(|a| (a.updated_at, a.id));
+        apps.truncate(limit);
+        Ok(apps)
+    }
+
+    async fn update(&self, app: &Application, changes: &[StatusChange]) -> Result<u64, StoreError> {
+        let writes = self.change(app, changes).await?;
+        self.transact(writes).await?;
+        Ok(app.version + 1)
+    }
+
+    async fn history(&self, id: ApplicationId) -> Result<Vec<AuditEvent>, StoreError> {
+        let mut events = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .events(id)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| StoreError::Fault(fault(&e)))?;
+            for item in out.items() {
+                events.push(items::read_event(item)?);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(events);
+            }
+        }
+    }
+
+    /// A scan of the table: for an audit run, not for requests.
+    async fn application_ids(&self) -> Result<Vec<ApplicationId>, StoreError> {
+        let mut ids = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("entity = :app")
+                .expression_attribute_values(":app", s("application"))
+                .projection_expression("PK")
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| StoreError::Fault(fault(&e)))?;
+            for item in out.items() {
+                let pk = items::string(item, "PK")?;
+                let id = pk
+                    .strip_prefix("APP#")
+                    .and_then(|id| id.parse().ok())
+                    .ok_or_else(|| items::corrupt(format!("an application key {pk}")))?;
+                ids.push(id);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                ids.sort();
+                return Ok(ids);
+            }
+        }
+    }
+
+    async fn idempotency(
+        &self,
+        scoped_key: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let Some(item) = self.get_item(items::idempotency_key(scoped_key)).await? else {
+            return Ok(None);
+        };
+        let expires: i128 = items::number(&item, "expires_ns")?;
+        if expires <= items::ns(now) {
+            return Ok(None);
+        }
+        Ok(Some(IdempotencyRecord {
+            at: now,
+            scoped_key: scoped_key.to_owned(),
+            request_hash: items::string(&item, "request_hash")?.to_owned(),
+            application_id: items::string(&item, "application_id")?
+                .parse()
+                .map_err(items::corrupt)?,
+            expires_at: OffsetDateTime::from_unix_timestamp_nanos(expires)
+                .map_err(items::corrupt)?,
+        }))
+    }
+}
+
+#[async_trait]
+impl PaymentLedger for DynamoStore {
+    async fn payment(&self, provider: Provider, txn: &str) -> Result<Option<Payment>, StoreError> {
+        self.get_item(items::payment_key(provider, txn))
+            .await?
+            .map(|item| items::body(&item))
+            .transpose()
+    }
+
+    async fn record(
+        &self,
+        payment: &Payment,
+        paid: Option<(&Application, &[StatusChange])>,
+    ) -> Result<(), StoreError> {
+        let mut item = items::payment_key(payment.provider, &payment.provider_txn);
+        item.extend([
+            ("entity".into(), s("payment")),
+            ("outcome".into(), s(payment.outcome.as_str())),
+            ("body".into(), s(items::to_json(payment)?)),
+        ]);
+        if let Some(id) = payment.application_id {
+            item.insert("application_id".into(), s(id.to_string()));
+        }
+        // The payment first: a replay is a duplicate before it is anything else.
+        let mut writes = vec![self.new_item(item, duplicate)?];
+        if let Some((app, changes)) = paid {
+            writes.extend(self.change(app, changes).await?);
+        }
+        self.transact(writes).await
+    }
+}
+
+#[async_trait]
+impl DocumentRegistry for DynamoStore {
+    async fn next_sequence(&self, kind: DocumentKind, year: u16) -> Result<u32, StoreError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(items::counter_key(&format!(
+                "doc:{}:{year}",
+                kind.number_prefix()
+            ))))
+            .update_expression("ADD #v :one")
+            .expression_attribute_names("#v", "value")
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| StoreError::Fault(fault(&e)))?;
+        let attributes: HashMap<_, _> = out.attributes.unwrap_or_default();
+        items::number(&attributes, "value")
+    }
+
+    async fn register(
+        &self,
+        doc: &IssuedDocument,
+        app: &Application,
+        changes: &[StatusChange],
+    ) -> Result<(), StoreError> {
+        let item = items::document(doc)?;
+        // The application first: a stale read is a conflict before the number is a duplicate.
+        let mut writes = self.change(app, changes).await?;
+        writes.push(self.new_item(item, duplicate)?);
+        self.transact(writes).await
+    }
+
+    async fn revoke(
+        &self,
+        doc: &IssuedDocument,
+        app: &Application,
+        changes: &[StatusChange],
+        key: Option<&IdempotencyRecord>,
+    ) -> Result<u64, StoreError> {
+        let item = items::document(doc)?;
+        let mut writes = self.change(app, changes).await?;
+        writes.push(self.put(
+            item,
+            "attribute_exists(PK) AND attribute_not_exists(revoked)",
+            &[],
+            conflict,
+        )?);
+        if let Some(key) = key {
+            writes.push(self.claim_key(key)?);
+        }
+        self.transact(writes).await?;
+        Ok(app.version + 1)
+    }
+
+    async fn document(
+        &self,
+        number: &DocumentNumber,
+    ) -> Result<Option<IssuedDocument>, StoreError> {
+        self.get_item(items::document_key(number))
+            .await?
+            .map(|item| items::body(&item))
+            .transpose()
+    }
+}

@@ -1,0 +1,208 @@
+//! The adapters on AWS: DynamoDB (applications, audit trail, payments, documents, idempotency),
+//! S3 (issued documents), SQS (queues and their dead letters) and Secrets Manager (seal keys and
+//! service secrets). Each service is a feature, so a function links only the clients it uses;
+//! `AWS_ENDPOINT_URL` points every client at an emulator.
+
+#[cfg(feature = "dynamodb")]
+mod dynamo;
+#[cfg(feature = "dynamodb")]
+mod items;
+#[cfg(feature = "provision")]
+pub mod provision;
+#[cfg(feature = "s3")]
+mod s3;
+#[cfg(feature = "secrets")]
+pub mod secrets;
+#[cfg(feature = "sqs")]
+mod sqs;
+
+#[cfg(feature = "dynamodb")]
+pub use dynamo::{DynamoStore, WORK_QUEUE_SHARDS};
+#[cfg(feature = "s3")]
+pub use s3::S3BlobStore;
+#[cfg(feature = "secrets")]
+pub use secrets::{ManagedSecretKeys, ServiceSecrets};
+#[cfg(feature = "sqs")]
+pub use sqs::{SqsDeadLetters, SqsDelivery, SqsQueue};
+
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use guichet_core::ports::{Fault, FaultKind};
+use guichet_core::settings::{Env, SettingError};
+
+/// The AWS resources the template creates, passed to the functions by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsResources {
+    /// `GUICHET_TABLE`
+    pub table: String,
+    /// `GUICHET_DOCUMENTS_BUCKET`
+    pub documents_bucket: String,
+    /// `GUICHET_DOCUMENTS_KMS_KEY`: the key issued PDFs are encrypted with; S3-managed keys without it.
+    pub documents_kms_key: Option<String>,
+    /// `GUICHET_ISSUE_QUEUE_URL`
+    pub issue_queue_url: String,
+    /// `GUICHET_ISSUE_DEAD_LETTERS_URL`: where the issue step sets aside what it can never process.
+    pub issue_dead_letters_url: String,
+    /// `GUICHET_SECRETS_ARN`: seal keys, webhook and token secrets.
+    pub secrets_arn: String,
+}
+
+impl AwsResources {
+    pub fn read(env: &Env) -> Result<Self, SettingError> {
+        Ok(AwsResources {
+            table: env.required("GUICHET_TABLE")?,
+            documents_bucket: env.required("GUICHET_DOCUMENTS_BUCKET")?,
+            documents_kms_key: env.get("GUICHET_DOCUMENTS_KMS_KEY"),
+            issue_queue_url: env.required("GUICHET_ISSUE_QUEUE_URL")?,
+            issue_dead_letters_url: env.required("GUICHET_ISSUE_DEAD_LETTERS_URL")?,
+            secrets_arn: env.required("GUICHET_SECRETS_ARN")?,
+        })
+    }
+}
+
+/// What a cold start on AWS reads once: the settings, the resources, the SDK configuration.
+/// Each client is built from it by the function that uses it, and only those.
+pub struct Aws {
+    pub env: Env,
+    pub resources: AwsResources,
+    pub sdk: aws_config::SdkConfig,
+}
+
+impl Aws {
+    /// From the process environment, as a Lambda function starts.
+    pub async fn from_env() -> Result<Self, SettingError> {
+        let env = Env::process();
+        let resources = AwsResources::read(&env)?;
+        Ok(Aws {
+            env,
+            resources,
+            sdk: sdk_config().await,
+        })
+    }
+
+    #[cfg(feature = "dynamodb")]
+    pub fn store(&self) -> std::sync::Arc<DynamoStore> {
+        std::sync::Arc::new(DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(&self.sdk),
+            &self.resources.table,
+        ))
+    }
+
+    #[cfg(feature = "s3")]
+    pub fn documents(&self) -> std::sync::Arc<S3BlobStore> {
+        std::sync::Arc::new(S3BlobStore::from_sdk(
+            &self.sdk,
+            &self.resources.documents_bucket,
+            self.resources.documents_kms_key.clone(),
+        ))
+    }
+
+    #[cfg(feature = "sqs")]
+    pub fn issue_queue(&self) -> SqsQueue {
+        SqsQueue::new(
+            aws_sdk_sqs::Client::new(&self.sdk),
+            &self.resources.issue_queue_url,
+        )
+    }
+
+    #[cfg(feature = "sqs")]
+    pub fn issue_dead_letters(&self) -> SqsDeadLetters {
+        SqsDeadLetters::new(
+            aws_sdk_sqs::Client::new(&self.sdk),
+            &self.resources.issue_dead_letters_url,
+        )
+    }
+
+    #[cfg(feature = "secrets")]
+    pub fn key_store(&self) -> ManagedSecretKeys {
+        ManagedSecretKeys {
+            client: aws_sdk_secretsmanager::Client::new(&self.sdk),
+            arn: self.resources.secrets_arn.clone(),
+        }
+    }
+
+    /// The service secret, read once.
+    #[cfg(feature = "secrets")]
+    pub async fn secrets(&self) -> Result<secrets::Secrets, secrets::SecretsError> {
+        secrets::Secrets::read(
+            &aws_sdk_secretsmanager::Client::new(&self.sdk),
+            &self.resources.secrets_arn,
+        )
+        .await
+    }
+}
+
+/// Region, credentials and endpoint from the usual places (environment, profile, the Lambda
+/// role); `AWS_ENDPOINT_URL` sends every client to an emulator.
+///
+/// A call that hangs is given up after 5 s and sent again (the SDK's standard retries, three
+/// attempts, backoff on throttling), all within 20 s: well inside API Gateway's 29 s, so a slow
+/// AWS call becomes a retry or a clear 503, never a citizen's phone waiting on nothing. Every
+/// write it may repeat is conditional, so a repeat after a lost answer changes nothing.
+pub async fn sdk_config() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(std::time::Duration::from_secs(3))
+                .operation_attempt_timeout(std::time::Duration::from_secs(5))
+                .operation_timeout(std::time::Duration::from_secs(20))
+                .build(),
+        )
+        .load()
+        .await
+}
+
+/// One line for an SDK error, with the service's own code and message (the plain `Display` of
+/// an SDK error is only "service error").
+pub(crate) fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+    DisplayErrorContext(e).to_string()
+}
+
+/// The service's error codes that mean "slow down".
+const THROTTLING: [&str; 8] = [
+    "ThrottlingException",
+    "Throttling",
+    "ThrottledException",
+    "ProvisionedThroughputExceededException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "SlowDown",
+    "RequestThrottled",
+];
+
+/// The service's error codes that mean "not now".
+const UNAVAILABLE: [&str; 5] = [
+    "InternalServerError",
+    "InternalError",
+    "InternalFailure",
+    "ServiceUnavailable",
+    "TransactionInProgressException",
+];
+
+/// What an SDK error means to the caller: a throttle, a timeout or an outage may pass; a
+/// refusal will not (after the SDK's own retries, which have already been spent).
+pub(crate) fn fault<E>(e: &SdkError<E, aws_smithy_runtime_api::http::Response>) -> Fault
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let kind = match e {
+        SdkError::ConstructionFailure(_) => FaultKind::Refused,
+        SdkError::TimeoutError(_) => FaultKind::Timeout,
+        SdkError::DispatchFailure(d) if d.is_timeout() => FaultKind::Timeout,
+        SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => FaultKind::Unavailable,
+        SdkError::ServiceError(s) => {
+            let code = s.err().code().unwrap_or_default();
+            let status = s.raw().status().as_u16();
+            if THROTTLING.contains(&code) || status == 429 {
+                FaultKind::Throttled
+            } else if UNAVAILABLE.contains(&code) || status >= 500 {
+                FaultKind::Unavailable
+            } else {
+                FaultKind::Refused
+            }
+        }
+        _ => FaultKind::Unavailable,
+    };
+    Fault::new(kind, describe(e))
+}

@@ -1,0 +1,170 @@
+//! Issued documents in an S3 bucket: encrypted at rest, never public, fetched through a
+//! short-lived presigned URL once the caller has passed the access check.
+
+use super::fault;
+use async_trait::async_trait;
+use aws_sdk_s3::Client;
+use aws_sdk_s3::presigning::PresigningConfig;
+use aws_sdk_s3::primitives::ByteStream;
+use aws_sdk_s3::types::ServerSideEncryption;
+use guichet_core::ports::{BlobError, BlobStore, Download, Fault, FaultKind, valid_blob_key};
+use std::time::Duration;
+
+/// Long enough for a slow 3G connection to start the download, short enough that a leaked link
+/// is soon worthless.
+pub const DOWNLOAD_URL_LIFETIME: Duration = Duration::from_secs(300);
+
+#[derive(Clone)]
+pub struct S3BlobStore {
+    client: Client,
+    bucket: String,
+    kms_key: Option<String>,
+}
+
+fn backend<E>(e: aws_sdk_s3::error::SdkError<E>) -> BlobError
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    BlobError::Fault(fault(&e))
+}
+
+/// The HTTP status S3 answered with, when it answered at all.
+fn status<E>(e: &aws_sdk_s3::error::SdkError<E>) -> Option<u16> {
+    e.raw_response().map(|r| r.status().as_u16())
+}
+
+impl S3BlobStore {
+    /// A client from `sdk`: an emulator answers on one host name, so buckets go in the path
+    /// there; real S3 prefers virtual-hosted buckets.
+    pub fn from_sdk(
+        sdk: &aws_config::SdkConfig,
+        bucket: impl Into<String>,
+        kms_key: Option<String>,
+    ) -> Self {
+        let client = Client::from_conf(
+            aws_sdk_s3::config::Builder::from(sdk)
+                .force_path_style(sdk.endpoint_url().is_some())
+                .build(),
+        );
+        Self::new(client, bucket, kms_key)
+    }
+
+    pub fn new(client: Client, bucket: impl Into<String>, kms_key: Option<String>) -> Self {
+        S3BlobStore {
+            client,
+            bucket: bucket.into(),
+            kms_key,
+        }
+    }
+
+    fn check(key: &str) -> Result<(), BlobError> {
+        if valid_blob_key(key) {
+            Ok(())
+        } else {
+            Err(BlobError::InvalidKey)
+        }
+    }
+
+    async fn exists(&self, key: &str) -> Result<bool, BlobError> {
+        match self
+            .client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) if status(&e) == Some(404) => Ok(false),
+            Err(e) => Err(backend(e)),
+        }
+    }
+}
+
+#[async_trait]
+impl BlobStore for S3BlobStore {
+    async fn put_if_absent(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+    ) -> Result<Vec<u8>, BlobError> {
+        Self::check(key)?;
+        let mut put = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            // S3 refuses the write when the key exists: two racing writers agree on one file.
+            .if_none_match("*")
+            .body(ByteStream::from(bytes.clone()));
+        put = match &self.kms_key {
+            Some(k) => put
+                .server_side_encryption(ServerSideEncryption::AwsKms)
+                .ssekms_key_id(k)
+                .bucket_key_enabled(true),
+            None => put.server_side_encryption(ServerSideEncryption::Aes256),
+        };
+        match put.send().await {
+            Ok(_) => Ok(bytes),
+            // 412: someone else's file is there; 409: a concurrent write of the same key won.
+            Err(e) if matches!(status(&e), Some(412 | 409)) => {
+                self.get(key).await?.ok_or_else(|| {
+                    BlobError::Fault(Fault::new(
+                        FaultKind::Unavailable,
+                        format!("{key} was refused as existing but cannot be read yet"),
+                    ))
+                })
+            }
+            Err(e) => Err(backend(e)),
+        }
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError> {
+        Self::check(key)?;
+        let out = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) if status(&e) == Some(404) => return Ok(None),
+            Err(e) => return Err(backend(e)),
+        };
+        let body = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| BlobError::Fault(Fault::new(FaultKind::Unavailable, e)))?;
+        Ok(Some(body.into_bytes().to_vec()))
+    }
+
+    async fn download(&self, key: &str, filename: &str) -> Result<Option<Download>, BlobError> {
+        Self::check(key)?;
+        if !self.exists(key).await? {
+            return Ok(None);
+        }
+        let presigning = PresigningConfig::expires_in(DOWNLOAD_URL_LIFETIME)
+            .map_err(|e| BlobError::Fault(Fault::refused(e)))?;
+        // Only plain file names reach here, but a quote in a header value is never worth the risk.
+        let safe: String = filename
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .collect();
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .response_content_type("application/pdf")
+            .response_content_disposition(format!("attachment; filename=\"{safe}\""))
+            .presigned(presigning)
+            .await
+            .map_err(backend)?;
+        Ok(Some(Download::Redirect(request.uri().to_owned())))
+    }
+}

@@ -1,0 +1,93 @@
+//! Who is acting: a caller whose credentials checked out, with the role and office they act in.
+//! How credentials are checked (tokens, an identity provider) is the edge's business; what a role
+//! may do is the domain's.
+
+use super::{Actor, OfficeCode, Subject};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Applicant,
+    Clerk,
+    Signatory,
+    ConsularOfficer,
+    ScreeningOfficer,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [
+        Role::Applicant,
+        Role::Clerk,
+        Role::Signatory,
+        Role::ConsularOfficer,
+        Role::ScreeningOfficer,
+        Role::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Applicant => "applicant",
+            Role::Clerk => "clerk",
+            Role::Signatory => "signatory",
+            Role::ConsularOfficer => "consular_officer",
+            Role::ScreeningOfficer => "screening_officer",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// Staff work for the State; every staff role but the administrator works for one office.
+    pub fn is_staff(self) -> bool {
+        !matches!(self, Role::Applicant)
+    }
+
+    /// Whose credentials must name the office they work for.
+    pub fn needs_office(self) -> bool {
+        self.is_staff() && self != Role::Admin
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A caller whose credentials checked out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub subject: Subject,
+    pub role: Role,
+    pub office: Option<OfficeCode>,
+}
+
+impl Principal {
+    /// Staff in one of `roles` working for `office`.
+    pub fn works_at(&self, office: &OfficeCode, roles: &[Role]) -> bool {
+        roles.contains(&self.role) && self.office.as_ref() == Some(office)
+    }
+
+    /// Whether this role is one of `roles`: everything else is refused (deny by default).
+    pub fn is_one_of(&self, roles: &[Role]) -> bool {
+        roles.contains(&self.role)
+    }
+
+    pub fn actor(&self) -> Actor {
+        match self.role {
+            Role::Applicant => Actor::Applicant {
+                subject: self.subject.clone(),
+            },
+            role => Actor::Staff {
+                subject: self.subject.clone(),
+                role: role.as_str().into(),
+                office: self.office.clone(),
+            },
+        }
+    }
+}

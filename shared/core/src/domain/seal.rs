@@ -1,0 +1,116 @@
+//! What a document's seal asserts, and how much of it fits. The seal's encoding and signature
+//! (COSE_Sign1, Ed25519, base45) are `guichet-seal`'s; the claims and their size budget are the
+//! domain's, because the catalogue and the issue step must respect them.
+
+use super::{Application, DocumentKind, DocumentNumber, DocumentRef, OfficeCode};
+use time::Date;
+
+/// Room in the seal, so that its QR code stays at version 10 or below (311 characters at error
+/// correction M) whatever the document: names longer than this many UTF-8 bytes are cut at a
+/// character boundary and end with `…`; office codes are at most `OFFICE_MAX` characters (the
+/// catalogue refuses longer ones).
+pub const SURNAME_BYTES: usize = 20;
+pub const GIVEN_NAMES_BYTES: usize = 28;
+pub const OFFICE_MAX: usize = 16;
+
+/// A name as the seal carries it: whole when it fits in `max` bytes, else its beginning and `…`.
+pub fn fit(name: &str, max: usize) -> String {
+    if name.len() <= max {
+        return name.to_owned();
+    }
+    let mut out = String::new();
+    for c in name.chars() {
+        if out.len() + c.len_utf8() + '…'.len_utf8() > max {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
+}
+
+/// What a seal asserts about a document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SealClaims {
+    pub number: DocumentNumber,
+    pub kind: DocumentKind,
+    pub surname: String,
+    pub given_names: String,
+    pub birth_date: Date,
+    pub office: OfficeCode,
+    pub issued_on: Date,
+    pub expires_on: Option<Date>,
+}
+
+impl SealClaims {
+    /// The claims of the published test vector (docs/seal.md): an extract for Aminata Traoré.
+    pub fn example() -> Self {
+        use time::macros::date;
+        SealClaims {
+            number: DocumentNumber::new(DocumentKind::CriminalRecordExtract, 2026, 123)
+                .unwrap_or_else(|| unreachable!("123 is a valid sequence number")),
+            kind: DocumentKind::CriminalRecordExtract,
+            surname: "Traoré".into(),
+            given_names: "Aminata".into(),
+            birth_date: date!(1990 - 04 - 12),
+            office: OfficeCode::parse("TGI-BKO-C3")
+                .unwrap_or_else(|_| unreachable!("a well-formed office code")),
+            issued_on: date!(2026 - 11 - 25),
+            expires_on: Some(date!(2027 - 02 - 23)),
+        }
+    }
+
+    /// What the seal of `app`'s document asserts, issued as `document` says.
+    pub fn for_document(app: &Application, document: &DocumentRef) -> Self {
+        SealClaims {
+            number: document.number,
+            kind: app.kind,
+            surname: fit(app.applicant.surname.as_str(), SURNAME_BYTES),
+            given_names: fit(app.applicant.given_names.as_str(), GIVEN_NAMES_BYTES),
+            birth_date: app.applicant.birth_date.date(),
+            office: app.office.clone(),
+            issued_on: document.issued_at.date(),
+            expires_on: document.expires_at.map(|e| e.date()),
+        }
+    }
+}
+
+/// Why a seal does not open.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SealError {
+    #[error("not a Guichet seal (no GCH1: prefix)")]
+    Prefix,
+    #[error("not base45")]
+    Encoding,
+    #[error("not a COSE_Sign1 structure")]
+    Structure,
+    #[error("not signed with EdDSA")]
+    Algorithm,
+    #[error("signed with an unknown key")]
+    UnknownKey,
+    #[error("signature does not verify")]
+    Signature,
+    #[error("signed with a key retired before the document's date of issue")]
+    KeyRetired,
+    #[error("payload is not a valid claim set")]
+    Payload,
+}
+
+/// The text every seal starts with.
+pub const SEAL_PREFIX: &str = "GCH1:";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_names_are_cut_at_a_character_boundary() {
+        assert_eq!(fit("Traoré", SURNAME_BYTES), "Traoré");
+        let long = "Diallo-Keïta-Traoré-Coulibaly";
+        let cut = fit(long, SURNAME_BYTES);
+        assert!(cut.len() <= SURNAME_BYTES, "{cut}");
+        assert!(cut.ends_with('…'));
+        assert!(long.starts_with(cut.trim_end_matches('…')));
+        assert_eq!(fit("éééééééééééé", 7), "éé…");
+    }
+}

@@ -1,0 +1,107 @@
+//! Reading JSON bodies strictly: a syntax error is malformed; a value of the wrong type, a
+//! missing or an unknown field is an error naming the field, in the messages' words.
+
+use crate::domain::FieldErrors;
+use crate::error::Error;
+use crate::messages::Msg;
+use serde::de::DeserializeOwned;
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => field_error(&path, &inner.to_string()),
+            _ => Error::Malformed(format!("line {}, column {}", inner.line(), inner.column())),
+        }
+    })?;
+    Ok(value)
+}
+
+/// Turns serde's words into a field path and one of our messages.
+fn field_error(path: &str, serde_message: &str) -> Error {
+    let join = |name: &str| {
+        if path == "." || path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    let quoted = serde_message.split('`').nth(1).unwrap_or("");
+    // serde_path_to_error's path already ends with an unknown field's name, but stops at the
+    // parent of a missing one.
+    let (field, message) = if serde_message.starts_with("unknown field") {
+        (path.to_owned(), Msg::UnknownField)
+    } else if serde_message.starts_with("missing field") {
+        (join(quoted), Msg::Required)
+    } else if serde_message.starts_with("invalid type")
+        || serde_message.starts_with("invalid value")
+    {
+        let expected = serde_message.rsplit("expected ").next().unwrap_or("");
+        let expected = match expected {
+            e if e.contains("string") => "string",
+            e if e.contains("sequence") => "array",
+            e if e.contains("map") || e.contains("struct") => "object",
+            e if e.contains("integer") => "integer",
+            _ => "value",
+        };
+        (path.to_owned(), Msg::WrongType { expected })
+    } else {
+        (path.to_owned(), Msg::WrongType { expected: "value" })
+    };
+    let mut errors = FieldErrors::default();
+    errors.push(if field == "." { String::new() } else { field }, message);
+    Error::Invalid(errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        inner: Option<Inner>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        name: Option<String>,
+    }
+
+    fn field_of(e: Error) -> (String, Msg) {
+        match e {
+            Error::Invalid(errors) => (errors.0[0].field.clone(), errors.0[0].message.clone()),
+            other => panic!("expected invalid, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn syntax_errors_are_malformed_and_data_errors_name_the_field() {
+        assert!(matches!(
+            parse_json::<Outer>(b"{\"inner\": "),
+            Err(Error::Malformed(_))
+        ));
+        assert!(matches!(
+            parse_json::<Outer>(b"not json"),
+            Err(Error::Malformed(_))
+        ));
+        assert_eq!(
+            field_of(parse_json::<Outer>(br#"{"inner": {"name": 3}}"#).unwrap_err()),
+            ("inner.name".into(), Msg::WrongType { expected: "string" })
+        );
+        assert_eq!(
+            field_of(parse_json::<Outer>(br#"{"inner": {"nom": "x"}}"#).unwrap_err()),
+            ("inner.nom".into(), Msg::UnknownField)
+        );
+        assert_eq!(
+            field_of(parse_json::<Outer>(br#"{"extra": 1}"#).unwrap_err()),
+            ("extra".into(), Msg::UnknownField)
+        );
+    }
+}

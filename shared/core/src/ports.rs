@@ -1,0 +1,445 @@
+//! The traits the use cases need from the outside world, and the errors they answer with.
+//!
+//! Adapters implement them: `guichet-local` (SQLite, files, a durable local queue) and
+//! `guichet-aws` (DynamoDB, S3, SQS, Secrets Manager) for storage; `guichet-seal` for seals;
+//! `guichet-pdf` for documents; `guichet-payments` for payment providers. A use case takes only
+//! the ports it uses, so a function links only the adapters it needs.
+
+use crate::catalogue::Office;
+use crate::domain::{
+    Application, ApplicationId, DocumentKind, DocumentNumber, DocumentRef, ExtractRecord,
+    IssuedDocument, OfficeCode, Payment, PaymentReference, PaymentStatus, Provider, SealClaims,
+    SealError, Status, StatusChange, Subject,
+};
+use crate::error::Error;
+use async_trait::async_trait;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use time::OffsetDateTime;
+
+/// What kind of failure a call to something outside met, which says whether the same call may
+/// succeed if it is made again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// The backend asked us to slow down (throttling, throughput or request limits, a busy
+    /// database).
+    Throttled,
+    /// No answer in time, or the connection broke: the call may or may not have taken effect.
+    Timeout,
+    /// The backend said it cannot serve now (a 5xx, a dispatch failure).
+    Unavailable,
+    /// The backend refused the call as made (validation, permissions, a missing resource): the
+    /// same call will be refused again.
+    Refused,
+    /// What is stored does not read back as what was written.
+    Corrupt,
+}
+
+impl FaultKind {
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            FaultKind::Throttled | FaultKind::Timeout | FaultKind::Unavailable
+        )
+    }
+}
+
+/// A failure of something outside Guichet: its kind, and what the backend said (for the logs;
+/// never shown to a client).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{kind:?}: {detail}")]
+pub struct Fault {
+    pub kind: FaultKind,
+    pub detail: String,
+}
+
+impl Fault {
+    pub fn new(kind: FaultKind, detail: impl fmt::Display) -> Self {
+        Fault {
+            kind,
+            detail: detail.to_string(),
+        }
+    }
+
+    pub fn corrupt(detail: impl fmt::Display) -> Self {
+        Fault::new(FaultKind::Corrupt, detail)
+    }
+
+    pub fn refused(detail: impl fmt::Display) -> Self {
+        Fault::new(FaultKind::Refused, detail)
+    }
+
+    pub fn is_retryable(&self) -> bool {
+        self.kind.is_retryable()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The item changed since it was read: read again and retry.
+    #[error("write conflict")]
+    Conflict,
+    /// An item with this key exists already (a replayed webhook, a reused idempotency key).
+    #[error("already exists")]
+    Duplicate,
+    #[error("storage: {0}")]
+    Fault(#[from] Fault),
+}
+
+impl StoreError {
+    /// A conflict is settled by reading again; a fault, when it says so.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Conflict => true,
+            StoreError::Duplicate => false,
+            StoreError::Fault(f) => f.is_retryable(),
+        }
+    }
+}
+
+/// One entry of an application's audit trail, chained to the one before by hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub seq: u64,
+    pub change: StatusChange,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl AuditEvent {
+    /// The hash that chains event `seq` (its change as stored JSON) to the one before: every
+    /// adapter computes it the same way, so one checker reads any of them.
+    pub fn chain_hash(prev_hash: &str, seq: u64, body: &str) -> String {
+        use sha2::{Digest, Sha256};
+        hex::encode(Sha256::digest(
+            format!("{prev_hash}\n{seq}\n{body}").as_bytes(),
+        ))
+    }
+}
+
+/// What an `Idempotency-Key` promised: the same request gets the same application back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    /// The key as the client sent it, scoped to who sent it.
+    pub scoped_key: String,
+    /// SHA-256 of the request body: the same key with another body is refused.
+    pub request_hash: String,
+    pub application_id: ApplicationId,
+    /// The service's time at the request that holds the record (by its clock, never the
+    /// store's): a record that expired by then may be replaced by a new one.
+    pub at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+#[async_trait]
+pub trait ApplicationStore: Send + Sync {
+    /// Writes a new application (version 1), and its idempotency record in the same write.
+    /// `Duplicate` when the idempotency key was taken meanwhile.
+    async fn create(
+        &self,
+        app: &Application,
+        idempotency: Option<&IdempotencyRecord>,
+    ) -> Result<(), StoreError>;
+    async fn get(&self, id: ApplicationId) -> Result<Option<Application>, StoreError>;
+    async fn find_by_payment_reference(
+        &self,
+        r: &PaymentReference,
+    ) -> Result<Option<Application>, StoreError>;
+    /// Newest first.
+    async fn list_by_subject(
+        &self,
+        subject: &Subject,
+        limit: usize,
+    ) -> Result<Vec<Application>, StoreError>;
+    /// Oldest first: who has waited longest is served first.
+    async fn work_queue(
+        &self,
+        office: &OfficeCode,
+        status: Status,
+        limit: usize,
+    ) -> Result<Vec<Application>, StoreError>;
+    /// Writes `app` if the stored version is still `app.version`, appending `changes` to its audit
+    /// trail in the same write. `Conflict` otherwise. Returns the new version.
+    async fn update(&self, app: &Application, changes: &[StatusChange]) -> Result<u64, StoreError>;
+    /// `update`, with the idempotency record of the request that made the change in the same
+    /// write. `Duplicate` when a live record holds the key (checked before the version).
+    async fn update_once(
+        &self,
+        app: &Application,
+        changes: &[StatusChange],
+        idempotency: &IdempotencyRecord,
+    ) -> Result<u64, StoreError>;
+    async fn history(&self, id: ApplicationId) -> Result<Vec<AuditEvent>, StoreError>;
+    /// Every application's id, for whole-store checks (`guichet audit verify`).
+    async fn application_ids(&self) -> Result<Vec<ApplicationId>, StoreError>;
+    /// A record that is still live at `now`, read back with `at` = `now`.
+    async fn idempotency(
+        &self,
+        scoped_key: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<IdempotencyRecord>, StoreError>;
+}
+
+#[async_trait]
+pub trait PaymentLedger: Send + Sync {
+    async fn payment(
+        &self,
+        provider: Provider,
+        provider_txn: &str,
+    ) -> Result<Option<Payment>, StoreError>;
+    /// Records the payment once per (provider, transaction): `Duplicate` on a replay. When it pays
+    /// an application, the application's update goes in the same write (and may `Conflict`).
+    async fn record(
+        &self,
+        payment: &Payment,
+        paid: Option<(&Application, &[StatusChange])>,
+    ) -> Result<(), StoreError>;
+}
+
+#[async_trait]
+pub trait DocumentRegistry: Send + Sync {
+    /// The next sequence number of a kind in a year, never handed out twice.
+    async fn next_sequence(&self, kind: DocumentKind, year: u16) -> Result<u32, StoreError>;
+    /// Registers the document and moves the application to issued, in one write.
+    async fn register(
+        &self,
+        doc: &IssuedDocument,
+        app: &Application,
+        changes: &[StatusChange],
+    ) -> Result<(), StoreError>;
+    async fn document(&self, number: &DocumentNumber)
+    -> Result<Option<IssuedDocument>, StoreError>;
+    /// Writes the revoked document over its valid entry, with the application's event (and the
+    /// request's idempotency record, if any) in one write; returns the application's new version.
+    /// An entry revoked already or a stale application is a `Conflict`, a live key a `Duplicate`,
+    /// and nothing is written.
+    async fn revoke(
+        &self,
+        doc: &IssuedDocument,
+        app: &Application,
+        changes: &[StatusChange],
+        key: Option<&IdempotencyRecord>,
+    ) -> Result<u64, StoreError>;
+}
+
+/// A seal key as it is kept: its id, when it was made, and its private half in hex, which
+/// neither `Debug` nor a log line can print.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct StoredSealKey {
+    pub kid: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(serialize_with = "expose_secret")]
+    pub secret: SecretString,
+}
+
+impl fmt::Debug for StoredSealKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredSealKey")
+            .field("kid", &self.kid)
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Writes a secret where it is meant to be kept (a key file, the managed secret), and nowhere
+/// else: only the stores serialise these.
+pub fn expose_secret<S: serde::Serializer>(
+    secret: &SecretString,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    use secrecy::ExposeSecret;
+    serializer.serialize_str(secret.expose_secret())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyStoreError {
+    /// A key that does not read back, or a store that holds none where one must be.
+    #[error("seal keys: {0}")]
+    Unusable(String),
+    #[error("seal keys: {0}")]
+    Fault(#[from] Fault),
+}
+
+/// Where the seal keys are kept: private key files (mode 0600) in the data directory, or the
+/// service's managed secret on AWS. Read once at cold start; written only by an operator
+/// (`guichet keys rotate`) and by a first start that finds none.
+#[async_trait]
+pub trait SealKeyStore: Send + Sync {
+    /// Every key ever kept: the newest signs, the older ones stay to verify what they sealed.
+    async fn load(&self) -> Result<Vec<StoredSealKey>, KeyStoreError>;
+    /// Keeps a new key beside the others; never replaces one.
+    async fn add(&self, key: &StoredSealKey) -> Result<(), KeyStoreError>;
+}
+
+/// Signs what a seal asserts: the text printed as the document's QR code.
+pub trait Sealer: Send + Sync {
+    fn seal(&self, claims: &SealClaims) -> String;
+}
+
+/// Checks a seal's signature against the published keys and reads its claims.
+pub trait SealReader: Send + Sync {
+    fn open(&self, text: &str) -> Result<SealClaims, SealError>;
+}
+
+/// Everything a document shows, fixed before it is drawn.
+pub struct Printable<'a> {
+    pub application: &'a Application,
+    pub record: &'a ExtractRecord,
+    pub office: &'a Office,
+    pub document: &'a DocumentRef,
+    pub seal: &'a str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenderError {
+    #[error("no template for {0}")]
+    NoTemplate(DocumentKind),
+    #[error("the document could not be drawn: {0}")]
+    Drawing(String),
+}
+
+/// Draws an issued document (a PDF).
+pub trait DocumentRenderer: Send + Sync {
+    fn render(&self, document: &Printable<'_>) -> Result<Vec<u8>, RenderError>;
+}
+
+/// What a payment provider told us, once its delivery is authenticated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// Whose ledger the transaction belongs to: with `provider_txn`, the key that makes a
+    /// second delivery a replay.
+    pub provider: Provider,
+    pub provider_txn: String,
+    pub payment_reference: String,
+    pub amount: u64,
+    pub currency: String,
+    pub status: PaymentStatus,
+    /// How the citizen paid, when the provider says (`orange_money`, `moov_money`, `card`).
+    pub method: Option<String>,
+}
+
+/// One webhook delivery, as received: its headers (names in lower case) and its raw body.
+pub struct Delivery<'a> {
+    pub headers: &'a [(String, String)],
+    pub body: &'a [u8],
+}
+
+impl Delivery<'_> {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A payment provider, as the payment step sees it.
+pub trait PaymentGateway: Send + Sync {
+    /// Its webhook is `POST /v1/payments/webhook/{name}`.
+    fn name(&self) -> &'static str;
+    /// `Unauthenticated` when the delivery cannot be vouched for (nothing is recorded);
+    /// `Malformed` or `Invalid` when it is authentic but unreadable.
+    fn read(&self, delivery: &Delivery<'_>, now: OffsetDateTime) -> Result<Notice, Error>;
+}
+
+/// The queues that chain the steps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QueueName {
+    IssueRequests,
+}
+
+impl QueueName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueName::IssueRequests => "issue-requests",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("queue: {0}")]
+pub struct QueueError(#[from] pub Fault);
+
+impl QueueError {
+    pub fn is_retryable(&self) -> bool {
+        self.0.is_retryable()
+    }
+}
+
+#[async_trait]
+pub trait Queue: Send + Sync {
+    async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError>;
+}
+
+/// A message its consumer can never process (unreadable, or about a record that does not
+/// exist): set aside at once for a person, rather than retried until the queue gives up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Undeliverable<'a> {
+    pub message_id: &'a str,
+    pub body: &'a str,
+    pub reason: &'a str,
+}
+
+#[async_trait]
+pub trait DeadLetters: Send + Sync {
+    async fn set_aside(&self, message: &Undeliverable<'_>) -> Result<(), QueueError>;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BlobError {
+    #[error("invalid object key")]
+    InvalidKey,
+    #[error("blob store: {0}")]
+    Fault(#[from] Fault),
+}
+
+/// How a client gets a stored file: the bytes themselves, or a short-lived URL to fetch them from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Download {
+    Bytes(Vec<u8>),
+    Redirect(String),
+}
+
+/// Object keys are relative paths of plain segments (letters, digits, `-`, `_`, `.`): nothing that
+/// could climb out of a directory or surprise a URL.
+pub fn valid_blob_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.split('/').all(|seg| {
+            !seg.is_empty()
+                && seg != "."
+                && seg != ".."
+                && seg
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        })
+}
+
+#[async_trait]
+pub trait BlobStore: Send + Sync {
+    /// Stores the bytes under `key` unless something is there already; returns what is stored
+    /// under `key` afterwards, so two racing writers agree on one file.
+    async fn put_if_absent(
+        &self,
+        key: &str,
+        bytes: Vec<u8>,
+        content_type: &str,
+    ) -> Result<Vec<u8>, BlobError>;
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError>;
+    async fn download(&self, key: &str, filename: &str) -> Result<Option<Download>, BlobError>;
+}
+
+/// The service's time. Everything that compares a time with now reads it here, so a test that
+/// moves the clock moves all of it (expiries, idempotency keys, tokens, webhook windows).
+pub trait Clock: Send + Sync {
+    fn now(&self) -> OffsetDateTime;
+}
+
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> OffsetDateTime {
+        OffsetDateTime::now_utc()
+    }
+}

@@ -1,0 +1,98 @@
+//! Reading applications: the applicant sees their own, staff see their office's. Anything else is
+//! "not found", so nobody learns that someone else's application exists.
+
+use super::{parse_id, require, retry_on_conflict};
+use crate::domain::{Application, Principal, Role};
+use crate::error::Error;
+use crate::ports::{ApplicationStore, AuditEvent, BlobStore, Clock, DocumentRegistry, Download};
+
+/// Staff roles that may read an application of their own office.
+const READERS: [Role; 2] = [Role::Clerk, Role::Signatory];
+
+pub fn may_read(who: &Principal, app: &Application) -> bool {
+    match who.role {
+        Role::Applicant => who.subject == app.subject,
+        _ => who.works_at(&app.office, &READERS),
+    }
+}
+
+/// The application if this caller may read it; otherwise, and for an unknown id, not found. A
+/// staff read is an audit event chained like any transition, written before the data is shown:
+/// if it cannot be recorded, nothing is shown.
+async fn readable(
+    store: &dyn ApplicationStore,
+    clock: &dyn Clock,
+    who: &Principal,
+    id: &str,
+    what: &str,
+) -> Result<Application, Error> {
+    let id = parse_id(id)?;
+    retry_on_conflict(|| async {
+        let mut app = store
+            .get(id)
+            .await?
+            .filter(|a| may_read(who, a))
+            .ok_or(Error::NotFound)?;
+        if !who.role.is_staff() {
+            return Ok(app);
+        }
+        let read = app.read_by(who.actor(), clock.now(), what);
+        app.version = store.update(&app, &[read]).await?;
+        tracing::info!(application_id = %app.id, role = %who.role, what, "staff read");
+        Ok(app)
+    })
+    .await
+}
+
+pub async fn get(
+    store: &dyn ApplicationStore,
+    clock: &dyn Clock,
+    who: &Principal,
+    id: &str,
+) -> Result<(Application, Vec<AuditEvent>), Error> {
+    let app = readable(store, clock, who, id, "application").await?;
+    let history = store.history(app.id).await?;
+    Ok((app, history))
+}
+
+pub async fn list_mine(
+    store: &dyn ApplicationStore,
+    who: &Principal,
+) -> Result<Vec<Application>, Error> {
+    require(who, &[Role::Applicant])?;
+    Ok(store.list_by_subject(&who.subject, 100).await?)
+}
+
+/// Where an issued document is read from.
+pub struct DocumentFiles<'a> {
+    pub applications: &'a dyn ApplicationStore,
+    pub documents: &'a dyn DocumentRegistry,
+    pub blobs: &'a dyn BlobStore,
+    pub clock: &'a dyn Clock,
+}
+
+/// The issued PDF, for its applicant or the staff of its office.
+pub async fn document(
+    ports: &DocumentFiles<'_>,
+    who: &Principal,
+    id: &str,
+) -> Result<(Download, String), Error> {
+    let app = readable(ports.applications, ports.clock, who, id, "document").await?;
+    let number = app
+        .document
+        .as_ref()
+        .map(|d| d.number)
+        .ok_or(Error::NotFound)?;
+    let doc = ports
+        .documents
+        .document(&number)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let filename = format!("{number}.pdf");
+    let download = ports
+        .blobs
+        .download(&doc.object_key, &filename)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok((download, filename))
+}

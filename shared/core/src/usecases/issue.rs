@@ -1,0 +1,152 @@
+//! The issue step: an approved application becomes a sealed PDF in the documents store.
+//!
+//! Safe to run any number of times on the same request. The number and the date are fixed on
+//! the application first (a conditional write), the PDF is stored only if absent, and the
+//! registry entry goes in with the move to `issued` in one write; whichever run gets there
+//! first wins, and every later run finds the document issued and stops.
+
+use super::retry_on_conflict;
+use crate::catalogue::Catalogue;
+use crate::domain::{
+    Actor, Application, ApplicationId, DocumentNumber, DocumentRef, IssuedDocument, SealClaims,
+    Status,
+};
+use crate::error::Error;
+use crate::ports::{
+    ApplicationStore, BlobStore, Clock, DocumentRegistry, DocumentRenderer, Printable, Sealer,
+    StoreError,
+};
+use sha2::{Digest, Sha256};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssueOutcome {
+    Issued(DocumentNumber),
+    /// Issued by an earlier run: nothing to do.
+    AlreadyIssued(DocumentNumber),
+    /// Not approved (rejected meanwhile, or a stray message): nothing to issue.
+    NotApproved(Status),
+}
+
+/// What issuing needs.
+pub struct Issuing<'a> {
+    pub applications: &'a dyn ApplicationStore,
+    pub documents: &'a dyn DocumentRegistry,
+    pub blobs: &'a dyn BlobStore,
+    pub catalogue: &'a Catalogue,
+    pub sealer: &'a dyn Sealer,
+    pub renderer: &'a dyn DocumentRenderer,
+    pub clock: &'a dyn Clock,
+}
+
+pub async fn issue(ports: &Issuing<'_>, id: ApplicationId) -> Result<IssueOutcome, Error> {
+    let (app, reserved) = match reserve_number(ports, id).await? {
+        Reserved::Ready(app, doc) => (app, doc),
+        Reserved::Done(outcome) => return Ok(outcome),
+    };
+    let office = ports
+        .catalogue
+        .office(&app.office)
+        .ok_or_else(|| Error::UnknownOffice(app.office.clone()))?;
+    let seal = ports
+        .sealer
+        .seal(&SealClaims::for_document(&app, &reserved));
+    let record = app
+        .decision
+        .as_ref()
+        .and_then(|d| d.record.clone())
+        .unwrap_or_default();
+    let pdf = ports.renderer.render(&Printable {
+        application: &app,
+        record: &record,
+        office,
+        document: &reserved,
+        seal: &seal,
+    })?;
+    let object_key = format!(
+        "documents/{}/{}.pdf",
+        reserved.number.year(),
+        reserved.number
+    );
+    // If an earlier run stored a PDF, that file is the document: hash what is stored, not ours.
+    let stored = ports
+        .blobs
+        .put_if_absent(&object_key, pdf, "application/pdf")
+        .await?;
+    let doc = IssuedDocument::new(
+        &app,
+        &reserved,
+        object_key,
+        hex::encode(Sha256::digest(&stored)),
+    );
+    retry_on_conflict(|| async {
+        let mut current = ports
+            .applications
+            .get(id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if current.status() == Status::Issued {
+            return Ok(IssueOutcome::AlreadyIssued(reserved.number));
+        }
+        let change = current.transition(
+            Status::Issued,
+            Actor::system("issue"),
+            ports.clock.now(),
+            None,
+        )?;
+        match ports.documents.register(&doc, &current, &[change]).await {
+            Ok(()) => {
+                tracing::info!(application_id = %id, document = %reserved.number, "document issued");
+                Ok(IssueOutcome::Issued(reserved.number))
+            }
+            Err(StoreError::Duplicate) => Ok(IssueOutcome::AlreadyIssued(reserved.number)),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await
+}
+
+enum Reserved {
+    Ready(Box<Application>, DocumentRef),
+    Done(IssueOutcome),
+}
+
+/// Fixes the number and date on the application, once. A lost race leaves a gap in the
+/// sequence, never two numbers on one document.
+async fn reserve_number(ports: &Issuing<'_>, id: ApplicationId) -> Result<Reserved, Error> {
+    retry_on_conflict(|| async {
+        let mut app = ports.applications.get(id).await?.ok_or(Error::NotFound)?;
+        match (app.status(), &app.document) {
+            (Status::Issued, Some(d)) => {
+                return Ok(Reserved::Done(IssueOutcome::AlreadyIssued(d.number)));
+            }
+            (Status::Approved, Some(d)) => {
+                let d = d.clone();
+                return Ok(Reserved::Ready(Box::new(app), d));
+            }
+            (Status::Approved, None) => {}
+            (other, _) => return Ok(Reserved::Done(IssueOutcome::NotApproved(other))),
+        }
+        let now = ports.clock.now();
+        let exhausted = || Error::NumbersExhausted {
+            kind: app.kind,
+            year: now.year(),
+        };
+        let year = u16::try_from(now.year()).map_err(|_| exhausted())?;
+        let sequence = ports.documents.next_sequence(app.kind, year).await?;
+        let number = DocumentNumber::new(app.kind, year, sequence).ok_or_else(exhausted)?;
+        let validity = ports
+            .catalogue
+            .service(app.kind)
+            .and_then(|s| s.validity_days);
+        let reserved = DocumentRef {
+            number,
+            issued_at: now,
+            expires_at: validity.map(|days| now + time::Duration::days(i64::from(days))),
+            revoked_at: None,
+        };
+        app.document = Some(reserved.clone());
+        app.version = ports.applications.update(&app, &[]).await?;
+        Ok(Reserved::Ready(Box::new(app), reserved))
+    })
+    .await
+}

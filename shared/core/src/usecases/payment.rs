@@ -1,0 +1,111 @@
+//! A payment provider tells us money moved. Signed, replay-safe, exact to the franc.
+
+use super::retry_on_conflict;
+use crate::domain::{
+    Actor, Currency, Payment, PaymentOutcome, PaymentReference, PaymentStatus, Status,
+};
+use crate::error::Error;
+use crate::messages::Msg;
+use crate::ports::{ApplicationStore, Clock, Notice, PaymentLedger, StoreError};
+use serde::Deserialize;
+
+// The body of a notice in Guichet's own signed format (the sandbox, and any provider or relay
+// that sends our format): `POST /v1/payments/webhook/{provider}`. A plain comment, so the
+// published schema stays as it was.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentNotice {
+    pub provider_txn: String,
+    pub payment_reference: String,
+    pub amount: u64,
+    pub currency: String,
+    pub status: PaymentStatus,
+}
+
+/// Records the notice once; pays the application when it is exactly what is owed.
+/// A replay returns what the first delivery recorded.
+pub async fn receive(
+    applications: &dyn ApplicationStore,
+    ledger: &dyn PaymentLedger,
+    clock: &dyn Clock,
+    notice: &Notice,
+) -> Result<PaymentOutcome, Error> {
+    let provider = notice.provider;
+    let txn = notice.provider_txn.trim();
+    if txn.is_empty() {
+        return Err(Error::invalid("provider_txn", Msg::NotEmpty));
+    }
+    if txn.len() > 128 {
+        return Err(Error::invalid("provider_txn", Msg::TooLong { max: 128 }));
+    }
+    retry_on_conflict(|| async {
+        if let Some(existing) = ledger.payment(provider, txn).await? {
+            return Ok(existing.outcome);
+        }
+        let now = clock.now();
+        let app = match PaymentReference::parse(notice.payment_reference.trim()) {
+            Ok(r) => applications.find_by_payment_reference(&r).await?,
+            Err(_) => None,
+        };
+        let outcome = match (&app, notice.status) {
+            (None, _) => PaymentOutcome::Unmatched,
+            (Some(_), PaymentStatus::Failed) => PaymentOutcome::Failed,
+            (Some(a), PaymentStatus::Succeeded)
+                if Currency::parse(&notice.currency) != Some(a.fee.currency)
+                    || notice.amount != a.fee.amount =>
+            {
+                PaymentOutcome::AmountMismatch
+            }
+            (Some(a), PaymentStatus::Succeeded) if a.status() != Status::AwaitingPayment => {
+                PaymentOutcome::NotPayable
+            }
+            (Some(_), PaymentStatus::Succeeded) => PaymentOutcome::Applied,
+        };
+        let payment = Payment {
+            provider,
+            provider_txn: txn.to_owned(),
+            payment_reference: notice.payment_reference.chars().take(64).collect(),
+            amount: notice.amount,
+            currency: notice.currency.chars().take(8).collect(),
+            status: notice.status,
+            outcome,
+            application_id: app.as_ref().map(|a| a.id),
+            received_at: now,
+            method: notice.method.clone(),
+        };
+        let result = match (outcome, app) {
+            (PaymentOutcome::Applied, Some(mut a)) => {
+                let change = a.transition(Status::InReview, Actor::system("payment"), now, None)?;
+                ledger.record(&payment, Some((&a, &[change]))).await
+            }
+            _ => ledger.record(&payment, None).await,
+        };
+        match result {
+            Ok(()) => {
+                log_outcome(&payment);
+                Ok(outcome)
+            }
+            // Delivered twice at once: the other delivery recorded it; report what it recorded.
+            Err(StoreError::Duplicate) => ledger
+                .payment(provider, txn)
+                .await?
+                .map(|p| p.outcome)
+                .ok_or(Error::Store(StoreError::Conflict)),
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await
+}
+
+fn log_outcome(p: &Payment) {
+    let application_id = p.application_id.map(|i| i.to_string()).unwrap_or_default();
+    match p.outcome {
+        PaymentOutcome::Applied => {
+            tracing::info!(provider = %p.provider, %application_id, "payment applied");
+        }
+        outcome => {
+            // Money that did not pay for anything: ops must see it to refund or reconcile.
+            tracing::warn!(provider = %p.provider, %application_id, outcome = outcome.as_str(), amount = p.amount, "payment not applied");
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! A citizen asks for a document.
+
+use super::{require, retry_on_conflict};
+use crate::catalogue::Catalogue;
+use crate::domain::{
+    Applicant, ApplicantInput, Application, ApplicationId, DocumentKind, FieldErrors,
+    NewApplication, PaymentReference, Principal, Role, Status, clean_text,
+};
+use crate::error::Error;
+use crate::messages::Msg;
+use crate::ports::{ApplicationStore, Clock};
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    /// `criminal_record_extract`, …
+    pub kind: Option<String>,
+    pub applicant: Option<ApplicantInput>,
+    /// Per kind. For the extract: `{ "purpose": "emploi" }` (optional).
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
+}
+
+use super::idempotency;
+pub use super::idempotency::Idempotency;
+
+/// What opening and answering applications need.
+pub struct Applying<'a> {
+    pub applications: &'a dyn ApplicationStore,
+    pub catalogue: &'a Catalogue,
+    pub clock: &'a dyn Clock,
+}
+
+/// Opens the application, or returns the one this idempotency key already opened.
+pub async fn submit(
+    ports: &Applying<'_>,
+    who: &Principal,
+    request: SubmitRequest,
+    idempotency: Option<Idempotency<'_>>,
+) -> Result<Application, Error> {
+    require(who, &[Role::Applicant])?;
+    let store = ports.applications;
+    let now = ports.clock.now();
+    let id = ApplicationId::new(ulid::Ulid::new());
+    let visible = |a: &Application| a.subject == who.subject;
+    let once = idempotency::once(
+        store,
+        ports.clock,
+        who,
+        idempotency,
+        "",
+        id,
+        visible,
+        |key| async move {
+            let mut errors = FieldErrors::default();
+            let service = errors.required(
+                "kind",
+                request.kind.as_deref().map(|k| {
+                    let kind = k.parse::<DocumentKind>()?;
+                    ports.catalogue.service(kind).ok_or(Msg::KindNotOffered)
+                }),
+            );
+            let applicant = match &request.applicant {
+                None => {
+                    errors.push("applicant", Msg::Required);
+                    None
+                }
+                Some(input) => Applicant::parse(input, now.date(), "applicant", &mut errors),
+            };
+            let details = parse_details(request.details.as_ref(), &mut errors);
+            let (Some(service), Some(applicant), Some(details)) = (service, applicant, details)
+            else {
+                return Err(Error::Invalid(errors));
+            };
+            errors.into_result()?;
+            let kind = service.kind;
+            let office = office_for(ports.catalogue, kind, &applicant)?;
+            let mut app = Application::open(NewApplication {
+                id,
+                kind,
+                subject: who.subject.clone(),
+                applicant,
+                details,
+                office: office.code.clone(),
+                fee: service.fee,
+                payment_reference: PaymentReference::generate(),
+                at: now,
+            });
+            store.create(&app, key.as_ref()).await?;
+            tracing::info!(application_id = %app.id, kind = %kind, office = %app.office, "application opened");
+            app.version = 1;
+            Ok(app)
+        },
+    );
+    Ok(once.await?.0)
+}
+
+/// The office that decides this kind for this person. The catalogue checked at load that every
+/// kind it offers is routed, so a kind without an office is a broken invariant.
+fn office_for<'c>(
+    catalogue: &'c Catalogue,
+    kind: DocumentKind,
+    applicant: &Applicant,
+) -> Result<&'c crate::catalogue::Office, Error> {
+    catalogue
+        .route(kind, applicant)
+        .ok_or_else(|| Error::Internal(format!("no office routes {kind}")))
+}
+
+/// The extract's details: an optional purpose, nothing else.
+fn parse_details(
+    raw: Option<&serde_json::Value>,
+    errors: &mut FieldErrors,
+) -> Option<serde_json::Value> {
+    let Some(value) = raw else {
+        return Some(serde_json::json!({}));
+    };
+    let Some(map) = value.as_object() else {
+        errors.push("details", Msg::WrongType { expected: "object" });
+        return None;
+    };
+    let mut ok = true;
+    let mut out = serde_json::Map::new();
+    for (k, v) in map {
+        match (k.as_str(), v) {
+            ("purpose", serde_json::Value::Null) => {}
+            ("purpose", serde_json::Value::String(s)) => match clean_text(s, 200) {
+                Ok(p) => {
+                    out.insert("purpose".into(), p.into());
+                }
+                Err(m) => {
+                    errors.push("details.purpose", m);
+                    ok = false;
+                }
+            },
+            ("purpose", _) => {
+                errors.push("details.purpose", Msg::WrongType { expected: "string" });
+                ok = false;
+            }
+            (other, _) => {
+                errors.push(format!("details.{other}"), Msg::UnknownField);
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(serde_json::Value::Object(out))
+}
+
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResubmitRequest {
+    /// The corrected identity, whole; absent keeps it as it was.
+    pub applicant: Option<ApplicantInput>,
+    /// Corrected details; absent keeps them.
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
+    /// The applicant's answer to the registry, kept in the history.
+    pub message: Option<String>,
+}
+
+/// Answers a request for information: the application goes back to the registry's queue, with
+/// the corrections, routed again in case the place of birth changed.
+pub async fn resubmit(
+    ports: &Applying<'_>,
+    who: &Principal,
+    id: &str,
+    request: &ResubmitRequest,
+    idempotency: Option<Idempotency<'_>>,
+) -> Result<Application, Error> {
+    require(who, &[Role::Applicant])?;
+    let id = super::parse_id(id)?;
+    let store = ports.applications;
+    let now = ports.clock.now();
+    let mut errors = FieldErrors::default();
+    let applicant = match &request.applicant {
+        Some(input) => Applicant::parse(input, now.date(), "applicant", &mut errors),
+        None => None,
+    };
+    let details = match &request.details {
+        Some(d) => parse_details(Some(d), &mut errors),
+        None => None,
+    };
+    let message = match request.message.as_deref().filter(|m| !m.trim().is_empty()) {
+        Some(m) => errors.check("message", clean_text(m, 1000)),
+        None => None,
+    };
+    errors.into_result()?;
+    let visible = |a: &Application| a.subject == who.subject;
+    let route = format!("POST /v1/applications/{id}/resubmit");
+    let resubmitted = idempotency::once(
+        store,
+        ports.clock,
+        who,
+        idempotency,
+        &route,
+        id,
+        visible,
+        |key| async move {
+            retry_on_conflict(|| async {
+                let mut app = store
+                    .get(id)
+                    .await?
+                    .filter(|a| a.subject == who.subject)
+                    .ok_or(Error::NotFound)?;
+                if app.status() != Status::NeedsInfo {
+                    return Err(Error::Conflict(Msg::WrongStatus {
+                        status: app.status().as_str(),
+                    }));
+                }
+                if let Some(a) = &applicant {
+                    app.office = office_for(ports.catalogue, app.kind, a)?.code.clone();
+                    app.applicant = a.clone();
+                }
+                if let Some(d) = &details {
+                    app.details = d.clone();
+                }
+                let change = app.transition(Status::InReview, who.actor(), now, message.clone())?;
+                app.version = idempotency::write(store, &app, &[change], key.as_ref()).await?;
+                Ok(app)
+            })
+            .await
+        },
+    )
+    .await?;
+    Ok(resubmitted.0)
+}

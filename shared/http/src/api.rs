@@ -1,0 +1,451 @@
+//! The JSON bodies of the v1 contract, as clients see them; each built from the domain in one
+//! place. Their schemas feed the OpenAPI document.
+
+use guichet_core::catalogue::Catalogue;
+use guichet_core::domain::{
+    Actor, Applicant, Application, DocumentKind, EntryKind, Holder, IssuedDocument, Money, Status,
+    StatusChange, rfc3339,
+};
+use guichet_core::ports::AuditEvent;
+use guichet_core::usecases::verify::{Disclosure, Verification};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MoneyView {
+    pub amount: u64,
+    /// Always `XOF` (franc CFA).
+    pub currency: String,
+}
+
+impl From<Money> for MoneyView {
+    fn from(m: Money) -> Self {
+        MoneyView {
+            amount: m.amount,
+            currency: m.currency.as_str().into(),
+        }
+    }
+}
+
+/// `201` answer to a submission.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationCreated {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    /// The office that keeps the record and decides.
+    pub office: String,
+    pub office_name: String,
+    pub fee: MoneyView,
+    /// Quote it to the payment provider.
+    pub payment_reference: String,
+    pub created_at: String,
+}
+
+impl ApplicationCreated {
+    pub fn new(app: &Application, catalogue: &Catalogue) -> Self {
+        ApplicationCreated {
+            id: app.id.to_string(),
+            kind: app.kind.to_string(),
+            status: app.status().to_string(),
+            office: app.office.to_string(),
+            office_name: office_name(app, catalogue),
+            fee: app.fee.into(),
+            payment_reference: app.payment_reference.to_string(),
+            created_at: rfc3339(app.created_at),
+        }
+    }
+}
+
+fn office_name(app: &Application, catalogue: &Catalogue) -> String {
+    catalogue
+        .office(&app.office)
+        .map(|o| o.name.clone())
+        .unwrap_or_default()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicantView {
+    pub surname: String,
+    pub given_names: String,
+    pub birth_date: String,
+    pub birth_place: String,
+    pub birth_country: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nina: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub father_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mother_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub phone: Option<String>,
+}
+
+impl From<&Applicant> for ApplicantView {
+    fn from(a: &Applicant) -> Self {
+        ApplicantView {
+            surname: a.surname.as_str().into(),
+            given_names: a.given_names.as_str().into(),
+            birth_date: a.birth_date.to_string(),
+            birth_place: a.birth_place.as_str().into(),
+            birth_country: a.birth_country.as_str().into(),
+            nina: a.nina.clone().map(String::from),
+            father_name: a.father_name.as_ref().map(|n| n.as_str().into()),
+            mother_name: a.mother_name.as_ref().map(|n| n.as_str().into()),
+            email: a.email.clone().map(String::from),
+            phone: a.phone.clone().map(String::from),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    pub from: String,
+    pub to: String,
+    pub at: String,
+    /// `applicant`, a staff role, or the pipeline step that made the change.
+    pub by: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl From<&StatusChange> for HistoryEntry {
+    fn from(c: &StatusChange) -> Self {
+        HistoryEntry {
+            from: c.from.to_string(),
+            to: c.to.to_string(),
+            at: rfc3339(c.at),
+            by: match &c.actor {
+                Actor::Applicant { .. } => "applicant".into(),
+                Actor::Staff { role, .. } => role.clone(),
+                Actor::System { step } => step.clone(),
+            },
+            reason: c.reason.clone(),
+        }
+    }
+}
+
+/// A staff member who opened the application or its document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessEntry {
+    pub at: String,
+    /// The staff role.
+    pub by: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub office: Option<String>,
+    /// `application` or `document`.
+    pub what: String,
+}
+
+impl AccessEntry {
+    fn from_change(c: &StatusChange) -> Option<Self> {
+        match &c.actor {
+            Actor::Staff { role, office, .. } => Some(AccessEntry {
+                at: rfc3339(c.at),
+                by: role.clone(),
+                office: office.as_ref().map(ToString::to_string),
+                what: c.reason.clone().unwrap_or_default(),
+            }),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionView {
+    pub decision: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub decided_at: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DocumentView {
+    pub number: String,
+    pub issued_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// Where to download the PDF.
+    pub download: String,
+    /// Set once the document is revoked: verifiers are told it is no longer valid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revocation_reason: Option<String>,
+}
+
+/// A document's registry entry after `POST /v1/documents/{number}/revoke`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RevokedDocument {
+    pub number: String,
+    /// `revoked`.
+    pub status: String,
+    pub revoked_at: String,
+    pub reason: String,
+}
+
+impl RevokedDocument {
+    pub fn new(doc: &IssuedDocument) -> Option<Self> {
+        let r = doc.revocation.as_ref()?;
+        Some(RevokedDocument {
+            number: doc.number.to_string(),
+            status: "revoked".into(),
+            revoked_at: rfc3339(r.at),
+            reason: r.reason.clone(),
+        })
+    }
+}
+
+/// An application in full, for its applicant or the staff of its office.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationView {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub office: String,
+    pub office_name: String,
+    pub fee: MoneyView,
+    pub payment_reference: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub applicant: ApplicantView,
+    #[schema(value_type = Object)]
+    pub details: serde_json::Value,
+    /// Status changes, oldest first.
+    pub history: Vec<HistoryEntry>,
+    /// Every time staff opened it, oldest first: the holder's right to know who read their data.
+    pub accesses: Vec<AccessEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decision: Option<DecisionView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<DocumentView>,
+}
+
+impl ApplicationView {
+    pub fn new(app: &Application, history: &[AuditEvent], catalogue: &Catalogue) -> Self {
+        // The document shows once it is really issued, not while its number is only reserved.
+        let document = app
+            .document
+            .as_ref()
+            .filter(|_| app.status() == Status::Issued)
+            .map(|d| DocumentView {
+                number: d.number.to_string(),
+                issued_at: rfc3339(d.issued_at),
+                expires_at: d.expires_at.map(rfc3339),
+                download: format!("/v1/applications/{}/document", app.id),
+                revoked_at: d.revoked_at.map(rfc3339),
+                revocation_reason: history
+                    .iter()
+                    .rev()
+                    .find(|e| e.change.event == EntryKind::Revocation)
+                    .and_then(|e| e.change.reason.clone()),
+            });
+        ApplicationView {
+            id: app.id.to_string(),
+            kind: app.kind.to_string(),
+            status: app.status().to_string(),
+            office: app.office.to_string(),
+            office_name: office_name(app, catalogue),
+            fee: app.fee.into(),
+            payment_reference: app.payment_reference.to_string(),
+            created_at: rfc3339(app.created_at),
+            updated_at: rfc3339(app.updated_at),
+            applicant: (&app.applicant).into(),
+            details: app.details.clone(),
+            history: history
+                .iter()
+                .filter(|e| e.change.event == EntryKind::Transition)
+                .map(|e| (&e.change).into())
+                .collect(),
+            accesses: history
+                .iter()
+                .filter(|e| e.change.event == EntryKind::Read)
+                .filter_map(|e| AccessEntry::from_change(&e.change))
+                .collect(),
+            decision: app.decision.as_ref().map(|d| DecisionView {
+                decision: serde_json::to_value(d.outcome)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                reason: d.reason.clone(),
+                decided_at: rfc3339(d.at),
+            }),
+            document,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationSummary {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub office: String,
+    pub created_at: String,
+    pub updated_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document_number: Option<String>,
+}
+
+impl From<&Application> for ApplicationSummary {
+    fn from(app: &Application) -> Self {
+        ApplicationSummary {
+            id: app.id.to_string(),
+            kind: app.kind.to_string(),
+            status: app.status().to_string(),
+            office: app.office.to_string(),
+            created_at: rfc3339(app.created_at),
+            updated_at: rfc3339(app.updated_at),
+            document_number: app
+                .document
+                .as_ref()
+                .filter(|_| app.status() == Status::Issued)
+                .map(|d| d.number.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ApplicationList {
+    pub items: Vec<ApplicationSummary>,
+}
+
+/// One application waiting in an office's queue. No personal data: the clerk opens the
+/// application (`GET /v1/applications/{id}`) to see who asks, and that read is on record.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkItem {
+    pub id: String,
+    pub kind: String,
+    pub status: String,
+    pub created_at: String,
+    /// When it entered its current status.
+    pub waiting_since: String,
+}
+
+impl From<&Application> for WorkItem {
+    fn from(app: &Application) -> Self {
+        WorkItem {
+            id: app.id.to_string(),
+            kind: app.kind.to_string(),
+            status: app.status().to_string(),
+            created_at: rfc3339(app.created_at),
+            waiting_since: rfc3339(app.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkQueue {
+    pub office: String,
+    pub status: String,
+    pub items: Vec<WorkItem>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentAck {
+    pub received: bool,
+    /// `applied`, `failed`, `amount_mismatch`, `unmatched` or `not_payable`.
+    pub outcome: String,
+}
+
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SealRequest {
+    /// The text read from the QR code, `GCH1:…`.
+    #[schema(pattern = "^GCH1:[0-9A-Z $%*+./:-]+$")]
+    pub seal: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HolderView {
+    /// In full, or its initials (`T*****`) when `masked`.
+    pub surname: String,
+    pub given_names: String,
+    /// `YYYY-MM-DD`, or the year alone when `masked`.
+    pub birth_date: String,
+    /// True for a lookup by number: compare the initials and year with the paper in hand.
+    pub masked: bool,
+}
+
+impl HolderView {
+    fn new(h: &Holder, disclosure: Disclosure) -> Self {
+        match disclosure {
+            Disclosure::Full => HolderView {
+                surname: h.surname.as_str().into(),
+                given_names: h.given_names.as_str().into(),
+                birth_date: h.birth_date.to_string(),
+                masked: false,
+            },
+            Disclosure::Masked => HolderView {
+                surname: initials(h.surname.as_str()),
+                given_names: initials(h.given_names.as_str()),
+                birth_date: h.birth_date.date().year().to_string(),
+                masked: true,
+            },
+        }
+    }
+}
+
+/// Each word's first letter, the rest starred: `Traoré Diallo` → `T***** D*****`.
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .map(|word| {
+            let mut chars = word.chars();
+            let first = chars.next().map(String::from).unwrap_or_default();
+            first + &"*".repeat(chars.count())
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerifyResult {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    /// `valid`, `revoked`, `expired` or `unknown`.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issued_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    /// When it was revoked, for a `revoked` document (the reason is not public).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub office: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub holder: Option<HolderView>,
+    /// For a seal or a PDF: `valid` or `invalid`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+    /// For a PDF: whether it is byte for byte the issued file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identical_file: Option<bool>,
+}
+
+impl From<&Verification> for VerifyResult {
+    fn from(v: &Verification) -> Self {
+        let d = v.document.as_ref();
+        VerifyResult {
+            number: v.number.map(|n| n.to_string()),
+            status: v.status.as_str().into(),
+            kind: d.map(|d| d.kind.to_string()),
+            title: d.map(|d| DocumentKind::title_fr(d.kind).to_owned()),
+            issued_at: d.map(|d| rfc3339(d.issued_at)),
+            expires_at: d.and_then(|d| d.expires_at.map(rfc3339)),
+            revoked_at: d.and_then(|d| d.revocation.as_ref().map(|r| rfc3339(r.at))),
+            office: d.map(|d| d.office.to_string()),
+            holder: d.map(|d| HolderView::new(&d.holder, v.disclosure)),
+            signature: v
+                .signature_valid
+                .map(|ok| if ok { "valid" } else { "invalid" }.into()),
+            identical_file: v.identical_file,
+        }
+    }
+}

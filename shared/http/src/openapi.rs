@@ -1,0 +1,340 @@
+//! The OpenAPI 3.1 document of the v1 contract. Each route is declared once, by a stub below
+//! whose `#[utoipa::path]` gives its method, path, parameters, body and answers; `stubs` hands
+//! them to the route table (`routes::table`), which the recognizer matches requests against and
+//! from which `document` builds the paths. The schemas are the request and response types the
+//! handlers use.
+
+#![allow(dead_code)] // the functions below exist only to carry their `#[utoipa::path]`.
+
+use crate::api::*;
+use crate::problem::{Problem, ProblemField};
+use crate::routes::{Function, Op, Stub, table};
+use guichet_core::domain::{ApplicantInput, ConvictionInput, ExtractRecordInput};
+use guichet_core::usecases::payment::PaymentNotice;
+use guichet_core::usecases::review::DecisionRequest;
+use guichet_core::usecases::revoke::RevocationRequest;
+use guichet_core::usecases::submit::{ResubmitRequest, SubmitRequest};
+use utoipa::OpenApi;
+
+#[utoipa::path(post, path = "/v1/applications", tag = "applications", request_body = SubmitRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Same key and body → same answer, for 24 h")),
+    responses((status = 201, body = ApplicationCreated), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+fn submit_application() {}
+
+#[utoipa::path(get, path = "/v1/applications", tag = "applications",
+    responses((status = 200, body = ApplicationList), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+fn list_applications() {}
+
+#[utoipa::path(get, path = "/v1/applications/{id}", tag = "applications", params(("id" = String, Path)),
+    responses((status = 200, body = ApplicationView), (status = 401, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+fn get_application() {}
+
+#[utoipa::path(get, path = "/v1/applications/{id}/document", tag = "applications", params(("id" = String, Path)),
+    responses((status = 200, description = "The PDF", content_type = "application/pdf"),
+        (status = 302, description = "A short-lived download URL"), (status = 401, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+fn get_document() {}
+
+#[utoipa::path(post, path = "/v1/applications/{id}/resubmit", tag = "applications", params(("id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body → same answer, for 24 h")),
+    request_body = ResubmitRequest,
+    responses((status = 200, body = ApplicationView), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+fn resubmit() {}
+
+#[utoipa::path(post, path = "/v1/applications/{id}/decision", tag = "review", params(("id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body → same answer, for 24 h")),
+    request_body = DecisionRequest,
+    responses((status = 200, body = ApplicationView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+fn decide() {}
+
+#[utoipa::path(post, path = "/v1/documents/{number}/revoke", tag = "review", params(("number" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body → same answer, for 24 h")),
+    request_body = RevocationRequest,
+    responses((status = 200, body = RevokedDocument), (status = 409, body = Problem, description = "Revoked already")),
+    security(("bearer" = [])))]
+fn revoke() {}
+
+#[utoipa::path(get, path = "/v1/work", tag = "review",
+    params(("office" = Option<String>, Query), ("status" = Option<String>, Query)),
+    responses((status = 200, body = WorkQueue), (status = 401, body = Problem), (status = 403, body = Problem)),
+    security(("bearer" = [])))]
+fn work_queue() {}
+
+#[utoipa::path(post, path = "/v1/payments/webhook/{provider}", tag = "payments", params(("provider" = String, Path),
+        ("Guichet-Signature" = String, Header, description = "t=<unix>,v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")>")),
+    request_body = PaymentNotice,
+    responses((status = 200, body = PaymentAck), (status = 400, body = Problem), (status = 401, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+fn payment_webhook() {}
+
+#[utoipa::path(get, path = "/v1/verify/{number}", tag = "verify", params(("number" = String, Path)),
+    responses((status = 200, body = VerifyResult), (status = 422, body = Problem)))]
+fn verify_number() {}
+
+#[utoipa::path(post, path = "/v1/verify", tag = "verify",
+    request_body(content((SealRequest = "application/json"), (Vec<u8> = "application/pdf"))),
+    responses((status = 200, body = VerifyResult), (status = 400, body = Problem), (status = 413, body = Problem),
+        (status = 422, body = Problem)))]
+fn verify_post() {}
+
+#[utoipa::path(get, path = "/v1/keys", tag = "verify",
+    responses((status = 200, description = "JWK Set of the seal keys (OKP, Ed25519)", content_type = "application/json")))]
+fn keys() {}
+
+#[utoipa::path(get, path = "/v1/openapi.json", tag = "meta",
+    responses((status = 200, description = "This document", content_type = "application/json")))]
+fn openapi() {}
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// What any operation may answer besides its own, from what it takes: 503 when a backend fails
+/// (nothing lost, try again); 401 and 403 with a token; 404 with a path parameter; 400, 413, 415
+/// and 422 with a body, 422 with a query; 429 past a client's budget. And every problem is
+/// `application/problem+json`, whoever declared it.
+struct EveryOperation;
+
+impl utoipa::Modify for EveryOperation {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
+        use utoipa::openapi::{RefOr, Response, ResponseBuilder, content::ContentBuilder};
+        const PROBLEM: &str = "application/problem+json";
+        let problem = |description: &str| -> RefOr<Response> {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        PROBLEM,
+                        ContentBuilder::new()
+                            .schema(Some(utoipa::openapi::Ref::from_schema_name("Problem")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let limited = !matches!(
+                path.as_str(),
+                "/v1/keys" | "/v1/openapi.json" | "/v1/payments/webhook/{provider}"
+            );
+            for op in [&mut item.get, &mut item.post].into_iter().flatten() {
+                let with_token = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let with_path = op
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| p.parameter_in == ParameterIn::Path);
+                let with_body = op.request_body.is_some();
+                let with_query = op
+                    .parameters
+                    .iter()
+                    .flatten()
+                    .any(|p| p.parameter_in == ParameterIn::Query);
+                let mut may = vec![("503", "A backend failed; nothing was lost, try again")];
+                if with_token {
+                    may.push(("401", "No token, or a bad one"));
+                    may.push(("403", "This role may not do this"));
+                }
+                if with_path || with_token {
+                    may.push(("404", "Not found, or not yours to see"));
+                }
+                if with_body {
+                    may.extend([
+                        ("400", "The body is not JSON"),
+                        ("413", "The body is too large"),
+                        ("415", "Not a media type this operation reads"),
+                        ("422", "A field is invalid (named in `errors`)"),
+                    ]);
+                }
+                if with_query && !with_body {
+                    may.push(("422", "A query parameter is invalid (named in `errors`)"));
+                }
+                if limited {
+                    may.push(("429", "Too many requests from this client; see Retry-After"));
+                }
+                let responses = &mut op.responses.responses;
+                for (status, description) in may {
+                    responses
+                        .entry(status.into())
+                        .or_insert_with(|| problem(description));
+                }
+                for response in responses.values_mut() {
+                    if let RefOr::T(r) = response
+                        && let Some(content) = r.content.get("application/json")
+                        && content.schema.as_ref().is_some_and(
+                            |s| matches!(s, RefOr::Ref(r) if r.ref_location.ends_with("/Problem")),
+                        )
+                        && let Some(content) = r.content.shift_remove("application/json")
+                    {
+                        r.content.insert(PROBLEM.into(), content);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Every route of the contract: its operation, the function that serves it, its declaration.
+pub(crate) fn stubs() -> Vec<(Op, Function, Stub)> {
+    vec![
+        (
+            Op::SubmitApplication,
+            Function::Submit,
+            Stub::of::<__path_submit_application>(),
+        ),
+        (
+            Op::ListApplications,
+            Function::Submit,
+            Stub::of::<__path_list_applications>(),
+        ),
+        (
+            Op::GetApplication,
+            Function::Submit,
+            Stub::of::<__path_get_application>(),
+        ),
+        (
+            Op::GetDocument,
+            Function::Submit,
+            Stub::of::<__path_get_document>(),
+        ),
+        (
+            Op::Resubmit,
+            Function::Submit,
+            Stub::of::<__path_resubmit>(),
+        ),
+        (Op::Decide, Function::Review, Stub::of::<__path_decide>()),
+        (Op::Revoke, Function::Review, Stub::of::<__path_revoke>()),
+        (
+            Op::WorkQueue,
+            Function::Review,
+            Stub::of::<__path_work_queue>(),
+        ),
+        (
+            Op::PaymentWebhook,
+            Function::Payment,
+            Stub::of::<__path_payment_webhook>(),
+        ),
+        (
+            Op::VerifyNumber,
+            Function::Verify,
+            Stub::of::<__path_verify_number>(),
+        ),
+        (
+            Op::VerifyPost,
+            Function::Verify,
+            Stub::of::<__path_verify_post>(),
+        ),
+        (Op::Keys, Function::Verify, Stub::of::<__path_keys>()),
+        (Op::OpenApi, Function::Verify, Stub::of::<__path_openapi>()),
+    ]
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Guichet", version = "1", description = "Ask the State of Mali for official documents; verify them."),
+    components(schemas(SubmitRequest, ResubmitRequest, ApplicantInput, DecisionRequest, RevocationRequest, RevokedDocument, ExtractRecordInput, ConvictionInput, PaymentNotice,
+        SealRequest, ApplicationCreated, ApplicationView, ApplicationList, ApplicationSummary, WorkQueue, WorkItem,
+        PaymentAck, VerifyResult, HolderView, MoneyView, ApplicantView, HistoryEntry, AccessEntry, DecisionView, DocumentView,
+        Problem, ProblemField)),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+/// The document: the schemas and security scheme above, and a path for every route of the table.
+pub fn document() -> utoipa::openapi::OpenApi {
+    use utoipa::Modify;
+    let mut doc = ApiDoc::openapi();
+    for route in table() {
+        let method = if route.method == http::Method::POST {
+            utoipa::openapi::path::HttpMethod::Post
+        } else {
+            utoipa::openapi::path::HttpMethod::Get
+        };
+        doc.paths
+            .add_path_operation(&route.path, vec![method], (route.operation)());
+    }
+    EveryOperation.modify(&mut doc);
+    doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sorts what JSON keeps in order but OpenAPI does not mean in order (parameters, `required`,
+    /// tags), so two documents compare by meaning.
+    fn canonical(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Array(items) => {
+                items.iter_mut().for_each(canonical);
+                items.sort_by_key(|i| i.to_string());
+            }
+            serde_json::Value::Object(map) => map.values_mut().for_each(canonical),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn the_document_is_3_1_and_every_operation_may_fail_over() {
+        let doc = serde_json::to_value(document()).unwrap();
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+        let paths = doc["paths"].as_object().unwrap();
+        assert_eq!(paths.len(), 12);
+        let decide = &paths["/v1/applications/{id}/decision"]["post"];
+        assert!(decide["responses"].get("429").is_some());
+        assert!(
+            decide["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["name"] == "Idempotency-Key")
+        );
+        for (path, ops) in paths {
+            for method in ops.as_object().unwrap().keys() {
+                assert!(
+                    ops[method]["responses"].get("503").is_some(),
+                    "{method} {path} may fail over"
+                );
+            }
+        }
+    }
+
+    /// The contract before the route table moved here, as it was served: the same paths,
+    /// operations, answers and schemas, whatever the order of keys.
+    #[test]
+    fn the_document_means_what_it_meant() {
+        let mut now = serde_json::to_value(document()).unwrap();
+        let mut before: serde_json::Value =
+            serde_json::from_str(include_str!("../contract/openapi-v1.json")).unwrap();
+        canonical(&mut now);
+        canonical(&mut before);
+        if now != before {
+            let out = std::env::temp_dir().join("openapi-now.json");
+            std::fs::write(&out, serde_json::to_string_pretty(&now).unwrap()).unwrap();
+            panic!("the document changed meaning; it is in {}", out.display());
+        }
+    }
+}

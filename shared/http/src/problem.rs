@@ -1,0 +1,194 @@
+//! RFC 9457 problem details: the one mapping from `Error` to what a client reads.
+
+use super::response::with_common_headers;
+use guichet_core::Error;
+use guichet_core::messages::ProblemTitle;
+use lambda_http::{Body, Response};
+use serde::Serialize;
+
+/// A problem as sent: `title`/`detail` in French, `title_en`/`detail_en` in English.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A stable URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    pub title: String,
+    pub title_en: String,
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail_en: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ProblemField {
+    /// Path of the field in the request body, e.g. `applicant.birth_date`.
+    pub field: String,
+    pub message: String,
+    pub message_en: String,
+}
+
+const TYPE_BASE: &str = "https://guichet.ml/problems/";
+
+impl Problem {
+    fn new(status: u16, slug: &str, title: ProblemTitle) -> Self {
+        let t = title.bilingual();
+        Problem {
+            type_uri: format!("{TYPE_BASE}{slug}"),
+            title: t.fr,
+            title_en: t.en,
+            status,
+            detail: None,
+            detail_en: None,
+            errors: Vec::new(),
+        }
+    }
+
+    fn detail(mut self, fr: String, en: String) -> Self {
+        self.detail = Some(fr);
+        self.detail_en = Some(en);
+        self
+    }
+
+    pub fn from_error(e: &Error) -> Self {
+        match e {
+            Error::Malformed(why) => Problem::new(400, "malformed", ProblemTitle::Malformed)
+                .detail(
+                    format!("Le corps de la requête n'est pas du JSON valide : {why}"),
+                    format!("The request body is not valid JSON: {why}"),
+                ),
+            Error::Invalid(errors) => {
+                let mut p = Problem::new(422, "invalid", ProblemTitle::Invalid).detail(
+                    "Un ou plusieurs champs sont invalides.".into(),
+                    "One or more fields are invalid.".into(),
+                );
+                p.errors = errors
+                    .0
+                    .iter()
+                    .map(|e| {
+                        let m = e.message.bilingual();
+                        ProblemField {
+                            field: e.field.clone(),
+                            message: m.fr,
+                            message_en: m.en,
+                        }
+                    })
+                    .collect();
+                p
+            }
+            Error::TooLarge { limit } => Problem::new(413, "too-large", ProblemTitle::TooLarge)
+                .detail(
+                    format!("Le corps de la requête dépasse {limit} octets."),
+                    format!("The request body is larger than {limit} bytes."),
+                ),
+            Error::UnsupportedMediaType => Problem::new(
+                415,
+                "unsupported-media-type",
+                ProblemTitle::UnsupportedMediaType,
+            )
+            .detail(
+                "Envoyez du JSON (application/json).".into(),
+                "Send JSON (application/json).".into(),
+            ),
+            Error::Unauthenticated => {
+                Problem::new(401, "unauthenticated", ProblemTitle::Unauthenticated).detail(
+                    "Jeton d'accès absent, expiré ou invalide.".into(),
+                    "Access token missing, expired or invalid.".into(),
+                )
+            }
+            Error::Forbidden => Problem::new(403, "forbidden", ProblemTitle::Forbidden).detail(
+                "Votre rôle ne permet pas cette opération.".into(),
+                "Your role does not allow this operation.".into(),
+            ),
+            Error::NotFound => Problem::new(404, "not-found", ProblemTitle::NotFound),
+            Error::MethodNotAllowed { .. } => {
+                Problem::new(405, "method-not-allowed", ProblemTitle::MethodNotAllowed)
+            }
+            Error::Conflict(msg) => {
+                let m = msg.bilingual();
+                Problem::new(409, "conflict", ProblemTitle::Conflict).detail(m.fr, m.en)
+            }
+            Error::RateLimited { retry_after } => {
+                let s = retry_after.as_secs();
+                Problem::new(429, "too-many-requests", ProblemTitle::TooManyRequests).detail(
+                    format!("Trop de requêtes : réessayez dans {s} s."),
+                    format!("Too many requests: try again in {s} s."),
+                )
+            }
+            // Details of internal failures stay in the logs; clients learn only that it was ours.
+            Error::Store(_)
+            | Error::Queue(_)
+            | Error::Blob(_)
+            | Error::Keys(_)
+            | Error::Render(_)
+            | Error::UnknownOffice(_)
+            | Error::NumbersExhausted { .. }
+            | Error::Internal(_) => Problem::new(503, "unavailable", ProblemTitle::Unavailable)
+                .detail(
+                    "Réessayez dans un instant ; rien n'a été perdu.".into(),
+                    "Try again in a moment; nothing was lost.".into(),
+                ),
+        }
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let builder = Response::builder()
+            .status(self.status)
+            .header("content-type", "application/problem+json");
+        with_common_headers(builder)
+            .body(Body::Binary(body))
+            .unwrap_or_else(|_| Response::new(Body::Empty))
+    }
+}
+
+/// The response a client gets for an error: the problem, and the headers it calls for.
+pub fn response(e: &Error) -> Response<Body> {
+    {
+        let mut response = Problem::from_error(e).into_response();
+        match e {
+            Error::MethodNotAllowed { allow } => {
+                response
+                    .headers_mut()
+                    .insert("allow", http::HeaderValue::from_static(allow));
+            }
+            Error::RateLimited { retry_after } => {
+                response.headers_mut().insert(
+                    "retry-after",
+                    http::HeaderValue::from(retry_after.as_secs()),
+                );
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use guichet_core::messages::Msg;
+
+    #[test]
+    fn a_validation_error_names_each_field_in_both_languages() {
+        let e = Error::invalid("applicant.surname", Msg::Required);
+        let p = Problem::from_error(&e);
+        assert_eq!(p.status, 422);
+        assert_eq!(p.errors[0].field, "applicant.surname");
+        assert_eq!(p.errors[0].message, "Ce champ est obligatoire.");
+        assert_eq!(p.errors[0].message_en, "This field is required.");
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(json["type"], "https://guichet.ml/problems/invalid");
+    }
+
+    #[test]
+    fn internal_details_never_reach_the_client() {
+        let p = Problem::from_error(&Error::Internal("sqlite: disk I/O error at /home/x".into()));
+        let json = serde_json::to_string(&p).unwrap();
+        assert!(!json.contains("sqlite"), "{json}");
+        assert_eq!(p.status, 503);
+    }
+}

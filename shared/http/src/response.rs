@@ -1,0 +1,79 @@
+//! Building responses: JSON bodies and the headers every response carries.
+
+use guichet_core::Error;
+use http::response::Builder;
+use lambda_http::{Body, Response};
+use serde::Serialize;
+
+/// Headers that cost nothing and close whole classes of attack on an API that serves no HTML.
+pub fn with_common_headers(builder: Builder) -> Builder {
+    builder
+        .header("x-content-type-options", "nosniff")
+        .header("cache-control", "no-store")
+        .header("referrer-policy", "no-referrer")
+        .header(
+            "content-security-policy",
+            "default-src 'none'; frame-ancestors 'none'",
+        )
+        .header(
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        )
+}
+
+pub fn json<T: Serialize>(status: u16, value: &T) -> Response<Body> {
+    match serde_json::to_vec(value) {
+        Ok(body) => with_common_headers(
+            Response::builder()
+                .status(status)
+                .header("content-type", "application/json"),
+        )
+        .body(Body::Binary(body))
+        .unwrap_or_else(|_| Response::new(Body::Empty)),
+        Err(e) => error(&Error::Internal(format!("serialising a response: {e}"))),
+    }
+}
+
+/// Public, cacheable JSON (keys, the OpenAPI document): same bytes for everyone.
+pub fn public_json<T: Serialize>(value: &T, max_age_seconds: u32) -> Response<Body> {
+    let mut response = json(200, value);
+    if let Ok(v) = format!("public, max-age={max_age_seconds}").parse() {
+        response.headers_mut().insert("cache-control", v);
+    }
+    response
+}
+
+pub fn pdf(bytes: Vec<u8>, filename: &str) -> Response<Body> {
+    with_common_headers(
+        Response::builder()
+            .status(200)
+            .header("content-type", "application/pdf")
+            .header(
+                "content-disposition",
+                format!("attachment; filename=\"{filename}\""),
+            ),
+    )
+    .body(Body::Binary(bytes))
+    .unwrap_or_else(|_| Response::new(Body::Empty))
+}
+
+pub fn redirect(url: &str) -> Response<Body> {
+    with_common_headers(Response::builder().status(302).header("location", url))
+        .body(Body::Empty)
+        .unwrap_or_else(|_| Response::new(Body::Empty))
+}
+
+/// Logs what the client must not see, and answers with the problem the client may see.
+pub fn error(e: &Error) -> Response<Body> {
+    if e.is_ours() {
+        tracing::error!(error = %e, "request failed");
+    } else {
+        tracing::info!(problem = %e, "request refused");
+    }
+    crate::problem::response(e)
+}
+
+/// The edge of every HTTP handler: a result becomes a response, an error a problem.
+pub fn respond(result: Result<Response<Body>, Error>) -> Response<Body> {
+    result.unwrap_or_else(|e| error(&e))
+}

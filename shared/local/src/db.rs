@@ -1,0 +1,128 @@
+//! One SQLite file holds the store and the queue; writes are serialised through one connection.
+
+use guichet_core::ports::{Fault, FaultKind, StoreError};
+use rusqlite::Connection;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+const SCHEMA: &str = r#"
+CREATE TABLE IF NOT EXISTS applications (
+    id TEXT PRIMARY KEY,
+    subject TEXT NOT NULL,
+    office TEXT NOT NULL,
+    status TEXT NOT NULL,
+    payment_reference TEXT NOT NULL UNIQUE,
+    created_ns INTEGER NOT NULL,
+    updated_ns INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS applications_by_subject ON applications (subject, created_ns DESC, id DESC);
+CREATE INDEX IF NOT EXISTS applications_by_office ON applications (office, status, updated_ns, id);
+CREATE TABLE IF NOT EXISTS audit_events (
+    application_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    PRIMARY KEY (application_id, seq)
+);
+CREATE TABLE IF NOT EXISTS payments (
+    provider TEXT NOT NULL,
+    provider_txn TEXT NOT NULL,
+    application_id TEXT,
+    outcome TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (provider, provider_txn)
+);
+CREATE TABLE IF NOT EXISTS idempotency (
+    scoped_key TEXT PRIMARY KEY,
+    request_hash TEXT NOT NULL,
+    application_id TEXT NOT NULL,
+    expires_ns INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS counters (
+    name TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS documents (
+    number TEXT PRIMARY KEY,
+    application_id TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS queue_messages (
+    id TEXT PRIMARY KEY,
+    queue TEXT NOT NULL,
+    body TEXT NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    visible_ms INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS queue_ready ON queue_messages (queue, state, visible_ms, created_ms);
+"#;
+
+/// A shared handle on the database. Calls run on the blocking pool so the async runtime never
+/// waits on the disk.
+#[derive(Clone)]
+pub struct Db(Arc<Mutex<Connection>>);
+
+impl Db {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(path).map_err(backend)?;
+        // WAL lets readers proceed during a write; FULL sync makes a committed write survive a
+        // power cut, which is what "nothing is lost" means for a payment.
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+        )
+        .map_err(backend)?;
+        conn.execute_batch(SCHEMA).map_err(backend)?;
+        Ok(Db(Arc::new(Mutex::new(conn))))
+    }
+
+    pub async fn call<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = self.0.clone();
+        tokio::task::spawn_blocking(move || {
+            // A panic while holding the lock poisons it; the connection itself is still sound
+            // (SQLite rolled back the open transaction), so keep serving.
+            let mut conn = inner
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| {
+            StoreError::Fault(Fault::new(
+                FaultKind::Unavailable,
+                format!("database task: {e}"),
+            ))
+        })?
+    }
+}
+
+/// What a failed SQLite call means: another writer holding the lock (the busy timeout ran out)
+/// or a full or failing disk may pass; anything else is the call itself.
+pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode;
+    let kind = match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => FaultKind::Throttled,
+        Some(
+            ErrorCode::SystemIoFailure
+            | ErrorCode::DiskFull
+            | ErrorCode::OutOfMemory
+            | ErrorCode::CannotOpen,
+        ) => FaultKind::Unavailable,
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => FaultKind::Corrupt,
+        _ => FaultKind::Refused,
+    };
+    StoreError::Fault(Fault::new(kind, e))
+}
+
+/// A stored value that does not read back as what was written.
+pub(crate) fn corrupt(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Fault(Fault::corrupt(e))
+}

@@ -1,0 +1,16 @@
+//! Embedded adapters: everything durable on disk under one data directory, for `guichet serve`
+//! and tests. Real stores, not mocks: SQLite with conditional writes, files written atomically,
+//! a queue with visibility timeouts and a dead-letter state.
+
+mod backend;
+mod blobs;
+mod db;
+mod queue;
+pub mod secrets;
+mod store;
+
+pub use backend::{Local, LocalSettings, OpenError};
+pub use blobs::FileBlobStore;
+pub use db::Db;
+pub use queue::{Delivery, LocalQueue};
+pub use store::SqliteStore;

@@ -1,0 +1,514 @@
+//! The application store, payment ledger and document registry on SQLite.
+
+use super::db::{Db, backend, corrupt};
+use async_trait::async_trait;
+use guichet_core::domain::{
+    Application, ApplicationId, AuditHead, DocumentKind, DocumentNumber, IssuedDocument,
+    OfficeCode, Payment, PaymentReference, Provider, Status, StatusChange, Subject,
+};
+use guichet_core::ports::{
+    ApplicationStore, AuditEvent, DocumentRegistry, IdempotencyRecord, PaymentLedger, StoreError,
+};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use time::OffsetDateTime;
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    db: Db,
+}
+
+impl SqliteStore {
+    pub fn new(db: Db) -> Self {
+        SqliteStore { db }
+    }
+}
+
+fn ns(t: OffsetDateTime) -> i64 {
+    // Nanoseconds since 1970 fit an i64 until 2262.
+    i64::try_from(t.unix_timestamp_nanos()).unwrap_or(i64::MAX)
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(|e| StoreError::Fault(guichet_core::ports::Fault::refused(e)))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, StoreError> {
+    serde_json::from_str(s).map_err(|e| corrupt(format!("stored item does not read back: {e}")))
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation)
+}
+
+fn read_app(body: String, version: i64) -> Result<Application, StoreError> {
+    let mut app: Application = from_json(&body)?;
+    app.version = u64::try_from(version).map_err(corrupt)?;
+    Ok(app)
+}
+
+fn query_apps(
+    conn: &Connection,
+    sql: &str,
+    args: impl rusqlite::Params,
+) -> Result<Vec<Application>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(backend)?;
+    let rows = stmt
+        .query_map(args, |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+        .map_err(backend)?;
+    rows.map(|r| r.map_err(backend).and_then(|(b, v)| read_app(b, v)))
+        .collect()
+}
+
+/// The conditional write every change goes through: the row moves only from the version read.
+fn write_app(
+    tx: &Transaction<'_>,
+    app: &Application,
+    changes: &[StatusChange],
+) -> Result<u64, StoreError> {
+    let next = app.version + 1;
+    let mut stored = app.clone();
+    stored.version = next;
+    if let Some(head) = append_events(tx, app.id, changes)? {
+        stored.audit_head = Some(head);
+    }
+    let updated = tx
+        .execute(
+            "UPDATE applications SET office = ?1, status = ?2, updated_ns = ?3, version = ?4, body = ?5
+             WHERE id = ?6 AND version = ?7",
+            params![
+                app.office.as_str(),
+                app.status().as_str(),
+                ns(app.updated_at),
+                next as i64,
+                to_json(&stored)?,
+                app.id.to_string(),
+                app.version as i64
+            ],
+        )
+        .map_err(backend)?;
+    if updated == 0 {
+        return Err(StoreError::Conflict);
+    }
+    Ok(next)
+}
+
+/// An expired record may be replaced; a live one is a duplicate.
+fn claim_key(tx: &Transaction<'_>, r: &IdempotencyRecord) -> Result<(), StoreError> {
+    tx.execute(
+        "DELETE FROM idempotency WHERE scoped_key = ?1 AND expires_ns <= ?2",
+        params![r.scoped_key, ns(r.at)],
+    )
+    .map_err(backend)?;
+    tx.execute(
+        "INSERT INTO idempotency (scoped_key, request_hash, application_id, expires_ns) VALUES (?1, ?2, ?3, ?4)",
+        params![r.scoped_key, r.request_hash, r.application_id.to_string(), ns(r.expires_at)],
+    )
+    .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate } else { backend(e) })?;
+    Ok(())
+}
+
+/// Each event carries the hash of the one before it, so an edited or removed event shows.
+/// Appends the events to the application's chain; returns its last event then.
+fn append_events(
+    tx: &Transaction<'_>,
+    id: ApplicationId,
+    changes: &[StatusChange],
+) -> Result<Option<AuditHead>, StoreError> {
+    let last: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT seq, hash FROM audit_events WHERE application_id = ?1 ORDER BY seq DESC LIMIT 1",
+            params![id.to_string()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(backend)?;
+    if changes.is_empty() {
+        return Ok(last.map(|(seq, hash)| AuditHead {
+            seq: seq as u64,
+            hash,
+        }));
+    }
+    let (mut seq, mut prev) = last.unwrap_or((0, String::new()));
+    for change in changes {
+        seq += 1;
+        let body = to_json(change)?;
+        let hash = AuditEvent::chain_hash(&prev, seq as u64, &body);
+        tx.execute(
+            "INSERT INTO audit_events (application_id, seq, body, prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![id.to_string(), seq, body, prev, hash],
+        )
+        .map_err(backend)?;
+        prev = hash;
+    }
+    Ok(Some(AuditHead {
+        seq: seq as u64,
+        hash: prev,
+    }))
+}
+
+fn insert_app(tx: &Transaction<'_>, app: &Application) -> Result<(), StoreError> {
+    let mut stored = app.clone();
+    stored.version = 1;
+    tx.execute(
+        "INSERT INTO applications (id, subject, office, status, payment_reference, created_ns, updated_ns, version, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8)",
+        params![
+            app.id.to_string(),
+            app.subject.as_str(),
+            app.office.as_str(),
+            app.status().as_str(),
+            app.payment_reference.as_str(),
+            ns(app.created_at),
+            ns(app.updated_at),
+            to_json(&stored)?
+        ],
+    )
+    .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate } else { backend(e) })?;
+    Ok(())
+}
+
+#[async_trait]
+impl ApplicationStore for SqliteStore {
+    async fn create(
+        &self,
+        app: &Application,
+        idem: Option<&IdempotencyRecord>,
+    ) -> Result<(), StoreError> {
+        let app = app.clone();
+        let idem = idem.cloned();
+        self.db
+            .call(move |conn| {
+                let tx = conn.transaction().map_err(backend)?;
+                if let Some(r) = &idem {
+                    claim_key(&tx, r)?;
+                }
+                insert_app(&tx, &app)?;
+                tx.commit().map_err(backend)
+            })
+            .await
+    }
+
+    async fn get(&self, id: ApplicationId) -> Result<Option<Application>, StoreError> {
+        self.db
+            .call(move |conn| {
+                Ok(query_apps(
+                    conn,
+                    "SELECT body, version FROM applications WHERE id = ?1",
+                    params![id.to_string()],
+                )?
+                .pop())
+            })
+            .await
+    }
+
+    async fn find_by_payment_reference(
+        &self,
+        r: &PaymentReference,
+    ) -> Result<Option<Application>, StoreError> {
+        let r = r.clone();
+        self.db
+            .call(move |conn| {
+                Ok(query_apps(
+                    conn,
+                    "SELECT body, version FROM applications WHERE payment_reference = ?1",
+                    params![r.as_str()],
+                )?
+                .pop())
+            })
+            .await
+    }
+
+    async fn list_by_subject(
+        &self,
+        subject: &Subject,
+        limit: usize,
+    ) -> Result<Vec<Application>, StoreError> {
+        let subject = subject.clone();
+        self.db
+            .call(move |conn| {
+                query_apps(
+                    conn,
+                    "SELECT body, version FROM applications WHERE subject = ?1 ORDER BY created_ns DESC, id DESC LIMIT ?2",
+                    params![subject.as_str(), limit as i64],
+                )
+            })
+            .await
+    }
+
+    async fn work_queue(
+        &self,
+        office: &OfficeCode,
+        status: Status,
+        limit: usize,
+    ) -> Result<Vec<Application>, StoreError> {
+        let office = office.clone();
+        self.db
+            .call(move |conn| {
+                query_apps(
+                    conn,
+                    "SELECT body, version FROM applications WHERE office = ?1 AND status = ?2
+                     ORDER BY updated_ns ASC, id ASC LIMIT ?3",
+                    params![office.as_str(), status.as_str(), limit as i64],
+                )
+            })
+            .await
+    }
+
+    async fn update(&self, app: &Application, changes: &[StatusChange]) -> Result<u64, StoreError> {
+        let app = app.clone();
+        let changes = changes.to_vec();
+        self.db
+            .call(move |conn| {
+                let tx = conn.transaction().map_err(backend)?;
+                let v = write_app(&tx, &app, &changes)?;
+                tx.commit().map_err(backend)?;
+                Ok(v)
+            })
+            .await
+    }
+
+    async fn update_once(
+        &self,
+        app: &Application,
+        changes: &[StatusChange],
+        idempotency: &IdempotencyRecord,
+    ) -> Result<u64, StoreError> {
+        let (app, changes, idem) = (app.clone(), changes.to_vec(), idempotency.clone());
+        self.db
+            .call(move |conn| {
+                let tx = conn.transaction().map_err(backend)?;
+                claim_key(&tx, &idem)?;
+                let v = write_app(&tx, &app, &changes)?;
+                tx.commit().map_err(backend)?;
+                Ok(v)
+            })
+            .await
+    }
+
+    async fn history(&self, id: ApplicationId) -> Result<Vec<AuditEvent>, StoreError> {
+        self.db
+            .call(move |conn| {
+                let mut stmt = conn
+                    .prepare_cached(
+                        "SELECT seq, body, prev_hash, hash FROM audit_events WHERE application_id = ?1 ORDER BY seq",
+                    )
+                    .map_err(backend)?;
+                let rows = stmt
+                    .query_map(params![id.to_string()], |r| {
+                        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+                    })
+                    .map_err(backend)?;
+                rows.map(|r| {
+                    let (seq, body, prev_hash, hash) = r.map_err(backend)?;
+                    Ok(AuditEvent { seq: seq as u64, change: from_json(&body)?, prev_hash, hash })
+                })
+                .collect()
+            })
+            .await
+    }
+
+    async fn application_ids(&self) -> Result<Vec<ApplicationId>, StoreError> {
+        self.db
+            .call(move |conn| {
+                let mut stmt = conn
+                    .prepare("SELECT id FROM applications ORDER BY id")
+                    .map_err(backend)?;
+                let rows = stmt
+                    .query_map([], |r| r.get::<_, String>(0))
+                    .map_err(backend)?;
+                rows.map(|r| {
+                    r.map_err(backend)?
+                        .parse()
+                        .map_err(|_| corrupt("an application id that does not parse"))
+                })
+                .collect()
+            })
+            .await
+    }
+
+    async fn idempotency(
+        &self,
+        scoped_key: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<IdempotencyRecord>, StoreError> {
+        let key = scoped_key.to_owned();
+        self.db
+            .call(move |conn| {
+                let row = conn
+                    .query_row(
+                        "SELECT request_hash, application_id, expires_ns FROM idempotency WHERE scoped_key = ?1 AND expires_ns > ?2",
+                        params![key, ns(now)],
+                        |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?)),
+                    )
+                    .optional()
+                    .map_err(backend)?;
+                row.map(|(request_hash, id, expires)| {
+                    Ok(IdempotencyRecord {
+                        scoped_key: key.clone(),
+                        request_hash,
+                        application_id: id.parse().map_err(corrupt)?,
+                        expires_at: OffsetDateTime::from_unix_timestamp_nanos(i128::from(expires)).map_err(corrupt)?,
+                        at: now,
+                    })
+                })
+                .transpose()
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl PaymentLedger for SqliteStore {
+    async fn payment(&self, provider: Provider, txn: &str) -> Result<Option<Payment>, StoreError> {
+        let txn = txn.to_owned();
+        self.db
+            .call(move |conn| {
+                let body: Option<String> = conn
+                    .query_row(
+                        "SELECT body FROM payments WHERE provider = ?1 AND provider_txn = ?2",
+                        params![provider.as_str(), txn],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(backend)?;
+                body.map(|b| from_json(&b)).transpose()
+            })
+            .await
+    }
+
+    async fn record(
+        &self,
+        payment: &Payment,
+        paid: Option<(&Application, &[StatusChange])>,
+    ) -> Result<(), StoreError> {
+        let payment = payment.clone();
+        let paid = paid.map(|(a, c)| (a.clone(), c.to_vec()));
+        self.db
+            .call(move |conn| {
+                let tx = conn.transaction().map_err(backend)?;
+                tx.execute(
+                    "INSERT INTO payments (provider, provider_txn, application_id, outcome, body) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![
+                        payment.provider.as_str(),
+                        payment.provider_txn,
+                        payment.application_id.map(|i| i.to_string()),
+                        payment.outcome.as_str(),
+                        to_json(&payment)?
+                    ],
+                )
+                .map_err(|e| if is_unique_violation(&e) { StoreError::Duplicate } else { backend(e) })?;
+                if let Some((app, changes)) = &paid {
+                    write_app(&tx, app, changes)?;
+                }
+                tx.commit().map_err(backend)
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl DocumentRegistry for SqliteStore {
+    async fn next_sequence(&self, kind: DocumentKind, year: u16) -> Result<u32, StoreError> {
+        let name = format!("doc:{}:{year}", kind.number_prefix());
+        self.db
+            .call(move |conn| {
+                let v: i64 = conn
+                    .query_row(
+                        "INSERT INTO counters (name, value) VALUES (?1, 1)
+                         ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
+                        params![name],
+                        |r| r.get(0),
+                    )
+                    .map_err(backend)?;
+                u32::try_from(v).map_err(corrupt)
+            })
+            .await
+    }
+
+    async fn register(
+        &self,
+        doc: &IssuedDocument,
+        app: &Application,
+        changes: &[StatusChange],
+    ) -> Result<(), StoreError> {
+        let doc = doc.clone();
+        let app = app.clone();
+        let changes = changes.to_vec();
+        self.db
+            .call(move |conn| {
+                let tx = conn.transaction().map_err(backend)?;
+                write_app(&tx, &app, &changes)?;
+                tx.execute(
+                    "INSERT INTO documents (number, application_id, body) VALUES (?1, ?2, ?3)",
+                    params![
+                        doc.number.to_string(),
+                        doc.application_id.to_string(),
+                        to_json(&doc)?
+                    ],
+                )
+                .map_err(|e| {
+                    if is_unique_violation(&e) {
+                        StoreError::Duplicate
+                    } else {
+                        backend(e)
+                    }
+                })?;
+                tx.commit().map_err(backend)
+            })
+            .await
+    }
+
+    async fn revoke(
+        &self,
+        doc: &IssuedDocument,
+        app: &Application,
+        changes: &[StatusChange],
+        key: Option<&IdempotencyRecord>,
+    ) -> Result<u64, StoreError> {
+        let doc = doc.clone();
+        let app = app.clone();
+        let changes = changes.to_vec();
+        let key = key.cloned();
+        self.db
+            .call(move |conn| {
+                let tx = conn.transaction().map_err(backend)?;
+                if let Some(key) = &key {
+                    claim_key(&tx, key)?;
+                }
+                let version = write_app(&tx, &app, &changes)?;
+                let replaced = tx
+                    .execute(
+                        "UPDATE documents SET body = ?1
+                         WHERE number = ?2 AND json_extract(body, '$.revocation') IS NULL",
+                        params![to_json(&doc)?, doc.number.to_string()],
+                    )
+                    .map_err(backend)?;
+                if replaced == 0 {
+                    return Err(StoreError::Conflict);
+                }
+                tx.commit().map_err(backend)?;
+                Ok(version)
+            })
+            .await
+    }
+
+    async fn document(
+        &self,
+        number: &DocumentNumber,
+    ) -> Result<Option<IssuedDocument>, StoreError> {
+        let number = number.to_string();
+        self.db
+            .call(move |conn| {
+                let body: Option<String> = conn
+                    .query_row(
+                        "SELECT body FROM documents WHERE number = ?1",
+                        params![number],
+                        |r| r.get(0),
+                    )
+                    .optional()
+                    .map_err(backend)?;
+                body.map(|b| from_json(&b)).transpose()
+            })
+            .await
+    }
+}

@@ -1,0 +1,89 @@
+//! What issuing one extract costs: the seal alone, and the seal plus the whole PDF.
+//! `scripts/bench.sh` runs this beside the ReportLab peer and prints the ratio.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use guichet_core::catalogue::Catalogue;
+use guichet_core::domain::{
+    Applicant, ApplicantInput, Application, ApplicationId, DocumentKind, DocumentNumber,
+    DocumentRef, ExtractRecord, FieldErrors, Money, NewApplication, OfficeCode, PaymentReference,
+    SealClaims, Subject,
+};
+use guichet_core::ports::{DocumentRenderer, Printable};
+use guichet_pdf::PdfRenderer;
+use guichet_seal::{SealKey, SealKeys};
+use std::hint::black_box;
+use time::macros::{date, datetime};
+
+fn application() -> Application {
+    let input = ApplicantInput {
+        surname: Some("Traoré".into()),
+        given_names: Some("Aminata Fatoumata".into()),
+        birth_date: Some("1990-04-12".into()),
+        birth_place: Some("Bamako".into()),
+        father_name: Some("Sékou Traoré".into()),
+        mother_name: Some("Mariam Keïta".into()),
+        ..Default::default()
+    };
+    let applicant = Applicant::parse(
+        &input,
+        date!(2026 - 11 - 25),
+        "applicant",
+        &mut FieldErrors::default(),
+    )
+    .unwrap();
+    Application::open(NewApplication {
+        id: ApplicationId::new(ulid::Ulid::new()),
+        kind: DocumentKind::CriminalRecordExtract,
+        subject: Subject::parse("bench").unwrap(),
+        applicant,
+        details: serde_json::json!({}),
+        office: OfficeCode::parse("TGI-BKO-C3").unwrap(),
+        fee: Money::xof(750),
+        payment_reference: PaymentReference::generate(),
+        at: datetime!(2026-11-25 10:00 UTC),
+    })
+}
+
+fn bench(c: &mut Criterion) {
+    let renderer = PdfRenderer::new("https://guichet.ml/verifier").unwrap();
+    let keys = SealKeys::new(vec![SealKey::from_secret(
+        [7; 32],
+        datetime!(2026-01-01 0:00 UTC),
+    )])
+    .unwrap();
+    let catalogue = Catalogue::default_catalogue();
+    let app = application();
+    let office = catalogue.office(&app.office).unwrap();
+    let document = DocumentRef {
+        number: DocumentNumber::new(DocumentKind::CriminalRecordExtract, 2026, 123).unwrap(),
+        issued_at: datetime!(2026-11-25 10:05 UTC),
+        expires_at: Some(datetime!(2027-02-23 10:05 UTC)),
+        revoked_at: None,
+    };
+    let claims = SealClaims::for_document(&app, &document);
+    let record = ExtractRecord::default();
+    let issue = || {
+        let seal = keys.seal(&claims);
+        renderer
+            .render(&Printable {
+                application: &app,
+                record: &record,
+                office,
+                document: &document,
+                seal: &seal,
+            })
+            .unwrap()
+    };
+    eprintln!(
+        "one extract: {} bytes, seal {} characters",
+        issue().len(),
+        keys.seal(&claims).len()
+    );
+    c.bench_function("seal", |b| {
+        b.iter(|| black_box(keys.seal(black_box(&claims))))
+    });
+    c.bench_function("issue_extract_pdf", |b| b.iter(|| black_box(issue())));
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

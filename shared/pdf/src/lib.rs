@@ -1,0 +1,174 @@
+//! Issued documents as PDF: A4, French, an embedded subset font so every accent prints, and the
+//! seal as a vector QR code. One module per document kind; the page tools are shared.
+
+mod extract;
+mod page;
+mod qr;
+
+use guichet_core::domain::DocumentKind;
+use guichet_core::ports::{DocumentRenderer, Printable, RenderError};
+use guichet_core::settings::Env;
+use printpdf::ParsedFont;
+
+/// The printed width of the seal's QR code, quiet zone included, in millimetres: at version 10
+/// (57 modules and 8 of quiet zone) a module is 0.62 mm, which a phone reads from 20 cm.
+pub const QR_SIZE_MM: f32 = 40.0;
+// A phone camera needs at least 25 mm of code to read it from paper.
+const _: () = assert!(QR_SIZE_MM >= 25.0);
+
+const REGULAR_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
+const BOLD_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
+
+/// The fonts, parsed once per process (parsing costs about a millisecond each).
+struct Fonts {
+    regular: ParsedFont,
+    bold: ParsedFont,
+}
+
+impl Fonts {
+    fn load() -> Result<Self, String> {
+        let parse = |bytes: &[u8], name: &str| {
+            ParsedFont::from_bytes(bytes, 0, &mut Vec::new())
+                .ok_or_else(|| format!("{name} does not parse"))
+        };
+        Ok(Fonts {
+            regular: parse(REGULAR_TTF, "DejaVuSans")?,
+            bold: parse(BOLD_TTF, "DejaVuSans-Bold")?,
+        })
+    }
+}
+
+/// Draws the documents of the kinds that have a template, with the fonts parsed once.
+pub struct PdfRenderer {
+    fonts: Fonts,
+    /// Printed under the QR code: where a person without a scanner checks a document
+    /// (`GUICHET_VERIFY_URL`, default `https://guichet.ml/verifier`).
+    verify_url: String,
+}
+
+impl PdfRenderer {
+    pub fn new(verify_url: impl Into<String>) -> Result<Self, RenderError> {
+        Ok(PdfRenderer {
+            fonts: Fonts::load().map_err(RenderError::Drawing)?,
+            verify_url: verify_url.into(),
+        })
+    }
+
+    /// With the settings it reads: `GUICHET_VERIFY_URL`.
+    pub fn from_env(env: &Env) -> Result<Self, RenderError> {
+        Self::new(env.or("GUICHET_VERIFY_URL", "https://guichet.ml/verifier"))
+    }
+}
+
+impl DocumentRenderer for PdfRenderer {
+    fn render(&self, document: &Printable<'_>) -> Result<Vec<u8>, RenderError> {
+        match document.application.kind {
+            DocumentKind::CriminalRecordExtract => {
+                extract::render_extract(&self.fonts, document, &self.verify_url)
+            }
+            other => Err(RenderError::NoTemplate(other)),
+        }
+    }
+}
+
+/// "25 novembre 2026", as dates are written on French administrative documents.
+pub fn french_date(d: time::Date) -> String {
+    const MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let day = if d.day() == 1 {
+        "1er".to_owned()
+    } else {
+        d.day().to_string()
+    };
+    format!(
+        "{day} {} {}",
+        MONTHS[usize::from(u8::from(d.month())) - 1],
+        d.year()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    /// Every kind's seal, with the longest names the seal carries (two-byte letters throughout) and
+    /// the longest office code the catalogue accepts, stays at QR version 10 or below at error
+    /// correction M (printed at least 25 mm wide: `pdf::QR_SIZE_MM` asserts it). Prints each kind's size
+    /// for the record.
+    #[test]
+    fn every_kind_of_seal_fits_a_version_10_qr_code() {
+        use guichet_core::domain::{
+            DocumentKind, DocumentNumber, GIVEN_NAMES_BYTES, OFFICE_MAX, OfficeCode, SURNAME_BYTES,
+            SealClaims, fit,
+        };
+        use guichet_seal::{PREFIX, SealKey, SealKeys, open};
+        use time::macros::datetime;
+        let keys = SealKeys::new(vec![SealKey::from_secret(
+            [9; 32],
+            datetime!(2026-01-01 0:00 UTC),
+        )])
+        .unwrap();
+        for kind in DocumentKind::ALL {
+            let mut claims = SealClaims::example();
+            claims.kind = kind;
+            claims.number = DocumentNumber::new(kind, 2026, 999_999).unwrap();
+            // The typical seal expires when the catalogue gives the kind a validity; the longest always does.
+            let catalogue = guichet_core::catalogue::Catalogue::default_catalogue();
+            let mut typical = claims.clone();
+            if catalogue
+                .service(kind)
+                .and_then(|s| s.validity_days)
+                .is_none()
+            {
+                typical.expires_on = None;
+            }
+            let typical = keys.seal(&typical);
+            claims.surname = fit(&"É".repeat(80), SURNAME_BYTES);
+            claims.given_names = fit(&"Ï".repeat(100), GIVEN_NAMES_BYTES);
+            claims.office = OfficeCode::parse(&"X".repeat(OFFICE_MAX)).unwrap();
+            let worst = keys.seal(&claims);
+            assert_eq!(open(&worst, &keys).unwrap(), claims);
+            let version = |text: &str| match qrcode::QrCode::with_error_correction_level(
+                text.as_bytes(),
+                qrcode::EcLevel::M,
+            )
+            .unwrap()
+            .version()
+            {
+                qrcode::Version::Normal(v) => v,
+                qrcode::Version::Micro(_) => panic!("a micro QR code"),
+            };
+            let cose = |text: &str| base45::decode(&text[PREFIX.len()..]).unwrap().len();
+            println!(
+                "{kind}: typical {} characters ({} bytes COSE), QR version {}; longest {} characters ({} bytes), QR version {}; module {:.2} mm",
+                typical.len(),
+                cose(&typical),
+                version(&typical),
+                worst.len(),
+                cose(&worst),
+                version(&worst),
+                crate::QR_SIZE_MM / (17 + 4 * version(&worst) + 8) as f32,
+            );
+            assert!(version(&worst) <= 10, "{kind}: {} characters", worst.len());
+        }
+    }
+
+    #[test]
+    fn dates_read_as_in_french() {
+        assert_eq!(french_date(date!(2026 - 08 - 01)), "1er août 2026");
+        assert_eq!(french_date(date!(2026 - 12 - 25)), "25 décembre 2026");
+    }
+}

@@ -1,0 +1,496 @@
+//! The seal printed as a QR code on every document: `GCH1:` + base45(COSE_Sign1), Ed25519.
+//!
+//! The payload is a CBOR map with small integer keys, so the QR stays small enough for a phone to
+//! read from paper; dates are integers `YYYYMMDD`. Anyone holding the published public keys can
+//! check a seal offline. docs/seal.md gives the format byte by byte, with a test vector.
+
+use base64::Engine;
+use ciborium::value::{Integer, Value};
+use coset::{
+    CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable, iana,
+};
+use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
+use guichet_core::domain::{DocumentKind, DocumentNumber, OfficeCode, rfc3339};
+pub use guichet_core::domain::{SEAL_PREFIX as PREFIX, SealClaims, SealError};
+use guichet_core::ports::{KeyStoreError, SealReader, Sealer, StoredSealKey};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use time::{Date, Month, OffsetDateTime};
+
+/// Payload keys. Never renumber: printed documents carry them.
+mod key {
+    pub const NUMBER: i64 = 1;
+    pub const KIND: i64 = 2;
+    pub const SURNAME: i64 = 3;
+    pub const GIVEN_NAMES: i64 = 4;
+    pub const BIRTH_DATE: i64 = 5;
+    pub const OFFICE: i64 = 6;
+    pub const ISSUED_ON: i64 = 7;
+    pub const EXPIRES_ON: i64 = 8;
+}
+
+/// A seal key pair; the key id is derived from the public key so it cannot drift.
+pub struct SealKey {
+    pub signing: SigningKey,
+    pub kid: String,
+    pub created_at: OffsetDateTime,
+}
+
+impl SealKey {
+    pub fn from_secret(secret: [u8; 32], created_at: OffsetDateTime) -> Self {
+        let signing = SigningKey::from_bytes(&secret);
+        let kid = key_id(&signing.verifying_key());
+        SealKey {
+            signing,
+            kid,
+            created_at,
+        }
+    }
+}
+
+/// A new signing key made from the operating system's randomness, as a key store keeps it.
+pub fn generate(created_at: OffsetDateTime) -> Result<StoredSealKey, KeyStoreError> {
+    let mut secret = [0u8; 32];
+    getrandom::fill(&mut secret)
+        .map_err(|e| KeyStoreError::Unusable(format!("no random numbers: {e}")))?;
+    Ok(store(&SealKey::from_secret(secret, created_at)))
+}
+
+/// The key as a key store keeps it.
+pub fn store(key: &SealKey) -> StoredSealKey {
+    StoredSealKey {
+        kid: key.kid.clone(),
+        created_at: key.created_at,
+        secret: SecretString::from(hex::encode(key.signing.to_bytes())),
+    }
+}
+
+/// The key a stored one holds, or `None` when its secret is not 32 bytes of hex or does not
+/// match its key id.
+pub fn unstore(stored: &StoredSealKey) -> Option<SealKey> {
+    let secret: [u8; 32] = hex::decode(stored.secret.expose_secret())
+        .ok()?
+        .try_into()
+        .ok()?;
+    let key = SealKey::from_secret(secret, stored.created_at);
+    (key.kid == stored.kid).then_some(key)
+}
+
+/// The first 8 bytes of SHA-256 of the raw public key, base64url.
+pub fn key_id(key: &VerifyingKey) -> String {
+    let digest = Sha256::digest(key.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..8])
+}
+
+/// How long after its retirement a key's seals still count: a function started before a rotation
+/// keeps signing with the key it loaded until its next cold start, and a document's date of issue
+/// is fixed when its number is reserved, before it is sealed.
+pub const RETIREMENT_GRACE: time::Duration = time::Duration::days(1);
+
+/// A published verification key and its validity period.
+#[derive(Debug, Clone)]
+pub struct PublicSealKey {
+    pub kid: String,
+    pub key: VerifyingKey,
+    pub created_at: OffsetDateTime,
+    /// When the next key took over; `None` for the key signing now.
+    pub retired_at: Option<OffsetDateTime>,
+}
+
+impl PublicSealKey {
+    /// The last date of issue this key's seals may carry (`None`: no limit, it signs now).
+    pub fn signs_until(&self) -> Option<Date> {
+        self.retired_at.map(|r| (r + RETIREMENT_GRACE).date())
+    }
+}
+
+/// Every key this service ever sealed with: one signs now, all verify.
+pub struct SealKeys {
+    active: SealKey,
+    public: Vec<PublicSealKey>,
+}
+
+impl SealKeys {
+    /// The keys a key store holds: every one must read back, and there must be one.
+    pub fn from_stored(stored: &[StoredSealKey]) -> Result<Self, KeyStoreError> {
+        let keys = stored
+            .iter()
+            .map(|k| {
+                unstore(k).ok_or_else(|| {
+                    KeyStoreError::Unusable(format!("seal key {} does not match its key id", k.kid))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        SealKeys::new(keys).ok_or_else(|| KeyStoreError::Unusable("no seal key yet".into()))
+    }
+
+    /// The newest key signs; older ones stay for verification.
+    pub fn new(mut keys: Vec<SealKey>) -> Option<Self> {
+        keys.sort_by_key(|k| k.created_at);
+        let public = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| PublicSealKey {
+                kid: k.kid.clone(),
+                key: k.signing.verifying_key(),
+                created_at: k.created_at,
+                retired_at: keys.get(i + 1).map(|next| next.created_at),
+            })
+            .collect();
+        let active = keys.pop()?;
+        Some(SealKeys { active, public })
+    }
+
+    pub fn public_keys(&self) -> &[PublicSealKey] {
+        &self.public
+    }
+
+    pub fn active_kid(&self) -> &str {
+        &self.active.kid
+    }
+
+    /// The public keys as a JWK Set (RFC 8037 `OKP`/`Ed25519`), each with its validity period:
+    /// `created_at`, and for a retired key `retired_at` and `signs_until`, the last date of issue
+    /// its seals may carry.
+    pub fn jwks(&self) -> serde_json::Value {
+        let keys: Vec<_> = self
+            .public
+            .iter()
+            .map(|k| {
+                let mut jwk = serde_json::json!({
+                    "kty": "OKP",
+                    "crv": "Ed25519",
+                    "alg": "EdDSA",
+                    "use": "sig",
+                    "kid": k.kid,
+                    "x": base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(k.key.as_bytes()),
+                    "status": if k.retired_at.is_some() { "retired" } else { "active" },
+                    "created_at": rfc3339(k.created_at),
+                });
+                if let (Some(retired), Some(until)) = (k.retired_at, k.signs_until()) {
+                    jwk["retired_at"] = rfc3339(retired).into();
+                    jwk["signs_until"] = until.to_string().into();
+                }
+                jwk
+            })
+            .collect();
+        serde_json::json!({ "keys": keys })
+    }
+
+    /// Signs the claims with the active key.
+    pub fn seal(&self, claims: &SealClaims) -> String {
+        let protected = HeaderBuilder::new()
+            .algorithm(iana::Algorithm::EdDSA)
+            .key_id(self.active.kid.as_bytes().to_vec())
+            .build();
+        let sign1 = CoseSign1Builder::new()
+            .protected(protected)
+            .payload(encode_claims(claims))
+            .create_signature(b"", |data| {
+                self.active.signing.sign(data).to_bytes().to_vec()
+            })
+            .build();
+        // Serialising a structure we just built cannot fail short of running out of memory.
+        let bytes = sign1.to_tagged_vec().unwrap_or_default();
+        format!("{PREFIX}{}", base45::encode(bytes))
+    }
+}
+
+impl Sealer for SealKeys {
+    fn seal(&self, claims: &SealClaims) -> String {
+        SealKeys::seal(self, claims)
+    }
+}
+
+impl SealReader for SealKeys {
+    fn open(&self, text: &str) -> Result<SealClaims, SealError> {
+        open(text, self)
+    }
+}
+
+impl SealReader for JwkSet {
+    fn open(&self, text: &str) -> Result<SealClaims, SealError> {
+        open(text, self)
+    }
+}
+
+/// Looks a verification key up by its id: a `SealKeys` in the service, a keys file offline.
+pub trait KeyLookup {
+    fn lookup(&self, kid: &str) -> Option<&PublicSealKey>;
+}
+
+impl KeyLookup for SealKeys {
+    fn lookup(&self, kid: &str) -> Option<&PublicSealKey> {
+        self.public.iter().find(|k| k.kid == kid)
+    }
+}
+
+/// Reads a JWK Set as `GET /v1/keys` serves it.
+pub struct JwkSet(Vec<PublicSealKey>);
+
+impl JwkSet {
+    pub fn parse(json: &serde_json::Value) -> Option<Self> {
+        let keys = json.get("keys")?.as_array()?;
+        let time = |k: &serde_json::Value, name: &str| {
+            k.get(name).and_then(|v| v.as_str()).map(|t| {
+                OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339).ok()
+            })
+        };
+        let mut out = Vec::new();
+        for k in keys {
+            if k.get("kty")?.as_str()? != "OKP" || k.get("crv")?.as_str()? != "Ed25519" {
+                continue;
+            }
+            let x = base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(k.get("x")?.as_str()?)
+                .ok()?;
+            out.push(PublicSealKey {
+                kid: k.get("kid")?.as_str()?.to_owned(),
+                key: VerifyingKey::from_bytes(&x.try_into().ok()?).ok()?,
+                created_at: time(k, "created_at")??,
+                // A retirement date that does not read is refused, never taken as "still active".
+                retired_at: time(k, "retired_at")
+                    .map(|t| t.ok_or(()))
+                    .transpose()
+                    .ok()?,
+            });
+        }
+        Some(JwkSet(out))
+    }
+}
+
+impl KeyLookup for JwkSet {
+    fn lookup(&self, kid: &str) -> Option<&PublicSealKey> {
+        self.0.iter().find(|k| k.kid == kid)
+    }
+}
+
+/// Checks a seal's signature and reads its claims. Strict: any flipped byte fails.
+pub fn open(text: &str, keys: &impl KeyLookup) -> Result<SealClaims, SealError> {
+    let encoded = text.trim().strip_prefix(PREFIX).ok_or(SealError::Prefix)?;
+    let bytes = base45::decode(encoded).map_err(|_| SealError::Encoding)?;
+    let sign1 = CoseSign1::from_tagged_slice(&bytes)
+        .or_else(|_| CoseSign1::from_slice(&bytes))
+        .map_err(|_| SealError::Structure)?;
+    let alg = sign1.protected.header.alg.as_ref();
+    if alg
+        != Some(&coset::RegisteredLabelWithPrivate::Assigned(
+            iana::Algorithm::EdDSA,
+        ))
+    {
+        return Err(SealError::Algorithm);
+    }
+    let kid =
+        std::str::from_utf8(&sign1.protected.header.key_id).map_err(|_| SealError::UnknownKey)?;
+    let key = keys.lookup(kid).ok_or(SealError::UnknownKey)?;
+    sign1.verify_signature(b"", |sig, data| {
+        let sig = Signature::from_slice(sig).map_err(|_| SealError::Signature)?;
+        // verify_strict refuses malleable signatures and weak keys.
+        key.key
+            .verify_strict(data, &sig)
+            .map_err(|_| SealError::Signature)
+    })?;
+    let payload = sign1.payload.as_deref().ok_or(SealError::Payload)?;
+    // The signature is good, so the payload is ours; a decode failure means a version we do not read.
+    let claims = decode_claims(payload).ok_or(SealError::Payload)?;
+    // A retired key signs nothing new: should it leak after a rotation, its seals on later
+    // documents are refused.
+    if key
+        .signs_until()
+        .is_some_and(|until| claims.issued_on > until)
+    {
+        return Err(SealError::KeyRetired);
+    }
+    Ok(claims)
+}
+
+fn date_int(d: Date) -> i64 {
+    i64::from(d.year()) * 10_000 + i64::from(u8::from(d.month())) * 100 + i64::from(d.day())
+}
+
+fn int_date(n: i64) -> Option<Date> {
+    let year = i32::try_from(n / 10_000).ok()?;
+    let month = Month::try_from(u8::try_from(n / 100 % 100).ok()?).ok()?;
+    Date::from_calendar_date(year, month, u8::try_from(n % 100).ok()?).ok()
+}
+
+fn encode_claims(c: &SealClaims) -> Vec<u8> {
+    let int = |k: i64| Value::Integer(Integer::from(k));
+    let mut map = vec![
+        (int(key::NUMBER), Value::Text(c.number.to_string())),
+        (int(key::KIND), int(i64::from(c.kind.code()))),
+        (int(key::SURNAME), Value::Text(c.surname.clone())),
+        (int(key::GIVEN_NAMES), Value::Text(c.given_names.clone())),
+        (int(key::BIRTH_DATE), int(date_int(c.birth_date))),
+        (int(key::OFFICE), Value::Text(c.office.to_string())),
+        (int(key::ISSUED_ON), int(date_int(c.issued_on))),
+    ];
+    if let Some(e) = c.expires_on {
+        map.push((int(key::EXPIRES_ON), int(date_int(e))));
+    }
+    let mut out = Vec::new();
+    // Writing CBOR into a Vec cannot fail.
+    let _ = ciborium::into_writer(&Value::Map(map), &mut out);
+    out
+}
+
+fn decode_claims(bytes: &[u8]) -> Option<SealClaims> {
+    let Value::Map(entries) = ciborium::from_reader::<Value, _>(bytes).ok()? else {
+        return None;
+    };
+    let get = |k: i64| {
+        entries
+            .iter()
+            .find(|(key, _)| key.as_integer().and_then(|i| i64::try_from(i).ok()) == Some(k))
+            .map(|(_, v)| v)
+    };
+    let text = |k| get(k).and_then(Value::as_text).map(str::to_owned);
+    let int = |k| {
+        get(k)
+            .and_then(Value::as_integer)
+            .and_then(|i| i64::try_from(i).ok())
+    };
+    let kind = DocumentKind::from_code(u8::try_from(int(key::KIND)?).ok()?)?;
+    let number: DocumentNumber = text(key::NUMBER)?.parse().ok()?;
+    if number.kind() != kind {
+        return None;
+    }
+    Some(SealClaims {
+        number,
+        kind,
+        surname: text(key::SURNAME)?,
+        given_names: text(key::GIVEN_NAMES)?,
+        birth_date: int_date(int(key::BIRTH_DATE)?)?,
+        office: OfficeCode::parse(&text(key::OFFICE)?).ok()?,
+        issued_on: int_date(int(key::ISSUED_ON)?)?,
+        expires_on: match int(key::EXPIRES_ON) {
+            Some(n) => Some(int_date(n)?),
+            None => None,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    pub(crate) fn claims() -> SealClaims {
+        SealClaims::example()
+    }
+
+    fn keys(seed: u8) -> SealKeys {
+        SealKeys::new(vec![SealKey::from_secret(
+            [seed; 32],
+            datetime!(2026-01-01 0:00 UTC),
+        )])
+        .unwrap()
+    }
+
+    #[test]
+    fn a_seal_opens_with_its_key_and_says_what_was_sealed() {
+        let k = keys(1);
+        let text = k.seal(&claims());
+        assert!(text.starts_with(PREFIX));
+        assert_eq!(open(&text, &k).unwrap(), claims());
+        let jwks = JwkSet::parse(&k.jwks()).unwrap();
+        assert_eq!(
+            open(&text, &jwks).unwrap(),
+            claims(),
+            "the published JWK Set verifies it too"
+        );
+    }
+
+    #[test]
+    fn another_key_or_any_changed_character_fails() {
+        let text = keys(1).seal(&claims());
+        assert_eq!(open(&text, &keys(2)), Err(SealError::UnknownKey));
+        let k = keys(1);
+        let alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+        for i in PREFIX.len()..text.len() {
+            let original = text.as_bytes()[i] as char;
+            let replacement = alphabet.chars().find(|c| *c != original).unwrap();
+            let mut tampered = text.clone();
+            tampered.replace_range(i..=i, &replacement.to_string());
+            assert!(
+                open(&tampered, &k).is_err(),
+                "changing character {i} went unnoticed"
+            );
+        }
+    }
+
+    #[test]
+    fn a_rotation_keeps_old_seals_valid_and_bounds_the_retired_key() {
+        let old = SealKey::from_secret([1; 32], datetime!(2026-01-01 0:00 UTC));
+        let before = SealKeys::new(vec![SealKey::from_secret(
+            [1; 32],
+            datetime!(2026-01-01 0:00 UTC),
+        )])
+        .unwrap();
+        let sealed_before = before.seal(&claims());
+        let rotated = SealKeys::new(vec![
+            SealKey::from_secret([2; 32], datetime!(2027-03-01 8:00 UTC)),
+            old,
+        ])
+        .unwrap();
+        assert_ne!(rotated.active_kid(), before.active_kid());
+        // Issued 2026-11-25, before the rotation: still valid, online and from the published set.
+        let published = JwkSet::parse(&rotated.jwks()).unwrap();
+        assert_eq!(open(&sealed_before, &rotated), Ok(claims()));
+        assert_eq!(open(&sealed_before, &published), Ok(claims()));
+        let jwks = rotated.jwks();
+        let retired = &jwks["keys"][0];
+        assert_eq!(
+            (retired["status"].as_str(), retired["signs_until"].as_str()),
+            (Some("retired"), Some("2027-03-02"))
+        );
+        assert_eq!(jwks["keys"][1]["status"], "active");
+        // The retired key, stolen, seals a document dated after its retirement: refused.
+        let mut late = claims();
+        late.issued_on = time::macros::date!(2027 - 03 - 03);
+        let forged = before.seal(&late);
+        assert_eq!(open(&forged, &rotated), Err(SealError::KeyRetired));
+        assert_eq!(open(&forged, &published), Err(SealError::KeyRetired));
+        // The day after the rotation is still within the grace a warm function needs.
+        late.issued_on = time::macros::date!(2027 - 03 - 02);
+        assert_eq!(open(&before.seal(&late), &rotated), Ok(late));
+        // A key set whose retirement date does not read is refused as a whole.
+        let mut broken = rotated.jwks();
+        broken["keys"][0]["retired_at"] = "last spring".into();
+        assert!(JwkSet::parse(&broken).is_none());
+    }
+
+    #[test]
+    fn a_stored_key_reads_back_and_never_shows_its_secret() {
+        let key = SealKey::from_secret([7; 32], datetime!(2026-01-01 0:00 UTC));
+        let stored = store(&key);
+        assert!(!format!("{stored:?}").contains(stored.secret.expose_secret()));
+        assert_eq!(unstore(&stored).unwrap().kid, key.kid);
+        let mut other = store(&SealKey::from_secret(
+            [8; 32],
+            datetime!(2026-01-01 0:00 UTC),
+        ));
+        other.kid = key.kid.clone();
+        assert!(
+            unstore(&other).is_none(),
+            "a secret that is not its key id's is refused"
+        );
+        let fresh = generate(datetime!(2026-01-01 0:00 UTC)).unwrap();
+        assert!(SealKeys::from_stored(&[stored, fresh]).is_ok());
+        assert!(SealKeys::from_stored(&[]).is_err());
+    }
+
+    #[test]
+    fn the_seal_fits_a_small_qr_code() {
+        let text = keys(1).seal(&claims());
+        let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+            .unwrap();
+        let qrcode::Version::Normal(v) = code.version() else {
+            panic!("micro QR")
+        };
+        assert!(v <= 10, "QR version {v} for {} characters", text.len());
+    }
+}
+
+#[cfg(test)]
+mod vector;
