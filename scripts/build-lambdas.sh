@@ -7,7 +7,7 @@ venv=target/infra-venv
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 [ -x "$venv/bin/cargo-lambda" ] || "$venv/bin/pip" install -q --no-cache-dir 'cargo-lambda>=1,<2'
 rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
-functions=(submit payment review issue verify reconcile)
+functions=(submit payment review issue verify reconcile forward)
 PATH="$PWD/$venv/bin:$PATH" cargo lambda build --release --arm64 --locked "${functions[@]/#/--package=guichet-}"
 for f in "${functions[@]}"; do
     printf 'guichet-%-8s %9d bytes (arm64, stripped)\n' "$f" "$(stat -c %s "target/lambda/guichet-$f/bootstrap")"

@@ -16,7 +16,8 @@ use sha2::{Digest, Sha256};
 use time::macros::{date, datetime};
 use time::{Duration, OffsetDateTime};
 
-fn application(subject: &str, office: &str, at: OffsetDateTime) -> Application {
+/// A new application, as the submit step opens it.
+pub fn application(subject: &str, office: &str, at: OffsetDateTime) -> Application {
     let input = ApplicantInput {
         surname: Some("Konaté".into()),
         given_names: Some("Ibrahim".into()),

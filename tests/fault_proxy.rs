@@ -32,6 +32,7 @@ struct Relay {
     upstream: String,
     http: reqwest::Client,
     percent: AtomicU64,
+    throttle_next: AtomicU64,
     late_by: Duration,
     rng: Mutex<Rng>,
     counts: [AtomicUsize; 4],
@@ -67,6 +68,7 @@ impl FaultProxy {
             upstream: upstream.trim_end_matches('/').to_owned(),
             http: reqwest::Client::new(),
             percent: AtomicU64::new(0),
+            throttle_next: AtomicU64::new(0),
             late_by,
             rng: Mutex::new(Rng::seeded()),
             counts: Default::default(),
@@ -92,6 +94,12 @@ impl FaultProxy {
         self.relay.percent.store(percent, Ordering::SeqCst);
     }
 
+    /// Throttles the next `n` requests, whatever the fault rate: a backend asking to slow down
+    /// for longer than the SDK's own retries last.
+    pub fn throttle_next(&self, n: u64) {
+        self.relay.throttle_next.store(n, Ordering::SeqCst);
+    }
+
     pub fn counts(&self) -> FaultCounts {
         let c = |i: usize| self.relay.counts[i].load(Ordering::Relaxed);
         FaultCounts {
@@ -111,6 +119,14 @@ impl Drop for FaultProxy {
 
 impl Relay {
     fn pick(&self) -> Fault {
+        let throttled = self
+            .throttle_next
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if throttled {
+            self.counts[1].fetch_add(1, Ordering::Relaxed);
+            return Fault::Throttle;
+        }
         let percent = self.percent.load(Ordering::SeqCst);
         let mut rng = self.rng.lock().unwrap();
         let fault = if !rng.percent(percent) {
@@ -139,11 +155,26 @@ fn is_json_api(headers: &HeaderMap) -> bool {
     headers.contains_key("x-amz-target")
 }
 
+/// The query-protocol services (SNS) post a form and answer errors in their own XML.
+fn is_query_api(headers: &HeaderMap) -> bool {
+    headers.get("content-type").is_some_and(|v| {
+        v.as_bytes()
+            .starts_with(b"application/x-www-form-urlencoded")
+    })
+}
+
 fn error_response(headers: &HeaderMap, status: StatusCode, code: &str) -> Response {
     let (content_type, body) = if is_json_api(headers) {
         (
             "application/x-amz-json-1.0",
             format!(r#"{{"__type":"{code}","message":"injected by the fault proxy"}}"#),
+        )
+    } else if is_query_api(headers) {
+        (
+            "text/xml",
+            format!(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>injected by the fault proxy</Message></Error><RequestId>fault</RequestId></ErrorResponse>"
+            ),
         )
     } else {
         (
@@ -167,6 +198,8 @@ async fn relay_request(State(relay): State<Arc<Relay>>, req: Request) -> Respons
     if fault == Fault::Throttle {
         let (status, code) = if is_json_api(&parts.headers) {
             (StatusCode::BAD_REQUEST, "ThrottlingException")
+        } else if is_query_api(&parts.headers) {
+            (StatusCode::BAD_REQUEST, "Throttling")
         } else {
             (StatusCode::SERVICE_UNAVAILABLE, "SlowDown")
         };

@@ -6,11 +6,13 @@ use crate::settings::{BackendChoice, Settings};
 use anyhow::Context as _;
 use guichet_aws::{Aws, AwsResources, SqsQueue};
 use guichet_core::catalogue::Catalogue;
+use guichet_core::domain::SUBSCRIPTIONS;
 use guichet_core::ports::{
-    ApplicationStore, BlobStore, DeadLetters, DocumentRegistry, PaymentLedger, Queue, SealKeyStore,
+    ApplicationStore, BlobStore, DeadLetters, DocumentRegistry, EventBus, Outbox, PaymentLedger,
+    SealKeyStore,
 };
 use guichet_core::settings::Env;
-use guichet_local::{Local, LocalQueue};
+use guichet_local::{Local, LocalEventBus, LocalQueue};
 use guichet_seal::SealKeys;
 use secrecy::SecretString;
 use std::sync::Arc;
@@ -28,7 +30,9 @@ pub struct Backend {
     pub payments: Arc<dyn PaymentLedger>,
     pub documents: Arc<dyn DocumentRegistry>,
     pub blobs: Arc<dyn BlobStore>,
-    pub queue: Arc<dyn Queue>,
+    /// The events written with the changes, and where they go from there.
+    pub outbox: Arc<dyn Outbox>,
+    pub bus: Arc<dyn EventBus>,
     pub dead_letters: Arc<dyn DeadLetters>,
     pub pump: Pump,
     pub catalogue: Arc<Catalogue>,
@@ -37,6 +41,8 @@ pub struct Backend {
     pub payment_secret: SecretString,
     /// Whether documents are downloaded through a short-lived URL (S3) rather than served.
     pub redirects_downloads: bool,
+    /// How often an idle forwarder looks at the outbox again.
+    pub forward_every: std::time::Duration,
 }
 
 /// Opens the backend the settings name (`GUICHET_BACKEND`).
@@ -64,7 +70,8 @@ pub async fn open_local(settings: &Settings) -> anyhow::Result<Backend> {
         payments: local.store.clone(),
         documents: local.store.clone(),
         blobs: local.blobs.clone(),
-        queue: Arc::new(local.queue.clone()),
+        outbox: local.store.clone(),
+        bus: Arc::new(LocalEventBus::new(local.queue.clone(), SUBSCRIPTIONS)),
         dead_letters: Arc::new(local.queue.clone()),
         pump: Pump::Local(local.queue.clone()),
         catalogue: local.catalogue.clone(),
@@ -72,6 +79,8 @@ pub async fn open_local(settings: &Settings) -> anyhow::Result<Backend> {
         token_secret,
         payment_secret,
         redirects_downloads: false,
+        // A local read of an indexed table: looking often costs nothing.
+        forward_every: std::time::Duration::from_millis(50),
     })
 }
 
@@ -89,20 +98,22 @@ pub async fn open_aws(
     };
     let secrets = aws.secrets().await?;
     let store = aws.store();
-    let queue = aws.issue_queue();
     Ok(Backend {
         applications: store.clone(),
         payments: store.clone(),
-        documents: store,
+        documents: store.clone(),
+        outbox: store,
+        bus: Arc::new(aws.events()),
         blobs: aws.documents(),
-        queue: Arc::new(queue.clone()),
         dead_letters: Arc::new(aws.issue_dead_letters()),
-        pump: Pump::Sqs(queue),
+        pump: Pump::Sqs(aws.issue_queue()),
         catalogue: Arc::new(Catalogue::default_catalogue()),
         seal_keys: Arc::new(SealKeys::from_stored(secrets.seal_keys()?)?),
         token_secret: secrets.token(settings.http.tokens.secret.as_ref())?,
         payment_secret: secrets.payment(settings.payments.secret.as_ref())?,
         redirects_downloads: true,
+        // A query per outbox shard each time; on AWS the stream calls the forwarder instead.
+        forward_every: std::time::Duration::from_millis(250),
     })
 }
 

@@ -251,6 +251,7 @@ async fn main() -> anyhow::Result<()> {
                 r.issue_dead_letters_url
             );
             println!("export GUICHET_SECRETS_ARN={}", r.secrets_arn);
+            println!("export GUICHET_EVENTS_TOPIC_ARN={}", r.events_topic_arn);
             Ok(())
         }
     }

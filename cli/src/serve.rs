@@ -9,6 +9,7 @@ use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use axum::body::Body as AxumBody;
 use guichet_aws::SqsQueue;
 use guichet_core::ports::{Clock, QueueName};
+use guichet_core::usecases::forward::forward_all;
 use guichet_http::edge::PeerAddr;
 use guichet_http::response;
 use guichet_http::routes::{Function, Route};
@@ -34,6 +35,9 @@ use tokio::task::JoinHandle;
 const MAX_BODY: usize = 4 * 1024 * 1024;
 /// How long an issue request stays hidden while being worked on.
 const VISIBILITY: Duration = Duration::from_secs(30);
+/// The same on SQS. A receive whose answer was lost hides its messages this long before they
+/// come back; issuing one batch takes well under a second.
+const SQS_VISIBILITY_SECONDS: i32 = 10;
 
 /// Every function, wired to one backend.
 pub struct Functions {
@@ -76,7 +80,6 @@ impl Functions {
                 edge: edge.clone(),
                 applications: backend.applications.clone(),
                 documents: backend.documents.clone(),
-                queue: backend.queue.clone(),
                 catalogue: backend.catalogue.clone(),
             },
             verify: Verify {
@@ -96,7 +99,8 @@ impl Functions {
             },
             reconcile: Reconcile {
                 applications: backend.applications.clone(),
-                queue: backend.queue.clone(),
+                outbox: backend.outbox.clone(),
+                bus: backend.bus.clone(),
                 catalogue: backend.catalogue.clone(),
                 clock,
                 settings: settings.reconcile.clone(),
@@ -111,6 +115,7 @@ pub struct RunningServer {
     pub functions: Arc<Functions>,
     http: JoinHandle<()>,
     pump: JoinHandle<()>,
+    forwarder: JoinHandle<()>,
     schedule: JoinHandle<()>,
     stopping: Arc<AtomicBool>,
 }
@@ -120,6 +125,7 @@ impl RunningServer {
     pub fn stop(&self) {
         self.http.abort();
         self.pump.abort();
+        self.forwarder.abort();
         self.schedule.abort();
     }
 
@@ -128,6 +134,7 @@ impl RunningServer {
     /// timeout), then stops.
     pub async fn shutdown(mut self) {
         self.http.abort();
+        self.forwarder.abort();
         self.schedule.abort();
         self.stopping.store(true, Ordering::SeqCst);
         let pump = std::mem::replace(&mut self.pump, tokio::spawn(async {}));
@@ -164,6 +171,7 @@ pub async fn start(
         Pump::Local(q) => tokio::spawn(pump(functions.clone(), q, stopping.clone())),
         Pump::Sqs(q) => tokio::spawn(pump_sqs(functions.clone(), q, stopping.clone())),
     };
+    let forwarder = tokio::spawn(forwarder(backend.clone()));
     let schedule = tokio::spawn(schedule(functions.clone(), settings.reconcile.every));
     Ok(RunningServer {
         addr,
@@ -171,6 +179,7 @@ pub async fn start(
         functions,
         http,
         pump,
+        forwarder,
         schedule,
         stopping,
     })
@@ -232,10 +241,20 @@ async fn dispatch(
 /// Feeds issue requests to the issue function in SQS-shaped batches. Failed messages come back
 /// after a growing delay and, after the configured number of receives, rest in the dead letters.
 async fn pump(f: Arc<Functions>, queue: LocalQueue, stopping: Arc<AtomicBool>) {
+    // This process is the data directory's one consumer: what the last one had in flight when
+    // it stopped is ours to deliver now.
+    match queue.reclaim().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            messages = n,
+            "messages in flight at the last stop delivered again"
+        ),
+        Err(e) => tracing::error!(error = %e, "could not take back the messages in flight"),
+    }
     let arrived = queue.arrived();
     while !stopping.load(Ordering::SeqCst) {
         let deliveries = match queue
-            .receive(QueueName::IssueRequests, 10, VISIBILITY)
+            .receive(QueueName::ISSUE_REQUESTS, 10, VISIBILITY)
             .await
         {
             Ok(d) => d,
@@ -297,7 +316,7 @@ async fn issue_batch<'a>(
 /// queue's maximum receives, SQS moves them to the dead-letter queue.
 async fn pump_sqs(f: Arc<Functions>, queue: SqsQueue, stopping: Arc<AtomicBool>) {
     while !stopping.load(Ordering::SeqCst) {
-        let deliveries = match queue.receive(QueueName::IssueRequests, 10, 1).await {
+        let deliveries = match queue.receive(10, 1, SQS_VISIBILITY_SECONDS).await {
             Ok(d) => d,
             Err(e) => {
                 tracing::error!(error = %e, "queue receive failed");
@@ -319,11 +338,23 @@ async fn pump_sqs(f: Arc<Functions>, queue: SqsQueue, stopping: Arc<AtomicBool>)
             .iter()
             .filter(|d| !failed.contains(&d.message_id))
         {
-            if let Err(e) = queue
-                .delete(QueueName::IssueRequests, &d.receipt_handle)
-                .await
-            {
+            if let Err(e) = queue.delete(&d.receipt_handle).await {
                 tracing::error!(error = %e, message_id = %d.message_id, "delete failed; the message will be redelivered");
+            }
+        }
+    }
+}
+
+/// What the table's stream and the forward function do on AWS: hand each event written with a
+/// change on to its consumers' queues as soon as it is in the outbox.
+async fn forwarder(backend: Arc<Backend>) {
+    loop {
+        match forward_all(backend.outbox.as_ref(), backend.bus.as_ref(), 100).await {
+            Ok(0) => tokio::time::sleep(backend.forward_every).await,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "forwarding failed; trying again");
+                tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
     }

@@ -123,6 +123,7 @@ mod tests {
                 "GUICHET_SECRETS_ARN",
                 "arn:aws:secretsmanager:eu-west-3:1:secret:s",
             ),
+            ("GUICHET_EVENTS_TOPIC_ARN", "arn:aws:sns:eu-west-3:1:events"),
         ]))
         .unwrap();
         // In production on AWS the secrets come from Secrets Manager, not the environment.

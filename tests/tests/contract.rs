@@ -5,6 +5,7 @@ use guichet_aws::{DynamoStore, S3BlobStore};
 use guichet_core::ports::{BlobStore, Download};
 use guichet_tests::contract::*;
 use guichet_tests::moto::emulator;
+use std::time::Duration;
 
 #[tokio::test]
 async fn the_embedded_adapters_keep_the_port_contract() {
@@ -101,4 +102,144 @@ async fn s3_documents_are_encrypted_and_downloaded_through_a_short_lived_url() {
     assert_eq!(resp.bytes().await.unwrap().as_ref(), b"%PDF-1.7 test");
     // A key that could escape its prefix is refused before any request.
     assert!(blobs.get("documents/../secrets").await.is_err());
+}
+
+/// What the AWS adapters make of AWS's answers: a throttle that outlasts the SDK's own retries
+/// is a fault worth retrying later; a refusal is not.
+#[tokio::test]
+async fn a_throttle_is_retryable_and_a_refusal_is_not_on_aws() {
+    use guichet_core::ports::{ApplicationStore, EventBus, FaultKind, StoreError};
+    let e = emulator();
+    let (_, resources) = e.provision().await;
+    let proxy =
+        guichet_tests::fault_proxy::FaultProxy::start(&e.endpoint, Duration::from_secs(3)).await;
+    let sdk = e
+        .sdk_config_via(&proxy.endpoint, Duration::from_secs(2))
+        .await;
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &resources.table);
+    let id = guichet_core::domain::ApplicationId::new(ulid::Ulid::new());
+    proxy.throttle_next(10);
+    match store.get(id).await {
+        Err(StoreError::Fault(f)) => {
+            assert_eq!(f.kind, FaultKind::Throttled, "{f}");
+            assert!(f.is_retryable());
+        }
+        other => panic!("a throttled read answered {other:?}"),
+    }
+    let bus =
+        guichet_aws::SnsEventBus::new(aws_sdk_sns::Client::new(&sdk), &resources.events_topic_arn);
+    proxy.throttle_next(10);
+    let event = sample_event(guichet_core::domain::EventType::Paid);
+    let refused = bus.publish(&event).await.unwrap_err();
+    assert_eq!(refused.0.kind, FaultKind::Throttled, "{refused}");
+    proxy.throttle_next(0);
+    assert_eq!(store.get(id).await, Ok(None), "and then it answers");
+
+    let missing = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), "no-such-table");
+    match missing.get(id).await {
+        Err(StoreError::Fault(f)) => {
+            assert_eq!(f.kind, FaultKind::Refused, "{f}");
+            assert!(!guichet_core::Error::Store(StoreError::Fault(f)).is_retryable());
+        }
+        other => panic!("a missing table answered {other:?}"),
+    }
+}
+
+fn sample_event(event_type: guichet_core::domain::EventType) -> guichet_core::domain::Event {
+    guichet_core::domain::Event {
+        id: format!("{}.1", ulid::Ulid::new()),
+        event_type,
+        application_id: guichet_core::domain::ApplicationId::new(ulid::Ulid::new()),
+        kind: guichet_core::domain::DocumentKind::CriminalRecordExtract,
+        office: guichet_core::domain::OfficeCode::parse("TGI-BKO-C3").unwrap(),
+        at: time::OffsetDateTime::now_utc(),
+    }
+}
+
+/// The outbox on DynamoDB, forwarded through SNS: one change's events reach each subscribed
+/// queue once, filtered by type, and forwarding again sends nothing more.
+#[tokio::test]
+async fn one_event_reaches_two_subscribers_once_each_on_aws() {
+    use guichet_core::domain::{Actor, EventType, Status, Subscription};
+    use guichet_core::ports::ApplicationStore;
+    use guichet_core::usecases::forward::forward_all;
+    let (sdk, resources) = emulator().provision().await;
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let observer = sqs
+        .create_queue()
+        .queue_name(format!("observer-{}", ulid::Ulid::new()))
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    guichet_aws::provision::subscribe(
+        &sdk,
+        &resources.events_topic_arn,
+        &observer,
+        &Subscription {
+            queue: "observer",
+            types: &[EventType::Paid, EventType::Approved],
+        },
+    )
+    .await
+    .unwrap();
+    let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(&sdk), &resources.table);
+    let bus =
+        guichet_aws::SnsEventBus::new(aws_sdk_sns::Client::new(&sdk), &resources.events_topic_arn);
+
+    // Paid, then approved: two changes, two events in the outbox, written with them.
+    let t0 = time::OffsetDateTime::now_utc();
+    let mut app = guichet_tests::contract::application("fan-out", "TGI-SIK", t0);
+    store.create(&app, None).await.unwrap();
+    app.version = 1;
+    for to in [Status::InReview, Status::Approved] {
+        let change = app.transition(to, Actor::system("test"), t0, None).unwrap();
+        app.version = store.update(&app, &[change]).await.unwrap();
+    }
+    assert_eq!(forward_all(&store, &bus, 100).await.unwrap(), 2);
+    assert_eq!(
+        forward_all(&store, &bus, 100).await.unwrap(),
+        0,
+        "the outbox is empty"
+    );
+
+    let drain = |url: String| {
+        let sqs = sqs.clone();
+        async move {
+            let mut types = Vec::new();
+            for _ in 0..3 {
+                let out = sqs
+                    .receive_message()
+                    .queue_url(&url)
+                    .max_number_of_messages(10)
+                    .wait_time_seconds(1)
+                    .send()
+                    .await
+                    .unwrap();
+                for m in out.messages.unwrap_or_default() {
+                    let e: guichet_core::domain::Event =
+                        serde_json::from_str(m.body.as_deref().unwrap()).unwrap();
+                    assert_eq!(e.application_id, app.id);
+                    types.push(e.event_type);
+                    sqs.delete_message()
+                        .queue_url(&url)
+                        .receipt_handle(m.receipt_handle.unwrap())
+                        .send()
+                        .await
+                        .unwrap();
+                }
+            }
+            types.sort_by_key(|t| t.as_str());
+            types
+        }
+    };
+    assert_eq!(
+        drain(resources.issue_queue_url.clone()).await,
+        [EventType::Approved]
+    );
+    assert_eq!(
+        drain(observer).await,
+        [EventType::Approved, EventType::Paid]
+    );
 }

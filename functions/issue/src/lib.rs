@@ -7,13 +7,12 @@
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use guichet_core::Error;
 use guichet_core::catalogue::Catalogue;
-use guichet_core::domain::ApplicationId;
+use guichet_core::domain::{ApplicationId, Event, ISSUE};
 use guichet_core::ports::{
     ApplicationStore, BlobStore, Clock, DeadLetters, DocumentRegistry, DocumentRenderer, Sealer,
     Undeliverable,
 };
 use guichet_core::usecases::issue::{self, IssueOutcome, Issuing};
-use guichet_core::usecases::review::IssueRequest;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -98,9 +97,23 @@ async fn process(f: &Issue, message_id: &str, body: &str) -> bool {
     }
 }
 
-/// The application a message names: an issue request, and so does every application event.
+/// An issue request queued before requests were events: `{"application_id": …}`.
+#[derive(serde::Deserialize)]
+struct Request {
+    application_id: String,
+}
+
+/// The application a message asks to issue: an event the issue step is subscribed to, or a
+/// request queued before events.
 fn read(body: &str) -> Result<ApplicationId, &'static str> {
-    let request: IssueRequest = serde_json::from_str(body).map_err(|_| "unreadable message")?;
+    if let Ok(event) = serde_json::from_str::<Event>(body) {
+        return if ISSUE.wants(&event) {
+            Ok(event.application_id)
+        } else {
+            Err("an event the issue step is not subscribed to")
+        };
+    }
+    let request: Request = serde_json::from_str(body).map_err(|_| "unreadable message")?;
     request
         .application_id
         .parse()

@@ -126,7 +126,7 @@ fn setup() -> Setup {
     }
 }
 
-/// Submitted, paid and approved through the use cases; its issue request is on the queue.
+/// Submitted, paid and approved through the use cases; its event is on the issue queue.
 async fn approved(s: &Setup) -> ApplicationId {
     let citizen = Principal {
         subject: Subject::parse("c1").unwrap(),
@@ -164,12 +164,22 @@ async fn approved(s: &Setup) -> ApplicationId {
     .unwrap();
     let deciding = Deciding {
         applications: s.local.store.as_ref(),
-        queue: &s.local.queue,
         clock: &SystemClock,
     };
     decide(&deciding, &clerk, &app.id.to_string(), &approve, None)
         .await
         .unwrap();
+    // The approval's event, from the outbox to the issue step's queue.
+    let bus =
+        guichet_local::LocalEventBus::new(s.local.queue.clone(), &[guichet_core::domain::ISSUE]);
+    guichet_core::usecases::forward::forward_pending(
+        s.local.store.as_ref(),
+        &bus,
+        OffsetDateTime::now_utc() + time::Duration::seconds(1),
+        100,
+    )
+    .await
+    .unwrap();
     app.id
 }
 
@@ -178,7 +188,7 @@ async fn delivered(s: &Setup) -> SqsEvent {
     let got = s
         .local
         .queue
-        .receive(QueueName::IssueRequests, 10, Duration::from_secs(60))
+        .receive(QueueName::ISSUE_REQUESTS, 10, Duration::from_secs(60))
         .await
         .unwrap();
     let mut event = SqsEvent::default();
@@ -210,13 +220,11 @@ async fn what_can_never_be_issued_is_set_aside_at_once() {
     let sample: SqsEvent =
         serde_json::from_str(include_str!("../../../events/issue-requests.json")).unwrap();
     for m in &sample.records {
-        guichet_core::ports::Queue::send(
-            &s.local.queue,
-            QueueName::IssueRequests,
-            m.body.as_deref().unwrap(),
-        )
-        .await
-        .unwrap();
+        s.local
+            .queue
+            .send(QueueName::ISSUE_REQUESTS, m.body.as_deref().unwrap())
+            .await
+            .unwrap();
     }
     let event = delivered(&s).await;
     let response = handle(&s.function, event).await;
@@ -224,7 +232,7 @@ async fn what_can_never_be_issued_is_set_aside_at_once() {
     let dead = s
         .local
         .queue
-        .dead_letters(QueueName::IssueRequests)
+        .dead_letters(QueueName::ISSUE_REQUESTS)
         .await
         .unwrap();
     let mut bodies: Vec<&str> = dead.iter().map(|d| d.body.as_str()).collect();
@@ -264,7 +272,7 @@ async fn a_throttled_store_is_tried_again_and_then_left_to_the_queue() {
     assert!(
         s.local
             .queue
-            .dead_letters(QueueName::IssueRequests)
+            .dead_letters(QueueName::ISSUE_REQUESTS)
             .await
             .unwrap()
             .is_empty()

@@ -13,9 +13,11 @@ use std::sync::Arc;
 async fn main() -> Result<(), lambda_runtime::Error> {
     guichet_core::telemetry::init("reconcile");
     let aws = guichet_aws::Aws::from_env().await?;
+    let store = aws.store();
     let function = Reconcile {
-        applications: aws.store(),
-        queue: Arc::new(aws.issue_queue()),
+        applications: store.clone(),
+        outbox: store,
+        bus: Arc::new(aws.events()),
         catalogue: Arc::new(Catalogue::default_catalogue()),
         clock: Arc::new(SystemClock),
         settings: ReconcileSettings::read(&aws.env)?,

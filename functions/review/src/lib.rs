@@ -3,7 +3,7 @@
 
 use guichet_core::Error;
 use guichet_core::catalogue::Catalogue;
-use guichet_core::ports::{ApplicationStore, DocumentRegistry, Queue};
+use guichet_core::ports::{ApplicationStore, DocumentRegistry};
 use guichet_core::usecases::review::{self, Deciding};
 use guichet_core::usecases::revoke::{self, Revoking};
 use guichet_http::api::{ApplicationView, RevokedDocument, WorkQueue};
@@ -18,7 +18,6 @@ pub struct Review {
     pub edge: Arc<Edge>,
     pub applications: Arc<dyn ApplicationStore>,
     pub documents: Arc<dyn DocumentRegistry>,
-    pub queue: Arc<dyn Queue>,
     pub catalogue: Arc<Catalogue>,
 }
 
@@ -54,7 +53,6 @@ async fn route(f: &Review, req: &Request) -> Result<Response<Body>, Error> {
             let body: review::DecisionRequest = json_body(req, JSON_LIMIT)?;
             let ports = Deciding {
                 applications: f.applications.as_ref(),
-                queue: f.queue.as_ref(),
                 clock,
             };
             let app = review::decide(&ports, &who, &id, &body, idempotency(req)).await?;
@@ -99,7 +97,6 @@ mod tests {
             )),
             applications: local.store.clone(),
             documents: local.store.clone(),
-            queue: Arc::new(local.queue.clone()),
             catalogue: local.catalogue.clone(),
         };
         let req = lambda_http::request::from_str(include_str!(

@@ -17,7 +17,6 @@ async fn main() -> Result<(), lambda_http::Error> {
         edge: Arc::new(Edge::new(&http, &token_secret, Arc::new(SystemClock))),
         applications: store.clone(),
         documents: store,
-        queue: Arc::new(aws.issue_queue()),
         catalogue: Arc::new(Catalogue::default_catalogue()),
     };
     lambda_http::run(lambda_http::service_fn(|req| async {

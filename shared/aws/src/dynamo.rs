@@ -14,11 +14,12 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem};
 use guichet_core::domain::{
-    Application, ApplicationId, DocumentKind, DocumentNumber, IssuedDocument, OfficeCode, Payment,
-    PaymentReference, Provider, Status, StatusChange, Subject,
+    Application, ApplicationId, DocumentKind, DocumentNumber, Event, IssuedDocument, OfficeCode,
+    Payment, PaymentReference, Provider, Status, StatusChange, Subject,
 };
 use guichet_core::ports::{
-    ApplicationStore, AuditEvent, DocumentRegistry, IdempotencyRecord, PaymentLedger, StoreError,
+    ApplicationStore, AuditEvent, DocumentRegistry, IdempotencyRecord, Outbox, PaymentLedger,
+    StoreError,
 };
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -115,7 +116,7 @@ impl DynamoStore {
             return Ok(vec![self.next_version(app)?]);
         }
         let last = self.last_event(app.id).await?;
-        let (events, head) = items::audit_events(app.id, last, changes)?;
+        let (events, head) = items::audit_events(app, last, changes)?;
         let mut headed = app.clone();
         headed.audit_head = Some(head);
         let mut writes = vec![self.next_version(&headed)?];
@@ -527,5 +528,53 @@ impl DocumentRegistry for DynamoStore {
             .await?
             .map(|item| items::body(&item))
             .transpose()
+    }
+}
+
+#[async_trait]
+impl Outbox for DynamoStore {
+    /// Each shard read oldest first, strongly consistent, in parallel; merged oldest first.
+    async fn pending(
+        &self,
+        before: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        let reads = (0..items::OUTBOX_SHARDS).map(|shard| async move {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk AND SK < :before")
+                .expression_attribute_values(":pk", s(format!("OUT#{shard}")))
+                .expression_attribute_values(":before", s(items::sortable(before)))
+                .consistent_read(true)
+                .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+                .send()
+                .await
+                .map_err(|e| StoreError::Fault(fault(&e)))?;
+            out.items()
+                .iter()
+                .map(items::body::<Event>)
+                .collect::<Result<Vec<_>, _>>()
+        });
+        let mut events: Vec<Event> = futures::future::try_join_all(reads)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect();
+        events.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+        events.truncate(limit);
+        Ok(events)
+    }
+
+    async fn forwarded(&self, event: &Event) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(items::outbox_key(event)))
+            .send()
+            .await
+            .map_err(|e| StoreError::Fault(fault(&e)))?;
+        Ok(())
     }
 }

@@ -6,7 +6,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use guichet_core::domain::{
-    Application, ApplicationId, AuditHead, DocumentNumber, IssuedDocument, Provider, Status,
+    Application, ApplicationId, AuditHead, DocumentNumber, Event, IssuedDocument, Provider, Status,
     StatusChange,
 };
 use guichet_core::ports::{AuditEvent, Fault, StoreError};
@@ -77,7 +77,7 @@ pub fn ns(t: OffsetDateTime) -> i128 {
 }
 
 /// Times as fixed-width strings, so index sort keys order as the times do.
-fn sortable(t: OffsetDateTime) -> String {
+pub fn sortable(t: OffsetDateTime) -> String {
     format!("{:020}", ns(t).max(0))
 }
 
@@ -187,12 +187,14 @@ pub fn document(doc: &IssuedDocument) -> Result<Item, StoreError> {
     Ok(item)
 }
 
-/// The items of the events, chained after `last`, and the new last event.
+/// The items of the audit events, chained after `last`, with the outbox items of those that are
+/// events a later step acts on, and the new last event.
 pub fn audit_events(
-    id: ApplicationId,
+    app: &Application,
     last: Option<(u64, String)>,
     changes: &[StatusChange],
 ) -> Result<(Vec<Item>, AuditHead), StoreError> {
+    let id = app.id;
     let (mut seq, mut prev) = last.unwrap_or((0, String::new()));
     let mut items = Vec::with_capacity(changes.len());
     for change in changes {
@@ -208,9 +210,34 @@ pub fn audit_events(
             ("body".into(), s(body)),
         ]);
         items.push(item);
+        if let Some(event) = Event::of(app, seq, change) {
+            items.push(outbox(&event)?);
+        }
         prev = hash;
     }
     Ok((items, AuditHead { seq, hash: prev }))
+}
+
+/// How many partitions the outbox is spread over, as the work queues are.
+pub const OUTBOX_SHARDS: u32 = WORK_QUEUE_SHARDS;
+
+/// An event's outbox key: its application's shard, then its time and id, so a shard reads
+/// oldest first.
+pub fn outbox_key(event: &Event) -> Item {
+    key(
+        format!("OUT#{}", shard(event.application_id)),
+        &format!("{}#{}", sortable(event.at), event.id),
+    )
+}
+
+pub fn outbox(event: &Event) -> Result<Item, StoreError> {
+    let mut item = outbox_key(event);
+    item.extend([
+        ("entity".into(), s("outbox")),
+        ("event_type".into(), s(event.event_type.as_str())),
+        ("body".into(), s(to_json(event)?)),
+    ]);
+    Ok(item)
 }
 
 pub fn read_event(item: &Item) -> Result<AuditEvent, StoreError> {

@@ -13,6 +13,8 @@ pub mod provision;
 mod s3;
 #[cfg(feature = "secrets")]
 pub mod secrets;
+#[cfg(feature = "sns")]
+mod sns;
 #[cfg(feature = "sqs")]
 mod sqs;
 
@@ -22,6 +24,8 @@ pub use dynamo::{DynamoStore, WORK_QUEUE_SHARDS};
 pub use s3::S3BlobStore;
 #[cfg(feature = "secrets")]
 pub use secrets::{ManagedSecretKeys, ServiceSecrets};
+#[cfg(feature = "sns")]
+pub use sns::SnsEventBus;
 #[cfg(feature = "sqs")]
 pub use sqs::{SqsDeadLetters, SqsDelivery, SqsQueue};
 
@@ -46,6 +50,8 @@ pub struct AwsResources {
     pub issue_dead_letters_url: String,
     /// `GUICHET_SECRETS_ARN`: seal keys, webhook and token secrets.
     pub secrets_arn: String,
+    /// `GUICHET_EVENTS_TOPIC_ARN`: the application events, fanned out to one queue per consumer.
+    pub events_topic_arn: String,
 }
 
 impl AwsResources {
@@ -57,6 +63,7 @@ impl AwsResources {
             issue_queue_url: env.required("GUICHET_ISSUE_QUEUE_URL")?,
             issue_dead_letters_url: env.required("GUICHET_ISSUE_DEAD_LETTERS_URL")?,
             secrets_arn: env.required("GUICHET_SECRETS_ARN")?,
+            events_topic_arn: env.required("GUICHET_EVENTS_TOPIC_ARN")?,
         })
     }
 }
@@ -111,6 +118,14 @@ impl Aws {
         SqsDeadLetters::new(
             aws_sdk_sqs::Client::new(&self.sdk),
             &self.resources.issue_dead_letters_url,
+        )
+    }
+
+    #[cfg(feature = "sns")]
+    pub fn events(&self) -> SnsEventBus {
+        SnsEventBus::new(
+            aws_sdk_sns::Client::new(&self.sdk),
+            &self.resources.events_topic_arn,
         )
     }
 

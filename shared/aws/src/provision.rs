@@ -17,6 +17,7 @@ use aws_sdk_s3::types::{
     ServerSideEncryptionConfiguration, ServerSideEncryptionRule, VersioningConfiguration,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
+use guichet_core::domain::{ISSUE, Subscription};
 use guichet_core::ports::StoredSealKey;
 
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +73,16 @@ pub async fn provision(
         first_key,
     )
     .await?;
+    let sns = aws_sdk_sns::Client::new(sdk);
+    let events_topic_arn = sns
+        .create_topic()
+        .name(format!("{prefix}-events"))
+        .send()
+        .await
+        .map_err(sdk_failed("events topic"))?
+        .topic_arn
+        .ok_or_else(|| failed("events topic")("no ARN"))?;
+    subscribe(sdk, &events_topic_arn, &issue_queue_url, &ISSUE).await?;
     Ok(AwsResources {
         table,
         documents_bucket: bucket,
@@ -79,7 +90,43 @@ pub async fn provision(
         issue_queue_url,
         issue_dead_letters_url,
         secrets_arn,
+        events_topic_arn,
     })
+}
+
+/// Subscribes a consumer's queue to the events topic, with raw delivery and a filter on the
+/// types it wants, as the template does.
+pub async fn subscribe(
+    sdk: &aws_config::SdkConfig,
+    topic_arn: &str,
+    queue_url: &str,
+    subscription: &Subscription,
+) -> Result<(), ProvisionError> {
+    let queue_arn = aws_sdk_sqs::Client::new(sdk)
+        .get_queue_attributes()
+        .queue_url(queue_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .map_err(sdk_failed("subscription"))?
+        .attributes()
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+        .ok_or_else(|| failed("subscription")("no queue ARN"))?;
+    let types: Vec<&str> = subscription.types.iter().map(|t| t.as_str()).collect();
+    aws_sdk_sns::Client::new(sdk)
+        .subscribe()
+        .topic_arn(topic_arn)
+        .protocol("sqs")
+        .endpoint(queue_arn)
+        .attributes("RawMessageDelivery", "true")
+        .attributes(
+            "FilterPolicy",
+            serde_json::json!({ "type": types }).to_string(),
+        )
+        .send()
+        .await
+        .map_err(sdk_failed("subscription"))?;
+    Ok(())
 }
 
 fn attribute(name: &str) -> Result<AttributeDefinition, ProvisionError> {

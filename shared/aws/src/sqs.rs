@@ -5,12 +5,13 @@ use super::fault;
 use async_trait::async_trait;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::MessageSystemAttributeName;
-use guichet_core::ports::{DeadLetters, Queue, QueueError, QueueName, Undeliverable};
+use guichet_core::ports::{DeadLetters, QueueError, Undeliverable};
 
+/// One consumer's queue, as a poller reads it.
 #[derive(Clone)]
 pub struct SqsQueue {
     client: Client,
-    issue_requests: String,
+    url: String,
 }
 
 /// One received message and what it takes to acknowledge it.
@@ -30,30 +31,26 @@ where
 }
 
 impl SqsQueue {
-    pub fn new(client: Client, issue_requests_url: impl Into<String>) -> Self {
+    pub fn new(client: Client, url: impl Into<String>) -> Self {
         SqsQueue {
             client,
-            issue_requests: issue_requests_url.into(),
-        }
-    }
-
-    fn url(&self, queue: QueueName) -> &str {
-        match queue {
-            QueueName::IssueRequests => &self.issue_requests,
+            url: url.into(),
         }
     }
 
     /// Up to `max` messages, waiting up to `wait_seconds` for the first (long polling).
+    /// Up to `max` messages, hidden from other receivers for `visibility_seconds`.
     pub async fn receive(
         &self,
-        queue: QueueName,
         max: i32,
         wait_seconds: i32,
+        visibility_seconds: i32,
     ) -> Result<Vec<SqsDelivery>, QueueError> {
         let out = self
             .client
             .receive_message()
-            .queue_url(self.url(queue))
+            .queue_url(&self.url)
+            .visibility_timeout(visibility_seconds)
             .max_number_of_messages(max)
             .wait_time_seconds(wait_seconds)
             .message_system_attribute_names(MessageSystemAttributeName::ApproximateReceiveCount)
@@ -80,25 +77,11 @@ impl SqsQueue {
             .collect())
     }
 
-    pub async fn delete(&self, queue: QueueName, receipt_handle: &str) -> Result<(), QueueError> {
+    pub async fn delete(&self, receipt_handle: &str) -> Result<(), QueueError> {
         self.client
             .delete_message()
-            .queue_url(self.url(queue))
+            .queue_url(&self.url)
             .receipt_handle(receipt_handle)
-            .send()
-            .await
-            .map_err(error)?;
-        Ok(())
-    }
-}
-
-#[async_trait]
-impl Queue for SqsQueue {
-    async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError> {
-        self.client
-            .send_message()
-            .queue_url(self.url(queue))
-            .message_body(body)
             .send()
             .await
             .map_err(error)?;

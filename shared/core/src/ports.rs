@@ -7,7 +7,7 @@
 
 use crate::catalogue::Office;
 use crate::domain::{
-    Application, ApplicationId, DocumentKind, DocumentNumber, DocumentRef, ExtractRecord,
+    Application, ApplicationId, DocumentKind, DocumentNumber, DocumentRef, Event, ExtractRecord,
     IssuedDocument, OfficeCode, Payment, PaymentReference, PaymentStatus, Provider, SealClaims,
     SealError, Status, StatusChange, Subject,
 };
@@ -160,7 +160,8 @@ pub trait ApplicationStore: Send + Sync {
         limit: usize,
     ) -> Result<Vec<Application>, StoreError>;
     /// Writes `app` if the stored version is still `app.version`, appending `changes` to its audit
-    /// trail in the same write. `Conflict` otherwise. Returns the new version.
+    /// trail in the same write, and the events among them to the outbox (`Event::of`).
+    /// `Conflict` otherwise. Returns the new version.
     async fn update(&self, app: &Application, changes: &[StatusChange]) -> Result<u64, StoreError>;
     /// `update`, with the idempotency record of the request that made the change in the same
     /// write. `Duplicate` when a live record holds the key (checked before the version).
@@ -344,17 +345,16 @@ pub trait PaymentGateway: Send + Sync {
     fn read(&self, delivery: &Delivery<'_>, now: OffsetDateTime) -> Result<Notice, Error>;
 }
 
-/// The queues that chain the steps.
+/// A queue of the pipeline, by name: one per consumer of events (`Subscription::queue`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum QueueName {
-    IssueRequests,
-}
+pub struct QueueName(pub &'static str);
 
 impl QueueName {
+    /// The issue step's queue.
+    pub const ISSUE_REQUESTS: QueueName = QueueName(crate::domain::ISSUE.queue);
+
     pub fn as_str(self) -> &'static str {
-        match self {
-            QueueName::IssueRequests => "issue-requests",
-        }
+        self.0
     }
 }
 
@@ -368,9 +368,21 @@ impl QueueError {
     }
 }
 
+/// The events the stores wrote with the changes that made them, not yet handed on.
 #[async_trait]
-pub trait Queue: Send + Sync {
-    async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError>;
+pub trait Outbox: Send + Sync {
+    /// Oldest first, written before `before`, at most `limit`.
+    async fn pending(&self, before: OffsetDateTime, limit: usize)
+    -> Result<Vec<Event>, StoreError>;
+    /// Handed on: it leaves the outbox.
+    async fn forwarded(&self, event: &Event) -> Result<(), StoreError>;
+}
+
+/// Hands an event to the queue of every consumer subscribed to its type. At least once: a
+/// consumer may hear of an event twice, never not at all.
+#[async_trait]
+pub trait EventBus: Send + Sync {
+    async fn publish(&self, event: &Event) -> Result<(), QueueError>;
 }
 
 /// A message its consumer can never process (unreadable, or about a record that does not

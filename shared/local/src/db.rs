@@ -60,6 +60,12 @@ CREATE TABLE IF NOT EXISTS queue_messages (
     created_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS queue_ready ON queue_messages (queue, state, visible_ms, created_ms);
+CREATE TABLE IF NOT EXISTS outbox (
+    id TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    at_ns INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_by_time ON outbox (at_ns, id);
 "#;
 
 /// A shared handle on the database. Calls run on the blocking pool so the async runtime never

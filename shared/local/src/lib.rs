@@ -12,5 +12,5 @@ mod store;
 pub use backend::{Local, LocalSettings, OpenError};
 pub use blobs::FileBlobStore;
 pub use db::Db;
-pub use queue::{Delivery, LocalQueue};
+pub use queue::{Delivery, LocalEventBus, LocalQueue};
 pub use store::SqliteStore;

@@ -4,7 +4,10 @@
 
 use super::db::{Db, backend};
 use async_trait::async_trait;
-use guichet_core::ports::{DeadLetters, Queue, QueueError, QueueName, StoreError, Undeliverable};
+use guichet_core::domain::{Event, Subscription};
+use guichet_core::ports::{
+    DeadLetters, EventBus, QueueError, QueueName, StoreError, Undeliverable,
+};
 use rusqlite::params;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -93,6 +96,23 @@ impl LocalQueue {
             .await
     }
 
+    /// Makes the messages in flight visible again: what a process was working on when it stopped
+    /// (a crash, a kill) is delivered again at once by the next one, rather than after its
+    /// visibility timeout. Only for the one process that consumes the data directory's queues,
+    /// at its start.
+    pub async fn reclaim(&self) -> Result<usize, StoreError> {
+        self.db
+            .call(move |conn| {
+                let now = now_ms();
+                conn.execute(
+                    "UPDATE queue_messages SET visible_ms = ?1 WHERE state = 'ready' AND visible_ms > ?1",
+                    params![now],
+                )
+                .map_err(backend)
+            })
+            .await
+    }
+
     /// Done with it: it will not come back. A message set aside meanwhile stays in the dead
     /// letters.
     pub async fn ack(&self, id: &str) -> Result<(), StoreError> {
@@ -177,26 +197,76 @@ impl DeadLetters for LocalQueue {
     }
 }
 
-#[async_trait]
-impl Queue for LocalQueue {
-    async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError> {
-        let body = body.to_owned();
+impl LocalQueue {
+    /// Puts a message on a queue.
+    pub async fn send(&self, queue: QueueName, body: &str) -> Result<(), QueueError> {
         let id = ulid::Ulid::new().to_string();
+        self.send_all(vec![(queue, id, body.to_owned())]).await
+    }
+
+    /// Puts messages on their queues in one transaction; a message whose id is there already
+    /// is not put twice.
+    async fn send_all(&self, messages: Vec<(QueueName, String, String)>) -> Result<(), QueueError> {
+        if messages.is_empty() {
+            return Ok(());
+        }
         self.db
             .call(move |conn| {
                 let now = now_ms();
-                conn.execute(
-                    "INSERT INTO queue_messages (id, queue, body, state, attempts, visible_ms, created_ms)
-                     VALUES (?1, ?2, ?3, 'ready', 0, ?4, ?4)",
-                    params![id, queue.as_str(), body, now],
-                )
-                .map_err(backend)?;
-                Ok(())
+                let tx = conn.transaction().map_err(backend)?;
+                for (queue, id, body) in &messages {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO queue_messages (id, queue, body, state, attempts, visible_ms, created_ms)
+                         VALUES (?1, ?2, ?3, 'ready', 0, ?4, ?4)",
+                        params![id, queue.as_str(), body, now],
+                    )
+                    .map_err(backend)?;
+                }
+                tx.commit().map_err(backend)
             })
             .await
             .map_err(queue_error)?;
         self.arrived.notify_one();
         Ok(())
+    }
+}
+
+/// The fan-out on one machine: an event becomes a message on the queue of each consumer
+/// subscribed to its type, all in one transaction, each message named after its queue and the
+/// event so that a second publication of the same event adds nothing still waiting.
+#[derive(Clone)]
+pub struct LocalEventBus {
+    queue: LocalQueue,
+    subscriptions: Vec<Subscription>,
+}
+
+impl LocalEventBus {
+    pub fn new(queue: LocalQueue, subscriptions: &[Subscription]) -> Self {
+        LocalEventBus {
+            queue,
+            subscriptions: subscriptions.to_vec(),
+        }
+    }
+}
+
+#[async_trait]
+impl EventBus for LocalEventBus {
+    async fn publish(&self, event: &Event) -> Result<(), QueueError> {
+        let body = serde_json::to_string(event)
+            .map_err(|e| QueueError(guichet_core::ports::Fault::refused(e)))?;
+        let messages = self
+            .subscriptions
+            .iter()
+            .filter(|s| s.wants(event))
+            .map(|s| {
+                (
+                    QueueName(s.queue),
+                    format!("{}/{}", s.queue, event.id),
+                    body.clone(),
+                )
+            })
+            .collect();
+        self.queue.send_all(messages).await
     }
 }
 
@@ -212,15 +282,15 @@ mod tests {
     async fn a_message_is_hidden_while_in_flight_and_gone_once_acked() {
         let dir = tempfile::tempdir().unwrap();
         let q = queue(&dir, 5);
-        q.send(QueueName::IssueRequests, "one").await.unwrap();
+        q.send(QueueName::ISSUE_REQUESTS, "one").await.unwrap();
         let got = q
-            .receive(QueueName::IssueRequests, 10, Duration::from_secs(30))
+            .receive(QueueName::ISSUE_REQUESTS, 10, Duration::from_secs(30))
             .await
             .unwrap();
         assert_eq!(got.len(), 1);
         assert_eq!((got[0].body.as_str(), got[0].receive_count), ("one", 1));
         assert!(
-            q.receive(QueueName::IssueRequests, 10, Duration::from_secs(30))
+            q.receive(QueueName::ISSUE_REQUESTS, 10, Duration::from_secs(30))
                 .await
                 .unwrap()
                 .is_empty()
@@ -228,7 +298,7 @@ mod tests {
         q.ack(&got[0].id).await.unwrap();
         q.retry_after(&got[0].id, Duration::ZERO).await.unwrap();
         assert!(
-            q.receive(QueueName::IssueRequests, 10, Duration::from_secs(30))
+            q.receive(QueueName::ISSUE_REQUESTS, 10, Duration::from_secs(30))
                 .await
                 .unwrap()
                 .is_empty()
@@ -239,22 +309,22 @@ mod tests {
     async fn an_unacked_message_comes_back_then_dies_after_max_receives() {
         let dir = tempfile::tempdir().unwrap();
         let q = queue(&dir, 3);
-        q.send(QueueName::IssueRequests, "poison").await.unwrap();
+        q.send(QueueName::ISSUE_REQUESTS, "poison").await.unwrap();
         for attempt in 1..=3 {
             let got = q
-                .receive(QueueName::IssueRequests, 10, Duration::ZERO)
+                .receive(QueueName::ISSUE_REQUESTS, 10, Duration::ZERO)
                 .await
                 .unwrap();
             assert_eq!(got.len(), 1, "attempt {attempt}");
             assert_eq!(got[0].receive_count, attempt);
         }
         assert!(
-            q.receive(QueueName::IssueRequests, 10, Duration::ZERO)
+            q.receive(QueueName::ISSUE_REQUESTS, 10, Duration::ZERO)
                 .await
                 .unwrap()
                 .is_empty()
         );
-        let dead = q.dead_letters(QueueName::IssueRequests).await.unwrap();
+        let dead = q.dead_letters(QueueName::ISSUE_REQUESTS).await.unwrap();
         assert_eq!(dead.len(), 1);
         assert_eq!(dead[0].body, "poison");
     }
@@ -263,11 +333,11 @@ mod tests {
     async fn a_message_set_aside_goes_to_the_dead_letters_at_once_and_stays_there() {
         let dir = tempfile::tempdir().unwrap();
         let q = queue(&dir, 5);
-        q.send(QueueName::IssueRequests, "unreadable")
+        q.send(QueueName::ISSUE_REQUESTS, "unreadable")
             .await
             .unwrap();
         let got = q
-            .receive(QueueName::IssueRequests, 10, Duration::ZERO)
+            .receive(QueueName::ISSUE_REQUESTS, 10, Duration::ZERO)
             .await
             .unwrap();
         q.set_aside(&Undeliverable {
@@ -279,27 +349,96 @@ mod tests {
         .unwrap();
         q.ack(&got[0].id).await.unwrap();
         assert!(
-            q.receive(QueueName::IssueRequests, 10, Duration::ZERO)
+            q.receive(QueueName::ISSUE_REQUESTS, 10, Duration::ZERO)
                 .await
                 .unwrap()
                 .is_empty()
         );
-        let dead = q.dead_letters(QueueName::IssueRequests).await.unwrap();
+        let dead = q.dead_letters(QueueName::ISSUE_REQUESTS).await.unwrap();
         assert_eq!((dead.len(), dead[0].receive_count), (1, 1));
+    }
+
+    #[tokio::test]
+    async fn a_new_process_takes_back_what_a_killed_one_had_in_flight() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = queue(&dir, 5);
+        q.send(QueueName::ISSUE_REQUESTS, "in flight")
+            .await
+            .unwrap();
+        let got = q
+            .receive(QueueName::ISSUE_REQUESTS, 10, Duration::from_secs(3600))
+            .await
+            .unwrap();
+        assert_eq!(got.len(), 1);
+        let next = queue(&dir, 5);
+        assert_eq!(next.reclaim().await.unwrap(), 1);
+        let again = next
+            .receive(QueueName::ISSUE_REQUESTS, 10, Duration::from_secs(30))
+            .await
+            .unwrap();
+        assert_eq!(
+            (again[0].body.as_str(), again[0].receive_count),
+            ("in flight", 2)
+        );
     }
 
     #[tokio::test]
     async fn messages_survive_a_restart() {
         let dir = tempfile::tempdir().unwrap();
         queue(&dir, 3)
-            .send(QueueName::IssueRequests, "durable")
+            .send(QueueName::ISSUE_REQUESTS, "durable")
             .await
             .unwrap();
         let reopened = queue(&dir, 3);
         let got = reopened
-            .receive(QueueName::IssueRequests, 10, Duration::from_secs(1))
+            .receive(QueueName::ISSUE_REQUESTS, 10, Duration::from_secs(1))
             .await
             .unwrap();
         assert_eq!(got[0].body, "durable");
+    }
+}
+
+#[cfg(test)]
+mod fan_out {
+    use super::*;
+    use guichet_core::domain::{ApplicationId, DocumentKind, EventType, ISSUE, OfficeCode};
+
+    #[tokio::test]
+    async fn one_event_reaches_each_subscriber_once_and_only_those_that_want_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = LocalQueue::new(Db::open(&dir.path().join("q.sqlite")).unwrap(), 5);
+        let observer = Subscription {
+            queue: "observer",
+            types: &[EventType::Approved, EventType::Paid],
+        };
+        let bus = LocalEventBus::new(q.clone(), &[ISSUE, observer]);
+        let event = |event_type, seq| Event {
+            id: format!("01KAPPLICATION000000000000.{seq}"),
+            event_type,
+            application_id: ApplicationId::new(ulid::Ulid::new()),
+            kind: DocumentKind::CriminalRecordExtract,
+            office: OfficeCode::parse("TGI-BKO-C3").unwrap(),
+            at: time::OffsetDateTime::now_utc(),
+        };
+        let approved = event(EventType::Approved, 3);
+        // Published twice, as a forwarder that crashed before clearing its outbox would.
+        bus.publish(&approved).await.unwrap();
+        bus.publish(&approved).await.unwrap();
+        bus.publish(&event(EventType::Paid, 2)).await.unwrap();
+        let receive = |name| {
+            let q = q.clone();
+            async move {
+                q.receive(QueueName(name), 10, Duration::from_secs(60))
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|d| serde_json::from_str::<Event>(&d.body).unwrap().event_type)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(receive("issue-requests").await, [EventType::Approved]);
+        let mut seen = receive("observer").await;
+        seen.sort_by_key(|t| t.as_str());
+        assert_eq!(seen, [EventType::Approved, EventType::Paid]);
     }
 }

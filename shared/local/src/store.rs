@@ -3,11 +3,12 @@
 use super::db::{Db, backend, corrupt};
 use async_trait::async_trait;
 use guichet_core::domain::{
-    Application, ApplicationId, AuditHead, DocumentKind, DocumentNumber, IssuedDocument,
+    Application, ApplicationId, AuditHead, DocumentKind, DocumentNumber, Event, IssuedDocument,
     OfficeCode, Payment, PaymentReference, Provider, Status, StatusChange, Subject,
 };
 use guichet_core::ports::{
-    ApplicationStore, AuditEvent, DocumentRegistry, IdempotencyRecord, PaymentLedger, StoreError,
+    ApplicationStore, AuditEvent, DocumentRegistry, IdempotencyRecord, Outbox, PaymentLedger,
+    StoreError,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use time::OffsetDateTime;
@@ -68,7 +69,7 @@ fn write_app(
     let next = app.version + 1;
     let mut stored = app.clone();
     stored.version = next;
-    if let Some(head) = append_events(tx, app.id, changes)? {
+    if let Some(head) = append_events(tx, app, changes)? {
         stored.audit_head = Some(head);
     }
     let updated = tx
@@ -108,12 +109,14 @@ fn claim_key(tx: &Transaction<'_>, r: &IdempotencyRecord) -> Result<(), StoreErr
 }
 
 /// Each event carries the hash of the one before it, so an edited or removed event shows.
-/// Appends the events to the application's chain; returns its last event then.
+/// Appends the events to the application's chain, and those a later step acts on to the outbox;
+/// returns the chain's last event then.
 fn append_events(
     tx: &Transaction<'_>,
-    id: ApplicationId,
+    app: &Application,
     changes: &[StatusChange],
 ) -> Result<Option<AuditHead>, StoreError> {
+    let id = app.id;
     let last: Option<(i64, String)> = tx
         .query_row(
             "SELECT seq, hash FROM audit_events WHERE application_id = ?1 ORDER BY seq DESC LIMIT 1",
@@ -138,6 +141,13 @@ fn append_events(
             params![id.to_string(), seq, body, prev, hash],
         )
         .map_err(backend)?;
+        if let Some(event) = Event::of(app, seq as u64, change) {
+            tx.execute(
+                "INSERT INTO outbox (id, body, at_ns) VALUES (?1, ?2, ?3)",
+                params![event.id, to_json(&event)?, ns(event.at)],
+            )
+            .map_err(backend)?;
+        }
         prev = hash;
     }
     Ok(Some(AuditHead {
@@ -508,6 +518,40 @@ impl DocumentRegistry for SqliteStore {
                     .optional()
                     .map_err(backend)?;
                 body.map(|b| from_json(&b)).transpose()
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl Outbox for SqliteStore {
+    async fn pending(
+        &self,
+        before: OffsetDateTime,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        self.db
+            .call(move |conn| {
+                let mut stmt = conn
+                    .prepare_cached(
+                        "SELECT body FROM outbox WHERE at_ns < ?1 ORDER BY at_ns, id LIMIT ?2",
+                    )
+                    .map_err(backend)?;
+                let rows = stmt
+                    .query_map(params![ns(before), limit as i64], |r| r.get::<_, String>(0))
+                    .map_err(backend)?;
+                rows.map(|r| from_json(&r.map_err(backend)?)).collect()
+            })
+            .await
+    }
+
+    async fn forwarded(&self, event: &Event) -> Result<(), StoreError> {
+        let id = event.id.clone();
+        self.db
+            .call(move |conn| {
+                conn.execute("DELETE FROM outbox WHERE id = ?1", params![id])
+                    .map_err(backend)?;
+                Ok(())
             })
             .await
     }

@@ -26,7 +26,8 @@ async fn restart_loses_nothing(first: TestApp) {
     let dir = first.dir;
     first.server.shutdown().await;
 
-    // The clerk approves while no queue consumer runs: the issue request waits on disk.
+    // The clerk approves while no process runs the forwarder or the issue step: the approval's
+    // event waits in the outbox, on disk.
     let offline = reopen(&settings).await;
     let clerk = Principal {
         subject: Subject::parse("clerk-offline").unwrap(),
@@ -42,7 +43,6 @@ async fn restart_loses_nothing(first: TestApp) {
     };
     let deciding = Deciding {
         applications: offline.applications.as_ref(),
-        queue: offline.queue.as_ref(),
         clock: &SystemClock,
     };
     let approved = review::decide(&deciding, &clerk, &id, &request, None)

@@ -2,7 +2,7 @@
 
 use crate::helpers::*;
 use guichet_core::domain::{ApplicationId, Provider};
-use guichet_core::ports::QueueName;
+use guichet_core::domain::{Event, EventType};
 use guichet_core::usecases::issue::{self, IssueOutcome, Issuing};
 use serde_json::{Value, json};
 
@@ -41,12 +41,16 @@ async fn issuing_the_same_request_again_and_again_gives_one_document() {
         .await
         .unwrap();
 
-    // A duplicate message later changes nothing either.
-    let body = serde_json::to_string(&json!({ "application_id": id })).unwrap();
-    ctx.queue
-        .send(QueueName::IssueRequests, &body)
-        .await
+    // A duplicate message later changes nothing either: the approval's event published again.
+    let approved = ctx.applications.get(app_id).await.unwrap().unwrap();
+    let trail = ctx.applications.history(app_id).await.unwrap();
+    let again = trail
+        .iter()
+        .find_map(|e| {
+            Event::of(&approved, e.seq, &e.change).filter(|ev| ev.event_type == EventType::Approved)
+        })
         .unwrap();
+    ctx.bus.publish(&again).await.unwrap();
     assert!(matches!(
         issue::issue(&app.server.functions.issue.issuing(), app_id)
             .await

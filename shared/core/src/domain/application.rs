@@ -46,6 +46,9 @@ pub enum EntryKind {
     Read,
     /// The issued document was revoked (`from` = `to` = issued); the reason is the revocation's.
     Revocation,
+    /// An approval still without its document: the reconcile step asked for it again
+    /// (`from` = `to` = approved).
+    Redrive,
 }
 
 impl EntryKind {
@@ -236,6 +239,26 @@ impl Application {
             reason: Some(what.to_owned()),
             event: EntryKind::Read,
         }
+    }
+
+    /// Counts one more request for the approved application's document, made at `at`.
+    pub fn redrive(&mut self, at: OffsetDateTime) -> Result<StatusChange, DomainError> {
+        if self.status != Status::Approved {
+            return Err(DomainError::IllegalTransition {
+                from: self.status,
+                to: Status::Issued,
+            });
+        }
+        self.redrives += 1;
+        self.redriven_at = Some(at);
+        Ok(StatusChange {
+            from: self.status,
+            to: self.status,
+            at,
+            actor: Actor::system("reconcile"),
+            reason: Some(format!("issuance asked again ({})", self.redrives)),
+            event: EntryKind::Redrive,
+        })
     }
 
     /// Marks the issued document revoked; the event goes in the application's audit trail.

@@ -5,6 +5,7 @@ mod applicant;
 mod application;
 mod document;
 mod document_number;
+mod event;
 mod ids;
 mod kind;
 mod money;
@@ -24,6 +25,7 @@ pub use application::{
 };
 pub use document::{DocumentStatus, Holder, IssuedDocument, Revocation};
 pub use document_number::DocumentNumber;
+pub use event::{Event, EventType, ISSUE, SUBSCRIPTIONS, Subscription};
 pub use ids::{ApplicationId, OfficeCode, PaymentReference, Subject};
 pub use kind::DocumentKind;
 pub use money::{Currency, Money};

@@ -1,17 +1,19 @@
 //! The scheduled sweep that keeps applications from getting stuck between steps.
 //!
-//! Approving and asking for issuance are two writes: a crash between them, or a request that
-//! ended in the dead letters, leaves an application approved with nothing on its way. The sweep
-//! asks again (issuing is idempotent, so asking twice issues once). It also closes applications
-//! left unpaid for a week, so the work queue only holds what someone can still act on; a payment
-//! that arrives afterwards is recorded for refund by the payment step.
+//! An approval's message is written with it (the outbox), so nothing is lost between the two;
+//! but an issue request can still end in the dead letters (a long outage, a document that
+//! cannot be drawn), and the forwarder itself can stall. The sweep is the safety net: it hands
+//! on what the outbox has held for more than a minute, and asks again for the document of an
+//! application approved too long ago (issuing is idempotent, so asking twice issues once). It
+//! also closes applications left unpaid for a week, so the work queue only holds what someone
+//! can still act on; a payment that arrives afterwards is recorded for refund by the payment step.
 
+use super::forward::forward_pending;
 use super::retry_on_conflict;
-use super::review::request_issue;
 use crate::catalogue::Catalogue;
 use crate::domain::{Actor, ApplicationId, Status};
 use crate::error::Error;
-use crate::ports::{ApplicationStore, Queue};
+use crate::ports::{ApplicationStore, EventBus, Outbox};
 use crate::settings::ReconcileSettings;
 use serde::Serialize;
 use time::{Duration, OffsetDateTime};
@@ -20,9 +22,13 @@ use time::{Duration, OffsetDateTime};
 pub const UNPAID_EXPIRY: Duration = Duration::days(7);
 /// Per office and status per run; the next run takes the rest.
 const BATCH: usize = 200;
+/// An event the outbox still holds after this long was missed by the forwarder.
+const STALLED: Duration = Duration::minutes(1);
 
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize)]
 pub struct ReconcileReport {
+    /// Events the forwarder had left in the outbox, handed on.
+    pub forwarded: u32,
     /// Approved applications whose issuance was asked for again.
     pub redriven: u32,
     /// Approved applications asked for too often: left to a person, logged as errors.
@@ -34,7 +40,8 @@ pub struct ReconcileReport {
 /// What the sweep needs.
 pub struct Sweeping<'a> {
     pub applications: &'a dyn ApplicationStore,
-    pub queue: &'a dyn Queue,
+    pub outbox: &'a dyn Outbox,
+    pub bus: &'a dyn EventBus,
     pub catalogue: &'a Catalogue,
     pub settings: &'a ReconcileSettings,
 }
@@ -44,6 +51,11 @@ pub async fn reconcile(
     now: OffsetDateTime,
 ) -> Result<ReconcileReport, Error> {
     let mut report = ReconcileReport::default();
+    let forwarded = forward_pending(ports.outbox, ports.bus, now - STALLED, 1000).await?;
+    if forwarded > 0 {
+        tracing::warn!(forwarded, "events left in the outbox were handed on");
+    }
+    report.forwarded = u32::try_from(forwarded).unwrap_or(u32::MAX);
     let settings = ports.settings;
     for office in ports.catalogue.office_codes() {
         // Oldest first: the first one too young ends the office's sweep.
@@ -88,31 +100,29 @@ pub async fn reconcile(
     Ok(report)
 }
 
-/// Counts the re-drive on the application, then asks for issuance again; nothing if the document
-/// came meanwhile.
+/// Asks again for the document, counted on the application: the request is an event written with
+/// the count (the outbox). Nothing if the document came meanwhile.
 async fn redrive(
     ports: &Sweeping<'_>,
     id: ApplicationId,
     now: OffsetDateTime,
 ) -> Result<bool, Error> {
-    let app = retry_on_conflict(|| async {
+    let redrives = retry_on_conflict(|| async {
         let Some(mut app) = ports.applications.get(id).await? else {
             return Ok(None);
         };
         if app.status() != Status::Approved {
             return Ok(None);
         }
-        app.redrives += 1;
-        app.redriven_at = Some(now);
-        app.version = ports.applications.update(&app, &[]).await?;
-        Ok(Some(app))
+        let again = app.redrive(now)?;
+        ports.applications.update(&app, &[again]).await?;
+        Ok(Some(app.redrives))
     })
     .await?;
-    let Some(app) = app else {
+    let Some(redrives) = redrives else {
         return Ok(false);
     };
-    request_issue(ports.queue, &app).await?;
-    tracing::warn!(application_id = %id, redrives = app.redrives, "approved without a document: issuance asked again");
+    tracing::warn!(application_id = %id, redrives, "approved without a document: issuance asked again");
     Ok(true)
 }
 

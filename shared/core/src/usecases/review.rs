@@ -8,8 +8,8 @@ use crate::domain::{
 };
 use crate::error::Error;
 use crate::messages::Msg;
-use crate::ports::{ApplicationStore, Clock, Queue, QueueName};
-use serde::{Deserialize, Serialize};
+use crate::ports::{ApplicationStore, Clock};
+use serde::Deserialize;
 
 /// Roles that review applications of their office.
 const REVIEWERS: [Role; 2] = [Role::Clerk, Role::Signatory];
@@ -23,12 +23,6 @@ pub struct DecisionRequest {
     pub reason: Option<String>,
     /// What the document will say; required to approve an extract.
     pub record: Option<ExtractRecordInput>,
-}
-
-/// The message that asks the issue step to make the document.
-#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
-pub struct IssueRequest {
-    pub application_id: String,
 }
 
 pub async fn work_queue(
@@ -57,10 +51,10 @@ pub async fn work_queue(
     Ok((office, status, items))
 }
 
-/// What deciding needs.
+/// What deciding needs. An approval's event goes to the issue step with the decision, in the
+/// same write (the outbox): there is nothing else to send.
 pub struct Deciding<'a> {
     pub applications: &'a dyn ApplicationStore,
-    pub queue: &'a dyn Queue,
     pub clock: &'a dyn Clock,
 }
 
@@ -147,20 +141,7 @@ pub async fn decide(
         return Ok(decided);
     }
     tracing::info!(application_id = %decided.id, status = %decided.status(), "decision recorded");
-    if decided.status() == Status::Approved {
-        request_issue(ports.queue, &decided).await?;
-    }
     Ok(decided)
-}
-
-/// Asks the issue step for the document. Safe to repeat: issuing is idempotent.
-pub async fn request_issue(queue: &dyn Queue, app: &Application) -> Result<(), Error> {
-    let body = serde_json::to_string(&IssueRequest {
-        application_id: app.id.to_string(),
-    })
-    .map_err(|e| Error::Internal(e.to_string()))?;
-    queue.send(QueueName::IssueRequests, &body).await?;
-    Ok(())
 }
 
 fn parse_record(
