@@ -148,7 +148,7 @@ fn each_lambda_links_only_what_it_uses() {
         &["printpdf", "aws-sdk-sqs", "aws-sdk-s3"],
     );
     refuse("guichet-submit", &["printpdf", "aws-sdk-sqs"]);
-    refuse("guichet-review", &["printpdf", "aws-sdk-s3"]);
+    refuse("guichet-review", &["printpdf", "aws-sdk-s3", "aws-sdk-sqs"]);
     refuse(
         "guichet-reconcile",
         &[

@@ -107,6 +107,7 @@ impl Emulator {
     /// environment (tests run side by side).
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(guichet_aws::http_client())
             .endpoint_url(&self.endpoint)
             .region(Region::new("eu-west-3"))
             .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
@@ -122,6 +123,7 @@ impl Emulator {
         attempt_timeout: std::time::Duration,
     ) -> aws_config::SdkConfig {
         aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(guichet_aws::http_client())
             .endpoint_url(endpoint)
             .region(Region::new("eu-west-3"))
             .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))

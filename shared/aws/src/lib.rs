@@ -157,6 +157,7 @@ impl Aws {
 /// write it may repeat is conditional, so a repeat after a lost answer changes nothing.
 pub async fn sdk_config() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(http_client())
         .timeout_config(
             aws_config::timeout::TimeoutConfig::builder()
                 .connect_timeout(std::time::Duration::from_secs(3))
@@ -166,6 +167,16 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
         )
         .load()
         .await
+}
+
+/// HTTPS for every client: rustls with ring (see docs/stack.md for why not aws-lc).
+pub fn http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls;
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
 }
 
 /// One line for an SDK error, with the service's own code and message (the plain `Display` of
