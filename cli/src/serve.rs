@@ -38,6 +38,10 @@ const VISIBILITY: Duration = Duration::from_secs(30);
 /// The same on SQS. A receive whose answer was lost hides its messages this long before they
 /// come back; issuing one batch takes well under a second.
 const SQS_VISIBILITY_SECONDS: i32 = 10;
+/// How many issue requests the embedded pump takes at once. Issuing is mostly CPU, and this is
+/// one process on a few cores: holding more than it works on would only leave more messages
+/// half-done at a crash, each such delivery counted toward the dead letters.
+const LOCAL_BATCH: usize = 2;
 
 /// Every function, wired to one backend.
 pub struct Functions {
@@ -254,7 +258,7 @@ async fn pump(f: Arc<Functions>, queue: LocalQueue, stopping: Arc<AtomicBool>) {
     let arrived = queue.arrived();
     while !stopping.load(Ordering::SeqCst) {
         let deliveries = match queue
-            .receive(QueueName::ISSUE_REQUESTS, 10, VISIBILITY)
+            .receive(QueueName::ISSUE_REQUESTS, LOCAL_BATCH, VISIBILITY)
             .await
         {
             Ok(d) => d,

@@ -38,8 +38,8 @@ impl SqsQueue {
         }
     }
 
-    /// Up to `max` messages, waiting up to `wait_seconds` for the first (long polling).
-    /// Up to `max` messages, hidden from other receivers for `visibility_seconds`.
+    /// Up to `max` messages, waiting up to `wait_seconds` for the first (long polling), hidden
+    /// from other receivers for `visibility_seconds`.
     pub async fn receive(
         &self,
         max: i32,

@@ -147,24 +147,22 @@ impl Problem {
 
 /// The response a client gets for an error: the problem, and the headers it calls for.
 pub fn response(e: &Error) -> Response<Body> {
-    {
-        let mut response = Problem::from_error(e).into_response();
-        match e {
-            Error::MethodNotAllowed { allow } => {
-                response
-                    .headers_mut()
-                    .insert("allow", http::HeaderValue::from_static(allow));
-            }
-            Error::RateLimited { retry_after } => {
-                response.headers_mut().insert(
-                    "retry-after",
-                    http::HeaderValue::from(retry_after.as_secs()),
-                );
-            }
-            _ => {}
+    let mut response = Problem::from_error(e).into_response();
+    match e {
+        Error::MethodNotAllowed { allow } => {
+            response
+                .headers_mut()
+                .insert("allow", http::HeaderValue::from_static(allow));
         }
-        response
+        Error::RateLimited { retry_after } => {
+            response.headers_mut().insert(
+                "retry-after",
+                http::HeaderValue::from(retry_after.as_secs()),
+            );
+        }
+        _ => {}
     }
+    response
 }
 
 #[cfg(test)]

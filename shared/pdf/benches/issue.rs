@@ -4,45 +4,13 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use guichet_core::catalogue::Catalogue;
 use guichet_core::domain::{
-    Applicant, ApplicantInput, Application, ApplicationId, DocumentKind, DocumentNumber,
-    DocumentRef, ExtractRecord, FieldErrors, Money, NewApplication, OfficeCode, PaymentReference,
-    SealClaims, Subject,
+    Application, DocumentKind, DocumentNumber, DocumentRef, ExtractRecord, SealClaims,
 };
 use guichet_core::ports::{DocumentRenderer, Printable};
 use guichet_pdf::PdfRenderer;
 use guichet_seal::{SealKey, SealKeys};
 use std::hint::black_box;
-use time::macros::{date, datetime};
-
-fn application() -> Application {
-    let input = ApplicantInput {
-        surname: Some("Traoré".into()),
-        given_names: Some("Aminata Fatoumata".into()),
-        birth_date: Some("1990-04-12".into()),
-        birth_place: Some("Bamako".into()),
-        father_name: Some("Sékou Traoré".into()),
-        mother_name: Some("Mariam Keïta".into()),
-        ..Default::default()
-    };
-    let applicant = Applicant::parse(
-        &input,
-        date!(2026 - 11 - 25),
-        "applicant",
-        &mut FieldErrors::default(),
-    )
-    .unwrap();
-    Application::open(NewApplication {
-        id: ApplicationId::new(ulid::Ulid::new()),
-        kind: DocumentKind::CriminalRecordExtract,
-        subject: Subject::parse("bench").unwrap(),
-        applicant,
-        details: serde_json::json!({}),
-        office: OfficeCode::parse("TGI-BKO-C3").unwrap(),
-        fee: Money::xof(750),
-        payment_reference: PaymentReference::generate(),
-        at: datetime!(2026-11-25 10:00 UTC),
-    })
-}
+use time::macros::datetime;
 
 fn bench(c: &mut Criterion) {
     let renderer = PdfRenderer::new("https://guichet.ml/verifier").unwrap();
@@ -52,7 +20,7 @@ fn bench(c: &mut Criterion) {
     )])
     .unwrap();
     let catalogue = Catalogue::default_catalogue();
-    let app = application();
+    let app = Application::example();
     let office = catalogue.office(&app.office).unwrap();
     let document = DocumentRef {
         number: DocumentNumber::new(DocumentKind::CriminalRecordExtract, 2026, 123).unwrap(),

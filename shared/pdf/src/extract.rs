@@ -30,7 +30,7 @@ pub(crate) fn render_extract(
     // offline verifier refuses a file whose QR code says otherwise.
     doc.metadata.info.keywords = vec![c.seal.to_owned()];
 
-    let mut p = Page::new(&mut doc, fonts);
+    let mut p = Page::new();
     let app = c.application;
     let a = &app.applicant;
 
@@ -168,12 +168,13 @@ pub(crate) fn render_extract(
         &format!("N° {number} — page 1/1"),
     );
 
-    let ops = std::mem::take(&mut p.ops);
+    let ops = p.finish(&mut doc, fonts).map_err(RenderError::Drawing)?;
+    // The fonts are already cut to the page (`page::Page::finish`).
     let bytes = doc
         .with_pages(vec![PdfPage::new(Mm(A4_WIDTH), Mm(A4_HEIGHT), ops)])
         .save(
             &PdfSaveOptions {
-                subset_fonts: true,
+                subset_fonts: false,
                 ..Default::default()
             },
             &mut Vec::new(),

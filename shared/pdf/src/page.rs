@@ -1,19 +1,20 @@
 //! A small page writer over printpdf's operations: text at a position, wrapped paragraphs, rules,
 //! filled boxes. Coordinates are millimetres from the top-left corner, as a designer measures.
 
-use super::Fonts;
+use super::{Fonts, subset};
 use printpdf::{
-    Color, FontId, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFontHandle, Point, Pt, Rect,
-    Rgb, TextItem,
+    Color, FontId, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFont, PdfFontHandle, Point,
+    Pt, Rect, Rgb, TextItem,
 };
+use std::collections::BTreeSet;
 
 pub const A4_WIDTH: f32 = 210.0;
 pub const A4_HEIGHT: f32 = 297.0;
 
 pub struct Page {
     pub ops: Vec<Op>,
-    regular: FontId,
-    bold: FontId,
+    /// The characters printed in each weight: the fonts are cut to them when the page is done.
+    used: [BTreeSet<char>; 2],
 }
 
 #[derive(Clone, Copy)]
@@ -22,17 +23,56 @@ pub enum Weight {
     Bold,
 }
 
+impl Weight {
+    const ALL: [Weight; 2] = [Weight::Regular, Weight::Bold];
+
+    fn index(self) -> usize {
+        match self {
+            Weight::Regular => 0,
+            Weight::Bold => 1,
+        }
+    }
+
+    /// The font's name in the PDF's resources; fixed, so the file depends only on its content.
+    fn font_id(self) -> FontId {
+        FontId(
+            match self {
+                Weight::Regular => "F1",
+                Weight::Bold => "F2",
+            }
+            .to_owned(),
+        )
+    }
+}
+
 /// DejaVu Sans averages about 0.55 em per character in French text; used to wrap and centre.
 const AVERAGE_ADVANCE_EM: f32 = 0.55;
 const PT_PER_MM: f32 = 72.0 / 25.4;
 
 impl Page {
-    pub fn new(doc: &mut PdfDocument, fonts: &Fonts) -> Self {
+    pub fn new() -> Self {
         Page {
             ops: Vec::new(),
-            regular: doc.add_font(&fonts.regular),
-            bold: doc.add_font(&fonts.bold),
+            used: Default::default(),
         }
+    }
+
+    /// Adds to `doc` each weight's font cut to what the page printed, and hands back the page's
+    /// operations.
+    pub fn finish(self, doc: &mut PdfDocument, fonts: &Fonts) -> Result<Vec<Op>, String> {
+        for weight in Weight::ALL {
+            let used = &self.used[weight.index()];
+            if used.is_empty() {
+                continue;
+            }
+            let (font, bytes) = fonts.of(weight);
+            let cut = subset::cut(font, bytes, used)?;
+            doc.resources
+                .fonts
+                .map
+                .insert(weight.font_id(), PdfFont::new(cut));
+        }
+        Ok(self.ops)
     }
 
     fn point(x: f32, y_from_top: f32) -> Point {
@@ -40,10 +80,8 @@ impl Page {
     }
 
     pub fn text(&mut self, x: f32, y: f32, size: f32, weight: Weight, text: &str) {
-        let font = match weight {
-            Weight::Regular => self.regular.clone(),
-            Weight::Bold => self.bold.clone(),
-        };
+        self.used[weight.index()].extend(text.chars());
+        let font = weight.font_id();
         self.ops.extend([
             Op::StartTextSection,
             Op::SetFillColor { col: black() },

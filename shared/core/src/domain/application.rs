@@ -176,6 +176,42 @@ pub struct NewApplication {
 }
 
 impl Application {
+    /// An extract application for the person of the seal's test vector (`SealClaims::example`),
+    /// as benches and examples draw it.
+    pub fn example() -> Self {
+        use crate::domain::{ApplicantInput, FieldErrors};
+        use time::macros::{date, datetime};
+        let input = ApplicantInput {
+            surname: Some("Traoré".into()),
+            given_names: Some("Aminata Fatoumata".into()),
+            birth_date: Some("1990-04-12".into()),
+            birth_place: Some("Bamako".into()),
+            father_name: Some("Sékou Traoré".into()),
+            mother_name: Some("Mariam Keïta".into()),
+            ..Default::default()
+        };
+        let applicant = Applicant::parse(
+            &input,
+            date!(2026 - 11 - 25),
+            "applicant",
+            &mut FieldErrors::default(),
+        )
+        .unwrap_or_else(|| unreachable!("a well-formed applicant"));
+        Application::open(NewApplication {
+            id: ApplicationId::new(ulid::Ulid::from_parts(1_764_064_800_000, 1)),
+            kind: DocumentKind::CriminalRecordExtract,
+            subject: Subject::parse("example")
+                .unwrap_or_else(|_| unreachable!("a well-formed subject")),
+            applicant,
+            details: serde_json::json!({}),
+            office: OfficeCode::parse("TGI-BKO-C3")
+                .unwrap_or_else(|_| unreachable!("a well-formed office code")),
+            fee: Money::xof(750),
+            payment_reference: PaymentReference::generate(),
+            at: datetime!(2026-11-25 10:00 UTC),
+        })
+    }
+
     pub fn open(new: NewApplication) -> Self {
         Application {
             id: new.id,
