@@ -3,9 +3,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use guichet_core::catalogue::Catalogue;
-use guichet_core::domain::{
-    Application, DocumentKind, DocumentNumber, DocumentRef, ExtractRecord, SealClaims,
-};
+use guichet_core::domain::{Application, DocumentRef, ExtractRecord, SealClaims};
 use guichet_core::ports::{DocumentRenderer, Printable};
 use guichet_pdf::PdfRenderer;
 use guichet_seal::{SealKey, SealKeys};
@@ -22,12 +20,7 @@ fn bench(c: &mut Criterion) {
     let catalogue = Catalogue::default_catalogue();
     let app = Application::example();
     let office = catalogue.office(&app.office).unwrap();
-    let document = DocumentRef {
-        number: DocumentNumber::new(DocumentKind::CriminalRecordExtract, 2026, 123).unwrap(),
-        issued_at: datetime!(2026-11-25 10:05 UTC),
-        expires_at: Some(datetime!(2027-02-23 10:05 UTC)),
-        revoked_at: None,
-    };
+    let document = DocumentRef::example();
     let claims = SealClaims::for_document(&app, &document);
     let record = ExtractRecord::default();
     let issue = || {

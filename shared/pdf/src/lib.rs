@@ -181,9 +181,7 @@ mod tests {
     #[test]
     fn an_extract_embeds_only_the_glyphs_it_prints() {
         use guichet_core::catalogue::Catalogue;
-        use guichet_core::domain::{
-            Application, DocumentNumber, DocumentRef, ExtractRecord, SealClaims,
-        };
+        use guichet_core::domain::{Application, DocumentRef, ExtractRecord, SealClaims};
         use guichet_seal::{SealKey, SealKeys};
         use time::macros::datetime;
         let keys = SealKeys::new(vec![SealKey::from_secret(
@@ -193,12 +191,7 @@ mod tests {
         .unwrap();
         let catalogue = Catalogue::default_catalogue();
         let app = Application::example();
-        let document = DocumentRef {
-            number: DocumentNumber::new(DocumentKind::CriminalRecordExtract, 2026, 123).unwrap(),
-            issued_at: datetime!(2026-11-25 10:05 UTC),
-            expires_at: Some(datetime!(2027-02-23 10:05 UTC)),
-            revoked_at: None,
-        };
+        let document = DocumentRef::example();
         let seal = keys.seal(&SealClaims::for_document(&app, &document));
         let pdf = PdfRenderer::new("https://guichet.ml/verifier")
             .unwrap()

@@ -175,6 +175,20 @@ pub struct NewApplication {
     pub at: OffsetDateTime,
 }
 
+impl DocumentRef {
+    /// The document of the seal's test vector (`SealClaims::example`): extract n° 123 of 2026.
+    pub fn example() -> Self {
+        use time::macros::datetime;
+        DocumentRef {
+            number: DocumentNumber::new(DocumentKind::CriminalRecordExtract, 2026, 123)
+                .unwrap_or_else(|| unreachable!("123 is a valid sequence number")),
+            issued_at: datetime!(2026-11-25 10:05 UTC),
+            expires_at: Some(datetime!(2027-02-23 10:05 UTC)),
+            revoked_at: None,
+        }
+    }
+}
+
 impl Application {
     /// An extract application for the person of the seal's test vector (`SealClaims::example`),
     /// as benches and examples draw it.
@@ -333,42 +347,13 @@ impl Application {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-    use crate::domain::{ApplicantInput, FieldErrors};
-    use time::macros::{date, datetime};
-
-    pub(crate) fn sample() -> Application {
-        let input = ApplicantInput {
-            surname: Some("Diarra".into()),
-            given_names: Some("Sékou".into()),
-            birth_date: Some("1985-06-01".into()),
-            birth_place: Some("Kayes".into()),
-            ..Default::default()
-        };
-        let applicant = Applicant::parse(
-            &input,
-            date!(2026 - 11 - 25),
-            "applicant",
-            &mut FieldErrors::default(),
-        )
-        .unwrap();
-        Application::open(NewApplication {
-            id: ApplicationId::new(ulid::Ulid::new()),
-            kind: DocumentKind::CriminalRecordExtract,
-            subject: Subject::parse("citizen-1").unwrap(),
-            applicant,
-            details: serde_json::json!({}),
-            office: OfficeCode::parse("TGI-KAY").unwrap(),
-            fee: Money::xof(750),
-            payment_reference: PaymentReference::generate(),
-            at: datetime!(2026-11-25 10:00 UTC),
-        })
-    }
+    use time::macros::datetime;
 
     #[test]
     fn transition_refuses_illegal_moves_and_leaves_the_application_untouched() {
-        let mut app = sample();
+        let mut app = Application::example();
         let before = app.clone();
         let err = app.transition(
             Status::Issued,
@@ -401,7 +386,7 @@ pub(crate) mod tests {
 
     #[test]
     fn round_trips_through_json_with_its_status() {
-        let app = sample();
+        let app = Application::example();
         let json = serde_json::to_string(&app).unwrap();
         let back: Application = serde_json::from_str(&json).unwrap();
         assert_eq!(back, app);

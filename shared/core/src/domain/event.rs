@@ -147,12 +147,11 @@ pub const SUBSCRIPTIONS: &[Subscription] = &[ISSUE];
 mod tests {
     use super::*;
     use crate::domain::Actor;
-    use crate::domain::application::tests::sample;
     use time::macros::datetime;
 
     #[test]
     fn each_move_is_the_event_a_later_step_waits_for_and_reads_are_none() {
-        let mut app = sample();
+        let mut app = Application::example();
         let at = datetime!(2026-11-25 11:00 UTC);
         let paid = app
             .transition(Status::InReview, Actor::system("payment"), at, None)

@@ -46,17 +46,17 @@ impl SealClaims {
     /// The claims of the published test vector (docs/seal.md): an extract for Aminata Traoré.
     pub fn example() -> Self {
         use time::macros::date;
+        let document = DocumentRef::example();
         SealClaims {
-            number: DocumentNumber::new(DocumentKind::CriminalRecordExtract, 2026, 123)
-                .unwrap_or_else(|| unreachable!("123 is a valid sequence number")),
+            number: document.number,
             kind: DocumentKind::CriminalRecordExtract,
             surname: "Traoré".into(),
             given_names: "Aminata".into(),
             birth_date: date!(1990 - 04 - 12),
             office: OfficeCode::parse("TGI-BKO-C3")
                 .unwrap_or_else(|_| unreachable!("a well-formed office code")),
-            issued_on: date!(2026 - 11 - 25),
-            expires_on: Some(date!(2027 - 02 - 23)),
+            issued_on: document.issued_at.date(),
+            expires_on: document.expires_at.map(|e| e.date()),
         }
     }
 
