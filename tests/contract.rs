@@ -4,9 +4,9 @@
 
 use guichet_core::domain::{
     Actor, Applicant, ApplicantInput, Application, ApplicationId, DocumentKind, DocumentNumber,
-    DocumentRef, EntryKind, FieldErrors, IssuedDocument, Money, NewApplication, OfficeCode,
-    Payment, PaymentOutcome, PaymentReference, PaymentStatus, Provider, Revocation, Status,
-    Subject,
+    DocumentRef, EntryKind, FieldErrors, IssuedDocument, Money, NewApplication, NumberPrefix,
+    OfficeCode, Payment, PaymentOutcome, PaymentReference, PaymentStatus, Provider, Revocation,
+    Status, Subject,
 };
 use guichet_core::ports::{
     ApplicationStore, BlobStore, DocumentRegistry, IdempotencyRecord, PaymentLedger, SealKeyStore,
@@ -27,7 +27,7 @@ pub fn application(subject: &str, office: &str, at: OffsetDateTime) -> Applicati
     };
     Application::open(NewApplication {
         id: ApplicationId::new(ulid::Ulid::new()),
-        kind: DocumentKind::CriminalRecordExtract,
+        kind: DocumentKind::CRIMINAL_RECORD_EXTRACT,
         subject: Subject::parse(subject).unwrap(),
         applicant: Applicant::parse(
             &input,
@@ -338,17 +338,17 @@ pub async fn documents_keep_their_contract(
     registry: &dyn DocumentRegistry,
 ) {
     let a = registry
-        .next_sequence(DocumentKind::CriminalRecordExtract, 2026)
+        .next_sequence(NumberPrefix::known("CJ"), 2026)
         .await
         .unwrap();
     let b = registry
-        .next_sequence(DocumentKind::CriminalRecordExtract, 2026)
+        .next_sequence(NumberPrefix::known("CJ"), 2026)
         .await
         .unwrap();
     assert_eq!(b, a + 1);
     assert_eq!(
         registry
-            .next_sequence(DocumentKind::CriminalRecordExtract, 2027)
+            .next_sequence(NumberPrefix::known("CJ"), 2027)
             .await
             .unwrap(),
         1,
@@ -356,7 +356,7 @@ pub async fn documents_keep_their_contract(
     );
     assert_eq!(
         registry
-            .next_sequence(DocumentKind::Visa, 2026)
+            .next_sequence(NumberPrefix::known("VS"), 2026)
             .await
             .unwrap(),
         1,
@@ -375,7 +375,7 @@ pub async fn documents_keep_their_contract(
         .transition(Status::Approved, Actor::system("t"), t0, None)
         .unwrap();
     app.version = store.update(&app, &[]).await.unwrap();
-    let number = DocumentNumber::new(DocumentKind::CriminalRecordExtract, 2026, b).unwrap();
+    let number = DocumentNumber::new(NumberPrefix::known("CJ"), 2026, b).unwrap();
     let reserved = DocumentRef {
         number,
         issued_at: t0,

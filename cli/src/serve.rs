@@ -8,7 +8,7 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use axum::body::Body as AxumBody;
 use guichet_aws::SqsQueue;
-use guichet_core::ports::{Clock, QueueName};
+use guichet_core::ports::{Clock, DocumentRenderer as _, QueueName};
 use guichet_core::usecases::forward::forward_all;
 use guichet_http::edge::PeerAddr;
 use guichet_http::response;
@@ -66,6 +66,10 @@ impl Functions {
             &backend.token_secret,
             clock.clone(),
         ));
+        let renderer = PdfRenderer::new(settings.verify_url.clone())?;
+        backend
+            .catalogue
+            .check_templates(|t| renderer.has_template(t))?;
         Ok(Functions {
             submit: Submit {
                 edge: edge.clone(),
@@ -90,6 +94,7 @@ impl Functions {
                 edge,
                 documents: backend.documents.clone(),
                 keys: backend.seal_keys.clone(),
+                catalogue: backend.catalogue.clone(),
             },
             issue: Issue {
                 applications: backend.applications.clone(),
@@ -97,7 +102,7 @@ impl Functions {
                 blobs: backend.blobs.clone(),
                 catalogue: backend.catalogue.clone(),
                 sealer: backend.seal_keys.clone(),
-                renderer: Arc::new(PdfRenderer::new(settings.verify_url.clone())?),
+                renderer: Arc::new(renderer),
                 clock: clock.clone(),
                 dead_letters: backend.dead_letters.clone(),
             },

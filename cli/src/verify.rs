@@ -69,11 +69,21 @@ fn read_seal(bytes: &[u8]) -> anyhow::Result<Result<String, String>> {
 }
 
 pub fn describe(result: &Offline) -> String {
+    // The kinds written in Rust are known here; a kind added by an operator's catalogue is
+    // named by its number's prefix.
+    let kinds = guichet_core::kinds::Kinds::new(guichet_core::kinds::Kinds::builtin()).ok();
+    let title = |c: &SealClaims| {
+        kinds
+            .as_ref()
+            .and_then(|k| k.by_code(c.kind))
+            .map(|k| k.names().title.clone())
+            .unwrap_or_else(|| format!("document {}", c.number.prefix()))
+    };
     let show = |c: &SealClaims| {
         format!(
             "{} — {}\n  titulaire / holder: {} {}, né(e) le {}\n  délivré / issued: {} par {}{}",
             c.number,
-            c.kind.title_fr(),
+            title(c),
             c.given_names,
             c.surname,
             c.birth_date,

@@ -150,7 +150,7 @@ fn sample_event(event_type: guichet_core::domain::EventType) -> guichet_core::do
         id: format!("{}.1", ulid::Ulid::new()),
         event_type,
         application_id: guichet_core::domain::ApplicationId::new(ulid::Ulid::new()),
-        kind: guichet_core::domain::DocumentKind::CriminalRecordExtract,
+        kind: guichet_core::domain::DocumentKind::CRIMINAL_RECORD_EXTRACT,
         office: guichet_core::domain::OfficeCode::parse("TGI-BKO-C3").unwrap(),
         at: time::OffsetDateTime::now_utc(),
     }

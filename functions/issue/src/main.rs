@@ -3,7 +3,7 @@
 
 use aws_lambda_events::sqs::SqsEvent;
 use guichet_core::catalogue::Catalogue;
-use guichet_core::ports::SystemClock;
+use guichet_core::ports::{DocumentRenderer as _, SystemClock};
 use guichet_issue::{Issue, handle};
 use guichet_pdf::PdfRenderer;
 use guichet_seal::SealKeys;
@@ -16,13 +16,16 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let aws = guichet_aws::Aws::from_env().await?;
     let secrets = aws.secrets().await?;
     let store = aws.store();
+    let catalogue = Arc::new(Catalogue::default_catalogue());
+    let renderer = PdfRenderer::from_env(&aws.env)?;
+    catalogue.check_templates(|t| renderer.has_template(t))?;
     let function = Issue {
         applications: store.clone(),
         documents: store,
         blobs: aws.documents(),
-        catalogue: Arc::new(Catalogue::default_catalogue()),
+        catalogue,
         sealer: Arc::new(SealKeys::from_stored(secrets.seal_keys()?)?),
-        renderer: Arc::new(PdfRenderer::from_env(&aws.env)?),
+        renderer: Arc::new(renderer),
         clock: Arc::new(SystemClock),
         dead_letters: Arc::new(aws.issue_dead_letters()),
     };

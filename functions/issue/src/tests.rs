@@ -164,6 +164,7 @@ async fn approved(s: &Setup) -> ApplicationId {
     .unwrap();
     let deciding = Deciding {
         applications: s.local.store.as_ref(),
+        catalogue: &s.local.catalogue,
         clock: &SystemClock,
     };
     decide(&deciding, &clerk, &app.id.to_string(), &approve, None)

@@ -99,6 +99,7 @@ async fn stuck_approvals_are_asked_again_poison_ones_left_to_a_person_unpaid_one
     .unwrap();
     let deciding = Deciding {
         applications: ctx.applications.as_ref(),
+        catalogue: &local.catalogue,
         clock: ctx.clock.as_ref(),
     };
     review::decide(&deciding, &clerk, &approved.to_string(), &approve, None)

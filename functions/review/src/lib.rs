@@ -1,9 +1,10 @@
-//! The registry's side: `GET /v1/work`, `POST /v1/applications/{id}/decision` and
-//! `POST /v1/documents/{number}/revoke`.
+//! The office's side: `GET /v1/work`, `POST /v1/applications/{id}/decision`,
+//! `POST /v1/applications/{id}/signature` and `POST /v1/documents/{number}/revoke`.
 
 use guichet_core::Error;
 use guichet_core::catalogue::Catalogue;
-use guichet_core::ports::{ApplicationStore, DocumentRegistry};
+use guichet_core::domain::Application;
+use guichet_core::ports::{ApplicationStore, Clock, DocumentRegistry};
 use guichet_core::usecases::review::{self, Deciding};
 use guichet_core::usecases::revoke::{self, Revoking};
 use guichet_http::api::{ApplicationView, RevokedDocument, WorkQueue};
@@ -21,6 +22,24 @@ pub struct Review {
     pub catalogue: Arc<Catalogue>,
 }
 
+impl Review {
+    fn deciding<'a>(&'a self, clock: &'a dyn Clock) -> Deciding<'a> {
+        Deciding {
+            applications: self.applications.as_ref(),
+            catalogue: &self.catalogue,
+            clock,
+        }
+    }
+}
+
+async fn view(f: &Review, app: &Application) -> Result<Response<Body>, Error> {
+    let history = f.applications.history(app.id).await?;
+    Ok(json(
+        200,
+        &ApplicationView::new(app, &history, &f.catalogue),
+    ))
+}
+
 pub async fn handle(f: &Review, req: Request) -> Response<Body> {
     edge::handle(&f.edge, &req, route(f, &req)).await
 }
@@ -35,6 +54,7 @@ async fn route(f: &Review, req: &Request) -> Result<Response<Body>, Error> {
             let status = query_param(req, "status");
             let (office, status, items) = review::work_queue(
                 f.applications.as_ref(),
+                &f.catalogue,
                 &who,
                 office.as_deref(),
                 status.as_deref(),
@@ -51,16 +71,14 @@ async fn route(f: &Review, req: &Request) -> Result<Response<Body>, Error> {
         }
         Route::Decide { id } => {
             let body: review::DecisionRequest = json_body(req, JSON_LIMIT)?;
-            let ports = Deciding {
-                applications: f.applications.as_ref(),
-                clock,
-            };
-            let app = review::decide(&ports, &who, &id, &body, idempotency(req)).await?;
-            let history = f.applications.history(app.id).await?;
-            Ok(json(
-                200,
-                &ApplicationView::new(&app, &history, &f.catalogue),
-            ))
+            let app =
+                review::decide(&f.deciding(clock), &who, &id, &body, idempotency(req)).await?;
+            view(f, &app).await
+        }
+        Route::Sign { id } => {
+            let body: review::SignatureRequest = json_body(req, JSON_LIMIT)?;
+            let app = review::sign(&f.deciding(clock), &who, &id, &body, idempotency(req)).await?;
+            view(f, &app).await
         }
         Route::Revoke { number } => {
             let body: revoke::RevocationRequest = json_body(req, JSON_LIMIT)?;

@@ -2,6 +2,7 @@
 //! `GET /v1/keys`, and the contract itself at `GET /v1/openapi.json`.
 
 use guichet_core::Error;
+use guichet_core::catalogue::Catalogue;
 use guichet_core::ports::DocumentRegistry;
 use guichet_core::usecases::verify::{self, Checking};
 use guichet_http::api::{SealRequest, VerifyResult};
@@ -21,6 +22,8 @@ pub struct Verify {
     pub edge: Arc<Edge>,
     pub documents: Arc<dyn DocumentRegistry>,
     pub keys: Arc<SealKeys>,
+    /// Which kinds numbers and seal codes name.
+    pub catalogue: Arc<Catalogue>,
 }
 
 pub async fn handle(f: &Verify, req: Request) -> Response<Body> {
@@ -36,13 +39,14 @@ async fn route(f: &Verify, req: &Request) -> Result<Response<Body>, Error> {
     }
     let ports = Checking {
         documents: f.documents.as_ref(),
+        kinds: f.catalogue.kinds(),
         seals: f.keys.as_ref(),
         clock: f.edge.clock.as_ref(),
     };
     match route {
         Route::VerifyNumber { number } => Ok(json(
             200,
-            &VerifyResult::from(&verify::by_number(&ports, &number).await?),
+            &VerifyResult::new(&verify::by_number(&ports, &number).await?, &f.catalogue),
         )),
         Route::VerifyPost if content_type(req).as_deref() == Some("application/pdf") => {
             let bytes = body_bytes(req);
@@ -51,14 +55,14 @@ async fn route(f: &Verify, req: &Request) -> Result<Response<Body>, Error> {
             }
             Ok(json(
                 200,
-                &VerifyResult::from(&verify::by_pdf(&ports, bytes).await?),
+                &VerifyResult::new(&verify::by_pdf(&ports, bytes).await?, &f.catalogue),
             ))
         }
         Route::VerifyPost => {
             let body: SealRequest = json_body(req, JSON_LIMIT)?;
             Ok(json(
                 200,
-                &VerifyResult::from(&verify::by_seal(&ports, &body.seal).await?),
+                &VerifyResult::new(&verify::by_seal(&ports, &body.seal).await?, &f.catalogue),
             ))
         }
         Route::Keys => Ok(public_json(&f.keys.jwks(), 300)),
@@ -87,6 +91,7 @@ mod tests {
             )),
             documents: local.store.clone(),
             keys: Arc::new(SealKeys::from_stored(&[key]).unwrap()),
+            catalogue: local.catalogue.clone(),
         }
     }
 

@@ -1,5 +1,6 @@
 //! Lambda entry point: wires the handler to its adapters on AWS and to the runtime, nothing more.
 
+use guichet_core::catalogue::Catalogue;
 use guichet_core::ports::SystemClock;
 use guichet_http::{Edge, HttpSettings};
 use guichet_seal::SealKeys;
@@ -20,6 +21,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         )),
         documents: aws.store(),
         keys: Arc::new(SealKeys::from_stored(secrets.seal_keys()?)?),
+        catalogue: Arc::new(Catalogue::default_catalogue()),
     };
     lambda_http::run(lambda_http::service_fn(|req| async {
         Ok::<_, std::convert::Infallible>(handle(&function, req).await)

@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, ReturnValue, TransactWriteItem};
 use guichet_core::domain::{
-    Application, ApplicationId, DocumentKind, DocumentNumber, Event, IssuedDocument, OfficeCode,
+    Application, ApplicationId, DocumentNumber, Event, IssuedDocument, NumberPrefix, OfficeCode,
     Payment, PaymentReference, Provider, Status, StatusChange, Subject,
 };
 use guichet_core::ports::{
@@ -465,15 +465,12 @@ impl PaymentLedger for DynamoStore {
 
 #[async_trait]
 impl DocumentRegistry for DynamoStore {
-    async fn next_sequence(&self, kind: DocumentKind, year: u16) -> Result<u32, StoreError> {
+    async fn next_sequence(&self, prefix: NumberPrefix, year: u16) -> Result<u32, StoreError> {
         let out = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(items::counter_key(&format!(
-                "doc:{}:{year}",
-                kind.number_prefix()
-            ))))
+            .set_key(Some(items::counter_key(&format!("doc:{prefix}:{year}"))))
             .update_expression("ADD #v :one")
             .expression_attribute_names("#v", "value")
             .expression_attribute_values(":one", n(1))

@@ -111,6 +111,7 @@ mod tests {
                     actor: Actor::system("test"),
                     reason: None,
                     event: Default::default(),
+                    step: None,
                 };
                 let body = serde_json::to_string(&change).unwrap();
                 let hash = AuditEvent::chain_hash(&prev, seq, &body);

@@ -21,6 +21,9 @@ pub enum Error {
     /// Authenticated, but this role may not use this route at all.
     #[error("forbidden")]
     Forbidden,
+    /// Allowed to use the route, but not to do this, for the reason said.
+    #[error("refused: {0:?}")]
+    Refused(Msg),
     /// Unknown, or not the caller's to see: the two are indistinguishable on purpose.
     #[error("not found")]
     NotFound,
@@ -106,6 +109,11 @@ impl From<DomainError> for Error {
             DomainError::NoDocument { status } => Error::Conflict(Msg::WrongStatus {
                 status: status.as_str(),
             }),
+            DomainError::NotYourStep { action } => Error::Refused(match action {
+                crate::domain::StepAction::Decide => Msg::NotADecider,
+                crate::domain::StepAction::Sign => Msg::NotASignatory,
+            }),
+            DomainError::SamePerson { .. } => Error::Refused(Msg::SamePerson),
         }
     }
 }

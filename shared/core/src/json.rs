@@ -19,6 +19,30 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     Ok(value)
 }
 
+/// A part of a body kept as JSON until the kind it belongs to reads it (an application's
+/// `details`, a decision's `content`): the same strict reading, its fields named under `at`.
+pub fn parse_value_at<T: DeserializeOwned>(
+    value: &serde_json::Value,
+    at: &str,
+    errors: &mut FieldErrors,
+) -> Option<T> {
+    match serde_path_to_error::deserialize(value.clone()) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let path = e.path().to_string();
+            let full = if path == "." || path.is_empty() {
+                at.to_owned()
+            } else {
+                format!("{at}.{path}")
+            };
+            if let Error::Invalid(found) = field_error(&full, &e.into_inner().to_string()) {
+                errors.0.extend(found.0);
+            }
+            None
+        }
+    }
+}
+
 /// Turns serde's words into a field path and one of our messages.
 fn field_error(path: &str, serde_message: &str) -> Error {
     let join = |name: &str| {

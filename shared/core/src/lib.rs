@@ -7,6 +7,7 @@ pub mod catalogue;
 pub mod domain;
 pub mod error;
 pub mod json;
+pub mod kinds;
 pub mod messages;
 pub mod ports;
 pub mod settings;

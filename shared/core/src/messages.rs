@@ -43,6 +43,16 @@ pub enum Msg {
     UnknownQueueStatus,
     TooManyConvictions { max: usize },
     AlreadyRevoked,
+    NotADecider,
+    NotASignatory,
+    SamePerson,
+    UnknownSignature,
+    ContentNotExpected { field: &'static str },
+    UnknownChoice { choices: String },
+    ParentRequired,
+    ParentNotExpected,
+    ParentBornAfterChild,
+    BasisDisagreesWithBirthPlace,
 }
 
 impl Msg {
@@ -141,6 +151,46 @@ impl Msg {
                 "Statut inconnu pour une file de travail.".into(),
                 "Unknown status for a work queue.".into(),
             ),
+            Msg::NotADecider => (
+                "Votre rôle ne permet pas de décider de ce type de demande : c'est l'étape d'un autre agent.".into(),
+                "Your role cannot decide this kind of application: that step is another officer's.".into(),
+            ),
+            Msg::NotASignatory => (
+                "Seul un signataire de l'office (rôle signatory) peut signer.".into(),
+                "Only a signatory of the office (role signatory) can sign.".into(),
+            ),
+            Msg::SamePerson => (
+                "La personne qui a proposé la décision ne peut pas la signer : un second agent doit signer.".into(),
+                "The person who proposed the decision cannot sign it: a second officer must sign.".into(),
+            ),
+            Msg::UnknownSignature => (
+                "Décision de signature inconnue : « sign » ou « refuse ».".into(),
+                "Unknown signature decision: \"sign\" or \"refuse\".".into(),
+            ),
+            Msg::ContentNotExpected { field } => (
+                format!("Ce type de document ne prend pas « {field} »."),
+                format!("This kind of document takes no \"{field}\"."),
+            ),
+            Msg::UnknownChoice { choices } => (
+                format!("Valeur inconnue : choisissez parmi {choices}."),
+                format!("Unknown value: choose one of {choices}."),
+            ),
+            Msg::ParentRequired => (
+                "Le parent malien est obligatoire pour ce fondement.".into(),
+                "The Malian parent is required for this basis.".into(),
+            ),
+            Msg::ParentNotExpected => (
+                "Un parent n'est demandé que pour la nationalité par filiation.".into(),
+                "A parent is only asked for nationality by descent.".into(),
+            ),
+            Msg::ParentBornAfterChild => (
+                "Le parent doit être né avant le demandeur.".into(),
+                "The parent must be born before the applicant.".into(),
+            ),
+            Msg::BasisDisagreesWithBirthPlace => (
+                "Ce fondement ne correspond pas au lieu de naissance déclaré (au Mali ou à l'étranger).".into(),
+                "This basis does not match the declared place of birth (in Mali or abroad).".into(),
+            ),
             Msg::TooManyConvictions { max } => (
                 format!("Au plus {max} condamnations par bulletin."),
                 format!("At most {max} convictions per extract."),
@@ -227,6 +277,18 @@ mod tests {
             Msg::InvalidDocumentNumber,
             Msg::WrongStatus { status: "issued" },
             Msg::AlreadyRevoked,
+            Msg::NotADecider,
+            Msg::NotASignatory,
+            Msg::SamePerson,
+            Msg::UnknownSignature,
+            Msg::ContentNotExpected { field: "record" },
+            Msg::UnknownChoice {
+                choices: "a, b".into(),
+            },
+            Msg::ParentRequired,
+            Msg::ParentNotExpected,
+            Msg::ParentBornAfterChild,
+            Msg::BasisDisagreesWithBirthPlace,
         ];
         for m in all {
             let b = m.bilingual();

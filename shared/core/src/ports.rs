@@ -7,9 +7,9 @@
 
 use crate::catalogue::Office;
 use crate::domain::{
-    Application, ApplicationId, DocumentKind, DocumentNumber, DocumentRef, Event, ExtractRecord,
-    IssuedDocument, OfficeCode, Payment, PaymentReference, PaymentStatus, Provider, SealClaims,
-    SealError, Status, StatusChange, Subject,
+    Application, ApplicationId, DocumentNumber, DocumentRef, Event, IssuedDocument, NumberPrefix,
+    OfficeCode, Payment, PaymentReference, PaymentStatus, Provider, SealClaims, SealError, Status,
+    StatusChange, Subject,
 };
 use crate::error::Error;
 use async_trait::async_trait;
@@ -201,7 +201,7 @@ pub trait PaymentLedger: Send + Sync {
 #[async_trait]
 pub trait DocumentRegistry: Send + Sync {
     /// The next sequence number of a kind in a year, never handed out twice.
-    async fn next_sequence(&self, kind: DocumentKind, year: u16) -> Result<u32, StoreError>;
+    async fn next_sequence(&self, prefix: NumberPrefix, year: u16) -> Result<u32, StoreError>;
     /// Registers the document and moves the application to issued, in one write.
     async fn register(
         &self,
@@ -287,7 +287,11 @@ pub trait SealReader: Send + Sync {
 /// Everything a document shows, fixed before it is drawn.
 pub struct Printable<'a> {
     pub application: &'a Application,
-    pub record: &'a ExtractRecord,
+    /// The kind's template (`Kind::template`) and its printed title.
+    pub template: &'a str,
+    pub title: &'a str,
+    /// What the office approved the document to say, as the kind parsed it.
+    pub content: &'a serde_json::Value,
     pub office: &'a Office,
     pub document: &'a DocumentRef,
     pub seal: &'a str,
@@ -295,8 +299,8 @@ pub struct Printable<'a> {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RenderError {
-    #[error("no template for {0}")]
-    NoTemplate(DocumentKind),
+    #[error("no template named {0}")]
+    NoTemplate(String),
     #[error("the document could not be drawn: {0}")]
     Drawing(String),
 }
@@ -304,6 +308,9 @@ pub enum RenderError {
 /// Draws an issued document (a PDF).
 pub trait DocumentRenderer: Send + Sync {
     fn render(&self, document: &Printable<'_>) -> Result<Vec<u8>, RenderError>;
+    /// Whether it can draw documents from the template of this name: checked for every kind
+    /// the catalogue offers before the service starts.
+    fn has_template(&self, name: &str) -> bool;
 }
 
 /// What a payment provider told us, once its delivery is authenticated.

@@ -3,8 +3,8 @@
 
 use guichet_core::catalogue::Catalogue;
 use guichet_core::domain::{
-    Actor, Applicant, Application, DocumentKind, EntryKind, Holder, IssuedDocument, Money, Status,
-    StatusChange, rfc3339,
+    Actor, Applicant, Application, EntryKind, Holder, IssuedDocument, Money, Status, StatusChange,
+    rfc3339,
 };
 use guichet_core::ports::AuditEvent;
 use guichet_core::usecases::verify::{Disclosure, Verification};
@@ -111,20 +111,54 @@ pub struct HistoryEntry {
     pub reason: Option<String>,
 }
 
+/// `applicant`, a staff role, or the pipeline step: who acted, without naming staff.
+fn by(actor: &Actor) -> String {
+    match actor {
+        Actor::Applicant { .. } => "applicant".into(),
+        Actor::Staff { role, .. } => role.clone(),
+        Actor::System { step } => step.clone(),
+    }
+}
+
 impl From<&StatusChange> for HistoryEntry {
     fn from(c: &StatusChange) -> Self {
         HistoryEntry {
             from: c.from.to_string(),
             to: c.to.to_string(),
             at: rfc3339(c.at),
-            by: match &c.actor {
-                Actor::Applicant { .. } => "applicant".into(),
-                Actor::Staff { role, .. } => role.clone(),
-                Actor::System { step } => step.clone(),
-            },
+            by: by(&c.actor),
             reason: c.reason.clone(),
         }
     }
+}
+
+/// One step of the kind's workflow, as it stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepView {
+    /// As the kind's workflow names it (`review`, `examination`, `signature`).
+    pub name: String,
+    /// `waiting` (an earlier step is open), `open`, `done` or `rejected`.
+    pub state: String,
+    /// The staff role that did it, once done or rejected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+}
+
+fn steps(app: &Application, catalogue: &Catalogue) -> Vec<StepView> {
+    let Some(kind) = catalogue.kind(app.kind) else {
+        return Vec::new();
+    };
+    app.steps_of(kind.workflow())
+        .into_iter()
+        .map(|(step, state, record)| StepView {
+            name: step.name.clone(),
+            state: state.as_str().into(),
+            by: record.map(|r| by(&r.by)),
+            at: record.map(|r| rfc3339(r.at)),
+        })
+        .collect()
 }
 
 /// A staff member who opened the application or its document.
@@ -213,6 +247,8 @@ pub struct ApplicationView {
     pub applicant: ApplicantView,
     #[schema(value_type = Object)]
     pub details: serde_json::Value,
+    /// The kind's workflow steps, in order: which are done, by whom and when.
+    pub steps: Vec<StepView>,
     /// Status changes, oldest first.
     pub history: Vec<HistoryEntry>,
     /// Every time staff opened it, oldest first: the holder's right to know who read their data.
@@ -254,6 +290,7 @@ impl ApplicationView {
             updated_at: rfc3339(app.updated_at),
             applicant: (&app.applicant).into(),
             details: app.details.clone(),
+            steps: steps(app, catalogue),
             history: history
                 .iter()
                 .filter(|e| e.change.event == EntryKind::Transition)
@@ -429,14 +466,16 @@ pub struct VerifyResult {
     pub identical_file: Option<bool>,
 }
 
-impl From<&Verification> for VerifyResult {
-    fn from(v: &Verification) -> Self {
+impl VerifyResult {
+    pub fn new(v: &Verification, catalogue: &Catalogue) -> Self {
         let d = v.document.as_ref();
         VerifyResult {
             number: v.number.map(|n| n.to_string()),
             status: v.status.as_str().into(),
             kind: d.map(|d| d.kind.to_string()),
-            title: d.map(|d| DocumentKind::title_fr(d.kind).to_owned()),
+            title: d
+                .and_then(|d| catalogue.kind(d.kind))
+                .map(|k| k.names().title.clone()),
             issued_at: d.map(|d| rfc3339(d.issued_at)),
             expires_at: d.and_then(|d| d.expires_at.map(rfc3339)),
             revoked_at: d.and_then(|d| d.revocation.as_ref().map(|r| rfc3339(r.at))),

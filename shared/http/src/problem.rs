@@ -103,6 +103,10 @@ impl Problem {
                 "Votre rôle ne permet pas cette opération.".into(),
                 "Your role does not allow this operation.".into(),
             ),
+            Error::Refused(msg) => {
+                let m = msg.bilingual();
+                Problem::new(403, "forbidden", ProblemTitle::Forbidden).detail(m.fr, m.en)
+            }
             Error::NotFound => Problem::new(404, "not-found", ProblemTitle::NotFound),
             Error::MethodNotAllowed { .. } => {
                 Problem::new(405, "method-not-allowed", ProblemTitle::MethodNotAllowed)

@@ -416,7 +416,7 @@ mod fan_out {
             id: format!("01KAPPLICATION000000000000.{seq}"),
             event_type,
             application_id: ApplicationId::new(ulid::Ulid::new()),
-            kind: DocumentKind::CriminalRecordExtract,
+            kind: DocumentKind::CRIMINAL_RECORD_EXTRACT,
             office: OfficeCode::parse("TGI-BKO-C3").unwrap(),
             at: time::OffsetDateTime::now_utc(),
         };

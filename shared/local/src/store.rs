@@ -3,7 +3,7 @@
 use super::db::{Db, backend, corrupt};
 use async_trait::async_trait;
 use guichet_core::domain::{
-    Application, ApplicationId, AuditHead, DocumentKind, DocumentNumber, Event, IssuedDocument,
+    Application, ApplicationId, AuditHead, DocumentNumber, Event, IssuedDocument, NumberPrefix,
     OfficeCode, Payment, PaymentReference, Provider, Status, StatusChange, Subject,
 };
 use guichet_core::ports::{
@@ -418,8 +418,8 @@ impl PaymentLedger for SqliteStore {
 
 #[async_trait]
 impl DocumentRegistry for SqliteStore {
-    async fn next_sequence(&self, kind: DocumentKind, year: u16) -> Result<u32, StoreError> {
-        let name = format!("doc:{}:{year}", kind.number_prefix());
+    async fn next_sequence(&self, prefix: NumberPrefix, year: u16) -> Result<u32, StoreError> {
+        let name = format!("doc:{prefix}:{year}");
         self.db
             .call(move |conn| {
                 let v: i64 = conn

@@ -3,7 +3,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use guichet_core::catalogue::Catalogue;
-use guichet_core::domain::{Application, DocumentRef, ExtractRecord, SealClaims};
+use guichet_core::domain::{Application, DocumentRef, KindCode, SealClaims};
 use guichet_core::ports::{DocumentRenderer, Printable};
 use guichet_pdf::PdfRenderer;
 use guichet_seal::{SealKey, SealKeys};
@@ -21,14 +21,16 @@ fn bench(c: &mut Criterion) {
     let app = Application::example();
     let office = catalogue.office(&app.office).unwrap();
     let document = DocumentRef::example();
-    let claims = SealClaims::for_document(&app, &document);
-    let record = ExtractRecord::default();
+    let claims = SealClaims::for_document(&app, &document, KindCode(1));
+    let record = serde_json::json!({"convictions": []});
     let issue = || {
         let seal = keys.seal(&claims);
         renderer
             .render(&Printable {
                 application: &app,
-                record: &record,
+                template: "criminal_record_extract",
+                title: "Extrait du casier judiciaire",
+                content: &record,
                 office,
                 document: &document,
                 seal: &seal,

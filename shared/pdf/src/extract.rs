@@ -1,12 +1,10 @@
 //! Extrait du casier judiciaire — Bulletin n°3.
 
-use super::page::{A4_HEIGHT, A4_WIDTH, Page, Weight};
-use super::{Fonts, french_date, qr};
+use super::frame::{self, LEFT, RIGHT};
+use super::page::{Page, Weight};
+use super::{Fonts, french_date};
+use guichet_core::domain::ExtractRecord;
 use guichet_core::ports::{Printable, RenderError};
-use printpdf::{Mm, PdfDocument, PdfPage, PdfSaveOptions};
-
-const LEFT: f32 = 20.0;
-const RIGHT: f32 = A4_WIDTH - 20.0;
 const LABEL_WIDTH: f32 = 52.0;
 
 pub(crate) fn render_extract(
@@ -14,43 +12,24 @@ pub(crate) fn render_extract(
     c: &Printable<'_>,
     verify_url: &str,
 ) -> Result<Vec<u8>, RenderError> {
+    let record: ExtractRecord = serde_json::from_value(c.content.clone())
+        .map_err(|e| RenderError::Drawing(format!("the extract's record does not read: {e}")))?;
     let number = c.document.number.to_string();
-    let mut doc = PdfDocument::new(&format!("Extrait du casier judiciaire n° {number}"));
-    // Fixed metadata dates keep the file a function of the application, not of the clock.
-    let issued = printpdf::DateTime::from_unix_timestamp(c.document.issued_at.unix_timestamp())
-        .map_err(|e| RenderError::Drawing(format!("issue date: {e}")))?;
-    doc.metadata.info.creation_date = issued;
-    doc.metadata.info.modification_date = issued;
-    doc.metadata.info.metadata_date = issued;
-    doc.metadata.info.author = c.office.name.clone();
-    doc.metadata.info.creator = "Guichet".into();
-    doc.metadata.info.producer = "Guichet".into();
-    doc.metadata.info.subject = number.clone();
-    // The seal travels in the metadata too: the online check of a file reads it there, and the
-    // offline verifier refuses a file whose QR code says otherwise.
-    doc.metadata.info.keywords = vec![c.seal.to_owned()];
-
+    let doc = frame::document(c, "Extrait du casier judiciaire")?;
     let mut p = Page::new();
     let app = c.application;
     let a = &app.applicant;
-
-    p.text(LEFT, 20.0, 9.0, Weight::Bold, "MINISTÈRE DE LA JUSTICE");
-    p.text(LEFT, 24.5, 9.0, Weight::Bold, "ET DES DROITS DE L'HOMME");
-    p.text(LEFT, 30.0, 8.5, Weight::Regular, &c.office.name);
-    p.text(135.0, 20.0, 9.0, Weight::Bold, "RÉPUBLIQUE DU MALI");
-    p.text(
-        131.0,
-        24.5,
-        8.5,
-        Weight::Regular,
-        "Un Peuple – Un But – Une Foi",
+    frame::header(
+        &mut p,
+        &["MINISTÈRE DE LA JUSTICE", "ET DES DROITS DE L'HOMME"],
+        &c.office.name,
     );
-
-    p.rule(LEFT, RIGHT, 38.0, 0.8);
-    p.centred(49.0, 16.0, Weight::Bold, "EXTRAIT DU CASIER JUDICIAIRE");
-    p.centred(57.0, 12.0, Weight::Regular, "Bulletin n°3");
-    p.centred(65.0, 10.0, Weight::Bold, &format!("N° {number}"));
-    p.rule(LEFT, RIGHT, 70.0, 0.8);
+    frame::title(
+        &mut p,
+        "EXTRAIT DU CASIER JUDICIAIRE",
+        Some("Bulletin n°3"),
+        &number,
+    );
 
     p.text(
         LEFT,
@@ -93,11 +72,11 @@ pub(crate) fn render_extract(
     y += 5.0;
     p.text(LEFT, y, 11.0, Weight::Bold, "Relevé des condamnations");
     y += 9.0;
-    if c.record.convictions.is_empty() {
+    if record.convictions.is_empty() {
         p.centred(y + 2.0, 18.0, Weight::Bold, "NÉANT");
         y += 12.0;
     } else {
-        for (i, conviction) in c.record.convictions.iter().enumerate() {
+        for (i, conviction) in record.convictions.iter().enumerate() {
             let head = format!(
                 "{}. {} — {}",
                 i + 1,
@@ -146,38 +125,6 @@ pub(crate) fn render_extract(
         );
     }
 
-    // The seal sits bottom right at 40 mm, comfortably above what a phone camera needs from paper.
-    let qr_size = super::QR_SIZE_MM;
-    let qr_top = A4_HEIGHT - 20.0 - qr_size - 12.0;
-    qr::draw(&mut p, c.seal, RIGHT - qr_size, qr_top, qr_size)
-        .map_err(|e| RenderError::Drawing(format!("QR code: {e}")))?;
-    let note_width = RIGHT - qr_size - LEFT - 6.0;
-    let mut ny = qr_top + 8.0;
-    ny = p.paragraph(LEFT, ny, note_width, 8.5, Weight::Regular,
-        "Document délivré électroniquement par Guichet. Il a la même valeur qu'un original papier. Son authenticité se vérifie en scannant le code QR, ou en saisissant son numéro sur :");
-    ny = p.paragraph(LEFT, ny + 1.0, note_width, 8.5, Weight::Bold, verify_url) + 2.0;
-    p.paragraph(LEFT, ny, note_width, 7.5, Weight::Regular,
-        "Electronically issued document. Verify it by scanning the QR code or entering its number at the address above.");
-
-    p.rule(LEFT, RIGHT, A4_HEIGHT - 18.0, 0.4);
-    p.text(
-        LEFT,
-        A4_HEIGHT - 13.0,
-        7.5,
-        Weight::Regular,
-        &format!("N° {number} — page 1/1"),
-    );
-
-    let ops = p.finish(&mut doc, fonts).map_err(RenderError::Drawing)?;
-    // The fonts are already cut to the page (`page::Page::finish`).
-    let bytes = doc
-        .with_pages(vec![PdfPage::new(Mm(A4_WIDTH), Mm(A4_HEIGHT), ops)])
-        .save(
-            &PdfSaveOptions {
-                subset_fonts: false,
-                ..Default::default()
-            },
-            &mut Vec::new(),
-        );
-    Ok(bytes)
+    frame::seal_and_footer(&mut p, c, verify_url)?;
+    frame::save(doc, p, fonts)
 }

@@ -2,14 +2,17 @@
 //! seal as a vector QR code. One module per document kind; the page tools are shared.
 
 mod extract;
+mod frame;
+mod layout;
 mod page;
 mod qr;
 mod subset;
 
-use guichet_core::domain::DocumentKind;
 use guichet_core::ports::{DocumentRenderer, Printable, RenderError};
 use guichet_core::settings::Env;
+use layout::Template;
 use printpdf::ParsedFont;
+use std::collections::BTreeMap;
 
 /// The printed width of the seal's QR code, quiet zone included, in millimetres: at version 10
 /// (57 modules and 8 of quiet zone) a module is 0.62 mm, which a phone reads from 20 cm.
@@ -47,9 +50,19 @@ impl Fonts {
     }
 }
 
+/// The templates shipped with this version, by name.
+const TEMPLATES: [(&str, &str); 1] = [(
+    "nationality_certificate",
+    include_str!("../templates/nationality_certificate.json"),
+)];
+
+/// The extract is drawn by its own code (`extract`); every other kind from a template.
+const EXTRACT: &str = "criminal_record_extract";
+
 /// Draws the documents of the kinds that have a template, with the fonts parsed once.
 pub struct PdfRenderer {
     fonts: Fonts,
+    templates: BTreeMap<String, Template>,
     /// Printed under the QR code: where a person without a scanner checks a document
     /// (`GUICHET_VERIFY_URL`, default `https://guichet.ml/verifier`).
     verify_url: String,
@@ -57,8 +70,15 @@ pub struct PdfRenderer {
 
 impl PdfRenderer {
     pub fn new(verify_url: impl Into<String>) -> Result<Self, RenderError> {
+        let mut templates = BTreeMap::new();
+        for (name, json) in TEMPLATES {
+            let t = Template::parse(json)
+                .map_err(|e| RenderError::Drawing(format!("template {name}: {e}")))?;
+            templates.insert(name.to_owned(), t);
+        }
         Ok(PdfRenderer {
             fonts: Fonts::load().map_err(RenderError::Drawing)?,
+            templates,
             verify_url: verify_url.into(),
         })
     }
@@ -71,12 +91,17 @@ impl PdfRenderer {
 
 impl DocumentRenderer for PdfRenderer {
     fn render(&self, document: &Printable<'_>) -> Result<Vec<u8>, RenderError> {
-        match document.application.kind {
-            DocumentKind::CriminalRecordExtract => {
-                extract::render_extract(&self.fonts, document, &self.verify_url)
-            }
-            other => Err(RenderError::NoTemplate(other)),
+        if document.template == EXTRACT {
+            return extract::render_extract(&self.fonts, document, &self.verify_url);
         }
+        self.templates
+            .get(document.template)
+            .ok_or_else(|| RenderError::NoTemplate(document.template.to_owned()))?
+            .render(&self.fonts, document, &self.verify_url)
+    }
+
+    fn has_template(&self, name: &str) -> bool {
+        name == EXTRACT || self.templates.contains_key(name)
     }
 }
 
@@ -120,8 +145,8 @@ mod tests {
     #[test]
     fn every_kind_of_seal_fits_a_version_10_qr_code() {
         use guichet_core::domain::{
-            DocumentKind, DocumentNumber, GIVEN_NAMES_BYTES, OFFICE_MAX, OfficeCode, SURNAME_BYTES,
-            SealClaims, fit,
+            DocumentNumber, GIVEN_NAMES_BYTES, OFFICE_MAX, OfficeCode, SURNAME_BYTES, SealClaims,
+            fit,
         };
         use guichet_seal::{PREFIX, SealKey, SealKeys, open};
         use time::macros::datetime;
@@ -130,12 +155,14 @@ mod tests {
             datetime!(2026-01-01 0:00 UTC),
         )])
         .unwrap();
-        for kind in DocumentKind::ALL {
+        let catalogue = guichet_core::catalogue::Catalogue::default_catalogue();
+        for k in catalogue.kinds().iter() {
+            let names = k.names();
+            let kind = names.kind;
             let mut claims = SealClaims::example();
-            claims.kind = kind;
-            claims.number = DocumentNumber::new(kind, 2026, 999_999).unwrap();
+            claims.kind = names.code;
+            claims.number = DocumentNumber::new(names.prefix, 2026, 999_999).unwrap();
             // The typical seal expires when the catalogue gives the kind a validity; the longest always does.
-            let catalogue = guichet_core::catalogue::Catalogue::default_catalogue();
             let mut typical = claims.clone();
             if catalogue
                 .service(kind)
@@ -175,13 +202,13 @@ mod tests {
         }
     }
 
-    /// The extract embeds its fonts cut to what it prints: a one-page document a 3G phone
-    /// downloads in seconds (the whole DejaVu Sans and Bold would make it ~750 KB), every
-    /// character of it still in the fonts (pdftotext reads it back in the API tests).
-    #[test]
-    fn an_extract_embeds_only_the_glyphs_it_prints() {
+    /// `app`'s document drawn as its kind says, with `content`, and its text as a reader gets it.
+    fn drawn(
+        app: &guichet_core::domain::Application,
+        content: serde_json::Value,
+    ) -> (Vec<u8>, String) {
         use guichet_core::catalogue::Catalogue;
-        use guichet_core::domain::{Application, DocumentRef, ExtractRecord, SealClaims};
+        use guichet_core::domain::{DocumentRef, SealClaims};
         use guichet_seal::{SealKey, SealKeys};
         use time::macros::datetime;
         let keys = SealKeys::new(vec![SealKey::from_secret(
@@ -190,21 +217,27 @@ mod tests {
         )])
         .unwrap();
         let catalogue = Catalogue::default_catalogue();
-        let app = Application::example();
-        let document = DocumentRef::example();
-        let seal = keys.seal(&SealClaims::for_document(&app, &document));
-        let pdf = PdfRenderer::new("https://guichet.ml/verifier")
-            .unwrap()
+        let kind = catalogue.kind(app.kind).unwrap();
+        let mut document = DocumentRef::example();
+        document.number =
+            guichet_core::domain::DocumentNumber::new(kind.names().prefix, 2026, 123).unwrap();
+        if catalogue.service(app.kind).unwrap().validity_days.is_none() {
+            document.expires_at = None;
+        }
+        let seal = keys.seal(&SealClaims::for_document(app, &document, kind.names().code));
+        let renderer = PdfRenderer::new("https://guichet.ml/verifier").unwrap();
+        assert!(renderer.has_template(kind.template()));
+        let pdf = renderer
             .render(&Printable {
-                application: &app,
-                record: &ExtractRecord::default(),
+                application: app,
+                template: kind.template(),
+                title: &kind.names().title,
+                content: &content,
                 office: catalogue.office(&app.office).unwrap(),
                 document: &document,
                 seal: &seal,
             })
             .unwrap();
-        println!("one extract: {} bytes", pdf.len());
-        assert!(pdf.len() < 60_000, "{} bytes", pdf.len());
         let parsed = printpdf::PdfDocument::parse(
             &pdf,
             &printpdf::PdfParseOptions::default(),
@@ -212,9 +245,52 @@ mod tests {
         )
         .unwrap();
         let text = parsed.extract_text().concat().concat();
+        (pdf, text)
+    }
+
+    /// The extract embeds its fonts cut to what it prints: a one-page document a 3G phone
+    /// downloads in seconds (the whole DejaVu Sans and Bold would make it ~750 KB), every
+    /// character of it still in the fonts (pdftotext reads it back in the API tests).
+    #[test]
+    fn an_extract_embeds_only_the_glyphs_it_prints() {
+        let app = guichet_core::domain::Application::example();
+        let (pdf, text) = drawn(&app, serde_json::json!({"convictions": []}));
+        println!("one extract: {} bytes", pdf.len());
+        assert!(pdf.len() < 60_000, "{} bytes", pdf.len());
         for expected in ["RÉPUBLIQUE DU MALI", "Traoré", "Keïta", "NÉANT", "délivré"] {
             assert!(text.contains(expected), "{expected:?} not in {text:?}");
         }
+    }
+
+    /// The certificate comes from its template: the legal basis in words, the Malian parent,
+    /// the signatory's title, no expiry.
+    #[test]
+    fn a_nationality_certificate_prints_its_basis_and_parent() {
+        use guichet_core::domain::DocumentKind;
+        let mut app = guichet_core::domain::Application::example();
+        app.kind = DocumentKind::NATIONALITY_CERTIFICATE;
+        app.details = serde_json::json!({"basis": "born_in_mali_to_malian_parent", "parent": {
+            "surname": "Traoré", "given_names": "Sékou", "birth_date": "1961-03-09",
+            "birth_place": "Ségou", "relationship": "father"}});
+        let (pdf, text) = drawn(
+            &app,
+            serde_json::json!({"basis": "born_in_mali_to_malian_parent"}),
+        );
+        println!("one certificate: {} bytes", pdf.len());
+        for expected in [
+            "CERTIFICAT DE NATIONALITÉ MALIENNE",
+            "EST DE NATIONALITÉ MALIENNE",
+            "par filiation",
+            "Sékou Traoré, père",
+            "9 mars 1961 à Ségou",
+            "Le Président du Tribunal",
+            "sans limitation de durée",
+            "Keïta",
+            "CN-2026-000123-",
+        ] {
+            assert!(text.contains(expected), "{expected:?} not in {text:?}");
+        }
+        assert!(pdf.len() < 60_000, "{} bytes", pdf.len());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use coset::{
     CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable, iana,
 };
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
-use guichet_core::domain::{DocumentKind, DocumentNumber, OfficeCode, rfc3339};
+use guichet_core::domain::{DocumentNumber, KindCode, OfficeCode, rfc3339};
 pub use guichet_core::domain::{SEAL_PREFIX as PREFIX, SealClaims, SealError};
 use guichet_core::ports::{KeyStoreError, SealReader, Sealer, StoredSealKey};
 use secrecy::{ExposeSecret, SecretString};
@@ -318,7 +318,7 @@ fn encode_claims(c: &SealClaims) -> Vec<u8> {
     let int = |k: i64| Value::Integer(Integer::from(k));
     let mut map = vec![
         (int(key::NUMBER), Value::Text(c.number.to_string())),
-        (int(key::KIND), int(i64::from(c.kind.code()))),
+        (int(key::KIND), int(i64::from(c.kind.0))),
         (int(key::SURNAME), Value::Text(c.surname.clone())),
         (int(key::GIVEN_NAMES), Value::Text(c.given_names.clone())),
         (int(key::BIRTH_DATE), int(date_int(c.birth_date))),
@@ -350,11 +350,9 @@ fn decode_claims(bytes: &[u8]) -> Option<SealClaims> {
             .and_then(Value::as_integer)
             .and_then(|i| i64::try_from(i).ok())
     };
-    let kind = DocumentKind::from_code(u8::try_from(int(key::KIND)?).ok()?)?;
+    // Which kind a code and a prefix name is the registry's to say (`Kinds`), not the seal's.
+    let kind = KindCode(u16::try_from(int(key::KIND)?).ok()?);
     let number: DocumentNumber = text(key::NUMBER)?.parse().ok()?;
-    if number.kind() != kind {
-        return None;
-    }
     Some(SealClaims {
         number,
         kind,

@@ -157,6 +157,14 @@ async fn call(app: &TestApp, route: &str, token: Option<&str>, f: &Fixtures) -> 
             format!("/v1/applications/{}/resubmit", info_requested(app).await),
             Some(json!({ "message": "Né à Bamako, commune III." })),
         ),
+        "/v1/applications/{id}/signature" => (
+            format!(
+                "/v1/applications/{}/signature",
+                app.proposed_certificate(&app.citizen(OWNER), "Bamako", BAMAKO_REGISTRY)
+                    .await
+            ),
+            Some(json!({ "decision": "sign" })),
+        ),
         "/v1/documents/{number}/revoke" => (
             format!("/v1/documents/{}/revoke", issued(app).await.1),
             Some(json!({ "reason": "Délivré sur la foi d'un acte de naissance falsifié" })),

@@ -387,7 +387,7 @@ async fn verify_catches_a_typo_before_any_lookup_and_knows_unknown_numbers() {
     )
     .await;
     let good = guichet_core::domain::DocumentNumber::new(
-        guichet_core::domain::DocumentKind::CriminalRecordExtract,
+        guichet_core::domain::NumberPrefix::known("CJ"),
         2026,
         123,
     )

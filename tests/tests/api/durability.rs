@@ -2,7 +2,7 @@
 //! queued message where it was.
 
 use crate::helpers::*;
-use guichet_core::domain::{ExtractRecordInput, OfficeCode, Principal, Role, Subject};
+use guichet_core::domain::{OfficeCode, Principal, Role, Subject};
 use guichet_core::ports::SystemClock;
 use guichet_core::usecases::review::{self, Deciding, DecisionRequest};
 use serde_json::{Value, json};
@@ -37,12 +37,12 @@ async fn restart_loses_nothing(first: TestApp) {
     let request = DecisionRequest {
         decision: Some("approve".into()),
         reason: None,
-        record: Some(ExtractRecordInput {
-            convictions: Some(vec![]),
-        }),
+        record: Some(json!({"convictions": []})),
+        content: None,
     };
     let deciding = Deciding {
         applications: offline.applications.as_ref(),
+        catalogue: &offline.catalogue,
         clock: &SystemClock,
     };
     let approved = review::decide(&deciding, &clerk, &id, &request, None)

@@ -147,7 +147,60 @@ pub fn extract_request(surname: &str, given_names: &str, birth_place: &str) -> V
     })
 }
 
+/// A nationality certificate by descent for a person born in `birth_place` (in Mali).
+pub fn certificate_request(surname: &str, birth_place: &str) -> Value {
+    json!({
+        "kind": "nationality_certificate",
+        "applicant": {
+            "surname": surname, "given_names": "Moussa", "birth_date": "1995-06-01",
+            "birth_place": birth_place, "father_name": "Adama Coulibaly"
+        },
+        "details": {
+            "basis": "born_in_mali_to_malian_parent",
+            "parent": {"surname": surname, "given_names": "Adama", "birth_date": "1962-02-03",
+                "birth_place": "Nioro du Sahel", "relationship": "father"}
+        }
+    })
+}
+
 impl TestApp {
+    /// `POST /v1/applications/{id}/signature` with `body`.
+    pub async fn sign(&self, token: &str, id: &str, body: &Value) -> Response {
+        self.http
+            .post(self.url(&format!("/v1/applications/{id}/signature")))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A certificate of `citizen`'s, paid and proposed by the clerk of `office`: awaiting the
+    /// signature. Returns the application id.
+    pub async fn proposed_certificate(
+        &self,
+        citizen: &str,
+        birth_place: &str,
+        office: &str,
+    ) -> String {
+        let created = self
+            .submitted(citizen, &certificate_request("Coulibaly", birth_place))
+            .await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let reference = created["payment_reference"].as_str().unwrap();
+        assert_eq!(
+            self.pay(reference, &format!("txn-{id}"), 750)
+                .await
+                .status(),
+            200
+        );
+        let proposed = self
+            .decide(&self.clerk(office), &id, &json!({"decision": "approve"}))
+            .await;
+        assert_eq!(proposed.status(), 200);
+        id
+    }
+
     pub fn token(&self, role: &str, office: Option<&str>, sub: &str) -> String {
         let auth = guichet_http::auth::Authenticator::new(
             &self.settings.http.tokens,

@@ -10,6 +10,7 @@ mod flow;
 mod helpers;
 mod hostile;
 mod issuance;
+mod kinds;
 mod payments;
 mod privacy;
 mod trust;

@@ -1,9 +1,9 @@
 //! An application: one person asking the State for one document.
 
-use super::record::ExtractRecord;
+use super::workflow::{Step, StepAct, StepAction, StepOutcome, StepRecord, StepState, Workflow};
 use super::{
-    Applicant, ApplicationId, DocumentKind, DocumentNumber, DomainError, Money, OfficeCode,
-    PaymentReference, Revocation, Status, Subject,
+    Applicant, ApplicationId, DocumentKind, DocumentNumber, DomainError, Money, NumberPrefix,
+    OfficeCode, PaymentReference, Revocation, Status, Subject,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -32,6 +32,14 @@ impl Actor {
             step: step.to_owned(),
         }
     }
+
+    /// The person acting, if a person acts.
+    pub fn subject(&self) -> Option<&Subject> {
+        match self {
+            Actor::Applicant { subject } | Actor::Staff { subject, .. } => Some(subject),
+            Actor::System { .. } => None,
+        }
+    }
 }
 
 /// What an audit event records.
@@ -49,6 +57,9 @@ pub enum EntryKind {
     /// An approval still without its document: the reconcile step asked for it again
     /// (`from` = `to` = approved).
     Redrive,
+    /// A workflow step was done while others of its stage are still open; the status stays
+    /// (`from` = `to`), the step is named.
+    Step,
 }
 
 impl EntryKind {
@@ -68,6 +79,9 @@ pub struct StatusChange {
     /// Absent in stored transitions, so events written before reads were recorded hash the same.
     #[serde(default, skip_serializing_if = "EntryKind::is_transition")]
     pub event: EntryKind,
+    /// The workflow step acted on, when the change is one; absent before steps were recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,31 +92,15 @@ pub enum DecisionOutcome {
     RequestInfo,
 }
 
-impl DecisionOutcome {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "approve" => Some(DecisionOutcome::Approve),
-            "reject" => Some(DecisionOutcome::Reject),
-            "request_info" => Some(DecisionOutcome::RequestInfo),
-            _ => None,
-        }
-    }
-
-    pub fn target(self) -> Status {
-        match self {
-            DecisionOutcome::Approve => Status::Approved,
-            DecisionOutcome::Reject => Status::Rejected,
-            DecisionOutcome::RequestInfo => Status::NeedsInfo,
-        }
-    }
-}
-
 /// What the office decided, and what the document will say.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
     pub outcome: DecisionOutcome,
     pub reason: Option<String>,
-    pub record: Option<ExtractRecord>,
+    /// What the document will say, as the kind parsed it (the extract's convictions, the
+    /// certificate's legal basis). Stored extracts' decisions call it `record`.
+    #[serde(alias = "record")]
+    pub content: Option<serde_json::Value>,
     pub by: Actor,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
@@ -142,6 +140,9 @@ pub struct Application {
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
     pub decision: Option<Decision>,
+    /// The workflow steps acted on and still standing, in the order they were done.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepRecord>,
     pub document: Option<DocumentRef>,
     /// How many times the reconcile step asked again for its document, and when it last did.
     #[serde(default)]
@@ -180,7 +181,7 @@ impl DocumentRef {
     pub fn example() -> Self {
         use time::macros::datetime;
         DocumentRef {
-            number: DocumentNumber::new(DocumentKind::CriminalRecordExtract, 2026, 123)
+            number: DocumentNumber::new(NumberPrefix::known("CJ"), 2026, 123)
                 .unwrap_or_else(|| unreachable!("123 is a valid sequence number")),
             issued_at: datetime!(2026-11-25 10:05 UTC),
             expires_at: Some(datetime!(2027-02-23 10:05 UTC)),
@@ -213,7 +214,7 @@ impl Application {
         .unwrap_or_else(|| unreachable!("a well-formed applicant"));
         Application::open(NewApplication {
             id: ApplicationId::new(ulid::Ulid::from_parts(1_764_064_800_000, 1)),
-            kind: DocumentKind::CriminalRecordExtract,
+            kind: DocumentKind::CRIMINAL_RECORD_EXTRACT,
             subject: Subject::parse("example")
                 .unwrap_or_else(|_| unreachable!("a well-formed subject")),
             applicant,
@@ -240,6 +241,7 @@ impl Application {
             created_at: new.at,
             updated_at: new.at,
             decision: None,
+            steps: Vec::new(),
             document: None,
             redrives: 0,
             redriven_at: None,
@@ -273,6 +275,7 @@ impl Application {
             actor,
             reason,
             event: EntryKind::Transition,
+            step: None,
         };
         self.status = to;
         self.updated_at = at;
@@ -288,6 +291,7 @@ impl Application {
             actor,
             reason: Some(what.to_owned()),
             event: EntryKind::Read,
+            step: None,
         }
     }
 
@@ -308,6 +312,7 @@ impl Application {
             actor: Actor::system("reconcile"),
             reason: Some(format!("issuance asked again ({})", self.redrives)),
             event: EntryKind::Redrive,
+            step: None,
         })
     }
 
@@ -330,19 +335,163 @@ impl Application {
             actor: revocation.by.clone(),
             reason: Some(revocation.reason.clone()),
             event: EntryKind::Revocation,
+            step: None,
         })
     }
 
-    /// Records the office's decision and moves the application accordingly.
-    pub fn decide(&mut self, decision: Decision) -> Result<StatusChange, DomainError> {
-        let change = self.transition(
-            decision.outcome.target(),
-            decision.by.clone(),
-            decision.at,
-            decision.reason.clone(),
-        )?;
-        self.decision = Some(decision);
+    /// How each step of `workflow` stands: done or rejected by whom and when, open to act on
+    /// now, or waiting for an earlier step.
+    pub fn steps_of<'w>(
+        &self,
+        workflow: &'w Workflow,
+    ) -> Vec<(&'w Step, StepState, Option<&StepRecord>)> {
+        let mut out = Vec::new();
+        let mut reached = true;
+        for stage in workflow.stages() {
+            let mut all_done = true;
+            for step in stage {
+                let record = self.steps.iter().rev().find(|r| r.name == step.name);
+                let state = match record {
+                    Some(r) => r.state,
+                    None if reached && self.status.is_under_review() => StepState::Open,
+                    None => StepState::Waiting,
+                };
+                all_done &= state == StepState::Done;
+                out.push((step, state, record));
+            }
+            reached &= all_done;
+        }
+        out
+    }
+
+    /// The one way a workflow step is acted on: checks that the person may act on an open step
+    /// (its role, and never the person who did the step it is the second person of), records
+    /// the step, and moves the status through `transition` (or records the step alone while
+    /// other steps of its stage are open). A decision's content goes with it.
+    pub fn act(
+        &mut self,
+        workflow: &Workflow,
+        act: StepAct<'_>,
+        content: Option<serde_json::Value>,
+    ) -> Result<StatusChange, DomainError> {
+        let action = act.outcome.action();
+        let mine = |s: &Step| s.action == action && s.roles.contains(&act.who.role);
+        if !workflow.steps.iter().any(mine) {
+            return Err(DomainError::NotYourStep { action });
+        }
+        let wrong_status = DomainError::IllegalTransition {
+            from: self.status,
+            to: self.status,
+        };
+        let expected = match action {
+            StepAction::Decide => Status::InReview,
+            StepAction::Sign => Status::AwaitingSignature,
+        };
+        if self.status != expected {
+            return Err(wrong_status);
+        }
+        let states = self.steps_of(workflow);
+        let Some((step, _, _)) = states
+            .iter()
+            .find(|(s, state, _)| *state == StepState::Open && mine(s))
+        else {
+            return Err(wrong_status);
+        };
+        let step = (*step).clone();
+        if let Some(of) = &step.second_person_of {
+            let first = self.steps.iter().rev().find(|r| &r.name == of);
+            if first.is_some_and(|r| r.by.subject() == Some(&act.who.subject)) {
+                return Err(DomainError::SamePerson {
+                    step: step.name.clone(),
+                    of: of.clone(),
+                });
+            }
+        }
+        let record = |state| StepRecord {
+            name: step.name.clone(),
+            state,
+            by: act.who.actor(),
+            at: act.at,
+        };
+        let to = match act.outcome {
+            StepOutcome::Approve | StepOutcome::Sign => {
+                self.steps.push(record(StepState::Done));
+                self.after_done(workflow, &step.name)
+            }
+            StepOutcome::Reject => {
+                self.steps.push(record(StepState::Rejected));
+                Some(Status::Rejected)
+            }
+            StepOutcome::RequestInfo => Some(Status::NeedsInfo),
+            StepOutcome::Refuse => {
+                // The proposal goes back: the step it came from, and its stage, open again.
+                let of = step.second_person_of.as_deref().unwrap_or_default();
+                let stage: Vec<&str> = workflow
+                    .stages()
+                    .into_iter()
+                    .find(|st| st.iter().any(|s| s.name == of))
+                    .map(|st| st.iter().map(|s| s.name.as_str()).collect())
+                    .unwrap_or_default();
+                self.steps.retain(|r| !stage.contains(&r.name.as_str()));
+                Some(Status::InReview)
+            }
+        };
+        if matches!(
+            act.outcome,
+            StepOutcome::Approve | StepOutcome::Reject | StepOutcome::RequestInfo
+        ) {
+            self.decision = Some(Decision {
+                outcome: match act.outcome {
+                    StepOutcome::Approve => DecisionOutcome::Approve,
+                    StepOutcome::Reject => DecisionOutcome::Reject,
+                    _ => DecisionOutcome::RequestInfo,
+                },
+                reason: act.reason.clone(),
+                content,
+                by: act.who.actor(),
+                at: act.at,
+            });
+        }
+        let mut change = match to {
+            Some(to) => self.transition(to, act.who.actor(), act.at, act.reason)?,
+            None => {
+                self.updated_at = act.at;
+                StatusChange {
+                    from: self.status,
+                    to: self.status,
+                    at: act.at,
+                    actor: act.who.actor(),
+                    reason: act.reason,
+                    event: EntryKind::Step,
+                    step: None,
+                }
+            }
+        };
+        change.step = Some(step.name);
         Ok(change)
+    }
+
+    /// Where the step `done` leads: nowhere while its stage has open steps; else to the next
+    /// stage (awaiting a signature, or examined again), or to approval after the last stage.
+    fn after_done(&self, workflow: &Workflow, done: &str) -> Option<Status> {
+        let stages = workflow.stages();
+        let stage_of = |name: &str| {
+            stages
+                .iter()
+                .position(|st| st.iter().any(|s| s.name == name))
+        };
+        let states = self.steps_of(workflow);
+        let Some((next, _, _)) = states.iter().find(|(_, s, _)| *s != StepState::Done) else {
+            return Some(Status::Approved);
+        };
+        if stage_of(&next.name) == stage_of(done) {
+            return None;
+        }
+        let to = match next.action {
+            StepAction::Sign => Status::AwaitingSignature,
+            StepAction::Decide => Status::InReview,
+        };
+        (to != self.status).then_some(to)
     }
 }
 
@@ -382,6 +531,165 @@ mod tests {
             (Status::AwaitingPayment, Status::InReview)
         );
         assert_eq!(app.status(), Status::InReview);
+    }
+
+    fn staff(sub: &str, role: crate::domain::Role) -> crate::domain::Principal {
+        crate::domain::Principal {
+            subject: Subject::parse(sub).unwrap(),
+            role,
+            office: Some(OfficeCode::parse("TGI-BKO-C3").unwrap()),
+        }
+    }
+
+    /// Propose, then sign: the clerk's approval waits for a signatory, who is never the clerk;
+    /// a refusal sends it back with the examination open again.
+    #[test]
+    fn a_two_person_workflow_moves_through_its_steps() {
+        use crate::domain::{Role, StepAct, StepOutcome, StepState};
+        use crate::kinds::{Kind, Nationality};
+        let kind = Nationality::new();
+        let flow = kind.workflow();
+        let mut app = Application::example();
+        app.transition(
+            Status::InReview,
+            Actor::system("payment"),
+            datetime!(2026-11-25 11:00 UTC),
+            None,
+        )
+        .unwrap();
+        let at = datetime!(2026-11-25 12:00 UTC);
+        let act = |who, outcome, reason: Option<&str>| StepAct {
+            outcome,
+            who,
+            at,
+            reason: reason.map(Into::into),
+        };
+        let (clerk, president) = (
+            staff("clerk1", Role::Clerk),
+            staff("pres1", Role::Signatory),
+        );
+        assert_eq!(
+            app.act(flow, act(&president, StepOutcome::Approve, None), None),
+            Err(DomainError::NotYourStep {
+                action: StepAction::Decide
+            })
+        );
+        assert!(
+            app.act(flow, act(&president, StepOutcome::Sign, None), None)
+                .is_err()
+        );
+        let change = app
+            .act(
+                flow,
+                act(&clerk, StepOutcome::Approve, None),
+                Some(serde_json::json!({"basis": "marriage"})),
+            )
+            .unwrap();
+        assert_eq!(
+            (change.to, change.step.as_deref()),
+            (Status::AwaitingSignature, Some("examination"))
+        );
+        let states: Vec<StepState> = app.steps_of(flow).iter().map(|(_, s, _)| *s).collect();
+        assert_eq!(states, vec![StepState::Done, StepState::Open]);
+        // The same subject holding the signatory role in another token is still the clerk.
+        let clerk_as_signatory = staff("clerk1", Role::Signatory);
+        assert_eq!(
+            app.act(
+                flow,
+                act(&clerk_as_signatory, StepOutcome::Sign, None),
+                None
+            ),
+            Err(DomainError::SamePerson {
+                step: "signature".into(),
+                of: "examination".into()
+            })
+        );
+        let back = app
+            .act(
+                flow,
+                act(&president, StepOutcome::Refuse, Some("pièce illisible")),
+                None,
+            )
+            .unwrap();
+        assert_eq!(back.to, Status::InReview);
+        let states: Vec<StepState> = app.steps_of(flow).iter().map(|(_, s, _)| *s).collect();
+        assert_eq!(states, vec![StepState::Open, StepState::Waiting]);
+        app.act(
+            flow,
+            act(&clerk, StepOutcome::Approve, None),
+            Some(serde_json::json!({})),
+        )
+        .unwrap();
+        let signed = app
+            .act(flow, act(&president, StepOutcome::Sign, None), None)
+            .unwrap();
+        assert_eq!(
+            (signed.from, signed.to),
+            (Status::AwaitingSignature, Status::Approved)
+        );
+        assert_eq!(
+            app.decision.as_ref().unwrap().content,
+            Some(serde_json::json!({}))
+        );
+    }
+
+    #[test]
+    fn parallel_steps_must_all_pass_and_the_status_waits_for_them() {
+        use crate::domain::{Role, Step, StepAct, StepOutcome, Workflow};
+        let step = |name: &str, role| Step {
+            name: name.into(),
+            roles: vec![role],
+            parallel_group: Some("checks".into()),
+            second_person_of: None,
+            action: StepAction::Decide,
+        };
+        let flow = Workflow {
+            steps: vec![
+                step("consular_review", Role::ConsularOfficer),
+                step("screening", Role::ScreeningOfficer),
+            ],
+        };
+        let mut app = Application::example();
+        app.transition(
+            Status::InReview,
+            Actor::system("payment"),
+            datetime!(2026-11-25 11:00 UTC),
+            None,
+        )
+        .unwrap();
+        let at = datetime!(2026-11-25 12:00 UTC);
+        let consul = staff("c1", Role::ConsularOfficer);
+        let screener = staff("s1", Role::ScreeningOfficer);
+        let first = app
+            .act(
+                &flow,
+                StepAct {
+                    outcome: StepOutcome::Approve,
+                    who: &screener,
+                    at,
+                    reason: None,
+                },
+                None,
+            )
+            .unwrap();
+        assert_eq!(
+            (first.from, first.to, first.event),
+            (Status::InReview, Status::InReview, EntryKind::Step)
+        );
+        assert_eq!(app.status(), Status::InReview);
+        let second = app
+            .act(
+                &flow,
+                StepAct {
+                    outcome: StepOutcome::Approve,
+                    who: &consul,
+                    at,
+                    reason: None,
+                },
+                None,
+            )
+            .unwrap();
+        assert_eq!(second.to, Status::Approved);
     }
 
     #[test]

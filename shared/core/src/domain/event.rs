@@ -30,10 +30,16 @@ pub enum EventType {
     Cancelled,
     /// An approval with no document after too long: the reconcile step asks for it again.
     IssueRequested,
+    /// A clerk proposed: a signatory of the office must sign.
+    Proposed,
+    /// A signatory refused to sign: back to the clerk.
+    Returned,
+    /// A workflow step was done while others of its stage are still open.
+    StepDone,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 10] = [
+    pub const ALL: [EventType; 13] = [
         EventType::Paid,
         EventType::Approved,
         EventType::Rejected,
@@ -44,6 +50,9 @@ impl EventType {
         EventType::Expired,
         EventType::Cancelled,
         EventType::IssueRequested,
+        EventType::Proposed,
+        EventType::Returned,
+        EventType::StepDone,
     ];
 
     /// As it is written in messages and in subscription filters.
@@ -59,6 +68,9 @@ impl EventType {
             EventType::Expired => "expired",
             EventType::Cancelled => "cancelled",
             EventType::IssueRequested => "issue_requested",
+            EventType::Proposed => "proposed",
+            EventType::Returned => "returned",
+            EventType::StepDone => "step_done",
         }
     }
 
@@ -69,8 +81,12 @@ impl EventType {
             EntryKind::Read => None,
             EntryKind::Revocation => Some(EventType::Revoked),
             EntryKind::Redrive => Some(EventType::IssueRequested),
+            EntryKind::Step => Some(EventType::StepDone),
             EntryKind::Transition => match (change.from, change.to) {
+                (AwaitingPayment, NeedsInfo) => Some(EventType::Paid),
                 (NeedsInfo, InReview) => Some(EventType::Answered),
+                (AwaitingSignature, InReview) => Some(EventType::Returned),
+                (_, AwaitingSignature) => Some(EventType::Proposed),
                 (_, InReview) => Some(EventType::Paid),
                 (_, Approved) => Some(EventType::Approved),
                 (_, Rejected) => Some(EventType::Rejected),
@@ -78,7 +94,7 @@ impl EventType {
                 (_, Issued) => Some(EventType::Issued),
                 (_, Expired) => Some(EventType::Expired),
                 (_, Cancelled) => Some(EventType::Cancelled),
-                (_, AwaitingPayment | Screening) => None,
+                (_, AwaitingPayment) => None,
             },
         }
     }

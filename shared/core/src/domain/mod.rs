@@ -15,19 +15,21 @@ mod record;
 mod seal;
 mod status;
 mod text;
+mod workflow;
 
 pub use applicant::{
-    Applicant, ApplicantInput, BirthDate, CountryCode, Email, Nina, PersonName, Phone,
+    Applicant, ApplicantInput, BirthDate, CountryCode, Email, Nina, PersonName, Phone, PlaceName,
+    format_iso_date, parse_iso_date,
 };
 pub use application::{
     Actor, Application, AuditHead, Decision, DecisionOutcome, DocumentRef, EntryKind,
     NewApplication, StatusChange,
 };
 pub use document::{DocumentStatus, Holder, IssuedDocument, Revocation};
-pub use document_number::DocumentNumber;
+pub use document_number::{DocumentNumber, seed as number_seed};
 pub use event::{Event, EventType, ISSUE, SUBSCRIPTIONS, Subscription};
 pub use ids::{ApplicationId, OfficeCode, PaymentReference, Subject};
-pub use kind::DocumentKind;
+pub use kind::{DocumentKind, KIND_NAME_MAX, KindCode, NumberPrefix};
 pub use money::{Currency, Money};
 pub use payment::{Payment, PaymentOutcome, PaymentStatus, Provider};
 pub use principal::{Principal, Role};
@@ -38,6 +40,9 @@ pub use seal::{
 pub use status::Status;
 pub use text::FieldErrors;
 pub use text::{clean as clean_text, rfc3339};
+pub use workflow::{
+    Step, StepAct, StepAction, StepOutcome, StepRecord, StepState, Workflow, WorkflowError,
+};
 
 use crate::messages::Msg;
 
@@ -50,6 +55,12 @@ pub enum DomainError {
     Invalid(FieldErrors),
     #[error("the application has no issued document")]
     NoDocument { status: Status },
+    /// The person's role acts on no step of this kind that this route does.
+    #[error("no {} step of this kind is for this role", action.as_str())]
+    NotYourStep { action: StepAction },
+    /// Propose, then sign: never the same person.
+    #[error("step {step} cannot be done by the person who did {of}")]
+    SamePerson { step: String, of: String },
 }
 
 /// One field that failed to parse, with the path a client can point at (`applicant.surname`).

@@ -2,7 +2,7 @@
 //! (COSE_Sign1, Ed25519, base45) are `guichet-seal`'s; the claims and their size budget are the
 //! domain's, because the catalogue and the issue step must respect them.
 
-use super::{Application, DocumentKind, DocumentNumber, DocumentRef, OfficeCode};
+use super::{Application, DocumentNumber, DocumentRef, KindCode, OfficeCode};
 use time::Date;
 
 /// Room in the seal, so that its QR code stays at version 10 or below (311 characters at error
@@ -33,7 +33,8 @@ pub fn fit(name: &str, max: usize) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SealClaims {
     pub number: DocumentNumber,
-    pub kind: DocumentKind,
+    /// The kind's seal code (`crate::kinds::KindNames::code`).
+    pub kind: KindCode,
     pub surname: String,
     pub given_names: String,
     pub birth_date: Date,
@@ -49,7 +50,7 @@ impl SealClaims {
         let document = DocumentRef::example();
         SealClaims {
             number: document.number,
-            kind: DocumentKind::CriminalRecordExtract,
+            kind: KindCode(1),
             surname: "Traoré".into(),
             given_names: "Aminata".into(),
             birth_date: date!(1990 - 04 - 12),
@@ -60,11 +61,12 @@ impl SealClaims {
         }
     }
 
-    /// What the seal of `app`'s document asserts, issued as `document` says.
-    pub fn for_document(app: &Application, document: &DocumentRef) -> Self {
+    /// What the seal of `app`'s document asserts, issued as `document` says; `kind` is its kind's
+    /// seal code.
+    pub fn for_document(app: &Application, document: &DocumentRef, kind: KindCode) -> Self {
         SealClaims {
             number: document.number,
-            kind: app.kind,
+            kind,
             surname: fit(app.applicant.surname.as_str(), SURNAME_BYTES),
             given_names: fit(app.applicant.given_names.as_str(), GIVEN_NAMES_BYTES),
             birth_date: app.applicant.birth_date.date(),

@@ -8,8 +8,12 @@ use std::str::FromStr;
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     AwaitingPayment,
-    Screening,
+    /// `screening` was a status no code ever moved to; screening is a workflow step now, and a
+    /// stored `screening` reads as `in_review` (docs/design.md).
+    #[serde(alias = "screening")]
     InReview,
+    /// The clerk proposed; a signatory of the office must sign.
+    AwaitingSignature,
     NeedsInfo,
     Approved,
     Rejected,
@@ -21,8 +25,8 @@ pub enum Status {
 impl Status {
     pub const ALL: [Status; 9] = [
         Status::AwaitingPayment,
-        Status::Screening,
         Status::InReview,
+        Status::AwaitingSignature,
         Status::NeedsInfo,
         Status::Approved,
         Status::Rejected,
@@ -34,8 +38,8 @@ impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
             Status::AwaitingPayment => "awaiting_payment",
-            Status::Screening => "screening",
             Status::InReview => "in_review",
+            Status::AwaitingSignature => "awaiting_signature",
             Status::NeedsInfo => "needs_info",
             Status::Approved => "approved",
             Status::Rejected => "rejected",
@@ -50,12 +54,20 @@ impl Status {
         use Status::*;
         matches!(
             (self, to),
-            (AwaitingPayment, InReview | Screening | Expired | Cancelled)
-                | (Screening, InReview | Rejected)
-                | (InReview, Approved | Rejected | NeedsInfo)
+            (AwaitingPayment, InReview | NeedsInfo | Expired | Cancelled)
+                | (
+                    InReview,
+                    Approved | Rejected | NeedsInfo | AwaitingSignature
+                )
+                | (AwaitingSignature, Approved | InReview)
                 | (NeedsInfo, InReview | Cancelled | Expired)
                 | (Approved, Issued)
         )
+    }
+
+    /// A workflow step is open: someone of the office has to act.
+    pub fn is_under_review(self) -> bool {
+        matches!(self, Status::InReview | Status::AwaitingSignature)
     }
 
     /// No move leaves these.
@@ -90,6 +102,9 @@ mod tests {
         for (a, b) in [
             (AwaitingPayment, InReview),
             (InReview, Approved),
+            (InReview, AwaitingSignature),
+            (AwaitingSignature, Approved),
+            (AwaitingSignature, InReview),
             (Approved, Issued),
         ] {
             assert!(a.can_move_to(b), "{a} -> {b}");
@@ -100,6 +115,9 @@ mod tests {
             (InReview, Issued),
             (Issued, Approved),
             (Rejected, InReview),
+            (AwaitingPayment, AwaitingSignature),
+            (AwaitingSignature, Issued),
+            (AwaitingSignature, Rejected),
         ] {
             assert!(!a.can_move_to(b), "{a} -> {b}");
         }
@@ -107,5 +125,7 @@ mod tests {
             assert!(s.is_final(), "{s}");
         }
         assert!(!Approved.is_final());
+        let stored: Status = serde_json::from_str("\"screening\"").unwrap();
+        assert_eq!(stored, InReview);
     }
 }

@@ -47,17 +47,24 @@ pub async fn issue(ports: &Issuing<'_>, id: ApplicationId) -> Result<IssueOutcom
         .catalogue
         .office(&app.office)
         .ok_or_else(|| Error::UnknownOffice(app.office.clone()))?;
-    let seal = ports
-        .sealer
-        .seal(&SealClaims::for_document(&app, &reserved));
-    let record = app
+    let kind = super::submit::kind_of(ports.catalogue, &app)?;
+    let seal = ports.sealer.seal(&SealClaims::for_document(
+        &app,
+        &reserved,
+        kind.names().code,
+    ));
+    // What the document says is what the office approved; there is no default content, so a
+    // kind approved without any is never issued as something else.
+    let content = app
         .decision
         .as_ref()
-        .and_then(|d| d.record.clone())
-        .unwrap_or_default();
+        .and_then(|d| d.content.as_ref())
+        .ok_or_else(|| Error::Internal(format!("application {id} approved without content")))?;
     let pdf = ports.renderer.render(&Printable {
         application: &app,
-        record: &record,
+        template: kind.template(),
+        title: &kind.names().title,
+        content,
         office,
         document: &reserved,
         seal: &seal,
@@ -132,8 +139,11 @@ async fn reserve_number(ports: &Issuing<'_>, id: ApplicationId) -> Result<Reserv
             year: now.year(),
         };
         let year = u16::try_from(now.year()).map_err(|_| exhausted())?;
-        let sequence = ports.documents.next_sequence(app.kind, year).await?;
-        let number = DocumentNumber::new(app.kind, year, sequence).ok_or_else(exhausted)?;
+        let prefix = super::submit::kind_of(ports.catalogue, &app)?
+            .names()
+            .prefix;
+        let sequence = ports.documents.next_sequence(prefix, year).await?;
+        let number = DocumentNumber::new(prefix, year, sequence).ok_or_else(exhausted)?;
         let validity = ports
             .catalogue
             .service(app.kind)

@@ -1,18 +1,26 @@
-//! A court registry clerk works through the office's queue and decides.
+//! The office's side: its work queue, the decision of a clerk (approve, reject, ask for
+//! information) and the signature of a signatory, each on the workflow step the kind declares.
 
 use super::idempotency::{self, Idempotency};
+use super::submit::kind_of;
 use super::{parse_id, require, retry_on_conflict};
+use crate::catalogue::Catalogue;
 use crate::domain::{
-    Application, Decision, DecisionOutcome, DocumentKind, ExtractRecord, ExtractRecordInput,
-    FieldErrors, OfficeCode, Principal, Role, Status, clean_text,
+    Application, FieldErrors, OfficeCode, Principal, Role, Status, StepAct, StepOutcome, clean_text,
 };
 use crate::error::Error;
 use crate::messages::Msg;
 use crate::ports::{ApplicationStore, Clock};
 use serde::Deserialize;
 
-/// Roles that review applications of their office.
-const REVIEWERS: [Role; 2] = [Role::Clerk, Role::Signatory];
+/// Roles that act on workflow steps: the only ones that may use the office's routes at all.
+/// Which steps each may act on is the kind's workflow's to say.
+const STAFF: [Role; 4] = [
+    Role::Clerk,
+    Role::Signatory,
+    Role::ConsularOfficer,
+    Role::ScreeningOfficer,
+];
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -21,17 +29,41 @@ pub struct DecisionRequest {
     pub decision: Option<String>,
     /// Required to reject or to ask for information; shown to the applicant.
     pub reason: Option<String>,
-    /// What the document will say; required to approve an extract.
-    pub record: Option<ExtractRecordInput>,
+    /// The extract's content, required to approve one (`{"convictions": []}` prints "Néant").
+    #[schema(value_type = Option<crate::domain::ExtractRecordInput>)]
+    pub record: Option<serde_json::Value>,
+    /// Every other kind's content on approval, as `GET /v1/catalogue` describes it (the
+    /// nationality certificate's: `{"basis"}`, to correct the legal basis).
+    #[schema(value_type = Option<Object>)]
+    pub content: Option<serde_json::Value>,
 }
 
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignatureRequest {
+    /// `sign`, or `refuse` to send the proposal back to the clerk.
+    pub decision: Option<String>,
+    /// Required to refuse; the clerk reads it.
+    pub reason: Option<String>,
+}
+
+/// Whether `who` works at the application's office in a role its kind's workflow has.
+fn sees(catalogue: &Catalogue, who: &Principal, app: &Application) -> bool {
+    catalogue
+        .kind(app.kind)
+        .is_some_and(|k| who.works_at(&app.office, &k.workflow().roles()))
+}
+
+/// The office's queue in one status, oldest first: only the kinds whose workflow has a step for
+/// the caller's role (a consular officer's queue holds no criminal record extract).
 pub async fn work_queue(
     store: &dyn ApplicationStore,
+    catalogue: &Catalogue,
     who: &Principal,
     office: Option<&str>,
     status: Option<&str>,
 ) -> Result<(OfficeCode, Status, Vec<Application>), Error> {
-    require(who, &REVIEWERS)?;
+    require(who, &STAFF)?;
     let own = who.office.clone().ok_or(Error::Forbidden)?;
     let office = match office {
         None => own,
@@ -47,14 +79,16 @@ pub async fn work_queue(
             .parse::<Status>()
             .map_err(|_| Error::invalid("status", Msg::UnknownQueueStatus))?,
     };
-    let items = store.work_queue(&office, status, 200).await?;
+    let mut items = store.work_queue(&office, status, 200).await?;
+    items.retain(|a| sees(catalogue, who, a));
     Ok((office, status, items))
 }
 
-/// What deciding needs. An approval's event goes to the issue step with the decision, in the
-/// same write (the outbox): there is nothing else to send.
+/// What deciding and signing need. An approval's event goes to the issue step with the
+/// decision, in the same write (the outbox): there is nothing else to send.
 pub struct Deciding<'a> {
     pub applications: &'a dyn ApplicationStore,
+    pub catalogue: &'a Catalogue,
     pub clock: &'a dyn Clock,
 }
 
@@ -65,26 +99,115 @@ pub async fn decide(
     request: &DecisionRequest,
     idempotency: Option<Idempotency<'_>>,
 ) -> Result<Application, Error> {
-    require(who, &REVIEWERS)?;
-    let id = parse_id(id)?;
-    let store = ports.applications;
-    let now = ports.clock.now();
+    require(who, &STAFF)?;
     let mut errors = FieldErrors::default();
     let outcome = errors.required(
         "decision",
-        request
-            .decision
-            .as_deref()
-            .map(|d| DecisionOutcome::parse(d).ok_or(Msg::UnknownDecision)),
+        request.decision.as_deref().map(|d| match d {
+            "approve" => Ok(StepOutcome::Approve),
+            "reject" => Ok(StepOutcome::Reject),
+            "request_info" => Ok(StepOutcome::RequestInfo),
+            _ => Err(Msg::UnknownDecision),
+        }),
     );
-    let reason = request
-        .reason
-        .as_deref()
-        .filter(|r| !r.trim().is_empty())
-        .and_then(|r| errors.check("reason", clean_text(r, 500)));
-    let visible = |a: &Application| who.works_at(&a.office, &REVIEWERS);
-    let route = format!("POST /v1/applications/{id}/decision");
-    let (decided, replayed) = idempotency::once(
+    let reason = reason(request.reason.as_deref(), &mut errors);
+    let route = "decision";
+    act(ports, who, id, route, idempotency, |app, today| {
+        let kind = kind_of(ports.catalogue, app)?;
+        let mut errors = errors.clone();
+        let Some(outcome) = outcome else {
+            return Err(Error::Invalid(errors));
+        };
+        let field = kind.content_field();
+        let (raw, other) = match field {
+            "record" => (
+                request.record.as_ref(),
+                ("content", request.content.is_some()),
+            ),
+            _ => (
+                request.content.as_ref(),
+                ("record", request.record.is_some()),
+            ),
+        };
+        if other.1 {
+            errors.push(other.0, Msg::ContentNotExpected { field: other.0 });
+        }
+        let content = match outcome {
+            StepOutcome::Approve => kind.content(raw, app, today, &mut errors),
+            _ => {
+                if reason.is_none() {
+                    errors.push("reason", Msg::ReasonRequired);
+                }
+                if raw.is_some() {
+                    errors.push(field, Msg::RecordNotExpected);
+                }
+                None
+            }
+        };
+        errors.into_result()?;
+        Ok((outcome, reason.clone(), content))
+    })
+    .await
+}
+
+/// A signatory signs what the clerk proposed, or refuses it with a reason for the clerk.
+pub async fn sign(
+    ports: &Deciding<'_>,
+    who: &Principal,
+    id: &str,
+    request: &SignatureRequest,
+    idempotency: Option<Idempotency<'_>>,
+) -> Result<Application, Error> {
+    require(who, &STAFF)?;
+    let mut errors = FieldErrors::default();
+    let outcome = errors.required(
+        "decision",
+        request.decision.as_deref().map(|d| match d {
+            "sign" => Ok(StepOutcome::Sign),
+            "refuse" => Ok(StepOutcome::Refuse),
+            _ => Err(Msg::UnknownSignature),
+        }),
+    );
+    let reason = reason(request.reason.as_deref(), &mut errors);
+    if outcome == Some(StepOutcome::Refuse) && reason.is_none() {
+        errors.push("reason", Msg::ReasonRequired);
+    }
+    errors.into_result()?;
+    let outcome = outcome.ok_or_else(|| Error::invalid("decision", Msg::Required))?;
+    act(ports, who, id, "signature", idempotency, |_, _| {
+        Ok((outcome, reason.clone(), None))
+    })
+    .await
+}
+
+fn reason(raw: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
+    raw.filter(|r| !r.trim().is_empty())
+        .and_then(|r| errors.check("reason", clean_text(r, 500)))
+}
+
+/// One act on a workflow step of an application of the caller's office, done once per
+/// idempotency key: `check` reads the request against the application as it stands.
+async fn act<F>(
+    ports: &Deciding<'_>,
+    who: &Principal,
+    id: &str,
+    route: &str,
+    idempotency: Option<Idempotency<'_>>,
+    check: F,
+) -> Result<Application, Error>
+where
+    F: Fn(
+        &Application,
+        time::Date,
+    ) -> Result<(StepOutcome, Option<String>, Option<serde_json::Value>), Error>,
+{
+    let id = parse_id(id)?;
+    let store = ports.applications;
+    let now = ports.clock.now();
+    let visible = |a: &Application| sees(ports.catalogue, who, a);
+    let route = format!("POST /v1/applications/{id}/{route}");
+    let check = &check;
+    let (done, replayed) = idempotency::once(
         store,
         ports.clock,
         who,
@@ -97,39 +220,20 @@ pub async fn decide(
                 let mut app = store
                     .get(id)
                     .await?
-                    .filter(|a| who.works_at(&a.office, &REVIEWERS))
+                    .filter(|a| sees(ports.catalogue, who, a))
                     .ok_or(Error::NotFound)?;
-                let mut errors = errors.clone();
-                let Some(outcome) = outcome else {
-                    return Err(Error::Invalid(errors));
-                };
-                let record = match outcome {
-                    DecisionOutcome::Approve => {
-                        parse_record(app.kind, request.record.as_ref(), now.date(), &mut errors)
-                    }
-                    _ => {
-                        if reason.is_none() {
-                            errors.push("reason", Msg::ReasonRequired);
-                        }
-                        if request.record.is_some() {
-                            errors.push("record", Msg::RecordNotExpected);
-                        }
-                        None
-                    }
-                };
-                errors.into_result()?;
-                if app.status() != Status::InReview {
-                    return Err(Error::Conflict(Msg::WrongStatus {
-                        status: app.status().as_str(),
-                    }));
-                }
-                let change = app.decide(Decision {
-                    outcome,
-                    reason: reason.clone(),
-                    record,
-                    by: who.actor(),
-                    at: now,
-                })?;
+                let (outcome, reason, content) = check(&app, now.date())?;
+                let kind = kind_of(ports.catalogue, &app)?;
+                let change = app.act(
+                    kind.workflow(),
+                    StepAct {
+                        outcome,
+                        who,
+                        at: now,
+                        reason,
+                    },
+                    content,
+                )?;
                 app.version = idempotency::write(store, &app, &[change], key.as_ref()).await?;
                 Ok(app)
             })
@@ -137,27 +241,8 @@ pub async fn decide(
         },
     )
     .await?;
-    if replayed {
-        return Ok(decided);
+    if !replayed {
+        tracing::info!(application_id = %done.id, status = %done.status(), "step recorded");
     }
-    tracing::info!(application_id = %decided.id, status = %decided.status(), "decision recorded");
-    Ok(decided)
-}
-
-fn parse_record(
-    kind: DocumentKind,
-    input: Option<&ExtractRecordInput>,
-    today: time::Date,
-    errors: &mut FieldErrors,
-) -> Option<ExtractRecord> {
-    match kind {
-        DocumentKind::CriminalRecordExtract => match input {
-            None => {
-                errors.push("record", Msg::RecordRequired);
-                None
-            }
-            Some(r) => ExtractRecord::parse(r, today, "record", errors),
-        },
-        _ => None,
-    }
+    Ok(done)
 }

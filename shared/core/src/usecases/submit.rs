@@ -7,6 +7,7 @@ use crate::domain::{
     NewApplication, PaymentReference, Principal, Role, Status, clean_text,
 };
 use crate::error::Error;
+use crate::kinds::Kind;
 use crate::messages::Msg;
 use crate::ports::{ApplicationStore, Clock};
 use serde::Deserialize;
@@ -17,7 +18,8 @@ pub struct SubmitRequest {
     /// `criminal_record_extract`, …
     pub kind: Option<String>,
     pub applicant: Option<ApplicantInput>,
-    /// Per kind. For the extract: `{ "purpose": "emploi" }` (optional).
+    /// Per kind, as `GET /v1/catalogue` describes them (`details_schema`). For the extract:
+    /// `{ "purpose": "emploi" }` (optional).
     #[schema(value_type = Option<Object>)]
     pub details: Option<serde_json::Value>,
 }
@@ -58,6 +60,13 @@ pub async fn submit(
                 "kind",
                 request.kind.as_deref().map(|k| {
                     let kind = k.parse::<DocumentKind>()?;
+                    if ports.catalogue.kind(kind).is_none() {
+                        return Err(if crate::kinds::is_announced(kind) {
+                            Msg::KindNotOffered
+                        } else {
+                            Msg::UnknownKind
+                        });
+                    }
                     ports.catalogue.service(kind).ok_or(Msg::KindNotOffered)
                 }),
             );
@@ -68,7 +77,13 @@ pub async fn submit(
                 }
                 Some(input) => Applicant::parse(input, now.date(), "applicant", &mut errors),
             };
-            let details = parse_details(request.details.as_ref(), &mut errors);
+            let kind = service.and_then(|s| ports.catalogue.kind(s.kind));
+            let details = match (kind, &applicant) {
+                (Some(kind), Some(applicant)) => {
+                    kind.details(request.details.as_ref(), applicant, now.date(), &mut errors)
+                }
+                _ => None,
+            };
             let (Some(service), Some(applicant), Some(details)) = (service, applicant, details)
             else {
                 return Err(Error::Invalid(errors));
@@ -96,6 +111,17 @@ pub async fn submit(
     Ok(once.await?.0)
 }
 
+/// What an application's kind is. The catalogue refuses at load a kind it cannot name, so an
+/// application of an unknown kind is a store holding what this version never made.
+pub(crate) fn kind_of<'c>(
+    catalogue: &'c Catalogue,
+    app: &Application,
+) -> Result<&'c dyn Kind, Error> {
+    catalogue
+        .kind(app.kind)
+        .ok_or_else(|| Error::Internal(format!("no kind {} in this version", app.kind)))
+}
+
 /// The office that decides this kind for this person. The catalogue checked at load that every
 /// kind it offers is routed, so a kind without an office is a broken invariant.
 fn office_for<'c>(
@@ -106,45 +132,6 @@ fn office_for<'c>(
     catalogue
         .route(kind, applicant)
         .ok_or_else(|| Error::Internal(format!("no office routes {kind}")))
-}
-
-/// The extract's details: an optional purpose, nothing else.
-fn parse_details(
-    raw: Option<&serde_json::Value>,
-    errors: &mut FieldErrors,
-) -> Option<serde_json::Value> {
-    let Some(value) = raw else {
-        return Some(serde_json::json!({}));
-    };
-    let Some(map) = value.as_object() else {
-        errors.push("details", Msg::WrongType { expected: "object" });
-        return None;
-    };
-    let mut ok = true;
-    let mut out = serde_json::Map::new();
-    for (k, v) in map {
-        match (k.as_str(), v) {
-            ("purpose", serde_json::Value::Null) => {}
-            ("purpose", serde_json::Value::String(s)) => match clean_text(s, 200) {
-                Ok(p) => {
-                    out.insert("purpose".into(), p.into());
-                }
-                Err(m) => {
-                    errors.push("details.purpose", m);
-                    ok = false;
-                }
-            },
-            ("purpose", _) => {
-                errors.push("details.purpose", Msg::WrongType { expected: "string" });
-                ok = false;
-            }
-            (other, _) => {
-                errors.push(format!("details.{other}"), Msg::UnknownField);
-                ok = false;
-            }
-        }
-    }
-    ok.then_some(serde_json::Value::Object(out))
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -175,10 +162,6 @@ pub async fn resubmit(
     let mut errors = FieldErrors::default();
     let applicant = match &request.applicant {
         Some(input) => Applicant::parse(input, now.date(), "applicant", &mut errors),
-        None => None,
-    };
-    let details = match &request.details {
-        Some(d) => parse_details(Some(d), &mut errors),
         None => None,
     };
     let message = match request.message.as_deref().filter(|m| !m.trim().is_empty()) {
@@ -212,8 +195,16 @@ pub async fn resubmit(
                     app.office = office_for(ports.catalogue, app.kind, a)?.code.clone();
                     app.applicant = a.clone();
                 }
-                if let Some(d) = &details {
-                    app.details = d.clone();
+                // Details are read again with the identity they go with: a corrected place of
+                // birth may no longer fit the basis given before.
+                if applicant.is_some() || request.details.is_some() {
+                    let raw = request.details.as_ref().unwrap_or(&app.details).clone();
+                    let kind = kind_of(ports.catalogue, &app)?;
+                    let mut errors = FieldErrors::default();
+                    let details = kind.details(Some(&raw), &app.applicant, now.date(), &mut errors);
+                    errors.into_result()?;
+                    app.details =
+                        details.ok_or_else(|| Error::invalid("details", Msg::Required))?;
                 }
                 let change = app.transition(Status::InReview, who.actor(), now, message.clone())?;
                 app.version = idempotency::write(store, &app, &[change], key.as_ref()).await?;

@@ -1,10 +1,11 @@
 //! Anyone checks a document: by its number, by the text of its QR seal, or by the PDF itself.
 
 use crate::domain::{
-    DocumentKind, DocumentNumber, DocumentStatus, GIVEN_NAMES_BYTES, Holder, IssuedDocument,
+    DocumentNumber, DocumentStatus, GIVEN_NAMES_BYTES, Holder, IssuedDocument,
     SEAL_PREFIX as PREFIX, SURNAME_BYTES, SealClaims, SealError, fit,
 };
 use crate::error::Error;
+use crate::kinds::Kinds;
 use crate::messages::Msg;
 use crate::ports::{Clock, DocumentRegistry, SealReader};
 use sha2::{Digest, Sha256};
@@ -63,15 +64,19 @@ fn validity(doc: Option<&IssuedDocument>, now: OffsetDateTime) -> Validity {
     }
 }
 
-/// What checking a document needs: the registry, the seal keys, the time.
+/// What checking a document needs: the registry, the seal keys, the kinds, the time.
 pub struct Checking<'a> {
     pub documents: &'a dyn DocumentRegistry,
+    pub kinds: &'a Kinds,
     pub seals: &'a dyn SealReader,
     pub clock: &'a dyn Clock,
 }
 
 pub async fn by_number(ports: &Checking<'_>, raw: &str) -> Result<Verification, Error> {
-    let number: DocumentNumber = raw.parse().map_err(|m| Error::invalid("number", m))?;
+    let number = ports
+        .kinds
+        .number(raw)
+        .map_err(|m| Error::invalid("number", m))?;
     let doc = ports.documents.document(&number).await?;
     Ok(Verification {
         disclosure: Disclosure::Masked,
@@ -105,7 +110,7 @@ pub async fn by_seal(ports: &Checking<'_>, text: &str) -> Result<Verification, E
             // something we never issued: report it unknown, never valid.
             let consistent = doc
                 .as_ref()
-                .is_some_and(|d| holder_matches(&d.holder, d.kind, &claims));
+                .is_some_and(|d| holder_matches(ports.kinds, d, &claims));
             let doc = doc.filter(|_| consistent);
             Ok(Verification {
                 disclosure: Disclosure::Full,
@@ -120,9 +125,10 @@ pub async fn by_seal(ports: &Checking<'_>, text: &str) -> Result<Verification, E
 }
 
 /// Names as the seal carries them: cut to fit, or whole in seals made before names were cut.
-fn holder_matches(h: &Holder, kind: DocumentKind, c: &SealClaims) -> bool {
+fn holder_matches(kinds: &Kinds, d: &IssuedDocument, c: &SealClaims) -> bool {
     let same = |name: &str, sealed: &str, max| name == sealed || fit(name, max) == sealed;
-    kind == c.kind
+    let h: &Holder = &d.holder;
+    kinds.get(d.kind).map(|k| k.names().code) == Some(c.kind)
         && same(h.surname.as_str(), &c.surname, SURNAME_BYTES)
         && same(h.given_names.as_str(), &c.given_names, GIVEN_NAMES_BYTES)
         && h.birth_date.date() == c.birth_date

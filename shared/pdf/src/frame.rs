@@ -1,0 +1,109 @@
+//! What every Guichet document has around its content: the file's metadata (with the seal),
+//! the State's header, the seal's QR code with how to verify it, the footer, and the fonts cut
+//! to the page. The extract (`extract`) and the templates (`layout`) draw inside it.
+
+use super::page::{A4_HEIGHT, A4_WIDTH, Page, Weight};
+use super::{Fonts, qr};
+use guichet_core::ports::{Printable, RenderError};
+use printpdf::{Mm, PdfDocument, PdfPage, PdfSaveOptions};
+
+pub const LEFT: f32 = 20.0;
+pub const RIGHT: f32 = A4_WIDTH - 20.0;
+
+/// Where the content may go down to: the seal's block starts below.
+pub const CONTENT_BOTTOM: f32 = A4_HEIGHT - 20.0 - super::QR_SIZE_MM - 14.0;
+
+/// A document titled `title`, dated by its issue (not by the clock, so the file is a function
+/// of the application), the seal in its keywords: the online check of a file reads it there,
+/// and the offline verifier refuses a file whose QR code says otherwise.
+pub fn document(c: &Printable<'_>, title: &str) -> Result<PdfDocument, RenderError> {
+    let number = c.document.number.to_string();
+    let mut doc = PdfDocument::new(&format!("{title} n° {number}"));
+    let issued = printpdf::DateTime::from_unix_timestamp(c.document.issued_at.unix_timestamp())
+        .map_err(|e| RenderError::Drawing(format!("issue date: {e}")))?;
+    doc.metadata.info.creation_date = issued;
+    doc.metadata.info.modification_date = issued;
+    doc.metadata.info.metadata_date = issued;
+    doc.metadata.info.author = c.office.name.clone();
+    doc.metadata.info.creator = "Guichet".into();
+    doc.metadata.info.producer = "Guichet".into();
+    doc.metadata.info.subject = number;
+    doc.metadata.info.keywords = vec![c.seal.to_owned()];
+    Ok(doc)
+}
+
+/// The ministry (left, two lines, then the office) and the Republic's motto (right).
+pub fn header(p: &mut Page, authority: &[&str], office: &str) {
+    let mut y = 20.0;
+    for line in authority.iter().take(2) {
+        p.text(LEFT, y, 9.0, Weight::Bold, line);
+        y += 4.5;
+    }
+    p.text(LEFT, y + 1.0, 8.5, Weight::Regular, office);
+    p.text(135.0, 20.0, 9.0, Weight::Bold, "RÉPUBLIQUE DU MALI");
+    p.text(
+        131.0,
+        24.5,
+        8.5,
+        Weight::Regular,
+        "Un Peuple – Un But – Une Foi",
+    );
+}
+
+/// The title between two rules, with the document's number: returns where content starts.
+pub fn title(p: &mut Page, title: &str, subtitle: Option<&str>, number: &str) -> f32 {
+    p.rule(LEFT, RIGHT, 38.0, 0.8);
+    p.centred(49.0, 16.0, Weight::Bold, title);
+    let mut y = 49.0;
+    if let Some(s) = subtitle {
+        y += 8.0;
+        p.centred(y, 12.0, Weight::Regular, s);
+    }
+    y += 8.0;
+    p.centred(y, 10.0, Weight::Bold, &format!("N° {number}"));
+    p.rule(LEFT, RIGHT, y + 5.0, 0.8);
+    y + 15.0
+}
+
+/// The seal bottom right at 40 mm, comfortably above what a phone camera needs from paper, how
+/// to verify it beside it, and the footer.
+pub fn seal_and_footer(
+    p: &mut Page,
+    c: &Printable<'_>,
+    verify_url: &str,
+) -> Result<(), RenderError> {
+    let qr_size = super::QR_SIZE_MM;
+    let qr_top = A4_HEIGHT - 20.0 - qr_size - 12.0;
+    qr::draw(p, c.seal, RIGHT - qr_size, qr_top, qr_size)
+        .map_err(|e| RenderError::Drawing(format!("QR code: {e}")))?;
+    let note_width = RIGHT - qr_size - LEFT - 6.0;
+    let mut ny = qr_top + 8.0;
+    ny = p.paragraph(LEFT, ny, note_width, 8.5, Weight::Regular,
+        "Document délivré électroniquement par Guichet. Il a la même valeur qu'un original papier. Son authenticité se vérifie en scannant le code QR, ou en saisissant son numéro sur :");
+    ny = p.paragraph(LEFT, ny + 1.0, note_width, 8.5, Weight::Bold, verify_url) + 2.0;
+    p.paragraph(LEFT, ny, note_width, 7.5, Weight::Regular,
+        "Electronically issued document. Verify it by scanning the QR code or entering its number at the address above.");
+    p.rule(LEFT, RIGHT, A4_HEIGHT - 18.0, 0.4);
+    p.text(
+        LEFT,
+        A4_HEIGHT - 13.0,
+        7.5,
+        Weight::Regular,
+        &format!("N° {} — page 1/1", c.document.number),
+    );
+    Ok(())
+}
+
+/// The one-page file, its fonts already cut to the page (`Page::finish`).
+pub fn save(mut doc: PdfDocument, p: Page, fonts: &Fonts) -> Result<Vec<u8>, RenderError> {
+    let ops = p.finish(&mut doc, fonts).map_err(RenderError::Drawing)?;
+    Ok(doc
+        .with_pages(vec![PdfPage::new(Mm(A4_WIDTH), Mm(A4_HEIGHT), ops)])
+        .save(
+            &PdfSaveOptions {
+                subset_fonts: false,
+                ..Default::default()
+            },
+            &mut Vec::new(),
+        ))
+}

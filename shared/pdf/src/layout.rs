@@ -1,0 +1,354 @@
+//! Templates as data: a small declarative layout (title, sections, labelled fields, texts,
+//! lists, the signatory's title) that one engine draws inside the common frame (`frame`). A
+//! kind's template is a JSON file; its texts name the application's values as `{path}` or
+//! `{path|filter}` (`date`: a French date; `label:<table>`: a value's printed words from the
+//! template's `labels`). A block whose values are missing is left out, so optional parts (a
+//! parent, a NINA) need no condition.
+
+use super::frame::{self, CONTENT_BOTTOM, LEFT, RIGHT};
+use super::page::{Page, Weight};
+use super::{Fonts, french_date};
+use guichet_core::domain::parse_iso_date;
+use guichet_core::ports::{Printable, RenderError};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+const LABEL_WIDTH: f32 = 52.0;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    /// The ministry, one or two lines, above the office's name.
+    pub authority: Vec<String>,
+    pub title: String,
+    #[serde(default)]
+    pub subtitle: Option<String>,
+    pub blocks: Vec<Block>,
+    /// The signatory's title under the place and date of issue.
+    pub signature: String,
+    /// Printed when the document does not expire (`Valable sans limitation de durée`).
+    #[serde(default)]
+    pub without_expiry: Option<String>,
+    /// Printed words for coded values: `labels.basis.marriage`.
+    #[serde(default)]
+    pub labels: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Block {
+    Section {
+        title: String,
+    },
+    Text {
+        text: String,
+        #[serde(default)]
+        bold: bool,
+        #[serde(default)]
+        centred: bool,
+        #[serde(default)]
+        small: bool,
+    },
+    Fields {
+        rows: Vec<Row>,
+    },
+    /// One entry per element of the array at `items`, each of `lines` (the first in bold);
+    /// `{item.…}` and `{index}` name the element and its place. `empty` stands when there is none.
+    List {
+        items: String,
+        lines: Vec<String>,
+        #[serde(default)]
+        empty: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Row {
+    pub label: String,
+    pub value: String,
+}
+
+impl Template {
+    /// Reads a template and checks every value it names can be resolved in form.
+    pub fn parse(json: &str) -> Result<Template, String> {
+        let t: Template = serde_json::from_str(json).map_err(|e| e.to_string())?;
+        if t.authority.is_empty() || t.authority.len() > 2 {
+            return Err("authority takes one or two lines".into());
+        }
+        let mut texts: Vec<&str> = vec![&t.title, &t.signature];
+        for b in &t.blocks {
+            match b {
+                Block::Section { title } => texts.push(title),
+                Block::Text { text, .. } => texts.push(text),
+                Block::Fields { rows } => {
+                    texts.extend(rows.iter().flat_map(|r| [r.label.as_str(), &r.value]))
+                }
+                Block::List { lines, empty, .. } => {
+                    texts.extend(lines.iter().map(String::as_str));
+                    texts.extend(empty.as_deref());
+                }
+            }
+        }
+        for text in texts {
+            for (_, filter) in placeholders(text)? {
+                if let Some(table) = filter.strip_prefix("label:")
+                    && !t.labels.contains_key(table)
+                {
+                    return Err(format!("{text}: no labels table {table}"));
+                } else if !filter.is_empty() && filter != "date" && !filter.starts_with("label:") {
+                    return Err(format!("{text}: unknown filter {filter}"));
+                }
+            }
+        }
+        Ok(t)
+    }
+
+    pub fn render(
+        &self,
+        fonts: &Fonts,
+        c: &Printable<'_>,
+        verify_url: &str,
+    ) -> Result<Vec<u8>, RenderError> {
+        let number = c.document.number.to_string();
+        let doc = frame::document(c, c.title)?;
+        let ctx = context(c);
+        let mut p = Page::new();
+        let authority: Vec<&str> = self.authority.iter().map(String::as_str).collect();
+        frame::header(&mut p, &authority, &c.office.name);
+        let mut y = frame::title(&mut p, &self.title, self.subtitle.as_deref(), &number);
+        let fill = |text: &str| self.fill(text, &ctx, None);
+        for block in &self.blocks {
+            match block {
+                Block::Section { title } => {
+                    if let Some(t) = fill(title) {
+                        y += 3.0;
+                        p.text(LEFT, y, 11.0, Weight::Bold, &t);
+                        y += 9.0;
+                    }
+                }
+                Block::Text {
+                    text,
+                    bold,
+                    centred,
+                    small,
+                } => {
+                    let Some(t) = fill(text) else { continue };
+                    let weight = if *bold { Weight::Bold } else { Weight::Regular };
+                    let size = if *small { 8.5 } else { 10.0 };
+                    if *centred {
+                        p.centred(y + 2.0, size + 2.0, weight, &t);
+                        y += 10.0;
+                    } else {
+                        y = p.paragraph(LEFT, y, RIGHT - LEFT, size, weight, &t) + 3.0;
+                    }
+                }
+                Block::Fields { rows } => {
+                    for row in rows {
+                        let (Some(label), Some(value)) = (fill(&row.label), fill(&row.value))
+                        else {
+                            continue;
+                        };
+                        p.text(LEFT, y, 10.0, Weight::Regular, &label);
+                        y = p.paragraph(
+                            LEFT + LABEL_WIDTH,
+                            y,
+                            RIGHT - LEFT - LABEL_WIDTH,
+                            10.0,
+                            Weight::Bold,
+                            &value,
+                        ) + 1.5;
+                    }
+                    y += 3.0;
+                }
+                Block::List {
+                    items,
+                    lines,
+                    empty,
+                } => {
+                    let list = lookup(&ctx, items).and_then(Value::as_array);
+                    match list {
+                        Some(list) if !list.is_empty() => {
+                            for (i, item) in list.iter().enumerate() {
+                                let item = json!({"item": item, "index": i + 1});
+                                for (n, line) in lines.iter().enumerate() {
+                                    let Some(t) = self.fill(line, &ctx, Some(&item)) else {
+                                        continue;
+                                    };
+                                    let (x, weight) = if n == 0 {
+                                        (LEFT, Weight::Bold)
+                                    } else {
+                                        (LEFT + 6.0, Weight::Regular)
+                                    };
+                                    y = p.paragraph(x, y, RIGHT - x, 10.0, weight, &t);
+                                }
+                                y += 2.0;
+                            }
+                        }
+                        _ => {
+                            if let Some(t) = empty.as_deref().and_then(fill) {
+                                p.centred(y + 2.0, 18.0, Weight::Bold, &t);
+                                y += 12.0;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        y += 6.0;
+        let issued = french_date(c.document.issued_at.date());
+        p.text(
+            LEFT,
+            y,
+            10.0,
+            Weight::Regular,
+            &format!("Délivré à {}, le {issued}", c.office.city),
+        );
+        y += 6.0;
+        p.text(LEFT, y, 10.0, Weight::Bold, &self.signature);
+        y += 6.0;
+        match (c.document.expires_at, &self.without_expiry) {
+            (Some(expires), _) => p.text(
+                LEFT,
+                y,
+                9.0,
+                Weight::Regular,
+                &format!("Valable jusqu'au {}", french_date(expires.date())),
+            ),
+            (None, Some(text)) => p.text(LEFT, y, 9.0, Weight::Regular, text),
+            (None, None) => {}
+        }
+        if y > CONTENT_BOTTOM {
+            return Err(RenderError::Drawing(format!(
+                "{}: the content does not fit on one page",
+                c.template
+            )));
+        }
+        frame::seal_and_footer(&mut p, c, verify_url)?;
+        frame::save(doc, p, fonts)
+    }
+
+    /// The text with its values, or `None` when one of them is missing.
+    fn fill(&self, text: &str, ctx: &Value, item: Option<&Value>) -> Option<String> {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(start) = rest.find('{') {
+            out.push_str(&rest[..start]);
+            let end = rest[start..].find('}')? + start;
+            let inner = &rest[start + 1..end];
+            let (path, filter) = inner.split_once('|').unwrap_or((inner, ""));
+            let scope = match (path.split('.').next(), item) {
+                (Some("item" | "index"), Some(item)) => item,
+                _ => ctx,
+            };
+            let value = match lookup(scope, path)? {
+                Value::String(s) if s.is_empty() => return None,
+                Value::String(s) => s.clone(),
+                Value::Number(n) => n.to_string(),
+                _ => return None,
+            };
+            let shown = match filter {
+                "" => value,
+                "date" => french_date(parse_iso_date(&value).ok()?),
+                f => self
+                    .labels
+                    .get(f.strip_prefix("label:")?)?
+                    .get(&value)?
+                    .clone(),
+            };
+            out.push_str(&shown);
+            rest = &rest[end + 1..];
+        }
+        out.push_str(rest);
+        Some(out)
+    }
+}
+
+/// The `{path|filter}` placeholders of a text.
+fn placeholders(text: &str) -> Result<Vec<(&str, &str)>, String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..]
+            .find('}')
+            .ok_or_else(|| format!("{text}: a {{ is not closed"))?
+            + start;
+        let inner = &rest[start + 1..end];
+        found.push(inner.split_once('|').unwrap_or((inner, "")));
+        rest = &rest[end + 1..];
+    }
+    Ok(found)
+}
+
+fn lookup<'v>(root: &'v Value, path: &str) -> Option<&'v Value> {
+    path.split('.').try_fold(root, |v, key| v.get(key))
+}
+
+/// What a template may name: the applicant, the details, the approved content, the office and
+/// the document.
+fn context(c: &Printable<'_>) -> Value {
+    let a = &c.application.applicant;
+    let born_at = if a.birth_country.is_mali() {
+        format!("{} (Mali)", a.birth_place.as_str())
+    } else {
+        format!("{} ({})", a.birth_place.as_str(), a.birth_country.as_str())
+    };
+    json!({
+        "applicant": {
+            "surname": a.surname.as_str(),
+            "given_names": a.given_names.as_str(),
+            "birth_date": a.birth_date.to_string(),
+            "birth_place": a.birth_place.as_str(),
+            "birth_country": a.birth_country.as_str(),
+            "born_at": born_at,
+            "father_name": a.father_name.as_ref().map(|n| n.as_str()),
+            "mother_name": a.mother_name.as_ref().map(|n| n.as_str()),
+            "nina": a.nina.clone().map(String::from),
+        },
+        "details": c.application.details,
+        "content": c.content,
+        "office": {"code": c.office.code.as_str(), "name": c.office.name, "city": c.office.city},
+        "document": {
+            "number": c.document.number.to_string(),
+            "issued_on": c.document.issued_at.date().to_string(),
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_template_naming_an_unknown_filter_or_labels_table_is_refused() {
+        let base = |text: &str| {
+            format!(
+                r#"{{"authority": ["MINISTÈRE"], "title": "T", "signature": "S", "blocks": [{{"type": "text", "text": "{text}"}}], "labels": {{"basis": {{}}}}}}"#
+            )
+        };
+        assert!(Template::parse(&base("{content.basis|label:basis}")).is_ok());
+        assert!(Template::parse(&base("{content.basis|label:bases}")).is_err());
+        assert!(Template::parse(&base("{content.basis|shout}")).is_err());
+        assert!(Template::parse(&base("{content.basis")).is_err());
+        assert!(Template::parse(r#"{"authority": ["M"], "title": "T", "signature": "S", "blocks": [{"type": "poem"}]}"#).is_err());
+    }
+
+    #[test]
+    fn values_fill_texts_and_a_missing_one_leaves_the_text_out() {
+        let t = Template::parse(
+            r#"{"authority": ["M"], "title": "T", "signature": "S", "blocks": [],
+            "labels": {"rel": {"father": "père"}}}"#,
+        )
+        .unwrap();
+        let ctx = json!({"a": {"d": "2026-08-01", "r": "father", "empty": ""}});
+        assert_eq!(
+            t.fill("le {a.d|date}, {a.r|label:rel}", &ctx, None)
+                .as_deref(),
+            Some("le 1er août 2026, père")
+        );
+        assert_eq!(t.fill("{a.missing}", &ctx, None), None);
+        assert_eq!(t.fill("{a.empty}", &ctx, None), None);
+        assert_eq!(t.fill("{a.r|label:rel} {a.d|label:rel}", &ctx, None), None);
+    }
+}
