@@ -1,11 +1,12 @@
 //! Public verification: `GET /v1/verify/{number}`, `POST /v1/verify` (seal text or the PDF),
-//! `GET /v1/keys`, and the contract itself at `GET /v1/openapi.json`.
+//! `GET /v1/keys`, the catalogue at `GET /v1/catalogue`, and the contract itself at
+//! `GET /v1/openapi.json`.
 
 use guichet_core::Error;
 use guichet_core::catalogue::Catalogue;
 use guichet_core::ports::DocumentRegistry;
 use guichet_core::usecases::verify::{self, Checking};
-use guichet_http::api::{SealRequest, VerifyResult};
+use guichet_http::api::{CatalogueView, SealRequest, VerifyResult};
 use guichet_http::limits::Limit;
 use guichet_http::request::{JSON_LIMIT, body_bytes, content_type, json_body};
 use guichet_http::response::{json, public_json};
@@ -67,6 +68,7 @@ async fn route(f: &Verify, req: &Request) -> Result<Response<Body>, Error> {
         }
         Route::Keys => Ok(public_json(&f.keys.jwks(), 300)),
         Route::OpenApi => Ok(public_json(&guichet_http::openapi::document(), 300)),
+        Route::Catalogue => Ok(public_json(&CatalogueView::new(&f.catalogue), 300)),
         _ => Err(Error::NotFound),
     }
 }

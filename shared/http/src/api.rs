@@ -488,3 +488,140 @@ impl VerifyResult {
         }
     }
 }
+
+/// `GET /v1/catalogue`: what can be asked for, and what a front end needs to draw each form and
+/// each officer's step without knowing the kind in advance.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CatalogueView {
+    pub version: u32,
+    pub services: Vec<ServiceView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ServiceView {
+    pub kind: String,
+    pub title: String,
+    pub title_en: String,
+    pub fee: MoneyView,
+    /// JSON Schema of the application's `details`.
+    #[schema(value_type = Object)]
+    pub details_schema: serde_json::Value,
+    pub attachments: Vec<AttachmentSpecView>,
+    pub steps: Vec<StepSpecView>,
+    /// How long an issued document is commonly accepted; absent: no limit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub validity_days: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentSpecView {
+    pub name: String,
+    pub required: bool,
+    pub content_types: Vec<String>,
+    pub max_bytes: u64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepSpecView {
+    pub name: String,
+    /// The staff roles that act on it, in the application's office.
+    pub roles: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parallel_group: Option<String>,
+    /// The step whose actor may not act on this one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub second_person_of: Option<String>,
+    pub action: StepActionView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepActionView {
+    pub method: String,
+    /// With `{id}` for the application.
+    pub path: String,
+    /// JSON Schema of the request's body.
+    #[schema(value_type = Object)]
+    pub body_schema: serde_json::Value,
+}
+
+impl CatalogueView {
+    pub fn new(catalogue: &Catalogue) -> Self {
+        use guichet_core::domain::StepAction;
+        let services = catalogue
+            .offered()
+            .into_iter()
+            .filter_map(|service| {
+                let kind = catalogue.kind(service.kind)?;
+                let names = kind.names();
+                let steps = kind
+                    .workflow()
+                    .steps
+                    .iter()
+                    .map(|step| {
+                        let (path, body_schema) = match step.action {
+                            StepAction::Decide => (
+                                "/v1/applications/{id}/decision",
+                                serde_json::json!({
+                                    "type": "object",
+                                    "additionalProperties": false,
+                                    "required": ["decision"],
+                                    "properties": {
+                                        "decision": {"type": "string", "enum": ["approve", "reject", "request_info"]},
+                                        "reason": {"type": "string", "maxLength": 500, "description": "Obligatoire pour rejeter ou demander des informations / required to reject or ask for information"},
+                                        kind.content_field(): kind.content_schema(),
+                                    }
+                                }),
+                            ),
+                            StepAction::Sign => (
+                                "/v1/applications/{id}/signature",
+                                serde_json::json!({
+                                    "type": "object",
+                                    "additionalProperties": false,
+                                    "required": ["decision"],
+                                    "properties": {
+                                        "decision": {"type": "string", "enum": ["sign", "refuse"]},
+                                        "reason": {"type": "string", "maxLength": 500, "description": "Obligatoire pour refuser / required to refuse"},
+                                    }
+                                }),
+                            ),
+                        };
+                        StepSpecView {
+                            name: step.name.clone(),
+                            roles: step.roles.iter().map(|r| r.as_str().to_owned()).collect(),
+                            parallel_group: step.parallel_group.clone(),
+                            second_person_of: step.second_person_of.clone(),
+                            action: StepActionView {
+                                method: "POST".into(),
+                                path: path.into(),
+                                body_schema,
+                            },
+                        }
+                    })
+                    .collect();
+                Some(ServiceView {
+                    kind: names.kind.to_string(),
+                    title: names.title.clone(),
+                    title_en: names.title_en.clone(),
+                    fee: service.fee.into(),
+                    details_schema: kind.details_schema(),
+                    attachments: kind
+                        .attachments()
+                        .iter()
+                        .map(|a| AttachmentSpecView {
+                            name: a.name.clone(),
+                            required: a.required,
+                            content_types: a.content_types.clone(),
+                            max_bytes: a.max_bytes,
+                        })
+                        .collect(),
+                    steps,
+                    validity_days: service.validity_days,
+                })
+            })
+            .collect();
+        CatalogueView {
+            version: catalogue.version,
+            services,
+        }
+    }
+}

@@ -55,6 +55,10 @@ fn resubmit() {}
     security(("bearer" = [])))]
 fn decide() {}
 
+#[utoipa::path(get, path = "/v1/catalogue", tag = "catalogue",
+    responses((status = 200, body = CatalogueView, description = "Cacheable for 5 minutes")))]
+fn catalogue() {}
+
 #[utoipa::path(post, path = "/v1/applications/{id}/signature", tag = "review", params(("id" = String, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "Same key and body → same answer, for 24 h")),
     request_body = SignatureRequest,
@@ -259,13 +263,18 @@ pub(crate) fn stubs() -> Vec<(Op, Function, Stub)> {
         ),
         (Op::Keys, Function::Verify, Stub::of::<__path_keys>()),
         (Op::OpenApi, Function::Verify, Stub::of::<__path_openapi>()),
+        (
+            Op::Catalogue,
+            Function::Verify,
+            Stub::of::<__path_catalogue>(),
+        ),
     ]
 }
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Guichet", version = "1", description = "Ask the State of Mali for official documents; verify them."),
-    components(schemas(SubmitRequest, ResubmitRequest, ApplicantInput, DecisionRequest, SignatureRequest, StepView, RevocationRequest, RevokedDocument, ExtractRecordInput, ConvictionInput, PaymentNotice,
+    components(schemas(SubmitRequest, ResubmitRequest, ApplicantInput, DecisionRequest, SignatureRequest, StepView, CatalogueView, ServiceView, AttachmentSpecView, StepSpecView, StepActionView, RevocationRequest, RevokedDocument, ExtractRecordInput, ConvictionInput, PaymentNotice,
         SealRequest, ApplicationCreated, ApplicationView, ApplicationList, ApplicationSummary, WorkQueue, WorkItem,
         PaymentAck, VerifyResult, HolderView, MoneyView, ApplicantView, HistoryEntry, AccessEntry, DecisionView, DocumentView,
         Problem, ProblemField)),
@@ -312,7 +321,7 @@ mod tests {
         let doc = serde_json::to_value(document()).unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 13);
+        assert_eq!(paths.len(), 14);
         let decide = &paths["/v1/applications/{id}/decision"]["post"];
         assert!(decide["responses"].get("429").is_some());
         assert!(

@@ -218,3 +218,65 @@ async fn a_catalogue_entry_with_no_kind_behind_it_stops_the_start() {
     let message = format!("{err:#}");
     assert!(message.contains("death_certificate_copy"), "{message}");
 }
+
+/// The catalogue as an API: each offered kind with what a front end needs to draw its form and
+/// each officer's step, public and cacheable.
+#[tokio::test]
+async fn the_catalogue_describes_each_kind_its_form_and_its_steps() {
+    let app = spawn_app().await;
+    let resp = app.http.get(app.url("/v1/catalogue")).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(resp.headers()["cache-control"], "public, max-age=300");
+    let body: Value = resp.json().await.unwrap();
+    let services = body["services"].as_array().unwrap();
+    let kinds: Vec<&str> = services
+        .iter()
+        .map(|s| s["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec!["criminal_record_extract", "nationality_certificate"]
+    );
+    let extract = &services[0];
+    assert_eq!(extract["fee"], json!({"amount": 750, "currency": "XOF"}));
+    assert_eq!(extract["validity_days"], 90);
+    assert!(extract["details_schema"]["properties"]["purpose"].is_object());
+    assert_eq!(extract["steps"][0]["roles"], json!(["clerk", "signatory"]));
+    assert!(
+        extract["steps"][0]["action"]["body_schema"]["properties"]["record"]["properties"]
+            ["convictions"]
+            .is_object()
+    );
+    let certificate = &services[1];
+    assert_eq!(certificate["title"], "Certificat de nationalité malienne");
+    assert!(certificate.get("validity_days").is_none());
+    let attachments: Vec<&str> = certificate["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        attachments,
+        vec!["birth_certificate", "parent_nationality_proof"]
+    );
+    assert_eq!(certificate["attachments"][0]["max_bytes"], 5 * 1024 * 1024);
+    let steps = certificate["steps"].as_array().unwrap();
+    assert_eq!(steps[0]["name"], "examination");
+    assert_eq!(steps[0]["action"]["path"], "/v1/applications/{id}/decision");
+    assert_eq!(steps[1]["name"], "signature");
+    assert_eq!(steps[1]["roles"], json!(["signatory"]));
+    assert_eq!(steps[1]["second_person_of"], "examination");
+    assert_eq!(
+        steps[1]["action"]["path"],
+        "/v1/applications/{id}/signature"
+    );
+    assert_eq!(
+        steps[1]["action"]["body_schema"]["properties"]["decision"]["enum"],
+        json!(["sign", "refuse"])
+    );
+    assert_eq!(
+        certificate["details_schema"]["properties"]["basis"]["enum"][3],
+        "naturalisation"
+    );
+}
