@@ -40,6 +40,7 @@ pub fn application(subject: &str, office: &str, at: OffsetDateTime) -> Applicati
         office: OfficeCode::parse(office).unwrap(),
         fee: Money::xof(750),
         payment_reference: PaymentReference::generate(),
+        required_attachments: Vec::new(),
         at,
     })
 }

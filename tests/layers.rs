@@ -94,6 +94,8 @@ fn adapters_know_no_handler_and_no_other_adapter() {
         "guichet-issue",
         "guichet-verify",
         "guichet-reconcile",
+        "guichet-forward",
+        "guichet-check",
         "guichet-cli",
     ];
     for adapter in [
@@ -129,6 +131,8 @@ fn functions_never_import_one_another() {
         "guichet-issue",
         "guichet-verify",
         "guichet-reconcile",
+        "guichet-forward",
+        "guichet-check",
     ];
     for f in functions {
         let others: Vec<&str> = functions.iter().copied().filter(|o| *o != f).collect();
@@ -156,6 +160,15 @@ fn each_lambda_links_only_what_it_uses() {
             "aws-sdk-s3",
             "aws-sdk-secretsmanager",
             "lambda_http",
+        ],
+    );
+    refuse(
+        "guichet-check",
+        &[
+            "printpdf",
+            "lambda_http",
+            "aws-sdk-secretsmanager",
+            "aws-sdk-sns",
         ],
     );
     // And the check can fail: the issue function does draw PDFs.

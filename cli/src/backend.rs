@@ -9,19 +9,20 @@ use guichet_core::catalogue::Catalogue;
 use guichet_core::domain::SUBSCRIPTIONS;
 use guichet_core::ports::{
     ApplicationStore, BlobStore, DeadLetters, DocumentRegistry, EventBus, Outbox, PaymentLedger,
-    SealKeyStore,
+    SealKeyStore, Uploads,
 };
 use guichet_core::settings::Env;
-use guichet_local::{Local, LocalEventBus, LocalQueue};
+use guichet_local::{Local, LocalEventBus, LocalQueue, LocalUploads};
 use guichet_seal::SealKeys;
 use secrecy::SecretString;
 use std::sync::Arc;
 
-/// Where queued messages are read from when no Lambda event source mapping does it.
+/// Where queued messages are read from when no Lambda event source mapping does it: the issue
+/// step's queue and the check step's.
 #[derive(Clone)]
 pub enum Pump {
     Local(LocalQueue),
-    Sqs(SqsQueue),
+    Sqs { issue: SqsQueue, check: SqsQueue },
 }
 
 /// The adapters of one backend, opened.
@@ -34,6 +35,11 @@ pub struct Backend {
     pub outbox: Arc<dyn Outbox>,
     pub bus: Arc<dyn EventBus>,
     pub dead_letters: Arc<dyn DeadLetters>,
+    /// The files applicants send, and where the check step sets aside what it cannot read.
+    pub uploads: Arc<dyn Uploads>,
+    pub check_dead_letters: Arc<dyn DeadLetters>,
+    /// On one machine, the stand-in for S3's presigned PUT that `guichet serve` answers.
+    pub local_uploads: Option<LocalUploads>,
     pub pump: Pump,
     pub catalogue: Arc<Catalogue>,
     pub seal_keys: Arc<SealKeys>,
@@ -65,6 +71,11 @@ pub async fn open_local(settings: &Settings) -> anyhow::Result<Backend> {
     let payment_secret = settings
         .local
         .payment_secret(settings.payments.secret.as_ref())?;
+    let uploads = LocalUploads::new(
+        settings.local.data_dir.join("uploads"),
+        token_secret.clone(),
+        local.queue.clone(),
+    );
     Ok(Backend {
         applications: local.store.clone(),
         payments: local.store.clone(),
@@ -73,6 +84,9 @@ pub async fn open_local(settings: &Settings) -> anyhow::Result<Backend> {
         outbox: local.store.clone(),
         bus: Arc::new(LocalEventBus::new(local.queue.clone(), SUBSCRIPTIONS)),
         dead_letters: Arc::new(local.queue.clone()),
+        uploads: Arc::new(uploads.clone()),
+        check_dead_letters: Arc::new(local.queue.clone()),
+        local_uploads: Some(uploads),
         pump: Pump::Local(local.queue.clone()),
         catalogue: local.catalogue.clone(),
         seal_keys: Arc::new(SealKeys::from_stored(&stored)?),
@@ -106,7 +120,13 @@ pub async fn open_aws(
         bus: Arc::new(aws.events()),
         blobs: aws.documents(),
         dead_letters: Arc::new(aws.issue_dead_letters()),
-        pump: Pump::Sqs(aws.issue_queue()),
+        uploads: aws.uploads()?,
+        check_dead_letters: Arc::new(aws.check_dead_letters()?),
+        local_uploads: None,
+        pump: Pump::Sqs {
+            issue: aws.issue_queue(),
+            check: aws.check_queue(),
+        },
         catalogue: Arc::new(Catalogue::default_catalogue()),
         seal_keys: Arc::new(SealKeys::from_stored(secrets.seal_keys()?)?),
         token_secret: secrets.token(settings.http.tokens.secret.as_ref())?,
@@ -151,7 +171,7 @@ pub async fn key_store(settings: &Settings) -> Box<dyn SealKeyStore> {
         BackendChoice::Aws(resources) => Box::new(
             Aws {
                 env: Env::empty(),
-                resources: resources.clone(),
+                resources: resources.as_ref().clone(),
                 sdk: guichet_aws::sdk_config().await,
             }
             .key_store(),
@@ -175,7 +195,7 @@ pub async fn signing_secrets(settings: &Settings) -> anyhow::Result<(SecretStrin
         BackendChoice::Aws(resources) => {
             let aws = Aws {
                 env: Env::empty(),
-                resources: resources.clone(),
+                resources: resources.as_ref().clone(),
                 sdk: guichet_aws::sdk_config().await,
             };
             let secrets = aws.secrets().await.context("reading the service secret")?;

@@ -252,6 +252,12 @@ async fn main() -> anyhow::Result<()> {
             );
             println!("export GUICHET_SECRETS_ARN={}", r.secrets_arn);
             println!("export GUICHET_EVENTS_TOPIC_ARN={}", r.events_topic_arn);
+            println!("export GUICHET_UPLOADS_BUCKET={}", r.uploads_bucket);
+            println!("export GUICHET_CHECK_QUEUE_URL={}", r.check_queue_url);
+            println!(
+                "export GUICHET_CHECK_DEAD_LETTERS_URL={}",
+                r.check_dead_letters_url
+            );
             Ok(())
         }
     }

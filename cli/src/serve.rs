@@ -8,6 +8,7 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_lambda_events::sqs::{SqsEvent, SqsMessage};
 use axum::body::Body as AxumBody;
 use guichet_aws::SqsQueue;
+use guichet_check::Check;
 use guichet_core::ports::{Clock, DocumentRenderer as _, QueueName};
 use guichet_core::usecases::forward::forward_all;
 use guichet_http::edge::PeerAddr;
@@ -15,7 +16,7 @@ use guichet_http::response;
 use guichet_http::routes::{Function, Route};
 use guichet_http::{Body, Edge};
 use guichet_issue::Issue;
-use guichet_local::LocalQueue;
+use guichet_local::{LocalQueue, LocalUploads, UPLOAD_LIMIT, UploadRefusal};
 use guichet_payment::Payment;
 use guichet_payments::Gateways;
 use guichet_pdf::PdfRenderer;
@@ -46,6 +47,7 @@ const LOCAL_BATCH: usize = 2;
 /// Every function, wired to one backend.
 pub struct Functions {
     pub submit: Submit,
+    pub check: Check,
     pub payment: Payment,
     pub review: Review,
     pub verify: Verify,
@@ -77,6 +79,15 @@ impl Functions {
                 documents: backend.documents.clone(),
                 blobs: backend.blobs.clone(),
                 catalogue: backend.catalogue.clone(),
+                uploads: backend.uploads.clone(),
+                upload_ttl: settings.upload_ttl,
+            },
+            check: Check {
+                applications: backend.applications.clone(),
+                catalogue: backend.catalogue.clone(),
+                uploads: backend.uploads.clone(),
+                clock: clock.clone(),
+                dead_letters: backend.check_dead_letters.clone(),
             },
             payment: Payment {
                 edge: edge.clone(),
@@ -132,6 +143,8 @@ pub struct RunningServer {
 impl RunningServer {
     /// Stops at once: a batch being issued is dropped mid-way (its messages come back later).
     pub fn stop(&self) {
+        // The check step's SQS pump runs beside the issue step's and ends on this flag.
+        self.stopping.store(true, Ordering::SeqCst);
         self.http.abort();
         self.pump.abort();
         self.forwarder.abort();
@@ -164,11 +177,20 @@ pub async fn start(
     listener: TcpListener,
 ) -> anyhow::Result<RunningServer> {
     let addr = listener.local_addr()?;
-    let functions = Arc::new(Functions::wire(&backend, settings, clock)?);
-    let backend = Arc::new(backend);
-    let app = axum::Router::new()
+    let functions = Arc::new(Functions::wire(&backend, settings, clock.clone())?);
+    let mut app = axum::Router::new()
         .fallback(dispatch)
         .with_state(functions.clone());
+    if let Some(uploads) = &backend.local_uploads {
+        uploads.set_base_url(format!("http://{addr}"));
+        app = app.merge(
+            axum::Router::new()
+                .route("/uploads/{*key}", axum::routing::put(upload))
+                .layer(axum::extract::DefaultBodyLimit::max(UPLOAD_LIMIT))
+                .with_state((uploads.clone(), clock)),
+        );
+    }
+    let backend = Arc::new(backend);
     let http = tokio::spawn(async move {
         let app = app.into_make_service_with_connect_info::<SocketAddr>();
         if let Err(e) = axum::serve(listener, app).await {
@@ -178,7 +200,19 @@ pub async fn start(
     let stopping = Arc::new(AtomicBool::new(false));
     let pump = match backend.pump.clone() {
         Pump::Local(q) => tokio::spawn(pump(functions.clone(), q, stopping.clone())),
-        Pump::Sqs(q) => tokio::spawn(pump_sqs(functions.clone(), q, stopping.clone())),
+        Pump::Sqs { issue, check } => {
+            let checks = tokio::spawn(pump_sqs(
+                functions.clone(),
+                Consumer::Check,
+                check,
+                stopping.clone(),
+            ));
+            let issues = pump_sqs(functions.clone(), Consumer::Issue, issue, stopping.clone());
+            tokio::spawn(async move {
+                issues.await;
+                let _ = checks.await;
+            })
+        }
     };
     let forwarder = tokio::spawn(forwarder(backend.clone()));
     let schedule = tokio::spawn(schedule(functions.clone(), settings.reconcile.every));
@@ -192,6 +226,61 @@ pub async fn start(
         schedule,
         stopping,
     })
+}
+
+/// The local stand-in for S3's presigned PUT: the URL's signature, expiry, size and type are
+/// checked by `LocalUploads::receive`; a refusal is problem+json in both languages.
+async fn upload(
+    axum::extract::State((uploads, clock)): axum::extract::State<(LocalUploads, Arc<dyn Clock>)>,
+    axum::extract::Path(key): axum::extract::Path<String>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    use guichet_core::Error;
+    use guichet_core::messages::Msg;
+    let query = req.uri().query().unwrap_or_default().to_owned();
+    let content_type = req
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let error = match axum::body::to_bytes(req.into_body(), UPLOAD_LIMIT).await {
+        Err(_) => Some(Error::TooLarge {
+            limit: UPLOAD_LIMIT,
+        }),
+        Ok(bytes) => match uploads
+            .receive(
+                &format!("uploads/{}", key.trim_start_matches("uploads/")),
+                &query,
+                content_type.as_deref(),
+                bytes.to_vec(),
+                clock.now(),
+            )
+            .await
+        {
+            Ok(()) => None,
+            Err(UploadRefusal::BadSignature) => Some(Error::Forbidden),
+            Err(UploadRefusal::Expired) => Some(Error::Refused(Msg::UploadExpired)),
+            Err(UploadRefusal::TooLarge { limit }) => Some(Error::TooLarge {
+                limit: usize::try_from(limit).unwrap_or(usize::MAX),
+            }),
+            Err(UploadRefusal::Differs(m)) => Some(Error::invalid("body", m)),
+            Err(UploadRefusal::Unavailable) => Some(Error::Internal("upload not stored".into())),
+        },
+    };
+    let response = match error {
+        None => http::Response::builder()
+            .status(200)
+            .body(Body::Empty)
+            .unwrap_or_default(),
+        Some(e) => response::error(&e),
+    };
+    let (parts, body) = response.into_parts();
+    let body = match body {
+        Body::Text(t) => AxumBody::from(t),
+        Body::Binary(b) => AxumBody::from(b),
+        _ => AxumBody::empty(),
+    };
+    axum::response::Response::from_parts(parts, body)
 }
 
 async fn dispatch(
@@ -262,45 +351,60 @@ async fn pump(f: Arc<Functions>, queue: LocalQueue, stopping: Arc<AtomicBool>) {
     }
     let arrived = queue.arrived();
     while !stopping.load(Ordering::SeqCst) {
-        let deliveries = match queue
-            .receive(QueueName::ISSUE_REQUESTS, LOCAL_BATCH, VISIBILITY)
-            .await
-        {
-            Ok(d) => d,
-            Err(e) => {
-                tracing::error!(error = %e, "queue receive failed");
-                tokio::time::sleep(Duration::from_secs(1)).await;
+        let mut idle = true;
+        for (consumer, name) in [
+            (Consumer::Issue, QueueName::ISSUE_REQUESTS),
+            (Consumer::Check, QueueName::ATTACHMENT_CHECKS),
+        ] {
+            let deliveries = match queue.receive(name, LOCAL_BATCH, VISIBILITY).await {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::error!(error = %e, "queue receive failed");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    continue;
+                }
+            };
+            if deliveries.is_empty() {
                 continue;
             }
-        };
-        if deliveries.is_empty() {
+            idle = false;
+            let failed = consume(
+                &f,
+                consumer,
+                deliveries.iter().map(|d| (d.id.as_str(), d.body.as_str())),
+            )
+            .await;
+            for d in &deliveries {
+                let result = if failed.contains(&d.id) {
+                    let delay = Duration::from_secs(1 << d.receive_count.min(6));
+                    queue.retry_after(&d.id, delay).await
+                } else {
+                    queue.ack(&d.id).await
+                };
+                if let Err(e) = result {
+                    tracing::error!(error = %e, message_id = %d.id, "queue bookkeeping failed; the message will be redelivered");
+                }
+            }
+        }
+        if idle {
             // A send wakes us at once; the timeout picks up retries whose delay has passed.
             let _ = tokio::time::timeout(Duration::from_millis(500), arrived.notified()).await;
-            continue;
-        }
-        let failed = issue_batch(
-            &f.issue,
-            deliveries.iter().map(|d| (d.id.as_str(), d.body.as_str())),
-        )
-        .await;
-        for d in &deliveries {
-            let result = if failed.contains(&d.id) {
-                let delay = Duration::from_secs(1 << d.receive_count.min(6));
-                queue.retry_after(&d.id, delay).await
-            } else {
-                queue.ack(&d.id).await
-            };
-            if let Err(e) = result {
-                tracing::error!(error = %e, message_id = %d.id, "queue bookkeeping failed; the message will be redelivered");
-            }
         }
     }
 }
 
-/// Hands the messages (id, body) to the issue function in the event Lambda would build, and
-/// returns the ids it reports failed.
-async fn issue_batch<'a>(
-    issue: &Issue,
+/// The queue consumers `guichet serve` feeds.
+#[derive(Debug, Clone, Copy)]
+enum Consumer {
+    Issue,
+    Check,
+}
+
+/// Hands the messages (id, body) to a consumer in the event Lambda would build, and returns the
+/// ids it reports failed.
+async fn consume<'a>(
+    f: &Functions,
+    consumer: Consumer,
     messages: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> HashSet<String> {
     let mut event = SqsEvent::default();
@@ -312,8 +416,11 @@ async fn issue_batch<'a>(
             m
         })
         .collect();
-    guichet_issue::handle(issue, event)
-        .await
+    let response = match consumer {
+        Consumer::Issue => guichet_issue::handle(&f.issue, event).await,
+        Consumer::Check => guichet_check::handle(&f.check, event).await,
+    };
+    response
         .batch_item_failures
         .into_iter()
         .map(|f| f.item_identifier)
@@ -323,7 +430,12 @@ async fn issue_batch<'a>(
 /// What the SQS event source mapping does on Lambda: long-poll, hand over a batch, delete the
 /// messages that succeeded. Failed ones come back after the visibility timeout and, after the
 /// queue's maximum receives, SQS moves them to the dead-letter queue.
-async fn pump_sqs(f: Arc<Functions>, queue: SqsQueue, stopping: Arc<AtomicBool>) {
+async fn pump_sqs(
+    f: Arc<Functions>,
+    consumer: Consumer,
+    queue: SqsQueue,
+    stopping: Arc<AtomicBool>,
+) {
     while !stopping.load(Ordering::SeqCst) {
         let deliveries = match queue.receive(10, 1, SQS_VISIBILITY_SECONDS).await {
             Ok(d) => d,
@@ -336,8 +448,9 @@ async fn pump_sqs(f: Arc<Functions>, queue: SqsQueue, stopping: Arc<AtomicBool>)
         if deliveries.is_empty() {
             continue;
         }
-        let failed = issue_batch(
-            &f.issue,
+        let failed = consume(
+            &f,
+            consumer,
             deliveries
                 .iter()
                 .map(|d| (d.message_id.as_str(), d.body.as_str())),

@@ -13,7 +13,7 @@ pub enum BackendChoice {
     /// SQLite, files and a local queue under the data directory (`GUICHET_BACKEND=local`, the default).
     Local,
     /// DynamoDB, S3, SQS and Secrets Manager (`GUICHET_BACKEND=aws`), or an emulator of them.
-    Aws(AwsResources),
+    Aws(Box<AwsResources>),
 }
 
 #[derive(Debug, Clone)]
@@ -26,13 +26,15 @@ pub struct Settings {
     pub reconcile: ReconcileSettings,
     /// `GUICHET_VERIFY_URL`, printed under every QR code.
     pub verify_url: String,
+    /// `GUICHET_UPLOAD_TTL_SECONDS`: how long an attachment's upload URL works.
+    pub upload_ttl: time::Duration,
 }
 
 impl Settings {
     pub fn read(env: &Env) -> Result<Self, SettingError> {
         let backend = match env.get("GUICHET_BACKEND").as_deref() {
             None | Some("local") => BackendChoice::Local,
-            Some("aws") => BackendChoice::Aws(AwsResources::read(env)?),
+            Some("aws") => BackendChoice::Aws(Box::new(AwsResources::read(env)?)),
             Some(other) => {
                 return Err(SettingError::Invalid {
                     name: "GUICHET_BACKEND",
@@ -48,6 +50,7 @@ impl Settings {
             payments: PaymentSettings::read(env)?,
             reconcile: ReconcileSettings::read(env)?,
             verify_url: env.or("GUICHET_VERIFY_URL", "https://guichet.ml/verifier"),
+            upload_ttl: guichet_core::usecases::attachments::upload_ttl(env)?,
         })
     }
 
@@ -124,6 +127,15 @@ mod tests {
                 "arn:aws:secretsmanager:eu-west-3:1:secret:s",
             ),
             ("GUICHET_EVENTS_TOPIC_ARN", "arn:aws:sns:eu-west-3:1:events"),
+            ("GUICHET_UPLOADS_BUCKET", "uploads"),
+            (
+                "GUICHET_CHECK_QUEUE_URL",
+                "https://sqs.eu-west-3.amazonaws.com/1/checks",
+            ),
+            (
+                "GUICHET_CHECK_DEAD_LETTERS_URL",
+                "https://sqs.eu-west-3.amazonaws.com/1/checks-dlq",
+            ),
         ]))
         .unwrap();
         // In production on AWS the secrets come from Secrets Manager, not the environment.

@@ -302,6 +302,14 @@ fn well_formed(resp: &http::Response<Body>) -> Result<(), TestCaseError> {
     Ok(())
 }
 
+/// A nationality certificate by descent, as a citizen submits it.
+fn certificate_body() -> Value {
+    json!({ "kind": "nationality_certificate", "applicant": applicant(),
+        "details": { "basis": "born_in_mali_to_malian_parent", "parent": { "surname": "Keïta",
+            "given_names": "Sékou", "birth_date": "1960-05-02", "birth_place": "Kita",
+            "relationship": "father" } } })
+}
+
 #[test]
 fn every_body_a_route_reads_gets_an_answer_and_never_a_5xx() {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -315,6 +323,10 @@ fn every_body_a_route_reads_gets_an_answer_and_never_a_5xx() {
         .block_on(guichet_cli::backend::open_local(&settings))
         .unwrap();
     let f = Functions::wire(&backend, &settings, Arc::new(SystemClock)).unwrap();
+    // Upload URLs point where `guichet serve` would listen; no request is sent there here.
+    if let Some(uploads) = &backend.local_uploads {
+        uploads.set_base_url("http://127.0.0.1:8080".into());
+    }
     let citizen = token(&f, Role::Applicant, None, "fuzz-citizen");
     let clerk = token(&f, Role::Clerk, Some("TGI-BKO-C3"), "fuzz-clerk");
     // One application in review, for the decision route to chew on.
@@ -331,6 +343,19 @@ fn every_body_a_route_reads_gets_an_answer_and_never_a_5xx() {
         ),
     ));
     let created: Value = serde_json::from_slice(created.body().as_ref()).unwrap();
+    // And a nationality certificate awaiting payment, for the attachment route.
+    let certificate = rt.block_on(guichet_submit::handle(
+        &f.submit,
+        request(
+            "POST",
+            "/v1/applications",
+            Some(&citizen),
+            "application/json",
+            serde_json::to_vec(&certificate_body()).unwrap(),
+        ),
+    ));
+    let certificate: Value = serde_json::from_slice(certificate.body().as_ref()).unwrap();
+    let certificate = certificate["id"].as_str().unwrap().to_owned();
     let t = Target {
         in_review: created["id"].as_str().unwrap().to_owned(),
         payment_secret: backend.payment_secret.expose_secret().as_bytes().to_vec(),
@@ -351,6 +376,21 @@ fn every_body_a_route_reads_gets_an_answer_and_never_a_5xx() {
         well_formed(&rt.block_on(guichet_submit::handle(&t.f.submit, req)))
     })
     .unwrap();
+    r().run(&body(certificate_body()), |b| {
+        runs.fetch_add(1, Ordering::Relaxed);
+        let req = request("POST", "/v1/applications", Some(&t.citizen), json_ct, b);
+        well_formed(&rt.block_on(guichet_submit::handle(&t.f.submit, req)))
+    })
+    .unwrap();
+    let attachment = json!({ "name": "birth_certificate", "content_type": "application/pdf",
+        "size": 182044, "sha256": "a".repeat(64) });
+    r().run(&body(attachment), |b| {
+        runs.fetch_add(1, Ordering::Relaxed);
+        let path = format!("/v1/applications/{certificate}/attachments");
+        let req = request("POST", &path, Some(&t.citizen), json_ct, b);
+        well_formed(&rt.block_on(guichet_submit::handle(&t.f.submit, req)))
+    })
+    .unwrap();
     let resubmit = json!({ "applicant": applicant(), "details": {}, "message": "Corrigé" });
     r().run(&body(resubmit), |b| {
         runs.fetch_add(1, Ordering::Relaxed);
@@ -365,6 +405,14 @@ fn every_body_a_route_reads_gets_an_answer_and_never_a_5xx() {
     r().run(&body(decision), |b| {
         runs.fetch_add(1, Ordering::Relaxed);
         let path = format!("/v1/applications/{}/decision", t.in_review);
+        let req = request("POST", &path, Some(&t.clerk), json_ct, b);
+        well_formed(&rt.block_on(guichet_review::handle(&t.f.review, req)))
+    })
+    .unwrap();
+    let signature = json!({ "decision": "refuse", "reason": "Pièce illisible" });
+    r().run(&body(signature), |b| {
+        runs.fetch_add(1, Ordering::Relaxed);
+        let path = format!("/v1/applications/{}/signature", t.in_review);
         let req = request("POST", &path, Some(&t.clerk), json_ct, b);
         well_formed(&rt.block_on(guichet_review::handle(&t.f.review, req)))
     })

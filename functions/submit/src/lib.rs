@@ -1,15 +1,18 @@
 //! Submit and read applications: `POST/GET /v1/applications`, `GET /v1/applications/{id}`,
-//! `POST /v1/applications/{id}/resubmit`, `GET /v1/applications/{id}/document`.
+//! `POST /v1/applications/{id}/resubmit`, `GET /v1/applications/{id}/document`, and their
+//! attachments: `POST /v1/applications/{id}/attachments`,
+//! `GET /v1/applications/{id}/attachments/{attachment_id}`.
 
 use guichet_core::Error;
 use guichet_core::catalogue::Catalogue;
-use guichet_core::ports::{ApplicationStore, BlobStore, DocumentRegistry, Download};
+use guichet_core::ports::{ApplicationStore, BlobStore, DocumentRegistry, Download, Uploads};
 use guichet_core::usecases::applications::{self, DocumentFiles};
+use guichet_core::usecases::attachments::{self, Attaching};
 use guichet_core::usecases::submit::{self, Applying};
-use guichet_http::api::{ApplicationCreated, ApplicationList, ApplicationView};
+use guichet_http::api::{ApplicationCreated, ApplicationList, ApplicationView, UploadTicket};
 use guichet_http::limits::Limit;
 use guichet_http::request::{JSON_LIMIT, idempotency, json_body};
-use guichet_http::response::{json, pdf, redirect};
+use guichet_http::response::{file, json, pdf, redirect};
 use guichet_http::routes::Route;
 use guichet_http::{Body, Edge, Request, Response, edge};
 use std::sync::Arc;
@@ -21,9 +24,23 @@ pub struct Submit {
     pub documents: Arc<dyn DocumentRegistry>,
     pub blobs: Arc<dyn BlobStore>,
     pub catalogue: Arc<Catalogue>,
+    /// The files applicants send.
+    pub uploads: Arc<dyn Uploads>,
+    /// How long an upload URL works.
+    pub upload_ttl: time::Duration,
 }
 
 impl Submit {
+    fn attaching(&self) -> Attaching<'_> {
+        Attaching {
+            applications: self.applications.as_ref(),
+            catalogue: &self.catalogue,
+            uploads: self.uploads.as_ref(),
+            clock: self.edge.clock.as_ref(),
+            upload_ttl: self.upload_ttl,
+        }
+    }
+
     fn applying(&self) -> Applying<'_> {
         Applying {
             applications: self.applications.as_ref(),
@@ -86,6 +103,28 @@ async fn route(f: &Submit, req: &Request) -> Result<Response<Body>, Error> {
                 (Download::Redirect(url), _) => Ok(redirect(&url)),
             }
         }
+        Route::AddAttachment { id } => {
+            f.edge.limits.take(Limit::Submit, who.subject.as_str())?;
+            let body: attachments::AttachmentRequest = json_body(req, JSON_LIMIT)?;
+            let (attachment, target) =
+                attachments::announce(&f.attaching(), &who, &id, &body).await?;
+            Ok(json(201, &UploadTicket::new(&attachment, &target)))
+        }
+        Route::GetAttachment { id, attachment_id } => {
+            match attachments::read(&f.attaching(), &who, &id, &attachment_id).await? {
+                (Download::Bytes(bytes), filename) => {
+                    let content_type = if filename.ends_with(".pdf") {
+                        "application/pdf"
+                    } else if filename.ends_with(".png") {
+                        "image/png"
+                    } else {
+                        "image/jpeg"
+                    };
+                    Ok(file(bytes, &filename, content_type))
+                }
+                (Download::Redirect(url), _) => Ok(redirect(&url)),
+            }
+        }
         _ => Err(Error::NotFound),
     }
 }
@@ -112,6 +151,12 @@ mod tests {
             documents: local.store.clone(),
             blobs: local.blobs.clone(),
             catalogue: local.catalogue.clone(),
+            uploads: Arc::new(guichet_local::LocalUploads::new(
+                dir.path().join("uploads"),
+                "t".repeat(32).into(),
+                local.queue.clone(),
+            )),
+            upload_ttl: time::Duration::minutes(15),
         };
         let req = lambda_http::request::from_str(include_str!(
             "../../../events/submit-application-no-token.json"

@@ -19,6 +19,8 @@ async fn main() -> Result<(), lambda_http::Error> {
         documents: store,
         blobs: aws.documents(),
         catalogue: Arc::new(Catalogue::default_catalogue()),
+        uploads: aws.uploads()?,
+        upload_ttl: guichet_core::usecases::attachments::upload_ttl(&aws.env)?,
     };
     lambda_http::run(lambda_http::service_fn(|req| async {
         Ok::<_, std::convert::Infallible>(handle(&function, req).await)

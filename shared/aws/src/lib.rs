@@ -21,7 +21,7 @@ mod sqs;
 #[cfg(feature = "dynamodb")]
 pub use dynamo::{DynamoStore, WORK_QUEUE_SHARDS};
 #[cfg(feature = "s3")]
-pub use s3::S3BlobStore;
+pub use s3::{S3BlobStore, S3Uploads};
 #[cfg(feature = "secrets")]
 pub use secrets::{ManagedSecretKeys, ServiceSecrets};
 #[cfg(feature = "sns")]
@@ -52,6 +52,12 @@ pub struct AwsResources {
     pub secrets_arn: String,
     /// `GUICHET_EVENTS_TOPIC_ARN`: the application events, fanned out to one queue per consumer.
     pub events_topic_arn: String,
+    /// `GUICHET_UPLOADS_BUCKET`: the files applicants send, never public.
+    pub uploads_bucket: String,
+    /// `GUICHET_CHECK_QUEUE_URL`: the uploads bucket's notices, for the check step.
+    pub check_queue_url: String,
+    /// `GUICHET_CHECK_DEAD_LETTERS_URL`: where the check step sets aside what it cannot read.
+    pub check_dead_letters_url: String,
 }
 
 impl AwsResources {
@@ -64,6 +70,9 @@ impl AwsResources {
             issue_dead_letters_url: env.required("GUICHET_ISSUE_DEAD_LETTERS_URL")?,
             secrets_arn: env.required("GUICHET_SECRETS_ARN")?,
             events_topic_arn: env.required("GUICHET_EVENTS_TOPIC_ARN")?,
+            uploads_bucket: env.required("GUICHET_UPLOADS_BUCKET")?,
+            check_queue_url: env.required("GUICHET_CHECK_QUEUE_URL")?,
+            check_dead_letters_url: env.required("GUICHET_CHECK_DEAD_LETTERS_URL")?,
         })
     }
 }
@@ -111,6 +120,30 @@ impl Aws {
             aws_sdk_sqs::Client::new(&self.sdk),
             &self.resources.issue_queue_url,
         )
+    }
+
+    #[cfg(feature = "s3")]
+    pub fn uploads(&self) -> Result<std::sync::Arc<S3Uploads>, SettingError> {
+        Ok(std::sync::Arc::new(S3Uploads::from_sdk(
+            &self.sdk,
+            &self.resources.uploads_bucket,
+        )))
+    }
+
+    #[cfg(feature = "sqs")]
+    pub fn check_queue(&self) -> SqsQueue {
+        SqsQueue::new(
+            aws_sdk_sqs::Client::new(&self.sdk),
+            &self.resources.check_queue_url,
+        )
+    }
+
+    #[cfg(feature = "sqs")]
+    pub fn check_dead_letters(&self) -> Result<SqsDeadLetters, SettingError> {
+        Ok(SqsDeadLetters::new(
+            aws_sdk_sqs::Client::new(&self.sdk),
+            &self.resources.check_dead_letters_url,
+        ))
     }
 
     #[cfg(feature = "sqs")]

@@ -83,6 +83,12 @@ pub async fn provision(
         .topic_arn
         .ok_or_else(|| failed("events topic")("no ARN"))?;
     subscribe(sdk, &events_topic_arn, &issue_queue_url, &ISSUE).await?;
+    let uploads_bucket = format!("{prefix}-uploads");
+    create_bucket(&s3, &uploads_bucket, region.as_deref()).await?;
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let (check_queue_url, check_dead_letters_url) =
+        create_queue(&sqs, &format!("{prefix}-attachment-checks")).await?;
+    notify_arrivals(&s3, &sqs, &uploads_bucket, &check_queue_url).await?;
     Ok(AwsResources {
         table,
         documents_bucket: bucket,
@@ -91,7 +97,63 @@ pub async fn provision(
         issue_dead_letters_url,
         secrets_arn,
         events_topic_arn,
+        uploads_bucket,
+        check_queue_url,
+        check_dead_letters_url,
     })
+}
+
+/// Every object created under `uploads/` is notified to the check step's queue, as the
+/// template configures it.
+async fn notify_arrivals(
+    s3: &aws_sdk_s3::Client,
+    sqs: &aws_sdk_sqs::Client,
+    bucket: &str,
+    queue_url: &str,
+) -> Result<(), ProvisionError> {
+    use aws_sdk_s3::types::{
+        Event, FilterRule, FilterRuleName, NotificationConfiguration,
+        NotificationConfigurationFilter, QueueConfiguration, S3KeyFilter,
+    };
+    let queue_arn = sqs
+        .get_queue_attributes()
+        .queue_url(queue_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .map_err(sdk_failed("check queue"))?
+        .attributes()
+        .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
+        .ok_or_else(|| failed("check queue")("no queue ARN"))?;
+    let filter = NotificationConfigurationFilter::builder()
+        .key(
+            S3KeyFilter::builder()
+                .filter_rules(
+                    FilterRule::builder()
+                        .name(FilterRuleName::Prefix)
+                        .value("uploads/")
+                        .build(),
+                )
+                .build(),
+        )
+        .build();
+    let queue = QueueConfiguration::builder()
+        .queue_arn(queue_arn)
+        .events(Event::from("s3:ObjectCreated:*"))
+        .filter(filter)
+        .build()
+        .map_err(|e| failed("upload notification")(e.to_string()))?;
+    s3.put_bucket_notification_configuration()
+        .bucket(bucket)
+        .notification_configuration(
+            NotificationConfiguration::builder()
+                .queue_configurations(queue)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(sdk_failed("upload notification"))?;
+    Ok(())
 }
 
 /// Subscribes a consumer's queue to the events topic, with raw delivery and a filter on the

@@ -168,3 +168,120 @@ impl BlobStore for S3BlobStore {
         Ok(Some(Download::Redirect(request.uri().to_owned())))
     }
 }
+
+/// The uploads bucket: files applicants send, straight from the browser through a presigned PUT
+/// that S3 holds to the announced type and size until it expires (the size and type are signed
+/// headers). S3 notifies each arrival to the check step's queue.
+#[derive(Clone)]
+pub struct S3Uploads {
+    client: Client,
+    bucket: String,
+}
+
+impl S3Uploads {
+    pub fn from_sdk(sdk: &aws_config::SdkConfig, bucket: impl Into<String>) -> Self {
+        let client = Client::from_conf(
+            aws_sdk_s3::config::Builder::from(sdk)
+                .force_path_style(sdk.endpoint_url().is_some())
+                .build(),
+        );
+        S3Uploads {
+            client,
+            bucket: bucket.into(),
+        }
+    }
+}
+
+#[async_trait]
+impl guichet_core::ports::Uploads for S3Uploads {
+    async fn upload_target(
+        &self,
+        key: &str,
+        content_type: &str,
+        size: u64,
+        expires_at: time::OffsetDateTime,
+    ) -> Result<guichet_core::ports::UploadTarget, BlobError> {
+        S3BlobStore::check(key)?;
+        let left = (expires_at - time::OffsetDateTime::now_utc())
+            .whole_seconds()
+            .max(1);
+        let presigning = PresigningConfig::expires_in(Duration::from_secs(left as u64))
+            .map_err(|e| BlobError::Fault(Fault::refused(e)))?;
+        let request = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .content_type(content_type)
+            .content_length(i64::try_from(size).map_err(|e| BlobError::Fault(Fault::refused(e)))?)
+            .presigned(presigning)
+            .await
+            .map_err(backend)?;
+        Ok(guichet_core::ports::UploadTarget {
+            url: request.uri().to_owned(),
+            headers: request
+                .headers()
+                .filter(|(name, _)| !name.eq_ignore_ascii_case("host"))
+                .map(|(n, v)| (n.to_ascii_lowercase(), v.to_owned()))
+                .collect(),
+        })
+    }
+
+    async fn read(
+        &self,
+        key: &str,
+        limit: u64,
+    ) -> Result<Option<(Vec<u8>, time::OffsetDateTime)>, BlobError> {
+        S3BlobStore::check(key)?;
+        let out = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            // A larger object reads as one byte over the limit: enough to refuse it.
+            .range(format!("bytes=0-{limit}"))
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e) if status(&e) == Some(404) => return Ok(None),
+            Err(e) => return Err(backend(e)),
+        };
+        let arrived = out
+            .last_modified
+            .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t.secs()).ok())
+            .unwrap_or_else(time::OffsetDateTime::now_utc);
+        let body = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| BlobError::Fault(Fault::new(FaultKind::Unavailable, e)))?;
+        Ok(Some((body.into_bytes().to_vec(), arrived)))
+    }
+
+    async fn download(
+        &self,
+        key: &str,
+        filename: &str,
+        content_type: &str,
+    ) -> Result<Option<Download>, BlobError> {
+        S3BlobStore::check(key)?;
+        let presigning = PresigningConfig::expires_in(DOWNLOAD_URL_LIFETIME)
+            .map_err(|e| BlobError::Fault(Fault::refused(e)))?;
+        let safe: String = filename
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .collect();
+        let request = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .response_content_type(content_type)
+            .response_content_disposition(format!("attachment; filename=\"{safe}\""))
+            .presigned(presigning)
+            .await
+            .map_err(backend)?;
+        Ok(Some(Download::Redirect(request.uri().to_owned())))
+    }
+}

@@ -114,6 +114,7 @@ impl From<DomainError> for Error {
                 crate::domain::StepAction::Sign => Msg::NotASignatory,
             }),
             DomainError::SamePerson { .. } => Error::Refused(Msg::SamePerson),
+            DomainError::AttachmentAccepted => Error::Conflict(Msg::AttachmentAccepted),
         }
     }
 }

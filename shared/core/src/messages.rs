@@ -53,6 +53,16 @@ pub enum Msg {
     ParentNotExpected,
     ParentBornAfterChild,
     BasisDisagreesWithBirthPlace,
+    InvalidSha256,
+    UnknownAttachment { names: String },
+    ContentTypeNotAccepted { types: String },
+    FileTooLarge { max: u64 },
+    AttachmentAccepted,
+    AttachmentsMissing { names: String },
+    AttachmentRefused(crate::domain::Refusal),
+    UploadExpired,
+    UploadSizeDiffers,
+    UploadTypeDiffers,
 }
 
 impl Msg {
@@ -191,6 +201,67 @@ impl Msg {
                 "Ce fondement ne correspond pas au lieu de naissance déclaré (au Mali ou à l'étranger).".into(),
                 "This basis does not match the declared place of birth (in Mali or abroad).".into(),
             ),
+            Msg::InvalidSha256 => (
+                "Empreinte SHA-256 invalide : 64 chiffres hexadécimaux.".into(),
+                "Invalid SHA-256: 64 hexadecimal digits.".into(),
+            ),
+            Msg::UnknownAttachment { names } => (
+                format!("Pièce inconnue pour ce document : attendues {names}."),
+                format!("Unknown attachment for this document: expected {names}."),
+            ),
+            Msg::ContentTypeNotAccepted { types } => (
+                format!("Type de fichier non accepté : {types}."),
+                format!("File type not accepted: {types}."),
+            ),
+            Msg::FileTooLarge { max } => (
+                format!("Fichier trop volumineux : au plus {} Mo.", max / (1024 * 1024)),
+                format!("File too large: at most {} MB.", max / (1024 * 1024)),
+            ),
+            Msg::AttachmentAccepted => (
+                "Une pièce de ce nom est déjà acceptée.".into(),
+                "An attachment of that name is accepted already.".into(),
+            ),
+            Msg::AttachmentsMissing { names } => (
+                format!("Pièces à joindre avant l'examen : {names}."),
+                format!("Attachments to join before review: {names}."),
+            ),
+            Msg::AttachmentRefused(r) => {
+                use crate::domain::Refusal::*;
+                match r {
+                    NotThatType => (
+                        "Fichier refusé : ce n'est pas un PDF, un JPEG ou un PNG du type annoncé.".into(),
+                        "File refused: not a PDF, JPEG or PNG of the type announced.".into(),
+                    ),
+                    TooLarge => (
+                        "Fichier refusé : trop volumineux.".into(),
+                        "File refused: too large.".into(),
+                    ),
+                    SizeDiffers => (
+                        "Fichier refusé : sa taille n'est pas celle annoncée.".into(),
+                        "File refused: its size is not the one announced.".into(),
+                    ),
+                    HashDiffers => (
+                        "Fichier refusé : son empreinte SHA-256 n'est pas celle annoncée (fichier altéré ou incomplet).".into(),
+                        "File refused: its SHA-256 is not the one announced (altered or incomplete file).".into(),
+                    ),
+                    Late => (
+                        "Fichier refusé : arrivé après l'expiration du lien d'envoi ; demandez un nouveau lien.".into(),
+                        "File refused: it arrived after the upload link expired; ask for a new link.".into(),
+                    ),
+                }
+            }
+            Msg::UploadExpired => (
+                "Ce lien d'envoi a expiré : annoncez la pièce à nouveau pour en obtenir un autre.".into(),
+                "This upload link has expired: announce the attachment again for a new one.".into(),
+            ),
+            Msg::UploadSizeDiffers => (
+                "Le fichier envoyé n'a pas la taille annoncée.".into(),
+                "The file sent is not the size announced.".into(),
+            ),
+            Msg::UploadTypeDiffers => (
+                "Le type de contenu envoyé n'est pas celui annoncé.".into(),
+                "The content type sent is not the one announced.".into(),
+            ),
             Msg::TooManyConvictions { max } => (
                 format!("Au plus {max} condamnations par bulletin."),
                 format!("At most {max} convictions per extract."),
@@ -289,6 +360,16 @@ mod tests {
             Msg::ParentNotExpected,
             Msg::ParentBornAfterChild,
             Msg::BasisDisagreesWithBirthPlace,
+            Msg::InvalidSha256,
+            Msg::UnknownAttachment { names: "a".into() },
+            Msg::ContentTypeNotAccepted { types: "a".into() },
+            Msg::FileTooLarge { max: 5 << 20 },
+            Msg::AttachmentAccepted,
+            Msg::AttachmentsMissing { names: "a".into() },
+            Msg::AttachmentRefused(crate::domain::Refusal::Late),
+            Msg::UploadExpired,
+            Msg::UploadSizeDiffers,
+            Msg::UploadTypeDiffers,
         ];
         for m in all {
             let b = m.bilingual();

@@ -359,6 +359,9 @@ pub struct QueueName(pub &'static str);
 impl QueueName {
     /// The issue step's queue.
     pub const ISSUE_REQUESTS: QueueName = QueueName(crate::domain::ISSUE.queue);
+    /// The check step's queue: one message per object arriving in the uploads store, shaped as
+    /// S3 notifies it.
+    pub const ATTACHMENT_CHECKS: QueueName = QueueName("attachment-checks");
 
     pub fn as_str(self) -> &'static str {
         self.0
@@ -447,6 +450,41 @@ pub trait BlobStore: Send + Sync {
     ) -> Result<Vec<u8>, BlobError>;
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, BlobError>;
     async fn download(&self, key: &str, filename: &str) -> Result<Option<Download>, BlobError>;
+}
+
+/// Where a browser sends an attachment's bytes: a URL it PUTs them to, with the headers to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadTarget {
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+}
+
+/// The uploads store: files applicants send, never public. The bytes go there straight from the
+/// browser (a presigned S3 PUT; locally `guichet serve`'s upload route), limited to the announced
+/// size and type until the URL expires; the check step reads them back.
+#[async_trait]
+pub trait Uploads: Send + Sync {
+    async fn upload_target(
+        &self,
+        key: &str,
+        content_type: &str,
+        size: u64,
+        expires_at: OffsetDateTime,
+    ) -> Result<UploadTarget, BlobError>;
+    /// The bytes under `key` and when they arrived, at most `limit` bytes read (a larger object
+    /// reads as `limit + 1` bytes, enough to refuse it).
+    async fn read(
+        &self,
+        key: &str,
+        limit: u64,
+    ) -> Result<Option<(Vec<u8>, OffsetDateTime)>, BlobError>;
+    /// The bytes for a person allowed to read them, or a short-lived URL to them.
+    async fn download(
+        &self,
+        key: &str,
+        filename: &str,
+        content_type: &str,
+    ) -> Result<Option<Download>, BlobError>;
 }
 
 /// The service's time. Everything that compares a time with now reads it here, so a test that

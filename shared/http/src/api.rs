@@ -249,6 +249,8 @@ pub struct ApplicationView {
     pub details: serde_json::Value,
     /// The kind's workflow steps, in order: which are done, by whom and when.
     pub steps: Vec<StepView>,
+    /// The files joined, one standing per name.
+    pub attachments: Vec<AttachmentView>,
     /// Status changes, oldest first.
     pub history: Vec<HistoryEntry>,
     /// Every time staff opened it, oldest first: the holder's right to know who read their data.
@@ -291,6 +293,7 @@ impl ApplicationView {
             applicant: (&app.applicant).into(),
             details: app.details.clone(),
             steps: steps(app, catalogue),
+            attachments: app.attachments.iter().map(AttachmentView::from).collect(),
             history: history
                 .iter()
                 .filter(|e| e.change.event == EntryKind::Transition)
@@ -622,6 +625,61 @@ impl CatalogueView {
         CatalogueView {
             version: catalogue.version,
             services,
+        }
+    }
+}
+
+/// One file joined to an application, as its applicant and its office see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttachmentView {
+    pub id: String,
+    pub name: String,
+    /// `pending` (not arrived or not checked yet), `accepted` or `quarantined`.
+    pub state: String,
+    /// Why the check refused it, in French and English, for a `quarantined` one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason_en: Option<String>,
+    pub content_type: String,
+    pub size: u64,
+}
+
+impl From<&guichet_core::domain::Attachment> for AttachmentView {
+    fn from(a: &guichet_core::domain::Attachment) -> Self {
+        let reason = a.refusal.map(|r| r.message().bilingual());
+        AttachmentView {
+            id: a.id.to_string(),
+            name: a.name.clone(),
+            state: a.state.as_str().into(),
+            reason: reason.as_ref().map(|r| r.fr.clone()),
+            reason_en: reason.map(|r| r.en),
+            content_type: a.content_type.as_str().into(),
+            size: a.size,
+        }
+    }
+}
+
+/// `201` answer to an announced attachment: where to send its bytes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UploadTicket {
+    pub id: String,
+    /// PUT the bytes here, with `upload_headers`, before `expires_at`.
+    pub upload_url: String,
+    pub upload_headers: std::collections::BTreeMap<String, String>,
+    pub expires_at: String,
+}
+
+impl UploadTicket {
+    pub fn new(
+        a: &guichet_core::domain::Attachment,
+        target: &guichet_core::ports::UploadTarget,
+    ) -> Self {
+        UploadTicket {
+            id: a.id.to_string(),
+            upload_url: target.url.clone(),
+            upload_headers: target.headers.iter().cloned().collect(),
+            expires_at: rfc3339(a.upload_expires_at),
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::api::*;
 use crate::problem::{Problem, ProblemField};
 use crate::routes::{Function, Op, Stub, table};
 use guichet_core::domain::{ApplicantInput, ConvictionInput, ExtractRecordInput};
+use guichet_core::usecases::attachments::AttachmentRequest;
 use guichet_core::usecases::payment::PaymentNotice;
 use guichet_core::usecases::review::{DecisionRequest, SignatureRequest};
 use guichet_core::usecases::revoke::RevocationRequest;
@@ -54,6 +55,22 @@ fn resubmit() {}
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 fn decide() {}
+
+#[utoipa::path(post, path = "/v1/applications/{id}/attachments", tag = "applications", params(("id" = String, Path)),
+    request_body = AttachmentRequest,
+    responses((status = 201, body = UploadTicket, description = "PUT the bytes to upload_url with upload_headers before expires_at"),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "Not while the office examines it, or accepted already"), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+fn add_attachment() {}
+
+#[utoipa::path(get, path = "/v1/applications/{id}/attachments/{attachment_id}", tag = "applications",
+    params(("id" = String, Path), ("attachment_id" = String, Path)),
+    responses((status = 200, description = "The file", content_type = "application/octet-stream"),
+        (status = 302, description = "To a short-lived download URL"),
+        (status = 401, body = Problem), (status = 404, body = Problem)),
+    security(("bearer" = [])))]
+fn get_attachment() {}
 
 #[utoipa::path(get, path = "/v1/catalogue", tag = "catalogue",
     responses((status = 200, body = CatalogueView, description = "Cacheable for 5 minutes")))]
@@ -240,6 +257,16 @@ pub(crate) fn stubs() -> Vec<(Op, Function, Stub)> {
         ),
         (Op::Decide, Function::Review, Stub::of::<__path_decide>()),
         (Op::Sign, Function::Review, Stub::of::<__path_sign>()),
+        (
+            Op::AddAttachment,
+            Function::Submit,
+            Stub::of::<__path_add_attachment>(),
+        ),
+        (
+            Op::GetAttachment,
+            Function::Submit,
+            Stub::of::<__path_get_attachment>(),
+        ),
         (Op::Revoke, Function::Review, Stub::of::<__path_revoke>()),
         (
             Op::WorkQueue,
@@ -274,7 +301,7 @@ pub(crate) fn stubs() -> Vec<(Op, Function, Stub)> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Guichet", version = "1", description = "Ask the State of Mali for official documents; verify them."),
-    components(schemas(SubmitRequest, ResubmitRequest, ApplicantInput, DecisionRequest, SignatureRequest, StepView, CatalogueView, ServiceView, AttachmentSpecView, StepSpecView, StepActionView, RevocationRequest, RevokedDocument, ExtractRecordInput, ConvictionInput, PaymentNotice,
+    components(schemas(SubmitRequest, ResubmitRequest, ApplicantInput, DecisionRequest, SignatureRequest, StepView, AttachmentRequest, UploadTicket, AttachmentView, CatalogueView, ServiceView, AttachmentSpecView, StepSpecView, StepActionView, RevocationRequest, RevokedDocument, ExtractRecordInput, ConvictionInput, PaymentNotice,
         SealRequest, ApplicationCreated, ApplicationView, ApplicationList, ApplicationSummary, WorkQueue, WorkItem,
         PaymentAck, VerifyResult, HolderView, MoneyView, ApplicantView, HistoryEntry, AccessEntry, DecisionView, DocumentView,
         Problem, ProblemField)),
@@ -321,7 +348,7 @@ mod tests {
         let doc = serde_json::to_value(document()).unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 14);
+        assert_eq!(paths.len(), 16);
         let decide = &paths["/v1/applications/{id}/decision"]["post"];
         assert!(decide["responses"].get("429").is_some());
         assert!(

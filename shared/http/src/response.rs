@@ -43,6 +43,15 @@ pub fn public_json<T: Serialize>(value: &T, max_age_seconds: u32) -> Response<Bo
     response
 }
 
+/// A stored file for the person allowed to read it, as a download.
+pub fn file(bytes: Vec<u8>, filename: &str, content_type: &str) -> Response<Body> {
+    let mut response = pdf(bytes, filename);
+    if let Ok(v) = content_type.parse() {
+        response.headers_mut().insert("content-type", v);
+    }
+    response
+}
+
 pub fn pdf(bytes: Vec<u8>, filename: &str) -> Response<Body> {
     with_common_headers(
         Response::builder()

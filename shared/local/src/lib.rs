@@ -8,9 +8,11 @@ mod db;
 mod queue;
 pub mod secrets;
 mod store;
+mod uploads;
 
 pub use backend::{Local, LocalSettings, OpenError};
 pub use blobs::FileBlobStore;
 pub use db::Db;
 pub use queue::{Delivery, LocalEventBus, LocalQueue};
 pub use store::SqliteStore;
+pub use uploads::{LocalUploads, UPLOAD_LIMIT, UploadRefusal};

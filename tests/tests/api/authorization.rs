@@ -128,9 +128,32 @@ async fn issued(app: &TestApp) -> (String, String) {
     (field(&view["id"]), field(&view["document"]["number"]))
 }
 
+/// A certificate of `OWNER`'s at the Bamako registry, paid, its birth certificate accepted:
+/// (application id, attachment id).
+async fn waiting_for_a_proof(app: &TestApp) -> (String, String) {
+    let owner = app.citizen(OWNER);
+    let created = app
+        .submitted(&owner, &certificate_request("Traoré", "Bamako"))
+        .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let reference = created["payment_reference"].as_str().unwrap();
+    assert_eq!(
+        app.pay(reference, &format!("txn-{id}"), 750).await.status(),
+        200
+    );
+    let proof = app
+        .attach(&owner, &id, "birth_certificate", scanned_act("acte"))
+        .await;
+    assert_eq!(app.checked(&owner, &id, &proof).await["state"], "accepted");
+    (id, proof)
+}
+
 struct Fixtures {
     /// Read-only: shared by every cell that only reads it.
     reviewed: String,
+    /// A certificate of `OWNER`'s, paid, one proof accepted, waiting for the other.
+    certificate: String,
+    proof: String,
     issued: String,
     number: String,
     pdf: Vec<u8>,
@@ -145,6 +168,17 @@ async fn call(app: &TestApp, route: &str, token: Option<&str>, f: &Fixtures) -> 
         ),
         "/v1/applications" => (path.into(), None),
         "/v1/applications/{id}" => (format!("/v1/applications/{}", f.reviewed), None),
+        "/v1/applications/{id}/attachments" => (
+            format!("/v1/applications/{}/attachments", f.certificate),
+            Some(
+                json!({"name": "parent_nationality_proof", "content_type": "application/pdf",
+                "size": 100, "sha256": "a".repeat(64)}),
+            ),
+        ),
+        "/v1/applications/{id}/attachments/{attachment_id}" => (
+            format!("/v1/applications/{}/attachments/{}", f.certificate, f.proof),
+            None,
+        ),
         "/v1/applications/{id}/document" => {
             (format!("/v1/applications/{}/document", f.issued), None)
         }
@@ -210,8 +244,11 @@ async fn every_route_answers_every_caller_as_the_access_table_says() {
     let reviewed = in_review(&app).await;
     let (issued, number) = issued(&app).await;
     let pdf = app.download(&app.citizen(OWNER), &issued).await;
+    let (certificate, proof) = waiting_for_a_proof(&app).await;
     let fixtures = Fixtures {
         reviewed,
+        certificate,
+        proof,
         issued,
         number,
         pdf,

@@ -31,7 +31,7 @@ async fn applications_survive_throttling_errors_and_timeouts_on_aws() {
     let dir = tempfile::tempdir().unwrap();
     // The default re-drive settings: nothing here may wait for the reconcile step.
     let mut settings = Settings::read(&Env::empty()).unwrap();
-    settings.backend = BackendChoice::Aws(resources.clone());
+    settings.backend = BackendChoice::Aws(Box::new(resources.clone()));
     settings.http.rate_limits = guichet_http::limits::RateLimits::unlimited();
     settings.payments.secret = Some(secret(PAYMENT_SECRET));
     settings.http.tokens.secret = Some(TOKEN_SECRET.into());

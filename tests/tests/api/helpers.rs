@@ -77,7 +77,7 @@ pub async fn spawn_app_on(clock: Arc<ShiftedClock>) -> TestApp {
 pub async fn aws_settings() -> Settings {
     let (_, resources) = guichet_tests::moto::emulator().provision().await;
     let mut settings = Settings::development(Path::new("unused"));
-    settings.backend = BackendChoice::Aws(resources);
+    settings.backend = BackendChoice::Aws(Box::new(resources));
     // The secrets the test signs with; the seal keys come from the provisioned secret.
     settings.payments.secret = Some(secret(PAYMENT_SECRET));
     settings.http.tokens.secret = Some(TOKEN_SECRET.into());
@@ -163,7 +163,96 @@ pub fn certificate_request(surname: &str, birth_place: &str) -> Value {
     })
 }
 
+/// A small genuine PDF, as a scanned act would be.
+pub fn scanned_act(words: &str) -> Vec<u8> {
+    format!("%PDF-1.4\n% {words}\n%%EOF\n").into_bytes()
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
 impl TestApp {
+    /// Announces an attachment; returns the answer.
+    pub async fn announce(&self, token: &str, id: &str, body: &Value) -> Response {
+        self.http
+            .post(self.url(&format!("/v1/applications/{id}/attachments")))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Sends `bytes` where a ticket says, with its headers, as a browser would.
+    pub async fn put_upload(&self, ticket: &Value, bytes: Vec<u8>) -> Response {
+        let mut req = self.http.put(ticket["upload_url"].as_str().unwrap());
+        for (name, value) in ticket["upload_headers"].as_object().unwrap() {
+            // The client sets the length from the body, as a browser does.
+            if name != "content-length" {
+                req = req.header(name.as_str(), value.as_str().unwrap());
+            }
+        }
+        req.body(bytes).send().await.unwrap()
+    }
+
+    /// Announces and uploads a PDF under `name`; returns the attachment's id.
+    pub async fn attach(&self, token: &str, id: &str, name: &str, bytes: Vec<u8>) -> String {
+        let resp = self
+            .announce(
+                token,
+                id,
+                &json!({"name": name, "content_type": "application/pdf", "size": bytes.len(), "sha256": sha256_hex(&bytes)}),
+            )
+            .await;
+        assert_eq!(resp.status(), 201);
+        let ticket: Value = resp.json().await.unwrap();
+        let put = self.put_upload(&ticket, bytes).await;
+        assert!(put.status().is_success(), "upload: {}", put.status());
+        ticket["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Waits until the attachment is checked; returns its view.
+    pub async fn checked(&self, token: &str, id: &str, attachment_id: &str) -> Value {
+        for _ in 0..200 {
+            let app = self.application(token, id).await;
+            let found = app["attachments"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["id"] == attachment_id)
+                .cloned();
+            if let Some(a) = found.filter(|a| a["state"] != "pending") {
+                return a;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("attachment {attachment_id} of {id} was never checked");
+    }
+
+    /// A certificate of `citizen`'s, paid and with both proofs accepted: in review at the
+    /// court of `birth_place`. Returns the application id.
+    pub async fn certificate_in_review(&self, citizen: &str, birth_place: &str) -> String {
+        let created = self
+            .submitted(citizen, &certificate_request("Coulibaly", birth_place))
+            .await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let reference = created["payment_reference"].as_str().unwrap();
+        assert_eq!(
+            self.pay(reference, &format!("txn-{id}"), 750)
+                .await
+                .status(),
+            200
+        );
+        for name in ["birth_certificate", "parent_nationality_proof"] {
+            let a = self.attach(citizen, &id, name, scanned_act(name)).await;
+            assert_eq!(self.checked(citizen, &id, &a).await["state"], "accepted");
+        }
+        self.wait_for_status(citizen, &id, "in_review").await;
+        id
+    }
+
     /// `POST /v1/applications/{id}/signature` with `body`.
     pub async fn sign(&self, token: &str, id: &str, body: &Value) -> Response {
         self.http
@@ -183,17 +272,7 @@ impl TestApp {
         birth_place: &str,
         office: &str,
     ) -> String {
-        let created = self
-            .submitted(citizen, &certificate_request("Coulibaly", birth_place))
-            .await;
-        let id = created["id"].as_str().unwrap().to_owned();
-        let reference = created["payment_reference"].as_str().unwrap();
-        assert_eq!(
-            self.pay(reference, &format!("txn-{id}"), 750)
-                .await
-                .status(),
-            200
-        );
+        let id = self.certificate_in_review(citizen, birth_place).await;
         let proposed = self
             .decide(&self.clerk(office), &id, &json!({"decision": "approve"}))
             .await;

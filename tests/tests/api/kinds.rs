@@ -44,9 +44,48 @@ async fn walk_a_certificate(app: &TestApp) {
     assert_eq!(created["fee"], json!({"amount": 750, "currency": "XOF"}));
     let id = created["id"].as_str().unwrap();
     let reference = created["payment_reference"].as_str().unwrap();
+    // One proof joined before paying, one after: paid, it waits for the missing one.
+    let first = app
+        .attach(
+            &citizen,
+            id,
+            "birth_certificate",
+            scanned_act("acte de naissance"),
+        )
+        .await;
+    assert_eq!(app.checked(&citizen, id, &first).await["state"], "accepted");
     assert_eq!(app.pay(reference, "om-cn-1", 750).await.status(), 200);
-    let view = app.application(&citizen, id).await;
-    assert_eq!(view["status"], "in_review");
+    let waiting = app.application(&citizen, id).await;
+    assert_eq!(waiting["status"], "needs_info");
+    let reason = waiting["history"][0]["reason"].as_str().unwrap();
+    assert!(
+        reason.contains("parent_nationality_proof") && !reason.contains("birth_certificate,"),
+        "{reason}"
+    );
+    let clerk_queue: Value = app
+        .get(&app.clerk(KAYES), &format!("/v1/work?office={KAYES}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        clerk_queue["items"],
+        json!([]),
+        "not in the clerk's queue without its proofs"
+    );
+    let second = app
+        .attach(
+            &citizen,
+            id,
+            "parent_nationality_proof",
+            scanned_act("carte d'identité du père"),
+        )
+        .await;
+    assert_eq!(
+        app.checked(&citizen, id, &second).await["state"],
+        "accepted"
+    );
+    let view = app.wait_for_status(&citizen, id, "in_review").await;
     assert_eq!(
         steps(&view),
         vec![pair("examination", "open"), pair("signature", "waiting")]
@@ -162,6 +201,7 @@ async fn walk_a_certificate(app: &TestApp) {
     assert_eq!(
         path,
         vec![
+            "needs_info",
             "in_review",
             "awaiting_signature",
             "in_review",

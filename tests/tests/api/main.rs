@@ -1,6 +1,7 @@
 //! One test binary for the HTTP surface of `guichet serve`: each test starts the real server on
 //! a random port with a fresh data directory.
 
+mod attachments;
 mod audit;
 mod authorization;
 mod aws_faults;

@@ -1,5 +1,6 @@
 //! An application: one person asking the State for one document.
 
+use super::attachment::{Attachment, AttachmentId, AttachmentState, Refusal};
 use super::workflow::{Step, StepAct, StepAction, StepOutcome, StepRecord, StepState, Workflow};
 use super::{
     Applicant, ApplicationId, DocumentKind, DocumentNumber, DomainError, Money, NumberPrefix,
@@ -143,6 +144,16 @@ pub struct Application {
     /// The workflow steps acted on and still standing, in the order they were done.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<StepRecord>,
+    /// The files joined to it, one standing per name (a new upload replaces a refused one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+    /// The attachments its kind required when it was made: the gate between payment and review.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required_attachments: Vec<String>,
+    /// Paid, and waiting in `needs_info` for required attachments (not for an answer to the
+    /// office): the last one accepted sends it to review by itself.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub awaiting_attachments: bool,
     pub document: Option<DocumentRef>,
     /// How many times the reconcile step asked again for its document, and when it last did.
     #[serde(default)]
@@ -173,6 +184,7 @@ pub struct NewApplication {
     pub office: OfficeCode,
     pub fee: Money,
     pub payment_reference: PaymentReference,
+    pub required_attachments: Vec<String>,
     pub at: OffsetDateTime,
 }
 
@@ -223,6 +235,7 @@ impl Application {
                 .unwrap_or_else(|_| unreachable!("a well-formed office code")),
             fee: Money::xof(750),
             payment_reference: PaymentReference::generate(),
+            required_attachments: Vec::new(),
             at: datetime!(2026-11-25 10:00 UTC),
         })
     }
@@ -242,6 +255,9 @@ impl Application {
             updated_at: new.at,
             decision: None,
             steps: Vec::new(),
+            attachments: Vec::new(),
+            required_attachments: new.required_attachments,
+            awaiting_attachments: false,
             document: None,
             redrives: 0,
             redriven_at: None,
@@ -280,6 +296,102 @@ impl Application {
         self.status = to;
         self.updated_at = at;
         Ok(change)
+    }
+
+    /// Payment received: to the office's review, or to `needs_info` while a required attachment
+    /// is missing or not accepted yet (the message says which).
+    pub fn pay(&mut self, at: OffsetDateTime) -> Result<StatusChange, DomainError> {
+        let missing = self.missing_attachments();
+        if missing.is_empty() {
+            return self.transition(Status::InReview, Actor::system("payment"), at, None);
+        }
+        let m = crate::messages::Msg::AttachmentsMissing {
+            names: missing.join(", "),
+        }
+        .bilingual();
+        let change = self.transition(
+            Status::NeedsInfo,
+            Actor::system("payment"),
+            at,
+            Some(format!("{} — {}", m.fr, m.en)),
+        )?;
+        self.awaiting_attachments = true;
+        Ok(change)
+    }
+
+    /// The required attachments not accepted yet.
+    pub fn missing_attachments(&self) -> Vec<String> {
+        self.required_attachments
+            .iter()
+            .filter(|name| {
+                !self
+                    .attachments
+                    .iter()
+                    .any(|a| &a.name == *name && a.state == AttachmentState::Accepted)
+            })
+            .cloned()
+            .collect()
+    }
+
+    /// Joins an announced file, replacing a pending or refused one of the same name. Files are
+    /// joined before review, or while the office waits for them; an accepted one stays.
+    pub fn announce_attachment(&mut self, attachment: Attachment) -> Result<(), DomainError> {
+        if !matches!(self.status, Status::AwaitingPayment | Status::NeedsInfo) {
+            return Err(DomainError::IllegalTransition {
+                from: self.status,
+                to: self.status,
+            });
+        }
+        if self
+            .attachments
+            .iter()
+            .any(|a| a.name == attachment.name && a.state == AttachmentState::Accepted)
+        {
+            return Err(DomainError::AttachmentAccepted);
+        }
+        self.attachments.retain(|a| a.name != attachment.name);
+        self.updated_at = attachment.announced_at;
+        self.attachments.push(attachment);
+        Ok(())
+    }
+
+    /// Records the check of a pending attachment; when the last required one is accepted while
+    /// the application waits for it, it goes to review. `None` when nothing was pending under
+    /// that id (checked already, or replaced).
+    pub fn check_attachment(
+        &mut self,
+        id: AttachmentId,
+        refusal: Option<Refusal>,
+        at: OffsetDateTime,
+    ) -> Result<Option<Vec<StatusChange>>, DomainError> {
+        let Some(a) = self
+            .attachments
+            .iter_mut()
+            .find(|a| a.id == id && a.state == AttachmentState::Pending)
+        else {
+            return Ok(None);
+        };
+        a.state = match refusal {
+            None => AttachmentState::Accepted,
+            Some(_) => AttachmentState::Quarantined,
+        };
+        a.refusal = refusal;
+        a.checked_at = Some(at);
+        self.updated_at = at;
+        let mut changes = Vec::new();
+        if self.awaiting_attachments
+            && self.status == Status::NeedsInfo
+            && self.missing_attachments().is_empty()
+        {
+            changes.push(self.transition(
+                Status::InReview,
+                Actor::system("attachments"),
+                at,
+                None,
+            )?);
+            self.awaiting_attachments = false;
+        }
+        Ok(Some(changes))
     }
 
     /// The audit event of a staff read: what was read (`application` or `document`) as reason.

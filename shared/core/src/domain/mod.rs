@@ -3,6 +3,7 @@
 
 mod applicant;
 mod application;
+mod attachment;
 mod document;
 mod document_number;
 mod event;
@@ -25,6 +26,7 @@ pub use application::{
     Actor, Application, AuditHead, Decision, DecisionOutcome, DocumentRef, EntryKind,
     NewApplication, StatusChange,
 };
+pub use attachment::{Attachment, AttachmentId, AttachmentState, FileType, Refusal, Sha256Hex};
 pub use document::{DocumentStatus, Holder, IssuedDocument, Revocation};
 pub use document_number::{DocumentNumber, seed as number_seed};
 pub use event::{Event, EventType, ISSUE, SUBSCRIPTIONS, Subscription};
@@ -61,6 +63,9 @@ pub enum DomainError {
     /// Propose, then sign: never the same person.
     #[error("step {step} cannot be done by the person who did {of}")]
     SamePerson { step: String, of: String },
+    /// A file of that name was accepted already.
+    #[error("an attachment of that name is accepted already")]
+    AttachmentAccepted,
 }
 
 /// One field that failed to parse, with the path a client can point at (`applicant.surname`).

@@ -19,7 +19,7 @@ pub fn may_read(who: &Principal, app: &Application) -> bool {
 /// The application if this caller may read it; otherwise, and for an unknown id, not found. A
 /// staff read is an audit event chained like any transition, written before the data is shown:
 /// if it cannot be recorded, nothing is shown.
-async fn readable(
+pub(crate) async fn readable(
     store: &dyn ApplicationStore,
     clock: &dyn Clock,
     who: &Principal,

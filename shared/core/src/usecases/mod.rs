@@ -3,6 +3,7 @@
 //! transport called, and each use case takes only the ports it uses.
 
 pub mod applications;
+pub mod attachments;
 pub mod forward;
 pub mod idempotency;
 pub mod issue;

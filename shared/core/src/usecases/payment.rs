@@ -1,9 +1,7 @@
 //! A payment provider tells us money moved. Signed, replay-safe, exact to the franc.
 
 use super::retry_on_conflict;
-use crate::domain::{
-    Actor, Currency, Payment, PaymentOutcome, PaymentReference, PaymentStatus, Status,
-};
+use crate::domain::{Currency, Payment, PaymentOutcome, PaymentReference, PaymentStatus, Status};
 use crate::error::Error;
 use crate::messages::Msg;
 use crate::ports::{ApplicationStore, Clock, Notice, PaymentLedger, StoreError};
@@ -75,7 +73,7 @@ pub async fn receive(
         };
         let result = match (outcome, app) {
             (PaymentOutcome::Applied, Some(mut a)) => {
-                let change = a.transition(Status::InReview, Actor::system("payment"), now, None)?;
+                let change = a.pay(now)?;
                 ledger.record(&payment, Some((&a, &[change]))).await
             }
             _ => ledger.record(&payment, None).await,

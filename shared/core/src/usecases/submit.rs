@@ -77,8 +77,8 @@ pub async fn submit(
                 }
                 Some(input) => Applicant::parse(input, now.date(), "applicant", &mut errors),
             };
-            let kind = service.and_then(|s| ports.catalogue.kind(s.kind));
-            let details = match (kind, &applicant) {
+            let kind_type = service.and_then(|s| ports.catalogue.kind(s.kind));
+            let details = match (kind_type, &applicant) {
                 (Some(kind), Some(applicant)) => {
                     kind.details(request.details.as_ref(), applicant, now.date(), &mut errors)
                 }
@@ -100,6 +100,15 @@ pub async fn submit(
                 office: office.code.clone(),
                 fee: service.fee,
                 payment_reference: PaymentReference::generate(),
+                required_attachments: kind_type
+                    .map(|k| {
+                        k.attachments()
+                            .iter()
+                            .filter(|a| a.required)
+                            .map(|a| a.name.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
                 at: now,
             });
             store.create(&app, key.as_ref()).await?;
