@@ -5,7 +5,7 @@
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use guichet_core::catalogue::Catalogue;
-use guichet_core::ports::{ApplicationStore, Clock, DeadLetters, Undeliverable, Uploads};
+use guichet_core::ports::{ApplicationStore, Clock, DeadLetters, Uploads};
 use guichet_core::usecases::attachments::{self, Attaching};
 use std::sync::Arc;
 
@@ -93,18 +93,7 @@ async fn process(f: &Check, message_id: &str, body: &str) -> bool {
 
 /// `true` when the message is safely in the dead letters; otherwise it must come back.
 async fn set_aside(f: &Check, message_id: &str, body: &str, reason: &str) -> bool {
-    let message = Undeliverable {
-        message_id,
-        body,
-        reason,
-    };
-    match f.dead_letters.set_aside(&message).await {
-        Ok(()) => true,
-        Err(e) => {
-            tracing::error!(message_id, error = %e, "cannot set the message aside; it will come back");
-            false
-        }
-    }
+    guichet_core::ports::set_aside(f.dead_letters.as_ref(), message_id, body, reason).await
 }
 
 #[cfg(test)]

@@ -10,7 +10,6 @@ use guichet_core::catalogue::Catalogue;
 use guichet_core::domain::{ApplicationId, Event, ISSUE};
 use guichet_core::ports::{
     ApplicationStore, BlobStore, Clock, DeadLetters, DocumentRegistry, DocumentRenderer, Sealer,
-    Undeliverable,
 };
 use guichet_core::usecases::issue::{self, IssueOutcome, Issuing};
 use std::sync::Arc;
@@ -133,18 +132,7 @@ fn permanent(e: &Error) -> &'static str {
 
 /// `true` when the message is safely in the dead letters; otherwise it must come back.
 async fn set_aside(f: &Issue, message_id: &str, body: &str, reason: &str) -> bool {
-    let message = Undeliverable {
-        message_id,
-        body,
-        reason,
-    };
-    match f.dead_letters.set_aside(&message).await {
-        Ok(()) => true,
-        Err(e) => {
-            tracing::error!(message_id, error = %e, "cannot set the message aside; it will come back");
-            false
-        }
-    }
+    guichet_core::ports::set_aside(f.dead_letters.as_ref(), message_id, body, reason).await
 }
 
 #[cfg(test)]

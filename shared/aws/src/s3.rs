@@ -14,6 +14,33 @@ use std::time::Duration;
 /// is soon worthless.
 pub const DOWNLOAD_URL_LIFETIME: Duration = Duration::from_secs(300);
 
+/// A short-lived URL that downloads `key` as `filename`, of `content_type`.
+async fn presigned_get(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    filename: &str,
+    content_type: &str,
+) -> Result<Option<Download>, BlobError> {
+    let presigning = PresigningConfig::expires_in(DOWNLOAD_URL_LIFETIME)
+        .map_err(|e| BlobError::Fault(Fault::refused(e)))?;
+    // Only plain file names reach here, but a quote in a header value is never worth the risk.
+    let safe: String = filename
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect();
+    let request = client
+        .get_object()
+        .bucket(bucket)
+        .key(key)
+        .response_content_type(content_type)
+        .response_content_disposition(format!("attachment; filename=\"{safe}\""))
+        .presigned(presigning)
+        .await
+        .map_err(backend)?;
+    Ok(Some(Download::Redirect(request.uri().to_owned())))
+}
+
 #[derive(Clone)]
 pub struct S3BlobStore {
     client: Client,
@@ -148,24 +175,7 @@ impl BlobStore for S3BlobStore {
         if !self.exists(key).await? {
             return Ok(None);
         }
-        let presigning = PresigningConfig::expires_in(DOWNLOAD_URL_LIFETIME)
-            .map_err(|e| BlobError::Fault(Fault::refused(e)))?;
-        // Only plain file names reach here, but a quote in a header value is never worth the risk.
-        let safe: String = filename
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            .collect();
-        let request = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .response_content_type("application/pdf")
-            .response_content_disposition(format!("attachment; filename=\"{safe}\""))
-            .presigned(presigning)
-            .await
-            .map_err(backend)?;
-        Ok(Some(Download::Redirect(request.uri().to_owned())))
+        presigned_get(&self.client, &self.bucket, key, filename, "application/pdf").await
     }
 }
 
@@ -266,22 +276,6 @@ impl guichet_core::ports::Uploads for S3Uploads {
         content_type: &str,
     ) -> Result<Option<Download>, BlobError> {
         S3BlobStore::check(key)?;
-        let presigning = PresigningConfig::expires_in(DOWNLOAD_URL_LIFETIME)
-            .map_err(|e| BlobError::Fault(Fault::refused(e)))?;
-        let safe: String = filename
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-            .collect();
-        let request = self
-            .client
-            .get_object()
-            .bucket(&self.bucket)
-            .key(key)
-            .response_content_type(content_type)
-            .response_content_disposition(format!("attachment; filename=\"{safe}\""))
-            .presigned(presigning)
-            .await
-            .map_err(backend)?;
-        Ok(Some(Download::Redirect(request.uri().to_owned())))
+        presigned_get(&self.client, &self.bucket, key, filename, content_type).await
     }
 }

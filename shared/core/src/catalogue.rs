@@ -16,11 +16,40 @@ pub const DEFAULT_JSON: &str = include_str!("../catalogue/catalogue.json");
 #[serde(deny_unknown_fields)]
 pub struct Service {
     pub kind: DocumentKind,
-    /// The fee table: one fee per kind.
+    /// The fee, unless a line of `fees` matches the application's details.
     pub fee: Money,
+    /// Fees that depend on what is asked (a visa's type, scope and entries): the first line whose
+    /// every `when` value equals the details' value at that path is the fee.
+    #[serde(default)]
+    pub fees: Vec<FeeLine>,
     /// How long an issued document is commonly accepted; none for acts that do not expire.
     pub validity_days: Option<u32>,
     pub online: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeeLine {
+    /// Detail paths (`visa_type`, `passport.nationality`) and the value each must have.
+    pub when: std::collections::BTreeMap<String, serde_json::Value>,
+    pub fee: Money,
+}
+
+impl Service {
+    /// What an application with these (parsed) details costs: the fee table is the only place
+    /// fees live.
+    pub fn fee_for(&self, details: &serde_json::Value) -> Money {
+        self.fees
+            .iter()
+            .find(|line| {
+                line.when.iter().all(|(path, want)| {
+                    path.split('.')
+                        .try_fold(details, |v, key| v.get(key))
+                        .is_some_and(|got| got == want)
+                })
+            })
+            .map_or(self.fee, |line| line.fee)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -286,6 +315,27 @@ mod tests {
             "a nationality certificate does not expire"
         );
         assert!(c.service(DocumentKind::parse("visa").unwrap()).is_none());
+    }
+
+    #[test]
+    fn a_fee_may_depend_on_the_details() {
+        let json = DEFAULT_JSON.replacen(
+            "\"validity_days\": 90,",
+            "\"validity_days\": 90, \"fees\": [{\"when\": {\"purpose\": \"concours\", \"x.y\": 2}, \"fee\": {\"amount\": 1000, \"currency\": \"XOF\"}}],",
+            1,
+        );
+        let c = Catalogue::parse(&json).unwrap();
+        let s = c.service(DocumentKind::CRIMINAL_RECORD_EXTRACT).unwrap();
+        let fee = |d| s.fee_for(&d).amount;
+        assert_eq!(
+            fee(serde_json::json!({"purpose": "concours", "x": {"y": 2}})),
+            1000
+        );
+        assert_eq!(
+            fee(serde_json::json!({"purpose": "concours", "x": {"y": 3}})),
+            750
+        );
+        assert_eq!(fee(serde_json::json!({})), 750);
     }
 
     /// The hazard of an operator's edit: a kind with no type behind it was once approved empty

@@ -409,6 +409,28 @@ pub trait DeadLetters: Send + Sync {
     async fn set_aside(&self, message: &Undeliverable<'_>) -> Result<(), QueueError>;
 }
 
+/// Sets a message aside: `true` when it is safely in the dead letters, `false` when it must come
+/// back (the dead letters themselves failed).
+pub async fn set_aside(
+    dead_letters: &dyn DeadLetters,
+    message_id: &str,
+    body: &str,
+    reason: &str,
+) -> bool {
+    let message = Undeliverable {
+        message_id,
+        body,
+        reason,
+    };
+    match dead_letters.set_aside(&message).await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::error!(message_id, error = %e, "cannot set the message aside; it will come back");
+            false
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BlobError {
     #[error("invalid object key")]

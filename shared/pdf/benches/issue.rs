@@ -1,14 +1,33 @@
-//! What issuing one extract costs: the seal alone, and the seal plus the whole PDF.
-//! `scripts/bench.sh` runs this beside the ReportLab peer and prints the ratio.
+//! What issuing one document of each kind costs: the seal alone, and the seal plus the whole
+//! PDF. `scripts/bench.sh` runs this beside the ReportLab peer and prints the ratios.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use guichet_core::catalogue::Catalogue;
-use guichet_core::domain::{Application, DocumentRef, KindCode, SealClaims};
+use guichet_core::domain::{Application, DocumentKind, DocumentNumber, DocumentRef, SealClaims};
 use guichet_core::ports::{DocumentRenderer, Printable};
 use guichet_pdf::PdfRenderer;
 use guichet_seal::{SealKey, SealKeys};
+use serde_json::{Value, json};
 use std::hint::black_box;
 use time::macros::datetime;
+
+/// Each kind's sample: the application, what the office approved, and its bench's name.
+fn samples() -> Vec<(&'static str, Application, Value)> {
+    let extract = Application::example();
+    let mut certificate = Application::example();
+    certificate.kind = DocumentKind::NATIONALITY_CERTIFICATE;
+    certificate.details = json!({"basis": "born_in_mali_to_malian_parent", "parent": {
+        "surname": "Traoré", "given_names": "Sékou", "birth_date": "1961-03-09",
+        "birth_place": "Ségou", "relationship": "father"}});
+    vec![
+        ("issue_extract_pdf", extract, json!({"convictions": []})),
+        (
+            "issue_nationality_certificate_pdf",
+            certificate,
+            json!({"basis": "born_in_mali_to_malian_parent"}),
+        ),
+    ]
+}
 
 fn bench(c: &mut Criterion) {
     let renderer = PdfRenderer::new("https://guichet.ml/verifier").unwrap();
@@ -18,34 +37,34 @@ fn bench(c: &mut Criterion) {
     )])
     .unwrap();
     let catalogue = Catalogue::default_catalogue();
-    let app = Application::example();
-    let office = catalogue.office(&app.office).unwrap();
-    let document = DocumentRef::example();
-    let claims = SealClaims::for_document(&app, &document, KindCode(1));
-    let record = serde_json::json!({"convictions": []});
-    let issue = || {
-        let seal = keys.seal(&claims);
-        renderer
-            .render(&Printable {
-                application: &app,
-                template: "criminal_record_extract",
-                title: "Extrait du casier judiciaire",
-                content: &record,
-                office,
-                document: &document,
-                seal: &seal,
-            })
-            .unwrap()
-    };
-    eprintln!(
-        "one extract: {} bytes, seal {} characters",
-        issue().len(),
-        keys.seal(&claims).len()
-    );
-    c.bench_function("seal", |b| {
-        b.iter(|| black_box(keys.seal(black_box(&claims))))
-    });
-    c.bench_function("issue_extract_pdf", |b| b.iter(|| black_box(issue())));
+    for (name, app, content) in samples() {
+        let kind = catalogue.kind(app.kind).unwrap();
+        let office = catalogue.office(&app.office).unwrap();
+        let mut document = DocumentRef::example();
+        document.number = DocumentNumber::new(kind.names().prefix, 2026, 123).unwrap();
+        let claims = SealClaims::for_document(&app, &document, kind.names().code);
+        let issue = || {
+            let seal = keys.seal(&claims);
+            renderer
+                .render(&Printable {
+                    application: &app,
+                    template: kind.template(),
+                    title: &kind.names().title,
+                    content: &content,
+                    office,
+                    document: &document,
+                    seal: &seal,
+                })
+                .unwrap()
+        };
+        eprintln!("{name}: {} bytes", issue().len());
+        c.bench_function(name, |b| b.iter(|| black_box(issue())));
+        if name == "issue_extract_pdf" {
+            c.bench_function("seal", |b| {
+                b.iter(|| black_box(keys.seal(black_box(&claims))))
+            });
+        }
+    }
 }
 
 criterion_group!(benches, bench);

@@ -6,6 +6,7 @@ mod frame;
 mod layout;
 mod page;
 mod qr;
+mod slim;
 mod subset;
 
 use guichet_core::ports::{DocumentRenderer, Printable, RenderError};

@@ -34,6 +34,7 @@ pub(crate) fn cut(
         .map_err(|e| format!("font tables: {e}"))?;
     let cut = subset(&provider, &glyphs, &SubsetProfile::Pdf, CmapTarget::Unicode)
         .map_err(|e| format!("subsetting: {e}"))?;
+    let cut = super::slim::slim(&cut).unwrap_or(cut);
     ParsedFont::from_bytes(&cut, 0, &mut Vec::new())
         .ok_or_else(|| "the subset font does not parse".to_owned())
 }

@@ -90,6 +90,7 @@ pub async fn submit(
             };
             errors.into_result()?;
             let kind = service.kind;
+            let fee = service.fee_for(&details);
             let office = office_for(ports.catalogue, kind, &applicant)?;
             let mut app = Application::open(NewApplication {
                 id,
@@ -98,7 +99,7 @@ pub async fn submit(
                 applicant,
                 details,
                 office: office.code.clone(),
-                fee: service.fee,
+                fee,
                 payment_reference: PaymentReference::generate(),
                 required_attachments: kind_type
                     .map(|k| {
