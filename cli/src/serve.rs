@@ -264,6 +264,7 @@ async fn upload(
                 limit: usize::try_from(limit).unwrap_or(usize::MAX),
             }),
             Err(UploadRefusal::Differs(m)) => Some(Error::invalid("body", m)),
+            Err(UploadRefusal::AlreadyReceived) => Some(Error::Conflict(Msg::UploadReceived)),
             Err(UploadRefusal::Unavailable) => Some(Error::Internal("upload not stored".into())),
         },
     };

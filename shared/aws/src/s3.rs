@@ -224,6 +224,8 @@ impl guichet_core::ports::Uploads for S3Uploads {
             .key(key)
             .content_type(content_type)
             .content_length(i64::try_from(size).map_err(|e| BlobError::Fault(Fault::refused(e)))?)
+            // Once: checked bytes are never replaced through the same URL.
+            .if_none_match("*")
             .presigned(presigning)
             .await
             .map_err(backend)?;

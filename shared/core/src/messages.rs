@@ -63,6 +63,7 @@ pub enum Msg {
     UploadExpired,
     UploadSizeDiffers,
     UploadTypeDiffers,
+    UploadReceived,
 }
 
 impl Msg {
@@ -258,6 +259,10 @@ impl Msg {
                 "Le fichier envoyé n'a pas la taille annoncée.".into(),
                 "The file sent is not the size announced.".into(),
             ),
+            Msg::UploadReceived => (
+                "Ce fichier a déjà été reçu : pour le remplacer, annoncez la pièce à nouveau.".into(),
+                "This file was received already: to replace it, announce the attachment again.".into(),
+            ),
             Msg::UploadTypeDiffers => (
                 "Le type de contenu envoyé n'est pas celui annoncé.".into(),
                 "The content type sent is not the one announced.".into(),
@@ -370,6 +375,7 @@ mod tests {
             Msg::UploadExpired,
             Msg::UploadSizeDiffers,
             Msg::UploadTypeDiffers,
+            Msg::UploadReceived,
         ];
         for m in all {
             let b = m.bilingual();

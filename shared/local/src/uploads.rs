@@ -42,6 +42,8 @@ pub enum UploadRefusal {
     TooLarge { limit: u64 },
     /// Not the announced size or type (400).
     Differs(Msg),
+    /// Bytes were received under this URL already (409): announce the file again to replace them.
+    AlreadyReceived,
     /// The disk or the queue failed (503): send again.
     Unavailable,
 }
@@ -116,12 +118,20 @@ impl LocalUploads {
         if !sent_type.trim().eq_ignore_ascii_case(announced_type) {
             return Err(UploadRefusal::Differs(Msg::UploadTypeDiffers));
         }
-        let path = self.root.join(key);
-        let bytes = body;
-        let written = tokio::task::spawn_blocking(move || write_replacing(&path, &bytes))
+        if !guichet_core::ports::valid_blob_key(key) {
+            return Err(UploadRefusal::BadSignature);
+        }
+        // Once: bytes that were checked are never replaced behind the check's back (as S3's
+        // `If-None-Match: *` on the presigned PUT). Another file is another announcement.
+        match self
+            .files
+            .put_if_absent(key, body.clone(), announced_type)
             .await
-            .map_err(|_| UploadRefusal::Unavailable)?;
-        written.map_err(|_| UploadRefusal::Unavailable)?;
+        {
+            Ok(stored) if stored == body => {}
+            Ok(_) => return Err(UploadRefusal::AlreadyReceived),
+            Err(_) => return Err(UploadRefusal::Unavailable),
+        }
         let event = serde_json::json!({"Records": [{
             "eventSource": "aws:s3",
             "eventName": "ObjectCreated:Put",
@@ -133,20 +143,6 @@ impl LocalUploads {
             .await
             .map_err(|_| UploadRefusal::Unavailable)
     }
-}
-
-/// The bytes under the name, replacing what a first attempt left: written aside, then renamed.
-fn write_replacing(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path
-        .parent()
-        .ok_or_else(|| std::io::Error::other("no parent"))?;
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(".tmp-{}", ulid::Ulid::new()));
-    let mut f = std::fs::File::create(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, path)
 }
 
 fn io(e: impl std::fmt::Display) -> BlobError {

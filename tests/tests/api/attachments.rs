@@ -51,12 +51,45 @@ async fn a_file_is_accepted_and_every_bad_one_refused_without_changing_anything_
     let citizen = app.citizen("citizen-attach");
     let id = paid_certificate(&app, &citizen).await;
 
-    // Accepted.
+    // Accepted, and never replaced through the same URL.
     let act = scanned_act("acte de naissance n° 123");
-    let good = app
-        .attach(&citizen, &id, "birth_certificate", act.clone())
-        .await;
+    let t = ticket(
+        &app,
+        &citizen,
+        &id,
+        &announcement("birth_certificate", "application/pdf", &act),
+    )
+    .await;
+    assert_eq!(app.put_upload(&t, act.clone()).await.status(), 200);
+    let good = t["id"].as_str().unwrap().to_owned();
     assert_eq!(app.checked(&citizen, &id, &good).await["state"], "accepted");
+    let mut forged = act.clone();
+    forged[12] ^= 1;
+    let p = problem(app.put_upload(&t, forged).await, 409).await;
+    assert!(
+        p["detail_en"]
+            .as_str()
+            .unwrap()
+            .contains("received already"),
+        "{p}"
+    );
+    // Waiting for its proofs, the applicant cannot send it to review by answering.
+    let resp = app
+        .http
+        .post(app.url(&format!("/v1/applications/{id}/resubmit")))
+        .bearer_auth(&citizen)
+        .json(&json!({"message": "Voici"}))
+        .send()
+        .await
+        .unwrap();
+    let p = problem(resp, 409).await;
+    assert!(
+        p["detail_en"]
+            .as_str()
+            .unwrap()
+            .contains("parent_nationality_proof"),
+        "{p}"
+    );
     let before = app.application(&citizen, &id).await;
 
     // Not a PDF although announced as one (an executable renamed): quarantined, with a reason.
@@ -265,6 +298,9 @@ async fn on_s3_a_presigned_upload_is_checked_and_a_late_or_altered_one_refused()
         app.checked(&citizen, &id, t["id"].as_str().unwrap()).await["state"],
         "accepted"
     );
+    // The URL takes one object: S3 refuses to replace it (If-None-Match is signed).
+    let again = app.put_upload(&t, act.clone()).await;
+    assert!(again.status().is_client_error(), "{}", again.status());
 
     // Altered bytes of the announced length: S3 takes them, the check does not.
     let proof = scanned_act("carte d'identité du père");

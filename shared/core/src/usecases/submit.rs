@@ -201,6 +201,13 @@ pub async fn resubmit(
                         status: app.status().as_str(),
                     }));
                 }
+                // Waiting for its proofs, not for an answer: only the proofs open the review.
+                let missing = app.missing_attachments();
+                if app.awaiting_attachments && !missing.is_empty() {
+                    return Err(Error::Conflict(Msg::AttachmentsMissing {
+                        names: missing.join(", "),
+                    }));
+                }
                 if let Some(a) = &applicant {
                     app.office = office_for(ports.catalogue, app.kind, a)?.code.clone();
                     app.applicant = a.clone();
