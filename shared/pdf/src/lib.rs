@@ -1,7 +1,7 @@
 //! Issued documents as PDF: A4, French, an embedded subset font so every accent prints, and the
-//! seal as a vector QR code. One module per document kind; the page tools are shared.
+//! seal as a vector QR code. Every kind's document is drawn from its template (`layout`, files in
+//! `templates/`) inside the common frame (`frame`).
 
-mod extract;
 mod frame;
 mod layout;
 mod page;
@@ -51,14 +51,17 @@ impl Fonts {
     }
 }
 
-/// The templates shipped with this version, by name.
-const TEMPLATES: [(&str, &str); 1] = [(
-    "nationality_certificate",
-    include_str!("../templates/nationality_certificate.json"),
-)];
-
-/// The extract is drawn by its own code (`extract`); every other kind from a template.
-const EXTRACT: &str = "criminal_record_extract";
+/// The templates shipped with this version, by name: every kind's document is drawn from one.
+const TEMPLATES: [(&str, &str); 2] = [
+    (
+        "criminal_record_extract",
+        include_str!("../templates/criminal_record_extract.json"),
+    ),
+    (
+        "nationality_certificate",
+        include_str!("../templates/nationality_certificate.json"),
+    ),
+];
 
 /// Draws the documents of the kinds that have a template, with the fonts parsed once.
 pub struct PdfRenderer {
@@ -92,9 +95,6 @@ impl PdfRenderer {
 
 impl DocumentRenderer for PdfRenderer {
     fn render(&self, document: &Printable<'_>) -> Result<Vec<u8>, RenderError> {
-        if document.template == EXTRACT {
-            return extract::render_extract(&self.fonts, document, &self.verify_url);
-        }
         self.templates
             .get(document.template)
             .ok_or_else(|| RenderError::NoTemplate(document.template.to_owned()))?
@@ -102,7 +102,7 @@ impl DocumentRenderer for PdfRenderer {
     }
 
     fn has_template(&self, name: &str) -> bool {
-        name == EXTRACT || self.templates.contains_key(name)
+        self.templates.contains_key(name)
     }
 }
 
@@ -261,6 +261,34 @@ mod tests {
         for expected in ["RÉPUBLIQUE DU MALI", "Traoré", "Keïta", "NÉANT", "délivré"] {
             assert!(text.contains(expected), "{expected:?} not in {text:?}");
         }
+    }
+
+    /// The extract's convictions, each with its date, court, offence and sentence, from the
+    /// template's list; "NÉANT" only when there is none.
+    #[test]
+    fn an_extract_lists_its_convictions() {
+        let app = guichet_core::domain::Application::example();
+        let (pdf, text) = drawn(
+            &app,
+            serde_json::json!({"convictions": [
+                {"date": "2019-03-14", "court": "TGI de Kati", "offence": "Escroquerie", "sentence": "Un an avec sursis"},
+                {"date": "2021-08-01", "court": "TGI de Ségou", "offence": "Vol", "sentence": "Six mois"}
+            ]}),
+        );
+        if let Ok(path) = std::env::var("GUICHET_PDF_OUT") {
+            std::fs::write(path, &pdf).unwrap();
+        }
+        for expected in [
+            "1. 14 mars 2019 — TGI de Kati",
+            "Infraction : Escroquerie",
+            "Peine : Un an avec sursis",
+            "2. 1er août 2021 — TGI de Ségou",
+            "Le Greffier en chef",
+            "Bulletin n°3",
+        ] {
+            assert!(text.contains(expected), "{expected:?} not in {text:?}");
+        }
+        assert!(!text.contains("NÉANT"));
     }
 
     /// The certificate comes from its template: the legal basis in words, the Malian parent,
