@@ -804,6 +804,40 @@ mod tests {
         assert_eq!(second.to, Status::Approved);
     }
 
+    /// An application stored before kinds were types: its decision's `record`, no steps, no
+    /// attachments, and a status of `screening`, still reads, as the same application.
+    #[test]
+    fn an_application_stored_before_reads_as_it_was() {
+        let mut app = Application::example();
+        app.decision = Some(Decision {
+            outcome: DecisionOutcome::Approve,
+            reason: None,
+            content: Some(serde_json::json!({"convictions": []})),
+            by: Actor::system("test"),
+            at: datetime!(2026-11-25 12:00 UTC),
+        });
+        let mut stored = serde_json::to_value(&app).unwrap();
+        let decision = stored["decision"].as_object_mut().unwrap();
+        let content = decision.remove("content").unwrap();
+        decision.insert("record".into(), content);
+        for gone in [
+            "steps",
+            "attachments",
+            "required_attachments",
+            "awaiting_attachments",
+        ] {
+            assert!(
+                stored.get(gone).is_none(),
+                "{gone} is not written when empty"
+            );
+        }
+        let back: Application = serde_json::from_value(stored.clone()).unwrap();
+        assert_eq!(back, app);
+        stored["status"] = serde_json::json!("screening");
+        let screening: Application = serde_json::from_value(stored).unwrap();
+        assert_eq!(screening.status(), Status::InReview);
+    }
+
     #[test]
     fn round_trips_through_json_with_its_status() {
         let app = Application::example();

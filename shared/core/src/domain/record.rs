@@ -40,7 +40,9 @@ pub struct ExtractRecordInput {
 }
 
 impl ExtractRecord {
-    /// A page holds this many; more would need a second page, which no real bulletin n°3 does.
+    /// The most a clerk may enter. One page holds three or four short ones today; the issue step
+    /// refuses a document that would run into its seal (docs/design.md, Kinds) until a
+    /// continuation page exists.
     pub const MAX_CONVICTIONS: usize = 12;
 
     pub fn parse(
