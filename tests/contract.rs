@@ -386,6 +386,7 @@ pub async fn documents_keep_their_contract(
     app.document = Some(reserved.clone());
     let doc = IssuedDocument::new(
         &app,
+        guichet_core::domain::Holder::person(&app.applicant),
         &reserved,
         format!("documents/2026/{number}.pdf"),
         hex::encode(Sha256::digest(b"pdf")),

@@ -88,7 +88,10 @@ pub async fn open_local(settings: &Settings) -> anyhow::Result<Backend> {
         check_dead_letters: Arc::new(local.queue.clone()),
         local_uploads: Some(uploads),
         pump: Pump::Local(local.queue.clone()),
-        catalogue: local.catalogue.clone(),
+        catalogue: match &settings.catalogue_file {
+            Some(path) => Arc::new(Catalogue::from_file(path)?),
+            None => local.catalogue.clone(),
+        },
         seal_keys: Arc::new(SealKeys::from_stored(&stored)?),
         token_secret,
         payment_secret,
@@ -127,7 +130,10 @@ pub async fn open_aws(
             issue: aws.issue_queue(),
             check: aws.check_queue(),
         },
-        catalogue: Arc::new(Catalogue::default_catalogue()),
+        catalogue: Arc::new(match &settings.catalogue_file {
+            Some(path) => Catalogue::from_file(path)?,
+            None => Catalogue::default_catalogue(),
+        }),
         seal_keys: Arc::new(SealKeys::from_stored(secrets.seal_keys()?)?),
         token_secret: secrets.token(settings.http.tokens.secret.as_ref())?,
         payment_secret: secrets.payment(settings.payments.secret.as_ref())?,

@@ -68,7 +68,10 @@ impl Functions {
             &backend.token_secret,
             clock.clone(),
         ));
-        let renderer = PdfRenderer::new(settings.verify_url.clone())?;
+        let mut renderer = PdfRenderer::new(settings.verify_url.clone())?;
+        if let Some(dir) = settings.templates() {
+            renderer = renderer.with_templates_dir(&dir)?;
+        }
         backend
             .catalogue
             .check_templates(|t| renderer.has_template(t))?;
@@ -275,13 +278,7 @@ async fn upload(
             .unwrap_or_default(),
         Some(e) => response::error(&e),
     };
-    let (parts, body) = response.into_parts();
-    let body = match body {
-        Body::Text(t) => AxumBody::from(t),
-        Body::Binary(b) => AxumBody::from(b),
-        _ => AxumBody::empty(),
-    };
-    axum::response::Response::from_parts(parts, body)
+    to_axum(response)
 }
 
 async fn dispatch(
@@ -324,12 +321,17 @@ async fn dispatch(
         duration_ms = started.elapsed().as_millis() as u64,
         "request"
     );
-    let (mut parts, body) = response.into_parts();
+    let mut response = to_axum(response);
     if let Ok(v) = request_id.parse() {
-        parts.headers.insert("x-request-id", v);
+        response.headers_mut().insert("x-request-id", v);
     }
+    response
+}
+
+/// A handler's answer as axum sends it.
+fn to_axum(response: http::Response<Body>) -> axum::response::Response {
+    let (parts, body) = response.into_parts();
     let body = match body {
-        Body::Empty => AxumBody::empty(),
         Body::Text(t) => AxumBody::from(t),
         Body::Binary(b) => AxumBody::from(b),
         _ => AxumBody::empty(),

@@ -28,9 +28,24 @@ pub struct Settings {
     pub verify_url: String,
     /// `GUICHET_UPLOAD_TTL_SECONDS`: how long an attachment's upload URL works.
     pub upload_ttl: time::Duration,
+    /// `GUICHET_CATALOGUE`: the catalogue file an operator edits (kinds declared by data
+    /// included); unset, the data directory's on the embedded backend, the shipped one on AWS.
+    pub catalogue_file: Option<std::path::PathBuf>,
+    /// `GUICHET_TEMPLATES_DIR`: the templates of the kinds that file declares; unset, the data
+    /// directory's `templates` folder on the embedded backend, none beyond the shipped on AWS.
+    pub templates_dir: Option<std::path::PathBuf>,
 }
 
 impl Settings {
+    /// Where the templates of the kinds the catalogue declares are.
+    pub fn templates(&self) -> Option<std::path::PathBuf> {
+        match (&self.templates_dir, &self.backend) {
+            (Some(dir), _) => Some(dir.clone()),
+            (None, BackendChoice::Local) => Some(self.local.data_dir.join("templates")),
+            (None, BackendChoice::Aws(_)) => None,
+        }
+    }
+
     pub fn read(env: &Env) -> Result<Self, SettingError> {
         let backend = match env.get("GUICHET_BACKEND").as_deref() {
             None | Some("local") => BackendChoice::Local,
@@ -51,6 +66,8 @@ impl Settings {
             reconcile: ReconcileSettings::read(env)?,
             verify_url: env.or("GUICHET_VERIFY_URL", "https://guichet.ml/verifier"),
             upload_ttl: guichet_core::usecases::attachments::upload_ttl(env)?,
+            catalogue_file: env.get("GUICHET_CATALOGUE").map(Into::into),
+            templates_dir: env.get("GUICHET_TEMPLATES_DIR").map(Into::into),
         })
     }
 

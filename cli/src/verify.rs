@@ -5,6 +5,7 @@
 //! with a key valid at its date of issue, and is within its validity.
 
 use anyhow::{Context as _, bail};
+use guichet_core::domain::SealedHolder;
 use guichet_seal::{self as seal, JwkSet, SealClaims};
 use std::path::Path;
 use time::Date;
@@ -79,14 +80,23 @@ pub fn describe(result: &Offline) -> String {
             .map(|k| k.names().title.clone())
             .unwrap_or_else(|| format!("document {}", c.number.prefix()))
     };
+    let holder = |c: &SealClaims| match &c.holder {
+        SealedHolder::Person {
+            surname,
+            given_names,
+            birth_date,
+        } => format!("{given_names} {surname}, né(e) le {birth_date}"),
+        SealedHolder::Organisation {
+            name,
+            registration_number,
+        } => format!("{name}, immatriculation / registration {registration_number}"),
+    };
     let show = |c: &SealClaims| {
         format!(
-            "{} — {}\n  titulaire / holder: {} {}, né(e) le {}\n  délivré / issued: {} par {}{}",
+            "{} — {}\n  titulaire / holder: {}\n  délivré / issued: {} par {}{}",
             c.number,
             title(c),
-            c.given_names,
-            c.surname,
-            c.birth_date,
+            holder(c),
             c.issued_on,
             c.office,
             c.expires_on

@@ -25,8 +25,6 @@ impl Check {
             catalogue: &self.catalogue,
             uploads: self.uploads.as_ref(),
             clock: self.clock.as_ref(),
-            // Checking announces nothing.
-            upload_ttl: time::Duration::ZERO,
         }
     }
 }

@@ -14,7 +14,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let aws = guichet_aws::Aws::from_env().await?;
     let function = Check {
         applications: aws.store(),
-        catalogue: Arc::new(Catalogue::default_catalogue()),
+        catalogue: Arc::new(Catalogue::from_env(&aws.env)?),
         uploads: aws.uploads()?,
         clock: Arc::new(SystemClock),
         dead_letters: Arc::new(aws.check_dead_letters()?),

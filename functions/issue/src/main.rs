@@ -16,7 +16,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let aws = guichet_aws::Aws::from_env().await?;
     let secrets = aws.secrets().await?;
     let store = aws.store();
-    let catalogue = Arc::new(Catalogue::default_catalogue());
+    let catalogue = Arc::new(Catalogue::from_env(&aws.env)?);
     let renderer = PdfRenderer::from_env(&aws.env)?;
     catalogue.check_templates(|t| renderer.has_template(t))?;
     let function = Issue {

@@ -18,7 +18,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         applications: store.clone(),
         outbox: store,
         bus: Arc::new(aws.events()),
-        catalogue: Arc::new(Catalogue::default_catalogue()),
+        catalogue: Arc::new(Catalogue::from_env(&aws.env)?),
         clock: Arc::new(SystemClock),
         settings: ReconcileSettings::read(&aws.env)?,
     };

@@ -17,7 +17,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         edge: Arc::new(Edge::new(&http, &token_secret, Arc::new(SystemClock))),
         applications: store.clone(),
         documents: store,
-        catalogue: Arc::new(Catalogue::default_catalogue()),
+        catalogue: Arc::new(Catalogue::from_env(&aws.env)?),
     };
     lambda_http::run(lambda_http::service_fn(|req| async {
         Ok::<_, std::convert::Infallible>(handle(&function, req).await)

@@ -37,7 +37,6 @@ impl Submit {
             catalogue: &self.catalogue,
             uploads: self.uploads.as_ref(),
             clock: self.edge.clock.as_ref(),
-            upload_ttl: self.upload_ttl,
         }
     }
 
@@ -107,22 +106,15 @@ async fn route(f: &Submit, req: &Request) -> Result<Response<Body>, Error> {
             f.edge.limits.take(Limit::Submit, who.subject.as_str())?;
             let body: attachments::AttachmentRequest = json_body(req, JSON_LIMIT)?;
             let (attachment, target) =
-                attachments::announce(&f.attaching(), &who, &id, &body).await?;
+                attachments::announce(&f.attaching(), &who, &id, &body, f.upload_ttl).await?;
             Ok(json(201, &UploadTicket::new(&attachment, &target)))
         }
         Route::GetAttachment { id, attachment_id } => {
             match attachments::read(&f.attaching(), &who, &id, &attachment_id).await? {
-                (Download::Bytes(bytes), filename) => {
-                    let content_type = if filename.ends_with(".pdf") {
-                        "application/pdf"
-                    } else if filename.ends_with(".png") {
-                        "image/png"
-                    } else {
-                        "image/jpeg"
-                    };
-                    Ok(file(bytes, &filename, content_type))
+                (Download::Bytes(bytes), filename, content_type) => {
+                    Ok(file(bytes, &filename, content_type.as_str()))
                 }
-                (Download::Redirect(url), _) => Ok(redirect(&url)),
+                (Download::Redirect(url), _, _) => Ok(redirect(&url)),
             }
         }
         _ => Err(Error::NotFound),

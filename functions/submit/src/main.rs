@@ -18,7 +18,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         applications: store.clone(),
         documents: store,
         blobs: aws.documents(),
-        catalogue: Arc::new(Catalogue::default_catalogue()),
+        catalogue: Arc::new(Catalogue::from_env(&aws.env)?),
         uploads: aws.uploads()?,
         upload_ttl: guichet_core::usecases::attachments::upload_ttl(&aws.env)?,
     };

@@ -21,7 +21,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         )),
         documents: aws.store(),
         keys: Arc::new(SealKeys::from_stored(secrets.seal_keys()?)?),
-        catalogue: Arc::new(Catalogue::default_catalogue()),
+        catalogue: Arc::new(Catalogue::from_env(&aws.env)?),
     };
     lambda_http::run(lambda_http::service_fn(|req| async {
         Ok::<_, std::convert::Infallible>(handle(&function, req).await)

@@ -14,6 +14,16 @@ use std::time::Duration;
 /// is soon worthless.
 pub const DOWNLOAD_URL_LIFETIME: Duration = Duration::from_secs(300);
 
+/// A client from `sdk`: an emulator answers on one host name, so buckets go in the path there;
+/// real S3 prefers virtual-hosted buckets.
+fn client(sdk: &aws_config::SdkConfig) -> Client {
+    Client::from_conf(
+        aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(sdk.endpoint_url().is_some())
+            .build(),
+    )
+}
+
 /// A short-lived URL that downloads `key` as `filename`, of `content_type`.
 async fn presigned_get(
     client: &Client,
@@ -68,12 +78,7 @@ impl S3BlobStore {
         bucket: impl Into<String>,
         kms_key: Option<String>,
     ) -> Self {
-        let client = Client::from_conf(
-            aws_sdk_s3::config::Builder::from(sdk)
-                .force_path_style(sdk.endpoint_url().is_some())
-                .build(),
-        );
-        Self::new(client, bucket, kms_key)
+        Self::new(client(sdk), bucket, kms_key)
     }
 
     pub fn new(client: Client, bucket: impl Into<String>, kms_key: Option<String>) -> Self {
@@ -190,13 +195,8 @@ pub struct S3Uploads {
 
 impl S3Uploads {
     pub fn from_sdk(sdk: &aws_config::SdkConfig, bucket: impl Into<String>) -> Self {
-        let client = Client::from_conf(
-            aws_sdk_s3::config::Builder::from(sdk)
-                .force_path_style(sdk.endpoint_url().is_some())
-                .build(),
-        );
         S3Uploads {
-            client,
+            client: client(sdk),
             bucket: bucket.into(),
         }
     }

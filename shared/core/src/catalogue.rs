@@ -5,9 +5,10 @@
 //! office code stops the start instead of misrouting a criminal record.
 
 use crate::domain::{Applicant, DocumentKind, Money, OfficeCode};
-use crate::kinds::{Kind, KindError, Kinds};
+use crate::kinds::{DataKind, Declaration, Kind, KindError, Kinds};
 use serde::Deserialize;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The catalogue shipped with this version.
 pub const DEFAULT_JSON: &str = include_str!("../catalogue/catalogue.json");
@@ -25,6 +26,10 @@ pub struct Service {
     /// How long an issued document is commonly accepted; none for acts that do not expire.
     pub validity_days: Option<u32>,
     pub online: bool,
+    /// A kind declared here, by data alone (`crate::kinds::DataKind`); absent, the kind is one
+    /// written in Rust.
+    #[serde(default)]
+    pub declares: Option<Declaration>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -60,12 +65,60 @@ pub struct Office {
     pub city: String,
 }
 
+/// Which office decides: by the applicant's place of birth (a court keeps the records of the
+/// people born in its district), or always the same one (`office`).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Routing {
+struct RoutingFile {
+    #[serde(default)]
     places: HashMap<String, OfficeCode>,
-    born_abroad: OfficeCode,
-    place_not_listed: OfficeCode,
+    born_abroad: Option<OfficeCode>,
+    place_not_listed: Option<OfficeCode>,
+    office: Option<OfficeCode>,
+}
+
+#[derive(Debug, Clone)]
+enum Routing {
+    ByBirth {
+        places: HashMap<String, OfficeCode>,
+        born_abroad: OfficeCode,
+        place_not_listed: OfficeCode,
+    },
+    Fixed(OfficeCode),
+}
+
+impl RoutingFile {
+    fn resolve(self, kind: DocumentKind) -> Result<Routing, CatalogueError> {
+        match (self.office, self.born_abroad, self.place_not_listed) {
+            (Some(office), None, None) if self.places.is_empty() => Ok(Routing::Fixed(office)),
+            (None, Some(born_abroad), Some(place_not_listed)) => Ok(Routing::ByBirth {
+                places: self
+                    .places
+                    .into_iter()
+                    .map(|(place, office)| (normalise_place(&place), office))
+                    .collect(),
+                born_abroad,
+                place_not_listed,
+            }),
+            _ => Err(CatalogueError::RoutingShape(kind)),
+        }
+    }
+}
+
+impl Routing {
+    fn offices(&self) -> Vec<&OfficeCode> {
+        match self {
+            Routing::ByBirth {
+                places,
+                born_abroad,
+                place_not_listed,
+            } => places
+                .values()
+                .chain([born_abroad, place_not_listed])
+                .collect(),
+            Routing::Fixed(office) => vec![office],
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -74,7 +127,7 @@ struct CatalogueFile {
     version: u32,
     services: Vec<Service>,
     offices: Vec<Office>,
-    routing: HashMap<DocumentKind, Routing>,
+    routing: HashMap<DocumentKind, RoutingFile>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,11 +145,23 @@ pub enum CatalogueError {
     /// The entry names no kind written in Rust and declares none of its own: it cannot be
     /// asked for, decided or drawn, and is refused rather than run as another kind.
     #[error(
-        "catalogue entry {0}: no kind of that name exists, so it has no details, workflow or template; remove the entry, or correct its name"
+        "catalogue entry {0}: no kind of that name exists, so it has no details, workflow or template; remove the entry, correct its name, or declare the kind in it (`declares`: docs/design.md)"
     )]
     NoSuchKind(DocumentKind),
     #[error("catalogue kinds: {0}")]
     Kinds(#[from] KindError),
+    #[error("catalogue {path}: {message}")]
+    Read { path: String, message: String },
+    #[error("catalogue entry {kind}: {message}")]
+    Declaration { kind: DocumentKind, message: String },
+    #[error(
+        "catalogue entry {0} is a kind written in Rust: it cannot also be declared (remove `declares`, or give the new kind another name)"
+    )]
+    DeclaresBuiltin(DocumentKind),
+    #[error(
+        "catalogue routing for {0}: give either `office` alone, or `born_abroad` and `place_not_listed` (with `places`)"
+    )]
+    RoutingShape(DocumentKind),
     #[error("catalogue entry {kind}: its template {template} cannot be found")]
     NoTemplate {
         kind: DocumentKind,
@@ -126,22 +191,30 @@ impl Catalogue {
             }
         }
         let mut routing = HashMap::new();
-        for (kind, mut r) in file.routing {
-            let targets = r
-                .places
-                .values()
-                .chain([&r.born_abroad, &r.place_not_listed]);
-            if let Some(missing) = targets.into_iter().find(|c| !offices.contains_key(*c)) {
+        for (kind, r) in file.routing {
+            let r = r.resolve(kind)?;
+            if let Some(missing) = r.offices().into_iter().find(|c| !offices.contains_key(*c)) {
                 return Err(CatalogueError::UnknownOffice(missing.to_string()));
             }
-            r.places = r
-                .places
-                .into_iter()
-                .map(|(place, office)| (normalise_place(&place), office))
-                .collect();
             routing.insert(kind, r);
         }
-        let kinds = Kinds::new(Kinds::builtin())?;
+        let mut all = Kinds::builtin();
+        for s in &file.services {
+            let Some(declaration) = &s.declares else {
+                continue;
+            };
+            if all.iter().any(|k| k.names().kind == s.kind) {
+                return Err(CatalogueError::DeclaresBuiltin(s.kind));
+            }
+            let kind = DataKind::new(s.kind, declaration).map_err(|message| {
+                CatalogueError::Declaration {
+                    kind: s.kind,
+                    message,
+                }
+            })?;
+            all.push(Arc::new(kind));
+        }
+        let kinds = Kinds::new(all)?;
         let mut services = HashMap::new();
         for s in file.services {
             if kinds.get(s.kind).is_none() {
@@ -161,6 +234,24 @@ impl Catalogue {
             offices,
             routing,
         })
+    }
+
+    /// The catalogue an operator keeps in a file.
+    pub fn from_file(path: &std::path::Path) -> Result<Self, CatalogueError> {
+        let text = std::fs::read_to_string(path).map_err(|e| CatalogueError::Read {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        Self::parse(&text)
+    }
+
+    /// The catalogue a function reads: the file `GUICHET_CATALOGUE` names (shipped beside the
+    /// function or on a layer), else the one shipped in the binary.
+    pub fn from_env(env: &crate::settings::Env) -> Result<Self, CatalogueError> {
+        match env.get("GUICHET_CATALOGUE") {
+            Some(path) => Self::from_file(std::path::Path::new(&path)),
+            None => Self::parse(DEFAULT_JSON),
+        }
     }
 
     pub fn default_catalogue() -> Self {
@@ -218,13 +309,18 @@ impl Catalogue {
 
     /// The office that keeps this kind of record for this person.
     pub fn route(&self, kind: DocumentKind, applicant: &Applicant) -> Option<&Office> {
-        let r = self.routing.get(&kind)?;
-        let code = if !applicant.birth_country.is_mali() {
-            &r.born_abroad
-        } else {
-            r.places
+        let code = match self.routing.get(&kind)? {
+            Routing::Fixed(office) => office,
+            Routing::ByBirth { born_abroad, .. } if !applicant.birth_country.is_mali() => {
+                born_abroad
+            }
+            Routing::ByBirth {
+                places,
+                place_not_listed,
+                ..
+            } => places
                 .get(&normalise_place(applicant.birth_place.as_str()))
-                .unwrap_or(&r.place_not_listed)
+                .unwrap_or(place_not_listed),
         };
         self.offices.get(code)
     }

@@ -64,6 +64,9 @@ pub enum Msg {
     UploadSizeDiffers,
     UploadTypeDiffers,
     UploadReceived,
+    OutOfRange { min: i64, max: i64 },
+    ItemCount { min: usize, max: usize },
+    InvalidRegistrationNumber,
 }
 
 impl Msg {
@@ -181,6 +184,18 @@ impl Msg {
             Msg::ContentNotExpected { field } => (
                 format!("Ce type de document ne prend pas « {field} »."),
                 format!("This kind of document takes no \"{field}\"."),
+            ),
+            Msg::OutOfRange { min, max } => (
+                format!("La valeur doit être comprise entre {min} et {max}."),
+                format!("The value must be between {min} and {max}."),
+            ),
+            Msg::ItemCount { min, max } => (
+                format!("La liste doit compter de {min} à {max} éléments."),
+                format!("The list must hold {min} to {max} items."),
+            ),
+            Msg::InvalidRegistrationNumber => (
+                "Numéro d'immatriculation invalide : lettres, chiffres, points, barres obliques, traits d'union et espaces seulement.".into(),
+                "Invalid registration number: letters, digits, dots, slashes, hyphens and spaces only.".into(),
             ),
             Msg::UnknownChoice { choices } => (
                 format!("Valeur inconnue : choisissez parmi {choices}."),
@@ -376,6 +391,9 @@ mod tests {
             Msg::UploadSizeDiffers,
             Msg::UploadTypeDiffers,
             Msg::UploadReceived,
+            Msg::OutOfRange { min: 1, max: 2 },
+            Msg::ItemCount { min: 1, max: 2 },
+            Msg::InvalidRegistrationNumber,
         ];
         for m in all {
             let b = m.bilingual();

@@ -7,9 +7,9 @@
 
 use crate::catalogue::Office;
 use crate::domain::{
-    Application, ApplicationId, DocumentNumber, DocumentRef, Event, IssuedDocument, NumberPrefix,
-    OfficeCode, Payment, PaymentReference, PaymentStatus, Provider, SealClaims, SealError, Status,
-    StatusChange, Subject,
+    Application, ApplicationId, DocumentNumber, DocumentRef, Event, Holder, IssuedDocument,
+    NumberPrefix, OfficeCode, Payment, PaymentReference, PaymentStatus, Provider, SealClaims,
+    SealError, Status, StatusChange, Subject,
 };
 use crate::error::Error;
 use async_trait::async_trait;
@@ -292,6 +292,8 @@ pub struct Printable<'a> {
     pub title: &'a str,
     /// What the office approved the document to say, as the kind parsed it.
     pub content: &'a serde_json::Value,
+    /// Who the document is about (`Kind::holder`).
+    pub holder: &'a Holder,
     pub office: &'a Office,
     pub document: &'a DocumentRef,
     pub seal: &'a str,

@@ -3,7 +3,7 @@
 
 use guichet_core::catalogue::Catalogue;
 use guichet_core::domain::{
-    Actor, Applicant, Application, EntryKind, Holder, IssuedDocument, Money, Status, StatusChange,
+    Actor, Applicant, Application, EntryKind, IssuedDocument, Money, Person, Status, StatusChange,
     rfc3339,
 };
 use guichet_core::ports::AuditEvent;
@@ -409,8 +409,16 @@ pub struct HolderView {
     pub masked: bool,
 }
 
+/// The organisation a document is about (a company's trade register entry is public, so it is
+/// never masked).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrganisationView {
+    pub name: String,
+    pub registration_number: String,
+}
+
 impl HolderView {
-    fn new(h: &Holder, disclosure: Disclosure) -> Self {
+    fn new(h: &Person, disclosure: Disclosure) -> Self {
         match disclosure {
             Disclosure::Full => HolderView {
                 surname: h.surname.as_str().into(),
@@ -459,8 +467,12 @@ pub struct VerifyResult {
     pub revoked_at: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub office: Option<String>,
+    // Absent when the document is about an organisation (`organisation`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub holder: Option<HolderView>,
+    /// The organisation the document is about (a data kind may name one), instead of a person.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<OrganisationView>,
     /// For a seal or a PDF: `valid` or `invalid`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
@@ -483,7 +495,15 @@ impl VerifyResult {
             expires_at: d.and_then(|d| d.expires_at.map(rfc3339)),
             revoked_at: d.and_then(|d| d.revocation.as_ref().map(|r| rfc3339(r.at))),
             office: d.map(|d| d.office.to_string()),
-            holder: d.map(|d| HolderView::new(&d.holder, v.disclosure)),
+            holder: d
+                .and_then(|d| d.holder.as_person())
+                .map(|p| HolderView::new(p, v.disclosure)),
+            organisation: d
+                .and_then(|d| d.holder.as_organisation())
+                .map(|o| OrganisationView {
+                    name: o.name.clone(),
+                    registration_number: o.registration_number.clone(),
+                }),
             signature: v
                 .signature_valid
                 .map(|ok| if ok { "valid" } else { "invalid" }.into()),

@@ -45,18 +45,10 @@ pub fn public_json<T: Serialize>(value: &T, max_age_seconds: u32) -> Response<Bo
 
 /// A stored file for the person allowed to read it, as a download.
 pub fn file(bytes: Vec<u8>, filename: &str, content_type: &str) -> Response<Body> {
-    let mut response = pdf(bytes, filename);
-    if let Ok(v) = content_type.parse() {
-        response.headers_mut().insert("content-type", v);
-    }
-    response
-}
-
-pub fn pdf(bytes: Vec<u8>, filename: &str) -> Response<Body> {
     with_common_headers(
         Response::builder()
             .status(200)
-            .header("content-type", "application/pdf")
+            .header("content-type", content_type)
             .header(
                 "content-disposition",
                 format!("attachment; filename=\"{filename}\""),
@@ -64,6 +56,10 @@ pub fn pdf(bytes: Vec<u8>, filename: &str) -> Response<Body> {
     )
     .body(Body::Binary(bytes))
     .unwrap_or_else(|_| Response::new(Body::Empty))
+}
+
+pub fn pdf(bytes: Vec<u8>, filename: &str) -> Response<Body> {
+    file(bytes, filename, "application/pdf")
 }
 
 pub fn redirect(url: &str) -> Response<Body> {

@@ -42,7 +42,8 @@ fn bench(c: &mut Criterion) {
         let office = catalogue.office(&app.office).unwrap();
         let mut document = DocumentRef::example();
         document.number = DocumentNumber::new(kind.names().prefix, 2026, 123).unwrap();
-        let claims = SealClaims::for_document(&app, &document, kind.names().code);
+        let holder = kind.holder(&app);
+        let claims = SealClaims::for_document(&app, &holder, &document, kind.names().code);
         let issue = || {
             let seal = keys.seal(&claims);
             renderer
@@ -51,6 +52,7 @@ fn bench(c: &mut Criterion) {
                     template: kind.template(),
                     title: &kind.names().title,
                     content: &content,
+                    holder: &holder,
                     office,
                     document: &document,
                     seal: &seal,

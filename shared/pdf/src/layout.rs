@@ -8,7 +8,7 @@
 use super::frame::{self, CONTENT_BOTTOM, LEFT, RIGHT};
 use super::page::{Page, Weight};
 use super::{Fonts, french_date};
-use guichet_core::domain::parse_iso_date;
+use guichet_core::domain::{Holder, parse_iso_date};
 use guichet_core::ports::{Printable, RenderError};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -285,8 +285,8 @@ fn lookup<'v>(root: &'v Value, path: &str) -> Option<&'v Value> {
     path.split('.').try_fold(root, |v, key| v.get(key))
 }
 
-/// What a template may name: the applicant, the details, the approved content, the office and
-/// the document.
+/// What a template may name: the holder, the applicant, the details, the approved content, the
+/// office and the document.
 fn context(c: &Printable<'_>) -> Value {
     let a = &c.application.applicant;
     let born_at = if a.birth_country.is_mali() {
@@ -294,7 +294,21 @@ fn context(c: &Printable<'_>) -> Value {
     } else {
         format!("{} ({})", a.birth_place.as_str(), a.birth_country.as_str())
     };
+    let holder = match c.holder {
+        Holder::Organisation { organisation } => json!({
+            "type": "organisation",
+            "name": organisation.name,
+            "registration_number": organisation.registration_number,
+        }),
+        Holder::Person(p) => json!({
+            "type": "person",
+            "surname": p.surname.as_str(),
+            "given_names": p.given_names.as_str(),
+            "birth_date": p.birth_date.to_string(),
+        }),
+    };
     json!({
+        "holder": holder,
         "applicant": {
             "surname": a.surname.as_str(),
             "given_names": a.given_names.as_str(),

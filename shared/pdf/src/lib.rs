@@ -87,9 +87,42 @@ impl PdfRenderer {
         })
     }
 
-    /// With the settings it reads: `GUICHET_VERIFY_URL`.
+    /// With the settings it reads: `GUICHET_VERIFY_URL`, and `GUICHET_TEMPLATES_DIR` where an
+    /// operator's templates are (beside the catalogue that declares their kinds).
     pub fn from_env(env: &Env) -> Result<Self, RenderError> {
-        Self::new(env.or("GUICHET_VERIFY_URL", "https://guichet.ml/verifier"))
+        let renderer = Self::new(env.or("GUICHET_VERIFY_URL", "https://guichet.ml/verifier"))?;
+        match env.get("GUICHET_TEMPLATES_DIR") {
+            Some(dir) => renderer.with_templates_dir(std::path::Path::new(&dir)),
+            None => Ok(renderer),
+        }
+    }
+
+    /// Adds every `<name>.json` of `dir` as the template `name` (one of the same name as a
+    /// shipped template replaces it); a missing folder adds none, a template that does not read
+    /// stops the start with its file's name.
+    pub fn with_templates_dir(mut self, dir: &std::path::Path) -> Result<Self, RenderError> {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(self),
+            Err(e) => return Err(RenderError::Drawing(format!("{}: {e}", dir.display()))),
+        };
+        for entry in entries {
+            let path = entry
+                .map_err(|e| RenderError::Drawing(format!("{}: {e}", dir.display())))?
+                .path();
+            let (Some(name), Some("json")) = (
+                path.file_stem().and_then(|s| s.to_str()),
+                path.extension().and_then(|s| s.to_str()),
+            ) else {
+                continue;
+            };
+            let json = std::fs::read_to_string(&path)
+                .map_err(|e| RenderError::Drawing(format!("{}: {e}", path.display())))?;
+            let t = Template::parse(&json)
+                .map_err(|e| RenderError::Drawing(format!("template {}: {e}", path.display())))?;
+            self.templates.insert(name.to_owned(), t);
+        }
+        Ok(self)
     }
 }
 
@@ -146,8 +179,8 @@ mod tests {
     #[test]
     fn every_kind_of_seal_fits_a_version_10_qr_code() {
         use guichet_core::domain::{
-            DocumentNumber, GIVEN_NAMES_BYTES, OFFICE_MAX, OfficeCode, SURNAME_BYTES, SealClaims,
-            fit,
+            DocumentNumber, GIVEN_NAMES_BYTES, OFFICE_MAX, ORGANISATION_BYTES, OfficeCode,
+            Organisation, SURNAME_BYTES, SealClaims, SealedHolder, fit,
         };
         use guichet_seal::{PREFIX, SealKey, SealKeys, open};
         use time::macros::datetime;
@@ -173,11 +206,26 @@ mod tests {
                 typical.expires_on = None;
             }
             let typical = keys.seal(&typical);
-            claims.surname = fit(&"É".repeat(80), SURNAME_BYTES);
-            claims.given_names = fit(&"Ï".repeat(100), GIVEN_NAMES_BYTES);
+            claims.holder = SealedHolder::Person {
+                surname: fit(&"É".repeat(80), SURNAME_BYTES),
+                given_names: fit(&"Ï".repeat(100), GIVEN_NAMES_BYTES),
+                birth_date: time::macros::date!(1990 - 04 - 12),
+            };
             claims.office = OfficeCode::parse(&"X".repeat(OFFICE_MAX)).unwrap();
-            let worst = keys.seal(&claims);
-            assert_eq!(open(&worst, &keys).unwrap(), claims);
+            let person = keys.seal(&claims);
+            assert_eq!(open(&person, &keys).unwrap(), claims);
+            // Any kind may be about an organisation (a data kind's `holder`).
+            claims.holder = SealedHolder::Organisation {
+                name: fit(&"É".repeat(80), ORGANISATION_BYTES),
+                registration_number: "M".repeat(Organisation::NUMBER_MAX),
+            };
+            let organisation = keys.seal(&claims);
+            assert_eq!(open(&organisation, &keys).unwrap(), claims);
+            let worst = if organisation.len() > person.len() {
+                organisation
+            } else {
+                person
+            };
             let version = |text: &str| match qrcode::QrCode::with_error_correction_level(
                 text.as_bytes(),
                 qrcode::EcLevel::M,
@@ -225,7 +273,13 @@ mod tests {
         if catalogue.service(app.kind).unwrap().validity_days.is_none() {
             document.expires_at = None;
         }
-        let seal = keys.seal(&SealClaims::for_document(app, &document, kind.names().code));
+        let holder = kind.holder(app);
+        let seal = keys.seal(&SealClaims::for_document(
+            app,
+            &holder,
+            &document,
+            kind.names().code,
+        ));
         let renderer = PdfRenderer::new("https://guichet.ml/verifier").unwrap();
         assert!(renderer.has_template(kind.template()));
         let pdf = renderer
@@ -234,6 +288,7 @@ mod tests {
                 template: kind.template(),
                 title: &kind.names().title,
                 content: &content,
+                holder: &holder,
                 office: catalogue.office(&app.office).unwrap(),
                 document: &document,
                 seal: &seal,

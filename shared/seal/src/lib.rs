@@ -10,7 +10,7 @@ use coset::{
     CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable, iana,
 };
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
-use guichet_core::domain::{DocumentNumber, KindCode, OfficeCode, rfc3339};
+use guichet_core::domain::{DocumentNumber, KindCode, OfficeCode, SealedHolder, rfc3339};
 pub use guichet_core::domain::{SEAL_PREFIX as PREFIX, SealClaims, SealError};
 use guichet_core::ports::{KeyStoreError, SealReader, Sealer, StoredSealKey};
 use secrecy::{ExposeSecret, SecretString};
@@ -27,7 +27,14 @@ mod key {
     pub const OFFICE: i64 = 6;
     pub const ISSUED_ON: i64 = 7;
     pub const EXPIRES_ON: i64 = 8;
+    /// Absent for a person (every seal made before organisations could hold documents).
+    pub const HOLDER_TYPE: i64 = 9;
+    pub const ORGANISATION_NAME: i64 = 10;
+    pub const REGISTRATION_NUMBER: i64 = 11;
 }
+
+/// Claim 9's value for an organisation.
+const ORGANISATION: i64 = 2;
 
 /// A seal key pair; the key id is derived from the public key so it cannot drift.
 pub struct SealKey {
@@ -319,12 +326,33 @@ fn encode_claims(c: &SealClaims) -> Vec<u8> {
     let mut map = vec![
         (int(key::NUMBER), Value::Text(c.number.to_string())),
         (int(key::KIND), int(i64::from(c.kind.0))),
-        (int(key::SURNAME), Value::Text(c.surname.clone())),
-        (int(key::GIVEN_NAMES), Value::Text(c.given_names.clone())),
-        (int(key::BIRTH_DATE), int(date_int(c.birth_date))),
+    ];
+    match &c.holder {
+        SealedHolder::Person {
+            surname,
+            given_names,
+            birth_date,
+        } => map.extend([
+            (int(key::SURNAME), Value::Text(surname.clone())),
+            (int(key::GIVEN_NAMES), Value::Text(given_names.clone())),
+            (int(key::BIRTH_DATE), int(date_int(*birth_date))),
+        ]),
+        SealedHolder::Organisation {
+            name,
+            registration_number,
+        } => map.extend([
+            (int(key::HOLDER_TYPE), int(ORGANISATION)),
+            (int(key::ORGANISATION_NAME), Value::Text(name.clone())),
+            (
+                int(key::REGISTRATION_NUMBER),
+                Value::Text(registration_number.clone()),
+            ),
+        ]),
+    }
+    map.extend([
         (int(key::OFFICE), Value::Text(c.office.to_string())),
         (int(key::ISSUED_ON), int(date_int(c.issued_on))),
-    ];
+    ]);
     if let Some(e) = c.expires_on {
         map.push((int(key::EXPIRES_ON), int(date_int(e))));
     }
@@ -353,12 +381,22 @@ fn decode_claims(bytes: &[u8]) -> Option<SealClaims> {
     // Which kind a code and a prefix name is the registry's to say (`Kinds`), not the seal's.
     let kind = KindCode(u16::try_from(int(key::KIND)?).ok()?);
     let number: DocumentNumber = text(key::NUMBER)?.parse().ok()?;
+    let holder = match int(key::HOLDER_TYPE) {
+        None => SealedHolder::Person {
+            surname: text(key::SURNAME)?,
+            given_names: text(key::GIVEN_NAMES)?,
+            birth_date: int_date(int(key::BIRTH_DATE)?)?,
+        },
+        Some(ORGANISATION) => SealedHolder::Organisation {
+            name: text(key::ORGANISATION_NAME)?,
+            registration_number: text(key::REGISTRATION_NUMBER)?,
+        },
+        Some(_) => return None,
+    };
     Some(SealClaims {
         number,
         kind,
-        surname: text(key::SURNAME)?,
-        given_names: text(key::GIVEN_NAMES)?,
-        birth_date: int_date(int(key::BIRTH_DATE)?)?,
+        holder,
         office: OfficeCode::parse(&text(key::OFFICE)?).ok()?,
         issued_on: int_date(int(key::ISSUED_ON)?)?,
         expires_on: match int(key::EXPIRES_ON) {
@@ -397,6 +435,21 @@ mod tests {
             claims(),
             "the published JWK Set verifies it too"
         );
+    }
+
+    /// An organisation's seal says so (claim 9) and carries its name and registration number
+    /// instead of a person's names and birth date.
+    #[test]
+    fn an_organisation_holds_a_seal_of_its_own() {
+        let k = keys(1);
+        let mut c = claims();
+        c.holder = SealedHolder::Organisation {
+            name: "Transports Sahel SA".into(),
+            registration_number: "MA.BKO.2019.B.1234".into(),
+        };
+        let text = k.seal(&c);
+        assert_eq!(open(&text, &k).unwrap(), c);
+        assert_ne!(open(&text, &k).unwrap(), claims());
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! An issued document, as the registry of issued documents knows it.
 
 use super::{
-    Actor, Application, ApplicationId, BirthDate, DocumentKind, DocumentNumber, DocumentRef,
-    OfficeCode, PersonName,
+    Actor, Application, ApplicationId, DocumentKind, DocumentNumber, DocumentRef, Holder,
+    OfficeCode,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -22,14 +22,6 @@ pub struct Revocation {
     pub at: OffsetDateTime,
     pub by: Actor,
     pub reason: String,
-}
-
-/// Who the document is about, as much as a verifier may see.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Holder {
-    pub surname: PersonName,
-    pub given_names: PersonName,
-    pub birth_date: BirthDate,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,10 +45,11 @@ pub struct IssuedDocument {
 }
 
 impl IssuedDocument {
-    /// The registry entry of `app`'s document, issued as `document` says, its PDF stored under
-    /// `object_key` with the given SHA-256 (hex).
+    /// The registry entry of `app`'s document about `holder`, issued as `document` says, its
+    /// PDF stored under `object_key` with the given SHA-256 (hex).
     pub fn new(
         app: &Application,
+        holder: Holder,
         document: &DocumentRef,
         object_key: String,
         sha256: String,
@@ -66,11 +59,7 @@ impl IssuedDocument {
             kind: app.kind,
             application_id: app.id,
             office: app.office.clone(),
-            holder: Holder {
-                surname: app.applicant.surname.clone(),
-                given_names: app.applicant.given_names.clone(),
-                birth_date: app.applicant.birth_date,
-            },
+            holder,
             issued_at: document.issued_at,
             expires_at: document.expires_at,
             status: DocumentStatus::Valid,

@@ -7,6 +7,7 @@ mod attachment;
 mod document;
 mod document_number;
 mod event;
+mod holder;
 mod ids;
 mod kind;
 mod money;
@@ -27,9 +28,10 @@ pub use application::{
     NewApplication, StatusChange,
 };
 pub use attachment::{Attachment, AttachmentId, AttachmentState, FileType, Refusal, Sha256Hex};
-pub use document::{DocumentStatus, Holder, IssuedDocument, Revocation};
+pub use document::{DocumentStatus, IssuedDocument, Revocation};
 pub use document_number::{DocumentNumber, seed as number_seed};
 pub use event::{Event, EventType, ISSUE, SUBSCRIPTIONS, Subscription};
+pub use holder::{Holder, Organisation, Person};
 pub use ids::{ApplicationId, OfficeCode, PaymentReference, Subject};
 pub use kind::{DocumentKind, KIND_NAME_MAX, KindCode, NumberPrefix};
 pub use money::{Currency, Money};
@@ -37,7 +39,8 @@ pub use payment::{Payment, PaymentOutcome, PaymentStatus, Provider};
 pub use principal::{Principal, Role};
 pub use record::{Conviction, ConvictionInput, ExtractRecord, ExtractRecordInput};
 pub use seal::{
-    GIVEN_NAMES_BYTES, OFFICE_MAX, SEAL_PREFIX, SURNAME_BYTES, SealClaims, SealError, fit,
+    GIVEN_NAMES_BYTES, OFFICE_MAX, ORGANISATION_BYTES, SEAL_PREFIX, SURNAME_BYTES, SealClaims,
+    SealError, SealedHolder, fit,
 };
 pub use status::Status;
 pub use text::FieldErrors;

@@ -2,7 +2,7 @@
 //! (COSE_Sign1, Ed25519, base45) are `guichet-seal`'s; the claims and their size budget are the
 //! domain's, because the catalogue and the issue step must respect them.
 
-use super::{Application, DocumentNumber, DocumentRef, KindCode, OfficeCode};
+use super::{Application, DocumentNumber, DocumentRef, Holder, KindCode, OfficeCode};
 use time::Date;
 
 /// Room in the seal, so that its QR code stays at version 10 or below (311 characters at error
@@ -12,6 +12,9 @@ use time::Date;
 pub const SURNAME_BYTES: usize = 20;
 pub const GIVEN_NAMES_BYTES: usize = 28;
 pub const OFFICE_MAX: usize = 16;
+/// An organisation's name, cut the same way; its registration number is carried whole
+/// (`Organisation::NUMBER_MAX`). Together no longer than a person's names and birth date.
+pub const ORGANISATION_BYTES: usize = 32;
 
 /// A name as the seal carries it: whole when it fits in `max` bytes, else its beginning and `…`.
 pub fn fit(name: &str, max: usize) -> String {
@@ -29,15 +32,75 @@ pub fn fit(name: &str, max: usize) -> String {
     out
 }
 
+/// Who a seal says the document is about, names cut to fit (`fit`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SealedHolder {
+    Person {
+        surname: String,
+        given_names: String,
+        birth_date: Date,
+    },
+    Organisation {
+        name: String,
+        registration_number: String,
+    },
+}
+
+impl SealedHolder {
+    /// What a seal carries of `holder`.
+    pub fn of(holder: &Holder) -> Self {
+        match holder {
+            Holder::Person(p) => SealedHolder::Person {
+                surname: fit(p.surname.as_str(), SURNAME_BYTES),
+                given_names: fit(p.given_names.as_str(), GIVEN_NAMES_BYTES),
+                birth_date: p.birth_date.date(),
+            },
+            Holder::Organisation { organisation } => SealedHolder::Organisation {
+                name: fit(&organisation.name, ORGANISATION_BYTES),
+                registration_number: organisation.registration_number.clone(),
+            },
+        }
+    }
+
+    /// Whether the seal's holder is `holder`: names cut to fit, or whole in seals made before
+    /// names were cut.
+    pub fn is(&self, holder: &Holder) -> bool {
+        let same = |name: &str, sealed: &str, max| name == sealed || fit(name, max) == sealed;
+        match (self, holder) {
+            (
+                SealedHolder::Person {
+                    surname,
+                    given_names,
+                    birth_date,
+                },
+                Holder::Person(p),
+            ) => {
+                same(p.surname.as_str(), surname, SURNAME_BYTES)
+                    && same(p.given_names.as_str(), given_names, GIVEN_NAMES_BYTES)
+                    && p.birth_date.date() == *birth_date
+            }
+            (
+                SealedHolder::Organisation {
+                    name,
+                    registration_number,
+                },
+                Holder::Organisation { organisation },
+            ) => {
+                same(&organisation.name, name, ORGANISATION_BYTES)
+                    && organisation.registration_number == *registration_number
+            }
+            _ => false,
+        }
+    }
+}
+
 /// What a seal asserts about a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SealClaims {
     pub number: DocumentNumber,
     /// The kind's seal code (`crate::kinds::KindNames::code`).
     pub kind: KindCode,
-    pub surname: String,
-    pub given_names: String,
-    pub birth_date: Date,
+    pub holder: SealedHolder,
     pub office: OfficeCode,
     pub issued_on: Date,
     pub expires_on: Option<Date>,
@@ -51,9 +114,11 @@ impl SealClaims {
         SealClaims {
             number: document.number,
             kind: KindCode(1),
-            surname: "Traoré".into(),
-            given_names: "Aminata".into(),
-            birth_date: date!(1990 - 04 - 12),
+            holder: SealedHolder::Person {
+                surname: "Traoré".into(),
+                given_names: "Aminata".into(),
+                birth_date: date!(1990 - 04 - 12),
+            },
             office: OfficeCode::parse("TGI-BKO-C3")
                 .unwrap_or_else(|_| unreachable!("a well-formed office code")),
             issued_on: document.issued_at.date(),
@@ -61,15 +126,18 @@ impl SealClaims {
         }
     }
 
-    /// What the seal of `app`'s document asserts, issued as `document` says; `kind` is its kind's
-    /// seal code.
-    pub fn for_document(app: &Application, document: &DocumentRef, kind: KindCode) -> Self {
+    /// What the seal of `app`'s document about `holder` asserts, issued as `document` says;
+    /// `kind` is its kind's seal code.
+    pub fn for_document(
+        app: &Application,
+        holder: &Holder,
+        document: &DocumentRef,
+        kind: KindCode,
+    ) -> Self {
         SealClaims {
             number: document.number,
             kind,
-            surname: fit(app.applicant.surname.as_str(), SURNAME_BYTES),
-            given_names: fit(app.applicant.given_names.as_str(), GIVEN_NAMES_BYTES),
-            birth_date: app.applicant.birth_date.date(),
+            holder: SealedHolder::of(holder),
             office: app.office.clone(),
             issued_on: document.issued_at.date(),
             expires_on: document.expires_at.map(|e| e.date()),

@@ -5,17 +5,19 @@
 //! prices kinds; it cannot invent one (`Catalogue::parse` refuses an entry with no kind behind it).
 
 mod criminal_record;
+mod data;
 mod nationality;
 
 pub use criminal_record::CriminalRecord;
+pub use data::{DataKind, Declaration};
 pub use nationality::{Basis, Nationality, NationalityDetails, Parent};
 
 use crate::domain::{
-    Applicant, Application, DocumentKind, DocumentNumber, FieldErrors, KindCode, NumberPrefix,
-    Workflow, WorkflowError, number_seed,
+    Applicant, Application, DocumentKind, DocumentNumber, FieldErrors, Holder, KindCode,
+    NumberPrefix, Workflow, WorkflowError, number_seed,
 };
 use crate::messages::Msg;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
 use std::sync::Arc;
@@ -32,8 +34,13 @@ pub struct KindNames {
     pub title_en: String,
 }
 
+/// The largest file an applicant may join: what `guichet serve`'s upload route and the check
+/// step accept.
+pub const MAX_UPLOAD: u64 = 5 * 1024 * 1024;
+
 /// A file the applicant must (or may) join to the application.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct AttachmentSpec {
     /// `birth_certificate`, `parent_nationality_proof`…
     pub name: String,
@@ -52,7 +59,7 @@ pub fn proof(name: &str) -> AttachmentSpec {
             "image/jpeg".into(),
             "image/png".into(),
         ],
-        max_bytes: 5 * 1024 * 1024,
+        max_bytes: MAX_UPLOAD,
     }
 }
 
@@ -99,6 +106,11 @@ pub trait Kind: Send + Sync + fmt::Debug {
 
     /// The name of the template its documents are drawn from.
     fn template(&self) -> &str;
+
+    /// Who its documents are about: the person who asked, unless the kind says otherwise.
+    fn holder(&self, app: &Application) -> Holder {
+        Holder::person(&app.applicant)
+    }
 }
 
 /// Codes and prefixes given before kinds were types, kept for the kinds they were given to:

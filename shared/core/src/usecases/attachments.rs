@@ -22,8 +22,6 @@ pub struct Attaching<'a> {
     pub catalogue: &'a Catalogue,
     pub uploads: &'a dyn Uploads,
     pub clock: &'a dyn Clock,
-    /// How long an upload URL works (`GUICHET_UPLOAD_TTL_SECONDS`, 15 minutes by default).
-    pub upload_ttl: Duration,
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -59,13 +57,15 @@ fn ids_of(key: &str) -> Option<(ApplicationId, AttachmentId)> {
     parts.next().is_none().then_some((app, attachment))
 }
 
-/// Announces a file of the applicant's own application: answers where to send its bytes. A
-/// retry announces it again (the pending one it replaces never counted).
+/// Announces a file of the applicant's own application: answers where to send its bytes, good
+/// for `upload_ttl` (`upload_ttl()`). A retry announces it again (the pending one it replaces
+/// never counted).
 pub async fn announce(
     ports: &Attaching<'_>,
     who: &Principal,
     id: &str,
     request: &AttachmentRequest,
+    upload_ttl: Duration,
 ) -> Result<(Attachment, UploadTarget), Error> {
     require(who, &[Role::Applicant])?;
     let id = parse_id(id)?;
@@ -76,7 +76,7 @@ pub async fn announce(
             .await?
             .filter(|a| a.subject == who.subject)
             .ok_or(Error::NotFound)?;
-        let attachment = parse(ports, &app, request)?;
+        let attachment = parse(ports, &app, request, upload_ttl)?;
         // The URL first: if it cannot be made, nothing is recorded.
         let target = ports
             .uploads
@@ -100,6 +100,7 @@ fn parse(
     ports: &Attaching<'_>,
     app: &Application,
     request: &AttachmentRequest,
+    upload_ttl: Duration,
 ) -> Result<Attachment, Error> {
     let kind = kind_of(ports.catalogue, app)?;
     let specs = kind.attachments();
@@ -164,7 +165,7 @@ fn parse(
         refusal: None,
         object_key: object_key(app.id, id),
         announced_at: now,
-        upload_expires_at: now + ports.upload_ttl,
+        upload_expires_at: now + upload_ttl,
         checked_at: None,
     })
 }
@@ -219,14 +220,14 @@ pub async fn check(ports: &Attaching<'_>, key: &str) -> Result<CheckOutcome, Err
     .await
 }
 
-/// An attachment's bytes, for its applicant or the staff of the application's office (the read
-/// is audited like the application's).
+/// An attachment's bytes, its file name and type, for its applicant or the staff of the
+/// application's office (the read is audited like the application's).
 pub async fn read(
     ports: &Attaching<'_>,
     who: &Principal,
     id: &str,
     attachment_id: &str,
-) -> Result<(Download, String), Error> {
+) -> Result<(Download, String, FileType), Error> {
     let wanted: AttachmentId = attachment_id.parse().map_err(|_| Error::NotFound)?;
     let app = readable(ports.applications, ports.clock, who, id, "attachment").await?;
     let a = app
@@ -245,7 +246,7 @@ pub async fn read(
         .download(&a.object_key, &filename, a.content_type.as_str())
         .await?
         .ok_or(Error::NotFound)?;
-    Ok((download, filename))
+    Ok((download, filename, a.content_type))
 }
 
 #[cfg(test)]

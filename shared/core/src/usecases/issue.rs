@@ -48,8 +48,10 @@ pub async fn issue(ports: &Issuing<'_>, id: ApplicationId) -> Result<IssueOutcom
         .office(&app.office)
         .ok_or_else(|| Error::UnknownOffice(app.office.clone()))?;
     let kind = super::submit::kind_of(ports.catalogue, &app)?;
+    let holder = kind.holder(&app);
     let seal = ports.sealer.seal(&SealClaims::for_document(
         &app,
+        &holder,
         &reserved,
         kind.names().code,
     ));
@@ -65,6 +67,7 @@ pub async fn issue(ports: &Issuing<'_>, id: ApplicationId) -> Result<IssueOutcom
         template: kind.template(),
         title: &kind.names().title,
         content,
+        holder: &holder,
         office,
         document: &reserved,
         seal: &seal,
@@ -81,6 +84,7 @@ pub async fn issue(ports: &Issuing<'_>, id: ApplicationId) -> Result<IssueOutcom
         .await?;
     let doc = IssuedDocument::new(
         &app,
+        holder,
         &reserved,
         object_key,
         hex::encode(Sha256::digest(&stored)),

@@ -1,8 +1,7 @@
 //! Anyone checks a document: by its number, by the text of its QR seal, or by the PDF itself.
 
 use crate::domain::{
-    DocumentNumber, DocumentStatus, GIVEN_NAMES_BYTES, Holder, IssuedDocument,
-    SEAL_PREFIX as PREFIX, SURNAME_BYTES, SealClaims, SealError, fit,
+    DocumentNumber, DocumentStatus, IssuedDocument, SEAL_PREFIX as PREFIX, SealClaims, SealError,
 };
 use crate::error::Error;
 use crate::kinds::Kinds;
@@ -124,14 +123,9 @@ pub async fn by_seal(ports: &Checking<'_>, text: &str) -> Result<Verification, E
     }
 }
 
-/// Names as the seal carries them: cut to fit, or whole in seals made before names were cut.
+/// The seal names the document's kind and holder as the registry knows them.
 fn holder_matches(kinds: &Kinds, d: &IssuedDocument, c: &SealClaims) -> bool {
-    let same = |name: &str, sealed: &str, max| name == sealed || fit(name, max) == sealed;
-    let h: &Holder = &d.holder;
-    kinds.get(d.kind).map(|k| k.names().code) == Some(c.kind)
-        && same(h.surname.as_str(), &c.surname, SURNAME_BYTES)
-        && same(h.given_names.as_str(), &c.given_names, GIVEN_NAMES_BYTES)
-        && h.birth_date.date() == c.birth_date
+    kinds.get(d.kind).map(|k| k.names().code) == Some(c.kind) && c.holder.is(&d.holder)
 }
 
 /// The PDF itself: its seal (kept in the file's metadata) says which document it claims to be,
