@@ -526,6 +526,10 @@ pub struct ServiceView {
     pub title: String,
     pub title_en: String,
     pub fee: MoneyView,
+    /// Fees that depend on the details: the first line whose every `when` value (keyed by a
+    /// detail's path, `visa_type`) equals the details' is the fee; none matching, `fee`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fees: Vec<FeeLineView>,
     /// JSON Schema of the application's `details`.
     #[schema(value_type = Object)]
     pub details_schema: serde_json::Value,
@@ -534,6 +538,13 @@ pub struct ServiceView {
     /// How long an issued document is commonly accepted; absent: no limit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub validity_days: Option<u32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeeLineView {
+    #[schema(value_type = Object)]
+    pub when: std::collections::BTreeMap<String, serde_json::Value>,
+    pub fee: MoneyView,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -626,6 +637,14 @@ impl CatalogueView {
                     title: names.title.clone(),
                     title_en: names.title_en.clone(),
                     fee: service.fee.into(),
+                    fees: service
+                        .fees
+                        .iter()
+                        .map(|line| FeeLineView {
+                            when: line.when.clone(),
+                            fee: line.fee.into(),
+                        })
+                        .collect(),
                     details_schema: kind.details_schema(),
                     attachments: kind
                         .attachments()

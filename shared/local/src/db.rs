@@ -57,7 +57,9 @@ CREATE TABLE IF NOT EXISTS queue_messages (
     state TEXT NOT NULL,
     attempts INTEGER NOT NULL,
     visible_ms INTEGER NOT NULL,
-    created_ms INTEGER NOT NULL
+    created_ms INTEGER NOT NULL,
+    leased INTEGER NOT NULL DEFAULT 0,
+    interrupted INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS queue_ready ON queue_messages (queue, state, visible_ms, created_ms);
 CREATE TABLE IF NOT EXISTS outbox (
@@ -83,6 +85,7 @@ impl Db {
         )
         .map_err(backend)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
+        migrate(&conn).map_err(backend)?;
         Ok(Db(Arc::new(Mutex::new(conn))))
     }
 
@@ -108,6 +111,27 @@ impl Db {
             ))
         })?
     }
+}
+
+/// Columns added after a data directory may have been made: added to an older file, once.
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    const ADDED: [(&str, &str, &str); 2] = [
+        ("queue_messages", "leased", "INTEGER NOT NULL DEFAULT 0"),
+        ("queue_messages", "interrupted", "INTEGER NOT NULL DEFAULT 0"),
+    ];
+    for (table, column, declaration) in ADDED {
+        let present: bool = conn.query_row(
+            "SELECT COUNT(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
+            rusqlite::params![table, column],
+            |r| r.get(0),
+        )?;
+        if !present {
+            conn.execute_batch(&format!(
+                "ALTER TABLE {table} ADD COLUMN {column} {declaration}"
+            ))?;
+        }
+    }
+    Ok(())
 }
 
 /// What a failed SQLite call means: another writer holding the lock (the busy timeout ran out)

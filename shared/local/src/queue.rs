@@ -1,6 +1,13 @@
 //! A durable queue in SQLite with the semantics of SQS that the consumers rely on: a received
 //! message is hidden for a visibility timeout and comes back unless acknowledged; after too many
 //! receives it goes to the dead-letter state instead of being delivered again.
+//!
+//! One thing it knows that SQS cannot: when the one process that consumes a data directory starts,
+//! what the last one held is known to have been cut off by its stop (a kill, a crash, a power
+//! cut), not refused by the consumer. Such a delivery is given back rather than counted toward the
+//! dead letters, so a run of restarts cannot bury good messages; it is still counted apart, so a
+//! message that brings the process down every time it is read stops after
+//! `MAX_INTERRUPTIONS` of them.
 
 use super::db::{Db, backend};
 use async_trait::async_trait;
@@ -12,6 +19,10 @@ use rusqlite::params;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::Notify;
+
+/// Deliveries cut off by the process's stop before a message goes to the dead letters anyway: a
+/// message that crashes the process each time it is read.
+pub const MAX_INTERRUPTIONS: u32 = 10;
 
 #[derive(Clone)]
 pub struct LocalQueue {
@@ -61,30 +72,32 @@ impl LocalQueue {
             .call(move |conn| {
                 let now = now_ms();
                 let tx = conn.transaction().map_err(backend)?;
-                let candidates: Vec<(String, String, u32)> = {
+                let candidates: Vec<(String, String, u32, u32)> = {
                     let mut stmt = tx
                         .prepare_cached(
-                            "SELECT id, body, attempts FROM queue_messages
+                            "SELECT id, body, attempts, interrupted FROM queue_messages
                              WHERE queue = ?1 AND state = 'ready' AND visible_ms <= ?2
                              ORDER BY created_ms, id LIMIT ?3",
                         )
                         .map_err(backend)?;
                     let rows = stmt
-                        .query_map(params![queue.as_str(), now, max as i64], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                        .query_map(params![queue.as_str(), now, max as i64], |r| {
+                            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                        })
                         .map_err(backend)?;
                     rows.collect::<Result<_, _>>().map_err(backend)?
                 };
                 let mut out = Vec::new();
-                for (id, body, attempts) in candidates {
-                    if attempts >= max_receives {
+                for (id, body, attempts, interrupted) in candidates {
+                    if attempts >= max_receives || interrupted >= MAX_INTERRUPTIONS {
                         tx.execute("UPDATE queue_messages SET state = 'dead' WHERE id = ?1", params![id])
                             .map_err(backend)?;
-                        tracing::warn!(queue = queue.as_str(), message_id = %id, attempts, "message moved to dead letters");
+                        tracing::warn!(queue = queue.as_str(), message_id = %id, attempts, interrupted, "message moved to dead letters");
                         continue;
                     }
                     let visible = now + visibility.as_millis() as i64;
                     tx.execute(
-                        "UPDATE queue_messages SET attempts = attempts + 1, visible_ms = ?2 WHERE id = ?1",
+                        "UPDATE queue_messages SET attempts = attempts + 1, visible_ms = ?2, leased = 1 WHERE id = ?1",
                         params![id, visible],
                     )
                     .map_err(backend)?;
@@ -98,14 +111,18 @@ impl LocalQueue {
 
     /// Makes the messages in flight visible again: what a process was working on when it stopped
     /// (a crash, a kill) is delivered again at once by the next one, rather than after its
-    /// visibility timeout. Only for the one process that consumes the data directory's queues,
-    /// at its start.
+    /// visibility timeout, and that cut-off delivery is given back (counted as an interruption,
+    /// not a receive). A message waiting out a retry delay keeps it. Only for the one process
+    /// that consumes the data directory's queues, at its start.
     pub async fn reclaim(&self) -> Result<usize, StoreError> {
         self.db
             .call(move |conn| {
                 let now = now_ms();
                 conn.execute(
-                    "UPDATE queue_messages SET visible_ms = ?1 WHERE state = 'ready' AND visible_ms > ?1",
+                    "UPDATE queue_messages
+                     SET visible_ms = ?1, leased = 0, interrupted = interrupted + 1,
+                         attempts = MAX(attempts - 1, 0)
+                     WHERE state = 'ready' AND leased = 1",
                     params![now],
                 )
                 .map_err(backend)
@@ -135,7 +152,7 @@ impl LocalQueue {
         self.db
             .call(move |conn| {
                 conn.execute(
-                    "UPDATE queue_messages SET visible_ms = ?2 WHERE id = ?1 AND state = 'ready'",
+                    "UPDATE queue_messages SET visible_ms = ?2, leased = 0 WHERE id = ?1 AND state = 'ready'",
                     params![id, now_ms() + delay.as_millis() as i64],
                 )
                 .map_err(backend)?;
@@ -378,8 +395,57 @@ mod tests {
             .unwrap();
         assert_eq!(
             (again[0].body.as_str(), again[0].receive_count),
-            ("in flight", 2)
+            ("in flight", 1),
+            "the delivery the stop cut off is not held against the message"
         );
+    }
+
+    #[tokio::test]
+    async fn restarts_never_bury_a_message_but_one_that_kills_every_process_stops() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = queue(&dir, 3);
+        q.send(QueueName::ISSUE_REQUESTS, "unlucky").await.unwrap();
+        // More restarts than receives allowed, each while the message is in flight.
+        for restart in 1..MAX_INTERRUPTIONS {
+            let got = q
+                .receive(QueueName::ISSUE_REQUESTS, 10, Duration::from_secs(3600))
+                .await
+                .unwrap();
+            assert_eq!(got.len(), 1, "restart {restart}");
+            assert_eq!(queue(&dir, 3).reclaim().await.unwrap(), 1);
+        }
+        let last = q
+            .receive(QueueName::ISSUE_REQUESTS, 10, Duration::from_secs(3600))
+            .await
+            .unwrap();
+        assert_eq!(last.len(), 1, "still delivered after {} restarts", MAX_INTERRUPTIONS - 1);
+        q.reclaim().await.unwrap();
+        assert!(
+            q.receive(QueueName::ISSUE_REQUESTS, 10, Duration::ZERO)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(q.dead_letters(QueueName::ISSUE_REQUESTS).await.unwrap().len(), 1);
+
+        // A failure reported by the consumer counts, restart or not.
+        q.send(QueueName::ISSUE_REQUESTS, "refused").await.unwrap();
+        for _ in 0..3 {
+            let got = q
+                .receive(QueueName::ISSUE_REQUESTS, 10, Duration::from_secs(3600))
+                .await
+                .unwrap();
+            q.retry_after(&got[0].id, Duration::from_millis(1)).await.unwrap();
+            assert_eq!(q.reclaim().await.unwrap(), 0, "waiting out its delay, not in flight");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(
+            q.receive(QueueName::ISSUE_REQUESTS, 10, Duration::ZERO)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(q.dead_letters(QueueName::ISSUE_REQUESTS).await.unwrap().len(), 2);
     }
 
     #[tokio::test]

@@ -10,8 +10,12 @@ use printpdf::{Mm, PdfDocument, PdfPage, PdfSaveOptions};
 pub const LEFT: f32 = 20.0;
 pub const RIGHT: f32 = A4_WIDTH - 20.0;
 
-/// Where the content may go down to: the seal's block starts below.
+/// Where the content of the last page may go down to: the seal's block starts below.
 pub const CONTENT_BOTTOM: f32 = A4_HEIGHT - 20.0 - super::QR_SIZE_MM - 14.0;
+/// Where the content of an earlier page may go down to: the footer starts below.
+pub const PAGE_BOTTOM: f32 = A4_HEIGHT - 24.0;
+/// Where a continuation page's content starts, below its heading.
+pub const CONTINUED_TOP: f32 = 40.0;
 
 /// A document titled `title`, dated by its issue (not by the clock, so the file is a function
 /// of the application), the seal in its keywords: the online check of a file reads it there,
@@ -83,22 +87,53 @@ pub fn seal_and_footer(
     ny = p.paragraph(LEFT, ny + 1.0, note_width, 8.5, Weight::Bold, verify_url) + 2.0;
     p.paragraph(LEFT, ny, note_width, 7.5, Weight::Regular,
         "Electronically issued document. Verify it by scanning the QR code or entering its number at the address above.");
+    Ok(())
+}
+
+/// A page after the first: the document's title and number, continued.
+pub fn continued(p: &mut Page, title: &str, number: &str) {
+    p.text(LEFT, 20.0, 9.0, Weight::Bold, "RÉPUBLIQUE DU MALI");
+    p.text(
+        LEFT,
+        27.0,
+        10.0,
+        Weight::Bold,
+        &format!("{title} — N° {number} (suite)"),
+    );
+    p.rule(LEFT, RIGHT, 31.0, 0.8);
+}
+
+/// Every page's footer: the number, and which page of how many (a missing page shows).
+fn footer(p: &mut Page, number: &str, page: usize, of: usize) {
     p.rule(LEFT, RIGHT, A4_HEIGHT - 18.0, 0.4);
     p.text(
         LEFT,
         A4_HEIGHT - 13.0,
         7.5,
         Weight::Regular,
-        &format!("N° {} — page 1/1", c.document.number),
+        &format!("N° {number} — page {page}/{of}"),
     );
-    Ok(())
 }
 
-/// The one-page file, its fonts already cut to the page (`Page::finish`).
-pub fn save(mut doc: PdfDocument, p: Page, fonts: &Fonts) -> Result<Vec<u8>, RenderError> {
-    let ops = p.finish(&mut doc, fonts).map_err(RenderError::Drawing)?;
+/// The file, each page with its footer, the fonts cut once to what every page prints
+/// (`Page::finish`).
+pub fn save(
+    mut doc: PdfDocument,
+    mut pages: Vec<Page>,
+    number: &str,
+    fonts: &Fonts,
+) -> Result<Vec<u8>, RenderError> {
+    let of = pages.len();
+    for (i, p) in pages.iter_mut().enumerate() {
+        footer(p, number, i + 1, of);
+    }
+    let ops = Page::finish(pages, &mut doc, fonts).map_err(RenderError::Drawing)?;
     Ok(doc
-        .with_pages(vec![PdfPage::new(Mm(A4_WIDTH), Mm(A4_HEIGHT), ops)])
+        .with_pages(
+            ops.into_iter()
+                .map(|ops| PdfPage::new(Mm(A4_WIDTH), Mm(A4_HEIGHT), ops))
+                .collect(),
+        )
         .save(
             &PdfSaveOptions {
                 subset_fonts: false,

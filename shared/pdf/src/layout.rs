@@ -5,7 +5,7 @@
 //! template's `labels`). A block whose values are missing is left out, so optional parts (a
 //! parent, a NINA) need no condition.
 
-use super::frame::{self, CONTENT_BOTTOM, LEFT, RIGHT};
+use super::frame::{self, CONTENT_BOTTOM, CONTINUED_TOP, LEFT, PAGE_BOTTOM, RIGHT};
 use super::page::{Page, Weight};
 use super::{Fonts, french_date};
 use guichet_core::domain::{Holder, parse_iso_date};
@@ -114,18 +114,27 @@ impl Template {
         let number = c.document.number.to_string();
         let doc = frame::document(c, c.title)?;
         let ctx = context(c);
-        let mut p = Page::new();
+        let mut first = Page::new();
         let authority: Vec<&str> = self.authority.iter().map(String::as_str).collect();
-        frame::header(&mut p, &authority, &c.office.name);
-        let mut y = frame::title(&mut p, &self.title, self.subtitle.as_deref(), &number);
+        frame::header(&mut first, &authority, &c.office.name);
+        let y = frame::title(&mut first, &self.title, self.subtitle.as_deref(), &number);
+        let mut f = Flow {
+            pages: vec![first],
+            y,
+            title: &self.title,
+            number: &number,
+        };
         let fill = |text: &str| self.fill(text, &ctx, None);
         for block in &self.blocks {
             match block {
                 Block::Section { title } => {
                     if let Some(t) = fill(title) {
-                        y += 3.0;
-                        p.text(LEFT, y, 11.0, Weight::Bold, &t);
-                        y += 9.0;
+                        // A heading keeps at least two lines of what it heads with it.
+                        f.room(3.0 + 9.0 + 12.0);
+                        f.y += 3.0;
+                        let y = f.y;
+                        f.page().text(LEFT, y, 11.0, Weight::Bold, &t);
+                        f.y += 9.0;
                     }
                 }
                 Block::Text {
@@ -138,10 +147,13 @@ impl Template {
                     let weight = if *bold { Weight::Bold } else { Weight::Regular };
                     let size = if *small { 8.5 } else { 10.0 };
                     if *centred {
-                        p.centred(y + 2.0, size + 2.0, weight, &t);
-                        y += 10.0;
+                        f.room(10.0);
+                        let y = f.y;
+                        f.page().centred(y + 2.0, size + 2.0, weight, &t);
+                        f.y += 10.0;
                     } else {
-                        y = p.paragraph(LEFT, y, RIGHT - LEFT, size, weight, &t) + 3.0;
+                        f.paragraph(LEFT, size, weight, &t);
+                        f.y += 3.0;
                     }
                 }
                 Block::Fields { rows } => {
@@ -150,17 +162,15 @@ impl Template {
                         else {
                             continue;
                         };
+                        let width = RIGHT - LEFT - LABEL_WIDTH;
+                        f.room(Page::paragraph_height(width, 10.0, &value));
+                        let y = f.y;
+                        let p = f.page();
                         p.text(LEFT, y, 10.0, Weight::Regular, &label);
-                        y = p.paragraph(
-                            LEFT + LABEL_WIDTH,
-                            y,
-                            RIGHT - LEFT - LABEL_WIDTH,
-                            10.0,
-                            Weight::Bold,
-                            &value,
-                        ) + 1.5;
+                        f.y = p.paragraph(LEFT + LABEL_WIDTH, y, width, 10.0, Weight::Bold, &value)
+                            + 1.5;
                     }
-                    y += 3.0;
+                    f.y += 3.0;
                 }
                 Block::List {
                     items,
@@ -172,32 +182,52 @@ impl Template {
                         Some(list) if !list.is_empty() => {
                             for (i, item) in list.iter().enumerate() {
                                 let item = json!({"item": item, "index": i + 1});
-                                for (n, line) in lines.iter().enumerate() {
-                                    let Some(t) = self.fill(line, &ctx, Some(&item)) else {
-                                        continue;
-                                    };
-                                    let (x, weight) = if n == 0 {
-                                        (LEFT, Weight::Bold)
-                                    } else {
-                                        (LEFT + 6.0, Weight::Regular)
-                                    };
-                                    y = p.paragraph(x, y, RIGHT - x, 10.0, weight, &t);
+                                let filled: Vec<(f32, Weight, String)> = lines
+                                    .iter()
+                                    .enumerate()
+                                    .filter_map(|(n, line)| {
+                                        let t = self.fill(line, &ctx, Some(&item))?;
+                                        Some(if n == 0 {
+                                            (LEFT, Weight::Bold, t)
+                                        } else {
+                                            (LEFT + 6.0, Weight::Regular, t)
+                                        })
+                                    })
+                                    .collect();
+                                // An entry is never split across two pages.
+                                f.room(
+                                    filled
+                                        .iter()
+                                        .map(|(x, _, t)| Page::paragraph_height(RIGHT - x, 10.0, t))
+                                        .sum(),
+                                );
+                                for (x, weight, t) in filled {
+                                    f.paragraph(x, 10.0, weight, &t);
                                 }
-                                y += 2.0;
+                                f.y += 2.0;
                             }
                         }
                         _ => {
                             if let Some(t) = empty.as_deref().and_then(fill) {
-                                p.centred(y + 2.0, 18.0, Weight::Bold, &t);
-                                y += 12.0;
+                                f.room(12.0);
+                                let y = f.y;
+                                f.page().centred(y + 2.0, 18.0, Weight::Bold, &t);
+                                f.y += 12.0;
                             }
                         }
                     }
                 }
             }
         }
-        y += 6.0;
+        // The place and date, the signatory and the validity stand with the seal, on the last
+        // page: a new one when they do not fit above it.
+        const CLOSING: f32 = 6.0 + 6.0 + 6.0;
+        if f.y + CLOSING > CONTENT_BOTTOM {
+            f.new_page();
+        }
+        let mut y = f.y + 6.0;
         let issued = french_date(c.document.issued_at.date());
+        let p = f.page();
         p.text(
             LEFT,
             y,
@@ -219,14 +249,15 @@ impl Template {
             (None, Some(text)) => p.text(LEFT, y, 9.0, Weight::Regular, text),
             (None, None) => {}
         }
-        if y > CONTENT_BOTTOM {
+        frame::seal_and_footer(p, c, verify_url)?;
+        if f.pages.len() > MAX_PAGES {
             return Err(RenderError::Drawing(format!(
-                "{}: the content does not fit on one page",
-                c.template
+                "{}: {} pages, more than the {MAX_PAGES} a document may have",
+                c.template,
+                f.pages.len()
             )));
         }
-        frame::seal_and_footer(&mut p, c, verify_url)?;
-        frame::save(doc, p, fonts)
+        frame::save(doc, f.pages, &number, fonts)
     }
 
     /// The text with its values, or `None` when one of them is missing.
@@ -262,6 +293,48 @@ impl Template {
         }
         out.push_str(rest);
         Some(out)
+    }
+}
+
+/// The most pages a document may run to: a criminal record's convictions at the catalogue's
+/// limit take two.
+const MAX_PAGES: usize = 4;
+
+/// Content flowing down the pages: a new page starts (with a continuation heading) when what
+/// comes next would run into the footer.
+struct Flow<'a> {
+    pages: Vec<Page>,
+    y: f32,
+    title: &'a str,
+    number: &'a str,
+}
+
+impl Flow<'_> {
+    fn page(&mut self) -> &mut Page {
+        // The first page is made before the flow: there is always a last one.
+        let last = self.pages.len() - 1;
+        &mut self.pages[last]
+    }
+
+    fn new_page(&mut self) {
+        let mut p = Page::new();
+        frame::continued(&mut p, self.title, self.number);
+        self.pages.push(p);
+        self.y = CONTINUED_TOP;
+    }
+
+    /// Makes room for `height` millimetres on this page, or starts the next one.
+    fn room(&mut self, height: f32) {
+        if self.y + height > PAGE_BOTTOM && self.y > CONTINUED_TOP {
+            self.new_page();
+        }
+    }
+
+    /// A paragraph at `x`, kept whole on one page when it fits on one.
+    fn paragraph(&mut self, x: f32, size: f32, weight: Weight, text: &str) {
+        self.room(Page::paragraph_height(RIGHT - x, size, text));
+        let y = self.y;
+        self.y = self.page().paragraph(x, y, RIGHT - x, size, weight, text);
     }
 }
 

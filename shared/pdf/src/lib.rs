@@ -346,6 +346,56 @@ mod tests {
         assert!(!text.contains("NÉANT"));
     }
 
+    /// Convictions at the catalogue's limit, each field at its longest, flow onto continuation
+    /// pages: no entry split, every page numbered, the seal and the signatory on the last.
+    #[test]
+    fn a_long_record_continues_on_further_pages() {
+        use guichet_core::domain::ExtractRecord;
+        let app = guichet_core::domain::Application::example();
+        let long = |word: &str, max: usize| {
+            let mut s = String::new();
+            while s.chars().count() + word.len() < max {
+                s.push_str(word);
+                s.push(' ');
+            }
+            s.trim_end().to_owned()
+        };
+        let convictions: Vec<serde_json::Value> = (0..ExtractRecord::MAX_CONVICTIONS)
+            .map(|i| {
+                serde_json::json!({"date": "2019-03-14", "court": long("Tribunal", 120),
+                "offence": format!("Infraction n° {} {}", i + 1, long("détournement", 180)),
+                "sentence": long("emprisonnement", 200)})
+            })
+            .collect();
+        let (pdf, text) = drawn(&app, serde_json::json!({ "convictions": convictions }));
+        if let Ok(path) = std::env::var("GUICHET_LONG_PDF_OUT") {
+            std::fs::write(path, &pdf).unwrap();
+        }
+        let parsed = printpdf::PdfDocument::parse(
+            &pdf,
+            &printpdf::PdfParseOptions::default(),
+            &mut Vec::new(),
+        )
+        .unwrap();
+        let pages = parsed.pages.len();
+        println!(
+            "{} convictions at their longest: {pages} pages, {} bytes",
+            convictions.len(),
+            pdf.len()
+        );
+        assert!((2..=4).contains(&pages), "{pages} pages");
+        for expected in [
+            format!("Infraction n° {}", ExtractRecord::MAX_CONVICTIONS),
+            format!("page {pages}/{pages}"),
+            "(suite)".to_owned(),
+            "Le Greffier en chef".to_owned(),
+        ] {
+            assert!(text.contains(&expected), "{expected:?} not in {text:?}");
+        }
+        // One QR code, on the last page, which the offline reader finds.
+        assert_eq!(text.matches("Document délivré électroniquement").count(), 1);
+    }
+
     /// The certificate comes from its template: the legal basis in words, the Malian parent,
     /// the signatory's title, no expiry.
     #[test]
@@ -356,10 +406,23 @@ mod tests {
         app.details = serde_json::json!({"basis": "born_in_mali_to_malian_parent", "parent": {
             "surname": "Traoré", "given_names": "Sékou", "birth_date": "1961-03-09",
             "birth_place": "Ségou", "relationship": "father"}});
-        let (pdf, text) = drawn(
-            &app,
-            serde_json::json!({"basis": "born_in_mali_to_malian_parent"}),
-        );
+        let kind = guichet_core::catalogue::Catalogue::default_catalogue();
+        let kind = kind.kind(app.kind).unwrap();
+        let content = |basis: &str| {
+            let mut errors = guichet_core::domain::FieldErrors::default();
+            kind.content(
+                Some(&serde_json::json!({ "basis": basis })),
+                &app,
+                app.created_at.date(),
+                &mut errors,
+            )
+            .unwrap_or_else(|| panic!("{errors:?}"))
+        };
+        // Corrected to marriage by the clerk: the certificate names no parent.
+        let (_, married) = drawn(&app, content("marriage"));
+        assert!(married.contains("par le mariage"), "{married}");
+        assert!(!married.contains("Parent malien"), "{married}");
+        let (pdf, text) = drawn(&app, content("born_in_mali_to_malian_parent"));
         println!("one certificate: {} bytes", pdf.len());
         for expected in [
             "CERTIFICAT DE NATIONALITÉ MALIENNE",

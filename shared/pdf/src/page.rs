@@ -57,22 +57,29 @@ impl Page {
         }
     }
 
-    /// Adds to `doc` each weight's font cut to what the page printed, and hands back the page's
-    /// operations.
-    pub fn finish(self, doc: &mut PdfDocument, fonts: &Fonts) -> Result<Vec<Op>, String> {
+    /// Adds to `doc` each weight's font cut to what the pages printed, and hands back each
+    /// page's operations.
+    pub fn finish(
+        pages: Vec<Page>,
+        doc: &mut PdfDocument,
+        fonts: &Fonts,
+    ) -> Result<Vec<Vec<Op>>, String> {
         for weight in Weight::ALL {
-            let used = &self.used[weight.index()];
+            let used: BTreeSet<char> = pages
+                .iter()
+                .flat_map(|p| p.used[weight.index()].iter().copied())
+                .collect();
             if used.is_empty() {
                 continue;
             }
             let (font, bytes) = fonts.of(weight);
-            let cut = subset::cut(font, bytes, used)?;
+            let cut = subset::cut(font, bytes, &used)?;
             doc.resources
                 .fonts
                 .map
                 .insert(weight.font_id(), PdfFont::new(cut));
         }
-        Ok(self.ops)
+        Ok(pages.into_iter().map(|p| p.ops).collect())
     }
 
     fn point(x: f32, y_from_top: f32) -> Point {
@@ -102,6 +109,11 @@ impl Page {
     pub fn centred(&mut self, y: f32, size: f32, weight: Weight, text: &str) {
         let width = estimated_width_mm(text, size);
         self.text(((A4_WIDTH - width) / 2.0).max(10.0), y, size, weight, text);
+    }
+
+    /// The height `paragraph` takes for `text`.
+    pub fn paragraph_height(width: f32, size: f32, text: &str) -> f32 {
+        wrap(text, width, size).len() as f32 * size / PT_PER_MM * 1.35
     }
 
     /// Writes `text` wrapped to `width` millimetres; returns the y below the last line.

@@ -118,6 +118,13 @@ async fn a_file_is_accepted_and_every_bad_one_refused_without_changing_anything_
         after["attachments"][0], before["attachments"][0],
         "the accepted one stays"
     );
+    // The office never opens what the check refused; its sender still may.
+    let url = format!(
+        "/v1/applications/{id}/attachments/{}",
+        t["id"].as_str().unwrap()
+    );
+    assert_eq!(app.get(&app.clerk(KAYES), &url).await.status(), 404);
+    assert_eq!(app.get(&citizen, &url).await.status(), 200);
 
     // The bytes are not the ones announced: quarantined.
     let proof = scanned_act("carte d'identité du père");

@@ -544,17 +544,25 @@ pub fn pdf_text(pdf: &Path) -> String {
         .unwrap()
 }
 
-/// Renders the page at 200 dpi, as an office scanner would (rqrr, a simple decoder, misses this
-/// version-10 code at 150 dpi; phone cameras do better), and reads
-/// every QR code on it.
+/// Renders the last page (where the seal is, however many pages the document has) at 200 dpi,
+/// as an office scanner would (rqrr, a simple decoder, misses this version-10 code at 150 dpi;
+/// phone cameras do better), and reads every QR code on it.
 pub fn qr_codes(pdf: &Path) -> Vec<String> {
     let prefix = pdf.with_extension("");
+    let info = String::from_utf8(poppler("pdfinfo", &[pdf.to_str().unwrap()]).stdout).unwrap();
+    let pages = info
+        .lines()
+        .find_map(|l| l.strip_prefix("Pages:"))
+        .map(|n| n.trim().to_owned())
+        .expect("pdfinfo names the pages");
     poppler(
         "pdftoppm",
         &[
             "-r",
             "200",
             "-png",
+            "-f",
+            &pages,
             "-singlefile",
             pdf.to_str().unwrap(),
             prefix.to_str().unwrap(),

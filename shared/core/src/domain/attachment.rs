@@ -199,7 +199,12 @@ impl Attachment {
         max_bytes: u64,
     ) -> Option<Refusal> {
         let len = bytes.len() as u64;
-        if arrived_at > self.upload_expires_at {
+        // S3 checks a presigned URL's expiry when the upload starts, and dates the object when
+        // it ends: 5 MB on a slow 3G line takes minutes. A grace of half the URL's life (at most
+        // 10 minutes) keeps an upload begun in time from being refused as late.
+        let life = self.upload_expires_at - self.announced_at;
+        let grace = (life / 2_i32).min(time::Duration::minutes(10));
+        if arrived_at > self.upload_expires_at + grace {
             Some(Refusal::Late)
         } else if len > max_bytes {
             Some(Refusal::TooLarge)
@@ -243,7 +248,12 @@ mod tests {
         let on_time = datetime!(2026-12-01 10:05 UTC);
         assert_eq!(a.verdict(&pdf, on_time, 1000), None);
         assert_eq!(
-            a.verdict(&pdf, datetime!(2026-12-01 10:16 UTC), 1000),
+            a.verdict(&pdf, datetime!(2026-12-01 10:22 UTC), 1000),
+            None,
+            "begun in time, ended within the grace"
+        );
+        assert_eq!(
+            a.verdict(&pdf, datetime!(2026-12-01 10:23 UTC), 1000),
             Some(Refusal::Late)
         );
         assert_eq!(a.verdict(&pdf, on_time, 4), Some(Refusal::TooLarge));

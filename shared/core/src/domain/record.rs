@@ -40,9 +40,8 @@ pub struct ExtractRecordInput {
 }
 
 impl ExtractRecord {
-    /// The most a clerk may enter. One page holds three or four short ones today; the issue step
-    /// refuses a document that would run into its seal (docs/design.md, Kinds) until a
-    /// continuation page exists.
+    /// The most a clerk may enter: at their longest (every field at its limit) they run to a
+    /// third page, within the four a document may have (`guichet-pdf`'s layout, tested there).
     pub const MAX_CONVICTIONS: usize = 12;
 
     pub fn parse(

@@ -235,6 +235,11 @@ pub async fn read(
         .iter()
         .find(|a| a.id == wanted)
         .ok_or(Error::NotFound)?;
+    // Staff open only what the check accepted: a file it has not read, or refused, may be
+    // anything (a forged type, a hostile PDF) and never reaches an office's screen.
+    if who.role.is_staff() && a.state != AttachmentState::Accepted {
+        return Err(Error::NotFound);
+    }
     let extension = match a.content_type {
         FileType::Pdf => "pdf",
         FileType::Jpeg => "jpg",

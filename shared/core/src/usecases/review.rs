@@ -145,6 +145,14 @@ pub async fn decide(
             }
         };
         errors.into_result()?;
+        // An approval always carries what the document will say: a kind that cannot read its
+        // own stored details is a defect to report now, not a document that can never be issued.
+        if outcome == StepOutcome::Approve && content.is_none() {
+            return Err(Error::Internal(format!(
+                "{}: no content for application {}",
+                app.kind, app.id
+            )));
+        }
         Ok((outcome, reason.clone(), content))
     })
     .await

@@ -287,7 +287,10 @@ impl Kind for Nationality {
             errors.push("content.basis", Msg::BasisDisagreesWithBirthPlace);
             return None;
         }
-        Some(json!({ "basis": basis }))
+        // The parent is printed only under a basis by descent: a basis corrected to marriage
+        // or naturalisation names no parent on the certificate.
+        let parent = asked.parent.filter(|_| basis.is_by_descent());
+        Some(json!({ "basis": basis, "parent": parent }))
     }
 
     fn content_schema(&self) -> Value {
