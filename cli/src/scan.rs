@@ -76,8 +76,8 @@ struct Rect {
 }
 
 /// Renders the dark filled rectangles of every content stream, `scale` pixels per point, on a
-/// white page cropped to them with a margin. Other drawing (text, lines, images, transformed
-/// coordinates) is not rendered: a QR code drawn another way is simply not found.
+/// white page cropped to them with a margin. Other drawing (text, lines, images, rotated or
+/// skewed coordinates) is not rendered: a QR code drawn another way is simply not found.
 fn render_rectangles(pdf: &[u8], scale: f32) -> Option<GrayImage> {
     let rects: Vec<Rect> = streams(pdf)
         .iter()
@@ -162,12 +162,60 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-/// The rectangles a content stream fills while the fill colour is dark.
+/// Where a content stream's coordinates go on the page: `x' = a·x + e`, `y' = d·y + f`. Guichet
+/// draws its seal in module units under such a scale (every document since the seal is drawn
+/// that way; those before drew it in page points, the identity). A rotation or skew is not
+/// followed: what it draws is left out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Placement {
+    a: f32,
+    d: f32,
+    e: f32,
+    f: f32,
+    straight: bool,
+}
+
+impl Placement {
+    const IDENTITY: Placement = Placement {
+        a: 1.0,
+        d: 1.0,
+        e: 0.0,
+        f: 0.0,
+        straight: true,
+    };
+
+    /// This placement after `cm` with the operands [a b c d e f] (the new matrix applies first).
+    fn then(self, m: [f32; 6]) -> Placement {
+        let [a, b, c, d, e, f] = m;
+        Placement {
+            a: a * self.a,
+            d: d * self.d,
+            e: e * self.a + self.e,
+            f: f * self.d + self.f,
+            straight: self.straight && b == 0.0 && c == 0.0,
+        }
+    }
+
+    fn place(self, r: Rect) -> Option<Rect> {
+        self.straight.then_some(Rect {
+            x: self.a * r.x + self.e,
+            y: self.d * r.y + self.f,
+            w: self.a * r.w,
+            h: self.d * r.h,
+        })
+    }
+}
+
+/// The rectangles a content stream fills while the fill colour is dark, on the page.
 fn filled_rectangles(content: &[u8]) -> Vec<Rect> {
     let mut numbers: Vec<f32> = Vec::new();
     let mut pending: Vec<Rect> = Vec::new();
     let mut filled = Vec::new();
     let mut dark = true;
+    let mut placement = Placement::IDENTITY;
+    // `q` saves the placement and the fill colour, `Q` restores them; a hostile stream's
+    // nesting is bounded.
+    let mut saved: Vec<(Placement, bool)> = Vec::new();
     for token in content
         .split(|b| b.is_ascii_whitespace())
         .filter(|t| !t.is_empty())
@@ -187,7 +235,18 @@ fn filled_rectangles(content: &[u8]) -> Vec<Rect> {
         match token {
             b"re" => {
                 if let [x, y, w, h] = *last(4) {
-                    pending.push(Rect { x, y, w, h });
+                    pending.extend(placement.place(Rect { x, y, w, h }));
+                }
+            }
+            b"cm" => {
+                if let [a, b, c, d, e, f] = *last(6) {
+                    placement = placement.then([a, b, c, d, e, f]);
+                }
+            }
+            b"q" if saved.len() < 64 => saved.push((placement, dark)),
+            b"Q" => {
+                if let Some((p, d)) = saved.pop() {
+                    (placement, dark) = (p, d);
                 }
             }
             b"f" | b"F" | b"f*" | b"B" | b"B*" => {
@@ -218,6 +277,31 @@ fn filled_rectangles(content: &[u8]) -> Vec<Rect> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rectangles_drawn_under_a_scale_land_where_the_page_shows_them() {
+        // Module units, y downwards from the code's top left corner at (100, 200).
+        let content = b"q 2 0 0 -2 100 200 cm 0 0 0 rg 1 3 4 1 re f Q 5 5 1 1 re f \
+                        q 0 1 -1 0 0 0 cm 9 9 1 1 re f Q";
+        assert_eq!(
+            filled_rectangles(content),
+            [
+                Rect {
+                    x: 102.0,
+                    y: 194.0,
+                    w: 8.0,
+                    h: -2.0
+                },
+                Rect {
+                    x: 5.0,
+                    y: 5.0,
+                    w: 1.0,
+                    h: 1.0
+                }
+            ],
+            "placed by the scale, then by none after Q; a rotated one left out"
+        );
+    }
 
     #[test]
     fn dark_filled_rectangles_are_kept_and_others_are_not() {

@@ -117,7 +117,11 @@ impl Db {
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     const ADDED: [(&str, &str, &str); 2] = [
         ("queue_messages", "leased", "INTEGER NOT NULL DEFAULT 0"),
-        ("queue_messages", "interrupted", "INTEGER NOT NULL DEFAULT 0"),
+        (
+            "queue_messages",
+            "interrupted",
+            "INTEGER NOT NULL DEFAULT 0",
+        ),
     ];
     for (table, column, declaration) in ADDED {
         let present: bool = conn.query_row(

@@ -418,7 +418,12 @@ mod tests {
             .receive(QueueName::ISSUE_REQUESTS, 10, Duration::from_secs(3600))
             .await
             .unwrap();
-        assert_eq!(last.len(), 1, "still delivered after {} restarts", MAX_INTERRUPTIONS - 1);
+        assert_eq!(
+            last.len(),
+            1,
+            "still delivered after {} restarts",
+            MAX_INTERRUPTIONS - 1
+        );
         q.reclaim().await.unwrap();
         assert!(
             q.receive(QueueName::ISSUE_REQUESTS, 10, Duration::ZERO)
@@ -426,7 +431,13 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
-        assert_eq!(q.dead_letters(QueueName::ISSUE_REQUESTS).await.unwrap().len(), 1);
+        assert_eq!(
+            q.dead_letters(QueueName::ISSUE_REQUESTS)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
 
         // A failure reported by the consumer counts, restart or not.
         q.send(QueueName::ISSUE_REQUESTS, "refused").await.unwrap();
@@ -435,8 +446,14 @@ mod tests {
                 .receive(QueueName::ISSUE_REQUESTS, 10, Duration::from_secs(3600))
                 .await
                 .unwrap();
-            q.retry_after(&got[0].id, Duration::from_millis(1)).await.unwrap();
-            assert_eq!(q.reclaim().await.unwrap(), 0, "waiting out its delay, not in flight");
+            q.retry_after(&got[0].id, Duration::from_millis(1))
+                .await
+                .unwrap();
+            assert_eq!(
+                q.reclaim().await.unwrap(),
+                0,
+                "waiting out its delay, not in flight"
+            );
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         assert!(
@@ -445,7 +462,13 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
-        assert_eq!(q.dead_letters(QueueName::ISSUE_REQUESTS).await.unwrap().len(), 2);
+        assert_eq!(
+            q.dead_letters(QueueName::ISSUE_REQUESTS)
+                .await
+                .unwrap()
+                .len(),
+            2
+        );
     }
 
     #[tokio::test]

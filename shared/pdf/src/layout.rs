@@ -297,7 +297,7 @@ impl Template {
 }
 
 /// The most pages a document may run to: a criminal record's convictions at the catalogue's
-/// limit take two.
+/// limit, each at its longest, take three.
 const MAX_PAGES: usize = 4;
 
 /// Content flowing down the pages: a new page starts (with a continuation heading) when what

@@ -6,7 +6,7 @@ mod frame;
 mod layout;
 mod page;
 mod qr;
-mod slim;
+mod sfnt;
 mod subset;
 
 use guichet_core::ports::{DocumentRenderer, Printable, RenderError};
@@ -24,29 +24,33 @@ const _: () = assert!(QR_SIZE_MM >= 25.0);
 const REGULAR_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 const BOLD_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
 
-/// The fonts, parsed once per process (parsing costs about a millisecond each).
+/// The fonts, parsed once per process (parsing costs about a millisecond each), and read once
+/// for the cut each document makes of them.
 struct Fonts {
-    regular: ParsedFont,
-    bold: ParsedFont,
+    regular: (ParsedFont, subset::Source),
+    bold: (ParsedFont, subset::Source),
 }
 
 impl Fonts {
-    /// A weight's parsed font and the file it was parsed from (subsetting reads its tables).
-    fn of(&self, weight: page::Weight) -> (&ParsedFont, &'static [u8]) {
-        match weight {
-            page::Weight::Regular => (&self.regular, REGULAR_TTF),
-            page::Weight::Bold => (&self.bold, BOLD_TTF),
-        }
+    /// A weight's parsed font and what the cut reads of it.
+    fn of(&self, weight: page::Weight) -> (&ParsedFont, &subset::Source) {
+        let (font, source) = match weight {
+            page::Weight::Regular => &self.regular,
+            page::Weight::Bold => &self.bold,
+        };
+        (font, source)
     }
 
     fn load() -> Result<Self, String> {
-        let parse = |bytes: &[u8], name: &str| {
-            ParsedFont::from_bytes(bytes, 0, &mut Vec::new())
-                .ok_or_else(|| format!("{name} does not parse"))
+        let read = |bytes: &'static [u8], name: &str| {
+            let font = ParsedFont::from_bytes(bytes, 0, &mut Vec::new())
+                .ok_or_else(|| format!("{name} does not parse"))?;
+            let source = subset::Source::read(bytes).map_err(|e| format!("{name}: {e}"))?;
+            Ok::<_, String>((font, source))
         };
         Ok(Fonts {
-            regular: parse(REGULAR_TTF, "DejaVuSans")?,
-            bold: parse(BOLD_TTF, "DejaVuSans-Bold")?,
+            regular: read(REGULAR_TTF, "DejaVuSans")?,
+            bold: read(BOLD_TTF, "DejaVuSans-Bold")?,
         })
     }
 }

@@ -3,8 +3,8 @@
 
 use super::{Fonts, subset};
 use printpdf::{
-    Color, FontId, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFont, PdfFontHandle, Point,
-    Pt, Rect, Rgb, TextItem,
+    Color, CurTransMat, FontId, Line, LinePoint, Mm, Op, PaintMode, PdfDocument, PdfFont,
+    PdfFontHandle, Point, Pt, Rect, Rgb, TextItem,
 };
 use std::collections::BTreeSet;
 
@@ -72,8 +72,8 @@ impl Page {
             if used.is_empty() {
                 continue;
             }
-            let (font, bytes) = fonts.of(weight);
-            let cut = subset::cut(font, bytes, &used)?;
+            let (font, source) = fonts.of(weight);
+            let cut = subset::cut(source, font, &used)?;
             doc.resources
                 .fonts
                 .map
@@ -89,9 +89,10 @@ impl Page {
     pub fn text(&mut self, x: f32, y: f32, size: f32, weight: Weight, text: &str) {
         self.used[weight.index()].extend(text.chars());
         let font = weight.font_id();
+        // Text is in the page's initial fill colour, black: the one thing drawn in another
+        // state (the seal) saves and restores it.
         self.ops.extend([
             Op::StartTextSection,
-            Op::SetFillColor { col: black() },
             Op::SetFont {
                 font: PdfFontHandle::External(font),
                 size: Pt(size),
@@ -159,23 +160,33 @@ impl Page {
         ]);
     }
 
-    /// A filled black box, `x`,`y` its top-left corner.
-    pub fn filled_box(&mut self, x: f32, y: f32, width: f32, height: f32) {
-        let bottom_left = Self::point(x, y + height);
-        self.ops.push(Op::DrawRectangle {
-            rectangle: Rect {
-                x: bottom_left.x,
-                y: bottom_left.y,
-                width: Mm(width).into(),
-                height: Mm(height).into(),
-                mode: Some(PaintMode::Fill),
-                winding_order: None,
+    /// Dark cells of a grid (a QR code's modules), each `(column, row, length)` a run along a
+    /// row, the grid's top-left corner at (`x`, `y`) and its cells `cell` millimetres wide. The
+    /// runs are drawn in cell units under one transformation, so each is four small integers in
+    /// the file instead of four decimals: a third of the content stream, and of its compression
+    /// time. Readers of the seal (`guichet verify`'s scanner) apply the transformation.
+    pub fn cell_runs(&mut self, x: f32, y: f32, cell: f32, runs: &[(usize, usize, usize)]) {
+        let origin = Self::point(x, y);
+        let side = Pt::from(Mm(cell)).0;
+        self.ops.extend([
+            Op::SaveGraphicsState,
+            Op::SetTransformationMatrix {
+                matrix: CurTransMat::Raw([side, 0.0, 0.0, -side, origin.x.0, origin.y.0]),
             },
-        });
-    }
-
-    pub fn set_fill_black(&mut self) {
-        self.ops.push(Op::SetFillColor { col: black() });
+            Op::SetFillColor { col: black() },
+        ]);
+        self.ops
+            .extend(runs.iter().map(|&(column, row, length)| Op::DrawRectangle {
+                rectangle: Rect {
+                    x: Pt(column as f32),
+                    y: Pt(row as f32),
+                    width: Pt(length as f32),
+                    height: Pt(1.0),
+                    mode: Some(PaintMode::Fill),
+                    winding_order: None,
+                },
+            }));
+        self.ops.push(Op::RestoreGraphicsState);
     }
 }
 
