@@ -148,9 +148,10 @@ async fn main() -> anyhow::Result<()> {
                 }
                 eprintln!("\nStill serving on {url}.");
             }
-            tokio::signal::ctrl_c().await?;
-            eprintln!("stopping: finishing the documents being issued");
+            let signal = stop_signal().await?;
+            eprintln!("stopping ({signal}): finishing the documents being issued");
             server.shutdown().await;
+            eprintln!("stopped");
             Ok(())
         }
         Command::Token {
@@ -260,5 +261,26 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+    }
+}
+
+/// Waits for Ctrl-C (SIGINT) or SIGTERM, which systemd, containers and Lambda send: either stops
+/// the server the same graceful way.
+async fn stop_signal() -> anyhow::Result<&'static str> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("listening for SIGTERM")?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r.map(|()| "SIGINT").context("listening for Ctrl-C"),
+            _ = term.recv() => Ok("SIGTERM"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c()
+            .await
+            .context("listening for Ctrl-C")?;
+        Ok("Ctrl-C")
     }
 }

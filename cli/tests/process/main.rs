@@ -6,3 +6,4 @@ mod harness;
 mod logs;
 mod offline;
 mod schemathesis;
+mod stop;

@@ -48,16 +48,10 @@ async fn route(f: &Payment, req: &Request) -> Result<Response<Body>, Error> {
         },
         clock.now(),
     )?;
-    let outcome =
+    let receipt =
         payment::receive(f.applications.as_ref(), f.ledger.as_ref(), clock, &notice).await?;
     // 200 whatever the outcome: the notice is recorded, and the provider must stop retrying.
-    Ok(json(
-        200,
-        &PaymentAck {
-            received: true,
-            outcome: outcome.as_str().into(),
-        },
-    ))
+    Ok(json(200, &PaymentAck::of(receipt)))
 }
 
 #[cfg(test)]

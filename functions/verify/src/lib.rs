@@ -60,6 +60,11 @@ async fn route(f: &Verify, req: &Request) -> Result<Response<Body>, Error> {
             ))
         }
         Route::VerifyPost => {
+            if content_type(req).is_some_and(|t| t != "application/json") {
+                return Err(Error::UnsupportedMediaType {
+                    accepted: &["application/json", "application/pdf"],
+                });
+            }
             let body: SealRequest = json_body(req, JSON_LIMIT)?;
             Ok(json(
                 200,

@@ -80,26 +80,71 @@ struct RoutingFile {
 #[derive(Debug, Clone)]
 enum Routing {
     ByBirth {
+        /// By the place's folded name (`normalise_place`).
         places: HashMap<String, OfficeCode>,
+        /// The places as the catalogue spells them, for suggestions.
+        names: Vec<String>,
         born_abroad: OfficeCode,
         place_not_listed: OfficeCode,
     },
     Fixed(OfficeCode),
 }
 
+/// Why an application went to the office it went to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteReason {
+    /// The court of the district where the applicant was born.
+    PlaceOfBirth,
+    /// Born outside Mali: the office the catalogue names for them.
+    BornAbroad,
+    /// A place in Mali the catalogue does not list (perhaps misspelt): the central office.
+    PlaceNotListed,
+    /// The kind has one office for everyone.
+    SingleOffice,
+}
+
+impl RouteReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RouteReason::PlaceOfBirth => "place_of_birth",
+            RouteReason::BornAbroad => "born_abroad",
+            RouteReason::PlaceNotListed => "place_not_listed",
+            RouteReason::SingleOffice => "single_office",
+        }
+    }
+}
+
+/// Where an application goes, why, and (for a place not listed) the listed places closest to
+/// what was typed: "Bamakoo" is most likely Bamako, and can be corrected before paying.
+#[derive(Debug, Clone)]
+pub struct Routed<'c> {
+    pub office: &'c Office,
+    pub reason: RouteReason,
+    pub suggestions: Vec<String>,
+}
+
+/// How alike two folded place names must be (Jaro-Winkler) to suggest one for the other.
+const SUGGESTION_SIMILARITY: f64 = 0.85;
+const SUGGESTIONS: usize = 3;
+
 impl RoutingFile {
     fn resolve(self, kind: DocumentKind) -> Result<Routing, CatalogueError> {
         match (self.office, self.born_abroad, self.place_not_listed) {
             (Some(office), None, None) if self.places.is_empty() => Ok(Routing::Fixed(office)),
-            (None, Some(born_abroad), Some(place_not_listed)) => Ok(Routing::ByBirth {
-                places: self
-                    .places
-                    .into_iter()
-                    .map(|(place, office)| (normalise_place(&place), office))
-                    .collect(),
-                born_abroad,
-                place_not_listed,
-            }),
+            (None, Some(born_abroad), Some(place_not_listed)) => {
+                let mut names: Vec<String> = self.places.keys().cloned().collect();
+                names.sort();
+                Ok(Routing::ByBirth {
+                    places: self
+                        .places
+                        .into_iter()
+                        .map(|(place, office)| (normalise_place(&place), office))
+                        .collect(),
+                    names,
+                    born_abroad,
+                    place_not_listed,
+                })
+            }
             _ => Err(CatalogueError::RoutingShape(kind)),
         }
     }
@@ -112,6 +157,7 @@ impl Routing {
                 places,
                 born_abroad,
                 place_not_listed,
+                ..
             } => places
                 .values()
                 .chain([born_abroad, place_not_listed])
@@ -309,21 +355,54 @@ impl Catalogue {
 
     /// The office that keeps this kind of record for this person.
     pub fn route(&self, kind: DocumentKind, applicant: &Applicant) -> Option<&Office> {
-        let code = match self.routing.get(&kind)? {
-            Routing::Fixed(office) => office,
+        self.routing(kind, applicant).map(|r| r.office)
+    }
+
+    /// The office, with why, and the closest listed places when the place of birth is not one.
+    pub fn routing(&self, kind: DocumentKind, applicant: &Applicant) -> Option<Routed<'_>> {
+        let (code, reason, suggestions) = match self.routing.get(&kind)? {
+            Routing::Fixed(office) => (office, RouteReason::SingleOffice, Vec::new()),
             Routing::ByBirth { born_abroad, .. } if !applicant.birth_country.is_mali() => {
-                born_abroad
+                (born_abroad, RouteReason::BornAbroad, Vec::new())
             }
             Routing::ByBirth {
                 places,
+                names,
                 place_not_listed,
                 ..
-            } => places
-                .get(&normalise_place(applicant.birth_place.as_str()))
-                .unwrap_or(place_not_listed),
+            } => {
+                let typed = normalise_place(applicant.birth_place.as_str());
+                match places.get(&typed) {
+                    Some(office) => (office, RouteReason::PlaceOfBirth, Vec::new()),
+                    None => (
+                        place_not_listed,
+                        RouteReason::PlaceNotListed,
+                        closest(&typed, names),
+                    ),
+                }
+            }
         };
-        self.offices.get(code)
+        Some(Routed {
+            office: self.offices.get(code)?,
+            reason,
+            suggestions,
+        })
     }
+}
+
+/// The listed places most like `typed` (already folded), the likest first.
+fn closest(typed: &str, names: &[String]) -> Vec<String> {
+    let mut scored: Vec<(f64, &String)> = names
+        .iter()
+        .map(|name| (strsim::jaro_winkler(typed, &normalise_place(name)), name))
+        .filter(|(score, _)| *score >= SUGGESTION_SIMILARITY)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    scored
+        .into_iter()
+        .take(SUGGESTIONS)
+        .map(|(_, name)| name.clone())
+        .collect()
 }
 
 /// "Ségou", "SEGOU" and "segou " are one place; so are "Commune-III" and "commune iii".
@@ -392,6 +471,37 @@ mod tests {
             "a Bamako abroad is not ours"
         );
         assert_eq!(route("Hameau inconnu", None), "MJ-CJC");
+    }
+
+    #[test]
+    fn a_place_not_listed_is_routed_centrally_with_the_places_it_may_mean() {
+        let c = Catalogue::default_catalogue();
+        let kind = DocumentKind::CRIMINAL_RECORD_EXTRACT;
+        let typo = c.routing(kind, &born_in("Bamakoo", None)).unwrap();
+        assert_eq!(typo.reason, RouteReason::PlaceNotListed);
+        assert_eq!(typo.office.code.as_str(), "MJ-CJC");
+        assert_eq!(typo.suggestions.first().map(String::as_str), Some("Bamako"));
+        assert!(typo.suggestions.len() <= SUGGESTIONS);
+        let accents = c.routing(kind, &born_in("Segu", None)).unwrap();
+        assert!(
+            accents.suggestions.iter().any(|s| s == "Ségou"),
+            "{accents:?}"
+        );
+        let nowhere = c.routing(kind, &born_in("Hameau inconnu", None)).unwrap();
+        assert_eq!(
+            (nowhere.reason, nowhere.suggestions.len()),
+            (RouteReason::PlaceNotListed, 0)
+        );
+        let listed = c.routing(kind, &born_in("Bamako", None)).unwrap();
+        assert_eq!(
+            (listed.reason, listed.suggestions.len()),
+            (RouteReason::PlaceOfBirth, 0)
+        );
+        let abroad = c.routing(kind, &born_in("Bamakoo", Some("CI"))).unwrap();
+        assert_eq!(
+            (abroad.reason, abroad.suggestions.len()),
+            (RouteReason::BornAbroad, 0)
+        );
     }
 
     #[test]

@@ -14,10 +14,16 @@ pub enum Error {
     Invalid(FieldErrors),
     #[error("request body over {limit} bytes")]
     TooLarge { limit: usize },
+    /// The body is not of a type the route takes; `accepted` says which it takes, in the words
+    /// of the messages (`Msg::MediaTypes`).
     #[error("unsupported media type")]
-    UnsupportedMediaType,
+    UnsupportedMediaType { accepted: &'static [&'static str] },
     #[error("missing or invalid credentials")]
     Unauthenticated,
+    /// A payment notice whose signature is missing, wrong or too old: nothing is recorded. Not
+    /// `Unauthenticated`, whose message speaks of access tokens, which a provider does not send.
+    #[error("payment notice signature: {0:?}")]
+    BadSignature(Msg),
     /// Authenticated, but this role may not use this route at all.
     #[error("forbidden")]
     Forbidden,

@@ -17,19 +17,32 @@ pub struct Bilingual {
 pub enum Msg {
     Required,
     NotEmpty,
-    TooLong { max: usize },
-    WrongType { expected: &'static str },
+    TooLong {
+        max: usize,
+    },
+    WrongType {
+        expected: &'static str,
+    },
     UnknownField,
     InvalidName,
     InvalidDate,
+    /// Well formed, but no such day (1990-02-30).
+    NoSuchDate {
+        date: String,
+    },
     DateInFuture,
     DateTooOld,
     InvalidNina,
     InvalidEmail,
     InvalidPhone,
     InvalidCountry,
-    UnknownKind,
-    KindNotOffered,
+    /// `offered`: the kinds that can be asked for, comma separated.
+    UnknownKind {
+        offered: String,
+    },
+    KindNotOffered {
+        offered: String,
+    },
     UnknownDecision,
     ReasonRequired,
     RecordRequired,
@@ -39,34 +52,61 @@ pub enum Msg {
     IdempotencyKeyReused,
     InvalidIdempotencyKey,
     InvalidAmount,
-    WrongStatus { status: &'static str },
+    WrongStatus {
+        status: &'static str,
+    },
     UnknownQueueStatus,
-    TooManyConvictions { max: usize },
+    TooManyConvictions {
+        max: usize,
+    },
     AlreadyRevoked,
     NotADecider,
     NotASignatory,
     SamePerson,
     UnknownSignature,
-    ContentNotExpected { field: &'static str },
-    UnknownChoice { choices: String },
+    ContentNotExpected {
+        field: &'static str,
+    },
+    UnknownChoice {
+        choices: String,
+    },
     ParentRequired,
     ParentNotExpected,
     ParentBornAfterChild,
     BasisDisagreesWithBirthPlace,
     InvalidSha256,
-    UnknownAttachment { names: String },
-    ContentTypeNotAccepted { types: String },
-    FileTooLarge { max: u64 },
+    UnknownAttachment {
+        names: String,
+    },
+    ContentTypeNotAccepted {
+        types: String,
+    },
+    FileTooLarge {
+        max: u64,
+    },
     AttachmentAccepted,
-    AttachmentsMissing { names: String },
+    AttachmentsMissing {
+        names: String,
+    },
     AttachmentRefused(crate::domain::Refusal),
     UploadExpired,
     UploadSizeDiffers,
     UploadTypeDiffers,
     UploadReceived,
-    OutOfRange { min: i64, max: i64 },
-    ItemCount { min: usize, max: usize },
+    OutOfRange {
+        min: i64,
+        max: i64,
+    },
+    ItemCount {
+        min: usize,
+        max: usize,
+    },
     InvalidRegistrationNumber,
+    NoticeUnsigned,
+    NoticeSignatureStale {
+        window_seconds: i64,
+    },
+    NoticeSignatureWrong,
 }
 
 impl Msg {
@@ -91,6 +131,10 @@ impl Msg {
                 "Date invalide : utilisez le format AAAA-MM-JJ.".into(),
                 "Invalid date: use the YYYY-MM-DD format.".into(),
             ),
+            Msg::NoSuchDate { date } => (
+                format!("Cette date n'existe pas : {date} (vérifiez le jour et le mois)."),
+                format!("This date does not exist: {date} (check the day and the month)."),
+            ),
             Msg::DateInFuture => (
                 "La date ne peut pas être dans le futur.".into(),
                 "The date cannot be in the future.".into(),
@@ -112,10 +156,20 @@ impl Msg {
                 "Pays invalide : code ISO à deux lettres, par exemple ML.".into(),
                 "Invalid country: two-letter ISO code, for example ML.".into(),
             ),
-            Msg::UnknownKind => ("Type de document inconnu.".into(), "Unknown document kind.".into()),
-            Msg::KindNotOffered => (
-                "Ce document ne peut pas encore être demandé en ligne.".into(),
-                "This document cannot be requested online yet.".into(),
+            Msg::UnknownKind { offered } if offered.is_empty() => {
+                ("Type de document inconnu.".into(), "Unknown document kind.".into())
+            }
+            Msg::UnknownKind { offered } => (
+                format!("Type de document inconnu. Documents demandables en ligne : {offered}."),
+                format!("Unknown document kind. Documents that can be requested online: {offered}."),
+            ),
+            Msg::KindNotOffered { offered } => (
+                format!(
+                    "Ce document ne peut pas encore être demandé en ligne. Documents demandables en ligne : {offered}."
+                ),
+                format!(
+                    "This document cannot be requested online yet. Documents that can be requested online: {offered}."
+                ),
             ),
             Msg::UnknownDecision => (
                 "Décision inconnue : approve, reject ou request_info.".into(),
@@ -196,6 +250,24 @@ impl Msg {
             Msg::InvalidRegistrationNumber => (
                 "Numéro d'immatriculation invalide : lettres, chiffres, points, barres obliques, traits d'union et espaces seulement.".into(),
                 "Invalid registration number: letters, digits, dots, slashes, hyphens and spaces only.".into(),
+            ),
+            Msg::NoticeUnsigned => (
+                "Notification de paiement non signée : l'en-tête de signature du fournisseur manque ou ne se lit pas.".into(),
+                "Unsigned payment notice: the provider's signature header is missing or unreadable.".into(),
+            ),
+            Msg::NoticeSignatureStale { window_seconds } => (
+                format!(
+                    "Notification de paiement trop ancienne ou datée dans le futur : sa signature doit dater de moins de {} minutes.",
+                    window_seconds / 60
+                ),
+                format!(
+                    "Payment notice too old or dated in the future: its signature must be less than {} minutes old.",
+                    window_seconds / 60
+                ),
+            ),
+            Msg::NoticeSignatureWrong => (
+                "La signature de la notification de paiement ne correspond pas : rien n'a été enregistré.".into(),
+                "The payment notice's signature does not match: nothing was recorded.".into(),
             ),
             Msg::UnknownChoice { choices } => (
                 format!("Valeur inconnue : choisissez parmi {choices}."),
@@ -319,6 +391,7 @@ pub enum ProblemTitle {
     MethodNotAllowed,
     Conflict,
     UnsupportedMediaType,
+    InvalidSignature,
     Internal,
     Unavailable,
     TooManyRequests,
@@ -341,6 +414,7 @@ impl ProblemTitle {
                 "Type de contenu non pris en charge",
                 "Unsupported media type",
             ),
+            ProblemTitle::InvalidSignature => ("Signature invalide", "Invalid signature"),
             ProblemTitle::Internal => ("Erreur interne", "Internal error"),
             ProblemTitle::TooManyRequests => ("Trop de requêtes", "Too many requests"),
             ProblemTitle::Unavailable => (
@@ -394,6 +468,20 @@ mod tests {
             Msg::OutOfRange { min: 1, max: 2 },
             Msg::ItemCount { min: 1, max: 2 },
             Msg::InvalidRegistrationNumber,
+            Msg::NoSuchDate {
+                date: "1990-02-30".into(),
+            },
+            Msg::UnknownKind {
+                offered: "a, b".into(),
+            },
+            Msg::KindNotOffered {
+                offered: "a, b".into(),
+            },
+            Msg::NoticeUnsigned,
+            Msg::NoticeSignatureStale {
+                window_seconds: 300,
+            },
+            Msg::NoticeSignatureWrong,
         ];
         for m in all {
             let b = m.bilingual();

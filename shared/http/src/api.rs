@@ -40,11 +40,34 @@ pub struct ApplicationCreated {
     /// Quote it to the payment provider.
     pub payment_reference: String,
     pub created_at: String,
+    /// Why it went to that office: for a place of birth the catalogue does not list, say so
+    /// (with the listed places it may mean) before the applicant pays.
+    pub routing: RoutingView,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoutingView {
+    pub office: String,
+    /// `place_of_birth`, `born_abroad`, `place_not_listed` or `single_office`.
+    pub reason: String,
+    /// For `place_not_listed`: the listed places closest to what was typed, the closest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub suggestions: Vec<String>,
 }
 
 impl ApplicationCreated {
     pub fn new(app: &Application, catalogue: &Catalogue) -> Self {
+        let routed = catalogue.routing(app.kind, &app.applicant);
         ApplicationCreated {
+            routing: RoutingView {
+                office: app.office.to_string(),
+                reason: routed
+                    .as_ref()
+                    .map(|r| r.reason.as_str())
+                    .unwrap_or("single_office")
+                    .into(),
+                suggestions: routed.map(|r| r.suggestions).unwrap_or_default(),
+            },
             id: app.id.to_string(),
             kind: app.kind.to_string(),
             status: app.status().to_string(),
@@ -388,6 +411,29 @@ pub struct PaymentAck {
     pub received: bool,
     /// `applied`, `failed`, `amount_mismatch`, `unmatched` or `not_payable`.
     pub outcome: String,
+    /// Present when `outcome` is `duplicate`: the transaction was received before, nothing is
+    /// done again, and this says what its first delivery did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_outcome: Option<String>,
+}
+
+impl PaymentAck {
+    pub fn of(receipt: guichet_core::usecases::payment::Receipt) -> Self {
+        let first = receipt.outcome.as_str().to_owned();
+        if receipt.replay {
+            PaymentAck {
+                received: true,
+                outcome: "duplicate".into(),
+                first_outcome: Some(first),
+            }
+        } else {
+            PaymentAck {
+                received: true,
+                outcome: first,
+                first_outcome: None,
+            }
+        }
+    }
 }
 
 #[derive(Debug, serde::Deserialize, ToSchema)]

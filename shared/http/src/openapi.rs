@@ -302,7 +302,7 @@ pub(crate) fn stubs() -> Vec<(Op, Function, Stub)> {
 #[openapi(
     info(title = "Guichet", version = "1", description = "Ask the State of Mali for official documents; verify them."),
     components(schemas(SubmitRequest, ResubmitRequest, ApplicantInput, DecisionRequest, SignatureRequest, StepView, AttachmentRequest, UploadTicket, AttachmentView, CatalogueView, ServiceView, FeeLineView, AttachmentSpecView, StepSpecView, StepActionView, RevocationRequest, RevokedDocument, ExtractRecordInput, ConvictionInput, PaymentNotice,
-        SealRequest, ApplicationCreated, ApplicationView, ApplicationList, ApplicationSummary, WorkQueue, WorkItem,
+        SealRequest, ApplicationCreated, RoutingView, ApplicationView, ApplicationList, ApplicationSummary, WorkQueue, WorkItem,
         PaymentAck, VerifyResult, HolderView, OrganisationView, MoneyView, ApplicantView, HistoryEntry, AccessEntry, DecisionView, DocumentView,
         Problem, ProblemField)),
     modifiers(&BearerAuth)

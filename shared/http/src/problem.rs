@@ -79,20 +79,27 @@ impl Problem {
                     .collect();
                 p
             }
-            Error::TooLarge { limit } => Problem::new(413, "too-large", ProblemTitle::TooLarge)
-                .detail(
-                    format!("Le corps de la requête dépasse {limit} octets."),
-                    format!("The request body is larger than {limit} bytes."),
-                ),
-            Error::UnsupportedMediaType => Problem::new(
+            Error::TooLarge { limit } => {
+                let (fr, en) = size(*limit);
+                Problem::new(413, "too-large", ProblemTitle::TooLarge).detail(
+                    format!("Le corps de la requête dépasse {fr}."),
+                    format!("The request body is larger than {en}."),
+                )
+            }
+            Error::UnsupportedMediaType { accepted } => Problem::new(
                 415,
                 "unsupported-media-type",
                 ProblemTitle::UnsupportedMediaType,
             )
             .detail(
-                "Envoyez du JSON (application/json).".into(),
-                "Send JSON (application/json).".into(),
+                format!("Cette adresse accepte : {}.", accepted.join(", ")),
+                format!("This route accepts: {}.", accepted.join(", ")),
             ),
+            Error::BadSignature(msg) => {
+                let m = msg.bilingual();
+                Problem::new(401, "invalid-signature", ProblemTitle::InvalidSignature)
+                    .detail(m.fr, m.en)
+            }
             Error::Unauthenticated => {
                 Problem::new(401, "unauthenticated", ProblemTitle::Unauthenticated).detail(
                     "Jeton d'accès absent, expiré ou invalide.".into(),
@@ -149,6 +156,20 @@ impl Problem {
     }
 }
 
+/// A limit as people say it: `4 Mo` / `4 MB`, `64 Ko` / `64 KB`, or bytes.
+fn size(bytes: usize) -> (String, String) {
+    const KB: usize = 1024;
+    const MB: usize = 1024 * 1024;
+    // Both are powers of two: a multiple has no low bits.
+    if bytes >= MB && bytes & (MB - 1) == 0 {
+        (format!("{} Mo", bytes / MB), format!("{} MB", bytes / MB))
+    } else if bytes >= KB && bytes & (KB - 1) == 0 {
+        (format!("{} Ko", bytes / KB), format!("{} KB", bytes / KB))
+    } else {
+        (format!("{bytes} octets"), format!("{bytes} bytes"))
+    }
+}
+
 /// The response a client gets for an error: the problem, and the headers it calls for.
 pub fn response(e: &Error) -> Response<Body> {
     let mut response = Problem::from_error(e).into_response();
@@ -184,6 +205,28 @@ mod tests {
         assert_eq!(p.errors[0].message_en, "This field is required.");
         let json = serde_json::to_value(&p).unwrap();
         assert_eq!(json["type"], "https://guichet.ml/problems/invalid");
+    }
+
+    #[test]
+    fn limits_and_media_types_are_said_as_people_say_them() {
+        let p = Problem::from_error(&Error::TooLarge { limit: 4 << 20 });
+        assert_eq!(
+            p.detail.as_deref(),
+            Some("Le corps de la requête dépasse 4 Mo.")
+        );
+        assert_eq!(
+            p.detail_en.as_deref(),
+            Some("The request body is larger than 4 MB.")
+        );
+        assert_eq!(size(64 * 1024).1, "64 KB");
+        assert_eq!(size(1000).0, "1000 octets");
+        let p = Problem::from_error(&Error::UnsupportedMediaType {
+            accepted: &["application/json", "application/pdf"],
+        });
+        assert_eq!(
+            p.detail_en.as_deref(),
+            Some("This route accepts: application/json, application/pdf.")
+        );
     }
 
     #[test]

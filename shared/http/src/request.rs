@@ -41,7 +41,11 @@ pub fn json_body<T: DeserializeOwned>(req: &Request, limit: usize) -> Result<T, 
     }
     match content_type(req).as_deref() {
         Some("application/json") | None => {}
-        Some(_) => return Err(Error::UnsupportedMediaType),
+        Some(_) => {
+            return Err(Error::UnsupportedMediaType {
+                accepted: &["application/json"],
+            });
+        }
     }
     parse_json(bytes)
 }

@@ -100,14 +100,14 @@ impl PaymentGateway for CinetPay {
         let token = delivery
             .header("x-token")
             .and_then(|t| hex::decode(t.trim()).ok())
-            .ok_or(Error::Unauthenticated)?;
+            .ok_or(Error::BadSignature(Msg::NoticeUnsigned))?;
         // `verify_slice` compares in constant time.
         mac(self.config.secret.expose_secret().as_bytes(), &fields)
             .verify_slice(&token)
-            .map_err(|_| Error::Unauthenticated)?;
+            .map_err(|_| Error::BadSignature(Msg::NoticeSignatureWrong))?;
         let field = |name: &str| fields.get(name).map(|v| v.trim()).unwrap_or_default();
         if field("cpm_site_id") != self.config.site_id {
-            return Err(Error::Unauthenticated);
+            return Err(Error::BadSignature(Msg::NoticeSignatureWrong));
         }
         let txn = field("cpm_trans_id");
         if txn.is_empty() {
@@ -202,20 +202,20 @@ mod tests {
         more.insert("cpm_amount".into(), "75000".into());
         assert!(matches!(
             deliver(&more, &token),
-            Err(Error::Unauthenticated)
+            Err(Error::BadSignature(_))
         ));
         let forged = CinetPay::token(b"guessed", &f);
-        assert!(matches!(deliver(&f, &forged), Err(Error::Unauthenticated)));
+        assert!(matches!(deliver(&f, &forged), Err(Error::BadSignature(_))));
         let mut other_site = f.clone();
         other_site.insert("cpm_site_id".into(), "999".into());
         let t = CinetPay::token(b"cinetpay-secret", &other_site);
         assert!(matches!(
             deliver(&other_site, &t),
-            Err(Error::Unauthenticated)
+            Err(Error::BadSignature(_))
         ));
         assert!(matches!(
             deliver(&f, "not-hex"),
-            Err(Error::Unauthenticated)
+            Err(Error::BadSignature(_))
         ));
     }
 

@@ -5,6 +5,7 @@
 use guichet_core::Error;
 use guichet_core::domain::Provider;
 use guichet_core::json::parse_json;
+use guichet_core::messages::Msg;
 use guichet_core::ports::{Delivery, Notice, PaymentGateway};
 use guichet_core::usecases::payment::PaymentNotice;
 use hmac::{Hmac, Mac};
@@ -63,7 +64,7 @@ pub fn verify_signature(
     body: &[u8],
     now: OffsetDateTime,
 ) -> Result<(), Error> {
-    let header = header.ok_or(Error::Unauthenticated)?;
+    let header = header.ok_or(Error::BadSignature(Msg::NoticeUnsigned))?;
     let mut timestamp = None;
     let mut candidates = Vec::new();
     for part in header.split(',') {
@@ -73,9 +74,14 @@ pub fn verify_signature(
             _ => {}
         }
     }
-    let t = timestamp.ok_or(Error::Unauthenticated)?;
+    let t = timestamp.ok_or(Error::BadSignature(Msg::NoticeUnsigned))?;
+    if candidates.is_empty() {
+        return Err(Error::BadSignature(Msg::NoticeUnsigned));
+    }
     if (now.unix_timestamp() - t).abs() > SIGNATURE_WINDOW_SECONDS {
-        return Err(Error::Unauthenticated);
+        return Err(Error::BadSignature(Msg::NoticeSignatureStale {
+            window_seconds: SIGNATURE_WINDOW_SECONDS,
+        }));
     }
     let valid = candidates.iter().any(|sig| {
         let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret) else {
@@ -90,7 +96,7 @@ pub fn verify_signature(
     if valid {
         Ok(())
     } else {
-        Err(Error::Unauthenticated)
+        Err(Error::BadSignature(Msg::NoticeSignatureWrong))
     }
 }
 

@@ -87,12 +87,14 @@ async fn an_unknown_or_unoffered_kind_is_422() {
     body["kind"] = json!("driving_licence");
     let p = problem(app.submit(&citizen, &body).await, 422).await;
     assert_eq!(fields(&p), ["kind"]);
-    assert_eq!(p["errors"][0]["message_en"], "Unknown document kind.");
+    let message = p["errors"][0]["message_en"].as_str().unwrap();
+    assert!(message.starts_with("Unknown document kind."), "{p}");
     body["kind"] = json!("visa");
     let p = problem(app.submit(&citizen, &body).await, 422).await;
-    assert_eq!(
-        p["errors"][0]["message_en"],
-        "This document cannot be requested online yet."
+    let message = p["errors"][0]["message_en"].as_str().unwrap();
+    assert!(
+        message.starts_with("This document cannot be requested online yet."),
+        "{p}"
     );
     nothing_stored_for(&app, &citizen).await;
 }

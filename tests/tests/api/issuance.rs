@@ -114,11 +114,18 @@ async fn a_replayed_webhook_is_a_no_op_and_a_second_payment_is_kept_for_refund()
         .await;
     let id = created["id"].as_str().unwrap();
     let reference = created["payment_reference"].as_str().unwrap();
-    for _ in 0..3 {
+    for delivery in 0..3 {
         let resp = app.pay(reference, "om-replayed", 750).await;
         assert_eq!(resp.status(), 200);
         let ack: Value = resp.json().await.unwrap();
-        assert_eq!(ack["outcome"], "applied");
+        if delivery == 0 {
+            assert_eq!(ack["outcome"], "applied");
+            assert!(ack.get("first_outcome").is_none(), "{ack}");
+        } else {
+            // Said as what it is: received before, nothing done again.
+            assert_eq!(ack["outcome"], "duplicate", "{ack}");
+            assert_eq!(ack["first_outcome"], "applied", "{ack}");
+        }
     }
     let view = app.application(&citizen, id).await;
     assert_eq!(view["status"], "in_review");

@@ -13,6 +13,7 @@ mod helpers;
 mod hostile;
 mod issuance;
 mod kinds;
+mod messages;
 mod payments;
 mod privacy;
 mod trust;

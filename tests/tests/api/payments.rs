@@ -31,9 +31,10 @@ async fn a_failure_arriving_after_the_success_never_unpays() {
     );
     // The same transaction reported failed afterwards (providers do resend, out of order), and
     // another transaction's failure: neither touches a paid application.
+    let resent = notice(&app, reference, "om-1", "failed").await;
     assert_eq!(
-        notice(&app, reference, "om-1", "failed").await["outcome"],
-        "applied"
+        (&resent["outcome"], &resent["first_outcome"]),
+        (&json!("duplicate"), &json!("applied"))
     );
     assert_eq!(
         notice(&app, reference, "om-2", "failed").await["outcome"],
@@ -177,14 +178,19 @@ async fn orange_money_through_cinetpay_pays_once_and_forgeries_are_refused() {
             .is_none()
     );
 
-    // Authentic, delivered three times: applied once.
-    for _ in 0..3 {
+    // Authentic, delivered three times: applied once, then said to be a duplicate.
+    for delivery in 0..3 {
         let ack: Value = post_cinetpay(&app, &form, &token)
             .await
             .json()
             .await
             .unwrap();
-        assert_eq!(ack["outcome"], "applied");
+        let expected = if delivery == 0 {
+            "applied"
+        } else {
+            "duplicate"
+        };
+        assert_eq!(ack["outcome"], expected, "{ack}");
     }
     let view = app.application(&citizen, id).await;
     assert_eq!(view["status"], "in_review");

@@ -79,8 +79,22 @@ impl BirthDate {
 
 /// Parses `YYYY-MM-DD`, the only date form the contract accepts.
 pub fn parse_iso_date(raw: &str) -> Result<Date, Msg> {
-    Date::parse(raw.trim(), format_description!("[year]-[month]-[day]"))
-        .map_err(|_| Msg::InvalidDate)
+    let raw = raw.trim();
+    Date::parse(raw, format_description!("[year]-[month]-[day]")).map_err(|_| {
+        // In the right form but no such day (1990-02-30, 2026-13-01): say that, not the form.
+        let shaped = raw.len() == 10
+            && raw.bytes().enumerate().all(|(i, b)| match i {
+                4 | 7 => b == b'-',
+                _ => b.is_ascii_digit(),
+            });
+        if shaped {
+            Msg::NoSuchDate {
+                date: raw.to_owned(),
+            }
+        } else {
+            Msg::InvalidDate
+        }
+    })
 }
 
 pub fn format_iso_date(d: Date) -> String {
@@ -398,7 +412,15 @@ mod tests {
     fn dates_are_strict() {
         assert_eq!(
             BirthDate::parse("1990-02-30", today()),
-            Err(Msg::InvalidDate)
+            Err(Msg::NoSuchDate {
+                date: "1990-02-30".into()
+            })
+        );
+        assert_eq!(
+            BirthDate::parse("1990-13-01", today()),
+            Err(Msg::NoSuchDate {
+                date: "1990-13-01".into()
+            })
         );
         assert_eq!(
             BirthDate::parse("12/04/1990", today()),

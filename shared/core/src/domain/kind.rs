@@ -51,7 +51,9 @@ impl DocumentKind {
             && b.iter()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_');
         if !well_formed {
-            return Err(Msg::UnknownKind);
+            return Err(Msg::UnknownKind {
+                offered: String::new(),
+            });
         }
         let mut bytes = [0u8; KIND_NAME_MAX];
         bytes[..b.len()].copy_from_slice(b);
@@ -182,7 +184,13 @@ mod tests {
         let back: DocumentKind = serde_json::from_str("\"tank_truck_gauging\"").unwrap();
         assert_eq!(back.as_str(), "tank_truck_gauging");
         for bad in ["", "Visa", "1visa", "vi-sa", "v", &"x".repeat(41), "visa é"] {
-            assert_eq!(bad.parse::<DocumentKind>(), Err(Msg::UnknownKind), "{bad}");
+            assert_eq!(
+                bad.parse::<DocumentKind>(),
+                Err(Msg::UnknownKind {
+                    offered: String::new()
+                }),
+                "{bad}"
+            );
         }
         assert_eq!(NumberPrefix::parse("CJ"), Some(NumberPrefix::known("CJ")));
         for bad in ["C", "cj", "CJX", "C1"] {

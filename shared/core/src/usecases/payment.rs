@@ -20,14 +20,24 @@ pub struct PaymentNotice {
     pub status: PaymentStatus,
 }
 
+/// What a delivery of a notice did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Receipt {
+    /// What the notice of this transaction did, the first time it arrived.
+    pub outcome: PaymentOutcome,
+    /// An earlier delivery of the same transaction was recorded already: this one changed
+    /// nothing (providers resend until they hear back).
+    pub replay: bool,
+}
+
 /// Records the notice once; pays the application when it is exactly what is owed.
-/// A replay returns what the first delivery recorded.
+/// A replay changes nothing and says what the first delivery recorded.
 pub async fn receive(
     applications: &dyn ApplicationStore,
     ledger: &dyn PaymentLedger,
     clock: &dyn Clock,
     notice: &Notice,
-) -> Result<PaymentOutcome, Error> {
+) -> Result<Receipt, Error> {
     let provider = notice.provider;
     let txn = notice.provider_txn.trim();
     if txn.is_empty() {
@@ -38,7 +48,10 @@ pub async fn receive(
     }
     retry_on_conflict(|| async {
         if let Some(existing) = ledger.payment(provider, txn).await? {
-            return Ok(existing.outcome);
+            return Ok(Receipt {
+                outcome: existing.outcome,
+                replay: true,
+            });
         }
         let now = clock.now();
         let app = match PaymentReference::parse(notice.payment_reference.trim()) {
@@ -81,13 +94,19 @@ pub async fn receive(
         match result {
             Ok(()) => {
                 log_outcome(&payment);
-                Ok(outcome)
+                Ok(Receipt {
+                    outcome,
+                    replay: false,
+                })
             }
             // Delivered twice at once: the other delivery recorded it; report what it recorded.
             Err(StoreError::Duplicate) => ledger
                 .payment(provider, txn)
                 .await?
-                .map(|p| p.outcome)
+                .map(|p| Receipt {
+                    outcome: p.outcome,
+                    replay: true,
+                })
                 .ok_or(Error::Store(StoreError::Conflict)),
             Err(e) => Err(e.into()),
         }

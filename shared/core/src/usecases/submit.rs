@@ -59,15 +59,28 @@ pub async fn submit(
             let service = errors.required(
                 "kind",
                 request.kind.as_deref().map(|k| {
-                    let kind = k.parse::<DocumentKind>()?;
-                    if ports.catalogue.kind(kind).is_none() {
-                        return Err(if crate::kinds::is_announced(kind) {
-                            Msg::KindNotOffered
-                        } else {
-                            Msg::UnknownKind
-                        });
+                    // A wrong kind is answered with the ones that can be asked for.
+                    let offered = || {
+                        let kinds: Vec<&str> = ports
+                            .catalogue
+                            .offered()
+                            .iter()
+                            .map(|s| s.kind.as_str())
+                            .collect();
+                        kinds.join(", ")
+                    };
+                    let kind = k
+                        .parse::<DocumentKind>()
+                        .map_err(|_| Msg::UnknownKind { offered: offered() })?;
+                    match ports.catalogue.service(kind) {
+                        Some(service) if ports.catalogue.kind(kind).is_some() => Ok(service),
+                        _ if ports.catalogue.kind(kind).is_some()
+                            || crate::kinds::is_announced(kind) =>
+                        {
+                            Err(Msg::KindNotOffered { offered: offered() })
+                        }
+                        _ => Err(Msg::UnknownKind { offered: offered() }),
                     }
-                    ports.catalogue.service(kind).ok_or(Msg::KindNotOffered)
                 }),
             );
             let applicant = match &request.applicant {
