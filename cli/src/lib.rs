@@ -1,6 +1,7 @@
 //! `guichet`: every function in one process on the embedded adapters, dev tokens, keys, a demo.
 
 pub mod backend;
+pub mod datadir;
 pub mod demo;
 pub mod scan;
 pub mod serve;

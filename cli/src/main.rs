@@ -17,7 +17,39 @@ use std::sync::Arc;
 )]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
+}
+
+/// What `guichet` alone prints after the list of commands: the two things most people want first.
+const FIRST_STEPS: &str = "\
+Start here:
+  guichet serve --demo
+      Run the service on this machine (http://127.0.0.1:8080, data in ./.guichet) and walk one
+      criminal record extract from request to verified PDF. README.md goes on from there.
+  guichet token --role clerk --office TGI-BKO-C3
+      A token to call the API of that running server as a clerk of the Bamako court
+      (--role applicant for a citizen). `guichet help token` lists the roles.
+";
+
+/// The embedded backend's data directory: `--data`, else `GUICHET_DATA`, else the nearest
+/// `.guichet` in this directory or above it within the git repository (so any directory of the
+/// repository finds the one at its root), else a new `./.guichet`.
+#[derive(clap::Args, Clone)]
+struct Data {
+    /// The data directory (SQLite store, keys, secrets, catalogue). Default: GUICHET_DATA, else
+    /// the nearest .guichet here or above (up to the repository's root), else ./.guichet.
+    #[arg(long, env = "GUICHET_DATA", value_name = "DIR")]
+    data: Option<PathBuf>,
+}
+
+impl Data {
+    fn dir(self) -> PathBuf {
+        guichet_cli::datadir::resolve(self.data)
+    }
+}
+
+fn role_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(guichet_core::domain::Role::ALL.map(|r| r.as_str()))
 }
 
 #[derive(Subcommand)]
@@ -25,33 +57,46 @@ enum Command {
     /// Serve every function in one process: on the embedded adapters (SQLite, files, local queue),
     /// or with GUICHET_BACKEND=aws on DynamoDB, S3 and SQS (an emulator with AWS_ENDPOINT_URL).
     Serve {
+        /// Where to listen.
         #[arg(long, default_value = "127.0.0.1:8080", env = "GUICHET_ADDR")]
         addr: String,
-        #[arg(long, env = "GUICHET_DATA", default_value = ".guichet")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Data,
         /// Once listening, walk one extract through its whole life and print each step.
         #[arg(long)]
         demo: bool,
     },
-    /// Print a development token (and only the token) accepted by `guichet serve --data DIR`.
+    /// Print a development token (and only the token) accepted by the `guichet serve` that uses
+    /// the same data directory.
     Token {
-        #[arg(long, env = "GUICHET_DATA", default_value = ".guichet")]
-        data: PathBuf,
-        #[arg(long, default_value = "applicant")]
+        #[command(flatten)]
+        data: Data,
+        /// Who the token speaks for.
+        #[arg(long, default_value = "applicant", value_parser = role_names())]
         role: String,
+        /// The office a staff member works at (required for every role but applicant and admin),
+        /// as the catalogue codes it: TGI-BKO-C3, TGI-KAY…
         #[arg(long)]
         office: Option<String>,
+        /// The subject: who the person is, as the identity provider would name them.
         #[arg(long, default_value = "citizen1")]
         sub: String,
+        /// How long the token is valid, in hours.
         #[arg(long, default_value_t = 12)]
         ttl_hours: i64,
+        /// Make the data directory's secrets if it has none. Without it, a directory no server
+        /// has used is refused: a token signed with secrets made here would be refused by a
+        /// server that uses other ones.
+        #[arg(long)]
+        init: bool,
     },
     /// Walk one extract through its whole life against a running server.
     Demo {
+        /// The running server.
         #[arg(long, default_value = "http://127.0.0.1:8080")]
         url: String,
-        #[arg(long, env = "GUICHET_DATA", default_value = ".guichet")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Data,
     },
     /// Check a document offline: an issued PDF, a photo or scan of it (PNG, JPEG), or the text of
     /// its seal, against a keys file. Exits 0 only when the document is valid.
@@ -75,6 +120,7 @@ enum Command {
     /// Create the table, bucket, queues and secret of the SAM template on an AWS emulator (moto,
     /// LocalStack) given by AWS_ENDPOINT_URL, and print the variables that point Guichet at them.
     Provision {
+        /// Prefix of every resource's name.
         #[arg(long, default_value = "guichet")]
         prefix: String,
     },
@@ -85,8 +131,8 @@ enum AuditCommand {
     /// Check every application's trail: an event edited, inserted, removed or cut off at the end
     /// is reported. Exits 0 only when every trail holds.
     Verify {
-        #[arg(long, env = "GUICHET_DATA", default_value = ".guichet")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Data,
     },
 }
 
@@ -94,14 +140,31 @@ enum AuditCommand {
 enum KeysCommand {
     /// Print the public seal keys as a JWK Set.
     Export {
-        #[arg(long, env = "GUICHET_DATA", default_value = ".guichet")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Data,
     },
     /// Start a new signing key; older keys keep verifying what they sealed.
     Rotate {
-        #[arg(long, env = "GUICHET_DATA", default_value = ".guichet")]
-        data: PathBuf,
+        #[command(flatten)]
+        data: Data,
     },
+}
+
+/// A command that signs as the server does (a token, the demo's payment notices) needs the
+/// server's own secrets: refused on a data directory that has none, unless `init`.
+fn secrets_present(settings: &Settings, init: bool) -> anyhow::Result<()> {
+    let given = settings.http.tokens.secret.is_some();
+    let dir = &settings.local.data_dir;
+    let kept = settings.local.secrets_dir().join("jwt.key").exists();
+    if init || given || kept || settings.backend != guichet_cli::settings::BackendChoice::Local {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{} holds no secrets yet: a token signed here would be refused by your server.\n\
+         Start `guichet serve` first (it makes them), or point --data (or GUICHET_DATA) at the data \
+         directory your server uses, or add --init to make them here.",
+        dir.display()
+    )
 }
 
 fn settings_for(data: PathBuf) -> anyhow::Result<Settings> {
@@ -118,9 +181,16 @@ async fn signing(settings: &Settings) -> anyhow::Result<(Authenticator, SecretSt
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    match Cli::parse().command {
+    let Some(command) = Cli::parse().command else {
+        use clap::CommandFactory as _;
+        Cli::command().print_help()?;
+        println!("\n{FIRST_STEPS}");
+        return Ok(());
+    };
+    match command {
         Command::Serve { addr, data, demo } => {
             guichet_core::telemetry::init("guichet-serve");
+            let data = data.dir();
             let settings = settings_for(data.clone())?;
             let backend = guichet_cli::backend::open(&settings).await?;
             let listener = tokio::net::TcpListener::bind(&addr)
@@ -160,8 +230,11 @@ async fn main() -> anyhow::Result<()> {
             office,
             sub,
             ttl_hours,
+            init,
         } => {
-            let (auth, _) = signing(&settings_for(data)?).await?;
+            let settings = settings_for(data.dir())?;
+            secrets_present(&settings, init)?;
+            let (auth, _) = signing(&settings).await?;
             let token = guichet_cli::token::mint(
                 &auth,
                 &role,
@@ -174,7 +247,10 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo { url, data } => {
-            let (auth, payment_secret) = signing(&settings_for(data.clone())?).await?;
+            let data = data.dir();
+            let settings = settings_for(data.clone())?;
+            secrets_present(&settings, false)?;
+            let (auth, payment_secret) = signing(&settings).await?;
             let walk = guichet_cli::demo::Demo {
                 base: url.trim_end_matches('/').to_owned(),
                 auth,
@@ -196,7 +272,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Keys {
             command: KeysCommand::Export { data },
         } => {
-            let keys = guichet_cli::backend::seal_keys(&settings_for(data)?).await?;
+            let keys = guichet_cli::backend::seal_keys(&settings_for(data.dir())?).await?;
             println!("{}", serde_json::to_string_pretty(&keys.jwks())?);
             Ok(())
         }
@@ -204,7 +280,7 @@ async fn main() -> anyhow::Result<()> {
             command: KeysCommand::Rotate { data },
         } => {
             let key = guichet_seal::generate(time::OffsetDateTime::now_utc())?;
-            guichet_cli::backend::key_store(&settings_for(data)?)
+            guichet_cli::backend::key_store(&settings_for(data.dir())?)
                 .await
                 .add(&key)
                 .await?;
@@ -219,7 +295,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Audit {
             command: AuditCommand::Verify { data },
         } => {
-            let backend = guichet_cli::backend::open(&settings_for(data)?).await?;
+            let backend = guichet_cli::backend::open(&settings_for(data.dir())?).await?;
             let report = guichet_core::audit::verify_store(backend.applications.as_ref()).await?;
             for (id, broken) in &report.broken {
                 println!("ROMPU / BROKEN {id}: {broken}");
@@ -282,5 +358,35 @@ async fn stop_signal() -> anyhow::Result<&'static str> {
             .await
             .context("listening for Ctrl-C")?;
         Ok("Ctrl-C")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory as _;
+
+    /// Every option and argument of every command says what it is for in `--help`.
+    #[test]
+    fn every_option_has_help() {
+        fn walk(cmd: &clap::Command, path: &str) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if id == "help" || id == "version" {
+                    continue;
+                }
+                assert!(arg.get_help().is_some(), "{path} --{id} has no help");
+            }
+            for sub in cmd.get_subcommands() {
+                assert!(
+                    sub.get_about().is_some(),
+                    "{path} {} has no help",
+                    sub.get_name()
+                );
+                walk(sub, &format!("{path} {}", sub.get_name()));
+            }
+        }
+        Cli::command().debug_assert();
+        walk(&Cli::command(), "guichet");
     }
 }

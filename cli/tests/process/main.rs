@@ -1,6 +1,7 @@
 //! `guichet serve` as a real process: what its logs hold after a full run, and what survives
 //! being killed at random moments.
 
+mod cli;
 mod faults;
 mod harness;
 mod logs;
