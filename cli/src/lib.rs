@@ -3,7 +3,6 @@
 pub mod backend;
 pub mod datadir;
 pub mod demo;
-pub mod scan;
 pub mod serve;
 pub mod settings;
 pub mod token;

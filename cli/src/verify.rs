@@ -44,9 +44,9 @@ pub fn check(keys_file: &Path, input: &str, today: Date) -> anyhow::Result<Offli
 /// The seal a file's QR code carries, or why there is none to check.
 fn read_seal(bytes: &[u8]) -> anyhow::Result<Result<String, String>> {
     let codes = if bytes.starts_with(b"%PDF-") {
-        crate::scan::pdf_codes(bytes)
+        guichet_scan::pdf_codes(bytes)
     } else if bytes.starts_with(b"\x89PNG") || bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        crate::scan::image_codes(bytes).context("the picture cannot be decoded")?
+        guichet_scan::image_codes(bytes).context("the picture cannot be decoded")?
     } else {
         bail!("the file is neither a PDF nor a PNG or JPEG picture, and not a seal text (GCH1:…)");
     };

@@ -1,9 +1,11 @@
-//! Public verification: `GET /v1/verify/{number}`, `POST /v1/verify` (seal text or the PDF),
+//! Public verification: `GET /v1/verify/{number}`, `POST /v1/verify` (seal text, the PDF, or a
+//! scan or photo of the printed page as PNG or JPEG),
 //! `GET /v1/keys`, the catalogue at `GET /v1/catalogue`, and the contract itself at
 //! `GET /v1/openapi.json`.
 
 use guichet_core::Error;
 use guichet_core::catalogue::Catalogue;
+use guichet_core::messages::Msg;
 use guichet_core::ports::DocumentRegistry;
 use guichet_core::usecases::verify::{self, Checking};
 use guichet_http::api::{CatalogueView, SealRequest, VerifyResult};
@@ -17,6 +19,15 @@ use std::sync::Arc;
 
 /// An issued PDF is about 25 KB; a scan-and-resave is larger. Refuse what no document is.
 pub const PDF_LIMIT: usize = 2 * 1024 * 1024;
+/// A phone's photo of a page, or a 300 dpi scan: a few megabytes.
+pub const PICTURE_LIMIT: usize = 4 * 1024 * 1024;
+/// What `POST /v1/verify` reads.
+const ACCEPTED: &[&str] = &[
+    "application/json",
+    "application/pdf",
+    "image/png",
+    "image/jpeg",
+];
 
 /// What the verify function works with: the registry and the seal keys, nothing that writes.
 pub struct Verify {
@@ -25,6 +36,19 @@ pub struct Verify {
     pub keys: Arc<SealKeys>,
     /// Which kinds numbers and seal codes name.
     pub catalogue: Arc<Catalogue>,
+}
+
+/// The seal a picture's QR code carries. Reading the picture is seconds of CPU at worst: off the
+/// async workers.
+async fn seal_in_picture(bytes: Vec<u8>) -> Result<String, Error> {
+    let codes = tokio::task::spawn_blocking(move || guichet_scan::image_codes(&bytes))
+        .await
+        .map_err(|e| Error::Internal(format!("reading a picture: {e}")))?
+        .map_err(|_| Error::invalid("body", Msg::PictureUnreadable))?;
+    codes
+        .into_iter()
+        .find(|c| c.starts_with(guichet_seal::PREFIX))
+        .ok_or_else(|| Error::invalid("body", Msg::NoSealInPicture))
 }
 
 pub async fn handle(f: &Verify, req: Request) -> Response<Body> {
@@ -59,11 +83,27 @@ async fn route(f: &Verify, req: &Request) -> Result<Response<Body>, Error> {
                 &VerifyResult::new(&verify::by_pdf(&ports, bytes).await?, &f.catalogue),
             ))
         }
+        Route::VerifyPost
+            if matches!(
+                content_type(req).as_deref(),
+                Some("image/png" | "image/jpeg")
+            ) =>
+        {
+            let bytes = body_bytes(req);
+            if bytes.len() > PICTURE_LIMIT {
+                return Err(Error::TooLarge {
+                    limit: PICTURE_LIMIT,
+                });
+            }
+            let seal = seal_in_picture(bytes.to_vec()).await?;
+            Ok(json(
+                200,
+                &VerifyResult::new(&verify::by_seal(&ports, &seal).await?, &f.catalogue),
+            ))
+        }
         Route::VerifyPost => {
             if content_type(req).is_some_and(|t| t != "application/json") {
-                return Err(Error::UnsupportedMediaType {
-                    accepted: &["application/json", "application/pdf"],
-                });
+                return Err(Error::UnsupportedMediaType { accepted: ACCEPTED });
             }
             let body: SealRequest = json_body(req, JSON_LIMIT)?;
             Ok(json(

@@ -107,6 +107,8 @@ pub enum Msg {
         window_seconds: i64,
     },
     NoticeSignatureWrong,
+    PictureUnreadable,
+    NoSealInPicture,
 }
 
 impl Msg {
@@ -250,6 +252,14 @@ impl Msg {
             Msg::InvalidRegistrationNumber => (
                 "Numéro d'immatriculation invalide : lettres, chiffres, points, barres obliques, traits d'union et espaces seulement.".into(),
                 "Invalid registration number: letters, digits, dots, slashes, hyphens and spaces only.".into(),
+            ),
+            Msg::PictureUnreadable => (
+                "Image illisible : envoyez un fichier PNG ou JPEG entier.".into(),
+                "Unreadable picture: send a whole PNG or JPEG file.".into(),
+            ),
+            Msg::NoSealInPicture => (
+                "Aucun code QR Guichet n'a pu être lu sur cette image : cadrez le code QR entier, net et bien éclairé, ou saisissez le numéro du document.".into(),
+                "No Guichet QR code could be read in this picture: frame the whole QR code, sharp and well lit, or enter the document's number.".into(),
             ),
             Msg::NoticeUnsigned => (
                 "Notification de paiement non signée : l'en-tête de signature du fournisseur manque ou ne se lit pas.".into(),
@@ -482,6 +492,8 @@ mod tests {
                 window_seconds: 300,
             },
             Msg::NoticeSignatureWrong,
+            Msg::PictureUnreadable,
+            Msg::NoSealInPicture,
         ];
         for m in all {
             let b = m.bilingual();

@@ -110,7 +110,8 @@ fn payment_webhook() {}
 fn verify_number() {}
 
 #[utoipa::path(post, path = "/v1/verify", tag = "verify",
-    request_body(content((SealRequest = "application/json"), (Vec<u8> = "application/pdf"))),
+    request_body(content((SealRequest = "application/json"), (Vec<u8> = "application/pdf"),
+        (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"))),
     responses((status = 200, body = VerifyResult), (status = 400, body = Problem), (status = 413, body = Problem),
         (status = 422, body = Problem)))]
 fn verify_post() {}

@@ -16,4 +16,5 @@ mod kinds;
 mod messages;
 mod payments;
 mod privacy;
+mod scans;
 mod trust;

@@ -120,12 +120,12 @@ async fn limits_and_media_types_are_said_as_people_say_them() {
             "The request body is larger than 4 MB.".to_owned()
         )
     );
-    // A picture sent to the verifier: told what it reads.
+    // A type the verifier does not read: told which it does.
     let p = problem(
         app.http
             .post(app.url("/v1/verify"))
-            .header("content-type", "image/png")
-            .body(vec![0x89, b'P', b'N', b'G'])
+            .header("content-type", "image/gif")
+            .body(b"GIF89a".to_vec())
             .send()
             .await
             .unwrap(),
@@ -133,12 +133,43 @@ async fn limits_and_media_types_are_said_as_people_say_them() {
     )
     .await;
     let (fr, en) = details(&p);
+    for accepted in [
+        "application/json",
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+    ] {
+        assert!(fr.contains(accepted) && en.contains(accepted), "{p}");
+    }
+    // A broken picture, and one without a code: said so.
+    let picture = |bytes: Vec<u8>| {
+        app.http
+            .post(app.url("/v1/verify"))
+            .header("content-type", "image/png")
+            .body(bytes)
+            .send()
+    };
+    let p = problem(picture(vec![0x89, b'P', b'N', b'G']).await.unwrap(), 422).await;
     assert!(
-        fr.contains("application/pdf") && fr.contains("application/json"),
+        p["errors"][0]["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("Unreadable picture"),
         "{p}"
     );
+    let mut blank = Vec::new();
+    image::GrayImage::from_pixel(200, 200, image::Luma([255]))
+        .write_to(
+            &mut std::io::Cursor::new(&mut blank),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+    let p = problem(picture(blank).await.unwrap(), 422).await;
     assert!(
-        en.contains("application/pdf") && !en.contains("Send JSON"),
+        p["errors"][0]["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("No Guichet QR code"),
         "{p}"
     );
 }
