@@ -80,6 +80,22 @@ pub fn seal_and_footer(
     let qr_top = A4_HEIGHT - 20.0 - qr_size - 12.0;
     qr::draw(p, c.seal, RIGHT - qr_size, qr_top, qr_size)
         .map_err(|e| RenderError::Drawing(format!("QR code: {e}")))?;
+    // Under the code, what it is for, in both languages: a reader who has never met one knows
+    // to point a phone at it.
+    let below = qr_top + qr_size + 3.0;
+    for (i, label) in ["Vérifier ce document", "Verify this document"]
+        .into_iter()
+        .enumerate()
+    {
+        let size = 7.0;
+        let weight = if i == 0 {
+            Weight::Bold
+        } else {
+            Weight::Regular
+        };
+        let x = RIGHT - qr_size / 2.0 - super::page::width_mm(label, size, weight) / 2.0;
+        p.text(x, below + 3.0 * i as f32, size, weight, label);
+    }
     let note_width = RIGHT - qr_size - LEFT - 6.0;
     let mut ny = qr_top + 8.0;
     ny = p.paragraph(LEFT, ny, note_width, 8.5, Weight::Regular,
@@ -88,6 +104,38 @@ pub fn seal_and_footer(
     p.paragraph(LEFT, ny, note_width, 7.5, Weight::Regular,
         "Electronically issued document. Verify it by scanning the QR code or entering its number at the address above.");
     Ok(())
+}
+
+/// The office's stamp, drawn: a double frame with the Republic, the office's name and what it
+/// is, beside the place, date and signatory (the top of the frame at `y`, 16 mm tall).
+pub fn stamp(p: &mut Page, y: f32, office: &str) {
+    const X: f32 = 112.0;
+    const WIDTH: f32 = 58.0;
+    p.outline(X, y, WIDTH, 16.0, 1.2);
+    p.outline(X + 1.0, y + 1.0, WIDTH - 2.0, 14.0, 0.4);
+    let centre = X + WIDTH / 2.0;
+    let line = |p: &mut Page, y: f32, size: f32, weight: Weight, text: &str| {
+        let width = super::page::width_mm(text, size, weight);
+        p.text(centre - width / 2.0, y, size, weight, text);
+    };
+    line(p, y + 4.5, 6.5, Weight::Bold, "RÉPUBLIQUE DU MALI");
+    let mut names = super::page::wrap(office, WIDTH - 5.0, 6.0, Weight::Regular);
+    if names.len() > 2 {
+        names.truncate(2);
+        names[1].push('…');
+    }
+    let mut ny = y + 7.6;
+    for name in &names {
+        line(p, ny, 6.0, Weight::Regular, name);
+        ny += 2.6;
+    }
+    line(
+        p,
+        y + 14.0,
+        5.5,
+        Weight::Bold,
+        "CACHET ÉLECTRONIQUE — GUICHET",
+    );
 }
 
 /// A page after the first: the document's title and number, continued.

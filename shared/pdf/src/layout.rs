@@ -163,7 +163,7 @@ impl Template {
                             continue;
                         };
                         let width = RIGHT - LEFT - LABEL_WIDTH;
-                        f.room(Page::paragraph_height(width, 10.0, &value));
+                        f.room(Page::paragraph_height(width, 10.0, Weight::Bold, &value));
                         let y = f.y;
                         let p = f.page();
                         p.text(LEFT, y, 10.0, Weight::Regular, &label);
@@ -198,7 +198,9 @@ impl Template {
                                 f.room(
                                     filled
                                         .iter()
-                                        .map(|(x, _, t)| Page::paragraph_height(RIGHT - x, 10.0, t))
+                                        .map(|(x, w, t)| {
+                                            Page::paragraph_height(RIGHT - x, 10.0, *w, t)
+                                        })
                                         .sum(),
                                 );
                                 for (x, weight, t) in filled {
@@ -228,6 +230,7 @@ impl Template {
         let mut y = f.y + 6.0;
         let issued = french_date(c.document.issued_at.date());
         let p = f.page();
+        frame::stamp(p, y - 4.0, &c.office.name);
         p.text(
             LEFT,
             y,
@@ -332,7 +335,7 @@ impl Flow<'_> {
 
     /// A paragraph at `x`, kept whole on one page when it fits on one.
     fn paragraph(&mut self, x: f32, size: f32, weight: Weight, text: &str) {
-        self.room(Page::paragraph_height(RIGHT - x, size, text));
+        self.room(Page::paragraph_height(RIGHT - x, size, weight, text));
         let y = self.y;
         self.y = self.page().paragraph(x, y, RIGHT - x, size, weight, text);
     }

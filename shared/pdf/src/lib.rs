@@ -25,7 +25,17 @@ const REGULAR_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 const BOLD_TTF: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
 
 /// The fonts, parsed once per process (parsing costs about a millisecond each), and read once
-/// for the cut each document makes of them.
+/// for the cut each document makes of them. They are compiled in, so they are the process's:
+/// the page measures text with them too (`page::width_mm`).
+static FONTS: std::sync::OnceLock<Result<Fonts, String>> = std::sync::OnceLock::new();
+
+fn fonts() -> Result<&'static Fonts, String> {
+    FONTS
+        .get_or_init(Fonts::load)
+        .as_ref()
+        .map_err(Clone::clone)
+}
+
 struct Fonts {
     regular: (ParsedFont, subset::Source),
     bold: (ParsedFont, subset::Source),
@@ -39,6 +49,20 @@ impl Fonts {
             page::Weight::Bold => &self.bold,
         };
         (font, source)
+    }
+
+    /// How wide `text` prints in `weight` at `size_pt`, in millimetres, by the font's own
+    /// advance widths (a character the font lacks counts as its missing glyph).
+    fn width_mm(&self, weight: page::Weight, text: &str, size_pt: f32) -> f32 {
+        let (font, source) = self.of(weight);
+        let units: u32 = text
+            .chars()
+            .map(|c| {
+                let glyph = font.lookup_glyph_index(u32::from(c)).unwrap_or(0);
+                u32::from(source.advance(glyph))
+            })
+            .sum();
+        units as f32 / source.units_per_em() * size_pt * 25.4 / 72.0
     }
 
     fn load() -> Result<Self, String> {
@@ -69,7 +93,7 @@ const TEMPLATES: [(&str, &str); 2] = [
 
 /// Draws the documents of the kinds that have a template, with the fonts parsed once.
 pub struct PdfRenderer {
-    fonts: Fonts,
+    fonts: &'static Fonts,
     templates: BTreeMap<String, Template>,
     /// Printed under the QR code: where a person without a scanner checks a document
     /// (`GUICHET_VERIFY_URL`, default `https://guichet.ml/verifier`).
@@ -85,7 +109,7 @@ impl PdfRenderer {
             templates.insert(name.to_owned(), t);
         }
         Ok(PdfRenderer {
-            fonts: Fonts::load().map_err(RenderError::Drawing)?,
+            fonts: fonts().map_err(RenderError::Drawing)?,
             templates,
             verify_url: verify_url.into(),
         })
@@ -135,7 +159,7 @@ impl DocumentRenderer for PdfRenderer {
         self.templates
             .get(document.template)
             .ok_or_else(|| RenderError::NoTemplate(document.template.to_owned()))?
-            .render(&self.fonts, document, &self.verify_url)
+            .render(self.fonts, document, &self.verify_url)
     }
 
     fn has_template(&self, name: &str) -> bool {

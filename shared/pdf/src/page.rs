@@ -108,13 +108,13 @@ impl Page {
     }
 
     pub fn centred(&mut self, y: f32, size: f32, weight: Weight, text: &str) {
-        let width = estimated_width_mm(text, size);
+        let width = width_mm(text, size, weight);
         self.text(((A4_WIDTH - width) / 2.0).max(10.0), y, size, weight, text);
     }
 
     /// The height `paragraph` takes for `text`.
-    pub fn paragraph_height(width: f32, size: f32, text: &str) -> f32 {
-        wrap(text, width, size).len() as f32 * size / PT_PER_MM * 1.35
+    pub fn paragraph_height(width: f32, size: f32, weight: Weight, text: &str) -> f32 {
+        wrap(text, width, size, weight).len() as f32 * size / PT_PER_MM * 1.35
     }
 
     /// Writes `text` wrapped to `width` millimetres; returns the y below the last line.
@@ -129,7 +129,7 @@ impl Page {
     ) -> f32 {
         let line_height = size / PT_PER_MM * 1.35;
         let mut y = y;
-        for line in wrap(text, width, size) {
+        for line in wrap(text, width, size, weight) {
             self.text(x, y, size, weight, &line);
             y += line_height;
         }
@@ -155,6 +155,31 @@ impl Page {
                         },
                     ],
                     is_closed: false,
+                },
+            },
+        ]);
+    }
+
+    /// A rectangle's outline, `x`,`y` its top-left corner.
+    pub fn outline(&mut self, x: f32, y: f32, width: f32, height: f32, thickness_pt: f32) {
+        let corner = |dx: f32, dy: f32| LinePoint {
+            p: Self::point(x + dx, y + dy),
+            bezier: false,
+        };
+        self.ops.extend([
+            Op::SetOutlineColor { col: black() },
+            Op::SetOutlineThickness {
+                pt: Pt(thickness_pt),
+            },
+            Op::DrawLine {
+                line: Line {
+                    points: vec![
+                        corner(0.0, 0.0),
+                        corner(width, 0.0),
+                        corner(width, height),
+                        corner(0.0, height),
+                    ],
+                    is_closed: true,
                 },
             },
         ]);
@@ -199,27 +224,42 @@ fn black() -> Color {
     })
 }
 
-pub fn estimated_width_mm(text: &str, size_pt: f32) -> f32 {
-    text.chars().count() as f32 * size_pt * AVERAGE_ADVANCE_EM / PT_PER_MM
+/// How wide `text` prints, by the font's own advances; by an average advance should the fonts
+/// not load (the renderer then refuses to start, so only a test sees it).
+pub fn width_mm(text: &str, size_pt: f32, weight: Weight) -> f32 {
+    match super::fonts() {
+        Ok(fonts) => fonts.width_mm(weight, text, size_pt),
+        Err(_) => text.chars().count() as f32 * size_pt * AVERAGE_ADVANCE_EM / PT_PER_MM,
+    }
 }
 
-/// Greedy word wrap on the estimated advance; a word longer than a line gets a line of its own.
-pub fn wrap(text: &str, width_mm: f32, size_pt: f32) -> Vec<String> {
-    let max_chars = ((width_mm * PT_PER_MM) / (size_pt * AVERAGE_ADVANCE_EM))
-        .floor()
-        .max(1.0) as usize;
+/// Greedy word wrap on the printed width; a word longer than a line gets a line of its own.
+pub fn wrap(text: &str, width_mm: f32, size_pt: f32, weight: Weight) -> Vec<String> {
+    // French sets a space before : ; ! ? and inside « »: such a mark stays with its word.
+    let mut words: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match words.last_mut() {
+            Some(last) if matches!(word, ":" | ";" | "!" | "?" | "»") => {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => words.push(word.to_owned()),
+        }
+    }
     let mut lines = Vec::new();
     let mut current = String::new();
-    for word in text.split_whitespace() {
-        let needed =
-            current.chars().count() + usize::from(!current.is_empty()) + word.chars().count();
-        if !current.is_empty() && needed > max_chars {
-            lines.push(std::mem::take(&mut current));
-        }
+    for word in &words {
+        let word = word.as_str();
         if !current.is_empty() {
-            current.push(' ');
+            let longer = format!("{current} {word}");
+            if self::width_mm(&longer, size_pt, weight) > width_mm {
+                lines.push(std::mem::replace(&mut current, word.to_owned()));
+            } else {
+                current = longer;
+            }
+        } else {
+            current.push_str(word);
         }
-        current.push_str(word);
     }
     if !current.is_empty() {
         lines.push(current);
@@ -234,9 +274,26 @@ mod tests {
     #[test]
     fn wrapping_keeps_every_word_in_order() {
         let text = "Vol qualifié avec circonstances aggravantes commis en réunion la nuit";
-        let lines = wrap(text, 40.0, 10.0);
+        let lines = wrap(text, 40.0, 10.0, Weight::Regular);
         assert!(lines.len() > 1);
         assert_eq!(lines.join(" "), text);
-        assert!(wrap("", 40.0, 10.0).is_empty());
+        for line in &lines {
+            assert!(
+                width_mm(line, 10.0, Weight::Regular) <= 40.0 || !line.contains(' '),
+                "{line}"
+            );
+        }
+        assert!(wrap("", 40.0, 10.0, Weight::Regular).is_empty());
+        // Room for the words but not the colon: the colon does not go to a line of its own.
+        let room = width_mm("ses capacités sont les suivantes", 10.0, Weight::Regular) + 0.5;
+        let colon = wrap(
+            "ses capacités sont les suivantes :",
+            room,
+            10.0,
+            Weight::Regular,
+        );
+        assert!(colon.last().unwrap().ends_with("suivantes :"), "{colon:?}");
+        // Bold is wider than regular: the same text takes at least as many lines.
+        assert!(wrap(text, 40.0, 10.0, Weight::Bold).len() >= lines.len());
     }
 }

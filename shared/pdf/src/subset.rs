@@ -79,6 +79,18 @@ impl Source {
         })
     }
 
+    /// Font units per em (`head`), which advance widths count in.
+    pub(crate) fn units_per_em(&self) -> f32 {
+        f32::from(u16_at(&self.head, 18).filter(|u| *u > 0).unwrap_or(2048))
+    }
+
+    /// A glyph's advance width in font units (0 for a glyph the font does not have).
+    pub(crate) fn advance(&self, id: u16) -> u16 {
+        self.metric(id)
+            .map(|m| u16::from_be_bytes([m[0], m[1]]))
+            .unwrap_or(0)
+    }
+
     fn glyph(&self, id: u16) -> Option<&'static [u8]> {
         let g = usize::from(id);
         self.glyf

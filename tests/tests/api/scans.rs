@@ -145,3 +145,41 @@ async fn every_kind_verifies_from_scans_and_photos_of_its_page() {
     println!("{checked} pictures verified, {} failed", failures.len());
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The page looks like what it is: the title centred on the page (measured on the pixels), the
+/// office's stamp, and what the QR code is for written under it.
+#[tokio::test]
+async fn the_title_is_centred_and_the_stamp_and_the_code_say_what_they_are() {
+    let app = spawn_app().await;
+    let citizen = app.citizen("c-look");
+    let extract = app.issued_application(&citizen, "Sangaré").await;
+    let id = extract["id"].as_str().unwrap();
+    let pdf = app.dir.path().join("look.pdf");
+    std::fs::write(&pdf, app.download(&citizen, id).await).unwrap();
+    let text = pdf_text(&pdf);
+    for expected in [
+        "CACHET ÉLECTRONIQUE — GUICHET",
+        "Vérifier ce document",
+        "Verify this document",
+        "EXTRAIT DU CASIER JUDICIAIRE",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in {text}");
+    }
+    // The title's line (its baseline 49 mm from the top, 16 pt): as much paper left and right.
+    let page = scan(&pdf, 100, true).to_luma8();
+    let px_per_mm = 100.0 / 25.4;
+    let (top, bottom) = ((43.0 * px_per_mm) as u32, (50.0 * px_per_mm) as u32);
+    let inked: Vec<u32> = (0..page.width())
+        .filter(|x| (top..bottom).any(|y| page.get_pixel(*x, y).0[0] < 128))
+        .collect();
+    let (left, right) = (
+        *inked.first().unwrap() as f32,
+        (page.width() - 1 - inked.last().unwrap()) as f32,
+    );
+    assert!(
+        (left - right).abs() / px_per_mm < 1.5,
+        "the title is {:.1} mm from the left edge and {:.1} mm from the right",
+        left / px_per_mm,
+        right / px_per_mm
+    );
+}
