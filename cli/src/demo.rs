@@ -47,6 +47,7 @@ impl Demo {
             "applicant",
             None,
             &citizen_sub,
+            None,
             time::Duration::hours(1),
             time::OffsetDateTime::now_utc(),
         )?;
@@ -119,6 +120,7 @@ impl Demo {
             "clerk",
             Some(&office),
             "demo-clerk",
+            Some("Awa Diallo"),
             time::Duration::hours(1),
             time::OffsetDateTime::now_utc(),
         )?;

@@ -81,6 +81,9 @@ enum Command {
         /// The subject: who the person is, as the identity provider would name them.
         #[arg(long, default_value = "citizen1")]
         sub: String,
+        /// The person's name, printed on the documents a staff member decides ("Awa Diallo").
+        #[arg(long)]
+        name: Option<String>,
         /// How long the token is valid, in hours.
         #[arg(long, default_value_t = 12)]
         ttl_hours: i64,
@@ -229,6 +232,7 @@ async fn main() -> anyhow::Result<()> {
             role,
             office,
             sub,
+            name,
             ttl_hours,
             init,
         } => {
@@ -240,6 +244,7 @@ async fn main() -> anyhow::Result<()> {
                 &role,
                 office.as_deref(),
                 &sub,
+                name.as_deref(),
                 time::Duration::hours(ttl_hours),
                 time::OffsetDateTime::now_utc(),
             )?;

@@ -1,7 +1,7 @@
 //! `guichet token`: a development token for any role, accepted by `guichet serve --data` on the
 //! same directory.
 
-use guichet_core::domain::{OfficeCode, Principal, Role, Subject};
+use guichet_core::domain::{OfficeCode, OfficerName, Principal, Role, Subject};
 use guichet_http::auth::Authenticator;
 
 pub fn mint(
@@ -9,6 +9,7 @@ pub fn mint(
     role: &str,
     office: Option<&str>,
     sub: &str,
+    name: Option<&str>,
     ttl: time::Duration,
     now: time::OffsetDateTime,
 ) -> anyhow::Result<String> {
@@ -24,10 +25,17 @@ pub fn mint(
         anyhow::bail!("a {role} token needs --office");
     }
     let subject = Subject::parse(sub).map_err(|_| anyhow::anyhow!("invalid subject {sub:?}"))?;
+    let name = name
+        .map(|n| {
+            OfficerName::parse(n)
+                .ok_or_else(|| anyhow::anyhow!("invalid name {n:?}: 1 to 80 characters"))
+        })
+        .transpose()?;
     let principal = Principal {
         subject,
         role,
         office,
+        name,
     };
     auth.mint(&principal, ttl, now)
         .map_err(|e| anyhow::anyhow!(e.to_string()))

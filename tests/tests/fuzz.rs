@@ -263,6 +263,7 @@ fn token(f: &Functions, role: Role, office: Option<&str>, sub: &str) -> String {
         subject: Subject::parse(sub).unwrap(),
         role,
         office: office.map(|o| OfficeCode::parse(o).unwrap()),
+        name: None,
     };
     f.submit
         .edge

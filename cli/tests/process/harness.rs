@@ -147,6 +147,7 @@ impl Server {
             role,
             office,
             sub,
+            None,
             time::Duration::hours(2),
             time::OffsetDateTime::now_utc(),
         )

@@ -132,6 +132,7 @@ async fn approved(s: &Setup) -> ApplicationId {
         subject: Subject::parse("c1").unwrap(),
         role: Role::Applicant,
         office: None,
+        name: None,
     };
     let request = serde_json::from_value(serde_json::json!({
         "kind": "criminal_record_extract",
@@ -157,6 +158,7 @@ async fn approved(s: &Setup) -> ApplicationId {
         subject: Subject::parse("clerk-1").unwrap(),
         role: Role::Clerk,
         office: Some(OfficeCode::parse("TGI-BKO-C3").unwrap()),
+        name: None,
     };
     let approve: DecisionRequest = serde_json::from_value(serde_json::json!({
         "decision": "approve", "record": { "convictions": [] }

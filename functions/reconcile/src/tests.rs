@@ -24,6 +24,7 @@ async fn submitted(f: &Reconcile, who: &str) -> ApplicationId {
         subject: Subject::parse(who).unwrap(),
         role: Role::Applicant,
         office: None,
+        name: None,
     };
     let request = serde_json::from_value(serde_json::json!({
         "kind": "criminal_record_extract",
@@ -92,6 +93,7 @@ async fn stuck_approvals_are_asked_again_poison_ones_left_to_a_person_unpaid_one
         subject: Subject::parse("clerk-1").unwrap(),
         role: Role::Clerk,
         office: Some(OfficeCode::parse("TGI-BKO-C3").unwrap()),
+        name: None,
     };
     let approve: DecisionRequest = serde_json::from_value(serde_json::json!({
         "decision": "approve", "record": { "convictions": [] }

@@ -3,7 +3,7 @@
 
 use super::request::header;
 use guichet_core::Error;
-use guichet_core::domain::{OfficeCode, Principal, Role, Subject};
+use guichet_core::domain::{OfficeCode, OfficerName, Principal, Role, Subject};
 use guichet_core::settings::{Env, SettingError};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use lambda_http::Request;
@@ -36,6 +36,9 @@ struct Claims {
     role: Role,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     office: Option<String>,
+    /// The person's name (OpenID Connect's `name`), printed on what an officer decides.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
     iss: String,
     aud: String,
     exp: i64,
@@ -122,10 +125,16 @@ impl Authenticator {
         if c.role.needs_office() && office.is_none() {
             return Err(Error::Unauthenticated);
         }
+        let name = c
+            .name
+            .as_deref()
+            .map(|n| OfficerName::parse(n).ok_or(Error::Unauthenticated))
+            .transpose()?;
         Ok(Principal {
             subject,
             role: c.role,
             office,
+            name,
         })
     }
 
@@ -139,6 +148,7 @@ impl Authenticator {
             sub: principal.subject.to_string(),
             role: principal.role,
             office: principal.office.as_ref().map(ToString::to_string),
+            name: principal.name.as_ref().map(|n| n.as_str().to_owned()),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             exp: (now + ttl).unix_timestamp(),
@@ -171,6 +181,7 @@ mod tests {
             subject: Subject::parse("clerk1").unwrap(),
             role: Role::Clerk,
             office: Some(OfficeCode::parse("TGI-BKO-C3").unwrap()),
+            name: None,
         }
     }
 

@@ -10,8 +10,10 @@ use printpdf::{Mm, PdfDocument, PdfPage, PdfSaveOptions};
 pub const LEFT: f32 = 20.0;
 pub const RIGHT: f32 = A4_WIDTH - 20.0;
 
-/// Where the content of the last page may go down to: the seal's block starts below.
-pub const CONTENT_BOTTOM: f32 = A4_HEIGHT - 20.0 - super::QR_SIZE_MM - 14.0;
+/// The top of the QR code, bottom right of the last page.
+pub const QR_TOP: f32 = A4_HEIGHT - 20.0 - super::QR_SIZE_MM - 12.0;
+/// How tall the stamp is.
+pub const STAMP_HEIGHT: f32 = 16.0;
 /// Where the content of an earlier page may go down to: the footer starts below.
 pub const PAGE_BOTTOM: f32 = A4_HEIGHT - 24.0;
 /// Where a continuation page's content starts, below its heading.
@@ -77,7 +79,7 @@ pub fn seal_and_footer(
     verify_url: &str,
 ) -> Result<(), RenderError> {
     let qr_size = super::QR_SIZE_MM;
-    let qr_top = A4_HEIGHT - 20.0 - qr_size - 12.0;
+    let qr_top = QR_TOP;
     qr::draw(p, c.seal, RIGHT - qr_size, qr_top, qr_size)
         .map_err(|e| RenderError::Drawing(format!("QR code: {e}")))?;
     // Under the code, what it is for, in both languages: a reader who has never met one knows
@@ -107,11 +109,11 @@ pub fn seal_and_footer(
 }
 
 /// The office's stamp, drawn: a double frame with the Republic, the office's name and what it
-/// is, beside the place, date and signatory (the top of the frame at `y`, 16 mm tall).
+/// is, at the right margin beside the place, date and signatory (the top of the frame at `y`).
 pub fn stamp(p: &mut Page, y: f32, office: &str) {
-    const X: f32 = 112.0;
     const WIDTH: f32 = 58.0;
-    p.outline(X, y, WIDTH, 16.0, 1.2);
+    const X: f32 = RIGHT - WIDTH;
+    p.outline(X, y, WIDTH, STAMP_HEIGHT, 1.2);
     p.outline(X + 1.0, y + 1.0, WIDTH - 2.0, 14.0, 0.4);
     let centre = X + WIDTH / 2.0;
     let line = |p: &mut Page, y: f32, size: f32, weight: Weight, text: &str| {

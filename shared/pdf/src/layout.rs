@@ -5,10 +5,10 @@
 //! template's `labels`). A block whose values are missing is left out, so optional parts (a
 //! parent, a NINA) need no condition.
 
-use super::frame::{self, CONTENT_BOTTOM, CONTINUED_TOP, LEFT, PAGE_BOTTOM, RIGHT};
+use super::frame::{self, CONTINUED_TOP, LEFT, PAGE_BOTTOM, QR_TOP, RIGHT, STAMP_HEIGHT};
 use super::page::{Page, Weight};
 use super::{Fonts, french_date};
-use guichet_core::domain::{Holder, parse_iso_date};
+use guichet_core::domain::{Actor, Holder, parse_iso_date};
 use guichet_core::ports::{Printable, RenderError};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -27,6 +27,10 @@ pub struct Template {
     pub blocks: Vec<Block>,
     /// The signatory's title under the place and date of issue.
     pub signature: String,
+    /// The title by the role of the officer who decided (`{"signatory": "Le Président du
+    /// Tribunal"}`); a role not listed is printed as `signature`.
+    #[serde(default)]
+    pub titles: BTreeMap<String, String>,
     /// Printed when the document does not expire (`Valable sans limitation de durée`).
     #[serde(default)]
     pub without_expiry: Option<String>,
@@ -223,8 +227,9 @@ impl Template {
         }
         // The place and date, the signatory and the validity stand with the seal, on the last
         // page: a new one when they do not fit above it.
-        const CLOSING: f32 = 6.0 + 6.0 + 6.0;
-        if f.y + CLOSING > CONTENT_BOTTOM {
+        // The stamp (beside them, at the right margin) must end above the QR code; the four
+        // lines end before the verification note under it begins.
+        if f.y + 2.0 + STAMP_HEIGHT > QR_TOP - 1.0 {
             f.new_page();
         }
         let mut y = f.y + 6.0;
@@ -238,9 +243,34 @@ impl Template {
             Weight::Regular,
             &format!("Délivré à {}, le {issued}", c.office.city),
         );
+        // The title of the officer who decided (by their role), their name when their token
+        // gave it, and the date of the decision.
+        let decided = c.application.decided();
+        let role = decided.and_then(|(actor, _)| match actor {
+            Actor::Staff { role, .. } => Some(role.as_str()),
+            _ => None,
+        });
+        let title = role
+            .and_then(|r| self.titles.get(r))
+            .unwrap_or(&self.signature);
         y += 6.0;
-        p.text(LEFT, y, 10.0, Weight::Bold, &self.signature);
-        y += 6.0;
+        p.text(LEFT, y, 10.0, Weight::Bold, title);
+        let name = decided.and_then(|(actor, _)| match actor {
+            Actor::Staff { name, .. } => name.as_ref().map(|n| n.as_str()),
+            _ => None,
+        });
+        let on = decided.map(|(_, at)| format!("décision du {}", french_date(at.date())));
+        let who = match (name, on) {
+            (Some(name), Some(on)) => Some(format!("{name}, {on}")),
+            (None, Some(on)) => Some(on[..1].to_uppercase() + &on[1..]),
+            (Some(name), None) => Some(name.to_owned()),
+            (None, None) => None,
+        };
+        if let Some(who) = who {
+            y += 5.0;
+            p.text(LEFT, y, 9.0, Weight::Regular, &who);
+        }
+        y += 5.0;
         match (c.document.expires_at, &self.without_expiry) {
             (Some(expires), _) => p.text(
                 LEFT,

@@ -33,6 +33,7 @@ async fn restart_loses_nothing(first: TestApp) {
         subject: Subject::parse("clerk-offline").unwrap(),
         role: Role::Clerk,
         office: Some(OfficeCode::parse(BAMAKO_REGISTRY).unwrap()),
+        name: None,
     };
     let request = DecisionRequest {
         decision: Some("approve".into()),

@@ -286,7 +286,18 @@ impl TestApp {
             &self.server.backend.token_secret,
         );
         let now = self.server.functions.submit.edge.clock.now();
-        guichet_cli::token::mint(&auth, role, office, sub, time::Duration::hours(1), now).unwrap()
+        // Staff tokens name the officer, as an identity provider's would: it is printed.
+        let name = (role != "applicant").then(|| format!("Agent {sub}"));
+        guichet_cli::token::mint(
+            &auth,
+            role,
+            office,
+            sub,
+            name.as_deref(),
+            time::Duration::hours(1),
+            now,
+        )
+        .unwrap()
     }
 
     pub fn citizen(&self, sub: &str) -> String {
@@ -581,4 +592,33 @@ pub fn qr_codes(pdf: &Path) -> Vec<String> {
         .iter()
         .map(|g| g.decode().expect("QR decodes").1)
         .collect()
+}
+
+/// Today as the documents print a date ("4 décembre 2026"), for a decision taken in the test.
+pub fn french_date_today() -> String {
+    const MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    let d = time::OffsetDateTime::now_utc().date();
+    let day = if d.day() == 1 {
+        "1er".to_owned()
+    } else {
+        d.day().to_string()
+    };
+    format!(
+        "{day} {} {}",
+        MONTHS[usize::from(u8::from(d.month())) - 1],
+        d.year()
+    )
 }

@@ -224,6 +224,8 @@ async fn walk_a_certificate(app: &TestApp) {
         "Tribunal de Grande Instance de Kayes",
         "par filiation",
         "Le Président du Tribunal",
+        // The signatory decided (not the clerk who proposed): their name from their token.
+        "Agent president-kayes, décision du",
     ] {
         assert!(text.contains(expected), "{expected:?} not in {text}");
     }

@@ -157,11 +157,15 @@ async fn the_title_is_centred_and_the_stamp_and_the_code_say_what_they_are() {
     let pdf = app.dir.path().join("look.pdf");
     std::fs::write(&pdf, app.download(&citizen, id).await).unwrap();
     let text = pdf_text(&pdf);
+    let decided = crate::helpers::french_date_today();
     for expected in [
         "CACHET ÉLECTRONIQUE — GUICHET",
         "Vérifier ce document",
         "Verify this document",
         "EXTRAIT DU CASIER JUDICIAIRE",
+        // The clerk who decided, by title and by the name their token gave, and when.
+        "Le Greffier en chef",
+        &format!("Agent clerk-{BAMAKO_REGISTRY}, décision du {decided}"),
     ] {
         assert!(text.contains(expected), "{expected:?} not in {text}");
     }

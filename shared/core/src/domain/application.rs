@@ -20,6 +20,9 @@ pub enum Actor {
         subject: Subject,
         role: String,
         office: Option<OfficeCode>,
+        /// Kept from the token when it names the officer: printed on what they decide.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<crate::domain::OfficerName>,
     },
     /// A step of the pipeline itself (`payment`, `issue`, `reconcile`).
     System {
@@ -203,6 +206,21 @@ impl DocumentRef {
 }
 
 impl Application {
+    /// Who decided what the document says, and when: the last step done (the clerk's review of
+    /// an extract, the signatory's signature of a certificate), or for an application stored
+    /// before steps were kept, its decision.
+    pub fn decided(&self) -> Option<(&Actor, OffsetDateTime)> {
+        match self
+            .steps
+            .iter()
+            .rev()
+            .find(|r| r.state == crate::domain::StepState::Done)
+        {
+            Some(step) => Some((&step.by, step.at)),
+            None => self.decision.as_ref().map(|d| (&d.by, d.at)),
+        }
+    }
+
     /// An extract application for the person of the seal's test vector (`SealClaims::example`),
     /// as benches and examples draw it.
     pub fn example() -> Self {
@@ -650,6 +668,7 @@ mod tests {
             subject: Subject::parse(sub).unwrap(),
             role,
             office: Some(OfficeCode::parse("TGI-BKO-C3").unwrap()),
+            name: None,
         }
     }
 

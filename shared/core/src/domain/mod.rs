@@ -36,7 +36,7 @@ pub use ids::{ApplicationId, OfficeCode, PaymentReference, Subject};
 pub use kind::{DocumentKind, KIND_NAME_MAX, KindCode, NumberPrefix};
 pub use money::{Currency, Money};
 pub use payment::{Payment, PaymentOutcome, PaymentStatus, Provider};
-pub use principal::{Principal, Role};
+pub use principal::{OfficerName, Principal, Role};
 pub use record::{Conviction, ConvictionInput, ExtractRecord, ExtractRecordInput};
 pub use seal::{
     GIVEN_NAMES_BYTES, OFFICE_MAX, ORGANISATION_BYTES, SEAL_PREFIX, SURNAME_BYTES, SealClaims,

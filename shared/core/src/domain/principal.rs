@@ -65,6 +65,39 @@ pub struct Principal {
     pub subject: Subject,
     pub role: Role,
     pub office: Option<OfficeCode>,
+    /// The person's name as the identity provider gives it (`name` claim), printed on the
+    /// documents an officer decides. Not a citizen's: an officer's name is public on a document.
+    pub name: Option<OfficerName>,
+}
+
+/// An officer's name as printed: 1 to 80 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct OfficerName(String);
+
+impl OfficerName {
+    pub fn parse(raw: &str) -> Option<OfficerName> {
+        let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        let fits = (1..=80).contains(&name.chars().count());
+        (fits && !name.chars().any(char::is_control)).then_some(OfficerName(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for OfficerName {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        OfficerName::parse(&s).ok_or_else(|| "not an officer's name".to_owned())
+    }
+}
+
+impl From<OfficerName> for String {
+    fn from(n: OfficerName) -> String {
+        n.0
+    }
 }
 
 impl Principal {
@@ -87,6 +120,7 @@ impl Principal {
                 subject: self.subject.clone(),
                 role: role.as_str().into(),
                 office: self.office.clone(),
+                name: self.name.clone(),
             },
         }
     }
