@@ -246,19 +246,23 @@ pub fn wrap(text: &str, width_mm: f32, size_pt: f32, weight: Weight) -> Vec<Stri
             _ => words.push(word.to_owned()),
         }
     }
+    let space = self::width_mm(" ", size_pt, weight);
     let mut lines = Vec::new();
     let mut current = String::new();
+    let mut current_width = 0.0;
     for word in &words {
-        let word = word.as_str();
-        if !current.is_empty() {
-            let longer = format!("{current} {word}");
-            if self::width_mm(&longer, size_pt, weight) > width_mm {
-                lines.push(std::mem::replace(&mut current, word.to_owned()));
-            } else {
-                current = longer;
-            }
-        } else {
+        // Advances add up: a line's width is its words' and spaces' (no kerning is applied).
+        let width = self::width_mm(word, size_pt, weight);
+        if current.is_empty() {
             current.push_str(word);
+            current_width = width;
+        } else if current_width + space + width > width_mm {
+            lines.push(std::mem::replace(&mut current, word.clone()));
+            current_width = width;
+        } else {
+            current.push(' ');
+            current.push_str(word);
+            current_width += space + width;
         }
     }
     if !current.is_empty() {
