@@ -22,6 +22,26 @@ fn step(n: u32, text: &str) {
     println!("\n[{n}] {text}");
 }
 
+/// A value as a person reads it: text without its JSON quotes.
+fn said(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "-".into(),
+        other => other.to_string(),
+    }
+}
+
+/// A date as people write it ("23 February 2027"), from the API's RFC 3339.
+fn day(v: &Value) -> String {
+    let format = time::macros::format_description!("[day padding:none] [month repr:long] [year]");
+    v.as_str()
+        .and_then(|s| {
+            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()
+        })
+        .and_then(|t| t.format(format).ok())
+        .unwrap_or_else(|| said(v))
+}
+
 async fn expect(resp: reqwest::Response, status: u16) -> anyhow::Result<Value> {
     let got = resp.status().as_u16();
     let text = resp.text().await?;
@@ -77,12 +97,12 @@ impl Demo {
         let id = created["id"].as_str().context("no id")?.to_owned();
         let office = created["office"].as_str().context("no office")?.to_owned();
         println!(
-            "    application {id}: {} — {} — fee {} {} — pay with reference {}",
-            created["status"],
-            created["office_name"],
-            created["fee"]["amount"],
-            created["fee"]["currency"],
-            created["payment_reference"]
+            "    application {id}: {} at {}, fee {} {}, to pay with reference {}",
+            said(&created["status"]),
+            said(&created["office_name"]),
+            said(&created["fee"]["amount"]),
+            said(&created["fee"]["currency"]),
+            said(&created["payment_reference"])
         );
 
         step(
@@ -109,7 +129,7 @@ impl Demo {
             200,
         )
         .await?;
-        println!("    payment {}", ack["outcome"]);
+        println!("    payment {}", said(&ack["outcome"]));
 
         step(
             3,
@@ -148,7 +168,7 @@ impl Demo {
             200,
         )
         .await?;
-        println!("    status {}", decided["status"]);
+        println!("    status {}", said(&decided["status"]));
 
         step(5, "The issue step makes the sealed PDF (queue consumer)");
         let mut issued = Value::Null;
@@ -174,8 +194,9 @@ impl Demo {
             .context("no document number")?
             .to_owned();
         println!(
-            "    issued as {number}, valid until {}",
-            issued["document"]["expires_at"]
+            "    issued as {number} on {}, valid until {}",
+            day(&issued["document"]["issued_at"]),
+            day(&issued["document"]["expires_at"])
         );
 
         step(6, "The citizen downloads the extract (GET …/document)");
@@ -203,11 +224,11 @@ impl Demo {
         )
         .await?;
         println!(
-            "    by number: {} — {} {}, born {} (masked: numbers are sequential)",
-            by_number["status"],
-            by_number["holder"]["given_names"],
-            by_number["holder"]["surname"],
-            by_number["holder"]["birth_date"]
+            "    by number: {}, {} {}, born {} (masked: numbers are sequential)",
+            said(&by_number["status"]),
+            said(&by_number["holder"]["given_names"]),
+            said(&by_number["holder"]["surname"]),
+            said(&by_number["holder"]["birth_date"])
         );
         let by_file = expect(
             http.post(format!("{b}/v1/verify"))
@@ -220,7 +241,13 @@ impl Demo {
         .await?;
         println!(
             "    by file: {}, seal signature {}, identical to the issued file: {}",
-            by_file["status"], by_file["signature"], by_file["identical_file"]
+            said(&by_file["status"]),
+            said(&by_file["signature"]),
+            if by_file["identical_file"] == true {
+                "yes"
+            } else {
+                "no"
+            }
         );
         if by_number["status"] != "valid" || by_file["identical_file"] != true {
             bail!("verification did not confirm the document");

@@ -192,8 +192,15 @@ async fn main() -> anyhow::Result<()> {
     };
     match command {
         Command::Serve { addr, data, demo } => {
-            guichet_core::telemetry::init("guichet-serve");
             let data = data.dir();
+            let log_file = data.join("serve.log");
+            if demo {
+                // The walk-through is a story for a person: the log lines go to a file.
+                guichet_core::telemetry::init_to_file("guichet-serve", &log_file)
+                    .with_context(|| format!("opening {}", log_file.display()))?;
+            } else {
+                guichet_core::telemetry::init("guichet-serve");
+            }
             let settings = settings_for(data.clone())?;
             let backend = guichet_cli::backend::open(&settings).await?;
             let listener = tokio::net::TcpListener::bind(&addr)
@@ -208,6 +215,9 @@ async fn main() -> anyhow::Result<()> {
                 "Guichet listens on {url} (data in {}). Contract: {url}/v1/openapi.json — Ctrl-C stops.",
                 data.display()
             );
+            if demo {
+                eprintln!("Its log: {}", log_file.display());
+            }
             if demo {
                 let (auth, payment_secret) = signing(&settings).await?;
                 let walk = guichet_cli::demo::Demo {

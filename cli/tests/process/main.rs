@@ -2,6 +2,7 @@
 //! being killed at random moments.
 
 mod cli;
+mod demo;
 mod faults;
 mod harness;
 mod logs;
