@@ -144,6 +144,11 @@ fn render_rectangles(rects: &[Rect], scale: f32) -> Option<GrayImage> {
     }
     let px = |v: f32| (v * scale).round() as i64;
     let (width, height) = (px(right - left), px(top - bottom));
+    // The finest of the three resolutions is for small drawings (a seal alone): a whole page's
+    // worth of squares at it would be 144 million pixels.
+    if width.saturating_mul(height) > 40_000_000 {
+        return None;
+    }
     let mut page = GrayImage::from_pixel(
         u32::try_from(width).ok()?,
         u32::try_from(height).ok()?,
