@@ -24,7 +24,8 @@ struct Cli {
 const FIRST_STEPS: &str = "\
 Start here:
   guichet serve --demo
-      Run the service on this machine (http://127.0.0.1:8080, data in ./.guichet) and walk one
+      Run the service on this machine (http://127.0.0.1:8080, data in the repository's .guichet,
+      or ./.guichet outside one) and walk one
       criminal record extract from request to verified PDF. README.md goes on from there.
   guichet token --role clerk --office TGI-BKO-C3
       A token to call the API of that running server as a clerk of the Bamako court
@@ -192,6 +193,9 @@ async fn main() -> anyhow::Result<()> {
     };
     match command {
         Command::Serve { addr, data, demo } => {
+            // Listening for SIGTERM from the start: one during the start or the demo is graceful
+            // too, not the default (immediate) death.
+            let stop = stop_signal();
             let data = data.dir();
             let log_file = data.join("serve.log");
             if demo {
@@ -231,7 +235,7 @@ async fn main() -> anyhow::Result<()> {
                 }
                 eprintln!("\nStill serving on {url}.");
             }
-            let signal = stop_signal().await?;
+            let signal = stop.await.context("waiting for a stop signal")??;
             eprintln!("stopping ({signal}): finishing the documents being issued");
             server.shutdown().await;
             eprintln!("stopped");
@@ -355,25 +359,29 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-/// Waits for Ctrl-C (SIGINT) or SIGTERM, which systemd, containers and Lambda send: either stops
-/// the server the same graceful way.
-async fn stop_signal() -> anyhow::Result<&'static str> {
+/// Ctrl-C (SIGINT) or SIGTERM, which systemd, containers and Lambda send: either stops the
+/// server the same graceful way. Both are listened for from the call on (a spawned task), so a
+/// signal that comes before the server is ready is not lost.
+fn stop_signal() -> tokio::task::JoinHandle<anyhow::Result<&'static str>> {
     #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-            .context("listening for SIGTERM")?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r.map(|()| "SIGINT").context("listening for Ctrl-C"),
-            _ = term.recv() => Ok("SIGTERM"),
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+    tokio::spawn(async move {
+        #[cfg(unix)]
+        {
+            let mut term = term.context("listening for SIGTERM")?;
+            tokio::select! {
+                r = tokio::signal::ctrl_c() => r.map(|()| "SIGINT").context("listening for Ctrl-C"),
+                _ = term.recv() => Ok("SIGTERM"),
+            }
         }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c()
-            .await
-            .context("listening for Ctrl-C")?;
-        Ok("Ctrl-C")
-    }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c()
+                .await
+                .context("listening for Ctrl-C")?;
+            Ok("Ctrl-C")
+        }
+    })
 }
 
 #[cfg(test)]

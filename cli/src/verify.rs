@@ -46,7 +46,7 @@ fn read_seal(bytes: &[u8]) -> anyhow::Result<Result<String, String>> {
     let codes = if bytes.starts_with(b"%PDF-") {
         guichet_scan::pdf_codes(bytes)
     } else if bytes.starts_with(b"\x89PNG") || bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        guichet_scan::image_codes(bytes).context("the picture cannot be decoded")?
+        guichet_scan::image_codes(bytes)?
     } else {
         bail!("the file is neither a PDF nor a PNG or JPEG picture, and not a seal text (GCH1:…)");
     };

@@ -38,13 +38,31 @@ pub struct Verify {
     pub catalogue: Arc<Catalogue>,
 }
 
+/// One picture read at a time per process: reading one holds it and a working copy (about 120
+/// MB for the largest allowed), so concurrent requests queue rather than run out of memory.
+static READING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
 /// The seal a picture's QR code carries. Reading the picture is seconds of CPU at worst: off the
 /// async workers.
 async fn seal_in_picture(bytes: Vec<u8>) -> Result<String, Error> {
+    let _turn = READING
+        .acquire()
+        .await
+        .map_err(|e| Error::Internal(format!("reading a picture: {e}")))?;
     let codes = tokio::task::spawn_blocking(move || guichet_scan::image_codes(&bytes))
         .await
         .map_err(|e| Error::Internal(format!("reading a picture: {e}")))?
-        .map_err(|_| Error::invalid("body", Msg::PictureUnreadable))?;
+        .map_err(|e| match e {
+            guichet_scan::PictureError::TooLarge => Error::invalid(
+                "body",
+                Msg::PictureTooLarge {
+                    max_megapixels: guichet_scan::MAX_PIXELS / 1_000_000,
+                },
+            ),
+            guichet_scan::PictureError::Unreadable(_) => {
+                Error::invalid("body", Msg::PictureUnreadable)
+            }
+        })?;
     codes
         .into_iter()
         .find(|c| c.starts_with(guichet_seal::PREFIX))

@@ -108,6 +108,9 @@ pub enum Msg {
     },
     NoticeSignatureWrong,
     PictureUnreadable,
+    PictureTooLarge {
+        max_megapixels: u64,
+    },
     NoSealInPicture,
 }
 
@@ -256,6 +259,10 @@ impl Msg {
             Msg::PictureUnreadable => (
                 "Image illisible : envoyez un fichier PNG ou JPEG entier.".into(),
                 "Unreadable picture: send a whole PNG or JPEG file.".into(),
+            ),
+            Msg::PictureTooLarge { max_megapixels } => (
+                format!("Image trop grande : {max_megapixels} millions de pixels au plus ; le code QR se lit très bien sur une image plus petite."),
+                format!("Picture too large: {max_megapixels} million pixels at most; the QR code reads well on a smaller picture."),
             ),
             Msg::NoSealInPicture => (
                 "Aucun code QR Guichet n'a pu être lu sur cette image : cadrez le code QR entier, net et bien éclairé, ou saisissez le numéro du document.".into(),
@@ -493,6 +500,7 @@ mod tests {
             },
             Msg::NoticeSignatureWrong,
             Msg::PictureUnreadable,
+            Msg::PictureTooLarge { max_megapixels: 40 },
             Msg::NoSealInPicture,
         ];
         for m in all {

@@ -349,7 +349,7 @@ impl Delivery<'_> {
 pub trait PaymentGateway: Send + Sync {
     /// Its webhook is `POST /v1/payments/webhook/{name}`.
     fn name(&self) -> &'static str;
-    /// `Unauthenticated` when the delivery cannot be vouched for (nothing is recorded);
+    /// `BadSignature` when the delivery cannot be vouched for (nothing is recorded);
     /// `Malformed` or `Invalid` when it is authentic but unreadable.
     fn read(&self, delivery: &Delivery<'_>, now: OffsetDateTime) -> Result<Notice, Error>;
 }

@@ -123,16 +123,37 @@ fn migrate(conn: &Connection) -> rusqlite::Result<()> {
             "INTEGER NOT NULL DEFAULT 0",
         ),
     ];
-    for (table, column, declaration) in ADDED {
+    // One process at a time: two opening an old file together must not both add a column.
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let result = add_columns(conn, &ADDED);
+    conn.execute_batch(if result.is_ok() { "COMMIT" } else { "ROLLBACK" })?;
+    result
+}
+
+fn add_columns(conn: &Connection, added: &[(&str, &str, &str)]) -> rusqlite::Result<()> {
+    for &(table, column, declaration) in added {
         let present: bool = conn.query_row(
             "SELECT COUNT(*) > 0 FROM pragma_table_info(?1) WHERE name = ?2",
             rusqlite::params![table, column],
             |r| r.get(0),
         )?;
-        if !present {
-            conn.execute_batch(&format!(
-                "ALTER TABLE {table} ADD COLUMN {column} {declaration}"
-            ))?;
+        if present {
+            continue;
+        }
+        conn.execute_batch(&format!(
+            "ALTER TABLE {table} ADD COLUMN {column} {declaration}"
+        ))?;
+        if column == "leased" {
+            // What the previous version had in flight (hidden, not yet acknowledged) is taken
+            // back at this start, as it was before the column existed.
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis() as i64)
+                .unwrap_or(0);
+            conn.execute(
+                "UPDATE queue_messages SET leased = 1 WHERE state = 'ready' AND visible_ms > ?1",
+                rusqlite::params![now],
+            )?;
         }
     }
     Ok(())

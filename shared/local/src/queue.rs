@@ -472,6 +472,43 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_data_directory_of_the_version_before_is_taken_over_with_its_message_in_flight() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("q.sqlite");
+        {
+            // The queue table as it was, a message received and hidden for an hour.
+            let old = rusqlite::Connection::open(&path).unwrap();
+            old.execute_batch(
+                "CREATE TABLE queue_messages (id TEXT PRIMARY KEY, queue TEXT NOT NULL,
+                 body TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL,
+                 visible_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL);",
+            )
+            .unwrap();
+            old.execute(
+                "INSERT INTO queue_messages VALUES ('m1', ?1, 'in flight', 'ready', 1, ?2, 0)",
+                params![QueueName::ISSUE_REQUESTS.as_str(), now_ms() + 3_600_000],
+            )
+            .unwrap();
+        }
+        let q = LocalQueue::new(Db::open(&path).unwrap(), 5);
+        assert_eq!(
+            q.reclaim().await.unwrap(),
+            1,
+            "taken back at the first start"
+        );
+        let got = q
+            .receive(QueueName::ISSUE_REQUESTS, 10, Duration::from_secs(30))
+            .await
+            .unwrap();
+        assert_eq!(
+            (got[0].body.as_str(), got[0].receive_count),
+            ("in flight", 1)
+        );
+        // Opened again: the columns are there, nothing is added twice.
+        Db::open(&path).unwrap();
+    }
+
+    #[tokio::test]
     async fn messages_survive_a_restart() {
         let dir = tempfile::tempdir().unwrap();
         queue(&dir, 3)

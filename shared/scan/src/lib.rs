@@ -10,17 +10,63 @@
 
 use image::GrayImage;
 
-/// The texts of the QR codes in a picture (PNG or JPEG bytes). A picture is refused past 10,000
-/// pixels a side or 256 MiB decoded: a few kilobytes of PNG can claim gigapixels, and the verify
-/// route reads pictures from anyone.
-pub fn image_codes(bytes: &[u8]) -> Result<Vec<String>, image::ImageError> {
-    let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes)).with_guessed_format()?;
-    let mut limits = image::Limits::default();
-    limits.max_image_width = Some(10_000);
-    limits.max_image_height = Some(10_000);
-    limits.max_alloc = Some(256 << 20);
-    reader.limits(limits);
-    Ok(picture_codes(&reader.decode()?.to_luma8()))
+/// The most pixels a picture may have: a 40-megapixel photo. Reading one holds the grey picture
+/// and up to two working copies of it (about 120 MB at this size): a few kilobytes of PNG can
+/// claim gigapixels, and the verify route reads pictures from anyone.
+pub const MAX_PIXELS: u64 = 40_000_000;
+
+/// Why a picture was not read.
+#[derive(Debug)]
+pub enum PictureError {
+    /// More than `MAX_PIXELS`, or a side over 10,000 pixels: refused before decoding.
+    TooLarge,
+    /// Not a PNG or JPEG that decodes.
+    Unreadable(image::ImageError),
+}
+
+impl std::fmt::Display for PictureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PictureError::TooLarge => write!(
+                f,
+                "the picture has more than {} million pixels",
+                MAX_PIXELS / 1_000_000
+            ),
+            PictureError::Unreadable(e) => write!(f, "the picture cannot be decoded: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for PictureError {}
+
+/// The texts of the QR codes in a picture (PNG or JPEG bytes).
+pub fn image_codes(bytes: &[u8]) -> Result<Vec<String>, PictureError> {
+    let reader = || {
+        let mut reader = image::ImageReader::new(std::io::Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| PictureError::Unreadable(e.into()))?;
+        let mut limits = image::Limits::default();
+        limits.max_image_width = Some(10_000);
+        limits.max_image_height = Some(10_000);
+        limits.max_alloc = Some(512 << 20);
+        reader.limits(limits);
+        Ok(reader)
+    };
+    let (w, h) = reader()?.into_dimensions().map_err(|e| match e {
+        image::ImageError::Limits(_) => PictureError::TooLarge,
+        other => PictureError::Unreadable(other),
+    })?;
+    if u64::from(w) * u64::from(h) > MAX_PIXELS {
+        return Err(PictureError::TooLarge);
+    }
+    let grey = reader()?
+        .decode()
+        .map_err(|e| match e {
+            image::ImageError::Limits(_) => PictureError::TooLarge,
+            other => PictureError::Unreadable(other),
+        })?
+        .into_luma8();
+    Ok(picture_codes(&grey))
 }
 
 /// The texts of the QR codes a PDF draws as filled rectangles (how Guichet draws its seal).
@@ -58,18 +104,23 @@ pub fn picture_codes(img: &GrayImage) -> Vec<String> {
     };
     let (w, h) = img.dimensions();
     let longest = w.max(h);
-    let mut pictures = Vec::new();
+    // One working picture at a time, made when the one before read nothing: a large picture is
+    // held once and a copy at most.
+    let mut attempts: Vec<Box<dyn Fn() -> Option<GrayImage> + '_>> = Vec::new();
     if longest > READ_FIRST_AT + READ_FIRST_AT / 4 {
         let (w, h) = (
             u64::from(w) * u64::from(READ_FIRST_AT) / u64::from(longest),
             u64::from(h) * u64::from(READ_FIRST_AT) / u64::from(longest),
         );
-        pictures.push(resized(w as u32, h as u32));
+        attempts.push(Box::new(move || Some(resized(w as u32, h as u32))));
     }
-    pictures.extend([img.clone(), resized(w / 2, h / 2), binarise(img)]);
+    attempts.push(Box::new(|| None)); // the picture itself, borrowed
+    attempts.push(Box::new(move || Some(resized(w / 2, h / 2))));
+    attempts.push(Box::new(|| Some(binarise(img))));
     for decoder in [decode_rqrr as fn(&GrayImage) -> Vec<String>, decode_rxing] {
-        for picture in &pictures {
-            let found = decoder(picture);
+        for attempt in &attempts {
+            let made = attempt();
+            let found = decoder(made.as_ref().unwrap_or(img));
             if !found.is_empty() {
                 return found;
             }
@@ -95,8 +146,8 @@ fn decode_rqrr(img: &GrayImage) -> Vec<String> {
 /// splits the picture again and again, for nothing here.
 fn decode_rxing(img: &GrayImage) -> Vec<String> {
     let mut hints = rxing::DecodeHints::default().with(rxing::DecodeHintValue::TryHarder(true));
-    rxing::helpers::detect_in_luma_with_hints(
-        img.as_raw().clone(),
+    rxing::helpers::detect_in_luma_slice_with_hints(
+        img.as_raw(),
         img.width(),
         img.height(),
         Some(rxing::BarcodeFormat::QR_CODE),
@@ -139,7 +190,8 @@ fn render_rectangles(rects: &[Rect], scale: f32) -> Option<GrayImage> {
     let top = rects.iter().map(|r| r.y.max(r.y + r.h)).reduce(f32::max)? + margin;
     // A3 is 1191 points tall: anything much larger is not a document, and would cost hundreds of
     // megabytes of pixels.
-    if right - left > 1500.0 || top - bottom > 1500.0 {
+    let (across, down) = (right - left, top - bottom);
+    if !(across.is_finite() && down.is_finite()) || across > 1500.0 || down > 1500.0 {
         return None;
     }
     let px = |v: f32| (v * scale).round() as i64;
@@ -154,11 +206,21 @@ fn render_rectangles(rects: &[Rect], scale: f32) -> Option<GrayImage> {
         u32::try_from(height).ok()?,
         image::Luma([255]),
     );
+    // A seal is a few hundred squares; a drawing that would paint the page over many times is
+    // not one, and is not painted pixel by pixel.
+    if rects.len() > 20_000 {
+        return None;
+    }
+    let mut paint_budget = width.saturating_mul(height).saturating_mul(2);
     for r in rects.iter().copied() {
         let x0 = px(r.x.min(r.x + r.w) - left).clamp(0, width);
         let x1 = px(r.x.max(r.x + r.w) - left).clamp(0, width);
         let y0 = px(top - r.y.max(r.y + r.h)).clamp(0, height);
         let y1 = px(top - r.y.min(r.y + r.h)).clamp(0, height);
+        paint_budget -= (x1 - x0) * (y1 - y0);
+        if paint_budget < 0 {
+            return None;
+        }
         for y in y0..y1 {
             for x in x0..x1 {
                 page.put_pixel(x as u32, y as u32, image::Luma([0]));
@@ -168,9 +230,11 @@ fn render_rectangles(rects: &[Rect], scale: f32) -> Option<GrayImage> {
     Some(page)
 }
 
-/// The decoded bytes of every stream (Flate-compressed or not).
+/// The decoded bytes of every stream (Flate-compressed or not), 64 MiB in all at most: a hostile
+/// file of many small compressed streams cannot inflate to gigabytes.
 fn streams(pdf: &[u8]) -> Vec<Vec<u8>> {
     use std::io::Read as _;
+    let mut budget: u64 = 64 << 20;
     let mut out = Vec::new();
     let mut at = 0;
     while let Some(found) = find(&pdf[at..], b"stream") {
@@ -192,17 +256,23 @@ fn streams(pdf: &[u8]) -> Vec<Vec<u8>> {
             break;
         };
         let raw = &pdf[start..start + len];
-        let dict_start = before.windows(2).rposition(|w| w == b"<<").unwrap_or(0);
-        let flate = find(&before[dict_start..], b"FlateDecode").is_some();
+        // A stream's dictionary is short: look for its start in the 4 KiB before it only.
+        let near = &before[before.len().saturating_sub(4096)..];
+        let dict_start = near.windows(2).rposition(|w| w == b"<<").unwrap_or(0);
+        let flate = find(&near[dict_start..], b"FlateDecode").is_some();
         if flate {
             let mut decoded = Vec::new();
             // Decompressing a hostile stream is bounded: 16 MiB is far beyond any page.
             if flate2::read::ZlibDecoder::new(raw)
-                .take(16 << 20)
+                .take((16 << 20).min(budget))
                 .read_to_end(&mut decoded)
                 .is_ok()
             {
+                budget = budget.saturating_sub(decoded.len() as u64);
                 out.push(decoded);
+            }
+            if budget == 0 {
+                break;
             }
         } else {
             out.push(raw.to_vec());
@@ -267,6 +337,7 @@ fn filled_rectangles(content: &[u8]) -> Vec<Rect> {
     let mut filled = Vec::new();
     let mut dark = true;
     let mut placement = Placement::IDENTITY;
+    let mut unsaved = 0u32;
     // `q` saves the placement and the fill colour, `Q` restores them; a hostile stream's
     // nesting is bounded.
     let mut saved: Vec<(Placement, bool)> = Vec::new();
@@ -277,6 +348,7 @@ fn filled_rectangles(content: &[u8]) -> Vec<Rect> {
         if let Some(n) = std::str::from_utf8(token)
             .ok()
             .and_then(|t| t.parse::<f32>().ok())
+            .filter(|n| n.is_finite())
         {
             numbers.push(n);
             continue;
@@ -298,6 +370,9 @@ fn filled_rectangles(content: &[u8]) -> Vec<Rect> {
                 }
             }
             b"q" if saved.len() < 64 => saved.push((placement, dark)),
+            // Nested deeper than that: not followed, and its Q must not pop an outer state.
+            b"q" => unsaved += 1,
+            b"Q" if unsaved > 0 => unsaved -= 1,
             b"Q" => {
                 if let Some((p, d)) = saved.pop() {
                     (placement, dark) = (p, d);
@@ -364,9 +439,24 @@ mod tests {
         image::GrayImage::new(1, 1)
             .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
             .unwrap();
-        png[16..20].copy_from_slice(&60_000u32.to_be_bytes());
-        png[20..24].copy_from_slice(&60_000u32.to_be_bytes());
-        assert!(image_codes(&png).is_err());
+        let claim = |png: &mut Vec<u8>, side: u32| {
+            png[16..20].copy_from_slice(&side.to_be_bytes());
+            png[20..24].copy_from_slice(&side.to_be_bytes());
+            // The header chunk's checksum, so the claim reads as a genuine one.
+            let mut crc = flate2::Crc::new();
+            crc.update(&png[12..29]);
+            png[29..33].copy_from_slice(&crc.sum().to_be_bytes());
+        };
+        claim(&mut png, 60_000);
+        assert!(matches!(image_codes(&png), Err(PictureError::TooLarge)));
+        // Within each side's limit, but 81 million pixels in all.
+        claim(&mut png, 9_000);
+        assert!(matches!(image_codes(&png), Err(PictureError::TooLarge)));
+        // A picture that is not one.
+        assert!(matches!(
+            image_codes(b"\x89PNG nothing"),
+            Err(PictureError::Unreadable(_))
+        ));
     }
 
     #[test]
