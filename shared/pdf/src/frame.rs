@@ -95,8 +95,13 @@ pub fn seal_and_footer(
         } else {
             Weight::Regular
         };
-        let x = RIGHT - qr_size / 2.0 - super::page::width_mm(label, size, weight) / 2.0;
-        p.text(x, below + 3.0 * i as f32, size, weight, label);
+        p.centred_on(
+            RIGHT - qr_size / 2.0,
+            below + 3.0 * i as f32,
+            size,
+            weight,
+            label,
+        );
     }
     let note_width = RIGHT - qr_size - LEFT - 6.0;
     let mut ny = qr_top + 8.0;
@@ -117,8 +122,7 @@ pub fn stamp(p: &mut Page, y: f32, office: &str) {
     p.outline(X + 1.0, y + 1.0, WIDTH - 2.0, 14.0, 0.4);
     let centre = X + WIDTH / 2.0;
     let line = |p: &mut Page, y: f32, size: f32, weight: Weight, text: &str| {
-        let width = super::page::width_mm(text, size, weight);
-        p.text(centre - width / 2.0, y, size, weight, text);
+        p.centred_on(centre, y, size, weight, text);
     };
     line(p, y + 4.5, 6.5, Weight::Bold, "RÉPUBLIQUE DU MALI");
     let mut names = super::page::wrap(office, WIDTH - 5.0, 6.0, Weight::Regular);

@@ -107,9 +107,16 @@ impl Page {
         ]);
     }
 
+    /// `text` centred on the page.
     pub fn centred(&mut self, y: f32, size: f32, weight: Weight, text: &str) {
+        self.centred_on(A4_WIDTH / 2.0, y, size, weight, text);
+    }
+
+    /// `text` centred on `centre` (millimetres from the left edge), never past the page's 10 mm
+    /// edge.
+    pub fn centred_on(&mut self, centre: f32, y: f32, size: f32, weight: Weight, text: &str) {
         let width = width_mm(text, size, weight);
-        self.text(((A4_WIDTH - width) / 2.0).max(10.0), y, size, weight, text);
+        self.text((centre - width / 2.0).max(10.0), y, size, weight, text);
     }
 
     /// The height `paragraph` takes for `text`.
@@ -137,35 +144,22 @@ impl Page {
     }
 
     pub fn rule(&mut self, x1: f32, x2: f32, y: f32, thickness_pt: f32) {
-        self.ops.extend([
-            Op::SetOutlineColor { col: black() },
-            Op::SetOutlineThickness {
-                pt: Pt(thickness_pt),
-            },
-            Op::DrawLine {
-                line: Line {
-                    points: vec![
-                        LinePoint {
-                            p: Self::point(x1, y),
-                            bezier: false,
-                        },
-                        LinePoint {
-                            p: Self::point(x2, y),
-                            bezier: false,
-                        },
-                    ],
-                    is_closed: false,
-                },
-            },
-        ]);
+        self.stroke(&[(x1, y), (x2, y)], false, thickness_pt);
     }
 
     /// A rectangle's outline, `x`,`y` its top-left corner.
     pub fn outline(&mut self, x: f32, y: f32, width: f32, height: f32, thickness_pt: f32) {
-        let corner = |dx: f32, dy: f32| LinePoint {
-            p: Self::point(x + dx, y + dy),
-            bezier: false,
-        };
+        let corners = [
+            (x, y),
+            (x + width, y),
+            (x + width, y + height),
+            (x, y + height),
+        ];
+        self.stroke(&corners, true, thickness_pt);
+    }
+
+    /// A black line through `points` (closed back to the first when `closed`).
+    fn stroke(&mut self, points: &[(f32, f32)], closed: bool, thickness_pt: f32) {
         self.ops.extend([
             Op::SetOutlineColor { col: black() },
             Op::SetOutlineThickness {
@@ -173,13 +167,14 @@ impl Page {
             },
             Op::DrawLine {
                 line: Line {
-                    points: vec![
-                        corner(0.0, 0.0),
-                        corner(width, 0.0),
-                        corner(width, height),
-                        corner(0.0, height),
-                    ],
-                    is_closed: true,
+                    points: points
+                        .iter()
+                        .map(|&(x, y)| LinePoint {
+                            p: Self::point(x, y),
+                            bezier: false,
+                        })
+                        .collect(),
+                    is_closed: closed,
                 },
             },
         ]);
