@@ -146,17 +146,21 @@ fn add_columns(conn: &Connection, added: &[(&str, &str, &str)]) -> rusqlite::Res
         if column == "leased" {
             // What the previous version had in flight (hidden, not yet acknowledged) is taken
             // back at this start, as it was before the column existed.
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_millis() as i64)
-                .unwrap_or(0);
             conn.execute(
                 "UPDATE queue_messages SET leased = 1 WHERE state = 'ready' AND visible_ms > ?1",
-                rusqlite::params![now],
+                rusqlite::params![now_ms()],
             )?;
         }
     }
     Ok(())
+}
+
+/// The wall clock in milliseconds, as the queue's visibility times are kept.
+pub(crate) fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 /// What a failed SQLite call means: another writer holding the lock (the busy timeout ran out)

@@ -9,7 +9,7 @@
 //! message that brings the process down every time it is read stops after
 //! `MAX_INTERRUPTIONS` of them.
 
-use super::db::{Db, backend};
+use super::db::{Db, backend, now_ms};
 use async_trait::async_trait;
 use guichet_core::domain::{Event, Subscription};
 use guichet_core::ports::{
@@ -17,7 +17,7 @@ use guichet_core::ports::{
 };
 use rusqlite::params;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 use tokio::sync::Notify;
 
 /// Deliveries cut off by the process's stop before a message goes to the dead letters anyway: a
@@ -38,13 +38,6 @@ pub struct Delivery {
     pub body: String,
     /// How many times it has been received, this time included.
     pub receive_count: u32,
-}
-
-fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }
 
 impl LocalQueue {
