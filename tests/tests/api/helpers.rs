@@ -555,31 +555,32 @@ pub fn pdf_text(pdf: &Path) -> String {
         .unwrap()
 }
 
-/// Renders the last page (where the seal is, however many pages the document has) at 200 dpi,
-/// as an office scanner would (rqrr, a simple decoder, misses this version-10 code at 150 dpi;
-/// phone cameras do better), and reads every QR code on it.
-pub fn qr_codes(pdf: &Path) -> Vec<String> {
-    let prefix = pdf.with_extension("");
+/// The last page (the seal's, however many pages the document has) rendered by poppler at
+/// `dpi`, in grey or colour, as a scanner gives it: the PNG's path.
+pub fn last_page_png(pdf: &Path, dpi: u32, grey: bool) -> std::path::PathBuf {
     let info = String::from_utf8(poppler("pdfinfo", &[pdf.to_str().unwrap()]).stdout).unwrap();
     let pages = info
         .lines()
         .find_map(|l| l.strip_prefix("Pages:"))
         .map(|n| n.trim().to_owned())
         .expect("pdfinfo names the pages");
-    poppler(
-        "pdftoppm",
-        &[
-            "-r",
-            "200",
-            "-png",
-            "-f",
-            &pages,
-            "-singlefile",
-            pdf.to_str().unwrap(),
-            prefix.to_str().unwrap(),
-        ],
-    );
-    let img = image::open(prefix.with_extension("png"))
+    let dpi = dpi.to_string();
+    let out = pdf.with_extension(format!("{dpi}{}", if grey { "g" } else { "c" }));
+    let mut args = vec!["-r", &dpi, "-f", &pages, "-singlefile", "-png"];
+    if grey {
+        args.push("-gray");
+    }
+    args.extend([pdf.to_str().unwrap(), out.to_str().unwrap()]);
+    poppler("pdftoppm", &args);
+    let mut png = out.into_os_string();
+    png.push(".png");
+    png.into()
+}
+
+/// Renders the last page at 200 dpi, as an office scanner would (rqrr, a simple decoder, misses
+/// this version-10 code at 150 dpi; phone cameras do better), and reads every QR code on it.
+pub fn qr_codes(pdf: &Path) -> Vec<String> {
+    let img = image::open(last_page_png(pdf, 200, false))
         .unwrap()
         .to_luma8();
     let (w, h) = img.dimensions();
@@ -596,29 +597,5 @@ pub fn qr_codes(pdf: &Path) -> Vec<String> {
 
 /// Today as the documents print a date ("4 décembre 2026"), for a decision taken in the test.
 pub fn french_date_today() -> String {
-    const MONTHS: [&str; 12] = [
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ];
-    let d = time::OffsetDateTime::now_utc().date();
-    let day = if d.day() == 1 {
-        "1er".to_owned()
-    } else {
-        d.day().to_string()
-    };
-    format!(
-        "{day} {} {}",
-        MONTHS[usize::from(u8::from(d.month())) - 1],
-        d.year()
-    )
+    guichet_pdf::french_date(time::OffsetDateTime::now_utc().date())
 }

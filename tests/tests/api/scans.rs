@@ -11,28 +11,9 @@ use std::path::Path;
 const KAYES: &str = "TGI-KAY";
 const DPIS: [u32; 5] = [100, 110, 150, 200, 300];
 
-/// The last page (the seal's) rendered by poppler as a scanner would give it.
+/// The last page (the seal's) as a scanner would give it.
 fn scan(pdf: &Path, dpi: u32, grey: bool) -> DynamicImage {
-    let info = String::from_utf8(poppler("pdfinfo", &[pdf.to_str().unwrap()]).stdout).unwrap();
-    let pages = info
-        .lines()
-        .find_map(|l| l.strip_prefix("Pages:"))
-        .unwrap()
-        .trim()
-        .to_owned();
-    let dpi = dpi.to_string();
-    let mut args = vec!["-r", &dpi, "-f", &pages, "-singlefile", "-png"];
-    if grey {
-        args.push("-gray");
-    }
-    let out = pdf.with_extension(format!("{dpi}{}", if grey { "g" } else { "c" }));
-    args.extend([pdf.to_str().unwrap(), out.to_str().unwrap()]);
-    poppler("pdftoppm", &args);
-    image::open(out.with_extension(format!(
-        "{}.png",
-        out.extension().unwrap().to_str().unwrap()
-    )))
-    .unwrap()
+    image::open(last_page_png(pdf, dpi, grey)).unwrap()
 }
 
 /// The page turned by `degrees` about its centre, the corners filled white, as a sheet laid
