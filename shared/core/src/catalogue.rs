@@ -82,8 +82,8 @@ enum Routing {
     ByBirth {
         /// By the place's folded name (`normalise_place`).
         places: HashMap<String, OfficeCode>,
-        /// The places as the catalogue spells them, for suggestions.
-        names: Vec<String>,
+        /// The places as the catalogue spells them, each with its folded name, for suggestions.
+        names: Vec<(String, String)>,
         born_abroad: OfficeCode,
         place_not_listed: OfficeCode,
     },
@@ -132,7 +132,11 @@ impl RoutingFile {
         match (self.office, self.born_abroad, self.place_not_listed) {
             (Some(office), None, None) if self.places.is_empty() => Ok(Routing::Fixed(office)),
             (None, Some(born_abroad), Some(place_not_listed)) => {
-                let mut names: Vec<String> = self.places.keys().cloned().collect();
+                let mut names: Vec<(String, String)> = self
+                    .places
+                    .keys()
+                    .map(|place| (place.clone(), normalise_place(place)))
+                    .collect();
                 names.sort();
                 Ok(Routing::ByBirth {
                     places: self
@@ -391,10 +395,10 @@ impl Catalogue {
 }
 
 /// The listed places most like `typed` (already folded), the likest first.
-fn closest(typed: &str, names: &[String]) -> Vec<String> {
+fn closest(typed: &str, names: &[(String, String)]) -> Vec<String> {
     let mut scored: Vec<(f64, &String)> = names
         .iter()
-        .map(|name| (strsim::jaro_winkler(typed, &normalise_place(name)), name))
+        .map(|(name, folded)| (strsim::jaro_winkler(typed, folded), name))
         .filter(|(score, _)| *score >= SUGGESTION_SIMILARITY)
         .collect();
     scored.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1)));
