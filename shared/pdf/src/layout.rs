@@ -6,7 +6,7 @@
 //! parent, a NINA) need no condition.
 
 use super::frame::{self, CONTINUED_TOP, LEFT, PAGE_BOTTOM, QR_TOP, RIGHT, STAMP_HEIGHT};
-use super::page::{Page, Weight};
+use super::page::{Page, Weight, Wrapped};
 use super::{Fonts, french_date};
 use guichet_core::domain::{Actor, Holder, parse_iso_date};
 use guichet_core::ports::{Printable, RenderError};
@@ -166,13 +166,13 @@ impl Template {
                         else {
                             continue;
                         };
-                        let width = RIGHT - LEFT - LABEL_WIDTH;
-                        f.room(Page::paragraph_height(width, 10.0, Weight::Bold, &value));
+                        let value =
+                            Wrapped::new(&value, RIGHT - LEFT - LABEL_WIDTH, 10.0, Weight::Bold);
+                        f.room(value.height());
                         let y = f.y;
                         let p = f.page();
                         p.text(LEFT, y, 10.0, Weight::Regular, &label);
-                        f.y = p.paragraph(LEFT + LABEL_WIDTH, y, width, 10.0, Weight::Bold, &value)
-                            + 1.5;
+                        f.y = p.write(LEFT + LABEL_WIDTH, y, &value) + 1.5;
                     }
                     f.y += 3.0;
                 }
@@ -186,29 +186,23 @@ impl Template {
                         Some(list) if !list.is_empty() => {
                             for (i, item) in list.iter().enumerate() {
                                 let item = json!({"item": item, "index": i + 1});
-                                let filled: Vec<(f32, Weight, String)> = lines
+                                let filled: Vec<(f32, Wrapped)> = lines
                                     .iter()
                                     .enumerate()
                                     .filter_map(|(n, line)| {
                                         let t = self.fill(line, &ctx, Some(&item))?;
-                                        Some(if n == 0 {
-                                            (LEFT, Weight::Bold, t)
+                                        let (x, weight) = if n == 0 {
+                                            (LEFT, Weight::Bold)
                                         } else {
-                                            (LEFT + 6.0, Weight::Regular, t)
-                                        })
+                                            (LEFT + 6.0, Weight::Regular)
+                                        };
+                                        Some((x, Wrapped::new(&t, RIGHT - x, 10.0, weight)))
                                     })
                                     .collect();
                                 // An entry is never split across two pages.
-                                f.room(
-                                    filled
-                                        .iter()
-                                        .map(|(x, w, t)| {
-                                            Page::paragraph_height(RIGHT - x, 10.0, *w, t)
-                                        })
-                                        .sum(),
-                                );
-                                for (x, weight, t) in filled {
-                                    f.paragraph(x, 10.0, weight, &t);
+                                f.room(filled.iter().map(|(_, w)| w.height()).sum());
+                                for (x, w) in &filled {
+                                    f.write(*x, w);
                                 }
                                 f.y += 2.0;
                             }
@@ -365,9 +359,14 @@ impl Flow<'_> {
 
     /// A paragraph at `x`, kept whole on one page when it fits on one.
     fn paragraph(&mut self, x: f32, size: f32, weight: Weight, text: &str) {
-        self.room(Page::paragraph_height(RIGHT - x, size, weight, text));
+        self.write(x, &Wrapped::new(text, RIGHT - x, size, weight));
+    }
+
+    /// Lines wrapped before, at `x`, kept whole on one page when they fit on one.
+    fn write(&mut self, x: f32, w: &Wrapped) {
+        self.room(w.height());
         let y = self.y;
-        self.y = self.page().paragraph(x, y, RIGHT - x, size, weight, text);
+        self.y = self.page().write(x, y, w);
     }
 }
 

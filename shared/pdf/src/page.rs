@@ -119,11 +119,6 @@ impl Page {
         self.text((centre - width / 2.0).max(10.0), y, size, weight, text);
     }
 
-    /// The height `paragraph` takes for `text`.
-    pub fn paragraph_height(width: f32, size: f32, weight: Weight, text: &str) -> f32 {
-        wrap(text, width, size, weight).len() as f32 * size / PT_PER_MM * 1.35
-    }
-
     /// Writes `text` wrapped to `width` millimetres; returns the y below the last line.
     pub fn paragraph(
         &mut self,
@@ -134,11 +129,15 @@ impl Page {
         weight: Weight,
         text: &str,
     ) -> f32 {
-        let line_height = size / PT_PER_MM * 1.35;
+        self.write(x, y, &Wrapped::new(text, width, size, weight))
+    }
+
+    /// Writes lines wrapped before; returns the y below the last one.
+    pub fn write(&mut self, x: f32, y: f32, w: &Wrapped) -> f32 {
         let mut y = y;
-        for line in wrap(text, width, size, weight) {
-            self.text(x, y, size, weight, &line);
-            y += line_height;
+        for line in &w.lines {
+            self.text(x, y, w.size, w.weight, line);
+            y += w.line_height();
         }
         y
     }
@@ -217,6 +216,33 @@ fn black() -> Color {
         b: 0.0,
         icc_profile: None,
     })
+}
+
+/// Text wrapped to a width once, so that what it needs (to decide a page break) and what is
+/// written are the same lines, measured once.
+pub struct Wrapped {
+    lines: Vec<String>,
+    size: f32,
+    weight: Weight,
+}
+
+impl Wrapped {
+    pub fn new(text: &str, width_mm: f32, size: f32, weight: Weight) -> Wrapped {
+        Wrapped {
+            lines: wrap(text, width_mm, size, weight),
+            size,
+            weight,
+        }
+    }
+
+    fn line_height(&self) -> f32 {
+        self.size / PT_PER_MM * 1.35
+    }
+
+    /// The height the lines take.
+    pub fn height(&self) -> f32 {
+        self.lines.len() as f32 * self.line_height()
+    }
 }
 
 /// How wide `text` prints, by the font's own advances; by an average advance should the fonts
