@@ -27,14 +27,15 @@ trap summary EXIT
 
 # The tools the tests and linters need are downloads and pip installs, not computation: they
 # install in the background while cargo compiles. poppler-utils: the tests read the issued PDF as a
-# person would (pdftotext, pdftoppm); moto server: the AWS adapters' emulator; schemathesis; the
+# person would (pdftotext, pdftoppm) and check its signature as a PDF reader does (pdfsig, with
+# libnss3-tools' certutil to trust the published root); moto server: the AWS adapters' emulator; schemathesis; the
 # template linters; cargo-lambda and the arm64 standard library.
 tools() {
-    if ! command -v pdftoppm >/dev/null || ! command -v pdftotext >/dev/null; then
+    if ! command -v pdftoppm >/dev/null || ! command -v pdfsig >/dev/null || ! command -v certutil >/dev/null; then
         local sudo=""
         [ "$(id -u)" -ne 0 ] && sudo="sudo"
         $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq poppler-utils >/dev/null
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq poppler-utils libnss3-tools >/dev/null
     fi
     ./scripts/moto.sh >/dev/null
     ./scripts/schemathesis.sh >/dev/null

@@ -14,6 +14,9 @@ use time::Date;
 pub enum Offline {
     Valid(SealClaims),
     Expired(SealClaims),
+    /// The seal is genuine, but the PDF is not the file that was issued: its own signature fails
+    /// or is missing (why). What the seal says is the document; the file's text may differ.
+    NotTheIssuedFile(SealClaims, String),
     Invalid(String),
 }
 
@@ -25,19 +28,42 @@ pub fn check(keys_file: &Path, input: &str, today: Date) -> anyhow::Result<Offli
     .context("the keys file is not JSON")?;
     let keys =
         JwkSet::parse(&keys_json).context("the keys file is not a JWK Set of Ed25519 keys")?;
+    let mut file = None;
     let text = if input.starts_with(seal::PREFIX) {
         input.to_owned()
     } else {
         let bytes = std::fs::read(input).with_context(|| format!("reading {input}"))?;
-        match read_seal(&bytes)? {
+        let text = match read_seal(&bytes)? {
             Ok(text) => text,
             Err(why) => return Ok(Offline::Invalid(why)),
-        }
+        };
+        file = Some(bytes);
+        text
     };
-    Ok(match seal::open(&text, &keys) {
-        Err(e) => Offline::Invalid(e.to_string()),
-        Ok(claims) if claims.expires_on.is_some_and(|e| e < today) => Offline::Expired(claims),
-        Ok(claims) => Offline::Valid(claims),
+    let claims = match seal::open(&text, &keys) {
+        Err(e) => return Ok(Offline::Invalid(e.to_string())),
+        Ok(claims) => claims,
+    };
+    // A PDF also signs itself: only the issued file's bytes pass. A picture has no such
+    // signature; what it shows is compared with the seal by whoever holds it.
+    if let Some(bytes) = file.filter(|b| b.starts_with(b"%PDF-")) {
+        if keys.file_roots().is_empty() {
+            bail!(
+                "the keys file holds no root for the files' own signatures: export it again (guichet keys export, or GET /v1/keys)"
+            );
+        }
+        let signed = guichet_pdf::signed_file(&bytes).map_err(|e| e.to_string());
+        let checked = signed.and_then(|s| {
+            seal::file::verify(&s.cms, &s.digest, keys.file_roots()).map_err(|e| e.to_string())
+        });
+        if let Err(why) = checked {
+            return Ok(Offline::NotTheIssuedFile(claims, why));
+        }
+    }
+    Ok(if claims.expires_on.is_some_and(|e| e < today) {
+        Offline::Expired(claims)
+    } else {
+        Offline::Valid(claims)
     })
 }
 
@@ -107,6 +133,15 @@ pub fn describe(result: &Offline) -> String {
     match result {
         Offline::Valid(c) => format!("VALIDE / VALID: {}", show(c)),
         Offline::Expired(c) => format!("EXPIRÉ / EXPIRED: {}", show(c)),
+        Offline::NotTheIssuedFile(c, why) => {
+            let m = guichet_core::messages::Msg::FileNotTheIssuedOne.bilingual();
+            format!(
+                "FICHIER MODIFIÉ / MODIFIED FILE ({why})\n  {}\n  {}\n  Le sceau dit / the seal says: {}",
+                m.fr,
+                m.en,
+                show(c)
+            )
+        }
         Offline::Invalid(why) => format!("INVALIDE / INVALID: {why}"),
     }
 }

@@ -161,6 +161,32 @@ async fn the_offline_verifier_reads_the_pdf_a_scan_or_a_photo_and_refuses_anythi
     let (code, said) = verify(&keys, edited_path.to_str().unwrap());
     assert_eq!(code, 1, "{said}");
     assert!(said.contains("altered"), "{said}");
+    // One byte changed inside the embedded font: the page prints the same, the seal is genuine,
+    // and the file's own signature says it is not the issued file.
+    let mut changed = std::fs::read(&pdf).unwrap();
+    let font = changed
+        .windows(8)
+        .position(|w| w == b"/Length1")
+        .expect("an embedded font");
+    let at = font
+        + changed[font..]
+            .windows(7)
+            .position(|w| w == b"stream\n")
+            .unwrap()
+        + 200;
+    changed[at] ^= 0x20;
+    let changed_path = dir.path().join("changed.pdf");
+    std::fs::write(&changed_path, &changed).unwrap();
+    let (code, said) = verify(&keys, changed_path.to_str().unwrap());
+    assert_eq!(code, 1, "{said}");
+    for expected in [
+        "FICHIER MODIFIÉ / MODIFIED FILE",
+        "Le sceau est authentique",
+        "The seal is genuine",
+        &number,
+    ] {
+        assert!(said.contains(expected), "{expected:?} not in {said}");
+    }
 
     // Another service's keys do not know this seal.
     let stranger = dir.path().join("stranger.json");
@@ -181,9 +207,18 @@ async fn the_offline_verifier_reads_the_pdf_a_scan_or_a_photo_and_refuses_anythi
         .as_array()
         .unwrap()
         .iter()
-        .map(|k| k["status"].as_str().unwrap())
+        .map(|k| (k["kty"].as_str().unwrap(), k["status"].as_str().unwrap()))
         .collect();
-    assert_eq!(statuses, ["retired", "active"]);
+    assert_eq!(
+        statuses,
+        [
+            ("OKP", "retired"),
+            ("OKP", "active"),
+            ("EC", "retired"),
+            ("EC", "active")
+        ],
+        "each seal key with its companion that signs the files"
+    );
     assert!(jwks["keys"][0]["signs_until"].is_string());
     let (code, said) = verify(&rotated, pdf.to_str().unwrap());
     assert_eq!(code, 0, "signed before the rotation: {said}");

@@ -1,6 +1,6 @@
 //! Public verification: `GET /v1/verify/{number}`, `POST /v1/verify` (seal text, the PDF, or a
 //! scan or photo of the printed page as PNG or JPEG),
-//! `GET /v1/keys`, the catalogue at `GET /v1/catalogue`, and the contract itself at
+//! `GET /v1/keys` and the files' signing certificates at `GET /v1/keys/certificates`, the catalogue at `GET /v1/catalogue`, and the contract itself at
 //! `GET /v1/openapi.json`.
 
 use guichet_core::Error;
@@ -11,7 +11,7 @@ use guichet_core::usecases::verify::{self, Checking};
 use guichet_http::api::{CatalogueView, SealRequest, VerifyResult};
 use guichet_http::limits::Limit;
 use guichet_http::request::{JSON_LIMIT, body_bytes, content_type, json_body};
-use guichet_http::response::{json, public_json};
+use guichet_http::response::{json, public_json, public_text};
 use guichet_http::routes::Route;
 use guichet_http::{Body, Edge, Request, Response, edge};
 use guichet_seal::SealKeys;
@@ -130,6 +130,11 @@ async fn route(f: &Verify, req: &Request) -> Result<Response<Body>, Error> {
             ))
         }
         Route::Keys => Ok(public_json(&f.keys.jwks(), 300)),
+        Route::Certificates => Ok(public_text(
+            f.keys.certificates_pem(),
+            "application/pem-certificate-chain",
+            300,
+        )),
         Route::OpenApi => Ok(public_json(&guichet_http::openapi::document(), 300)),
         Route::Catalogue => Ok(public_json(&CatalogueView::new(&f.catalogue), 300)),
         _ => Err(Error::NotFound),

@@ -4,7 +4,7 @@
 //! an operator may edit it; the file is checked as a whole when it is loaded, so a typo in an
 //! office code stops the start instead of misrouting a criminal record.
 
-use crate::domain::{Applicant, DocumentKind, Money, OfficeCode};
+use crate::domain::{Applicant, DocumentKind, Money, OfficeCode, Role};
 use crate::kinds::{DataKind, Declaration, Kind, KindError, Kinds};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -30,6 +30,15 @@ pub struct Service {
     /// written in Rust.
     #[serde(default)]
     pub declares: Option<Declaration>,
+    /// The title each role signs this kind's documents with (`{"signatory": "Le Président du
+    /// Tribunal"}`), printed with the name of the officer who decided; a role not listed signs
+    /// with its template's `signature`.
+    #[serde(default)]
+    pub titles: std::collections::BTreeMap<String, String>,
+    /// The texts the document is issued under, printed on it as written here (a sentence). It is
+    /// the operator's to state: the service does not make up a legal reference.
+    #[serde(default)]
+    pub legal_basis: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -273,6 +282,12 @@ impl Catalogue {
             if s.online && !routing.contains_key(&s.kind) {
                 return Err(CatalogueError::NoRouting(s.kind));
             }
+            if let Some(role) = s.titles.keys().find(|r| Role::parse(r).is_none()) {
+                return Err(CatalogueError::Declaration {
+                    kind: s.kind,
+                    message: format!("titles: {role} is not a role"),
+                });
+            }
             if services.insert(s.kind, s.clone()).is_some() {
                 return Err(CatalogueError::Duplicate(s.kind.to_string()));
             }
@@ -351,6 +366,11 @@ impl Catalogue {
     /// The service for a kind, if it can be asked for online.
     pub fn service(&self, kind: DocumentKind) -> Option<&Service> {
         self.services.get(&kind).filter(|s| s.online)
+    }
+
+    /// The entry of a kind, offered online or not: what its issued documents print.
+    pub fn entry(&self, kind: DocumentKind) -> Option<&Service> {
+        self.services.get(&kind)
     }
 
     pub fn office(&self, code: &OfficeCode) -> Option<&Office> {
@@ -563,6 +583,28 @@ mod tests {
             "{err}"
         );
         assert!(err.to_string().contains("birth_certificate_copy"), "{err}");
+    }
+
+    /// Officers' titles are the catalogue's, by role; a title for something that is not a role
+    /// (a typo would silently print the default title) stops the load.
+    #[test]
+    fn titles_are_given_by_role_and_only_by_role() {
+        let c = Catalogue::default_catalogue();
+        let extract = c.entry(DocumentKind::CRIMINAL_RECORD_EXTRACT).unwrap();
+        assert_eq!(extract.titles["clerk"], "Le Greffier en chef");
+        assert!(
+            extract
+                .legal_basis
+                .as_deref()
+                .is_some_and(|b| b.contains("Code de procédure pénale"))
+        );
+        let bad = DEFAULT_JSON.replacen(
+            "\"signatory\": \"Le Président",
+            "\"signatroy\": \"Le Président",
+            1,
+        );
+        let err = Catalogue::parse(&bad).unwrap_err();
+        assert!(err.to_string().contains("signatroy is not a role"), "{err}");
     }
 
     #[test]

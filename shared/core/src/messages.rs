@@ -112,6 +112,10 @@ pub enum Msg {
         max_megapixels: u64,
     },
     NoSealInPicture,
+    /// Online: the registry holds the document a file claims to be, and the file is not it.
+    FileModified,
+    /// Offline: the seal is genuine, the file's own signature is not.
+    FileNotTheIssuedOne,
 }
 
 impl Msg {
@@ -263,6 +267,14 @@ impl Msg {
             Msg::PictureTooLarge { max_megapixels } => (
                 format!("Image trop grande : {max_megapixels} millions de pixels au plus ; le code QR se lit très bien sur une image plus petite."),
                 format!("Picture too large: {max_megapixels} million pixels at most; the QR code reads well on a smaller picture."),
+            ),
+            Msg::FileModified => (
+                "Ce document existe dans le registre, mais ce fichier n'est pas celui qui a été délivré : il a été modifié après sa délivrance. Ne vous fiez qu'à ce que dit le registre (ci-dessus), et demandez le fichier original.".into(),
+                "This document exists in the registry, but this file is not the one that was issued: it was changed after issue. Rely only on what the registry says (above), and ask for the original file.".into(),
+            ),
+            Msg::FileNotTheIssuedOne => (
+                "Le sceau est authentique, mais ce fichier n'est pas celui qui a été délivré. Comparez le texte imprimé avec ce que dit le sceau (ci-dessous) : seul le sceau fait foi.".into(),
+                "The seal is genuine, but this file is not the one that was issued. Compare the printed text with what the seal says (below): only the seal is authoritative.".into(),
             ),
             Msg::NoSealInPicture => (
                 "Aucun code QR Guichet n'a pu être lu sur cette image : cadrez le code QR entier, net et bien éclairé, ou saisissez le numéro du document.".into(),

@@ -274,9 +274,19 @@ pub trait SealKeyStore: Send + Sync {
     async fn add(&self, key: &StoredSealKey) -> Result<(), KeyStoreError>;
 }
 
-/// Signs what a seal asserts: the text printed as the document's QR code.
-pub trait Sealer: Send + Sync {
+/// Signs what a seal asserts: the text printed as the document's QR code; and, with the same
+/// keys, the issued file itself.
+pub trait Sealer: FileSigner {
     fn seal(&self, claims: &SealClaims) -> String;
+}
+
+/// Signs an issued file as PDF readers check it (PAdES B-B, docs/seal.md "The file's own
+/// signature"): the file keeps room for the signature, and signs the digest of every other byte.
+pub trait FileSigner: Send + Sync {
+    /// The most bytes `sign_file` returns.
+    fn file_signature_room(&self) -> usize;
+    /// A detached CMS signature over the SHA-256 digest of the file's signed bytes.
+    fn sign_file(&self, digest: &[u8; 32]) -> Result<Vec<u8>, String>;
 }
 
 /// Checks a seal's signature against the published keys and reads its claims.
@@ -295,8 +305,12 @@ pub struct Printable<'a> {
     /// Who the document is about (`Kind::holder`).
     pub holder: &'a Holder,
     pub office: &'a Office,
+    /// The kind's catalogue entry: its officers' titles and its legal basis.
+    pub entry: &'a crate::catalogue::Service,
     pub document: &'a DocumentRef,
     pub seal: &'a str,
+    /// Signs the finished file (the seal's keys).
+    pub signer: &'a dyn FileSigner,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -6,8 +6,9 @@ use guichet_core::domain::{
     Actor, Applicant, Application, EntryKind, IssuedDocument, Money, Person, Status, StatusChange,
     rfc3339,
 };
+use guichet_core::messages::Msg;
 use guichet_core::ports::AuditEvent;
-use guichet_core::usecases::verify::{Disclosure, Verification};
+use guichet_core::usecases::verify::{Disclosure, Validity, Verification};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -525,11 +526,23 @@ pub struct VerifyResult {
     /// For a PDF: whether it is byte for byte the issued file.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub identical_file: Option<bool>,
+    /// `status` is `modified` for a PDF that is not byte for byte the issued file (never a bare
+    /// `valid`); this is then the registry's status of the document it claims to be (`valid`,
+    /// `revoked`, `expired`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document_status: Option<String>,
+    /// What the status means for the person checking, in French and in English (for a
+    /// `modified` file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_en: Option<String>,
 }
 
 impl VerifyResult {
     pub fn new(v: &Verification, catalogue: &Catalogue) -> Self {
         let d = v.document.as_ref();
+        let message = (v.status == Validity::Modified).then(|| Msg::FileModified.bilingual());
         VerifyResult {
             number: v.number.map(|n| n.to_string()),
             status: v.status.as_str().into(),
@@ -554,6 +567,9 @@ impl VerifyResult {
                 .signature_valid
                 .map(|ok| if ok { "valid" } else { "invalid" }.into()),
             identical_file: v.identical_file,
+            document_status: v.document_status.map(|s| s.as_str().into()),
+            message: message.as_ref().map(|m| m.fr.clone()),
+            message_en: message.map(|m| m.en),
         }
     }
 }

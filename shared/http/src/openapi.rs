@@ -120,6 +120,10 @@ fn verify_post() {}
     responses((status = 200, description = "JWK Set of the seal keys (OKP, Ed25519)", content_type = "application/json")))]
 fn keys() {}
 
+#[utoipa::path(get, path = "/v1/keys/certificates", tag = "verify",
+    responses((status = 200, description = "The X.509 certificates of the issued files' own signatures (PAdES, ECDSA P-256), as PEM: first the Guichet root a PDF reader is told to trust, then each signing certificate it issued, oldest first", content_type = "application/pem-certificate-chain")))]
+fn certificates() {}
+
 #[utoipa::path(get, path = "/v1/openapi.json", tag = "meta",
     responses((status = 200, description = "This document", content_type = "application/json")))]
 fn openapi() {}
@@ -169,7 +173,10 @@ impl utoipa::Modify for EveryOperation {
         for (path, item) in openapi.paths.paths.iter_mut() {
             let limited = !matches!(
                 path.as_str(),
-                "/v1/keys" | "/v1/openapi.json" | "/v1/payments/webhook/{provider}"
+                "/v1/keys"
+                    | "/v1/keys/certificates"
+                    | "/v1/openapi.json"
+                    | "/v1/payments/webhook/{provider}"
             );
             for op in [&mut item.get, &mut item.post].into_iter().flatten() {
                 let with_token = op.security.as_ref().is_some_and(|s| !s.is_empty());
@@ -290,6 +297,11 @@ pub(crate) fn stubs() -> Vec<(Op, Function, Stub)> {
             Stub::of::<__path_verify_post>(),
         ),
         (Op::Keys, Function::Verify, Stub::of::<__path_keys>()),
+        (
+            Op::Certificates,
+            Function::Verify,
+            Stub::of::<__path_certificates>(),
+        ),
         (Op::OpenApi, Function::Verify, Stub::of::<__path_openapi>()),
         (
             Op::Catalogue,
@@ -349,7 +361,7 @@ mod tests {
         let doc = serde_json::to_value(document()).unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 16);
+        assert_eq!(paths.len(), 17);
         let decide = &paths["/v1/applications/{id}/decision"]["post"];
         assert!(decide["responses"].get("429").is_some());
         assert!(

@@ -43,6 +43,21 @@ pub fn public_json<T: Serialize>(value: &T, max_age_seconds: u32) -> Response<Bo
     response
 }
 
+/// Public text anyone may cache, such as the certificates a PDF reader is told to trust.
+pub fn public_text(text: String, content_type: &str, max_age_seconds: u32) -> Response<Body> {
+    with_common_headers(
+        Response::builder()
+            .status(200)
+            .header("content-type", content_type)
+            .header(
+                "cache-control",
+                format!("public, max-age={max_age_seconds}"),
+            ),
+    )
+    .body(Body::Text(text))
+    .unwrap_or_else(|_| Response::new(Body::Empty))
+}
+
 /// A stored file for the person allowed to read it, as a download.
 pub fn file(bytes: Vec<u8>, filename: &str, content_type: &str) -> Response<Body> {
     with_common_headers(

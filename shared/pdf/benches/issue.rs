@@ -4,7 +4,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use guichet_core::catalogue::Catalogue;
 use guichet_core::domain::{Application, DocumentKind, DocumentNumber, DocumentRef, SealClaims};
-use guichet_core::ports::{DocumentRenderer, Printable};
+use guichet_core::ports::{DocumentRenderer, FileSigner, Printable};
 use guichet_pdf::PdfRenderer;
 use guichet_seal::{SealKey, SealKeys};
 use serde_json::{Value, json};
@@ -44,7 +44,7 @@ fn bench(c: &mut Criterion) {
         document.number = DocumentNumber::new(kind.names().prefix, 2026, 123).unwrap();
         let holder = kind.holder(&app);
         let claims = SealClaims::for_document(&app, &holder, &document, kind.names().code);
-        let issue = || {
+        let issue = |signer: &dyn FileSigner| {
             let seal = keys.seal(&claims);
             renderer
                 .render(&Printable {
@@ -54,18 +54,42 @@ fn bench(c: &mut Criterion) {
                     content: &content,
                     holder: &holder,
                     office,
+                    entry: catalogue.entry(app.kind).unwrap(),
                     document: &document,
                     seal: &seal,
+                    signer,
                 })
                 .unwrap()
         };
-        eprintln!("{name}: {} bytes", issue().len());
-        c.bench_function(name, |b| b.iter(|| black_box(issue())));
+        let signed = issue(&keys).len();
+        let unsigned = issue(&NoFileSignature).len();
+        eprintln!(
+            "{name}: {signed} bytes, of which the file's own signature {} bytes",
+            signed - unsigned
+        );
+        c.bench_function(name, |b| b.iter(|| black_box(issue(&keys))));
+        // The same document with an empty signature: the difference is what signing costs.
+        c.bench_function(&format!("{name}_unsigned"), |b| {
+            b.iter(|| black_box(issue(&NoFileSignature)))
+        });
         if name == "issue_extract_pdf" {
             c.bench_function("seal", |b| {
                 b.iter(|| black_box(keys.seal(black_box(&claims))))
             });
         }
+    }
+}
+
+/// Keeps no room and signs nothing: the peer that prices the file's own signature.
+struct NoFileSignature;
+
+impl FileSigner for NoFileSignature {
+    fn file_signature_room(&self) -> usize {
+        0
+    }
+
+    fn sign_file(&self, _: &[u8; 32]) -> Result<Vec<u8>, String> {
+        Ok(Vec::new())
     }
 }
 

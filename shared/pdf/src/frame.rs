@@ -3,7 +3,7 @@
 //! to the page. The extract (`extract`) and the templates (`layout`) draw inside it.
 
 use super::page::{A4_HEIGHT, A4_WIDTH, Page, Weight};
-use super::{Fonts, qr};
+use super::{Fonts, qr, sign};
 use guichet_core::ports::{Printable, RenderError};
 use printpdf::{Mm, PdfDocument, PdfPage, PdfSaveOptions};
 
@@ -170,13 +170,14 @@ fn footer(p: &mut Page, number: &str, page: usize, of: usize) {
 }
 
 /// The file, each page with its footer, the fonts cut once to what every page prints
-/// (`Page::finish`).
+/// (`Page::finish`), signed as PDF readers check it (`sign`).
 pub fn save(
     mut doc: PdfDocument,
     mut pages: Vec<Page>,
-    number: &str,
+    c: &Printable<'_>,
     fonts: &Fonts,
 ) -> Result<Vec<u8>, RenderError> {
+    let number = &c.document.number.to_string();
     let of = pages.len();
     for (i, p) in pages.iter_mut().enumerate() {
         footer(p, number, i + 1, of);
@@ -195,10 +196,21 @@ pub fn save(
             },
             &mut Vec::new(),
         );
+    // printpdf names the file with random characters; named after its seal instead, the file is
+    // a function of the application, and a second issue of it is the same bytes.
+    let id = sign::file_id(c.seal);
+    file.trailer
+        .set("ID", lopdf::Object::Array(vec![id.clone(), id]));
     compress(&mut file).map_err(|e| RenderError::Drawing(format!("compressing: {e}")))?;
+    sign::prepare(
+        &mut file,
+        c.signer.file_signature_room(),
+        c.document.issued_at,
+    )?;
     let mut bytes = Vec::with_capacity(24 * 1024);
     file.save_to(&mut bytes)
         .map_err(|e| RenderError::Drawing(format!("writing: {e}")))?;
+    sign::sign(&mut bytes, c.signer)?;
     Ok(bytes)
 }
 

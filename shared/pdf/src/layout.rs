@@ -25,12 +25,9 @@ pub struct Template {
     #[serde(default)]
     pub subtitle: Option<String>,
     pub blocks: Vec<Block>,
-    /// The signatory's title under the place and date of issue.
+    /// The signatory's title under the place and date of issue, for a role the catalogue's entry
+    /// gives no title (`Service::titles`).
     pub signature: String,
-    /// The title by the role of the officer who decided (`{"signatory": "Le Président du
-    /// Tribunal"}`); a role not listed is printed as `signature`.
-    #[serde(default)]
-    pub titles: BTreeMap<String, String>,
     /// Printed when the document does not expire (`Valable sans limitation de durée`).
     #[serde(default)]
     pub without_expiry: Option<String>,
@@ -219,6 +216,12 @@ impl Template {
                 }
             }
         }
+        // The texts the document is issued under, as the catalogue states them.
+        if let Some(basis) = c.entry.legal_basis.as_deref() {
+            f.y += 1.0;
+            f.paragraph(LEFT, 8.5, Weight::Regular, basis);
+            f.y += 2.0;
+        }
         // The place and date, the signatory and the validity stand with the seal, on the last
         // page: a new one when they do not fit above it.
         // The stamp (beside them, at the right margin) must end above the QR code; the four
@@ -245,7 +248,7 @@ impl Template {
             _ => None,
         });
         let title = role
-            .and_then(|r| self.titles.get(r))
+            .and_then(|r| c.entry.titles.get(r))
             .unwrap_or(&self.signature);
         y += 6.0;
         p.text(LEFT, y, 10.0, Weight::Bold, title);
@@ -284,7 +287,7 @@ impl Template {
                 f.pages.len()
             )));
         }
-        frame::save(doc, f.pages, &number, fonts)
+        frame::save(doc, f.pages, c, fonts)
     }
 
     /// The text with its values, or `None` when one of them is missing.

@@ -7,12 +7,14 @@ mod layout;
 mod page;
 mod qr;
 mod sfnt;
+mod sign;
 mod subset;
 
 use guichet_core::ports::{DocumentRenderer, Printable, RenderError};
 use guichet_core::settings::Env;
 use layout::Template;
 use printpdf::ParsedFont;
+pub use sign::{SignedFile, Unsigned, signed_file};
 use std::collections::BTreeMap;
 
 /// The printed width of the seal's QR code, quiet zone included, in millimetres: at version 10
@@ -318,8 +320,10 @@ mod tests {
                 content: &content,
                 holder: &holder,
                 office: catalogue.office(&app.office).unwrap(),
+                entry: catalogue.entry(app.kind).unwrap(),
                 document: &document,
                 seal: &seal,
+                signer: &keys,
             })
             .unwrap();
         let parsed = printpdf::PdfDocument::parse(
@@ -330,6 +334,60 @@ mod tests {
         .unwrap();
         let text = parsed.extract_text().concat().concat();
         (pdf, text)
+    }
+
+    /// The file signs itself (PAdES B-B): the signature covers every byte but its own value, checks
+    /// against the root of the keys that signed it and no other, and any changed or added byte
+    /// shows. `pdfsig` reads the same file in the API tests.
+    #[test]
+    fn the_file_carries_a_signature_that_any_changed_byte_breaks() {
+        use guichet_seal::file::{FileSignatureError, verify};
+        use guichet_seal::{SealKey, SealKeys};
+        use time::macros::datetime;
+        let app = guichet_core::domain::Application::example();
+        let (pdf, _) = drawn(&app, serde_json::json!({"convictions": []}));
+        if let Ok(path) = std::env::var("GUICHET_PDF_OUT") {
+            std::fs::write(path, &pdf).unwrap();
+        }
+        let keys = |seed| {
+            SealKeys::new(vec![SealKey::from_secret(
+                [seed; 32],
+                datetime!(2026-01-01 0:00 UTC),
+            )])
+            .unwrap()
+        };
+        let root = vec![keys(7).file_root().to_vec()];
+        let signed = signed_file(&pdf).unwrap();
+        let subject = verify(&signed.cms, &signed.digest, &root).unwrap();
+        assert!(subject.contains("Guichet"), "{subject}");
+        assert_eq!(
+            verify(&signed.cms, &signed.digest, &[keys(8).file_root().to_vec()]),
+            Err(FileSignatureError::Untrusted),
+            "another service's root vouches for nothing here"
+        );
+        // Deterministic: the same application signs to the same file.
+        assert_eq!(drawn(&app, serde_json::json!({"convictions": []})).0, pdf);
+        let value = {
+            let at = pdf.windows(10).position(|w| w == b"/Contents<").unwrap() + 9;
+            at..at + pdf[at..].iter().position(|b| *b == b'>').unwrap() + 1
+        };
+        let mut checked = 0;
+        for i in (0..pdf.len()).step_by(61) {
+            if value.contains(&i) {
+                continue;
+            }
+            let mut changed = pdf.clone();
+            changed[i] ^= 0x01;
+            let outcome = signed_file(&changed)
+                .map_err(|e| e.to_string())
+                .and_then(|s| verify(&s.cms, &s.digest, &root).map_err(|e| e.to_string()));
+            assert!(outcome.is_err(), "byte {i} changed went unnoticed");
+            checked += 1;
+        }
+        assert!(checked > 200);
+        let mut appended = pdf.clone();
+        appended.extend_from_slice(b"\n% an update\n");
+        assert_eq!(signed_file(&appended), Err(Unsigned::Partial));
     }
 
     /// The extract embeds its fonts cut to what it prints: a one-page document a 3G phone
@@ -368,6 +426,7 @@ mod tests {
             "2. 1er août 2021 — TGI de Ségou",
             "Le Greffier en chef",
             "Bulletin n°3",
+            "Textes applicables : Code de procédure pénale, dispositions relatives au casier judiciaire",
         ] {
             assert!(text.contains(expected), "{expected:?} not in {text:?}");
         }
@@ -452,6 +511,9 @@ mod tests {
         assert!(!married.contains("Parent malien"), "{married}");
         let (pdf, text) = drawn(&app, content("born_in_mali_to_malian_parent"));
         println!("one certificate: {} bytes", pdf.len());
+        if let Ok(path) = std::env::var("GUICHET_CERTIFICATE_PDF_OUT") {
+            std::fs::write(path, &pdf).unwrap();
+        }
         for expected in [
             "CERTIFICAT DE NATIONALITÉ MALIENNE",
             "EST DE NATIONALITÉ MALIENNE",
@@ -460,6 +522,7 @@ mod tests {
             "9 mars 1961 à Ségou",
             "Le Président du Tribunal",
             "sans limitation de durée",
+            "Code des personnes et de la famille",
             "Keïta",
             "CN-2026-000123-",
         ] {

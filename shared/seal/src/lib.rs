@@ -3,6 +3,9 @@
 //! The payload is a CBOR map with small integer keys, so the QR stays small enough for a phone to
 //! read from paper; dates are integers `YYYYMMDD`. Anyone holding the published public keys can
 //! check a seal offline. docs/seal.md gives the format byte by byte, with a test vector.
+//! The same keys sign the issued file as a PDF reader checks it (`file`).
+
+pub mod file;
 
 use base64::Engine;
 use ciborium::value::{Integer, Value};
@@ -12,7 +15,7 @@ use coset::{
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use guichet_core::domain::{DocumentNumber, KindCode, OfficeCode, SealedHolder, rfc3339};
 pub use guichet_core::domain::{SEAL_PREFIX as PREFIX, SealClaims, SealError};
-use guichet_core::ports::{KeyStoreError, SealReader, Sealer, StoredSealKey};
+use guichet_core::ports::{FileSigner, KeyStoreError, SealReader, Sealer, StoredSealKey};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
 use time::{Date, Month, OffsetDateTime};
@@ -115,6 +118,11 @@ impl PublicSealKey {
 pub struct SealKeys {
     active: SealKey,
     public: Vec<PublicSealKey>,
+    /// The root the files' signatures chain to, derived from the first key.
+    file_root: file::FileRoot,
+    /// Each key's companion that signs files, in the order of `public`; the last signs now.
+    file_keys: Vec<file::FileKey>,
+    file_signature_room: usize,
 }
 
 impl SealKeys {
@@ -128,12 +136,27 @@ impl SealKeys {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        SealKeys::new(keys).ok_or_else(|| KeyStoreError::Unusable("no seal key yet".into()))
+        SealKeys::try_new(keys)
     }
 
     /// The newest key signs; older ones stay for verification.
-    pub fn new(mut keys: Vec<SealKey>) -> Option<Self> {
+    pub fn new(keys: Vec<SealKey>) -> Option<Self> {
+        SealKeys::try_new(keys).ok()
+    }
+
+    fn try_new(mut keys: Vec<SealKey>) -> Result<Self, KeyStoreError> {
         keys.sort_by_key(|k| k.created_at);
+        let unusable = |e: file::CertificateError| KeyStoreError::Unusable(e.to_string());
+        let first = keys
+            .first()
+            .ok_or_else(|| KeyStoreError::Unusable("no seal key yet".into()))?;
+        let file_root = file::FileRoot::derive(&first.signing.to_bytes(), first.created_at)
+            .map_err(unusable)?;
+        let file_keys = keys
+            .iter()
+            .map(|k| file::FileKey::derive(&k.signing.to_bytes(), &k.kid, k.created_at, &file_root))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(unusable)?;
         let public = keys
             .iter()
             .enumerate()
@@ -144,8 +167,30 @@ impl SealKeys {
                 retired_at: keys.get(i + 1).map(|next| next.created_at),
             })
             .collect();
-        let active = keys.pop()?;
-        Some(SealKeys { active, public })
+        let file_signature_room = file_keys.last().map_or(0, file::FileKey::signature_room);
+        let active = keys
+            .pop()
+            .ok_or_else(|| KeyStoreError::Unusable("no seal key yet".into()))?;
+        Ok(SealKeys {
+            active,
+            public,
+            file_root,
+            file_keys,
+            file_signature_room,
+        })
+    }
+
+    /// The root the files' signatures chain to (DER): what a PDF reader is told to trust.
+    pub fn file_root(&self) -> &[u8] {
+        &self.file_root.der
+    }
+
+    /// The root, then every key's file-signing certificate, oldest first, as PEM: what
+    /// `GET /v1/keys/certificates` serves.
+    pub fn certificates_pem(&self) -> String {
+        let mut all = vec![self.file_root.der.as_slice()];
+        all.extend(self.file_keys.iter().map(|k| k.der.as_slice()));
+        file::pem(&all)
     }
 
     pub fn public_keys(&self) -> &[PublicSealKey] {
@@ -180,8 +225,24 @@ impl SealKeys {
                 }
                 jwk
             })
-            .collect();
-        serde_json::json!({ "keys": keys })
+            .collect::<Vec<_>>();
+        // Each seal key's companion that signs the files, with its certificate and the root's
+        // (`x5c`): a keys file is then enough to check a file's own signature offline. A reader
+        // of seals skips them (`kty` is not `OKP`).
+        let b64 = |der: &[u8]| base64::engine::general_purpose::STANDARD.encode(der);
+        let files = self.public.iter().zip(&self.file_keys).map(|(k, f)| {
+            let mut jwk = f.jwk();
+            jwk["kid"] = format!("{}.pdf", k.kid).into();
+            jwk["x5c"] = serde_json::json!([b64(&f.der), b64(&self.file_root.der)]);
+            jwk["status"] = if k.retired_at.is_some() {
+                "retired"
+            } else {
+                "active"
+            }
+            .into();
+            jwk
+        });
+        serde_json::json!({ "keys": keys.into_iter().chain(files).collect::<Vec<_>>() })
     }
 
     /// Signs the claims with the active key.
@@ -209,6 +270,20 @@ impl Sealer for SealKeys {
     }
 }
 
+impl FileSigner for SealKeys {
+    fn file_signature_room(&self) -> usize {
+        self.file_signature_room
+    }
+
+    fn sign_file(&self, digest: &[u8; 32]) -> Result<Vec<u8>, String> {
+        self.file_keys
+            .last()
+            .ok_or_else(|| "no key signs files".to_owned())?
+            .sign(digest)
+            .map_err(|e| format!("signing the file: {e}"))
+    }
+}
+
 impl SealReader for SealKeys {
     fn open(&self, text: &str) -> Result<SealClaims, SealError> {
         open(text, self)
@@ -232,8 +307,9 @@ impl KeyLookup for SealKeys {
     }
 }
 
-/// Reads a JWK Set as `GET /v1/keys` serves it.
-pub struct JwkSet(Vec<PublicSealKey>);
+/// Reads a JWK Set as `GET /v1/keys` serves it: the seal keys, and the roots the files'
+/// own signatures chain to.
+pub struct JwkSet(Vec<PublicSealKey>, Vec<Vec<u8>>);
 
 impl JwkSet {
     pub fn parse(json: &serde_json::Value) -> Option<Self> {
@@ -244,7 +320,22 @@ impl JwkSet {
             })
         };
         let mut out = Vec::new();
+        let mut roots: Vec<Vec<u8>> = Vec::new();
         for k in keys {
+            if k.get("kty")?.as_str()? == "EC" {
+                // The chain's last certificate is the root; a chain that does not read is skipped,
+                // which leaves a file's signature unchecked, never wrongly trusted.
+                let root = k
+                    .get("x5c")
+                    .and_then(|c| c.as_array())
+                    .and_then(|c| c.last())
+                    .and_then(|c| c.as_str())
+                    .and_then(|c| base64::engine::general_purpose::STANDARD.decode(c).ok());
+                if let Some(root) = root.filter(|r| !roots.contains(r)) {
+                    roots.push(root);
+                }
+                continue;
+            }
             if k.get("kty")?.as_str()? != "OKP" || k.get("crv")?.as_str()? != "Ed25519" {
                 continue;
             }
@@ -262,7 +353,12 @@ impl JwkSet {
                     .ok()?,
             });
         }
-        Some(JwkSet(out))
+        Some(JwkSet(out, roots))
+    }
+
+    /// The roots (DER) the files' own signatures chain to.
+    pub fn file_roots(&self) -> &[Vec<u8>] {
+        &self.1
     }
 }
 

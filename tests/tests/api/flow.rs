@@ -203,10 +203,60 @@ async fn walk_an_extract(app: &TestApp) {
     let mut edited = pdf.clone();
     let at = edited.len() / 2;
     edited[at] ^= 0x01;
-    let by_edited: Value = verify_pdf(edited).await.unwrap().json().await.unwrap();
+    let by_edited: Value = verify_pdf(edited.clone())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(
-        by_edited["identical_file"], false,
-        "an edited file is not the issued one"
+        (
+            by_edited["status"].as_str(),
+            by_edited["document_status"].as_str(),
+            by_edited["identical_file"].as_bool()
+        ),
+        (Some("modified"), Some("valid"), Some(false)),
+        "an edited file is not the issued one, and never a bare valid: {by_edited}"
+    );
+    assert!(
+        by_edited["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("ce fichier n'est pas celui qui a été délivré"))
+            && by_edited["message_en"]
+                .as_str()
+                .is_some_and(|m| m.contains("this file is not the one that was issued")),
+        "{by_edited}"
+    );
+
+    // 8. The file signs itself: a PDF reader (poppler's pdfsig) finds the signature valid, the
+    // whole file signed, and the certificate trusted once told to trust the published root; the
+    // edited file's signature no longer matches.
+    let pem = app
+        .http
+        .get(app.url("/v1/keys/certificates"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        pem.headers()["content-type"],
+        "application/pem-certificate-chain"
+    );
+    let pem = pem.text().await.unwrap();
+    let edited_path = app.dir.path().join("edited.pdf");
+    std::fs::write(&edited_path, &edited).unwrap();
+    let (signed, changed) = pdfsig(app.dir.path(), &pem, &[&path, &edited_path]);
+    for expected in [
+        "Signature Type: ETSI.CAdES.detached",
+        "Signing Hash Algorithm: SHA-256",
+        "Total document signed",
+        "Signature Validation: Signature is Valid.",
+        "Certificate Validation: Certificate is Trusted.",
+    ] {
+        assert!(signed.contains(expected), "{expected:?} not in {signed}");
+    }
+    assert!(
+        changed.contains("Signature Validation: Digest Mismatch."),
+        "{changed}"
     );
 
     // A forged seal (another key) is refused.

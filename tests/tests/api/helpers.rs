@@ -577,6 +577,49 @@ pub fn last_page_png(pdf: &Path, dpi: u32, grey: bool) -> std::path::PathBuf {
     png.into()
 }
 
+/// What poppler's `pdfsig` says of each file, told to trust the first certificate of `pem` (the
+/// root `GET /v1/keys/certificates` publishes) through an NSS database made in `dir`.
+pub fn pdfsig(dir: &Path, pem: &str, files: &[&Path]) -> (String, String) {
+    let nss = dir.join("nssdb");
+    std::fs::create_dir_all(&nss).unwrap();
+    let db = format!("sql:{}", nss.display());
+    let root = pem
+        .split_inclusive("-----END CERTIFICATE-----\n")
+        .next()
+        .unwrap();
+    let root_path = dir.join("root.pem");
+    std::fs::write(&root_path, root).unwrap();
+    let certutil = |args: &[&str]| {
+        let out = std::process::Command::new("certutil")
+            .args(args)
+            .output()
+            .expect("certutil (libnss3-tools; scripts/test.sh installs it)");
+        assert!(out.status.success(), "certutil {args:?}: {out:?}");
+    };
+    certutil(&["-N", "-d", &db, "--empty-password"]);
+    certutil(&[
+        "-A",
+        "-d",
+        &db,
+        "-n",
+        "Guichet",
+        "-t",
+        // A certificate authority trusted for signatures (email and object signing), as a PDF
+        // reader asks of a signer's root.
+        "C,C,C",
+        "-i",
+        root_path.to_str().unwrap(),
+    ]);
+    let said = |file: &Path| {
+        let out = std::process::Command::new("pdfsig")
+            .args(["-nssdir", &db, file.to_str().unwrap()])
+            .output()
+            .expect("pdfsig (poppler-utils)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    (said(files[0]), said(files[1]))
+}
+
 /// Renders the last page at 200 dpi, as an office scanner would (rqrr, a simple decoder, misses
 /// this version-10 code at 150 dpi; phone cameras do better), and reads every QR code on it.
 pub fn qr_codes(pdf: &Path) -> Vec<String> {

@@ -48,6 +48,10 @@ pub async fn issue(ports: &Issuing<'_>, id: ApplicationId) -> Result<IssueOutcom
         .office(&app.office)
         .ok_or_else(|| Error::UnknownOffice(app.office.clone()))?;
     let kind = super::submit::kind_of(ports.catalogue, &app)?;
+    let entry = ports
+        .catalogue
+        .entry(app.kind)
+        .ok_or_else(|| Error::Internal(format!("no catalogue entry for {}", app.kind)))?;
     let holder = kind.holder(&app);
     let seal = ports.sealer.seal(&SealClaims::for_document(
         &app,
@@ -69,8 +73,10 @@ pub async fn issue(ports: &Issuing<'_>, id: ApplicationId) -> Result<IssueOutcom
         content,
         holder: &holder,
         office,
+        entry,
         document: &reserved,
         seal: &seal,
+        signer: ports.sealer,
     })?;
     let object_key = format!(
         "documents/{}/{}.pdf",

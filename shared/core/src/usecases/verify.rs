@@ -16,6 +16,8 @@ pub enum Validity {
     Revoked,
     Expired,
     Unknown,
+    /// The registry holds the document, but this file is not the one it issued.
+    Modified,
 }
 
 impl Validity {
@@ -25,6 +27,7 @@ impl Validity {
             Validity::Revoked => "revoked",
             Validity::Expired => "expired",
             Validity::Unknown => "unknown",
+            Validity::Modified => "modified",
         }
     }
 }
@@ -52,6 +55,8 @@ pub struct Verification {
     pub signature_valid: Option<bool>,
     /// For a PDF: whether it is byte for byte the issued file.
     pub identical_file: Option<bool>,
+    /// For a `modified` file: the registry's word on the document it claims to be.
+    pub document_status: Option<Validity>,
 }
 
 fn validity(doc: Option<&IssuedDocument>, now: OffsetDateTime) -> Validity {
@@ -84,6 +89,7 @@ pub async fn by_number(ports: &Checking<'_>, raw: &str) -> Result<Verification, 
         document: doc,
         signature_valid: None,
         identical_file: None,
+        document_status: None,
     })
 }
 
@@ -101,6 +107,7 @@ pub async fn by_seal(ports: &Checking<'_>, text: &str) -> Result<Verification, E
                 document: None,
                 signature_valid: Some(false),
                 identical_file: None,
+                document_status: None,
             })
         }
         Ok(claims) => {
@@ -118,6 +125,7 @@ pub async fn by_seal(ports: &Checking<'_>, text: &str) -> Result<Verification, E
                 document: doc,
                 signature_valid: Some(true),
                 identical_file: None,
+                document_status: None,
             })
         }
     }
@@ -129,14 +137,20 @@ fn holder_matches(kinds: &Kinds, d: &IssuedDocument, c: &SealClaims) -> bool {
 }
 
 /// The PDF itself: its seal (kept in the file's metadata) says which document it claims to be,
-/// and its hash says whether it is that document's file, untouched.
+/// and its hash says whether it is that document's file, untouched. A file that is not is never
+/// `valid`: it is `modified`, with the registry's word on the document beside it.
 pub async fn by_pdf(ports: &Checking<'_>, pdf: &[u8]) -> Result<Verification, Error> {
     let Some(seal) = find_seal(pdf) else {
         return Err(Error::invalid("body", Msg::InvalidSeal));
     };
     let mut v = by_seal(ports, &seal).await?;
     let hash = hex::encode(Sha256::digest(pdf));
-    v.identical_file = Some(v.document.as_ref().is_some_and(|d| d.sha256 == hash));
+    let identical = v.document.as_ref().is_some_and(|d| d.sha256 == hash);
+    v.identical_file = Some(identical);
+    if v.document.is_some() && !identical {
+        v.document_status = Some(v.status);
+        v.status = Validity::Modified;
+    }
     Ok(v)
 }
 
