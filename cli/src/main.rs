@@ -283,7 +283,11 @@ async fn main() -> anyhow::Result<()> {
             let today = time::OffsetDateTime::now_utc().date();
             let result = guichet_cli::verify::check(&keys, &input, today)?;
             println!("{}", guichet_cli::verify::describe(&result));
-            if !matches!(result, guichet_cli::verify::Offline::Valid(_)) {
+            if !matches!(
+                result,
+                guichet_cli::verify::Offline::Valid(_)
+                    | guichet_cli::verify::Offline::ValidSealOnly(_)
+            ) {
                 std::process::exit(1);
             }
             Ok(())

@@ -2,7 +2,8 @@
 //! `guichet keys export` or `GET /v1/keys`. It reads the QR code as a phone would: from an issued
 //! PDF (the squares it draws), a photo or a scan (PNG, JPEG), or the text already read from it.
 //! Revocations need the online check; this one proves the document was sealed by the service,
-//! with a key valid at its date of issue, and is within its validity.
+//! with a key valid at its date of issue, and is within its validity; and for a PDF, that the file
+//! is the one issued (its own signature, PAdES).
 
 use anyhow::{Context as _, bail};
 use guichet_core::domain::SealedHolder;
@@ -17,8 +18,15 @@ pub enum Offline {
     /// The seal is genuine, but the PDF is not the file that was issued: its own signature fails
     /// or is missing (why). What the seal says is the document; the file's text may differ.
     NotTheIssuedFile(SealClaims, String),
+    /// The seal is genuine and the PDF was issued before files were signed: nothing proves the
+    /// file unchanged, so its text is to be compared with the seal's.
+    ValidSealOnly(SealClaims),
     Invalid(String),
 }
+
+/// The first day the service signed its files: a PDF sealed earlier carries no file signature,
+/// and its seal (which a forger cannot redate) is all there is to check. Any later one must.
+pub const FILES_SIGNED_SINCE: Date = time::macros::date!(2026 - 12 - 05);
 
 /// `input` is the text of a seal, or the path of a PDF, PNG or JPEG file.
 pub fn check(keys_file: &Path, input: &str, today: Date) -> anyhow::Result<Offline> {
@@ -52,8 +60,17 @@ pub fn check(keys_file: &Path, input: &str, today: Date) -> anyhow::Result<Offli
                 "the keys file holds no root for the files' own signatures: export it again (guichet keys export, or GET /v1/keys)"
             );
         }
-        let signed = guichet_pdf::signed_file(&bytes).map_err(|e| e.to_string());
-        let checked = signed.and_then(|s| {
+        let signed = guichet_pdf::signed_file(&bytes);
+        if signed == Err(guichet_pdf::Unsigned::NoSignature)
+            && claims.issued_on < FILES_SIGNED_SINCE
+        {
+            return Ok(if claims.expires_on.is_some_and(|e| e < today) {
+                Offline::Expired(claims)
+            } else {
+                Offline::ValidSealOnly(claims)
+            });
+        }
+        let checked = signed.map_err(|e| e.to_string()).and_then(|s| {
             seal::file::verify(&s.cms, &s.digest, keys.file_roots()).map_err(|e| e.to_string())
         });
         if let Err(why) = checked {
@@ -142,6 +159,93 @@ pub fn describe(result: &Offline) -> String {
                 show(c)
             )
         }
+        Offline::ValidSealOnly(c) => {
+            let m = guichet_core::messages::Msg::FileIssuedBeforeSignatures.bilingual();
+            format!("VALIDE / VALID: {}\n  {}\n  {}", show(c), m.fr, m.en)
+        }
         Offline::Invalid(why) => format!("INVALIDE / INVALID: {why}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use guichet_core::catalogue::Catalogue;
+    use guichet_core::domain::{Application, DocumentRef, SealClaims};
+    use guichet_core::ports::{DocumentRenderer, Printable};
+    use guichet_seal::{SealKey, SealKeys};
+    use time::macros::{date, datetime};
+
+    /// The example extract, issued at `issued_at`, as the service signs it.
+    fn issued(keys: &SealKeys, issued_at: time::OffsetDateTime) -> Vec<u8> {
+        let catalogue = Catalogue::default_catalogue();
+        let app = Application::example();
+        let kind = catalogue.kind(app.kind).unwrap();
+        let mut document = DocumentRef::example();
+        document.issued_at = issued_at;
+        document.expires_at = Some(issued_at + time::Duration::days(90));
+        let holder = kind.holder(&app);
+        let seal = keys.seal(&SealClaims::for_document(
+            &app,
+            &holder,
+            &document,
+            kind.names().code,
+        ));
+        guichet_pdf::PdfRenderer::new("https://guichet.ml/verifier")
+            .unwrap()
+            .render(&Printable {
+                application: &app,
+                template: kind.template(),
+                title: &kind.names().title,
+                content: &serde_json::json!({"convictions": []}),
+                holder: &holder,
+                office: catalogue.office(&app.office).unwrap(),
+                entry: catalogue.entry(app.kind).unwrap(),
+                document: &document,
+                seal: &seal,
+                signer: keys,
+            })
+            .unwrap()
+    }
+
+    /// A file without its signature passes on its seal alone only if it was sealed before files
+    /// were signed; the date is the seal's, which no one can change. Stripping the signature of a
+    /// later file makes it a modified one.
+    #[test]
+    fn only_a_file_sealed_before_files_were_signed_may_lack_a_signature() {
+        let dir = tempfile::tempdir().unwrap();
+        let keys = SealKeys::new(vec![SealKey::from_secret(
+            [3; 32],
+            datetime!(2026-01-01 0:00 UTC),
+        )])
+        .unwrap();
+        let keys_file = dir.path().join("keys.json");
+        std::fs::write(&keys_file, keys.jwks().to_string()).unwrap();
+        let strip = |pdf: &[u8]| {
+            let text = pdf.to_vec();
+            let at = text.windows(10).position(|w| w == b"/ByteRange").unwrap();
+            let mut out = text;
+            out[at..at + 10].copy_from_slice(b"/ByteRangX");
+            out
+        };
+        let check = |pdf: &[u8], today| {
+            let path = dir.path().join("file.pdf");
+            std::fs::write(&path, pdf).unwrap();
+            check(&keys_file, path.to_str().unwrap(), today).unwrap()
+        };
+        let before = issued(&keys, datetime!(2026-11-25 10:05 UTC));
+        let today = date!(2026 - 12 - 10);
+        assert!(matches!(check(&before, today), Offline::Valid(_)));
+        assert!(matches!(
+            check(&strip(&before), today),
+            Offline::ValidSealOnly(_)
+        ));
+        let after = issued(&keys, datetime!(2027-01-04 9:00 UTC));
+        let later = date!(2027 - 01 - 10);
+        assert!(matches!(check(&after, later), Offline::Valid(_)));
+        assert!(
+            matches!(check(&strip(&after), later), Offline::NotTheIssuedFile(_, why) if why.contains("no PDF signature"))
+        );
+        assert!(describe(&check(&strip(&before), today)).contains("Compare the printed text"));
     }
 }

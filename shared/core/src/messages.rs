@@ -116,6 +116,8 @@ pub enum Msg {
     FileModified,
     /// Offline: the seal is genuine, the file's own signature is not.
     FileNotTheIssuedOne,
+    /// Offline: the seal is genuine, and the file predates files' own signatures.
+    FileIssuedBeforeSignatures,
 }
 
 impl Msg {
@@ -275,6 +277,10 @@ impl Msg {
             Msg::FileNotTheIssuedOne => (
                 "Le sceau est authentique, mais ce fichier n'est pas celui qui a été délivré. Comparez le texte imprimé avec ce que dit le sceau (ci-dessous) : seul le sceau fait foi.".into(),
                 "The seal is genuine, but this file is not the one that was issued. Compare the printed text with what the seal says (below): only the seal is authoritative.".into(),
+            ),
+            Msg::FileIssuedBeforeSignatures => (
+                "Ce fichier a été délivré avant que les fichiers ne soient signés : seul le sceau est vérifié. Comparez le texte imprimé avec ce que dit le sceau (ci-dessus).".into(),
+                "This file was issued before files were signed: only the seal is checked. Compare the printed text with what the seal says (above).".into(),
             ),
             Msg::NoSealInPicture => (
                 "Aucun code QR Guichet n'a pu être lu sur cette image : cadrez le code QR entier, net et bien éclairé, ou saisissez le numéro du document.".into(),
