@@ -118,6 +118,47 @@ pub enum Msg {
     FileNotTheIssuedOne,
     /// Offline: the seal is genuine, and the file predates files' own signatures.
     FileIssuedBeforeSignatures,
+    InvalidPassportNumber,
+    InvalidNationality,
+    /// A passport's machine-readable zone is not two lines of 44 MRZ characters.
+    MrzShape,
+    /// The zone is a TD3 but not a passport's (its first cell is not `P`).
+    MrzNotAPassport,
+    MrzCheckDigit {
+        part: MrzPart,
+    },
+    /// The zone holds a date no calendar has.
+    MrzDateInvalid,
+    /// A typed field differs from the zone, which says `mrz`.
+    DisagreesWithMrz {
+        mrz: String,
+    },
+}
+
+/// The parts of a passport's zone a check digit covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MrzPart {
+    DocumentNumber,
+    BirthDate,
+    ExpiryDate,
+    PersonalNumber,
+    /// The final digit, over the number, the dates and the personal number together.
+    Composite,
+}
+
+impl MrzPart {
+    fn names(self) -> (&'static str, &'static str) {
+        match self {
+            MrzPart::DocumentNumber => ("du numéro de passeport", "of the passport number"),
+            MrzPart::BirthDate => ("de la date de naissance", "of the birth date"),
+            MrzPart::ExpiryDate => ("de la date d'expiration", "of the expiry date"),
+            MrzPart::PersonalNumber => ("du numéro personnel", "of the personal number"),
+            MrzPart::Composite => (
+                "final de la ligne 2 (numéro, dates et numéro personnel)",
+                "at the end of line 2 (number, dates and personal number)",
+            ),
+        }
+    }
 }
 
 impl Msg {
@@ -277,6 +318,37 @@ impl Msg {
             Msg::FileNotTheIssuedOne => (
                 "Le sceau est authentique, mais ce fichier n'est pas celui qui a été délivré. Comparez le texte imprimé avec ce que dit le sceau (ci-dessous) : seul le sceau fait foi.".into(),
                 "The seal is genuine, but this file is not the one that was issued. Compare the printed text with what the seal says (below): only the seal is authoritative.".into(),
+            ),
+            Msg::InvalidPassportNumber => (
+                "Numéro de passeport invalide : de 1 à 20 lettres et chiffres, tel qu'imprimé.".into(),
+                "Invalid passport number: 1 to 20 letters and digits, as printed.".into(),
+            ),
+            Msg::InvalidNationality => (
+                "Nationalité invalide : le code à trois lettres de la MRZ du passeport (FRA, USA, D<<).".into(),
+                "Invalid nationality: the three-letter code of the passport's MRZ (FRA, USA, D<<).".into(),
+            ),
+            Msg::MrzShape => (
+                "La bande lisible par machine (MRZ) d'un passeport compte deux lignes de 44 caractères (lettres, chiffres et <) : recopiez-les ligne par ligne.".into(),
+                "A passport's machine-readable zone (MRZ) is two lines of 44 characters (letters, digits and <): copy them line by line.".into(),
+            ),
+            Msg::MrzNotAPassport => (
+                "Cette MRZ n'est pas celle d'un passeport : sa première ligne commence par P.".into(),
+                "This MRZ is not a passport's: its first line starts with P.".into(),
+            ),
+            Msg::MrzCheckDigit { part } => {
+                let (fr, en) = part.names();
+                (
+                    format!("Le chiffre de contrôle {fr} ne correspond pas dans la MRZ : vérifiez ces caractères un à un."),
+                    format!("The check digit {en} does not match in the MRZ: check those characters one by one."),
+                )
+            }
+            Msg::MrzDateInvalid => (
+                "La MRZ porte une date qui n'existe pas : vérifiez les dates de naissance et d'expiration.".into(),
+                "The MRZ holds a date that does not exist: check the birth and expiry dates.".into(),
+            ),
+            Msg::DisagreesWithMrz { mrz } => (
+                format!("Ne correspond pas à la MRZ du passeport, qui indique « {mrz} »."),
+                format!("Does not match the passport's MRZ, which reads \"{mrz}\"."),
             ),
             Msg::FileIssuedBeforeSignatures => (
                 "Ce fichier a été délivré avant que les fichiers ne soient signés : seul le sceau est vérifié. Comparez le texte imprimé avec ce que dit le sceau (ci-dessus).".into(),

@@ -7,6 +7,7 @@
 mod criminal_record;
 mod data;
 mod nationality;
+pub mod visa;
 
 pub use criminal_record::CriminalRecord;
 pub use data::{DataKind, Declaration};
