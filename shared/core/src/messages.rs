@@ -133,6 +133,19 @@ pub enum Msg {
     DisagreesWithMrz {
         mrz: String,
     },
+    /// The applicant's name differs from the passport's, which is `passport`.
+    DisagreesWithPassport {
+        passport: String,
+    },
+    DateInPast,
+    DepartureBeforeArrival,
+    StayTooLong {
+        max_days: u32,
+    },
+    /// The passport ends less than six months after the departure (`YYYY-MM-DD`).
+    PassportExpiresTooSoon {
+        departure: String,
+    },
 }
 
 /// The parts of a passport's zone a check digit covers.
@@ -349,6 +362,26 @@ impl Msg {
             Msg::DisagreesWithMrz { mrz } => (
                 format!("Ne correspond pas à la MRZ du passeport, qui indique « {mrz} »."),
                 format!("Does not match the passport's MRZ, which reads \"{mrz}\"."),
+            ),
+            Msg::DisagreesWithPassport { passport } => (
+                format!("Doit être celui du passeport, qui indique « {passport} » : le demandeur est le voyageur."),
+                format!("Must be the passport's, which reads \"{passport}\": the applicant is the traveller."),
+            ),
+            Msg::DateInPast => (
+                "Cette date est passée.".into(),
+                "This date has passed.".into(),
+            ),
+            Msg::DepartureBeforeArrival => (
+                "La date de départ précède la date d'arrivée.".into(),
+                "The departure date is before the arrival date.".into(),
+            ),
+            Msg::StayTooLong { max_days } => (
+                format!("Séjour trop long : ce type de visa permet {max_days} jours au plus, jours d'arrivée et de départ compris."),
+                format!("Stay too long: this type of visa allows {max_days} days at most, the days of arrival and departure included."),
+            ),
+            Msg::PassportExpiresTooSoon { departure } => (
+                format!("Le passeport doit rester valable au moins six mois après le départ ({departure}) : renouvelez-le avant de demander le visa."),
+                format!("The passport must remain valid at least six months after the departure ({departure}): renew it before applying for the visa."),
             ),
             Msg::FileIssuedBeforeSignatures => (
                 "Ce fichier a été délivré avant que les fichiers ne soient signés : seul le sceau est vérifié. Comparez le texte imprimé avec ce que dit le sceau (ci-dessus).".into(),

@@ -33,6 +33,17 @@ pub enum Sex {
     Unspecified,
 }
 
+impl Sex {
+    /// As a passport's page prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Sex::Female => "F",
+            Sex::Male => "M",
+            Sex::Unspecified => "X",
+        }
+    }
+}
+
 /// A passport number as the zone carries it: 1 to 20 of `A–Z`, `0–9`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PassportNumber(String);
@@ -303,6 +314,20 @@ fn as_in_zone(name: &str, style: mrz::TransliterationStyle) -> String {
 
 /// Whether a typed name is the zone's: either way Doc 9303 transliterates (Ä as AE or as A), and
 /// when the zone's names run to the end of line 1, the start of a longer name.
+/// Whether two typed names are one, as a passport's zone would print them (accents, case and
+/// punctuation aside).
+pub(super) fn names_agree(a: &str, b: &str) -> bool {
+    let styles = [
+        mrz::TransliterationStyle::Expanded,
+        mrz::TransliterationStyle::Simple,
+    ];
+    styles.iter().any(|sa| {
+        styles
+            .iter()
+            .any(|sb| as_in_zone(a, *sa) == as_in_zone(b, *sb))
+    })
+}
+
 fn same_name(typed: &str, zone: &str, zone_full: bool) -> bool {
     let zone = zone.split_whitespace().collect::<Vec<_>>().join(" ");
     [
@@ -314,17 +339,17 @@ fn same_name(typed: &str, zone: &str, zone_full: bool) -> bool {
     .any(|t| t == zone || (zone_full && !zone.is_empty() && t.starts_with(&zone)))
 }
 
+/// ICAO's specimen passport, for the tests of this module and of the visa's details.
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::date;
+pub(super) mod specimen {
+    use super::PassportForm;
 
-    /// ICAO's own specimen (Doc 9303 part 4), with a later expiry so it is current.
-    const LINE1: &str = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
+    /// Doc 9303 part 4's specimen, line 1.
+    pub const LINE1: &str = "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<";
 
     /// Line 2 of a passport `L898902C3`, born 1974-08-12, female, expiring `expiry` (YYMMDD),
     /// personal number `ZE184226B`, every check digit computed.
-    fn line2(expiry: &str) -> String {
+    pub fn line2(expiry: &str) -> String {
         let digit = |s: &str| mrz::check_digit(s).unwrap().to_string();
         let number = "L898902C3";
         let personal = "ZE184226B<<<<<";
@@ -340,7 +365,8 @@ mod tests {
         l
     }
 
-    fn form() -> PassportForm {
+    /// The specimen's form, expiring 2032-04-15, every field as the zone says.
+    pub fn form() -> PassportForm {
         PassportForm {
             mrz: format!("{LINE1}\n{}", line2("320415")),
             number: "L898902C3".into(),
@@ -352,6 +378,13 @@ mod tests {
             expiry_date: "2032-04-15".into(),
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::specimen::{LINE1, form, line2};
+    use super::*;
+    use time::macros::date;
 
     fn parse(form: &PassportForm) -> Result<Passport, Vec<(String, Msg)>> {
         let mut errors = FieldErrors::default();
