@@ -187,6 +187,59 @@ struct CatalogueFile {
     services: Vec<Service>,
     offices: Vec<Office>,
     routing: HashMap<DocumentKind, RoutingFile>,
+    #[serde(default)]
+    visas: Option<VisasFile>,
+}
+
+/// What the catalogue says of visas (`crate::kinds::visa::details::VisaRules`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VisasFile {
+    /// Office codes where a visa may be asked for: missions abroad, the border police inside Mali.
+    missions: Vec<OfficeCode>,
+    /// The longest stay of each type, in days (`tourism`, `family`, `business`, `transit`).
+    max_stay_days: std::collections::BTreeMap<String, u32>,
+    /// ICAO nationality codes whose holders need no visa.
+    exempt: Vec<String>,
+}
+
+impl VisasFile {
+    fn resolve(
+        self,
+        offices: &HashMap<OfficeCode, Office>,
+    ) -> Result<crate::kinds::visa::details::VisaRules, CatalogueError> {
+        use crate::kinds::visa::details::{VisaRules, VisaType};
+        let wrong = |message: String| CatalogueError::Visas(message);
+        if let Some(m) = self.missions.iter().find(|m| !offices.contains_key(*m)) {
+            return Err(CatalogueError::UnknownOffice(m.to_string()));
+        }
+        let mut max_stay_days = std::collections::BTreeMap::new();
+        for (name, days) in self.max_stay_days {
+            let t = VisaType::parse(&name)
+                .map_err(|_| wrong(format!("max_stay_days: {name} is not a visa type")))?;
+            max_stay_days.insert(t, days);
+        }
+        if let Some(missing) = VisaType::ALL
+            .iter()
+            .find(|t| !max_stay_days.contains_key(t))
+        {
+            return Err(wrong(format!(
+                "max_stay_days: no longest stay for {}",
+                missing.as_str()
+            )));
+        }
+        let mut exempt = std::collections::BTreeSet::new();
+        for code in self.exempt {
+            let n = crate::kinds::visa::passport::Nationality::parse(&code)
+                .map_err(|_| wrong(format!("exempt: {code} is not an ICAO nationality code")))?;
+            exempt.insert(n.as_str().trim_end_matches('<').to_owned());
+        }
+        Ok(VisaRules {
+            missions: self.missions.into_iter().collect(),
+            max_stay_days,
+            exempt,
+        })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -199,6 +252,8 @@ pub enum CatalogueError {
     NoRouting(DocumentKind),
     #[error("catalogue lists {0} twice")]
     Duplicate(String),
+    #[error("catalogue visas: {0}")]
+    Visas(String),
     #[error("office code {0} is longer than the {max} characters a seal has room for", max = crate::domain::OFFICE_MAX)]
     OfficeCodeTooLong(String),
     /// The entry names no kind written in Rust and declares none of its own: it cannot be
@@ -235,6 +290,7 @@ pub struct Catalogue {
     services: HashMap<DocumentKind, Service>,
     offices: HashMap<OfficeCode, Office>,
     routing: HashMap<DocumentKind, Routing>,
+    visas: Option<crate::kinds::visa::details::VisaRules>,
 }
 
 impl Catalogue {
@@ -292,12 +348,14 @@ impl Catalogue {
                 return Err(CatalogueError::Duplicate(s.kind.to_string()));
             }
         }
+        let visas = file.visas.map(|v| v.resolve(&offices)).transpose()?;
         Ok(Catalogue {
             version: file.version,
             kinds,
             services,
             offices,
             routing,
+            visas,
         })
     }
 
@@ -366,6 +424,12 @@ impl Catalogue {
     /// The service for a kind, if it can be asked for online.
     pub fn service(&self, kind: DocumentKind) -> Option<&Service> {
         self.services.get(&kind).filter(|s| s.online)
+    }
+
+    /// Where visas are asked for, how long each type lets a traveller stay, and who needs none;
+    /// `None` when this catalogue offers no visa.
+    pub fn visa_rules(&self) -> Option<&crate::kinds::visa::details::VisaRules> {
+        self.visas.as_ref()
     }
 
     /// The entry of a kind, offered online or not: what its issued documents print.
@@ -583,6 +647,37 @@ mod tests {
             "{err}"
         );
         assert!(err.to_string().contains("birth_certificate_copy"), "{err}");
+    }
+
+    /// The shipped catalogue's visa rules: the missions, the longest stays the issue names, and
+    /// ECOWAS's and the AES's nationals exempt; a rule naming an unlisted office or an unknown
+    /// type stops the load.
+    #[test]
+    fn visas_are_asked_for_at_listed_missions_within_the_catalogue_s_limits() {
+        use crate::kinds::visa::details::{VisaRules, VisaType};
+        let c = Catalogue::default_catalogue();
+        let rules = c.visa_rules().unwrap();
+        assert!(
+            rules
+                .missions
+                .contains(&OfficeCode::parse("AMB-PARIS").unwrap())
+        );
+        assert_eq!(rules.max_stay_days[&VisaType::Transit], 7);
+        assert_eq!(rules.exempt.len(), VisaRules::EXEMPT.len());
+        for code in VisaRules::EXEMPT {
+            assert!(rules.exempt.contains(code), "{code}");
+        }
+        let bad = DEFAULT_JSON.replacen("\"AMB-BEIJING\", \"DGPF\"]", "\"AMB-LIMA\"]", 1);
+        assert!(
+            matches!(Catalogue::parse(&bad), Err(CatalogueError::UnknownOffice(o)) if o == "AMB-LIMA")
+        );
+        let bad = DEFAULT_JSON.replacen("\"transit\": 7", "\"cruise\": 7", 1);
+        assert!(
+            Catalogue::parse(&bad)
+                .unwrap_err()
+                .to_string()
+                .contains("cruise is not a visa type")
+        );
     }
 
     /// Officers' titles are the catalogue's, by role; a title for something that is not a role

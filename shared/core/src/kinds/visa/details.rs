@@ -48,6 +48,23 @@ const SCOPES: [(&str, Scope); 2] = [("national", Scope::National), ("aes", Scope
 const ENTRIES: [(&str, Entries); 2] =
     [("single", Entries::Single), ("multiple", Entries::Multiple)];
 
+impl VisaType {
+    pub const ALL: [VisaType; 4] = [
+        VisaType::Tourism,
+        VisaType::Family,
+        VisaType::Business,
+        VisaType::Transit,
+    ];
+
+    pub fn parse(raw: &str) -> Result<Self, Msg> {
+        choose(raw, &TYPES)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        name_of(self, &TYPES)
+    }
+}
+
 fn choose<T: Copy>(raw: &str, choices: &[(&str, T)]) -> Result<T, Msg> {
     choices
         .iter()
@@ -178,7 +195,7 @@ impl VisaDetails {
                         .join(", "),
                 }),
         );
-        let visa_type = errors.check("details.visa_type", choose(&form.visa_type, &TYPES));
+        let visa_type = errors.check("details.visa_type", VisaType::parse(&form.visa_type));
         let scope = errors.check("details.scope", choose(&form.scope, &SCOPES));
         let entries = errors.check("details.entries", choose(&form.entries, &ENTRIES));
         let arrival = errors.check(
@@ -297,7 +314,7 @@ impl VisaDetails {
         let p = &self.passport;
         json!({
             "mission": self.mission.as_str(),
-            "visa_type": name_of(self.visa_type, &TYPES),
+            "visa_type": self.visa_type.as_str(),
             "scope": name_of(self.scope, &SCOPES),
             "entries": name_of(self.entries, &ENTRIES),
             "arrival_date": format_iso_date(self.arrival_date),
