@@ -10,6 +10,7 @@ pub mod json;
 pub mod kinds;
 pub mod messages;
 pub mod ports;
+pub mod screening;
 pub mod settings;
 pub mod telemetry;
 pub mod usecases;
