@@ -261,19 +261,22 @@ pub(crate) fn choice<T: Copy>(
         errors.push(field, Msg::Required);
         return None;
     };
-    match choices.iter().find(|(name, _)| *name == raw) {
-        Some((_, v)) => Some(*v),
-        None => {
-            let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
-            errors.push(
-                field,
-                Msg::UnknownChoice {
-                    choices: names.join(", "),
-                },
-            );
-            None
-        }
-    }
+    errors.check(field, parse_choice(raw, choices))
+}
+
+/// The value `raw` names among `choices`, or the message listing them.
+pub(crate) fn parse_choice<T: Copy>(raw: &str, choices: &[(&str, T)]) -> Result<T, Msg> {
+    choices
+        .iter()
+        .find(|(name, _)| *name == raw)
+        .map(|(_, v)| *v)
+        .ok_or_else(|| Msg::UnknownChoice {
+            choices: choices
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@
 //! applicant is the passport's holder. The limits (the longest stay per type, who needs no visa)
 //! are the catalogue's to give (`VisaRules`).
 
+use super::super::parse_choice;
 use super::passport::{Nationality, Passport, PassportForm, names_agree};
 use crate::domain::{
     Applicant, FieldErrors, OfficeCode, PersonName, Phone, clean_text as clean, format_iso_date,
@@ -57,26 +58,12 @@ impl VisaType {
     ];
 
     pub fn parse(raw: &str) -> Result<Self, Msg> {
-        choose(raw, &TYPES)
+        parse_choice(raw.trim(), &TYPES)
     }
 
     pub fn as_str(self) -> &'static str {
         name_of(self, &TYPES)
     }
-}
-
-fn choose<T: Copy>(raw: &str, choices: &[(&str, T)]) -> Result<T, Msg> {
-    choices
-        .iter()
-        .find(|(name, _)| *name == raw.trim())
-        .map(|(_, v)| *v)
-        .ok_or_else(|| Msg::UnknownChoice {
-            choices: choices
-                .iter()
-                .map(|(n, _)| *n)
-                .collect::<Vec<_>>()
-                .join(", "),
-        })
 }
 
 fn name_of<T: PartialEq>(value: T, choices: &[(&'static str, T)]) -> &'static str {
@@ -196,8 +183,11 @@ impl VisaDetails {
                 }),
         );
         let visa_type = errors.check("details.visa_type", VisaType::parse(&form.visa_type));
-        let scope = errors.check("details.scope", choose(&form.scope, &SCOPES));
-        let entries = errors.check("details.entries", choose(&form.entries, &ENTRIES));
+        let scope = errors.check("details.scope", parse_choice(form.scope.trim(), &SCOPES));
+        let entries = errors.check(
+            "details.entries",
+            parse_choice(form.entries.trim(), &ENTRIES),
+        );
         let arrival = errors.check(
             "details.arrival_date",
             parse_iso_date(&form.arrival_date).and_then(|d| {
