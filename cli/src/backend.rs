@@ -9,7 +9,7 @@ use guichet_core::catalogue::Catalogue;
 use guichet_core::domain::SUBSCRIPTIONS;
 use guichet_core::ports::{
     ApplicationStore, BlobStore, DeadLetters, DocumentRegistry, EventBus, Outbox, PaymentLedger,
-    SealKeyStore, Uploads,
+    SealKeyStore, Uploads, WatchlistLog,
 };
 use guichet_core::settings::Env;
 use guichet_local::{Local, LocalEventBus, LocalQueue, LocalUploads};
@@ -18,11 +18,15 @@ use secrecy::SecretString;
 use std::sync::Arc;
 
 /// Where queued messages are read from when no Lambda event source mapping does it: the issue
-/// step's queue and the check step's.
+/// step's queue, the check step's and the screen step's.
 #[derive(Clone)]
 pub enum Pump {
     Local(LocalQueue),
-    Sqs { issue: SqsQueue, check: SqsQueue },
+    Sqs {
+        issue: SqsQueue,
+        check: SqsQueue,
+        screen: SqsQueue,
+    },
 }
 
 /// The adapters of one backend, opened.
@@ -38,6 +42,10 @@ pub struct Backend {
     /// The files applicants send, and where the check step sets aside what it cannot read.
     pub uploads: Arc<dyn Uploads>,
     pub check_dead_letters: Arc<dyn DeadLetters>,
+    /// Every load of the watchlist (its files are in `blobs`), and where the screen step sets
+    /// aside what it cannot read.
+    pub watchlists: Arc<dyn WatchlistLog>,
+    pub screen_dead_letters: Arc<dyn DeadLetters>,
     /// On one machine, the stand-in for S3's presigned PUT that `guichet serve` answers.
     pub local_uploads: Option<LocalUploads>,
     pub pump: Pump,
@@ -86,6 +94,8 @@ pub async fn open_local(settings: &Settings) -> anyhow::Result<Backend> {
         dead_letters: Arc::new(local.queue.clone()),
         uploads: Arc::new(uploads.clone()),
         check_dead_letters: Arc::new(local.queue.clone()),
+        watchlists: local.store.clone(),
+        screen_dead_letters: Arc::new(local.queue.clone()),
         local_uploads: Some(uploads),
         pump: Pump::Local(local.queue.clone()),
         catalogue: match &settings.catalogue_file {
@@ -119,16 +129,19 @@ pub async fn open_aws(
         applications: store.clone(),
         payments: store.clone(),
         documents: store.clone(),
+        watchlists: store.clone(),
         outbox: store,
         bus: Arc::new(aws.events()),
         blobs: aws.documents(),
         dead_letters: Arc::new(aws.issue_dead_letters()),
         uploads: aws.uploads()?,
         check_dead_letters: Arc::new(aws.check_dead_letters()?),
+        screen_dead_letters: Arc::new(aws.screen_dead_letters()),
         local_uploads: None,
         pump: Pump::Sqs {
             issue: aws.issue_queue(),
             check: aws.check_queue(),
+            screen: aws.screen_queue(),
         },
         catalogue: Arc::new(match &settings.catalogue_file {
             Some(path) => Catalogue::from_file(path)?,

@@ -121,6 +121,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The watchlist visa travellers are screened against.
+    Watchlist {
+        #[command(subcommand)]
+        command: WatchlistCommand,
+    },
     /// Create the table, bucket, queues and secret of the SAM template on an AWS emulator (moto,
     /// LocalStack) given by AWS_ENDPOINT_URL, and print the variables that point Guichet at them.
     Provision {
@@ -135,6 +140,27 @@ enum AuditCommand {
     /// Check every application's trail: an event edited, inserted, removed or cut off at the end
     /// is reported. Exits 0 only when every trail holds.
     Verify {
+        #[command(flatten)]
+        data: Data,
+    },
+}
+
+#[derive(Subcommand)]
+enum WatchlistCommand {
+    /// Load a list as the security services hand it over (CSV with the header
+    /// `id,name,aliases,birth_year,nationality`, aliases separated by `;`): refused whole if a row
+    /// does not read; otherwise it is the list in force from now on, and the load is recorded.
+    Load {
+        /// The CSV file.
+        file: PathBuf,
+        /// Who loads it, as recorded with the load ("A. Coulibaly, DGPF").
+        #[arg(long)]
+        by: String,
+        #[command(flatten)]
+        data: Data,
+    },
+    /// Every load, newest first: version, entries, when and by whom.
+    History {
         #[command(flatten)]
         data: Data,
     },
@@ -315,6 +341,40 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Watchlist {
+            command: WatchlistCommand::Load { file, by, data },
+        } => {
+            let csv =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let backend = guichet_cli::backend::open(&settings_for(data.dir())?).await?;
+            let ports = guichet_core::usecases::screening::Watchlists {
+                log: backend.watchlists.as_ref(),
+                blobs: backend.blobs.as_ref(),
+                clock: &SystemClock,
+            };
+            let load = guichet_core::usecases::screening::load(&ports, &csv, &by).await?;
+            println!(
+                "watchlist load {}: version {}, {} entries, in force from now",
+                load.seq, load.version, load.entries
+            );
+            Ok(())
+        }
+        Command::Watchlist {
+            command: WatchlistCommand::History { data },
+        } => {
+            let backend = guichet_cli::backend::open(&settings_for(data.dir())?).await?;
+            for l in backend.watchlists.loads(1000).await? {
+                println!(
+                    "{}\t{}\t{} entries\t{}\t{}",
+                    l.seq,
+                    l.version,
+                    l.entries,
+                    guichet_core::domain::rfc3339(l.at),
+                    l.by
+                );
+            }
+            Ok(())
+        }
         Command::Audit {
             command: AuditCommand::Verify { data },
         } => {
@@ -357,6 +417,11 @@ async fn main() -> anyhow::Result<()> {
             println!(
                 "export GUICHET_CHECK_DEAD_LETTERS_URL={}",
                 r.check_dead_letters_url
+            );
+            println!("export GUICHET_SCREEN_QUEUE_URL={}", r.screen_queue_url);
+            println!(
+                "export GUICHET_SCREEN_DEAD_LETTERS_URL={}",
+                r.screen_dead_letters_url
             );
             Ok(())
         }

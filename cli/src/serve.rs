@@ -22,6 +22,7 @@ use guichet_payments::Gateways;
 use guichet_pdf::PdfRenderer;
 use guichet_reconcile::Reconcile;
 use guichet_review::Review;
+use guichet_screen::Screen;
 use guichet_submit::Submit;
 use guichet_verify::Verify;
 use std::collections::HashSet;
@@ -52,6 +53,7 @@ pub struct Functions {
     pub review: Review,
     pub verify: Verify,
     pub issue: Issue,
+    pub screen: Screen,
     pub reconcile: Reconcile,
 }
 
@@ -119,6 +121,15 @@ impl Functions {
                 renderer: Arc::new(renderer),
                 clock: clock.clone(),
                 dead_letters: backend.dead_letters.clone(),
+            },
+            screen: Screen {
+                applications: backend.applications.clone(),
+                catalogue: backend.catalogue.clone(),
+                watchlists: backend.watchlists.clone(),
+                blobs: backend.blobs.clone(),
+                clock: clock.clone(),
+                dead_letters: backend.screen_dead_letters.clone(),
+                cache: Default::default(),
             },
             reconcile: Reconcile {
                 applications: backend.applications.clone(),
@@ -203,17 +214,28 @@ pub async fn start(
     let stopping = Arc::new(AtomicBool::new(false));
     let pump = match backend.pump.clone() {
         Pump::Local(q) => tokio::spawn(pump(functions.clone(), q, stopping.clone())),
-        Pump::Sqs { issue, check } => {
+        Pump::Sqs {
+            issue,
+            check,
+            screen,
+        } => {
             let checks = tokio::spawn(pump_sqs(
                 functions.clone(),
                 Consumer::Check,
                 check,
                 stopping.clone(),
             ));
+            let screens = tokio::spawn(pump_sqs(
+                functions.clone(),
+                Consumer::Screen,
+                screen,
+                stopping.clone(),
+            ));
             let issues = pump_sqs(functions.clone(), Consumer::Issue, issue, stopping.clone());
             tokio::spawn(async move {
                 issues.await;
                 let _ = checks.await;
+                let _ = screens.await;
             })
         }
     };
@@ -358,6 +380,7 @@ async fn pump(f: Arc<Functions>, queue: LocalQueue, stopping: Arc<AtomicBool>) {
         for (consumer, name) in [
             (Consumer::Issue, QueueName::ISSUE_REQUESTS),
             (Consumer::Check, QueueName::ATTACHMENT_CHECKS),
+            (Consumer::Screen, QueueName::SCREENING_REQUESTS),
         ] {
             let deliveries = match queue.receive(name, LOCAL_BATCH, VISIBILITY).await {
                 Ok(d) => d,
@@ -401,6 +424,7 @@ async fn pump(f: Arc<Functions>, queue: LocalQueue, stopping: Arc<AtomicBool>) {
 enum Consumer {
     Issue,
     Check,
+    Screen,
 }
 
 /// Hands the messages (id, body) to a consumer in the event Lambda would build, and returns the
@@ -422,6 +446,7 @@ async fn consume<'a>(
     let response = match consumer {
         Consumer::Issue => guichet_issue::handle(&f.issue, event).await,
         Consumer::Check => guichet_check::handle(&f.check, event).await,
+        Consumer::Screen => guichet_screen::handle(&f.screen, event).await,
     };
     response
         .batch_item_failures

@@ -153,6 +153,14 @@ mod tests {
                 "GUICHET_CHECK_DEAD_LETTERS_URL",
                 "https://sqs.eu-west-3.amazonaws.com/1/checks-dlq",
             ),
+            (
+                "GUICHET_SCREEN_QUEUE_URL",
+                "https://sqs.eu-west-3.amazonaws.com/1/screening",
+            ),
+            (
+                "GUICHET_SCREEN_DEAD_LETTERS_URL",
+                "https://sqs.eu-west-3.amazonaws.com/1/screening-dlq",
+            ),
         ]))
         .unwrap();
         // In production on AWS the secrets come from Secrets Manager, not the environment.

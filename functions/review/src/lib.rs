@@ -3,11 +3,12 @@
 
 use guichet_core::Error;
 use guichet_core::catalogue::Catalogue;
-use guichet_core::domain::Application;
+use guichet_core::domain::{Application, Principal};
 use guichet_core::ports::{ApplicationStore, Clock, DocumentRegistry};
 use guichet_core::usecases::review::{self, Deciding};
 use guichet_core::usecases::revoke::{self, Revoking};
-use guichet_http::api::{ApplicationView, RevokedDocument, WorkQueue};
+use guichet_core::usecases::screening;
+use guichet_http::api::{ApplicationView, RevokedDocument, ScreeningView, WorkQueue};
 use guichet_http::request::{JSON_LIMIT, idempotency, json_body, query_param};
 use guichet_http::response::json;
 use guichet_http::routes::Route;
@@ -32,11 +33,11 @@ impl Review {
     }
 }
 
-async fn view(f: &Review, app: &Application) -> Result<Response<Body>, Error> {
+async fn view(f: &Review, app: &Application, who: &Principal) -> Result<Response<Body>, Error> {
     let history = f.applications.history(app.id).await?;
     Ok(json(
         200,
-        &ApplicationView::new(app, &history, &f.catalogue),
+        &ApplicationView::new(app, &history, &f.catalogue, who),
     ))
 }
 
@@ -52,12 +53,14 @@ async fn route(f: &Review, req: &Request) -> Result<Response<Body>, Error> {
         Route::WorkQueue => {
             let office = query_param(req, "office");
             let status = query_param(req, "status");
+            let step = query_param(req, "step");
             let (office, status, items) = review::work_queue(
                 f.applications.as_ref(),
                 &f.catalogue,
                 &who,
                 office.as_deref(),
                 status.as_deref(),
+                step.as_deref(),
             )
             .await?;
             Ok(json(
@@ -73,12 +76,23 @@ async fn route(f: &Review, req: &Request) -> Result<Response<Body>, Error> {
             let body: review::DecisionRequest = json_body(req, JSON_LIMIT)?;
             let app =
                 review::decide(&f.deciding(clock), &who, &id, &body, idempotency(req)).await?;
-            view(f, &app).await
+            view(f, &app, &who).await
         }
         Route::Sign { id } => {
             let body: review::SignatureRequest = json_body(req, JSON_LIMIT)?;
             let app = review::sign(&f.deciding(clock), &who, &id, &body, idempotency(req)).await?;
-            view(f, &app).await
+            view(f, &app, &who).await
+        }
+        Route::GetScreening { id } => {
+            let record =
+                screening::read(f.applications.as_ref(), &f.catalogue, clock, &who, &id).await?;
+            Ok(json(200, &ScreeningView::from(&record)))
+        }
+        Route::Screen { id } => {
+            let body: screening::ScreeningRequest = json_body(req, JSON_LIMIT)?;
+            let app =
+                screening::decide(&f.deciding(clock), &who, &id, &body, idempotency(req)).await?;
+            view(f, &app, &who).await
         }
         Route::Revoke { number } => {
             let body: revoke::RevocationRequest = json_body(req, JSON_LIMIT)?;

@@ -75,10 +75,10 @@ async fn route(f: &Submit, req: &Request) -> Result<Response<Body>, Error> {
             ))
         }
         Route::GetApplication { id } => {
-            let (app, history) = applications::get(store, clock, &who, &id).await?;
+            let (app, history) = applications::get(store, &f.catalogue, clock, &who, &id).await?;
             Ok(json(
                 200,
-                &ApplicationView::new(&app, &history, &f.catalogue),
+                &ApplicationView::new(&app, &history, &f.catalogue, &who),
             ))
         }
         Route::Resubmit { id } => {
@@ -87,7 +87,7 @@ async fn route(f: &Submit, req: &Request) -> Result<Response<Body>, Error> {
             let history = store.history(app.id).await?;
             Ok(json(
                 200,
-                &ApplicationView::new(&app, &history, &f.catalogue),
+                &ApplicationView::new(&app, &history, &f.catalogue, &who),
             ))
         }
         Route::GetDocument { id } => {
@@ -95,6 +95,7 @@ async fn route(f: &Submit, req: &Request) -> Result<Response<Body>, Error> {
                 applications: store,
                 documents: f.documents.as_ref(),
                 blobs: f.blobs.as_ref(),
+                catalogue: &f.catalogue,
                 clock,
             };
             match applications::document(&files, &who, &id).await? {

@@ -19,7 +19,7 @@ use guichet_core::domain::{
 };
 use guichet_core::ports::{
     ApplicationStore, AuditEvent, DocumentRegistry, IdempotencyRecord, Outbox, PaymentLedger,
-    StoreError,
+    StoreError, WatchlistLoad, WatchlistLog,
 };
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -460,6 +460,51 @@ impl PaymentLedger for DynamoStore {
             writes.extend(self.change(app, changes).await?);
         }
         self.transact(writes).await
+    }
+}
+
+#[async_trait]
+impl WatchlistLog for DynamoStore {
+    async fn record_load(&self, load: &WatchlistLoad) -> Result<(), StoreError> {
+        let mut item = items::key(items::WATCHLIST_PK.into(), &items::watchlist_sk(load.seq));
+        item.extend([
+            ("entity".into(), s("watchlist_load")),
+            ("body".into(), s(items::to_json(load)?)),
+        ]);
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await
+            .map_err(|e| {
+                if e.as_service_error()
+                    .is_some_and(|se| se.is_conditional_check_failed_exception())
+                {
+                    StoreError::Duplicate
+                } else {
+                    StoreError::Fault(fault(&e))
+                }
+            })?;
+        Ok(())
+    }
+
+    async fn loads(&self, limit: usize) -> Result<Vec<WatchlistLoad>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", items::PK)
+            .expression_attribute_values(":pk", s(items::WATCHLIST_PK))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::Fault(fault(&e)))?;
+        out.items().iter().map(items::body).collect()
     }
 }
 

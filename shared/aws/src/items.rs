@@ -67,6 +67,13 @@ pub fn counter_key(name: &str) -> Item {
     key(format!("CTR#{name}"), "CTR")
 }
 
+/// Every load of the watchlist, under one partition, newest last.
+pub const WATCHLIST_PK: &str = "WATCHLIST";
+
+pub fn watchlist_sk(seq: u64) -> String {
+    format!("LOAD#{seq:012}")
+}
+
 /// Audit events sort by sequence under their application.
 pub fn event_sk(seq: u64) -> String {
     format!("EV#{seq:010}")

@@ -58,6 +58,10 @@ pub struct AwsResources {
     pub check_queue_url: String,
     /// `GUICHET_CHECK_DEAD_LETTERS_URL`: where the check step sets aside what it cannot read.
     pub check_dead_letters_url: String,
+    /// `GUICHET_SCREEN_QUEUE_URL`: paid and answered events, for the screen step.
+    pub screen_queue_url: String,
+    /// `GUICHET_SCREEN_DEAD_LETTERS_URL`: where the screen step sets aside what it cannot read.
+    pub screen_dead_letters_url: String,
 }
 
 impl AwsResources {
@@ -73,6 +77,8 @@ impl AwsResources {
             uploads_bucket: env.required("GUICHET_UPLOADS_BUCKET")?,
             check_queue_url: env.required("GUICHET_CHECK_QUEUE_URL")?,
             check_dead_letters_url: env.required("GUICHET_CHECK_DEAD_LETTERS_URL")?,
+            screen_queue_url: env.required("GUICHET_SCREEN_QUEUE_URL")?,
+            screen_dead_letters_url: env.required("GUICHET_SCREEN_DEAD_LETTERS_URL")?,
         })
     }
 }
@@ -144,6 +150,22 @@ impl Aws {
             aws_sdk_sqs::Client::new(&self.sdk),
             &self.resources.check_dead_letters_url,
         ))
+    }
+
+    #[cfg(feature = "sqs")]
+    pub fn screen_queue(&self) -> SqsQueue {
+        SqsQueue::new(
+            aws_sdk_sqs::Client::new(&self.sdk),
+            &self.resources.screen_queue_url,
+        )
+    }
+
+    #[cfg(feature = "sqs")]
+    pub fn screen_dead_letters(&self) -> SqsDeadLetters {
+        SqsDeadLetters::new(
+            aws_sdk_sqs::Client::new(&self.sdk),
+            &self.resources.screen_dead_letters_url,
+        )
     }
 
     #[cfg(feature = "sqs")]

@@ -17,7 +17,7 @@ use aws_sdk_s3::types::{
     ServerSideEncryptionConfiguration, ServerSideEncryptionRule, VersioningConfiguration,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
-use guichet_core::domain::{ISSUE, Subscription};
+use guichet_core::domain::{ISSUE, SCREEN, Subscription};
 use guichet_core::ports::StoredSealKey;
 
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +89,9 @@ pub async fn provision(
     let (check_queue_url, check_dead_letters_url) =
         create_queue(&sqs, &format!("{prefix}-attachment-checks")).await?;
     notify_arrivals(&s3, &sqs, &uploads_bucket, &check_queue_url).await?;
+    let (screen_queue_url, screen_dead_letters_url) =
+        create_queue(&sqs, &format!("{prefix}-{}", SCREEN.queue)).await?;
+    subscribe(sdk, &events_topic_arn, &screen_queue_url, &SCREEN).await?;
     Ok(AwsResources {
         table,
         documents_bucket: bucket,
@@ -100,6 +103,8 @@ pub async fn provision(
         uploads_bucket,
         check_queue_url,
         check_dead_letters_url,
+        screen_queue_url,
+        screen_dead_letters_url,
     })
 }
 

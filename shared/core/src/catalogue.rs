@@ -201,6 +201,11 @@ struct VisasFile {
     max_stay_days: std::collections::BTreeMap<String, u32>,
     /// ICAO nationality codes whose holders need no visa.
     exempt: Vec<String>,
+    /// How many days from the arrival an AES visa ("Visa Liptako") may be used: the member
+    /// states have not published it yet, so the operator sets it. Absent, an AES visa is valid
+    /// like a national one (to the departure and its grace).
+    #[serde(default)]
+    aes_validity_days: Option<u32>,
 }
 
 impl VisasFile {
@@ -234,10 +239,14 @@ impl VisasFile {
                 .map_err(|_| wrong(format!("exempt: {code} is not an ICAO nationality code")))?;
             exempt.insert(n.as_str().trim_end_matches('<').to_owned());
         }
+        if self.aes_validity_days == Some(0) {
+            return Err(wrong("aes_validity_days: at least one day".into()));
+        }
         Ok(VisaRules {
             missions: self.missions.into_iter().collect(),
             max_stay_days,
             exempt,
+            aes_validity_days: self.aes_validity_days,
         })
     }
 }
@@ -313,7 +322,12 @@ impl Catalogue {
             }
             routing.insert(kind, r);
         }
+        let visas = file.visas.map(|v| v.resolve(&offices)).transpose()?;
         let mut all = Kinds::builtin();
+        // The visa exists where the catalogue says where visas are asked for and who needs none.
+        if let Some(rules) = &visas {
+            all.push(Arc::new(crate::kinds::Visa::new(rules.clone())));
+        }
         for s in &file.services {
             let Some(declaration) = &s.declares else {
                 continue;
@@ -330,12 +344,23 @@ impl Catalogue {
             all.push(Arc::new(kind));
         }
         let kinds = Kinds::new(all)?;
+        // A step a central unit acts on names an office this catalogue lists.
+        for k in kinds.iter() {
+            if let Some(o) = k
+                .workflow()
+                .central_offices()
+                .find(|o| !offices.contains_key(*o))
+            {
+                return Err(CatalogueError::UnknownOffice(o.to_string()));
+            }
+        }
         let mut services = HashMap::new();
         for s in file.services {
             if kinds.get(s.kind).is_none() {
                 return Err(CatalogueError::NoSuchKind(s.kind));
             }
-            if s.online && !routing.contains_key(&s.kind) {
+            let chooses_office = kinds.get(s.kind).is_some_and(|k| !k.offices().is_empty());
+            if s.online && !routing.contains_key(&s.kind) && !chooses_office {
                 return Err(CatalogueError::NoRouting(s.kind));
             }
             if let Some(role) = s.titles.keys().find(|r| Role::parse(r).is_none()) {
@@ -348,7 +373,6 @@ impl Catalogue {
                 return Err(CatalogueError::Duplicate(s.kind.to_string()));
             }
         }
-        let visas = file.visas.map(|v| v.resolve(&offices)).transpose()?;
         Ok(Catalogue {
             version: file.version,
             kinds,
@@ -417,7 +441,7 @@ impl Catalogue {
     /// The services offered online, in a stable order.
     pub fn offered(&self) -> Vec<&Service> {
         let mut all: Vec<&Service> = self.services.values().filter(|s| s.online).collect();
-        all.sort_by_key(|s| s.kind);
+        all.sort_by(|a, b| a.kind.as_str().cmp(b.kind.as_str()));
         all
     }
 
@@ -608,7 +632,25 @@ mod tests {
             None,
             "a nationality certificate does not expire"
         );
-        assert!(c.service(DocumentKind::parse("visa").unwrap()).is_none());
+        let visa = c.service(DocumentKind::VISA).unwrap();
+        let fee = |details| visa.fee_for(&details).amount;
+        use serde_json::json;
+        assert_eq!(
+            fee(json!({"visa_type": "tourism", "scope": "national", "entries": "single"})),
+            60_000
+        );
+        assert_eq!(
+            fee(json!({"visa_type": "transit", "scope": "aes", "entries": "single"})),
+            75_000
+        );
+        assert_eq!(
+            fee(json!({"visa_type": "business", "scope": "national", "entries": "multiple"})),
+            120_000
+        );
+        assert!(
+            c.service(DocumentKind::parse("consular_card").unwrap())
+                .is_none()
+        );
     }
 
     #[test]

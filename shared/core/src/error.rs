@@ -12,6 +12,9 @@ pub enum Error {
     Malformed(String),
     #[error("invalid input")]
     Invalid(FieldErrors),
+    /// Nothing to apply for (a traveller who needs no visa): nothing stored, nothing charged.
+    #[error("not needed: {}", .0.problem)]
+    NotNeeded(crate::kinds::NotNeeded),
     #[error("request body over {limit} bytes")]
     TooLarge { limit: usize },
     /// The body is not of a type the route takes; `accepted` says which it takes, in the words
@@ -118,7 +121,9 @@ impl From<DomainError> for Error {
             DomainError::NotYourStep { action } => Error::Refused(match action {
                 crate::domain::StepAction::Decide => Msg::NotADecider,
                 crate::domain::StepAction::Sign => Msg::NotASignatory,
+                crate::domain::StepAction::Screen => Msg::NotAScreener,
             }),
+            DomainError::Referred { .. } => Error::Refused(Msg::StepReferred),
             DomainError::SamePerson { .. } => Error::Refused(Msg::SamePerson),
             DomainError::AttachmentAccepted => Error::Conflict(Msg::AttachmentAccepted),
         }

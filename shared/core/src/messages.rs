@@ -146,6 +146,21 @@ pub enum Msg {
     PassportExpiresTooSoon {
         departure: String,
     },
+    /// What an applicant reads of a refusal decided in a step kept from them (screening).
+    ApplicationRefused,
+    /// A screening step was referred: only the role it went to may act on it now.
+    StepReferred,
+    NotAScreener,
+    UnknownScreeningOutcome,
+    /// The matching against the list has not run yet: nothing to clear or deny.
+    ScreeningPending,
+    /// A national of a state whose nationals enter Mali without a visa (ECOWAS, AES).
+    VisaNotRequired {
+        nationality: String,
+    },
+    UnknownStep {
+        steps: String,
+    },
 }
 
 /// The parts of a passport's zone a check digit covers.
@@ -494,6 +509,34 @@ impl Msg {
                 "Le type de contenu envoyé n'est pas celui annoncé.".into(),
                 "The content type sent is not the one announced.".into(),
             ),
+            Msg::ApplicationRefused => (
+                "Demande refusée.".into(),
+                "Application refused.".into(),
+            ),
+            Msg::StepReferred => (
+                "Cette étape a été transmise à un superviseur : lui seul peut maintenant la trancher.".into(),
+                "This step was referred to a supervisor: only they can settle it now.".into(),
+            ),
+            Msg::NotAScreener => (
+                "Seul un agent de l'unité de criblage (rôle screening_officer ou screening_supervisor) peut se prononcer.".into(),
+                "Only staff of the screening unit (role screening_officer or screening_supervisor) can decide this.".into(),
+            ),
+            Msg::UnknownScreeningOutcome => (
+                "Résultat inconnu : « clear », « refer » ou « deny ».".into(),
+                "Unknown outcome: \"clear\", \"refer\" or \"deny\".".into(),
+            ),
+            Msg::ScreeningPending => (
+                "La comparaison avec la liste de surveillance n'a pas encore eu lieu : réessayez dans un instant.".into(),
+                "The watchlist matching has not run yet: try again in a moment.".into(),
+            ),
+            Msg::VisaNotRequired { nationality } => (
+                format!("Les ressortissants de cet État ({nationality}) entrent au Mali sans visa (CEDEAO, AES) : aucune demande n'est nécessaire et rien n'a été facturé."),
+                format!("Nationals of this state ({nationality}) enter Mali without a visa (ECOWAS, AES): no application is needed and nothing was charged."),
+            ),
+            Msg::UnknownStep { steps } => (
+                format!("Étape inconnue ; étapes possibles : {steps}."),
+                format!("Unknown step; possible steps: {steps}."),
+            ),
             Msg::TooManyConvictions { max } => (
                 format!("Au plus {max} condamnations par bulletin."),
                 format!("At most {max} convictions per extract."),
@@ -524,6 +567,7 @@ impl fmt::Display for Msg {
 pub enum ProblemTitle {
     Malformed,
     Invalid,
+    NotNeeded,
     TooLarge,
     Unauthenticated,
     Forbidden,
@@ -542,6 +586,7 @@ impl ProblemTitle {
         let (fr, en) = match self {
             ProblemTitle::Malformed => ("Requête mal formée", "Malformed request"),
             ProblemTitle::Invalid => ("Données invalides", "Invalid data"),
+            ProblemTitle::NotNeeded => ("Demande inutile", "No application needed"),
             ProblemTitle::TooLarge => ("Requête trop volumineuse", "Request too large"),
             ProblemTitle::Unauthenticated => {
                 ("Authentification requise", "Authentication required")
@@ -625,6 +670,15 @@ mod tests {
             Msg::PictureUnreadable,
             Msg::PictureTooLarge { max_megapixels: 40 },
             Msg::NoSealInPicture,
+            Msg::ApplicationRefused,
+            Msg::StepReferred,
+            Msg::NotAScreener,
+            Msg::UnknownScreeningOutcome,
+            Msg::ScreeningPending,
+            Msg::VisaNotRequired {
+                nationality: "SEN".into(),
+            },
+            Msg::UnknownStep { steps: "a".into() },
         ];
         for m in all {
             let b = m.bilingual();

@@ -182,6 +182,29 @@ pub trait ApplicationStore: Send + Sync {
     ) -> Result<Option<IdempotencyRecord>, StoreError>;
 }
 
+/// One load of the watchlist, as kept: which version (the file's hash), how many entries, where
+/// its file is, when and by whom. Every load is kept: the list's own audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchlistLoad {
+    pub seq: u64,
+    pub version: String,
+    pub entries: usize,
+    /// The file in the blob store (`watchlists/<version>.csv`).
+    pub object_key: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// The operator who loaded it, as they named themselves to the command.
+    pub by: String,
+}
+
+#[async_trait]
+pub trait WatchlistLog: Send + Sync {
+    /// Records load `load.seq`: `Duplicate` when another load took that number first.
+    async fn record_load(&self, load: &WatchlistLoad) -> Result<(), StoreError>;
+    /// The latest loads, newest first.
+    async fn loads(&self, limit: usize) -> Result<Vec<WatchlistLoad>, StoreError>;
+}
+
 #[async_trait]
 pub trait PaymentLedger: Send + Sync {
     async fn payment(
@@ -378,6 +401,8 @@ impl QueueName {
     /// The check step's queue: one message per object arriving in the uploads store, shaped as
     /// S3 notifies it.
     pub const ATTACHMENT_CHECKS: QueueName = QueueName("attachment-checks");
+    /// The screen step's queue.
+    pub const SCREENING_REQUESTS: QueueName = QueueName(crate::domain::SCREEN.queue);
 
     pub fn as_str(self) -> &'static str {
         self.0

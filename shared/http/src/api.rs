@@ -3,11 +3,12 @@
 
 use guichet_core::catalogue::Catalogue;
 use guichet_core::domain::{
-    Actor, Applicant, Application, EntryKind, IssuedDocument, Money, Person, Status, StatusChange,
-    rfc3339,
+    Actor, Applicant, Application, EntryKind, IssuedDocument, Money, Person, Principal, Status,
+    StatusChange, rfc3339,
 };
 use guichet_core::messages::Msg;
 use guichet_core::ports::AuditEvent;
+use guichet_core::screening::ScreeningRecord;
 use guichet_core::usecases::verify::{Disclosure, Validity, Verification};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -156,6 +157,39 @@ impl From<&StatusChange> for HistoryEntry {
     }
 }
 
+/// The steps of the application's workflow kept from its applicant (screening).
+fn confidential_steps<'c>(app: &Application, catalogue: &'c Catalogue) -> Vec<&'c str> {
+    catalogue
+        .kind(app.kind)
+        .map(|k| {
+            k.workflow()
+                .steps
+                .iter()
+                .filter(|s| s.confidential)
+                .map(|s| s.name.as_str())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What an applicant may read of a change: a change made on a confidential step reads as the
+/// office's, and staff of the screening unit read as the security services (every visa is
+/// screened), so that neither a referral nor who refused tells a person they matched a list.
+fn for_applicant(c: &StatusChange, confidential: &[&str]) -> StatusChange {
+    let mut c = c.clone();
+    if c.step.as_deref().is_some_and(|s| confidential.contains(&s)) {
+        c.actor = Actor::System {
+            step: "office".into(),
+        };
+    }
+    if let Actor::Staff { role, .. } = &mut c.actor
+        && role.starts_with("screening_")
+    {
+        *role = "security_services".into();
+    }
+    c
+}
+
 /// One step of the kind's workflow, as it stands.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StepView {
@@ -170,12 +204,13 @@ pub struct StepView {
     pub at: Option<String>,
 }
 
-fn steps(app: &Application, catalogue: &Catalogue) -> Vec<StepView> {
+fn steps(app: &Application, catalogue: &Catalogue, staff: bool) -> Vec<StepView> {
     let Some(kind) = catalogue.kind(app.kind) else {
         return Vec::new();
     };
     app.steps_of(kind.workflow())
         .into_iter()
+        .filter(|(step, _, _)| staff || !step.confidential)
         .map(|(step, state, record)| StepView {
             name: step.name.clone(),
             state: state.as_str().into(),
@@ -286,7 +321,23 @@ pub struct ApplicationView {
 }
 
 impl ApplicationView {
-    pub fn new(app: &Application, history: &[AuditEvent], catalogue: &Catalogue) -> Self {
+    /// The application as `viewer` may read it: its applicant never sees the steps kept from
+    /// them (screening), nor who on them acted.
+    pub fn new(
+        app: &Application,
+        history: &[AuditEvent],
+        catalogue: &Catalogue,
+        viewer: &Principal,
+    ) -> Self {
+        let staff = viewer.role.is_staff();
+        let confidential = confidential_steps(app, catalogue);
+        let seen = |c: &StatusChange| {
+            if staff {
+                c.clone()
+            } else {
+                for_applicant(c, &confidential)
+            }
+        };
         // The document shows once it is really issued, not while its number is only reserved.
         let document = app
             .document
@@ -316,17 +367,17 @@ impl ApplicationView {
             updated_at: rfc3339(app.updated_at),
             applicant: (&app.applicant).into(),
             details: app.details.clone(),
-            steps: steps(app, catalogue),
+            steps: steps(app, catalogue, staff),
             attachments: app.attachments.iter().map(AttachmentView::from).collect(),
             history: history
                 .iter()
                 .filter(|e| e.change.event == EntryKind::Transition)
-                .map(|e| (&e.change).into())
+                .map(|e| (&seen(&e.change)).into())
                 .collect(),
             accesses: history
                 .iter()
                 .filter(|e| e.change.event == EntryKind::Read)
-                .filter_map(|e| AccessEntry::from_change(&e.change))
+                .filter_map(|e| AccessEntry::from_change(&seen(&e.change)))
                 .collect(),
             decision: app.decision.as_ref().map(|d| DecisionView {
                 decision: serde_json::to_value(d.outcome)
@@ -405,6 +456,91 @@ pub struct WorkQueue {
     pub office: String,
     pub status: String,
     pub items: Vec<WorkItem>,
+}
+
+/// What matching found for one application, and what the screening unit decided: for the
+/// unit's staff alone.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScreeningView {
+    /// The watchlist version matched against (empty when no list was loaded).
+    pub list_version: String,
+    pub screened_at: String,
+    /// The name and birth year matched, as the passport gives them.
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub birth_year: Option<i32>,
+    /// The entries the traveller may be, best first.
+    pub candidates: Vec<CandidateView>,
+    /// Each outcome, oldest first.
+    pub decisions: Vec<ScreeningDecisionView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CandidateView {
+    pub entry_id: String,
+    /// The entry's name or alias that matched.
+    pub name: String,
+    /// From 0.8 to 1.
+    pub score: f64,
+    /// Why: each feature of the match.
+    pub features: Vec<FeatureView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeatureView {
+    /// `name_literal`, `name_synonym`, `name_phonetic`, `name_spelling`, `name_order`,
+    /// `name_missing_part`, `birth_year_match`, `birth_year_unknown`.
+    pub feature: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScreeningDecisionView {
+    /// `clear`, `refer` or `deny`.
+    pub outcome: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The role of the officer.
+    pub by: String,
+    pub at: String,
+}
+
+impl From<&ScreeningRecord> for ScreeningView {
+    fn from(r: &ScreeningRecord) -> Self {
+        ScreeningView {
+            list_version: r.list_version.clone(),
+            screened_at: rfc3339(r.screened_at),
+            name: r.name.clone(),
+            birth_year: r.birth_year,
+            candidates: r
+                .candidates
+                .iter()
+                .map(|c| CandidateView {
+                    entry_id: c.entry_id.clone(),
+                    name: c.name.clone(),
+                    score: c.score,
+                    features: c
+                        .features
+                        .iter()
+                        .map(|f| FeatureView {
+                            feature: f.feature.clone(),
+                            detail: f.detail.clone(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            decisions: r
+                .decisions
+                .iter()
+                .map(|d| ScreeningDecisionView {
+                    outcome: d.outcome.clone(),
+                    reason: d.reason.clone(),
+                    by: by(&d.by),
+                    at: rfc3339(d.at),
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -627,6 +763,12 @@ pub struct StepSpecView {
     /// The step whose actor may not act on this one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub second_person_of: Option<String>,
+    /// The central unit whose staff act on it, whatever the application's office.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub office: Option<String>,
+    /// The role a referral hands it to; while referred, staff see its state as `referred`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub referred_to: Option<String>,
     pub action: StepActionView,
 }
 
@@ -680,12 +822,26 @@ impl CatalogueView {
                                     }
                                 }),
                             ),
+                            StepAction::Screen => (
+                                "/v1/applications/{id}/screening",
+                                serde_json::json!({
+                                    "type": "object",
+                                    "additionalProperties": false,
+                                    "required": ["outcome"],
+                                    "properties": {
+                                        "outcome": {"type": "string", "enum": ["clear", "refer", "deny"]},
+                                        "reason": {"type": "string", "maxLength": 500, "description": "Gardé par l'unité de criblage, jamais montré au demandeur / kept by the screening unit, never shown to the applicant"},
+                                    }
+                                }),
+                            ),
                         };
                         StepSpecView {
                             name: step.name.clone(),
                             roles: step.roles.iter().map(|r| r.as_str().to_owned()).collect(),
                             parallel_group: step.parallel_group.clone(),
                             second_person_of: step.second_person_of.clone(),
+                            office: step.office.as_ref().map(ToString::to_string),
+                            referred_to: step.referred_to.map(|r| r.as_str().to_owned()),
                             action: StepActionView {
                                 method: "POST".into(),
                                 path: path.into(),

@@ -14,6 +14,7 @@ use guichet_core::usecases::attachments::AttachmentRequest;
 use guichet_core::usecases::payment::PaymentNotice;
 use guichet_core::usecases::review::{DecisionRequest, SignatureRequest};
 use guichet_core::usecases::revoke::RevocationRequest;
+use guichet_core::usecases::screening::ScreeningRequest;
 use guichet_core::usecases::submit::{ResubmitRequest, SubmitRequest};
 use utoipa::OpenApi;
 
@@ -93,10 +94,27 @@ fn sign() {}
 fn revoke() {}
 
 #[utoipa::path(get, path = "/v1/work", tag = "review",
-    params(("office" = Option<String>, Query), ("status" = Option<String>, Query)),
+    params(("office" = Option<String>, Query), ("status" = Option<String>, Query),
+        ("step" = Option<String>, Query, description = "Only the applications whose step of this name the caller may act on now (`consular_review`, `screening`)")),
     responses((status = 200, body = WorkQueue), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = [])))]
 fn work_queue() {}
+
+#[utoipa::path(get, path = "/v1/applications/{id}/screening", tag = "review", params(("id" = String, Path)),
+    responses((status = 200, body = ScreeningView), (status = 401, body = Problem),
+        (status = 403, body = Problem, description = "Not staff of the screening unit"),
+        (status = 404, body = Problem), (status = 409, body = Problem, description = "Matching has not run yet")),
+    security(("bearer" = [])))]
+fn get_screening() {}
+
+#[utoipa::path(post, path = "/v1/applications/{id}/screening", tag = "review", params(("id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key and body → same answer, for 24 h")),
+    request_body = ScreeningRequest,
+    responses((status = 200, body = ApplicationView), (status = 401, body = Problem),
+        (status = 403, body = Problem, description = "Not staff of the screening unit, or the step was referred to a supervisor"),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+fn screen() {}
 
 #[utoipa::path(post, path = "/v1/payments/webhook/{provider}", tag = "payments", params(("provider" = String, Path),
         ("Guichet-Signature" = String, Header, description = "t=<unix>,v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")>")),
@@ -266,6 +284,12 @@ pub(crate) fn stubs() -> Vec<(Op, Function, Stub)> {
         (Op::Decide, Function::Review, Stub::of::<__path_decide>()),
         (Op::Sign, Function::Review, Stub::of::<__path_sign>()),
         (
+            Op::GetScreening,
+            Function::Review,
+            Stub::of::<__path_get_screening>(),
+        ),
+        (Op::Screen, Function::Review, Stub::of::<__path_screen>()),
+        (
             Op::AddAttachment,
             Function::Submit,
             Stub::of::<__path_add_attachment>(),
@@ -317,7 +341,7 @@ pub(crate) fn stubs() -> Vec<(Op, Function, Stub)> {
     components(schemas(SubmitRequest, ResubmitRequest, ApplicantInput, DecisionRequest, SignatureRequest, StepView, AttachmentRequest, UploadTicket, AttachmentView, CatalogueView, ServiceView, FeeLineView, AttachmentSpecView, StepSpecView, StepActionView, RevocationRequest, RevokedDocument, ExtractRecordInput, ConvictionInput, PaymentNotice,
         SealRequest, ApplicationCreated, RoutingView, ApplicationView, ApplicationList, ApplicationSummary, WorkQueue, WorkItem,
         PaymentAck, VerifyResult, HolderView, OrganisationView, MoneyView, ApplicantView, HistoryEntry, AccessEntry, DecisionView, DocumentView,
-        Problem, ProblemField)),
+        Problem, ProblemField, ScreeningRequest, ScreeningView, CandidateView, FeatureView, ScreeningDecisionView)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
@@ -361,7 +385,7 @@ mod tests {
         let doc = serde_json::to_value(document()).unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 17);
+        assert_eq!(paths.len(), 18);
         let decide = &paths["/v1/applications/{id}/decision"]["post"];
         assert!(decide["responses"].get("429").is_some());
         assert!(

@@ -79,6 +79,17 @@ impl Problem {
                     .collect();
                 p
             }
+            Error::NotNeeded(n) => {
+                let m = n.message.bilingual();
+                let mut p = Problem::new(422, n.problem, ProblemTitle::NotNeeded)
+                    .detail(m.fr.clone(), m.en.clone());
+                p.errors = vec![ProblemField {
+                    field: n.field.into(),
+                    message: m.fr,
+                    message_en: m.en,
+                }];
+                p
+            }
             Error::TooLarge { limit } => {
                 let (fr, en) = size(*limit);
                 Problem::new(413, "too-large", ProblemTitle::TooLarge).detail(

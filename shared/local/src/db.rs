@@ -68,6 +68,10 @@ CREATE TABLE IF NOT EXISTS outbox (
     at_ns INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS outbox_by_time ON outbox (at_ns, id);
+CREATE TABLE IF NOT EXISTS watchlist_loads (
+    seq INTEGER PRIMARY KEY,
+    body TEXT NOT NULL
+);
 "#;
 
 /// A shared handle on the database. Calls run on the blocking pool so the async runtime never

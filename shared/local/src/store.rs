@@ -8,7 +8,7 @@ use guichet_core::domain::{
 };
 use guichet_core::ports::{
     ApplicationStore, AuditEvent, DocumentRegistry, IdempotencyRecord, Outbox, PaymentLedger,
-    StoreError,
+    StoreError, WatchlistLoad, WatchlistLog,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use time::OffsetDateTime;
@@ -518,6 +518,40 @@ impl DocumentRegistry for SqliteStore {
                     .optional()
                     .map_err(backend)?;
                 body.map(|b| from_json(&b)).transpose()
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl WatchlistLog for SqliteStore {
+    async fn record_load(&self, load: &WatchlistLoad) -> Result<(), StoreError> {
+        let seq = i64::try_from(load.seq).map_err(corrupt)?;
+        let body = to_json(load)?;
+        self.db
+            .call(move |conn| {
+                match conn.execute(
+                    "INSERT INTO watchlist_loads (seq, body) VALUES (?1, ?2)",
+                    params![seq, body],
+                ) {
+                    Ok(_) => Ok(()),
+                    Err(e) if is_unique_violation(&e) => Err(StoreError::Duplicate),
+                    Err(e) => Err(backend(e)),
+                }
+            })
+            .await
+    }
+
+    async fn loads(&self, limit: usize) -> Result<Vec<WatchlistLoad>, StoreError> {
+        self.db
+            .call(move |conn| {
+                let mut stmt = conn
+                    .prepare_cached("SELECT body FROM watchlist_loads ORDER BY seq DESC LIMIT ?1")
+                    .map_err(backend)?;
+                let rows = stmt
+                    .query_map(params![limit as i64], |r| r.get::<_, String>(0))
+                    .map_err(backend)?;
+                rows.map(|r| from_json(&r.map_err(backend)?)).collect()
             })
             .await
     }

@@ -82,7 +82,7 @@ impl Fonts {
 }
 
 /// The templates shipped with this version, by name: every kind's document is drawn from one.
-const TEMPLATES: [(&str, &str); 2] = [
+const TEMPLATES: [(&str, &str); 3] = [
     (
         "criminal_record_extract",
         include_str!("../templates/criminal_record_extract.json"),
@@ -91,6 +91,7 @@ const TEMPLATES: [(&str, &str); 2] = [
         "nationality_certificate",
         include_str!("../templates/nationality_certificate.json"),
     ),
+    ("visa", include_str!("../templates/visa.json")),
 ];
 
 /// Draws the documents of the kinds that have a template, with the fonts parsed once.

@@ -64,12 +64,17 @@ impl Caller {
 
 /// The access table: (route, [(column, expected status)]).
 fn access_table() -> Vec<(String, Vec<(String, u16)>)> {
+    table_after("<!-- access-table -->")
+}
+
+/// The table that follows `marker` in docs/security.md.
+fn table_after(marker: &str) -> Vec<(String, Vec<(String, u16)>)> {
     let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/security.md"))
         .unwrap();
     let section = page
-        .split("<!-- access-table -->")
+        .split(marker)
         .nth(1)
-        .expect("docs/security.md marks its access table with <!-- access-table -->");
+        .unwrap_or_else(|| panic!("docs/security.md marks its table with {marker}"));
     let rows: Vec<Vec<String>> = section
         .lines()
         .skip_while(|l| !l.starts_with('|'))
@@ -277,4 +282,113 @@ async fn every_route_answers_every_caller_as_the_access_table_says() {
         "access table: {} routes × {columns} callers = {checked} cells checked",
         table.len()
     );
+}
+
+/// Who calls in the visa table: a visa asked at Paris, seen from its mission, another mission,
+/// the screening unit and a court.
+fn visa_caller(app: &TestApp, column: &str) -> Option<String> {
+    let staff =
+        |role: &str, office: &str| Some(app.token(role, Some(office), &format!("{role}-{office}")));
+    match column {
+        "applicant, own" => Some(app.citizen(OWNER)),
+        "applicant, other" => Some(app.citizen("other-citizen")),
+        "consular_officer, own mission" => staff("consular_officer", "AMB-PARIS"),
+        "consular_officer, other mission" => staff("consular_officer", "AMB-DAKAR"),
+        "screening_officer, SCREENING" => staff("screening_officer", "SCREENING"),
+        "screening_supervisor, SCREENING" => staff("screening_supervisor", "SCREENING"),
+        "clerk, a court" => staff("clerk", BAMAKO_REGISTRY),
+        "no token" => None,
+        other => panic!("unknown column {other:?}"),
+    }
+}
+
+fn paris_visa() -> Value {
+    let t = crate::visas::Traveller::french("MARTIN", "CLAIRE", "1985-06-01");
+    crate::visas::visa_request(&t, "tourism", "national", "single", "AMB-PARIS", 10)
+}
+
+#[tokio::test]
+async fn every_visa_route_answers_every_caller_as_the_visa_table_says() {
+    let app = spawn_app().await;
+    let table = table_after("<!-- visa-access-table -->");
+    let owner = app.citizen(OWNER);
+    let reviewed = app.visa_in_review(&owner, &paris_visa()).await;
+    let issued = app.visa_in_review(&owner, &paris_visa()).await;
+    let consul = app.token("consular_officer", Some("AMB-PARIS"), "consul-fixture");
+    assert_eq!(
+        app.decide(&consul, &issued, &json!({"decision": "approve"}))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        app.screen(&app.screener(), &issued, &json!({"outcome": "clear"}))
+            .await
+            .status(),
+        200
+    );
+    app.wait_for_status(&owner, &issued, "issued").await;
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for (route, cells) in &table {
+        for (column, expected) in cells {
+            let token = visa_caller(&app, column);
+            let (method, path) = route.split_once(' ').unwrap();
+            let (path, body) = match path {
+                "/v1/applications/{id}" => (format!("/v1/applications/{reviewed}"), None),
+                "/v1/applications/{id}/document" => {
+                    (format!("/v1/applications/{issued}/document"), None)
+                }
+                "/v1/applications/{id}/screening" if method == "GET" => {
+                    (format!("/v1/applications/{reviewed}/screening"), None)
+                }
+                "/v1/applications/{id}/screening" => (
+                    format!(
+                        "/v1/applications/{}/screening",
+                        app.visa_in_review(&owner, &paris_visa()).await
+                    ),
+                    Some(json!({"outcome": "clear"})),
+                ),
+                "/v1/applications/{id}/decision" => (
+                    format!(
+                        "/v1/applications/{}/decision",
+                        app.visa_in_review(&owner, &paris_visa()).await
+                    ),
+                    Some(json!({"decision": "request_info", "reason": "Billet retour ?"})),
+                ),
+                work if work.starts_with("/v1/work?") => (work.to_owned(), None),
+                other => panic!("the visa table names a route the test does not know: {other}"),
+            };
+            let mut req = match method {
+                "GET" => app.http.get(app.url(&path)),
+                _ => app.http.post(app.url(&path)),
+            };
+            if let Some(t) = &token {
+                req = req.bearer_auth(t);
+            }
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            let resp = req.send().await.unwrap();
+            let got = resp.status().as_u16();
+            if route == "GET /v1/applications/{id}" && column == "applicant, own" {
+                let view: Value = resp.json().await.unwrap();
+                assert!(view.get("screening").is_none(), "{view}");
+                assert!(
+                    view["steps"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .all(|s| s["name"] != "screening")
+                );
+            }
+            checked += 1;
+            if got != *expected {
+                wrong.push(format!("{route} as {column}: {got}, table says {expected}"));
+            }
+        }
+    }
+    assert!(table.len() >= 7 && table[0].1.len() == 8);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    println!("visa access table: {checked} cells checked");
 }

@@ -89,7 +89,7 @@ async fn an_unknown_or_unoffered_kind_is_422() {
     assert_eq!(fields(&p), ["kind"]);
     let message = p["errors"][0]["message_en"].as_str().unwrap();
     assert!(message.starts_with("Unknown document kind."), "{p}");
-    body["kind"] = json!("visa");
+    body["kind"] = json!("consular_card");
     let p = problem(app.submit(&citizen, &body).await, 422).await;
     let message = p["errors"][0]["message_en"].as_str().unwrap();
     assert!(

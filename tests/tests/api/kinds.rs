@@ -277,7 +277,7 @@ async fn the_catalogue_describes_each_kind_its_form_and_its_steps() {
         .collect();
     assert_eq!(
         kinds,
-        vec!["criminal_record_extract", "nationality_certificate"]
+        vec!["criminal_record_extract", "nationality_certificate", "visa"]
     );
     let extract = &services[0];
     assert_eq!(extract["fee"], json!({"amount": 750, "currency": "XOF"}));

@@ -18,3 +18,4 @@ mod payments;
 mod privacy;
 mod scans;
 mod trust;
+mod visas;

@@ -82,14 +82,14 @@ async fn a_date_that_does_not_exist_is_not_called_badly_formatted() {
 async fn an_unknown_kind_is_answered_with_the_kinds_that_can_be_asked_for() {
     let app = spawn_app().await;
     let citizen = app.citizen("c-kind");
-    for kind in ["casier", "criminal-record", "visa"] {
+    for kind in ["casier", "criminal-record", "consular_card"] {
         let mut request = extract_request("Keita", "Awa", "Bamako");
         request["kind"] = json!(kind);
         let p = problem(app.submit(&citizen, &request).await, 422).await;
         assert_eq!(p["errors"][0]["field"], "kind");
         let message = p["errors"][0]["message"].as_str().unwrap();
         let message_en = p["errors"][0]["message_en"].as_str().unwrap();
-        for offered in ["criminal_record_extract", "nationality_certificate"] {
+        for offered in ["criminal_record_extract", "nationality_certificate", "visa"] {
             assert!(
                 message.contains(offered) && message_en.contains(offered),
                 "{kind}: {p}"

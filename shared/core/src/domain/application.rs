@@ -158,6 +158,10 @@ pub struct Application {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub awaiting_attachments: bool,
     pub document: Option<DocumentRef>,
+    /// What matching against the watchlist found, and what the screening unit decided: for
+    /// its staff only (never in the applicant's view).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screening: Option<crate::screening::ScreeningRecord>,
     /// How many times the reconcile step asked again for its document, and when it last did.
     #[serde(default)]
     pub redrives: u32,
@@ -277,6 +281,7 @@ impl Application {
             required_attachments: new.required_attachments,
             awaiting_attachments: false,
             document: None,
+            screening: None,
             redrives: 0,
             redriven_at: None,
             audit_head: None,
@@ -505,7 +510,8 @@ impl Application {
         content: Option<serde_json::Value>,
     ) -> Result<StatusChange, DomainError> {
         let action = act.outcome.action();
-        let mine = |s: &Step| s.action == action && s.roles.contains(&act.who.role);
+        let office = self.office.clone();
+        let mine = |s: &Step| s.action == action && s.staffed_by(act.who, &office);
         if !workflow.steps.iter().any(mine) {
             return Err(DomainError::NotYourStep { action });
         }
@@ -514,19 +520,25 @@ impl Application {
             to: self.status,
         };
         let expected = match action {
-            StepAction::Decide => Status::InReview,
+            StepAction::Decide | StepAction::Screen => Status::InReview,
             StepAction::Sign => Status::AwaitingSignature,
         };
         if self.status != expected {
             return Err(wrong_status);
         }
         let states = self.steps_of(workflow);
-        let Some((step, _, _)) = states
+        let actionable = |state: StepState| matches!(state, StepState::Open | StepState::Referred);
+        let Some((step, state, _)) = states
             .iter()
-            .find(|(s, state, _)| *state == StepState::Open && mine(s))
+            .find(|(s, state, _)| actionable(*state) && mine(s))
         else {
             return Err(wrong_status);
         };
+        if !step.actor_may(act.who, &office, *state) {
+            return Err(DomainError::Referred {
+                step: step.name.clone(),
+            });
+        }
         let step = (*step).clone();
         if let Some(of) = &step.second_person_of {
             let first = self.steps.iter().rev().find(|r| &r.name == of);
@@ -544,13 +556,19 @@ impl Application {
             at: act.at,
         };
         let to = match act.outcome {
-            StepOutcome::Approve | StepOutcome::Sign => {
+            StepOutcome::Approve | StepOutcome::Sign | StepOutcome::Clear => {
+                self.steps.retain(|r| r.name != step.name);
                 self.steps.push(record(StepState::Done));
                 self.after_done(workflow, &step.name)
             }
-            StepOutcome::Reject => {
+            StepOutcome::Reject | StepOutcome::Deny => {
+                self.steps.retain(|r| r.name != step.name);
                 self.steps.push(record(StepState::Rejected));
                 Some(Status::Rejected)
+            }
+            StepOutcome::Refer => {
+                self.steps.push(record(StepState::Referred));
+                None
             }
             StepOutcome::RequestInfo => Some(Status::NeedsInfo),
             StepOutcome::Refuse => {
@@ -566,24 +584,33 @@ impl Application {
                 Some(Status::InReview)
             }
         };
-        if matches!(
-            act.outcome,
-            StepOutcome::Approve | StepOutcome::Reject | StepOutcome::RequestInfo
-        ) {
+        // A confidential step's reasons stay with its staff: what the applicant reads of a
+        // denial is the refusal, never why.
+        let public_reason = if step.confidential {
+            (act.outcome == StepOutcome::Deny).then(|| {
+                let m = crate::messages::Msg::ApplicationRefused.bilingual();
+                format!("{} — {}", m.fr, m.en)
+            })
+        } else {
+            act.reason.clone()
+        };
+        let decision = match act.outcome {
+            StepOutcome::Approve => Some(DecisionOutcome::Approve),
+            StepOutcome::Reject | StepOutcome::Deny => Some(DecisionOutcome::Reject),
+            StepOutcome::RequestInfo => Some(DecisionOutcome::RequestInfo),
+            _ => None,
+        };
+        if let Some(outcome) = decision {
             self.decision = Some(Decision {
-                outcome: match act.outcome {
-                    StepOutcome::Approve => DecisionOutcome::Approve,
-                    StepOutcome::Reject => DecisionOutcome::Reject,
-                    _ => DecisionOutcome::RequestInfo,
-                },
-                reason: act.reason.clone(),
+                outcome,
+                reason: public_reason.clone(),
                 content,
                 by: act.who.actor(),
                 at: act.at,
             });
         }
         let mut change = match to {
-            Some(to) => self.transition(to, act.who.actor(), act.at, act.reason)?,
+            Some(to) => self.transition(to, act.who.actor(), act.at, public_reason)?,
             None => {
                 self.updated_at = act.at;
                 StatusChange {
@@ -591,7 +618,7 @@ impl Application {
                     to: self.status,
                     at: act.at,
                     actor: act.who.actor(),
-                    reason: act.reason,
+                    reason: public_reason,
                     event: EntryKind::Step,
                     step: None,
                 }
@@ -619,7 +646,7 @@ impl Application {
         }
         let to = match next.action {
             StepAction::Sign => Status::AwaitingSignature,
-            StepAction::Decide => Status::InReview,
+            StepAction::Decide | StepAction::Screen => Status::InReview,
         };
         (to != self.status).then_some(to)
     }
@@ -768,11 +795,8 @@ mod tests {
     fn parallel_steps_must_all_pass_and_the_status_waits_for_them() {
         use crate::domain::{Role, Step, StepAct, StepOutcome, Workflow};
         let step = |name: &str, role| Step {
-            name: name.into(),
-            roles: vec![role],
             parallel_group: Some("checks".into()),
-            second_person_of: None,
-            action: StepAction::Decide,
+            ..Step::decide(name, &[role])
         };
         let flow = Workflow {
             steps: vec![

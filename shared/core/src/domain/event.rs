@@ -156,8 +156,15 @@ pub const ISSUE: Subscription = Subscription {
     types: &[EventType::Approved, EventType::IssueRequested],
 };
 
+/// The screen step: a paid application is matched against the watchlist; an answered one again,
+/// in case the traveller's name was corrected.
+pub const SCREEN: Subscription = Subscription {
+    queue: "screening-requests",
+    types: &[EventType::Paid, EventType::Answered],
+};
+
 /// Every consumer of application events.
-pub const SUBSCRIPTIONS: &[Subscription] = &[ISSUE];
+pub const SUBSCRIPTIONS: &[Subscription] = &[ISSUE, SCREEN];
 
 #[cfg(test)]
 mod tests {

@@ -25,6 +25,7 @@ impl DocumentKind {
         DocumentKind::known("criminal_record_extract");
     pub const NATIONALITY_CERTIFICATE: DocumentKind =
         DocumentKind::known("nationality_certificate");
+    pub const VISA: DocumentKind = DocumentKind::known("visa");
 
     /// A name fixed in the code; a malformed one fails the build.
     const fn known(name: &str) -> DocumentKind {

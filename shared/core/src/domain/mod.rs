@@ -30,7 +30,7 @@ pub use application::{
 pub use attachment::{Attachment, AttachmentId, AttachmentState, FileType, Refusal, Sha256Hex};
 pub use document::{DocumentStatus, IssuedDocument, Revocation};
 pub use document_number::{DocumentNumber, seed as number_seed};
-pub use event::{Event, EventType, ISSUE, SUBSCRIPTIONS, Subscription};
+pub use event::{Event, EventType, ISSUE, SCREEN, SUBSCRIPTIONS, Subscription};
 pub use holder::{Holder, Organisation, Person};
 pub use ids::{ApplicationId, OfficeCode, PaymentReference, Subject};
 pub use kind::{DocumentKind, KIND_NAME_MAX, KindCode, NumberPrefix};
@@ -69,6 +69,9 @@ pub enum DomainError {
     /// A file of that name was accepted already.
     #[error("an attachment of that name is accepted already")]
     AttachmentAccepted,
+    /// The step was referred: only the role it went to may act on it.
+    #[error("step {step} was referred to another role")]
+    Referred { step: String },
 }
 
 /// One field that failed to parse, with the path a client can point at (`applicant.surname`).

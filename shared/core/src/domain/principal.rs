@@ -14,16 +14,19 @@ pub enum Role {
     Signatory,
     ConsularOfficer,
     ScreeningOfficer,
+    /// Settles what a screening officer referred.
+    ScreeningSupervisor,
     Admin,
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
+    pub const ALL: [Role; 7] = [
         Role::Applicant,
         Role::Clerk,
         Role::Signatory,
         Role::ConsularOfficer,
         Role::ScreeningOfficer,
+        Role::ScreeningSupervisor,
         Role::Admin,
     ];
 
@@ -34,6 +37,7 @@ impl Role {
             Role::Signatory => "signatory",
             Role::ConsularOfficer => "consular_officer",
             Role::ScreeningOfficer => "screening_officer",
+            Role::ScreeningSupervisor => "screening_supervisor",
             Role::Admin => "admin",
         }
     }

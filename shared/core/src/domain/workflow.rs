@@ -2,7 +2,7 @@
 //! which run side by side, and which need a second person. A workflow is data a kind declares
 //! (`crate::kinds`); how an application moves through one is `Application::act`.
 
-use super::{Actor, Principal, Role};
+use super::{Actor, OfficeCode, Principal, Role};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -16,6 +16,9 @@ pub enum StepAction {
     /// Sign what an earlier step proposed, or refuse and send it back
     /// (`POST /v1/applications/{id}/signature`).
     Sign,
+    /// Clear, refer or deny after matching the person against a list
+    /// (`POST /v1/applications/{id}/screening`).
+    Screen,
 }
 
 impl StepAction {
@@ -23,6 +26,7 @@ impl StepAction {
         match self {
             StepAction::Decide => "decide",
             StepAction::Sign => "sign",
+            StepAction::Screen => "screen",
         }
     }
 }
@@ -41,6 +45,49 @@ pub struct Step {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub second_person_of: Option<String>,
     pub action: StepAction,
+    /// The office whose staff act on it, whatever office the application went to (a central
+    /// unit such as `SCREENING`); absent, the application's office.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub office: Option<OfficeCode>,
+    /// Kept from the applicant: its state, who acted and why (a security check whose outcome
+    /// must not tell a person they matched a list).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub confidential: bool,
+    /// The role a referral hands the step to, who alone may then act on it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referred_to: Option<Role>,
+}
+
+impl Step {
+    /// A step the application's office decides, alone in its stage.
+    pub fn decide(name: &str, roles: &[Role]) -> Self {
+        Step {
+            name: name.into(),
+            roles: roles.to_vec(),
+            parallel_group: None,
+            second_person_of: None,
+            action: StepAction::Decide,
+            office: None,
+            confidential: false,
+            referred_to: None,
+        }
+    }
+
+    /// Whether `who` may act on this step of an application of `office` in `state`: their role
+    /// and their office, and once referred, only the role it was referred to.
+    pub fn actor_may(&self, who: &Principal, office: &OfficeCode, state: StepState) -> bool {
+        let role = match (state, self.referred_to) {
+            (StepState::Referred, Some(to)) => who.role == to,
+            _ => self.roles.contains(&who.role),
+        };
+        role && who.office.as_ref() == Some(self.office.as_ref().unwrap_or(office))
+    }
+
+    /// Whether `who` is staff of this step at all, whatever its state.
+    pub fn staffed_by(&self, who: &Principal, office: &OfficeCode) -> bool {
+        let role = self.roles.contains(&who.role) || self.referred_to == Some(who.role);
+        role && who.office.as_ref() == Some(self.office.as_ref().unwrap_or(office))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,19 +115,17 @@ pub enum WorkflowError {
     SignsFirst(String),
     #[error("parallel group {0} is split by another step")]
     SplitGroup(String),
+    #[error("step {0} refers to {1}, which is not a staff role of an office")]
+    ReferredTo(String, Role),
+    #[error("step {0} screens, so it must be kept from the applicant (confidential)")]
+    ScreeningShown(String),
 }
 
 impl Workflow {
     /// One step, decided by any of `roles`: the whole workflow of a simple kind.
     pub fn single(name: &str, roles: &[Role]) -> Self {
         Workflow {
-            steps: vec![Step {
-                name: name.into(),
-                roles: roles.to_vec(),
-                parallel_group: None,
-                second_person_of: None,
-                action: StepAction::Decide,
-            }],
+            steps: vec![Step::decide(name, roles)],
         }
     }
 
@@ -105,6 +150,14 @@ impl Workflow {
                     step: step.name.clone(),
                     of: of.clone(),
                 });
+            }
+            if let Some(to) = step.referred_to
+                && !to.needs_office()
+            {
+                return Err(WorkflowError::ReferredTo(step.name.clone(), to));
+            }
+            if step.action == StepAction::Screen && !step.confidential {
+                return Err(WorkflowError::ScreeningShown(step.name.clone()));
             }
             if step.action == StepAction::Sign {
                 if step.second_person_of.is_none() {
@@ -152,12 +205,26 @@ impl Workflow {
     /// Every role that acts on some step: the staff who may open such an application.
     pub fn roles(&self) -> Vec<Role> {
         let mut roles: Vec<Role> = Vec::new();
-        for r in self.steps.iter().flat_map(|s| &s.roles) {
+        for r in self
+            .steps
+            .iter()
+            .flat_map(|s| s.roles.iter().chain(&s.referred_to))
+        {
             if !roles.contains(r) {
                 roles.push(*r);
             }
         }
         roles
+    }
+
+    /// Whether `who` is staff of some step of an application of `office`: who may open it.
+    pub fn staffed_by(&self, who: &Principal, office: &OfficeCode) -> bool {
+        self.steps.iter().any(|s| s.staffed_by(who, office))
+    }
+
+    /// The offices that act on some step whatever office the application went to.
+    pub fn central_offices(&self) -> impl Iterator<Item = &OfficeCode> {
+        self.steps.iter().filter_map(|s| s.office.as_ref())
     }
 }
 
@@ -180,6 +247,8 @@ pub enum StepState {
     Open,
     Done,
     Rejected,
+    /// Handed to the role the step refers to (a supervisor), who alone may act on it now.
+    Referred,
 }
 
 impl StepState {
@@ -189,6 +258,7 @@ impl StepState {
             StepState::Open => "open",
             StepState::Done => "done",
             StepState::Rejected => "rejected",
+            StepState::Referred => "referred",
         }
     }
 }
@@ -202,6 +272,12 @@ pub enum StepOutcome {
     Sign,
     /// A signatory refuses to sign: the proposal goes back to the step it came from.
     Refuse,
+    /// Screening found nothing that stands in the way.
+    Clear,
+    /// Screening hands the step to the role it refers to.
+    Refer,
+    /// Screening stands in the way: the application is refused, whatever else was decided.
+    Deny,
 }
 
 impl StepOutcome {
@@ -211,6 +287,7 @@ impl StepOutcome {
                 StepAction::Decide
             }
             StepOutcome::Sign | StepOutcome::Refuse => StepAction::Sign,
+            StepOutcome::Clear | StepOutcome::Refer | StepOutcome::Deny => StepAction::Screen,
         }
     }
 }
@@ -229,11 +306,10 @@ mod tests {
 
     fn step(name: &str, group: Option<&str>, action: StepAction, of: Option<&str>) -> Step {
         Step {
-            name: name.into(),
-            roles: vec![Role::Clerk],
             parallel_group: group.map(Into::into),
             second_person_of: of.map(Into::into),
             action,
+            ..Step::decide(name, &[Role::Clerk])
         }
     }
 

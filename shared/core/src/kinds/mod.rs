@@ -12,10 +12,11 @@ pub mod visa;
 pub use criminal_record::CriminalRecord;
 pub use data::{DataKind, Declaration};
 pub use nationality::{Basis, Nationality, NationalityDetails, Parent};
+pub use visa::Visa;
 
 use crate::domain::{
     Applicant, Application, DocumentKind, DocumentNumber, FieldErrors, Holder, KindCode,
-    NumberPrefix, Workflow, WorkflowError, number_seed,
+    NumberPrefix, OfficeCode, Workflow, WorkflowError, number_seed,
 };
 use crate::messages::Msg;
 use serde::{Deserialize, Serialize};
@@ -64,10 +65,54 @@ pub fn proof(name: &str) -> AttachmentSpec {
     }
 }
 
+/// An application that need not be made at all (a visa for a traveller who needs none): refused
+/// before anything is stored or charged, with its own problem type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotNeeded {
+    /// The problem type's last segment (`visa-not-required`).
+    pub problem: &'static str,
+    pub field: &'static str,
+    pub message: Msg,
+}
+
 /// What a kind of document is. Kinds with real rules are Rust types (`CriminalRecord`,
-/// `Nationality`).
+/// `Nationality`, `Visa`).
 pub trait Kind: Send + Sync + fmt::Debug {
     fn names(&self) -> &KindNames;
+
+    /// Whether what was filled in shows the application is not needed at all.
+    fn not_needed(&self, _raw: Option<&Value>) -> Option<NotNeeded> {
+        None
+    }
+
+    /// Whether the applicant may leave out their place of birth (a traveller's identity is the
+    /// passport's, which prints none).
+    fn birth_place_optional(&self) -> bool {
+        false
+    }
+
+    /// The office the applicant chose in the details (a visa's mission); `None` for kinds the
+    /// catalogue routes.
+    fn office(&self, _details: &Value) -> Option<OfficeCode> {
+        None
+    }
+
+    /// Every office `office` may choose.
+    fn offices(&self) -> Vec<OfficeCode> {
+        Vec::new()
+    }
+
+    /// The name and birth year a screening step matches against the watchlist (a traveller's,
+    /// from the passport); `None` for kinds nobody screens.
+    fn screened(&self, _app: &Application) -> Option<(String, Option<i32>)> {
+        None
+    }
+
+    /// The last day its document is valid, when the content says (a visa's validity); `None`
+    /// leaves it to the catalogue's `validity_days`.
+    fn expires(&self, _content: &Value) -> Option<Date> {
+        None
+    }
 
     /// Parses what the applicant filled in (`details`) into the kind's typed value, kept as JSON
     /// on the application; field errors are named `details.…`.
@@ -423,11 +468,8 @@ mod tests {
             fake("gauging", "JG", 20).names().clone(),
             Workflow {
                 steps: vec![crate::domain::Step {
-                    name: "signature".into(),
-                    roles: vec![Role::Signatory],
-                    parallel_group: None,
-                    second_person_of: None,
                     action: StepAction::Sign,
+                    ..crate::domain::Step::decide("signature", &[Role::Signatory])
                 }],
             },
         ));

@@ -8,7 +8,7 @@
 pub mod names;
 
 use names::{Agreement, agree, tokens};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 /// The score from which a watchlist entry is shown to the screening officer.
@@ -33,16 +33,16 @@ pub struct Watchlist {
 }
 
 /// Why a candidate is one.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Feature {
     /// `name_literal`, `name_synonym`, `name_phonetic`, `name_spelling`, `name_order`,
     /// `name_missing_part`, `birth_year_match`, `birth_year_unknown`.
-    pub feature: &'static str,
+    pub feature: String,
     pub detail: String,
 }
 
 /// An entry the traveller may be.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Candidate {
     pub entry_id: String,
     /// The entry's name (or alias) that matched.
@@ -50,6 +50,36 @@ pub struct Candidate {
     /// From `THRESHOLD` to 1.
     pub score: f64,
     pub features: Vec<Feature>,
+}
+
+// Scores are computed from agreements and are always finite: equality is total.
+impl Eq for Candidate {}
+
+/// What matching found for one application, kept on it for the screening unit alone, with what
+/// its officers then decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreeningRecord {
+    /// The watchlist version matched against.
+    pub list_version: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub screened_at: time::OffsetDateTime,
+    /// The name and birth year matched, as the passport gives them.
+    pub name: String,
+    pub birth_year: Option<i32>,
+    pub candidates: Vec<Candidate>,
+    /// Each officer's outcome, oldest first (a referral, then the supervisor's).
+    #[serde(default)]
+    pub decisions: Vec<ScreeningDecision>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreeningDecision {
+    /// `clear`, `refer` or `deny`.
+    pub outcome: String,
+    pub reason: Option<String>,
+    pub by: crate::domain::Actor,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: time::OffsetDateTime,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -196,21 +226,21 @@ fn score(
     let mut features: Vec<Feature> = matched
         .iter()
         .map(|(a, i, j)| Feature {
-            feature: a.feature(),
+            feature: a.feature().into(),
             detail: format!("{} ~ {}", query[*i], entry[*j]),
         })
         .collect();
     matched.sort_by_key(|(_, i, _)| *i);
     if matched.windows(2).any(|w| w[0].2 > w[1].2) {
         features.push(Feature {
-            feature: "name_order",
+            feature: "name_order".into(),
             detail: "the parts stand in another order".into(),
         });
     }
     let longer = query.len().max(entry.len());
     if matched.len() < longer {
         features.push(Feature {
-            feature: "name_missing_part",
+            feature: "name_missing_part".into(),
             detail: format!("{} part(s) on one side only", longer - matched.len()),
         });
     }
@@ -220,7 +250,7 @@ fn score(
     let year = match (query_year, entry_year) {
         (Some(q), Some(e)) if (q - e).abs() <= 1 => {
             features.push(Feature {
-                feature: "birth_year_match",
+                feature: "birth_year_match".into(),
                 detail: format!("{q} ~ {e}"),
             });
             1.0
@@ -228,7 +258,7 @@ fn score(
         (Some(_), Some(_)) => return None,
         _ => {
             features.push(Feature {
-                feature: "birth_year_unknown",
+                feature: "birth_year_unknown".into(),
                 detail: "a birth year is missing on one side".into(),
             });
             0.95
@@ -258,7 +288,7 @@ W-4,Ibrahim Coulibaly,,1990,CIV
     }
 
     fn features(c: &Candidate) -> Vec<&str> {
-        c.features.iter().map(|f| f.feature).collect()
+        c.features.iter().map(|f| f.feature.as_str()).collect()
     }
 
     /// Each spelling a real list must see through finds its entry, and says how.

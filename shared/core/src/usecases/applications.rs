@@ -2,17 +2,17 @@
 //! "not found", so nobody learns that someone else's application exists.
 
 use super::{parse_id, require, retry_on_conflict};
+use crate::catalogue::Catalogue;
 use crate::domain::{Application, Principal, Role};
 use crate::error::Error;
 use crate::ports::{ApplicationStore, AuditEvent, BlobStore, Clock, DocumentRegistry, Download};
 
-/// Staff roles that may read an application of their own office.
-const READERS: [Role; 2] = [Role::Clerk, Role::Signatory];
-
-pub fn may_read(who: &Principal, app: &Application) -> bool {
+/// The applicant reads their own; staff, what their role acts on in their office (or in the
+/// central unit a step names): a consular officer of another mission sees nothing.
+pub fn may_read(catalogue: &Catalogue, who: &Principal, app: &Application) -> bool {
     match who.role {
         Role::Applicant => who.subject == app.subject,
-        _ => who.works_at(&app.office, &READERS),
+        _ => super::review::sees(catalogue, who, app),
     }
 }
 
@@ -21,6 +21,7 @@ pub fn may_read(who: &Principal, app: &Application) -> bool {
 /// if it cannot be recorded, nothing is shown.
 pub(crate) async fn readable(
     store: &dyn ApplicationStore,
+    catalogue: &Catalogue,
     clock: &dyn Clock,
     who: &Principal,
     id: &str,
@@ -31,7 +32,7 @@ pub(crate) async fn readable(
         let mut app = store
             .get(id)
             .await?
-            .filter(|a| may_read(who, a))
+            .filter(|a| may_read(catalogue, who, a))
             .ok_or(Error::NotFound)?;
         if !who.role.is_staff() {
             return Ok(app);
@@ -46,11 +47,12 @@ pub(crate) async fn readable(
 
 pub async fn get(
     store: &dyn ApplicationStore,
+    catalogue: &Catalogue,
     clock: &dyn Clock,
     who: &Principal,
     id: &str,
 ) -> Result<(Application, Vec<AuditEvent>), Error> {
-    let app = readable(store, clock, who, id, "application").await?;
+    let app = readable(store, catalogue, clock, who, id, "application").await?;
     let history = store.history(app.id).await?;
     Ok((app, history))
 }
@@ -68,6 +70,7 @@ pub struct DocumentFiles<'a> {
     pub applications: &'a dyn ApplicationStore,
     pub documents: &'a dyn DocumentRegistry,
     pub blobs: &'a dyn BlobStore,
+    pub catalogue: &'a Catalogue,
     pub clock: &'a dyn Clock,
 }
 
@@ -77,7 +80,15 @@ pub async fn document(
     who: &Principal,
     id: &str,
 ) -> Result<(Download, String), Error> {
-    let app = readable(ports.applications, ports.clock, who, id, "document").await?;
+    let app = readable(
+        ports.applications,
+        ports.catalogue,
+        ports.clock,
+        who,
+        id,
+        "document",
+    )
+    .await?;
     let number = app
         .document
         .as_ref()

@@ -229,7 +229,15 @@ pub async fn read(
     attachment_id: &str,
 ) -> Result<(Download, String, FileType), Error> {
     let wanted: AttachmentId = attachment_id.parse().map_err(|_| Error::NotFound)?;
-    let app = readable(ports.applications, ports.clock, who, id, "attachment").await?;
+    let app = readable(
+        ports.applications,
+        ports.catalogue,
+        ports.clock,
+        who,
+        id,
+        "attachment",
+    )
+    .await?;
     let a = app
         .attachments
         .iter()

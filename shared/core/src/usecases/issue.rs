@@ -149,19 +149,27 @@ async fn reserve_number(ports: &Issuing<'_>, id: ApplicationId) -> Result<Reserv
             year: now.year(),
         };
         let year = u16::try_from(now.year()).map_err(|_| exhausted())?;
-        let prefix = super::submit::kind_of(ports.catalogue, &app)?
-            .names()
-            .prefix;
+        let kind = super::submit::kind_of(ports.catalogue, &app)?;
+        let prefix = kind.names().prefix;
         let sequence = ports.documents.next_sequence(prefix, year).await?;
         let number = DocumentNumber::new(prefix, year, sequence).ok_or_else(exhausted)?;
         let validity = ports
             .catalogue
             .service(app.kind)
             .and_then(|s| s.validity_days);
+        // A kind whose content says until when (a visa) is valid to the end of that day.
+        let until = app
+            .decision
+            .as_ref()
+            .and_then(|d| d.content.as_ref())
+            .and_then(|c| kind.expires(c))
+            .and_then(|d| d.next_day())
+            .map(|d| d.midnight().assume_utc());
         let reserved = DocumentRef {
             number,
             issued_at: now,
-            expires_at: validity.map(|days| now + time::Duration::days(i64::from(days))),
+            expires_at: until
+                .or_else(|| validity.map(|days| now + time::Duration::days(i64::from(days)))),
             revoked_at: None,
         };
         app.document = Some(reserved.clone());

@@ -11,6 +11,7 @@ pub mod payment;
 pub mod reconcile;
 pub mod review;
 pub mod revoke;
+pub mod screening;
 pub mod submit;
 pub mod verify;
 

@@ -6,7 +6,8 @@ use super::submit::kind_of;
 use super::{parse_id, require, retry_on_conflict};
 use crate::catalogue::Catalogue;
 use crate::domain::{
-    Application, FieldErrors, OfficeCode, Principal, Role, Status, StepAct, StepOutcome, clean_text,
+    Application, FieldErrors, OfficeCode, Principal, Role, Status, StepAct, StepOutcome, StepState,
+    clean_text,
 };
 use crate::error::Error;
 use crate::messages::Msg;
@@ -15,11 +16,12 @@ use serde::Deserialize;
 
 /// Roles that act on workflow steps: the only ones that may use the office's routes at all.
 /// Which steps each may act on is the kind's workflow's to say.
-const STAFF: [Role; 4] = [
+pub(crate) const STAFF: [Role; 5] = [
     Role::Clerk,
     Role::Signatory,
     Role::ConsularOfficer,
     Role::ScreeningOfficer,
+    Role::ScreeningSupervisor,
 ];
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -47,21 +49,26 @@ pub struct SignatureRequest {
     pub reason: Option<String>,
 }
 
-/// Whether `who` works at the application's office in a role its kind's workflow has.
-fn sees(catalogue: &Catalogue, who: &Principal, app: &Application) -> bool {
+/// Whether `who` is staff of some step of the application's workflow: of its office, or of the
+/// central unit a step names (screening).
+pub(crate) fn sees(catalogue: &Catalogue, who: &Principal, app: &Application) -> bool {
     catalogue
         .kind(app.kind)
-        .is_some_and(|k| who.works_at(&app.office, &k.workflow().roles()))
+        .is_some_and(|k| k.workflow().staffed_by(who, &app.office))
 }
 
 /// The office's queue in one status, oldest first: only the kinds whose workflow has a step for
-/// the caller's role (a consular officer's queue holds no criminal record extract).
+/// the caller's role (a consular officer's queue holds no criminal record extract). A central
+/// unit's queue (`SCREENING`) gathers, from every office its kinds go to, the applications whose
+/// step it acts on is open; `step` narrows any queue to the applications whose step of that name
+/// the caller may act on now.
 pub async fn work_queue(
     store: &dyn ApplicationStore,
     catalogue: &Catalogue,
     who: &Principal,
     office: Option<&str>,
     status: Option<&str>,
+    step: Option<&str>,
 ) -> Result<(OfficeCode, Status, Vec<Application>), Error> {
     require(who, &STAFF)?;
     let own = who.office.clone().ok_or(Error::Forbidden)?;
@@ -79,9 +86,68 @@ pub async fn work_queue(
             .parse::<Status>()
             .map_err(|_| Error::invalid("status", Msg::UnknownQueueStatus))?,
     };
-    let mut items = store.work_queue(&office, status, 200).await?;
+    if let Some(step) = step {
+        let known = || {
+            catalogue
+                .kinds()
+                .iter()
+                .flat_map(|k| k.workflow().steps.iter())
+        };
+        if !known().any(|s| s.name == step) {
+            let mut names: Vec<&str> = known().map(|s| s.name.as_str()).collect();
+            names.sort_unstable();
+            names.dedup();
+            return Err(Error::invalid(
+                "step",
+                Msg::UnknownStep {
+                    steps: names.join(", "),
+                },
+            ));
+        }
+    }
+    // The offices whose applications a central unit's step reaches.
+    let mut offices = vec![office.clone()];
+    for kind in catalogue.kinds().iter() {
+        if kind.workflow().central_offices().any(|o| *o == office) {
+            for o in kind.offices() {
+                if !offices.contains(&o) {
+                    offices.push(o);
+                }
+            }
+        }
+    }
+    let central = offices.len() > 1;
+    let mut items = Vec::new();
+    for o in &offices {
+        items.extend(store.work_queue(o, status, 200).await?);
+    }
+    items.sort_by_key(|a| (a.updated_at, a.id));
+    items.dedup_by_key(|a| a.id);
     items.retain(|a| sees(catalogue, who, a));
+    if central || step.is_some() {
+        items.retain(|a| may_act_now(catalogue, who, a, step));
+    }
+    items.truncate(200);
     Ok((office, status, items))
+}
+
+/// Whether `who` may act now on a step of `app` (named `step`, when given).
+fn may_act_now(
+    catalogue: &Catalogue,
+    who: &Principal,
+    app: &Application,
+    step: Option<&str>,
+) -> bool {
+    let Some(kind) = catalogue.kind(app.kind) else {
+        return false;
+    };
+    app.steps_of(kind.workflow())
+        .into_iter()
+        .filter(|(s, _, _)| step.is_none_or(|name| s.name == name))
+        .any(|(s, state, _)| {
+            matches!(state, StepState::Open | StepState::Referred)
+                && s.actor_may(who, &app.office, state)
+        })
 }
 
 /// What deciding and signing need. An approval's event goes to the issue step with the
@@ -112,49 +178,57 @@ pub async fn decide(
     );
     let reason = reason(request.reason.as_deref(), &mut errors);
     let route = "decision";
-    act(ports, who, id, route, idempotency, |app, today| {
-        let kind = kind_of(ports.catalogue, app)?;
-        let mut errors = errors.clone();
-        let Some(outcome) = outcome else {
-            return Err(Error::Invalid(errors));
-        };
-        let field = kind.content_field();
-        let (raw, other) = match field {
-            "record" => (
-                request.record.as_ref(),
-                ("content", request.content.is_some()),
-            ),
-            _ => (
-                request.content.as_ref(),
-                ("record", request.record.is_some()),
-            ),
-        };
-        if other.1 {
-            errors.push(other.0, Msg::ContentNotExpected { field: other.0 });
-        }
-        let content = match outcome {
-            StepOutcome::Approve => kind.content(raw, app, today, &mut errors),
-            _ => {
-                if reason.is_none() {
-                    errors.push("reason", Msg::ReasonRequired);
-                }
-                if raw.is_some() {
-                    errors.push(field, Msg::RecordNotExpected);
-                }
-                None
+    act_on_step(
+        ports,
+        who,
+        id,
+        route,
+        idempotency,
+        |app, today| {
+            let kind = kind_of(ports.catalogue, app)?;
+            let mut errors = errors.clone();
+            let Some(outcome) = outcome else {
+                return Err(Error::Invalid(errors));
+            };
+            let field = kind.content_field();
+            let (raw, other) = match field {
+                "record" => (
+                    request.record.as_ref(),
+                    ("content", request.content.is_some()),
+                ),
+                _ => (
+                    request.content.as_ref(),
+                    ("record", request.record.is_some()),
+                ),
+            };
+            if other.1 {
+                errors.push(other.0, Msg::ContentNotExpected { field: other.0 });
             }
-        };
-        errors.into_result()?;
-        // An approval always carries what the document will say: a kind that cannot read its
-        // own stored details is a defect to report now, not a document that can never be issued.
-        if outcome == StepOutcome::Approve && content.is_none() {
-            return Err(Error::Internal(format!(
-                "{}: no content for application {}",
-                app.kind, app.id
-            )));
-        }
-        Ok((outcome, reason.clone(), content))
-    })
+            let content = match outcome {
+                StepOutcome::Approve => kind.content(raw, app, today, &mut errors),
+                _ => {
+                    if reason.is_none() {
+                        errors.push("reason", Msg::ReasonRequired);
+                    }
+                    if raw.is_some() {
+                        errors.push(field, Msg::RecordNotExpected);
+                    }
+                    None
+                }
+            };
+            errors.into_result()?;
+            // An approval always carries what the document will say: a kind that cannot read its
+            // own stored details is a defect to report now, not a document that can never be issued.
+            if outcome == StepOutcome::Approve && content.is_none() {
+                return Err(Error::Internal(format!(
+                    "{}: no content for application {}",
+                    app.kind, app.id
+                )));
+            }
+            Ok((outcome, reason.clone(), content))
+        },
+        |_, _| {},
+    )
     .await
 }
 
@@ -182,9 +256,15 @@ pub async fn sign(
     }
     errors.into_result()?;
     let outcome = outcome.ok_or_else(|| Error::invalid("decision", Msg::Required))?;
-    act(ports, who, id, "signature", idempotency, |_, _| {
-        Ok((outcome, reason.clone(), None))
-    })
+    act_on_step(
+        ports,
+        who,
+        id,
+        "signature",
+        idempotency,
+        |_, _| Ok((outcome, reason.clone(), None)),
+        |_, _| {},
+    )
     .await
 }
 
@@ -193,21 +273,24 @@ fn reason(raw: Option<&str>, errors: &mut FieldErrors) -> Option<String> {
         .and_then(|r| errors.check("reason", clean_text(r, 500)))
 }
 
-/// One act on a workflow step of an application of the caller's office, done once per
-/// idempotency key: `check` reads the request against the application as it stands.
-async fn act<F>(
+/// One act on a workflow step of an application the caller is staff of, done once per
+/// idempotency key: `check` reads the request against the application as it stands, and
+/// `annotate` records beside the step what the step keeps of it (a screening's outcome).
+pub(crate) async fn act_on_step<F, A>(
     ports: &Deciding<'_>,
     who: &Principal,
     id: &str,
     route: &str,
     idempotency: Option<Idempotency<'_>>,
     check: F,
+    annotate: A,
 ) -> Result<Application, Error>
 where
     F: Fn(
         &Application,
         time::Date,
     ) -> Result<(StepOutcome, Option<String>, Option<serde_json::Value>), Error>,
+    A: Fn(&mut Application, time::OffsetDateTime),
 {
     let id = parse_id(id)?;
     let store = ports.applications;
@@ -215,6 +298,7 @@ where
     let visible = |a: &Application| sees(ports.catalogue, who, a);
     let route = format!("POST /v1/applications/{id}/{route}");
     let check = &check;
+    let annotate = &annotate;
     let (done, replayed) = idempotency::once(
         store,
         ports.clock,
@@ -242,6 +326,7 @@ where
                     },
                     content,
                 )?;
+                annotate(&mut app, now);
                 app.version = idempotency::write(store, &app, &[change], key.as_ref()).await?;
                 Ok(app)
             })

@@ -83,14 +83,20 @@ pub async fn submit(
                     }
                 }),
             );
+            let kind_type = service.and_then(|s| ports.catalogue.kind(s.kind));
+            if let Some(n) = kind_type.and_then(|k| k.not_needed(request.details.as_ref())) {
+                return Err(Error::NotNeeded(n));
+            }
             let applicant = match &request.applicant {
                 None => {
                     errors.push("applicant", Msg::Required);
                     None
                 }
-                Some(input) => Applicant::parse(input, now.date(), "applicant", &mut errors),
+                Some(input) => {
+                    let input = with_defaults(kind_type, input);
+                    Applicant::parse(&input, now.date(), "applicant", &mut errors)
+                }
             };
-            let kind_type = service.and_then(|s| ports.catalogue.kind(s.kind));
             let details = match (kind_type, &applicant) {
                 (Some(kind), Some(applicant)) => {
                     kind.details(request.details.as_ref(), applicant, now.date(), &mut errors)
@@ -104,7 +110,13 @@ pub async fn submit(
             errors.into_result()?;
             let kind = service.kind;
             let fee = service.fee_for(&details);
-            let office = office_for(ports.catalogue, kind, &applicant)?;
+            let office = match kind_type.and_then(|k| k.office(&details)) {
+                Some(chosen) => ports
+                    .catalogue
+                    .office(&chosen)
+                    .ok_or(Error::UnknownOffice(chosen))?,
+                None => office_for(ports.catalogue, kind, &applicant)?,
+            };
             let mut app = Application::open(NewApplication {
                 id,
                 kind,
@@ -133,6 +145,25 @@ pub async fn submit(
     );
     Ok(once.await?.0)
 }
+
+/// What the applicant typed, with what a kind lets them leave out filled in: a traveller's
+/// place of birth, which a passport does not print, reads as not given, born outside Mali.
+fn with_defaults(kind: Option<&dyn Kind>, input: &ApplicantInput) -> ApplicantInput {
+    let mut input = input.clone();
+    let blank = |v: &Option<String>| v.as_deref().is_none_or(|s| s.trim().is_empty());
+    if kind.is_some_and(|k| k.birth_place_optional()) && blank(&input.birth_place) {
+        input.birth_place = Some(NOT_GIVEN.into());
+        if blank(&input.birth_country) {
+            input.birth_country = Some(UNKNOWN_COUNTRY.into());
+        }
+    }
+    input
+}
+
+/// How a place of birth left out is kept and printed.
+pub const NOT_GIVEN: &str = "non précisé";
+/// ISO 3166's code for an unknown state, for a birth country left out with its place.
+pub const UNKNOWN_COUNTRY: &str = "ZZ";
 
 /// What an application's kind is. The catalogue refuses at load a kind it cannot name, so an
 /// application of an unknown kind is a store holding what this version never made.
@@ -183,10 +214,6 @@ pub async fn resubmit(
     let store = ports.applications;
     let now = ports.clock.now();
     let mut errors = FieldErrors::default();
-    let applicant = match &request.applicant {
-        Some(input) => Applicant::parse(input, now.date(), "applicant", &mut errors),
-        None => None,
-    };
     let message = match request.message.as_deref().filter(|m| !m.trim().is_empty()) {
         Some(m) => errors.check("message", clean_text(m, 1000)),
         None => None,
@@ -221,20 +248,34 @@ pub async fn resubmit(
                         names: missing.join(", "),
                     }));
                 }
-                if let Some(a) = &applicant {
-                    app.office = office_for(ports.catalogue, app.kind, a)?.code.clone();
-                    app.applicant = a.clone();
+                let kind = kind_of(ports.catalogue, &app)?;
+                let mut errors = FieldErrors::default();
+                if let Some(input) = &request.applicant {
+                    let input = with_defaults(Some(kind), input);
+                    if let Some(a) = Applicant::parse(&input, now.date(), "applicant", &mut errors)
+                    {
+                        app.applicant = a;
+                    }
                 }
+                errors.into_result()?;
                 // Details are read again with the identity they go with: a corrected place of
                 // birth may no longer fit the basis given before.
-                if applicant.is_some() || request.details.is_some() {
+                if request.applicant.is_some() || request.details.is_some() {
                     let raw = request.details.as_ref().unwrap_or(&app.details).clone();
-                    let kind = kind_of(ports.catalogue, &app)?;
+                    if let Some(n) = kind.not_needed(Some(&raw)) {
+                        return Err(Error::NotNeeded(n));
+                    }
                     let mut errors = FieldErrors::default();
                     let details = kind.details(Some(&raw), &app.applicant, now.date(), &mut errors);
                     errors.into_result()?;
                     app.details =
                         details.ok_or_else(|| Error::invalid("details", Msg::Required))?;
+                    app.office = match kind.office(&app.details) {
+                        Some(chosen) => chosen,
+                        None => office_for(ports.catalogue, app.kind, &app.applicant)?
+                            .code
+                            .clone(),
+                    };
                 }
                 let change = app.transition(Status::InReview, who.actor(), now, message.clone())?;
                 app.version = idempotency::write(store, &app, &[change], key.as_ref()).await?;

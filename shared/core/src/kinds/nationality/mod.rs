@@ -127,19 +127,11 @@ impl Nationality {
             ],
             workflow: Workflow {
                 steps: vec![
+                    Step::decide("examination", &[Role::Clerk]),
                     Step {
-                        name: "examination".into(),
-                        roles: vec![Role::Clerk],
-                        parallel_group: None,
-                        second_person_of: None,
-                        action: StepAction::Decide,
-                    },
-                    Step {
-                        name: "signature".into(),
-                        roles: vec![Role::Signatory],
-                        parallel_group: None,
                         second_person_of: Some("examination".into()),
                         action: StepAction::Sign,
+                        ..Step::decide("signature", &[Role::Signatory])
                     },
                 ],
             },

@@ -82,6 +82,8 @@ pub struct VisaRules {
     pub max_stay_days: BTreeMap<VisaType, u32>,
     /// ICAO nationality codes (`SEN`, `BFA`) whose holders enter without a visa.
     pub exempt: BTreeSet<String>,
+    /// Days from the arrival an AES visa may be used, as the operator sets it.
+    pub aes_validity_days: Option<u32>,
 }
 
 impl VisaRules {
@@ -349,6 +351,7 @@ mod tests {
                 (VisaType::Transit, 7),
             ]),
             exempt: VisaRules::EXEMPT.iter().map(|c| c.to_string()).collect(),
+            aes_validity_days: None,
         }
     }
 

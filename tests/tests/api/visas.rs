@@ -1,0 +1,715 @@
+//! Visas over the real HTTP surface: a traveller's passport read from its zone, the ECOWAS and
+//! AES exemption, consular review and security screening side by side, the e-visa issued and
+//! verified; the applicant never learns what screening found.
+
+use crate::helpers::*;
+use serde_json::{Value, json};
+use std::time::Duration;
+use time::OffsetDateTime;
+
+const PARIS: &str = "AMB-PARIS";
+const DAKAR: &str = "AMB-DAKAR";
+const SCREENING: &str = "SCREENING";
+
+/// A traveller as their passport prints them; names in capitals, as a zone carries them.
+#[derive(Clone)]
+pub struct Traveller {
+    pub surname: &'static str,
+    pub given_names: &'static str,
+    pub number: &'static str,
+    pub nationality: &'static str,
+    /// `YYYY-MM-DD`
+    pub birth_date: &'static str,
+    pub sex: &'static str,
+}
+
+impl Traveller {
+    pub fn french(
+        surname: &'static str,
+        given_names: &'static str,
+        birth_date: &'static str,
+    ) -> Self {
+        Traveller {
+            surname,
+            given_names,
+            number: "19FR12345",
+            nationality: "FRA",
+            birth_date,
+            sex: "M",
+        }
+    }
+}
+
+fn yymmdd(date: &str) -> String {
+    date.replace('-', "")[2..].to_owned()
+}
+
+fn digit(s: &str) -> String {
+    mrz::check_digit(s).unwrap().to_string()
+}
+
+/// The two lines of a TD3 passport zone, every check digit computed.
+pub fn mrz(t: &Traveller, expiry: &str) -> String {
+    let mut line1 = format!(
+        "P<{}{}<<{}",
+        t.nationality,
+        t.surname.replace(' ', "<"),
+        t.given_names.replace(' ', "<")
+    );
+    while line1.len() < 44 {
+        line1.push('<');
+    }
+    let mut number = t.number.to_owned();
+    while number.len() < 9 {
+        number.push('<');
+    }
+    let personal = "<<<<<<<<<<<<<<";
+    let (birth, expiry) = (yymmdd(t.birth_date), yymmdd(expiry));
+    let mut line2 = format!(
+        "{number}{}{}{birth}{}{}{expiry}{}{personal}{}",
+        digit(&number),
+        t.nationality,
+        digit(&birth),
+        t.sex,
+        digit(&expiry),
+        digit(personal)
+    );
+    let composite: String = [&line2[0..10], &line2[13..20], &line2[21..43]].concat();
+    line2.push_str(&digit(&composite));
+    format!("{line1}\n{line2}")
+}
+
+fn day(offset: i64) -> String {
+    let d = OffsetDateTime::now_utc().date() + time::Duration::days(offset);
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// A visa application of `t`'s at `mission`: arriving in ten days, staying `stay` days (both
+/// counted), the passport valid five more years.
+pub fn visa_request(
+    t: &Traveller,
+    visa_type: &str,
+    scope: &str,
+    entries: &str,
+    mission: &str,
+    stay: i64,
+) -> Value {
+    let expiry = day(5 * 365);
+    let mut details = json!({
+        "mission": mission,
+        "visa_type": visa_type,
+        "scope": scope,
+        "entries": entries,
+        "arrival_date": day(10),
+        "departure_date": day(10 + stay - 1),
+        "purpose": "Visite du pays dogon",
+        "passport": {
+            "mrz": mrz(t, &expiry),
+            "number": t.number,
+            "nationality": t.nationality,
+            "surname": t.surname,
+            "given_names": t.given_names,
+            "birth_date": t.birth_date,
+            "sex": t.sex,
+            "expiry_date": expiry,
+        }
+    });
+    if visa_type == "family" {
+        details["host"] =
+            json!({"name": "Awa Traoré", "address": "Rue 310, Bamako", "phone": "+22370000000"});
+    }
+    json!({
+        "kind": "visa",
+        "applicant": {
+            "surname": t.surname,
+            "given_names": t.given_names,
+            "birth_date": t.birth_date,
+            "email": "voyageur@example.org",
+        },
+        "details": details,
+    })
+}
+
+/// A small JPEG, as a phone's photo of a face would be (smaller).
+pub fn photo() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(60, 80, |x, y| {
+        image::Rgb([(x * 4) as u8, (y * 3) as u8, 120])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
+    out.into_inner()
+}
+
+impl TestApp {
+    pub async fn attach_as(
+        &self,
+        token: &str,
+        id: &str,
+        name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> String {
+        let resp = self
+            .announce(
+                token,
+                id,
+                &json!({"name": name, "content_type": content_type, "size": bytes.len(), "sha256": sha256_hex(&bytes)}),
+            )
+            .await;
+        assert_eq!(resp.status(), 201);
+        let ticket: Value = resp.json().await.unwrap();
+        let put = self.put_upload(&ticket, bytes).await;
+        assert!(put.status().is_success(), "upload: {}", put.status());
+        ticket["id"].as_str().unwrap().to_owned()
+    }
+
+    pub fn consul(&self, mission: &str) -> String {
+        self.token(
+            "consular_officer",
+            Some(mission),
+            &format!("consul-{mission}"),
+        )
+    }
+
+    pub fn screener(&self) -> String {
+        self.token("screening_officer", Some(SCREENING), "screener-1")
+    }
+
+    pub fn supervisor(&self) -> String {
+        self.token("screening_supervisor", Some(SCREENING), "supervisor-1")
+    }
+
+    /// Loads a watchlist as `guichet watchlist load` does, on this server's backend.
+    pub async fn load_watchlist(&self, csv: &str) -> guichet_core::ports::WatchlistLoad {
+        let backend = &self.server.backend;
+        let ports = guichet_core::usecases::screening::Watchlists {
+            log: backend.watchlists.as_ref(),
+            blobs: backend.blobs.as_ref(),
+            clock: &guichet_core::ports::SystemClock,
+        };
+        guichet_core::usecases::screening::load(&ports, csv.as_bytes(), "ops-test")
+            .await
+            .unwrap()
+    }
+
+    /// Submitted with its photo and passport page, paid, and matched: in review with its
+    /// screening recorded. Returns the application's id.
+    pub async fn visa_in_review(&self, citizen: &str, request: &Value) -> String {
+        let created = self.submitted(citizen, request).await;
+        let id = created["id"].as_str().unwrap().to_owned();
+        let photo = self
+            .attach_as(citizen, &id, "photo", "image/jpeg", photo())
+            .await;
+        let page = self
+            .attach(
+                citizen,
+                &id,
+                "passport_page",
+                scanned_act("page du passeport"),
+            )
+            .await;
+        assert_eq!(
+            self.checked(citizen, &id, &photo).await["state"],
+            "accepted"
+        );
+        assert_eq!(self.checked(citizen, &id, &page).await["state"], "accepted");
+        let amount = created["fee"]["amount"].as_u64().unwrap();
+        let reference = created["payment_reference"].as_str().unwrap();
+        assert_eq!(
+            self.pay(reference, &format!("om-{id}"), amount)
+                .await
+                .status(),
+            200
+        );
+        self.wait_for_status(citizen, &id, "in_review").await;
+        self.screening(&id).await;
+        id
+    }
+
+    /// What matching found, once the screen step has run (409 until then).
+    pub async fn screening(&self, id: &str) -> Value {
+        for _ in 0..200 {
+            let resp = self
+                .get(
+                    &self.screener(),
+                    &format!("/v1/applications/{id}/screening"),
+                )
+                .await;
+            if resp.status() == 200 {
+                return resp.json().await.unwrap();
+            }
+            assert_eq!(resp.status(), 409, "before matching, only a conflict");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("application {id} was never screened");
+    }
+
+    pub async fn screen(&self, token: &str, id: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(self.url(&format!("/v1/applications/{id}/screening")))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn queue(&self, token: &str, query: &str) -> Vec<String> {
+        let resp = self.get(token, &format!("/v1/work?{query}")).await;
+        assert_eq!(resp.status(), 200, "{query}");
+        let body: Value = resp.json().await.unwrap();
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
+const WATCHLIST: &str = "id,name,aliases,birth_year,nationality
+W-001,Muhammad Diallo,,1980,
+W-002,Usman Traore,Ousmane Traoré,1975,
+W-003,Abdullahi Ibrahim Sow,,1990,
+W-004,Mariam Keita,,,
+";
+
+async fn walk_visa(app: &TestApp, visa_type: &str, scope: &str, entries: &str, fee: u64) -> Value {
+    let t = Traveller::french("MARTIN", "CLAIRE ANNE", "1985-06-01");
+    let citizen = app.citizen(&format!("traveller-{visa_type}-{scope}"));
+    let stay = if visa_type == "transit" { 4 } else { 12 };
+    let request = visa_request(&t, visa_type, scope, entries, PARIS, stay);
+    let id = app.visa_in_review(&citizen, &request).await;
+    let view = app.application(&citizen, &id).await;
+    assert_eq!(view["office"], PARIS);
+    assert_eq!(view["fee"]["amount"], fee, "{visa_type} {scope} {entries}");
+    // The applicant sees the consular review, never the screening.
+    let names: Vec<&str> = view["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["consular_review"]);
+    let consul = app.consul(PARIS);
+    assert!(
+        app.queue(
+            &consul,
+            "office=AMB-PARIS&status=in_review&step=consular_review"
+        )
+        .await
+        .contains(&id)
+    );
+    assert!(
+        app.queue(&app.screener(), "office=SCREENING&step=screening")
+            .await
+            .contains(&id)
+    );
+    let approved = app
+        .decide(&consul, &id, &json!({"decision": "approve"}))
+        .await;
+    assert_eq!(approved.status(), 200);
+    let approved: Value = approved.json().await.unwrap();
+    assert_eq!(approved["status"], "in_review", "screening is still open");
+    let cleared = app
+        .screen(&app.screener(), &id, &json!({"outcome": "clear"}))
+        .await;
+    assert_eq!(cleared.status(), 200);
+    let issued = app.wait_for_status(&citizen, &id, "issued").await;
+    let number = issued["document"]["number"].as_str().unwrap().to_owned();
+    assert!(number.starts_with("VS-"), "{number}");
+    let pdf = app.download(&citizen, &id).await;
+    assert!(pdf.len() <= 60 * 1024, "the e-visa is {} bytes", pdf.len());
+    let path = app.dir.path().join(format!("{id}.pdf"));
+    std::fs::write(&path, &pdf).unwrap();
+    let text = pdf_text(&path);
+    assert!(text.contains("VISA ÉLECTRONIQUE"), "{text}");
+    assert!(
+        text.contains("19FR12345") && text.contains("MARTIN"),
+        "{text}"
+    );
+    let by_file = app.verify_pdf(&pdf).await;
+    assert_eq!(by_file["status"], "valid", "{by_file}");
+    assert_eq!(app.verify_number(&number).await["status"], "valid");
+    issued
+}
+
+#[tokio::test]
+async fn each_visa_type_and_both_scopes_go_to_a_verified_e_visa() {
+    let app = spawn_app().await;
+    app.load_watchlist(WATCHLIST).await;
+    for (visa_type, scope, entries, fee) in [
+        ("tourism", "national", "single", 60_000),
+        ("family", "aes", "multiple", 100_000),
+        ("business", "national", "multiple", 120_000),
+        ("transit", "aes", "single", 75_000),
+        ("transit", "national", "single", 25_000),
+    ] {
+        walk_visa(&app, visa_type, scope, entries, fee).await;
+    }
+}
+
+#[tokio::test]
+async fn a_visa_goes_to_a_verified_e_visa_on_aws() {
+    let app = spawn_aws_app().await;
+    let load = app.load_watchlist(WATCHLIST).await;
+    assert_eq!((load.seq, load.entries), (1, 4));
+    let again = app.load_watchlist(WATCHLIST).await;
+    assert_eq!(
+        (again.seq, again.version),
+        (2, load.version),
+        "same file, same version"
+    );
+    walk_visa(&app, "tourism", "aes", "single", 75_000).await;
+    let traveller = Traveller::french("DIALLO", "MOHAMED", "1980-02-02");
+    let id = app
+        .visa_in_review(
+            &app.citizen("traveller-aws-hit"),
+            &visa_request(&traveller, "business", "national", "single", DAKAR, 5),
+        )
+        .await;
+    let found = app.screening(&id).await;
+    assert_eq!(found["candidates"][0]["entry_id"], "W-001", "{found}");
+}
+
+#[tokio::test]
+async fn ecowas_and_aes_nationals_need_no_visa_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let citizen = app.citizen("traveller-dakar");
+    for nationality in ["SEN", "CIV", "NGA", "BFA", "NER"] {
+        let mut t = Traveller::french("NDIAYE", "FATOU", "1992-03-04");
+        t.nationality = nationality;
+        let resp = app
+            .submit(
+                &citizen,
+                &visa_request(&t, "tourism", "national", "single", DAKAR, 10),
+            )
+            .await;
+        let p = problem(resp, 422).await;
+        assert!(
+            p["type"].as_str().unwrap().ends_with("/visa-not-required"),
+            "{p}"
+        );
+        assert!(p["detail"].as_str().unwrap().contains("sans visa"), "{p}");
+        assert!(
+            p["detail_en"].as_str().unwrap().contains("without a visa"),
+            "{p}"
+        );
+        assert_eq!(fields(&p), vec!["details.passport.nationality"]);
+    }
+    let mine: Value = app
+        .get(&citizen, "/v1/applications")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["items"], json!([]), "nothing stored, nothing to pay");
+}
+
+#[tokio::test]
+async fn every_check_digit_of_the_zone_and_every_disagreeing_field_is_named() {
+    let app = spawn_app().await;
+    let citizen = app.citizen("traveller-typo");
+    let t = Traveller::french("MARTIN", "CLAIRE", "1985-06-01");
+    let good = visa_request(&t, "tourism", "national", "single", PARIS, 10);
+    // Line 2's check digits: the number's (9), the birth date's (19), the expiry's (27), the
+    // personal number's (42) and the composite (43).
+    for (pos, part) in [
+        (9, "numéro de passeport"),
+        (19, "date de naissance"),
+        (27, "date d'expiration"),
+        (42, "numéro personnel"),
+        (43, "ligne 2"),
+    ] {
+        let mut request = good.clone();
+        let zone = request["details"]["passport"]["mrz"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (line1, line2) = zone.split_once('\n').unwrap();
+        let mut bytes = line2.as_bytes().to_vec();
+        bytes[pos] = if bytes[pos] == b'1' { b'2' } else { b'1' };
+        let wrong = format!("{line1}\n{}", String::from_utf8(bytes).unwrap());
+        request["details"]["passport"]["mrz"] = json!(wrong);
+        let p = problem(app.submit(&citizen, &request).await, 422).await;
+        assert_eq!(fields(&p), vec!["details.passport.mrz"], "{pos}: {p}");
+        let message = p["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains(part), "{pos}: {message}");
+        assert!(!p["errors"][0]["message_en"].as_str().unwrap().is_empty());
+    }
+    let mut typed = good.clone();
+    typed["details"]["passport"]["number"] = json!("19FR12346");
+    let p = problem(app.submit(&citizen, &typed).await, 422).await;
+    assert_eq!(fields(&p), vec!["details.passport.number"]);
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("19FR12345"),
+        "{p}"
+    );
+    // Expiring four months after the departure: refused, naming the departure.
+    let mut soon = good.clone();
+    let expiry = day(10 + 9 + 120);
+    soon["details"]["passport"]["expiry_date"] = json!(expiry);
+    soon["details"]["passport"]["mrz"] = json!(mrz(&t, &expiry));
+    let p = problem(app.submit(&citizen, &soon).await, 422).await;
+    assert_eq!(fields(&p), vec!["details.passport.expiry_date"], "{p}");
+    // A stay longer than the type allows.
+    let long = visa_request(&t, "transit", "national", "single", PARIS, 8);
+    let p = problem(app.submit(&citizen, &long).await, 422).await;
+    assert_eq!(fields(&p), vec!["details.departure_date"], "{p}");
+}
+
+#[tokio::test]
+async fn screening_finds_each_spelling_of_a_listed_name_and_not_a_different_person() {
+    let app = spawn_app().await;
+    app.load_watchlist(WATCHLIST).await;
+    let cases: [(&str, &str, &str, Option<&str>); 9] = [
+        ("DIALLO", "MOHAMED", "1980-05-05", Some("W-001")),
+        ("DIALLO", "MOHAMMED", "1981-05-05", Some("W-001")),
+        // Given name and surname the other way round.
+        ("MUHAMMAD", "DIALLO", "1980-05-05", Some("W-001")),
+        ("TRAORE", "OUSMANE", "1975-01-01", Some("W-002")),
+        // The middle name missing.
+        ("SOW", "ABDOULAYE", "1990-07-07", Some("W-003")),
+        // The list knows no birth year.
+        ("KEITA", "MARIAM", "1970-01-01", Some("W-004")),
+        // Different people with similar names.
+        ("DIARRA", "MOHAMED", "1980-05-05", None),
+        ("DIALLO", "MUHAMMAD", "1960-05-05", None),
+        ("TRAORE", "AMADOU", "1975-01-01", None),
+    ];
+    for (i, (surname, given, born, hit)) in cases.into_iter().enumerate() {
+        let t = Traveller {
+            surname,
+            given_names: given,
+            number: "24CD98765",
+            nationality: "GBR",
+            birth_date: born,
+            sex: "M",
+        };
+        let citizen = app.citizen(&format!("traveller-screen-{i}"));
+        let id = app
+            .visa_in_review(
+                &citizen,
+                &visa_request(&t, "business", "national", "single", DAKAR, 5),
+            )
+            .await;
+        let found = app.screening(&id).await;
+        let ids: Vec<&str> = found["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["entry_id"].as_str().unwrap())
+            .collect();
+        match hit {
+            Some(entry) => {
+                assert_eq!(ids.first(), Some(&entry), "{given} {surname}: {found}");
+                let c = &found["candidates"][0];
+                assert!(c["score"].as_f64().unwrap() >= 0.8);
+                assert!(!c["features"].as_array().unwrap().is_empty(), "{c}");
+            }
+            None => assert!(ids.is_empty(), "{given} {surname} born {born}: {found}"),
+        }
+        // The applicant never sees it.
+        let resp = app
+            .get(&citizen, &format!("/v1/applications/{id}/screening"))
+            .await;
+        assert_eq!(problem(resp, 403).await["status"], 403);
+        let own = app.application(&citizen, &id).await;
+        assert!(own.get("screening").is_none());
+        assert!(!own.to_string().contains("W-00"), "{own}");
+    }
+}
+
+#[tokio::test]
+async fn a_denial_refuses_the_visa_after_a_consular_approval_and_the_applicant_learns_only_the_refusal()
+ {
+    let app = spawn_app().await;
+    app.load_watchlist(WATCHLIST).await;
+    let citizen = app.citizen("traveller-denied");
+    let t = Traveller::french("DIALLO", "MOHAMED", "1980-05-05");
+    let id = app
+        .visa_in_review(
+            &citizen,
+            &visa_request(&t, "tourism", "national", "single", PARIS, 10),
+        )
+        .await;
+    let consul = app.consul(PARIS);
+    assert_eq!(
+        app.decide(&consul, &id, &json!({"decision": "approve"}))
+            .await
+            .status(),
+        200
+    );
+    // A consular officer does not screen, and a screener does not decide.
+    let p = problem(
+        app.screen(&consul, &id, &json!({"outcome": "clear"})).await,
+        403,
+    )
+    .await;
+    assert_eq!(p["status"], 403);
+    let p = problem(
+        app.decide(&app.screener(), &id, &json!({"decision": "approve"}))
+            .await,
+        403,
+    )
+    .await;
+    assert_eq!(p["status"], 403);
+    let denied = app
+        .screen(
+            &app.screener(),
+            &id,
+            &json!({"outcome": "deny", "reason": "W-001, même personne"}),
+        )
+        .await;
+    assert_eq!(denied.status(), 200);
+    let own = app.application(&citizen, &id).await;
+    assert_eq!(own["status"], "rejected");
+    assert!(own["document"].is_null());
+    let text = own.to_string();
+    // Every visa is screened, so the security services' reads are shown as such; what they
+    // found, said and decided is not.
+    for kept in [
+        "W-001",
+        "\"screening\",\"state\"",
+        "deny",
+        "même personne",
+        "screening_officer",
+    ] {
+        assert!(!text.contains(kept), "{kept}: {own}");
+    }
+    assert!(
+        own["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["name"] != "screening")
+    );
+    assert_eq!(
+        own["decision"]["reason"],
+        "Demande refusée. — Application refused."
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        app.application(&citizen, &id).await["status"],
+        "rejected",
+        "never issued"
+    );
+    // The unit keeps its reason.
+    let record = app.screening(&id).await;
+    assert_eq!(record["decisions"][0]["outcome"], "deny");
+    assert_eq!(record["decisions"][0]["reason"], "W-001, même personne");
+}
+
+#[tokio::test]
+async fn a_referral_holds_the_visa_for_a_supervisor() {
+    let app = spawn_app().await;
+    app.load_watchlist(WATCHLIST).await;
+    let citizen = app.citizen("traveller-referred");
+    let t = Traveller::french("TRAORE", "OUSMANE", "1975-01-01");
+    let id = app
+        .visa_in_review(
+            &citizen,
+            &visa_request(&t, "tourism", "national", "single", PARIS, 10),
+        )
+        .await;
+    let (screener, supervisor) = (app.screener(), app.supervisor());
+    assert_eq!(
+        app.screen(
+            &screener,
+            &id,
+            &json!({"outcome": "refer", "reason": "homonyme possible"})
+        )
+        .await
+        .status(),
+        200
+    );
+    assert!(
+        !app.queue(&screener, "office=SCREENING&step=screening")
+            .await
+            .contains(&id)
+    );
+    assert!(
+        app.queue(&supervisor, "office=SCREENING&step=screening")
+            .await
+            .contains(&id)
+    );
+    let p = problem(
+        app.screen(&screener, &id, &json!({"outcome": "clear"}))
+            .await,
+        403,
+    )
+    .await;
+    assert!(p["detail"].as_str().unwrap().contains("superviseur"), "{p}");
+    assert_eq!(
+        app.decide(&app.consul(PARIS), &id, &json!({"decision": "approve"}))
+            .await
+            .status(),
+        200
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let held = app.application(&citizen, &id).await;
+    assert_eq!(held["status"], "in_review", "held while referred: {held}");
+    assert!(!held.to_string().contains("referred"), "{held}");
+    assert_eq!(
+        app.screen(&supervisor, &id, &json!({"outcome": "clear"}))
+            .await
+            .status(),
+        200
+    );
+    app.wait_for_status(&citizen, &id, "issued").await;
+}
+
+#[tokio::test]
+async fn a_consular_officer_of_another_mission_sees_nothing() {
+    let app = spawn_app().await;
+    let citizen = app.citizen("traveller-paris");
+    let t = Traveller::french("MARTIN", "CLAIRE", "1985-06-01");
+    let id = app
+        .visa_in_review(
+            &citizen,
+            &visa_request(&t, "tourism", "national", "single", PARIS, 10),
+        )
+        .await;
+    let dakar = app.consul(DAKAR);
+    assert_eq!(
+        app.get(&dakar, &format!("/v1/applications/{id}"))
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        app.decide(&dakar, &id, &json!({"decision": "approve"}))
+            .await
+            .status(),
+        404
+    );
+    assert!(app.queue(&dakar, "office=AMB-DAKAR").await.is_empty());
+    assert_eq!(
+        app.get(&dakar, "/v1/work?office=AMB-PARIS").await.status(),
+        404
+    );
+    // A clerk of a court sees no visa either; the mission's consul does, and the read is kept.
+    assert_eq!(
+        app.get(
+            &app.clerk(BAMAKO_REGISTRY),
+            &format!("/v1/applications/{id}")
+        )
+        .await
+        .status(),
+        404
+    );
+    let paris = app
+        .get(&app.consul(PARIS), &format!("/v1/applications/{id}"))
+        .await;
+    assert_eq!(paris.status(), 200);
+    let p = problem(
+        app.get(&dakar, "/v1/work?office=AMB-DAKAR&step=nothing")
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&p), vec!["step"]);
+}
