@@ -105,6 +105,7 @@ impl Functions {
                 applications: backend.applications.clone(),
                 documents: backend.documents.clone(),
                 catalogue: backend.catalogue.clone(),
+                seals: backend.seal_keys.clone(),
             },
             verify: Verify {
                 edge,

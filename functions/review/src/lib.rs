@@ -4,11 +4,14 @@
 use guichet_core::Error;
 use guichet_core::catalogue::Catalogue;
 use guichet_core::domain::{Application, Principal};
-use guichet_core::ports::{ApplicationStore, Clock, DocumentRegistry};
+use guichet_core::ports::{ApplicationStore, Clock, DocumentRegistry, SealReader};
+use guichet_core::usecases::border::{self, Bordering};
 use guichet_core::usecases::review::{self, Deciding};
 use guichet_core::usecases::revoke::{self, Revoking};
 use guichet_core::usecases::screening;
-use guichet_http::api::{ApplicationView, RevokedDocument, ScreeningView, WorkQueue};
+use guichet_http::api::{
+    ApplicationView, CrossingRecorded, RevokedDocument, ScreeningView, WorkQueue,
+};
 use guichet_http::request::{JSON_LIMIT, idempotency, json_body, query_param};
 use guichet_http::response::json;
 use guichet_http::routes::Route;
@@ -21,6 +24,8 @@ pub struct Review {
     pub applications: Arc<dyn ApplicationStore>,
     pub documents: Arc<dyn DocumentRegistry>,
     pub catalogue: Arc<Catalogue>,
+    /// Opens the seals border posts read from e-visas.
+    pub seals: Arc<dyn SealReader>,
 }
 
 impl Review {
@@ -83,6 +88,21 @@ async fn route(f: &Review, req: &Request) -> Result<Response<Body>, Error> {
             let app = review::sign(&f.deciding(clock), &who, &id, &body, idempotency(req)).await?;
             view(f, &app, &who).await
         }
+        Route::RecordCrossing => {
+            let body: border::CrossingRequest = json_body(req, JSON_LIMIT)?;
+            let ports = Bordering {
+                applications: f.applications.as_ref(),
+                documents: f.documents.as_ref(),
+                catalogue: &f.catalogue,
+                seals: f.seals.as_ref(),
+                clock,
+            };
+            let recorded = border::record(&ports, &who, &body, idempotency(req)).await?;
+            Ok(json(
+                201,
+                &CrossingRecorded::new(&recorded, clock.now().date()),
+            ))
+        }
         Route::GetScreening { id } => {
             let record =
                 screening::read(f.applications.as_ref(), &f.catalogue, clock, &who, &id).await?;
@@ -130,6 +150,13 @@ mod tests {
             applications: local.store.clone(),
             documents: local.store.clone(),
             catalogue: local.catalogue.clone(),
+            seals: Arc::new(
+                guichet_seal::SealKeys::from_stored(&[guichet_seal::generate(
+                    time::OffsetDateTime::now_utc(),
+                )
+                .unwrap()])
+                .unwrap(),
+            ),
         };
         let req = lambda_http::request::from_str(include_str!(
             "../../../events/review-work-queue-no-token.json"

@@ -206,6 +206,9 @@ struct VisasFile {
     /// like a national one (to the departure and its grace).
     #[serde(default)]
     aes_validity_days: Option<u32>,
+    /// The border posts whose officers record crossings (airports, land posts).
+    #[serde(default)]
+    border_posts: Vec<OfficeCode>,
 }
 
 impl VisasFile {
@@ -239,6 +242,9 @@ impl VisasFile {
                 .map_err(|_| wrong(format!("exempt: {code} is not an ICAO nationality code")))?;
             exempt.insert(n.as_str().trim_end_matches('<').to_owned());
         }
+        if let Some(p) = self.border_posts.iter().find(|p| !offices.contains_key(*p)) {
+            return Err(CatalogueError::UnknownOffice(p.to_string()));
+        }
         if self.aes_validity_days == Some(0) {
             return Err(wrong("aes_validity_days: at least one day".into()));
         }
@@ -247,6 +253,7 @@ impl VisasFile {
             max_stay_days,
             exempt,
             aes_validity_days: self.aes_validity_days,
+            border_posts: self.border_posts.into_iter().collect(),
         })
     }
 }

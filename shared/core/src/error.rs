@@ -12,6 +12,9 @@ pub enum Error {
     Malformed(String),
     #[error("invalid input")]
     Invalid(FieldErrors),
+    /// A border crossing the visa does not allow: nothing recorded.
+    #[error("crossing refused: {}", .0.reason())]
+    CrossingRefused(crate::domain::CrossingRefusal),
     /// Nothing to apply for (a traveller who needs no visa): nothing stored, nothing charged.
     #[error("not needed: {}", .0.problem)]
     NotNeeded(crate::kinds::NotNeeded),

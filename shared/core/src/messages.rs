@@ -161,6 +161,9 @@ pub enum Msg {
     UnknownStep {
         steps: String,
     },
+    /// A seal that verifies, of a document that is not a visa.
+    NotAVisa,
+    CrossingRefused(crate::domain::CrossingRefusal),
 }
 
 /// The parts of a passport's zone a check digit covers.
@@ -533,6 +536,36 @@ impl Msg {
                 format!("Les ressortissants de cet État ({nationality}) entrent au Mali sans visa (CEDEAO, AES) : aucune demande n'est nécessaire et rien n'a été facturé."),
                 format!("Nationals of this state ({nationality}) enter Mali without a visa (ECOWAS, AES): no application is needed and nothing was charged."),
             ),
+            Msg::NotAVisa => (
+                "Ce document n'est pas un visa.".into(),
+                "This document is not a visa.".into(),
+            ),
+            Msg::CrossingRefused(r) => {
+                use crate::domain::CrossingRefusal::*;
+                let day = |d: &time::Date| crate::domain::format_iso_date(*d);
+                match r {
+                    SecondEntry { on, post } => (
+                        format!("Entrée refusée : ce visa à entrée unique a déjà servi, entrée le {} à {post}.", day(on)),
+                        format!("Entry refused: this single-entry visa was used already, entry on {} at {post}.", day(on)),
+                    ),
+                    NotYetValid { from } => (
+                        format!("Entrée refusée : ce visa n'est valable qu'à partir du {}.", day(from)),
+                        format!("Entry refused: this visa is valid only from {}.", day(from)),
+                    ),
+                    Expired { on } => (
+                        format!("Entrée refusée : ce visa a expiré le {}.", day(on)),
+                        format!("Entry refused: this visa expired on {}.", day(on)),
+                    ),
+                    Revoked => (
+                        "Entrée refusée : ce visa a été révoqué.".into(),
+                        "Entry refused: this visa was revoked.".into(),
+                    ),
+                    WrongPassport => (
+                        "Entrée refusée : ce visa n'a pas été délivré sur ce passeport.".into(),
+                        "Entry refused: this visa was not issued on this passport.".into(),
+                    ),
+                }
+            }
             Msg::UnknownStep { steps } => (
                 format!("Étape inconnue ; étapes possibles : {steps}."),
                 format!("Unknown step; possible steps: {steps}."),
@@ -568,6 +601,7 @@ pub enum ProblemTitle {
     Malformed,
     Invalid,
     NotNeeded,
+    CrossingRefused,
     TooLarge,
     Unauthenticated,
     Forbidden,
@@ -587,6 +621,7 @@ impl ProblemTitle {
             ProblemTitle::Malformed => ("Requête mal formée", "Malformed request"),
             ProblemTitle::Invalid => ("Données invalides", "Invalid data"),
             ProblemTitle::NotNeeded => ("Demande inutile", "No application needed"),
+            ProblemTitle::CrossingRefused => ("Passage refusé", "Crossing refused"),
             ProblemTitle::TooLarge => ("Requête trop volumineuse", "Request too large"),
             ProblemTitle::Unauthenticated => {
                 ("Authentification requise", "Authentication required")
@@ -679,6 +714,8 @@ mod tests {
                 nationality: "SEN".into(),
             },
             Msg::UnknownStep { steps: "a".into() },
+            Msg::NotAVisa,
+            Msg::CrossingRefused(crate::domain::CrossingRefusal::Revoked),
         ];
         for m in all {
             let b = m.bilingual();

@@ -318,6 +318,9 @@ pub struct ApplicationView {
     pub decision: Option<DecisionView>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub document: Option<DocumentView>,
+    /// Border crossings on an issued visa, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub crossings: Vec<CrossingView>,
 }
 
 impl ApplicationView {
@@ -388,6 +391,16 @@ impl ApplicationView {
                 decided_at: rfc3339(d.at),
             }),
             document,
+            crossings: app
+                .crossings
+                .iter()
+                .map(|c| CrossingView {
+                    direction: c.direction.as_str().into(),
+                    at: rfc3339(c.at),
+                    post: c.post.to_string(),
+                    flags: c.flags.clone(),
+                })
+                .collect(),
         }
     }
 }
@@ -541,6 +554,62 @@ impl From<&ScreeningRecord> for ScreeningView {
                 .collect(),
         }
     }
+}
+
+/// `201` answer to a crossing: the visa as the post must know it now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CrossingRecorded {
+    pub visa: CrossedVisaView,
+    /// Entries made on the visa, this one included.
+    pub crossings_used: usize,
+    /// Days of stay the visa still allows after today.
+    pub stay_days_left: i64,
+    /// What the post should know and let pass: `exit_without_entry`, `overstay`,
+    /// `entry_without_exit`.
+    pub flags: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CrossedVisaView {
+    pub number: String,
+    /// `valid` or `revoked`.
+    pub status: String,
+    /// `single` or `multiple`.
+    pub entries: String,
+    pub valid_until: String,
+}
+
+impl CrossingRecorded {
+    pub fn new(r: &guichet_core::usecases::border::Recorded, today: time::Date) -> Self {
+        CrossingRecorded {
+            visa: CrossedVisaView {
+                number: r.number.to_string(),
+                status: if r.revoked { "revoked" } else { "valid" }.into(),
+                entries: if r.terms.multiple_entries {
+                    "multiple"
+                } else {
+                    "single"
+                }
+                .into(),
+                valid_until: guichet_core::domain::format_iso_date(r.terms.valid_until),
+            },
+            crossings_used: r.crossings_used(),
+            stay_days_left: r.stay_days_left(today),
+            flags: r.crossing.flags.clone(),
+        }
+    }
+}
+
+/// One border crossing on a visa.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CrossingView {
+    /// `entry` or `exit`.
+    pub direction: String,
+    pub at: String,
+    /// The border post.
+    pub post: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub flags: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

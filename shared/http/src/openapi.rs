@@ -11,6 +11,7 @@ use crate::problem::{Problem, ProblemField};
 use crate::routes::{Function, Op, Stub, table};
 use guichet_core::domain::{ApplicantInput, ConvictionInput, ExtractRecordInput};
 use guichet_core::usecases::attachments::AttachmentRequest;
+use guichet_core::usecases::border::CrossingRequest;
 use guichet_core::usecases::payment::PaymentNotice;
 use guichet_core::usecases::review::{DecisionRequest, SignatureRequest};
 use guichet_core::usecases::revoke::RevocationRequest;
@@ -115,6 +116,17 @@ fn get_screening() {}
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)),
     security(("bearer" = [])))]
 fn screen() {}
+
+#[utoipa::path(post, path = "/v1/border/crossings", tag = "border",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Same key and body → same answer, for 24 h")),
+    request_body = CrossingRequest,
+    responses((status = 201, body = CrossingRecorded), (status = 401, body = Problem),
+        (status = 403, body = Problem, description = "Not a border officer of a border post"),
+        (status = 404, body = Problem, description = "No such visa"),
+        (status = 409, body = Problem, description = "`/problems/crossing-refused`, with a `reason`: `second_entry`, `not_yet_valid`, `expired`, `revoked`, `wrong_passport`"),
+        (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+fn record_crossing() {}
 
 #[utoipa::path(post, path = "/v1/payments/webhook/{provider}", tag = "payments", params(("provider" = String, Path),
         ("Guichet-Signature" = String, Header, description = "t=<unix>,v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")>")),
@@ -290,6 +302,11 @@ pub(crate) fn stubs() -> Vec<(Op, Function, Stub)> {
         ),
         (Op::Screen, Function::Review, Stub::of::<__path_screen>()),
         (
+            Op::RecordCrossing,
+            Function::Review,
+            Stub::of::<__path_record_crossing>(),
+        ),
+        (
             Op::AddAttachment,
             Function::Submit,
             Stub::of::<__path_add_attachment>(),
@@ -341,7 +358,8 @@ pub(crate) fn stubs() -> Vec<(Op, Function, Stub)> {
     components(schemas(SubmitRequest, ResubmitRequest, ApplicantInput, DecisionRequest, SignatureRequest, StepView, AttachmentRequest, UploadTicket, AttachmentView, CatalogueView, ServiceView, FeeLineView, AttachmentSpecView, StepSpecView, StepActionView, RevocationRequest, RevokedDocument, ExtractRecordInput, ConvictionInput, PaymentNotice,
         SealRequest, ApplicationCreated, RoutingView, ApplicationView, ApplicationList, ApplicationSummary, WorkQueue, WorkItem,
         PaymentAck, VerifyResult, HolderView, OrganisationView, MoneyView, ApplicantView, HistoryEntry, AccessEntry, DecisionView, DocumentView,
-        Problem, ProblemField, ScreeningRequest, ScreeningView, CandidateView, FeatureView, ScreeningDecisionView)),
+        Problem, ProblemField, ScreeningRequest, ScreeningView, CandidateView, FeatureView, ScreeningDecisionView,
+        CrossingRequest, CrossingRecorded, CrossedVisaView, CrossingView)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
@@ -385,7 +403,7 @@ mod tests {
         let doc = serde_json::to_value(document()).unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 18);
+        assert_eq!(paths.len(), 19);
         let decide = &paths["/v1/applications/{id}/decision"]["post"];
         assert!(decide["responses"].get("429").is_some());
         assert!(

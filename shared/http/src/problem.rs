@@ -2,7 +2,7 @@
 
 use super::response::with_common_headers;
 use guichet_core::Error;
-use guichet_core::messages::ProblemTitle;
+use guichet_core::messages::{Msg, ProblemTitle};
 use lambda_http::{Body, Response};
 use serde::Serialize;
 
@@ -21,6 +21,10 @@ pub struct Problem {
     pub detail_en: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<ProblemField>,
+    /// Why a border crossing was refused: `second_entry`, `not_yet_valid`, `expired`, `revoked`
+    /// or `wrong_passport`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -44,6 +48,7 @@ impl Problem {
             detail: None,
             detail_en: None,
             errors: Vec::new(),
+            reason: None,
         }
     }
 
@@ -88,6 +93,13 @@ impl Problem {
                     message: m.fr,
                     message_en: m.en,
                 }];
+                p
+            }
+            Error::CrossingRefused(r) => {
+                let m = Msg::CrossingRefused(r.clone()).bilingual();
+                let mut p = Problem::new(409, "crossing-refused", ProblemTitle::CrossingRefused)
+                    .detail(m.fr, m.en);
+                p.reason = Some(r.reason().into());
                 p
             }
             Error::TooLarge { limit } => {

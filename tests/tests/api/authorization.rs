@@ -297,6 +297,7 @@ fn visa_caller(app: &TestApp, column: &str) -> Option<String> {
         "screening_officer, SCREENING" => staff("screening_officer", "SCREENING"),
         "screening_supervisor, SCREENING" => staff("screening_supervisor", "SCREENING"),
         "clerk, a court" => staff("clerk", BAMAKO_REGISTRY),
+        "border_officer, a post" => staff("border_officer", "PAF-BKO-AIRPORT"),
         "no token" => None,
         other => panic!("unknown column {other:?}"),
     }
@@ -313,7 +314,17 @@ async fn every_visa_route_answers_every_caller_as_the_visa_table_says() {
     let table = table_after("<!-- visa-access-table -->");
     let owner = app.citizen(OWNER);
     let reviewed = app.visa_in_review(&owner, &paris_visa()).await;
-    let issued = app.visa_in_review(&owner, &paris_visa()).await;
+    let t = crate::visas::Traveller::french("MARTIN", "CLAIRE", "1985-06-01");
+    let arriving_today = crate::visas::visa_request_arriving(
+        &t,
+        "tourism",
+        "national",
+        "single",
+        "AMB-PARIS",
+        0,
+        10,
+    );
+    let issued = app.visa_in_review(&owner, &arriving_today).await;
     let consul = app.token("consular_officer", Some("AMB-PARIS"), "consul-fixture");
     assert_eq!(
         app.decide(&consul, &issued, &json!({"decision": "approve"}))
@@ -327,7 +338,10 @@ async fn every_visa_route_answers_every_caller_as_the_visa_table_says() {
             .status(),
         200
     );
-    app.wait_for_status(&owner, &issued, "issued").await;
+    let visa_number = app.wait_for_status(&owner, &issued, "issued").await["document"]["number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let mut wrong = Vec::new();
     let mut checked = 0;
     for (route, cells) in &table {
@@ -357,6 +371,12 @@ async fn every_visa_route_answers_every_caller_as_the_visa_table_says() {
                     Some(json!({"decision": "request_info", "reason": "Billet retour ?"})),
                 ),
                 work if work.starts_with("/v1/work?") => (work.to_owned(), None),
+                "/v1/border/crossings" => (
+                    path.to_owned(),
+                    Some(
+                        json!({"passport_number": "19FR12345", "visa_number": visa_number, "direction": "exit"}),
+                    ),
+                ),
                 other => panic!("the visa table names a route the test does not know: {other}"),
             };
             let mut req = match method {
@@ -388,7 +408,7 @@ async fn every_visa_route_answers_every_caller_as_the_visa_table_says() {
             }
         }
     }
-    assert!(table.len() >= 7 && table[0].1.len() == 8);
+    assert!(table.len() >= 8 && table[0].1.len() == 9);
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     println!("visa access table: {checked} cells checked");
 }

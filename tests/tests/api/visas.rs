@@ -94,14 +94,27 @@ pub fn visa_request(
     mission: &str,
     stay: i64,
 ) -> Value {
+    visa_request_arriving(t, visa_type, scope, entries, mission, 10, stay)
+}
+
+/// The same, arriving `arrival` days from today.
+pub fn visa_request_arriving(
+    t: &Traveller,
+    visa_type: &str,
+    scope: &str,
+    entries: &str,
+    mission: &str,
+    arrival: i64,
+    stay: i64,
+) -> Value {
     let expiry = day(5 * 365);
     let mut details = json!({
         "mission": mission,
         "visa_type": visa_type,
         "scope": scope,
         "entries": entries,
-        "arrival_date": day(10),
-        "departure_date": day(10 + stay - 1),
+        "arrival_date": day(arrival),
+        "departure_date": day(arrival + stay - 1),
         "purpose": "Visite du pays dogon",
         "passport": {
             "mrz": mrz(t, &expiry),
@@ -252,6 +265,36 @@ impl TestApp {
             .send()
             .await
             .unwrap()
+    }
+
+    /// In review, approved by the mission's consul and cleared: issued. Returns the view.
+    pub async fn issued_visa(&self, citizen: &str, request: &Value) -> Value {
+        let id = self.visa_in_review(citizen, request).await;
+        let mission = request["details"]["mission"].as_str().unwrap();
+        let consul = self.consul(mission);
+        let approve = self
+            .decide(&consul, &id, &json!({"decision": "approve"}))
+            .await;
+        assert_eq!(approve.status(), 200);
+        let clear = self
+            .screen(&self.screener(), &id, &json!({"outcome": "clear"}))
+            .await;
+        assert_eq!(clear.status(), 200);
+        self.wait_for_status(citizen, &id, "issued").await
+    }
+
+    pub async fn cross(&self, token: &str, body: &Value) -> reqwest::Response {
+        self.http
+            .post(self.url("/v1/border/crossings"))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub fn border_officer(&self, post: &str) -> String {
+        self.token("border_officer", Some(post), &format!("border-{post}"))
     }
 
     pub async fn queue(&self, token: &str, query: &str) -> Vec<String> {
@@ -712,4 +755,175 @@ async fn a_consular_officer_of_another_mission_sees_nothing() {
     )
     .await;
     assert_eq!(fields(&p), vec!["step"]);
+}
+
+const AIRPORT: &str = "PAF-BKO-AIRPORT";
+const KOURY: &str = "PAF-KOURY";
+
+#[tokio::test]
+async fn a_single_entry_visa_lets_one_entry_through_and_every_refusal_says_why() {
+    let clock = std::sync::Arc::new(ShiftedClock::default());
+    let app = spawn_app_on(clock.clone()).await;
+    let citizen = app.citizen("traveller-border");
+    let t = Traveller::french("MARTIN", "CLAIRE", "1985-06-01");
+    let single = app
+        .issued_visa(
+            &citizen,
+            &visa_request_arriving(&t, "tourism", "national", "single", PARIS, 0, 10),
+        )
+        .await;
+    let number = single["document"]["number"].as_str().unwrap().to_owned();
+    let id = single["id"].as_str().unwrap().to_owned();
+    // The officer scans the e-visa's QR code.
+    let path = app.dir.path().join("visa.pdf");
+    std::fs::write(&path, app.download(&citizen, &id).await).unwrap();
+    let seal = qr_codes(&path).pop().expect("the e-visa carries its seal");
+    let airport = app.border_officer(AIRPORT);
+    let entered = app
+        .cross(&airport, &json!({"seal": seal, "direction": "entry"}))
+        .await;
+    assert_eq!(entered.status(), 201);
+    let entered: Value = entered.json().await.unwrap();
+    assert_eq!(entered["visa"]["number"], number.as_str());
+    assert_eq!(entered["visa"]["entries"], "single");
+    assert_eq!(entered["visa"]["status"], "valid");
+    assert_eq!(entered["crossings_used"], 1);
+    assert_eq!(entered["stay_days_left"], 9);
+    assert_eq!(entered["flags"], json!([]));
+    // A second entry at another post, by the numbers typed: refused, naming the first.
+    let by_numbers =
+        json!({"passport_number": "19FR12345", "visa_number": number, "direction": "entry"});
+    let p = problem(
+        app.cross(&app.border_officer(KOURY), &by_numbers).await,
+        409,
+    )
+    .await;
+    assert!(
+        p["type"].as_str().unwrap().ends_with("/crossing-refused"),
+        "{p}"
+    );
+    assert_eq!(p["reason"], "second_entry");
+    let detail = p["detail"].as_str().unwrap();
+    assert!(
+        detail.contains(AIRPORT) && detail.contains(&day(0)),
+        "{detail}"
+    );
+    assert!(
+        p["detail_en"].as_str().unwrap().contains("single-entry"),
+        "{p}"
+    );
+    // Another passport: refused.
+    let mut other = by_numbers.clone();
+    other["passport_number"] = json!("99ZZ00000");
+    assert_eq!(
+        problem(app.cross(&airport, &other).await, 409).await["reason"],
+        "wrong_passport"
+    );
+    // Leaving is never refused; leaving twice is flagged.
+    let out = app
+        .cross(&airport, &json!({"seal": seal, "direction": "exit"}))
+        .await;
+    assert_eq!(out.status(), 201);
+    let again: Value = app
+        .cross(&airport, &json!({"seal": seal, "direction": "exit"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["flags"], json!(["exit_without_entry"]));
+    // Staff of the mission see the crossings on the visa.
+    let staff_view = app.application(&app.consul(PARIS), &id).await;
+    let posts: Vec<&str> = staff_view["crossings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["direction"].as_str().unwrap())
+        .collect();
+    assert_eq!(posts, vec!["entry", "exit", "exit"]);
+
+    // A revoked visa lets no one in.
+    let revoked = app
+        .issued_visa(
+            &citizen,
+            &visa_request_arriving(&t, "tourism", "national", "multiple", PARIS, 0, 30),
+        )
+        .await;
+    let revoked_number = revoked["document"]["number"].as_str().unwrap();
+    let admin = app.token("admin", None, "admin-1");
+    let r = app
+        .revoke(
+            &admin,
+            revoked_number,
+            &json!({"reason": "Passeport déclaré volé"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let enter = json!({"passport_number": "19FR12345", "visa_number": revoked_number, "direction": "entry"});
+    assert_eq!(
+        problem(app.cross(&airport, &enter).await, 409).await["reason"],
+        "revoked"
+    );
+    // A visa whose stay starts in ten days is not valid yet; a multiple-entry one comes and goes.
+    let later = app
+        .issued_visa(
+            &citizen,
+            &visa_request(&t, "business", "national", "multiple", PARIS, 20),
+        )
+        .await;
+    let later_number = later["document"]["number"].as_str().unwrap().to_owned();
+    let enter =
+        json!({"passport_number": "19FR12345", "visa_number": later_number, "direction": "entry"});
+    assert_eq!(
+        problem(app.cross(&airport, &enter).await, 409).await["reason"],
+        "not_yet_valid"
+    );
+    clock.advance(time::Duration::days(12));
+    // Tokens are minted on the service's clock: a new shift's.
+    let airport = app.border_officer(AIRPORT);
+    assert_eq!(app.cross(&airport, &enter).await.status(), 201);
+    let exit =
+        json!({"passport_number": "19FR12345", "visa_number": later_number, "direction": "exit"});
+    assert_eq!(app.cross(&airport, &exit).await.status(), 201);
+    let back: Value = app.cross(&airport, &enter).await.json().await.unwrap();
+    assert_eq!(back["crossings_used"], 2);
+    assert_eq!(back["visa"]["entries"], "multiple");
+    // Past its last day (departure and 15 days' grace): expired.
+    clock.advance(time::Duration::days(40));
+    let airport = app.border_officer(AIRPORT);
+    assert_eq!(
+        app.cross(&airport, &exit).await.status(),
+        201,
+        "leaving is never refused"
+    );
+    assert_eq!(
+        problem(app.cross(&airport, &enter).await, 409).await["reason"],
+        "expired"
+    );
+}
+
+#[tokio::test]
+async fn only_a_border_officer_at_a_border_post_records_crossings() {
+    let app = spawn_app().await;
+    let body = json!({"passport_number": "19FR12345", "visa_number": "VS-2026-000001-0", "direction": "entry"});
+    for token in [
+        app.consul(PARIS),
+        app.citizen("traveller"),
+        app.token("border_officer", Some(PARIS), "border-at-a-mission"),
+    ] {
+        assert_eq!(
+            problem(app.cross(&token, &body).await, 403).await["status"],
+            403
+        );
+    }
+    assert_eq!(app.cross("", &body).await.status(), 401);
+    let p = problem(
+        app.cross(
+            &app.border_officer(AIRPORT),
+            &json!({"seal": "GCH1:nonsense", "direction": "sideways"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&p), vec!["direction", "seal"]);
 }

@@ -64,6 +64,9 @@ pub enum EntryKind {
     /// A workflow step was done while others of its stage are still open; the status stays
     /// (`from` = `to`), the step is named.
     Step,
+    /// A border post recorded a crossing on the issued visa (`from` = `to` = issued); the reason
+    /// says which way and where.
+    Crossing,
 }
 
 impl EntryKind {
@@ -162,6 +165,9 @@ pub struct Application {
     /// its staff only (never in the applicant's view).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screening: Option<crate::screening::ScreeningRecord>,
+    /// Border crossings on the issued visa, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub crossings: Vec<super::Crossing>,
     /// How many times the reconcile step asked again for its document, and when it last did.
     #[serde(default)]
     pub redrives: u32,
@@ -282,6 +288,7 @@ impl Application {
             awaiting_attachments: false,
             document: None,
             screening: None,
+            crossings: Vec::new(),
             redrives: 0,
             redriven_at: None,
             audit_head: None,

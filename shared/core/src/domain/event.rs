@@ -36,10 +36,12 @@ pub enum EventType {
     Returned,
     /// A workflow step was done while others of its stage are still open.
     StepDone,
+    /// A border post recorded a crossing on an issued visa.
+    Crossed,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 13] = [
+    pub const ALL: [EventType; 14] = [
         EventType::Paid,
         EventType::Approved,
         EventType::Rejected,
@@ -53,6 +55,7 @@ impl EventType {
         EventType::Proposed,
         EventType::Returned,
         EventType::StepDone,
+        EventType::Crossed,
     ];
 
     /// As it is written in messages and in subscription filters.
@@ -71,6 +74,7 @@ impl EventType {
             EventType::Proposed => "proposed",
             EventType::Returned => "returned",
             EventType::StepDone => "step_done",
+            EventType::Crossed => "crossed",
         }
     }
 
@@ -82,6 +86,7 @@ impl EventType {
             EntryKind::Revocation => Some(EventType::Revoked),
             EntryKind::Redrive => Some(EventType::IssueRequested),
             EntryKind::Step => Some(EventType::StepDone),
+            EntryKind::Crossing => Some(EventType::Crossed),
             EntryKind::Transition => match (change.from, change.to) {
                 (AwaitingPayment, NeedsInfo) => Some(EventType::Paid),
                 (NeedsInfo, InReview) => Some(EventType::Answered),

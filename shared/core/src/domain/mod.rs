@@ -4,6 +4,7 @@
 mod applicant;
 mod application;
 mod attachment;
+pub mod crossing;
 mod document;
 mod document_number;
 mod event;
@@ -28,6 +29,8 @@ pub use application::{
     NewApplication, StatusChange,
 };
 pub use attachment::{Attachment, AttachmentId, AttachmentState, FileType, Refusal, Sha256Hex};
+pub use crossing::{Crossing, CrossingRefusal, Direction, VisaTerms};
+
 pub use document::{DocumentStatus, IssuedDocument, Revocation};
 pub use document_number::{DocumentNumber, seed as number_seed};
 pub use event::{Event, EventType, ISSUE, SCREEN, SUBSCRIPTIONS, Subscription};

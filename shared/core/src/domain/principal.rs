@@ -16,17 +16,20 @@ pub enum Role {
     ScreeningOfficer,
     /// Settles what a screening officer referred.
     ScreeningSupervisor,
+    /// Records crossings at a border post (their office).
+    BorderOfficer,
     Admin,
 }
 
 impl Role {
-    pub const ALL: [Role; 7] = [
+    pub const ALL: [Role; 8] = [
         Role::Applicant,
         Role::Clerk,
         Role::Signatory,
         Role::ConsularOfficer,
         Role::ScreeningOfficer,
         Role::ScreeningSupervisor,
+        Role::BorderOfficer,
         Role::Admin,
     ];
 
@@ -38,6 +41,7 @@ impl Role {
             Role::ConsularOfficer => "consular_officer",
             Role::ScreeningOfficer => "screening_officer",
             Role::ScreeningSupervisor => "screening_supervisor",
+            Role::BorderOfficer => "border_officer",
             Role::Admin => "admin",
         }
     }

@@ -4,6 +4,7 @@
 
 pub mod applications;
 pub mod attachments;
+pub mod border;
 pub mod forward;
 pub mod idempotency;
 pub mod issue;

@@ -84,6 +84,8 @@ pub struct VisaRules {
     pub exempt: BTreeSet<String>,
     /// Days from the arrival an AES visa may be used, as the operator sets it.
     pub aes_validity_days: Option<u32>,
+    /// Where border officers record crossings.
+    pub border_posts: BTreeSet<OfficeCode>,
 }
 
 impl VisaRules {
@@ -352,6 +354,7 @@ mod tests {
             ]),
             exempt: VisaRules::EXEMPT.iter().map(|c| c.to_string()).collect(),
             aes_validity_days: None,
+            border_posts: BTreeSet::new(),
         }
     }
 
