@@ -8,8 +8,8 @@ use guichet_aws::{Aws, AwsResources, SqsQueue};
 use guichet_core::catalogue::Catalogue;
 use guichet_core::domain::SUBSCRIPTIONS;
 use guichet_core::ports::{
-    ApplicationStore, BlobStore, DeadLetters, DocumentRegistry, EventBus, Outbox, PaymentLedger,
-    SealKeyStore, Uploads, WatchlistLog,
+    ApplicationStore, BlobStore, DeadLetters, DocumentRegistry, EventBus, Outbox, PartnerFeed,
+    PaymentLedger, SealKeyStore, Uploads, WatchlistLog,
 };
 use guichet_core::settings::Env;
 use guichet_local::{Local, LocalEventBus, LocalQueue, LocalUploads};
@@ -26,6 +26,7 @@ pub enum Pump {
         issue: SqsQueue,
         check: SqsQueue,
         screen: SqsQueue,
+        feed: SqsQueue,
     },
 }
 
@@ -46,6 +47,9 @@ pub struct Backend {
     /// aside what it cannot read.
     pub watchlists: Arc<dyn WatchlistLog>,
     pub screen_dead_letters: Arc<dyn DeadLetters>,
+    /// The AES partners' feed, and where the feed step sets aside what it cannot read.
+    pub feed: Arc<dyn PartnerFeed>,
+    pub feed_dead_letters: Arc<dyn DeadLetters>,
     /// On one machine, the stand-in for S3's presigned PUT that `guichet serve` answers.
     pub local_uploads: Option<LocalUploads>,
     pub pump: Pump,
@@ -96,6 +100,8 @@ pub async fn open_local(settings: &Settings) -> anyhow::Result<Backend> {
         check_dead_letters: Arc::new(local.queue.clone()),
         watchlists: local.store.clone(),
         screen_dead_letters: Arc::new(local.queue.clone()),
+        feed: local.store.clone(),
+        feed_dead_letters: Arc::new(local.queue.clone()),
         local_uploads: Some(uploads),
         pump: Pump::Local(local.queue.clone()),
         catalogue: match &settings.catalogue_file {
@@ -130,6 +136,7 @@ pub async fn open_aws(
         payments: store.clone(),
         documents: store.clone(),
         watchlists: store.clone(),
+        feed: store.clone(),
         outbox: store,
         bus: Arc::new(aws.events()),
         blobs: aws.documents(),
@@ -137,11 +144,13 @@ pub async fn open_aws(
         uploads: aws.uploads()?,
         check_dead_letters: Arc::new(aws.check_dead_letters()?),
         screen_dead_letters: Arc::new(aws.screen_dead_letters()),
+        feed_dead_letters: Arc::new(aws.feed_dead_letters()),
         local_uploads: None,
         pump: Pump::Sqs {
             issue: aws.issue_queue(),
             check: aws.check_queue(),
             screen: aws.screen_queue(),
+            feed: aws.feed_queue(),
         },
         catalogue: Arc::new(match &settings.catalogue_file {
             Some(path) => Catalogue::from_file(path)?,

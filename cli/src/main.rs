@@ -85,6 +85,9 @@ enum Command {
         /// The person's name, printed on the documents a staff member decides ("Awa Diallo").
         #[arg(long)]
         name: Option<String>,
+        /// A partner system's state (`--role partner`): BFA, NER.
+        #[arg(long)]
+        state: Option<String>,
         /// How long the token is valid, in hours.
         #[arg(long, default_value_t = 12)]
         ttl_hours: i64,
@@ -273,21 +276,31 @@ async fn main() -> anyhow::Result<()> {
             office,
             sub,
             name,
+            state,
             ttl_hours,
             init,
         } => {
             let settings = settings_for(data.dir())?;
             secrets_present(&settings, init)?;
             let (auth, _) = signing(&settings).await?;
-            let token = guichet_cli::token::mint(
-                &auth,
-                &role,
-                office.as_deref(),
-                &sub,
-                name.as_deref(),
-                time::Duration::hours(ttl_hours),
-                time::OffsetDateTime::now_utc(),
-            )?;
+            let ttl = time::Duration::hours(ttl_hours);
+            let now = time::OffsetDateTime::now_utc();
+            let token = match (role.as_str(), state) {
+                ("partner", Some(state)) => {
+                    guichet_cli::token::mint_partner(&auth, &sub, &state, ttl, now)?
+                }
+                ("partner", None) => anyhow::bail!("a partner token needs --state (BFA, NER)"),
+                (_, Some(_)) => anyhow::bail!("--state is for --role partner"),
+                _ => guichet_cli::token::mint(
+                    &auth,
+                    &role,
+                    office.as_deref(),
+                    &sub,
+                    name.as_deref(),
+                    ttl,
+                    now,
+                )?,
+            };
             println!("{token}");
             Ok(())
         }
@@ -422,6 +435,11 @@ async fn main() -> anyhow::Result<()> {
             println!(
                 "export GUICHET_SCREEN_DEAD_LETTERS_URL={}",
                 r.screen_dead_letters_url
+            );
+            println!("export GUICHET_FEED_QUEUE_URL={}", r.feed_queue_url);
+            println!(
+                "export GUICHET_FEED_DEAD_LETTERS_URL={}",
+                r.feed_dead_letters_url
             );
             Ok(())
         }

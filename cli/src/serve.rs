@@ -11,6 +11,7 @@ use guichet_aws::SqsQueue;
 use guichet_check::Check;
 use guichet_core::ports::{Clock, DocumentRenderer as _, QueueName};
 use guichet_core::usecases::forward::forward_all;
+use guichet_feed::Feed;
 use guichet_http::edge::PeerAddr;
 use guichet_http::response;
 use guichet_http::routes::{Function, Route};
@@ -54,6 +55,7 @@ pub struct Functions {
     pub verify: Verify,
     pub issue: Issue,
     pub screen: Screen,
+    pub feed: Feed,
     pub reconcile: Reconcile,
 }
 
@@ -106,6 +108,7 @@ impl Functions {
                 documents: backend.documents.clone(),
                 catalogue: backend.catalogue.clone(),
                 seals: backend.seal_keys.clone(),
+                feed: backend.feed.clone(),
             },
             verify: Verify {
                 edge,
@@ -131,6 +134,13 @@ impl Functions {
                 clock: clock.clone(),
                 dead_letters: backend.screen_dead_letters.clone(),
                 cache: Default::default(),
+            },
+            feed: Feed {
+                applications: backend.applications.clone(),
+                documents: backend.documents.clone(),
+                feed: backend.feed.clone(),
+                sealer: backend.seal_keys.clone(),
+                dead_letters: backend.feed_dead_letters.clone(),
             },
             reconcile: Reconcile {
                 applications: backend.applications.clone(),
@@ -219,7 +229,14 @@ pub async fn start(
             issue,
             check,
             screen,
+            feed,
         } => {
+            let feeds = tokio::spawn(pump_sqs(
+                functions.clone(),
+                Consumer::Feed,
+                feed,
+                stopping.clone(),
+            ));
             let checks = tokio::spawn(pump_sqs(
                 functions.clone(),
                 Consumer::Check,
@@ -237,6 +254,7 @@ pub async fn start(
                 issues.await;
                 let _ = checks.await;
                 let _ = screens.await;
+                let _ = feeds.await;
             })
         }
     };
@@ -382,6 +400,7 @@ async fn pump(f: Arc<Functions>, queue: LocalQueue, stopping: Arc<AtomicBool>) {
             (Consumer::Issue, QueueName::ISSUE_REQUESTS),
             (Consumer::Check, QueueName::ATTACHMENT_CHECKS),
             (Consumer::Screen, QueueName::SCREENING_REQUESTS),
+            (Consumer::Feed, QueueName::PARTNER_FEED),
         ] {
             let deliveries = match queue.receive(name, LOCAL_BATCH, VISIBILITY).await {
                 Ok(d) => d,
@@ -426,6 +445,7 @@ enum Consumer {
     Issue,
     Check,
     Screen,
+    Feed,
 }
 
 /// Hands the messages (id, body) to a consumer in the event Lambda would build, and returns the
@@ -448,6 +468,7 @@ async fn consume<'a>(
         Consumer::Issue => guichet_issue::handle(&f.issue, event).await,
         Consumer::Check => guichet_check::handle(&f.check, event).await,
         Consumer::Screen => guichet_screen::handle(&f.screen, event).await,
+        Consumer::Feed => guichet_feed::handle(&f.feed, event).await,
     };
     response
         .batch_item_failures

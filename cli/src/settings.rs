@@ -161,6 +161,14 @@ mod tests {
                 "GUICHET_SCREEN_DEAD_LETTERS_URL",
                 "https://sqs.eu-west-3.amazonaws.com/1/screening-dlq",
             ),
+            (
+                "GUICHET_FEED_QUEUE_URL",
+                "https://sqs.eu-west-3.amazonaws.com/1/feed",
+            ),
+            (
+                "GUICHET_FEED_DEAD_LETTERS_URL",
+                "https://sqs.eu-west-3.amazonaws.com/1/feed-dlq",
+            ),
         ]))
         .unwrap();
         // In production on AWS the secrets come from Secrets Manager, not the environment.

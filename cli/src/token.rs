@@ -36,6 +36,31 @@ pub fn mint(
         role,
         office,
         name,
+        state: None,
+    };
+    auth.mint(&principal, ttl, now)
+        .map_err(|e| anyhow::anyhow!(e.to_string()))
+}
+
+/// A partner state's system token (`role: partner`, `state`), as another state's identity
+/// provider would issue it.
+pub fn mint_partner(
+    auth: &Authenticator,
+    sub: &str,
+    state: &str,
+    ttl: time::Duration,
+    now: time::OffsetDateTime,
+) -> anyhow::Result<String> {
+    let subject = Subject::parse(sub).map_err(|_| anyhow::anyhow!("invalid subject {sub:?}"))?;
+    let state = guichet_core::domain::PartnerState::parse(state).ok_or_else(|| {
+        anyhow::anyhow!("invalid state {state:?}: three capital letters (BFA, NER)")
+    })?;
+    let principal = Principal {
+        subject,
+        role: Role::Partner,
+        office: None,
+        name: None,
+        state: Some(state),
     };
     auth.mint(&principal, ttl, now)
         .map_err(|e| anyhow::anyhow!(e.to_string()))

@@ -264,6 +264,7 @@ fn token(f: &Functions, role: Role, office: Option<&str>, sub: &str) -> String {
         role,
         office: office.map(|o| OfficeCode::parse(o).unwrap()),
         name: None,
+        state: None,
     };
     f.submit
         .edge

@@ -133,6 +133,7 @@ async fn approved(s: &Setup) -> ApplicationId {
         role: Role::Applicant,
         office: None,
         name: None,
+        state: None,
     };
     let request = serde_json::from_value(serde_json::json!({
         "kind": "criminal_record_extract",
@@ -159,6 +160,7 @@ async fn approved(s: &Setup) -> ApplicationId {
         role: Role::Clerk,
         office: Some(OfficeCode::parse("TGI-BKO-C3").unwrap()),
         name: None,
+        state: None,
     };
     let approve: DecisionRequest = serde_json::from_value(serde_json::json!({
         "decision": "approve", "record": { "convictions": [] }

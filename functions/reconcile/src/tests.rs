@@ -25,6 +25,7 @@ async fn submitted(f: &Reconcile, who: &str) -> ApplicationId {
         role: Role::Applicant,
         office: None,
         name: None,
+        state: None,
     };
     let request = serde_json::from_value(serde_json::json!({
         "kind": "criminal_record_extract",
@@ -94,6 +95,7 @@ async fn stuck_approvals_are_asked_again_poison_ones_left_to_a_person_unpaid_one
         role: Role::Clerk,
         office: Some(OfficeCode::parse("TGI-BKO-C3").unwrap()),
         name: None,
+        state: None,
     };
     let approve: DecisionRequest = serde_json::from_value(serde_json::json!({
         "decision": "approve", "record": { "convictions": [] }

@@ -4,13 +4,15 @@
 use guichet_core::Error;
 use guichet_core::catalogue::Catalogue;
 use guichet_core::domain::{Application, Principal};
-use guichet_core::ports::{ApplicationStore, Clock, DocumentRegistry, SealReader};
+use guichet_core::ports::{ApplicationStore, Clock, DocumentRegistry, PartnerFeed, SealReader};
+use guichet_core::usecases::aes::{self, PartnerCheck};
 use guichet_core::usecases::border::{self, Bordering};
 use guichet_core::usecases::review::{self, Deciding};
 use guichet_core::usecases::revoke::{self, Revoking};
 use guichet_core::usecases::screening;
 use guichet_http::api::{
-    ApplicationView, CrossingRecorded, RevokedDocument, ScreeningView, WorkQueue,
+    AesFeedPage, AesVerification, AesVerifyRequest, ApplicationView, CrossingRecorded,
+    RevokedDocument, ScreeningView, WorkQueue,
 };
 use guichet_http::request::{JSON_LIMIT, idempotency, json_body, query_param};
 use guichet_http::response::json;
@@ -26,6 +28,8 @@ pub struct Review {
     pub catalogue: Arc<Catalogue>,
     /// Opens the seals border posts read from e-visas.
     pub seals: Arc<dyn SealReader>,
+    /// The AES partners' feed.
+    pub feed: Arc<dyn PartnerFeed>,
 }
 
 impl Review {
@@ -103,6 +107,37 @@ async fn route(f: &Review, req: &Request) -> Result<Response<Body>, Error> {
                 &CrossingRecorded::new(&recorded, clock.now().date()),
             ))
         }
+        Route::AesVisas => {
+            let after = query_param(req, "after");
+            let (items, next) =
+                aes::read(f.feed.as_ref(), &f.catalogue, &who, after.as_deref()).await?;
+            Ok(json(
+                200,
+                &AesFeedPage {
+                    items: items.iter().map(Into::into).collect(),
+                    next: next.to_string(),
+                },
+            ))
+        }
+        Route::AesVerify => {
+            let body: AesVerifyRequest = json_body(req, JSON_LIMIT)?;
+            let ports = PartnerCheck {
+                applications: f.applications.as_ref(),
+                documents: f.documents.as_ref(),
+                catalogue: &f.catalogue,
+                seals: f.seals.as_ref(),
+                clock,
+            };
+            let (visa, entries_used) = aes::verify(&ports, &who, body.seal.as_deref()).await?;
+            Ok(json(
+                200,
+                &AesVerification {
+                    status: visa["status"].as_str().unwrap_or_default().to_owned(),
+                    visa,
+                    entries_used,
+                },
+            ))
+        }
         Route::GetScreening { id } => {
             let record =
                 screening::read(f.applications.as_ref(), &f.catalogue, clock, &who, &id).await?;
@@ -149,6 +184,7 @@ mod tests {
             )),
             applications: local.store.clone(),
             documents: local.store.clone(),
+            feed: local.store.clone(),
             catalogue: local.catalogue.clone(),
             seals: Arc::new(
                 guichet_seal::SealKeys::from_stored(&[guichet_seal::generate(

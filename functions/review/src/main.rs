@@ -18,7 +18,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     let function = Review {
         edge: Arc::new(Edge::new(&http, &token_secret, Arc::new(SystemClock))),
         applications: store.clone(),
-        documents: store,
+        documents: store.clone(),
+        feed: store,
         catalogue: Arc::new(Catalogue::from_env(&aws.env)?),
         seals: Arc::new(SealKeys::from_stored(secrets.seal_keys()?)?),
     };

@@ -18,8 +18,8 @@ use guichet_core::domain::{
     Payment, PaymentReference, Provider, Status, StatusChange, Subject,
 };
 use guichet_core::ports::{
-    ApplicationStore, AuditEvent, DocumentRegistry, IdempotencyRecord, Outbox, PaymentLedger,
-    StoreError, WatchlistLoad, WatchlistLog,
+    ApplicationStore, AuditEvent, DocumentRegistry, FeedRecord, IdempotencyRecord, Outbox,
+    PartnerFeed, PaymentLedger, StoreError, WatchlistLoad, WatchlistLog,
 };
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -460,6 +460,68 @@ impl PaymentLedger for DynamoStore {
             writes.extend(self.change(app, changes).await?);
         }
         self.transact(writes).await
+    }
+}
+
+#[async_trait]
+impl PartnerFeed for DynamoStore {
+    async fn next_feed_seq(&self) -> Result<u64, StoreError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(items::counter_key("partner_feed")))
+            .update_expression("ADD #v :one")
+            .expression_attribute_names("#v", "value")
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| StoreError::Fault(fault(&e)))?;
+        let attributes: HashMap<_, _> = out.attributes.unwrap_or_default();
+        items::number(&attributes, "value")
+    }
+
+    async fn has_event(&self, event_id: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .get_item(items::feed_event_key(event_id))
+            .await?
+            .is_some())
+    }
+
+    async fn append(&self, record: &FeedRecord) -> Result<(), StoreError> {
+        let mut item = items::key(items::FEED_PK.into(), &items::feed_sk(record.seq));
+        item.extend([
+            ("entity".into(), s("feed_item")),
+            ("body".into(), s(items::to_json(record)?)),
+        ]);
+        let mut marker = items::feed_event_key(&record.event_id);
+        marker.insert("seq".into(), n(record.seq));
+        // The marker makes one item per event: a second writer's transaction fails whole.
+        let writes = vec![
+            self.new_item(marker, duplicate)?,
+            self.new_item(item, duplicate)?,
+        ];
+        self.transact(writes).await
+    }
+
+    async fn after(&self, seq: u64, limit: usize) -> Result<Vec<FeedRecord>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("#pk = :pk AND #sk > :after")
+            .expression_attribute_names("#pk", items::PK)
+            .expression_attribute_names("#sk", items::SK)
+            .expression_attribute_values(":pk", s(items::FEED_PK))
+            .expression_attribute_values(":after", s(items::feed_sk(seq)))
+            .scan_index_forward(true)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| StoreError::Fault(fault(&e)))?;
+        out.items().iter().map(items::body).collect()
     }
 }
 

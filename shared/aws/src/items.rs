@@ -67,6 +67,17 @@ pub fn counter_key(name: &str) -> Item {
     key(format!("CTR#{name}"), "CTR")
 }
 
+/// The partner feed: its items under one partition, by number, and a marker per event.
+pub const FEED_PK: &str = "AESFEED";
+
+pub fn feed_sk(seq: u64) -> String {
+    format!("SEQ#{seq:012}")
+}
+
+pub fn feed_event_key(event_id: &str) -> Item {
+    key(format!("AESFEED#EVT#{event_id}"), "EVT")
+}
+
 /// Every load of the watchlist, under one partition, newest last.
 pub const WATCHLIST_PK: &str = "WATCHLIST";
 

@@ -62,6 +62,10 @@ pub struct AwsResources {
     pub screen_queue_url: String,
     /// `GUICHET_SCREEN_DEAD_LETTERS_URL`: where the screen step sets aside what it cannot read.
     pub screen_dead_letters_url: String,
+    /// `GUICHET_FEED_QUEUE_URL`: issued, revoked and crossed events, for the partner feed.
+    pub feed_queue_url: String,
+    /// `GUICHET_FEED_DEAD_LETTERS_URL`: where the feed step sets aside what it cannot read.
+    pub feed_dead_letters_url: String,
 }
 
 impl AwsResources {
@@ -79,6 +83,8 @@ impl AwsResources {
             check_dead_letters_url: env.required("GUICHET_CHECK_DEAD_LETTERS_URL")?,
             screen_queue_url: env.required("GUICHET_SCREEN_QUEUE_URL")?,
             screen_dead_letters_url: env.required("GUICHET_SCREEN_DEAD_LETTERS_URL")?,
+            feed_queue_url: env.required("GUICHET_FEED_QUEUE_URL")?,
+            feed_dead_letters_url: env.required("GUICHET_FEED_DEAD_LETTERS_URL")?,
         })
     }
 }
@@ -157,6 +163,22 @@ impl Aws {
         SqsQueue::new(
             aws_sdk_sqs::Client::new(&self.sdk),
             &self.resources.screen_queue_url,
+        )
+    }
+
+    #[cfg(feature = "sqs")]
+    pub fn feed_queue(&self) -> SqsQueue {
+        SqsQueue::new(
+            aws_sdk_sqs::Client::new(&self.sdk),
+            &self.resources.feed_queue_url,
+        )
+    }
+
+    #[cfg(feature = "sqs")]
+    pub fn feed_dead_letters(&self) -> SqsDeadLetters {
+        SqsDeadLetters::new(
+            aws_sdk_sqs::Client::new(&self.sdk),
+            &self.resources.feed_dead_letters_url,
         )
     }
 

@@ -17,7 +17,7 @@ use aws_sdk_s3::types::{
     ServerSideEncryptionConfiguration, ServerSideEncryptionRule, VersioningConfiguration,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
-use guichet_core::domain::{ISSUE, SCREEN, Subscription};
+use guichet_core::domain::{FEED, ISSUE, SCREEN, Subscription};
 use guichet_core::ports::StoredSealKey;
 
 #[derive(Debug, thiserror::Error)]
@@ -92,6 +92,9 @@ pub async fn provision(
     let (screen_queue_url, screen_dead_letters_url) =
         create_queue(&sqs, &format!("{prefix}-{}", SCREEN.queue)).await?;
     subscribe(sdk, &events_topic_arn, &screen_queue_url, &SCREEN).await?;
+    let (feed_queue_url, feed_dead_letters_url) =
+        create_queue(&sqs, &format!("{prefix}-{}", FEED.queue)).await?;
+    subscribe(sdk, &events_topic_arn, &feed_queue_url, &FEED).await?;
     Ok(AwsResources {
         table,
         documents_bucket: bucket,
@@ -105,6 +108,8 @@ pub async fn provision(
         check_dead_letters_url,
         screen_queue_url,
         screen_dead_letters_url,
+        feed_queue_url,
+        feed_dead_letters_url,
     })
 }
 

@@ -209,6 +209,9 @@ struct VisasFile {
     /// The border posts whose officers record crossings (airports, land posts).
     #[serde(default)]
     border_posts: Vec<OfficeCode>,
+    /// The states whose systems read the AES feed (`BFA`, `NER`).
+    #[serde(default)]
+    aes_partners: Vec<String>,
 }
 
 impl VisasFile {
@@ -245,6 +248,13 @@ impl VisasFile {
         if let Some(p) = self.border_posts.iter().find(|p| !offices.contains_key(*p)) {
             return Err(CatalogueError::UnknownOffice(p.to_string()));
         }
+        if let Some(s) = self
+            .aes_partners
+            .iter()
+            .find(|s| crate::domain::PartnerState::parse(s).is_none())
+        {
+            return Err(wrong(format!("aes_partners: {s} is not a state code")));
+        }
         if self.aes_validity_days == Some(0) {
             return Err(wrong("aes_validity_days: at least one day".into()));
         }
@@ -254,6 +264,7 @@ impl VisasFile {
             exempt,
             aes_validity_days: self.aes_validity_days,
             border_posts: self.border_posts.into_iter().collect(),
+            aes_partners: self.aes_partners.into_iter().collect(),
         })
     }
 }

@@ -163,6 +163,8 @@ pub enum Msg {
     },
     /// A seal that verifies, of a document that is not a visa.
     NotAVisa,
+    /// A feed cursor that is not one the feed gave.
+    InvalidCursor,
     CrossingRefused(crate::domain::CrossingRefusal),
 }
 
@@ -536,6 +538,10 @@ impl Msg {
                 format!("Les ressortissants de cet État ({nationality}) entrent au Mali sans visa (CEDEAO, AES) : aucune demande n'est nécessaire et rien n'a été facturé."),
                 format!("Nationals of this state ({nationality}) enter Mali without a visa (ECOWAS, AES): no application is needed and nothing was charged."),
             ),
+            Msg::InvalidCursor => (
+                "Curseur invalide : reprenez avec la valeur « next » de la dernière lecture, ou sans curseur depuis le début.".into(),
+                "Invalid cursor: go on with the \"next\" value of the last read, or with none from the start.".into(),
+            ),
             Msg::NotAVisa => (
                 "Ce document n'est pas un visa.".into(),
                 "This document is not a visa.".into(),
@@ -715,6 +721,7 @@ mod tests {
             },
             Msg::UnknownStep { steps: "a".into() },
             Msg::NotAVisa,
+            Msg::InvalidCursor,
             Msg::CrossingRefused(crate::domain::CrossingRefusal::Revoked),
         ];
         for m in all {

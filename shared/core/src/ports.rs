@@ -205,6 +205,32 @@ pub trait WatchlistLog: Send + Sync {
     async fn loads(&self, limit: usize) -> Result<Vec<WatchlistLoad>, StoreError>;
 }
 
+/// One item of the feed partner states read (`GET /v1/aes/visas`): an event on an AES visa,
+/// numbered, with the record partners check offline (`signed`, a COSE_Sign1 of
+/// `{seq, event, visa}` by the seal key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeedRecord {
+    pub seq: u64,
+    /// The application event it comes from (`<application id>.<audit sequence>`): one item each.
+    pub event_id: String,
+    /// `issued`, `revoked` or `crossed`.
+    pub event: String,
+    pub visa: serde_json::Value,
+    pub signed: String,
+}
+
+#[async_trait]
+pub trait PartnerFeed: Send + Sync {
+    /// A number for the next item, larger than every one given before (gaps allowed).
+    async fn next_feed_seq(&self) -> Result<u64, StoreError>;
+    /// Whether an item was made from this event already.
+    async fn has_event(&self, event_id: &str) -> Result<bool, StoreError>;
+    /// Appends the item: `Duplicate` when one was made from its event already.
+    async fn append(&self, record: &FeedRecord) -> Result<(), StoreError>;
+    /// Items numbered after `seq`, in order, at most `limit`.
+    async fn after(&self, seq: u64, limit: usize) -> Result<Vec<FeedRecord>, StoreError>;
+}
+
 #[async_trait]
 pub trait PaymentLedger: Send + Sync {
     async fn payment(
@@ -301,6 +327,9 @@ pub trait SealKeyStore: Send + Sync {
 /// keys, the issued file itself.
 pub trait Sealer: FileSigner {
     fn seal(&self, claims: &SealClaims) -> String;
+    /// A record for partner states (an AES feed item), signed with the seal key as a COSE_Sign1
+    /// they check offline against `GET /v1/keys` (docs/aes.md).
+    fn sign_record(&self, payload: &[u8]) -> String;
 }
 
 /// Signs an issued file as PDF readers check it (PAdES B-B, docs/seal.md "The file's own
@@ -403,6 +432,8 @@ impl QueueName {
     pub const ATTACHMENT_CHECKS: QueueName = QueueName("attachment-checks");
     /// The screen step's queue.
     pub const SCREENING_REQUESTS: QueueName = QueueName(crate::domain::SCREEN.queue);
+    /// The partner feed's queue.
+    pub const PARTNER_FEED: QueueName = QueueName(crate::domain::FEED.queue);
 
     pub fn as_str(self) -> &'static str {
         self.0

@@ -600,6 +600,59 @@ impl CrossingRecorded {
     }
 }
 
+/// A page of the AES partners' feed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AesFeedPage {
+    pub items: Vec<AesFeedItem>,
+    /// The cursor to read on from (`?after=`): the last item's `seq`, or the one given when
+    /// there is nothing new.
+    pub next: String,
+}
+
+/// One event on an AES visa (docs/aes.md).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AesFeedItem {
+    pub seq: u64,
+    /// `issued`, `revoked` or `crossed`.
+    pub event: String,
+    /// The visa as partners see it (docs/aes.md): number, status, type, scope, entries,
+    /// validity, the holder as the passport names them, and for `crossed` the crossing.
+    #[schema(value_type = Object)]
+    pub visa: serde_json::Value,
+    /// `{seq, event, visa}` as a COSE_Sign1 (tagged, EdDSA, the seal key's `kid`, external data
+    /// `guichet/aes-feed/v1`), base64url: what a partner checks offline against `GET /v1/keys`.
+    pub signed: String,
+}
+
+impl From<&guichet_core::ports::FeedRecord> for AesFeedItem {
+    fn from(r: &guichet_core::ports::FeedRecord) -> Self {
+        AesFeedItem {
+            seq: r.seq,
+            event: r.event.clone(),
+            visa: r.visa.clone(),
+            signed: r.signed.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AesVerifyRequest {
+    /// The text of the e-visa's QR code (`GCH1:…`).
+    pub seal: Option<String>,
+}
+
+/// A partner's check of one AES visa.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AesVerification {
+    /// `valid`, `revoked` or `expired`.
+    pub status: String,
+    #[schema(value_type = Object)]
+    pub visa: serde_json::Value,
+    /// Entries recorded on it at Mali's borders.
+    pub entries_used: usize,
+}
+
 /// One border crossing on a visa.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CrossingView {

@@ -3,7 +3,7 @@
 
 use super::request::header;
 use guichet_core::Error;
-use guichet_core::domain::{OfficeCode, OfficerName, Principal, Role, Subject};
+use guichet_core::domain::{OfficeCode, OfficerName, PartnerState, Principal, Role, Subject};
 use guichet_core::settings::{Env, SettingError};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use lambda_http::Request;
@@ -39,6 +39,9 @@ struct Claims {
     /// The person's name (OpenID Connect's `name`), printed on what an officer decides.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     name: Option<String>,
+    /// A partner system's state (`BFA`, `NER`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    state: Option<String>,
     iss: String,
     aud: String,
     exp: i64,
@@ -130,11 +133,23 @@ impl Authenticator {
             .as_deref()
             .map(|n| OfficerName::parse(n).ok_or(Error::Unauthenticated))
             .transpose()?;
+        let state = c
+            .state
+            .as_deref()
+            .map(|s| PartnerState::parse(s).ok_or(Error::Unauthenticated))
+            .transpose()?;
+        // A partner speaks for its state and no office; nobody else speaks for a state.
+        if (c.role == Role::Partner) != state.is_some()
+            || (c.role == Role::Partner && office.is_some())
+        {
+            return Err(Error::Unauthenticated);
+        }
         Ok(Principal {
             subject,
             role: c.role,
             office,
             name,
+            state,
         })
     }
 
@@ -149,6 +164,7 @@ impl Authenticator {
             role: principal.role,
             office: principal.office.as_ref().map(ToString::to_string),
             name: principal.name.as_ref().map(|n| n.as_str().to_owned()),
+            state: principal.state.as_ref().map(|s| s.as_str().to_owned()),
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             exp: (now + ttl).unix_timestamp(),
@@ -182,6 +198,7 @@ mod tests {
             role: Role::Clerk,
             office: Some(OfficeCode::parse("TGI-BKO-C3").unwrap()),
             name: None,
+            state: None,
         }
     }
 

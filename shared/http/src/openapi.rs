@@ -128,6 +128,23 @@ fn screen() {}
     security(("bearer" = [])))]
 fn record_crossing() {}
 
+#[utoipa::path(get, path = "/v1/aes/visas", tag = "aes",
+    params(("after" = Option<String>, Query, description = "The `next` of the previous read; none to read from the start")),
+    responses((status = 200, body = AesFeedPage), (status = 401, body = Problem),
+        (status = 403, body = Problem, description = "Not a partner system of an AES state"),
+        (status = 422, body = Problem, description = "A cursor the feed did not give")),
+    security(("bearer" = [])))]
+fn aes_visas() {}
+
+#[utoipa::path(post, path = "/v1/aes/verify", tag = "aes",
+    request_body = AesVerifyRequest,
+    responses((status = 200, body = AesVerification), (status = 401, body = Problem),
+        (status = 403, body = Problem, description = "Not a partner system of an AES state"),
+        (status = 404, body = Problem, description = "No AES visa under this seal"),
+        (status = 422, body = Problem, description = "A seal that does not verify")),
+    security(("bearer" = [])))]
+fn aes_verify() {}
+
 #[utoipa::path(post, path = "/v1/payments/webhook/{provider}", tag = "payments", params(("provider" = String, Path),
         ("Guichet-Signature" = String, Header, description = "t=<unix>,v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")>")),
     request_body = PaymentNotice,
@@ -307,6 +324,16 @@ pub(crate) fn stubs() -> Vec<(Op, Function, Stub)> {
             Stub::of::<__path_record_crossing>(),
         ),
         (
+            Op::AesVisas,
+            Function::Review,
+            Stub::of::<__path_aes_visas>(),
+        ),
+        (
+            Op::AesVerify,
+            Function::Review,
+            Stub::of::<__path_aes_verify>(),
+        ),
+        (
             Op::AddAttachment,
             Function::Submit,
             Stub::of::<__path_add_attachment>(),
@@ -359,7 +386,8 @@ pub(crate) fn stubs() -> Vec<(Op, Function, Stub)> {
         SealRequest, ApplicationCreated, RoutingView, ApplicationView, ApplicationList, ApplicationSummary, WorkQueue, WorkItem,
         PaymentAck, VerifyResult, HolderView, OrganisationView, MoneyView, ApplicantView, HistoryEntry, AccessEntry, DecisionView, DocumentView,
         Problem, ProblemField, ScreeningRequest, ScreeningView, CandidateView, FeatureView, ScreeningDecisionView,
-        CrossingRequest, CrossingRecorded, CrossedVisaView, CrossingView)),
+        CrossingRequest, CrossingRecorded, CrossedVisaView, CrossingView, AesFeedPage, AesFeedItem,
+        AesVerifyRequest, AesVerification)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
@@ -403,7 +431,7 @@ mod tests {
         let doc = serde_json::to_value(document()).unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 19);
+        assert_eq!(paths.len(), 21);
         let decide = &paths["/v1/applications/{id}/decision"]["post"];
         assert!(decide["responses"].get("429").is_some());
         assert!(

@@ -68,6 +68,11 @@ CREATE TABLE IF NOT EXISTS outbox (
     at_ns INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS outbox_by_time ON outbox (at_ns, id);
+CREATE TABLE IF NOT EXISTS partner_feed (
+    seq INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    body TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS watchlist_loads (
     seq INTEGER PRIMARY KEY,
     body TEXT NOT NULL

@@ -7,8 +7,8 @@ use guichet_core::domain::{
     OfficeCode, Payment, PaymentReference, Provider, Status, StatusChange, Subject,
 };
 use guichet_core::ports::{
-    ApplicationStore, AuditEvent, DocumentRegistry, IdempotencyRecord, Outbox, PaymentLedger,
-    StoreError, WatchlistLoad, WatchlistLog,
+    ApplicationStore, AuditEvent, DocumentRegistry, FeedRecord, IdempotencyRecord, Outbox,
+    PartnerFeed, PaymentLedger, StoreError, WatchlistLoad, WatchlistLog,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use time::OffsetDateTime;
@@ -518,6 +518,76 @@ impl DocumentRegistry for SqliteStore {
                     .optional()
                     .map_err(backend)?;
                 body.map(|b| from_json(&b)).transpose()
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl PartnerFeed for SqliteStore {
+    async fn next_feed_seq(&self) -> Result<u64, StoreError> {
+        self.db
+            .call(move |conn| {
+                let v: i64 = conn
+                    .query_row(
+                        "INSERT INTO counters (name, value) VALUES ('partner_feed', 1)
+                         ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .map_err(backend)?;
+                u64::try_from(v).map_err(corrupt)
+            })
+            .await
+    }
+
+    async fn has_event(&self, event_id: &str) -> Result<bool, StoreError> {
+        let id = event_id.to_owned();
+        self.db
+            .call(move |conn| {
+                conn.query_row(
+                    "SELECT 1 FROM partner_feed WHERE event_id = ?1",
+                    params![id],
+                    |_| Ok(()),
+                )
+                .optional()
+                .map(|r| r.is_some())
+                .map_err(backend)
+            })
+            .await
+    }
+
+    async fn append(&self, record: &FeedRecord) -> Result<(), StoreError> {
+        let seq = i64::try_from(record.seq).map_err(corrupt)?;
+        let id = record.event_id.clone();
+        let body = to_json(record)?;
+        self.db
+            .call(move |conn| {
+                match conn.execute(
+                    "INSERT INTO partner_feed (seq, event_id, body) VALUES (?1, ?2, ?3)",
+                    params![seq, id, body],
+                ) {
+                    Ok(_) => Ok(()),
+                    Err(e) if is_unique_violation(&e) => Err(StoreError::Duplicate),
+                    Err(e) => Err(backend(e)),
+                }
+            })
+            .await
+    }
+
+    async fn after(&self, seq: u64, limit: usize) -> Result<Vec<FeedRecord>, StoreError> {
+        let seq = i64::try_from(seq).unwrap_or(i64::MAX);
+        self.db
+            .call(move |conn| {
+                let mut stmt = conn
+                    .prepare_cached(
+                        "SELECT body FROM partner_feed WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+                    )
+                    .map_err(backend)?;
+                let rows = stmt
+                    .query_map(params![seq, limit as i64], |r| r.get::<_, String>(0))
+                    .map_err(backend)?;
+                rows.map(|r| from_json(&r.map_err(backend)?)).collect()
             })
             .await
     }

@@ -264,9 +264,63 @@ impl SealKeys {
     }
 }
 
+/// The external data a feed record's signature covers beside its payload: a record and a seal
+/// are never taken for one another, though one key signs both.
+pub const RECORD_AAD: &[u8] = b"guichet/aes-feed/v1";
+
+impl SealKeys {
+    /// A record for partners (an AES feed item): its bytes in a tagged COSE_Sign1 by the active
+    /// seal key, its `kid` the key's, over `RECORD_AAD`; base64url without padding.
+    pub fn sign_record(&self, payload: &[u8]) -> String {
+        let protected = HeaderBuilder::new()
+            .algorithm(iana::Algorithm::EdDSA)
+            .key_id(self.active.kid.as_bytes().to_vec())
+            .build();
+        let sign1 = CoseSign1Builder::new()
+            .protected(protected)
+            .payload(payload.to_vec())
+            .create_signature(RECORD_AAD, |data| {
+                self.active.signing.sign(data).to_bytes().to_vec()
+            })
+            .build();
+        let bytes = sign1.to_tagged_vec().unwrap_or_default();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    }
+}
+
+/// Checks a record signed by `sign_record` against the keys (`GET /v1/keys`), and returns its
+/// payload: what a partner state's system does offline.
+pub fn open_record(text: &str, keys: &impl KeyLookup) -> Result<Vec<u8>, SealError> {
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text.trim())
+        .map_err(|_| SealError::Encoding)?;
+    let sign1 = CoseSign1::from_tagged_slice(&bytes).map_err(|_| SealError::Structure)?;
+    if sign1.protected.header.alg
+        != Some(coset::RegisteredLabelWithPrivate::Assigned(
+            iana::Algorithm::EdDSA,
+        ))
+    {
+        return Err(SealError::Algorithm);
+    }
+    let kid =
+        std::str::from_utf8(&sign1.protected.header.key_id).map_err(|_| SealError::UnknownKey)?;
+    let key = keys.lookup(kid).ok_or(SealError::UnknownKey)?;
+    sign1.verify_signature(RECORD_AAD, |sig, data| {
+        let sig = Signature::from_slice(sig).map_err(|_| SealError::Signature)?;
+        key.key
+            .verify_strict(data, &sig)
+            .map_err(|_| SealError::Signature)
+    })?;
+    sign1.payload.ok_or(SealError::Payload)
+}
+
 impl Sealer for SealKeys {
     fn seal(&self, claims: &SealClaims) -> String {
         SealKeys::seal(self, claims)
+    }
+
+    fn sign_record(&self, payload: &[u8]) -> String {
+        SealKeys::sign_record(self, payload)
     }
 }
 

@@ -298,6 +298,7 @@ fn visa_caller(app: &TestApp, column: &str) -> Option<String> {
         "screening_supervisor, SCREENING" => staff("screening_supervisor", "SCREENING"),
         "clerk, a court" => staff("clerk", BAMAKO_REGISTRY),
         "border_officer, a post" => staff("border_officer", "PAF-BKO-AIRPORT"),
+        "partner, BFA" => Some(app.partner("BFA")),
         "no token" => None,
         other => panic!("unknown column {other:?}"),
     }
@@ -342,6 +343,10 @@ async fn every_visa_route_answers_every_caller_as_the_visa_table_says() {
         .as_str()
         .unwrap()
         .to_owned();
+    let aes =
+        crate::visas::visa_request_arriving(&t, "tourism", "aes", "single", "AMB-PARIS", 0, 10);
+    let aes = app.issued_visa(&owner, &aes).await;
+    let aes_seal = app.seal_of(&owner, aes["id"].as_str().unwrap()).await;
     let mut wrong = Vec::new();
     let mut checked = 0;
     for (route, cells) in &table {
@@ -371,6 +376,8 @@ async fn every_visa_route_answers_every_caller_as_the_visa_table_says() {
                     Some(json!({"decision": "request_info", "reason": "Billet retour ?"})),
                 ),
                 work if work.starts_with("/v1/work?") => (work.to_owned(), None),
+                "/v1/aes/visas" => (path.to_owned(), None),
+                "/v1/aes/verify" => (path.to_owned(), Some(json!({"seal": aes_seal}))),
                 "/v1/border/crossings" => (
                     path.to_owned(),
                     Some(
@@ -408,7 +415,7 @@ async fn every_visa_route_answers_every_caller_as_the_visa_table_says() {
             }
         }
     }
-    assert!(table.len() >= 8 && table[0].1.len() == 9);
+    assert!(table.len() >= 10 && table[0].1.len() == 10);
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     println!("visa access table: {checked} cells checked");
 }

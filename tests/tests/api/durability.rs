@@ -34,6 +34,7 @@ async fn restart_loses_nothing(first: TestApp) {
         role: Role::Clerk,
         office: Some(OfficeCode::parse(BAMAKO_REGISTRY).unwrap()),
         name: None,
+        state: None,
     };
     let request = DecisionRequest {
         decision: Some("approve".into()),

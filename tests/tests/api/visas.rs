@@ -927,3 +927,179 @@ async fn only_a_border_officer_at_a_border_post_records_crossings() {
     .await;
     assert_eq!(fields(&p), vec!["direction", "seal"]);
 }
+
+impl TestApp {
+    /// A partner state's system, as its identity provider would name it.
+    pub fn partner(&self, state: &str) -> String {
+        let auth = guichet_http::auth::Authenticator::new(
+            &self.settings.http.tokens,
+            &self.server.backend.token_secret,
+        );
+        let now = self.server.functions.submit.edge.clock.now();
+        guichet_cli::token::mint_partner(
+            &auth,
+            &format!("{}-system", state.to_lowercase()),
+            state,
+            time::Duration::hours(1),
+            now,
+        )
+        .unwrap()
+    }
+
+    /// The seal printed on an application's document, as a phone reads its QR code.
+    pub async fn seal_of(&self, token: &str, id: &str) -> String {
+        let path = self.dir.path().join(format!("{id}.pdf"));
+        std::fs::write(&path, self.download(token, id).await).unwrap();
+        qr_codes(&path)
+            .pop()
+            .expect("the document carries its seal")
+    }
+
+    /// The feed after `after`, once it holds at least `want` items.
+    pub async fn feed(&self, token: &str, after: Option<&str>, want: usize) -> Value {
+        let path = match after {
+            Some(a) => format!("/v1/aes/visas?after={a}"),
+            None => "/v1/aes/visas".to_owned(),
+        };
+        for _ in 0..200 {
+            let resp = self.get(token, &path).await;
+            assert_eq!(resp.status(), 200);
+            let page: Value = resp.json().await.unwrap();
+            if page["items"].as_array().unwrap().len() >= want {
+                return page;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the feed never held {want} items after {after:?}");
+    }
+}
+
+async fn partners_read_the_feed(app: &TestApp) {
+    let citizen = app.citizen("traveller-aes");
+    let t = Traveller::french("MARTIN", "CLAIRE", "1985-06-01");
+    let aes = app
+        .issued_visa(
+            &citizen,
+            &visa_request_arriving(&t, "business", "aes", "multiple", DAKAR, 0, 20),
+        )
+        .await;
+    let national = app
+        .issued_visa(
+            &citizen,
+            &visa_request(&t, "tourism", "national", "single", PARIS, 10),
+        )
+        .await;
+    let number = aes["document"]["number"].as_str().unwrap().to_owned();
+    let by_numbers =
+        json!({"passport_number": "19FR12345", "visa_number": number, "direction": "entry"});
+    assert_eq!(
+        app.cross(&app.border_officer(AIRPORT), &by_numbers)
+            .await
+            .status(),
+        201
+    );
+    let burkina = app.partner("BFA");
+    let page = app.feed(&burkina, None, 2).await;
+    let items = page["items"].as_array().unwrap();
+    let events: Vec<&str> = items.iter().map(|i| i["event"].as_str().unwrap()).collect();
+    assert_eq!(
+        events,
+        vec!["issued", "crossed"],
+        "only the AES visa: {page}"
+    );
+    assert!(items.iter().all(|i| i["visa"]["number"] == number.as_str()));
+    assert_eq!(items[1]["visa"]["crossing"]["post"], AIRPORT);
+    assert_eq!(items[0]["visa"]["holder"]["passport_number"], "19FR12345");
+    assert!(
+        !page
+            .to_string()
+            .contains(national["document"]["number"].as_str().unwrap())
+    );
+    // Each item checks offline against the published keys, and says what the item says.
+    let keys: Value = app
+        .http
+        .get(app.url("/v1/keys"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let keys = guichet_seal::JwkSet::parse(&keys).unwrap();
+    for item in items {
+        let payload = guichet_seal::open_record(item["signed"].as_str().unwrap(), &keys).unwrap();
+        let signed: Value = serde_json::from_slice(&payload).unwrap();
+        assert_eq!(
+            signed,
+            json!({"seq": item["seq"], "event": item["event"], "visa": item["visa"]})
+        );
+    }
+    let mut forged = items[0]["signed"].as_str().unwrap().to_owned().into_bytes();
+    let last = forged.len() - 5;
+    forged[last] = if forged[last] == b'A' { b'B' } else { b'A' };
+    assert!(guichet_seal::open_record(&String::from_utf8(forged).unwrap(), &keys).is_err());
+    // From a cursor: only what came after; a revocation is the next item.
+    let cursor = page["next"].as_str().unwrap().to_owned();
+    assert_eq!(cursor, items[1]["seq"].to_string());
+    let first = items[0]["seq"].to_string();
+    let from_first = app.feed(&burkina, Some(&first), 1).await;
+    assert_eq!(from_first["items"][0]["event"], "crossed");
+    let admin = app.token("admin", None, "admin-aes");
+    let r = app
+        .revoke(
+            &admin,
+            &number,
+            &json!({"reason": "Visa obtenu par fraude"}),
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let after = app.feed(&burkina, Some(&cursor), 1).await;
+    assert_eq!(after["items"][0]["event"], "revoked");
+    assert_eq!(after["items"][0]["visa"]["status"], "revoked");
+    // A partner checks one visa by its seal; a national visa is not theirs to honour.
+    let niger = app.partner("NER");
+    let check = |seal: String| {
+        let niger = niger.clone();
+        async move {
+            app.http
+                .post(app.url("/v1/aes/verify"))
+                .bearer_auth(niger)
+                .json(&json!({"seal": seal}))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let checked: Value = check(app.seal_of(&citizen, aes["id"].as_str().unwrap()).await)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(checked["status"], "revoked");
+    assert_eq!(checked["entries_used"], 1);
+    let national_seal = app
+        .seal_of(&citizen, national["id"].as_str().unwrap())
+        .await;
+    assert_eq!(check(national_seal).await.status(), 404);
+    // Only partner systems of AES states read it; a cursor is one the feed gave.
+    assert_eq!(
+        app.get(&app.consul(DAKAR), "/v1/aes/visas").await.status(),
+        403
+    );
+    assert_eq!(
+        app.get(&app.partner("FRA"), "/v1/aes/visas").await.status(),
+        403
+    );
+    let p = problem(app.get(&burkina, "/v1/aes/visas?after=abc").await, 422).await;
+    assert_eq!(fields(&p), vec!["after"]);
+}
+
+#[tokio::test]
+async fn partner_states_read_the_aes_feed_from_a_cursor_and_check_each_signature() {
+    partners_read_the_feed(&spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn partner_states_read_the_aes_feed_on_aws() {
+    partners_read_the_feed(&spawn_aws_app().await).await;
+}

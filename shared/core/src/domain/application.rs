@@ -703,6 +703,7 @@ mod tests {
             role,
             office: Some(OfficeCode::parse("TGI-BKO-C3").unwrap()),
             name: None,
+            state: None,
         }
     }
 

@@ -168,8 +168,14 @@ pub const SCREEN: Subscription = Subscription {
     types: &[EventType::Paid, EventType::Answered],
 };
 
+/// The partner feed: what happened to visas, for the AES partner states.
+pub const FEED: Subscription = Subscription {
+    queue: "partner-feed",
+    types: &[EventType::Issued, EventType::Revoked, EventType::Crossed],
+};
+
 /// Every consumer of application events.
-pub const SUBSCRIPTIONS: &[Subscription] = &[ISSUE, SCREEN];
+pub const SUBSCRIPTIONS: &[Subscription] = &[ISSUE, SCREEN, FEED];
 
 #[cfg(test)]
 mod tests {

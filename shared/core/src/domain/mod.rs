@@ -33,13 +33,13 @@ pub use crossing::{Crossing, CrossingRefusal, Direction, VisaTerms};
 
 pub use document::{DocumentStatus, IssuedDocument, Revocation};
 pub use document_number::{DocumentNumber, seed as number_seed};
-pub use event::{Event, EventType, ISSUE, SCREEN, SUBSCRIPTIONS, Subscription};
+pub use event::{Event, EventType, FEED, ISSUE, SCREEN, SUBSCRIPTIONS, Subscription};
 pub use holder::{Holder, Organisation, Person};
 pub use ids::{ApplicationId, OfficeCode, PaymentReference, Subject};
 pub use kind::{DocumentKind, KIND_NAME_MAX, KindCode, NumberPrefix};
 pub use money::{Currency, Money};
 pub use payment::{Payment, PaymentOutcome, PaymentStatus, Provider};
-pub use principal::{OfficerName, Principal, Role};
+pub use principal::{OfficerName, PartnerState, Principal, Role};
 pub use record::{Conviction, ConvictionInput, ExtractRecord, ExtractRecordInput};
 pub use seal::{
     GIVEN_NAMES_BYTES, OFFICE_MAX, ORGANISATION_BYTES, SEAL_PREFIX, SURNAME_BYTES, SealClaims,

@@ -18,11 +18,13 @@ pub enum Role {
     ScreeningSupervisor,
     /// Records crossings at a border post (their office).
     BorderOfficer,
+    /// Another state's system (AES partners), its state in the token's `state` claim.
+    Partner,
     Admin,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 9] = [
         Role::Applicant,
         Role::Clerk,
         Role::Signatory,
@@ -30,6 +32,7 @@ impl Role {
         Role::ScreeningOfficer,
         Role::ScreeningSupervisor,
         Role::BorderOfficer,
+        Role::Partner,
         Role::Admin,
     ];
 
@@ -42,6 +45,7 @@ impl Role {
             Role::ScreeningOfficer => "screening_officer",
             Role::ScreeningSupervisor => "screening_supervisor",
             Role::BorderOfficer => "border_officer",
+            Role::Partner => "partner",
             Role::Admin => "admin",
         }
     }
@@ -51,8 +55,9 @@ impl Role {
     }
 
     /// Staff work for the State; every staff role but the administrator works for one office.
+    /// A partner is another State's system, not staff.
     pub fn is_staff(self) -> bool {
-        !matches!(self, Role::Applicant)
+        !matches!(self, Role::Applicant | Role::Partner)
     }
 
     /// Whose credentials must name the office they work for.
@@ -76,6 +81,37 @@ pub struct Principal {
     /// The person's name as the identity provider gives it (`name` claim), printed on the
     /// documents an officer decides. Not a citizen's: an officer's name is public on a document.
     pub name: Option<OfficerName>,
+    /// A partner's state (ICAO code: `BFA`, `NER`), from the token's `state` claim.
+    pub state: Option<PartnerState>,
+}
+
+/// A partner state as its token names it: three capital letters (ICAO 9303's codes).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PartnerState(String);
+
+impl PartnerState {
+    pub fn parse(raw: &str) -> Option<PartnerState> {
+        let ok = raw.len() == 3 && raw.bytes().all(|b| b.is_ascii_uppercase());
+        ok.then(|| PartnerState(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for PartnerState {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        PartnerState::parse(&s).ok_or_else(|| "not a state code".to_owned())
+    }
+}
+
+impl From<PartnerState> for String {
+    fn from(s: PartnerState) -> String {
+        s.0
+    }
 }
 
 /// An officer's name as printed: 1 to 80 characters, no control characters.

@@ -2,6 +2,7 @@
 //! translate HTTP or queue events into calls on these and back; nothing here knows which
 //! transport called, and each use case takes only the ports it uses.
 
+pub mod aes;
 pub mod applications;
 pub mod attachments;
 pub mod border;

@@ -86,6 +86,8 @@ pub struct VisaRules {
     pub aes_validity_days: Option<u32>,
     /// Where border officers record crossings.
     pub border_posts: BTreeSet<OfficeCode>,
+    /// The partner states whose systems read the AES feed.
+    pub aes_partners: BTreeSet<String>,
 }
 
 impl VisaRules {
@@ -355,6 +357,7 @@ mod tests {
             exempt: VisaRules::EXEMPT.iter().map(|c| c.to_string()).collect(),
             aes_validity_days: None,
             border_posts: BTreeSet::new(),
+            aes_partners: BTreeSet::new(),
         }
     }
 
