@@ -125,6 +125,7 @@ impl Functions {
                 renderer: Arc::new(renderer),
                 clock: clock.clone(),
                 dead_letters: backend.dead_letters.clone(),
+                uploads: backend.uploads.clone(),
             },
             screen: Screen {
                 applications: backend.applications.clone(),

@@ -134,9 +134,30 @@ pub fn describe(result: &Offline) -> String {
             registration_number,
         } => format!("{name}, immatriculation / registration {registration_number}"),
     };
+    let visa = |c: &SealClaims| {
+        c.visa
+            .as_ref()
+            .map(|v| {
+                format!(
+                    "\n  visa: {} {}, {}, passeport / passport {} ({}), du / from {} — séjour / stay {} jours / days",
+                    v.visa_type.as_str(),
+                    v.scope.as_str(),
+                    if v.multiple_entries {
+                        "entrées multiples / multiple entries"
+                    } else {
+                        "une entrée / single entry"
+                    },
+                    v.passport_number,
+                    v.nationality,
+                    v.valid_from,
+                    v.stay_days
+                )
+            })
+            .unwrap_or_default()
+    };
     let show = |c: &SealClaims| {
         format!(
-            "{} — {}\n  titulaire / holder: {}\n  délivré / issued: {} par {}{}",
+            "{} — {}\n  titulaire / holder: {}\n  délivré / issued: {} par {}{}{}",
             c.number,
             title(c),
             holder(c),
@@ -144,7 +165,8 @@ pub fn describe(result: &Offline) -> String {
             c.office,
             c.expires_on
                 .map(|e| format!(", valable jusqu'au / valid until {e}"))
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            visa(c)
         )
     };
     match result {
@@ -204,6 +226,7 @@ mod tests {
                 document: &document,
                 seal: &seal,
                 signer: keys,
+                portrait: None,
             })
             .unwrap()
     }

@@ -10,6 +10,7 @@ use guichet_core::catalogue::Catalogue;
 use guichet_core::domain::{ApplicationId, Event, ISSUE};
 use guichet_core::ports::{
     ApplicationStore, BlobStore, Clock, DeadLetters, DocumentRegistry, DocumentRenderer, Sealer,
+    Uploads,
 };
 use guichet_core::usecases::issue::{self, IssueOutcome, Issuing};
 use std::sync::Arc;
@@ -25,6 +26,8 @@ pub struct Issue {
     pub renderer: Arc<dyn DocumentRenderer>,
     pub clock: Arc<dyn Clock>,
     pub dead_letters: Arc<dyn DeadLetters>,
+    /// Where the photos documents print were sent.
+    pub uploads: Arc<dyn Uploads>,
 }
 
 /// Tries of a retryable failure within one delivery, and the wait before each retry: a short
@@ -41,6 +44,7 @@ impl Issue {
             sealer: self.sealer.as_ref(),
             renderer: self.renderer.as_ref(),
             clock: self.clock.as_ref(),
+            uploads: self.uploads.as_ref(),
         }
     }
 }

@@ -28,6 +28,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         renderer: Arc::new(renderer),
         clock: Arc::new(SystemClock),
         dead_letters: Arc::new(aws.issue_dead_letters()),
+        uploads: aws.uploads()?,
     };
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| async {
         Ok::<_, std::convert::Infallible>(handle(&function, event.payload).await)

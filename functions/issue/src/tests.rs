@@ -117,6 +117,11 @@ fn setup() -> Setup {
         renderer: Arc::new(guichet_pdf::PdfRenderer::new("https://guichet.ml/verifier").unwrap()),
         clock: Arc::new(SystemClock),
         dead_letters: Arc::new(local.queue.clone()),
+        uploads: Arc::new(guichet_local::LocalUploads::new(
+            dir.path().join("uploads"),
+            "t".repeat(32).into(),
+            local.queue.clone(),
+        )),
     };
     Setup {
         _dir: dir,

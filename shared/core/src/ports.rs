@@ -363,6 +363,8 @@ pub struct Printable<'a> {
     pub seal: &'a str,
     /// Signs the finished file (the seal's keys).
     pub signer: &'a dyn FileSigner,
+    /// The holder's photo as sent (a JPEG), for a template that prints one (a visa's).
+    pub portrait: Option<&'a [u8]>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -58,6 +58,7 @@ fn bench(c: &mut Criterion) {
                     document: &document,
                     seal: &seal,
                     signer,
+                    portrait: None,
                 })
                 .unwrap()
         };

@@ -179,6 +179,10 @@ pub fn save(
 ) -> Result<Vec<u8>, RenderError> {
     let number = &c.document.number.to_string();
     let of = pages.len();
+    let portrait = pages
+        .iter()
+        .enumerate()
+        .find_map(|(i, p)| p.portrait.map(|slot| (i, slot)));
     for (i, p) in pages.iter_mut().enumerate() {
         footer(p, number, i + 1, of);
     }
@@ -201,6 +205,11 @@ pub fn save(
     let id = sign::file_id(c.seal);
     file.trailer
         .set("ID", lopdf::Object::Array(vec![id.clone(), id]));
+    if let (Some((page, slot)), Some(jpeg)) = (portrait, c.portrait) {
+        let small =
+            super::portrait::downscale(jpeg, slot.2, slot.3).map_err(RenderError::Drawing)?;
+        super::portrait::place(&mut file, page, slot, small).map_err(RenderError::Drawing)?;
+    }
     compress(&mut file).map_err(|e| RenderError::Drawing(format!("compressing: {e}")))?;
     sign::prepare(
         &mut file,

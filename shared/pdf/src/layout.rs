@@ -62,6 +62,12 @@ pub enum Block {
         #[serde(default)]
         empty: Option<String>,
     },
+    /// The holder's photo (a visa's), `width` × `height` mm at the left margin; left out when
+    /// the document has none.
+    Portrait {
+        width: f32,
+        height: f32,
+    },
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -89,6 +95,11 @@ impl Template {
                 Block::List { lines, empty, .. } => {
                     texts.extend(lines.iter().map(String::as_str));
                     texts.extend(empty.as_deref());
+                }
+                Block::Portrait { width, height } => {
+                    if !(10.0..=60.0).contains(width) || !(10.0..=80.0).contains(height) {
+                        return Err("a portrait is 10 to 60 mm wide and 10 to 80 mm high".into());
+                    }
                 }
             }
         }
@@ -128,6 +139,14 @@ impl Template {
         let fill = |text: &str| self.fill(text, &ctx, None);
         for block in &self.blocks {
             match block {
+                Block::Portrait { width, height } => {
+                    if c.portrait.is_some() {
+                        f.room(height + 3.0);
+                        let y = f.y;
+                        f.page().portrait = Some((LEFT, y, *width, *height));
+                        f.y += height + 3.0;
+                    }
+                }
                 Block::Section { title } => {
                     if let Some(t) = fill(title) {
                         // A heading keeps at least two lines of what it heads with it.

@@ -5,6 +5,7 @@
 mod frame;
 mod layout;
 mod page;
+mod portrait;
 mod qr;
 mod sfnt;
 mod sign;
@@ -325,6 +326,7 @@ mod tests {
                 document: &document,
                 seal: &seal,
                 signer: &keys,
+                portrait: None,
             })
             .unwrap();
         let parsed = printpdf::PdfDocument::parse(

@@ -13,6 +13,9 @@ pub const A4_HEIGHT: f32 = 297.0;
 
 pub struct Page {
     pub ops: Vec<Op>,
+    /// Where the holder's photo goes on this page, if the template put it here: x, y from the
+    /// top, width, height (mm).
+    pub portrait: Option<(f32, f32, f32, f32)>,
     /// The characters printed in each weight: the fonts are cut to them when the page is done.
     used: [BTreeSet<char>; 2],
 }
@@ -53,6 +56,7 @@ impl Page {
     pub fn new() -> Self {
         Page {
             ops: Vec::new(),
+            portrait: None,
             used: Default::default(),
         }
     }

@@ -13,7 +13,9 @@ use coset::{
     CborSerializable, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable, iana,
 };
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
-use guichet_core::domain::{DocumentNumber, KindCode, OfficeCode, SealedHolder, rfc3339};
+use guichet_core::domain::{
+    DocumentNumber, KindCode, OfficeCode, SealedHolder, VisaClaims, VisaKind, VisaScope, rfc3339,
+};
 pub use guichet_core::domain::{SEAL_PREFIX as PREFIX, SealClaims, SealError};
 use guichet_core::ports::{FileSigner, KeyStoreError, SealReader, Sealer, StoredSealKey};
 use secrecy::{ExposeSecret, SecretString};
@@ -34,7 +36,39 @@ mod key {
     pub const HOLDER_TYPE: i64 = 9;
     pub const ORGANISATION_NAME: i64 = 10;
     pub const REGISTRATION_NUMBER: i64 = 11;
+    /// A visa's terms (docs/seal.md): present together, on visas only.
+    pub const PASSPORT_NUMBER: i64 = 12;
+    pub const NATIONALITY: i64 = 13;
+    pub const VISA_TYPE: i64 = 14;
+    pub const VISA_SCOPE: i64 = 15;
+    pub const ENTRIES: i64 = 16;
+    pub const VALID_FROM: i64 = 17;
+    pub const STAY_DAYS: i64 = 18;
 }
+
+/// Claims 14, 15 and 16's values.
+const VISA_TYPES: [(VisaKind, i64); 4] = [
+    (VisaKind::Tourism, 1),
+    (VisaKind::Family, 2),
+    (VisaKind::Business, 3),
+    (VisaKind::Transit, 4),
+];
+const VISA_SCOPES: [(VisaScope, i64); 2] = [(VisaScope::National, 1), (VisaScope::Aes, 2)];
+/// A value's code in its table.
+fn code<T: PartialEq>(table: &[(T, i64)], value: T) -> i64 {
+    table
+        .iter()
+        .find(|(k, _)| *k == value)
+        .map_or(0, |(_, c)| *c)
+}
+
+/// The value a code stands for, if the table has it.
+fn value_of<T: Copy>(table: &[(T, i64)], n: i64) -> Option<T> {
+    table.iter().find(|(_, c)| *c == n).map(|(v, _)| *v)
+}
+
+const SINGLE_ENTRY: i64 = 1;
+const MULTIPLE_ENTRIES: i64 = 2;
 
 /// Claim 9's value for an organisation.
 const ORGANISATION: i64 = 2;
@@ -506,6 +540,27 @@ fn encode_claims(c: &SealClaims) -> Vec<u8> {
     if let Some(e) = c.expires_on {
         map.push((int(key::EXPIRES_ON), int(date_int(e))));
     }
+    if let Some(v) = &c.visa {
+        map.extend([
+            (
+                int(key::PASSPORT_NUMBER),
+                Value::Text(v.passport_number.clone()),
+            ),
+            (int(key::NATIONALITY), Value::Text(v.nationality.clone())),
+            (int(key::VISA_TYPE), int(code(&VISA_TYPES, v.visa_type))),
+            (int(key::VISA_SCOPE), int(code(&VISA_SCOPES, v.scope))),
+            (
+                int(key::ENTRIES),
+                int(if v.multiple_entries {
+                    MULTIPLE_ENTRIES
+                } else {
+                    SINGLE_ENTRY
+                }),
+            ),
+            (int(key::VALID_FROM), int(date_int(v.valid_from))),
+            (int(key::STAY_DAYS), int(i64::from(v.stay_days))),
+        ]);
+    }
     let mut out = Vec::new();
     // Writing CBOR into a Vec cannot fail.
     let _ = ciborium::into_writer(&Value::Map(map), &mut out);
@@ -543,6 +598,22 @@ fn decode_claims(bytes: &[u8]) -> Option<SealClaims> {
         },
         Some(_) => return None,
     };
+    let visa = match text(key::PASSPORT_NUMBER) {
+        None => None,
+        Some(passport_number) => Some(VisaClaims {
+            passport_number,
+            nationality: text(key::NATIONALITY)?,
+            visa_type: value_of(&VISA_TYPES, int(key::VISA_TYPE)?)?,
+            scope: value_of(&VISA_SCOPES, int(key::VISA_SCOPE)?)?,
+            multiple_entries: match int(key::ENTRIES)? {
+                SINGLE_ENTRY => false,
+                MULTIPLE_ENTRIES => true,
+                _ => return None,
+            },
+            valid_from: int_date(int(key::VALID_FROM)?)?,
+            stay_days: u16::try_from(int(key::STAY_DAYS)?).ok()?,
+        }),
+    };
     Some(SealClaims {
         number,
         kind,
@@ -553,6 +624,7 @@ fn decode_claims(bytes: &[u8]) -> Option<SealClaims> {
             Some(n) => Some(int_date(n)?),
             None => None,
         },
+        visa,
     })
 }
 
@@ -571,6 +643,28 @@ mod tests {
             datetime!(2026-01-01 0:00 UTC),
         )])
         .unwrap()
+    }
+
+    #[test]
+    fn a_visa_seal_carries_its_terms_and_reads_them_back() {
+        use time::macros::date;
+        let k = keys(3);
+        let mut c = claims();
+        c.visa = Some(VisaClaims {
+            passport_number: "19FR12345".into(),
+            nationality: "D<<".into(),
+            visa_type: VisaKind::Business,
+            scope: VisaScope::Aes,
+            multiple_entries: true,
+            valid_from: date!(2027 - 01 - 10),
+            stay_days: 20,
+        });
+        let sealed = k.seal(&c);
+        assert_eq!(open(&sealed, &k).unwrap(), c);
+        // Under 330 characters: still a version-12 QR code at error correction M.
+        assert!(sealed.len() < 330, "{}", sealed.len());
+        // Every seal made before visas reads as before.
+        assert_eq!(open(&k.seal(&claims()), &k).unwrap().visa, None);
     }
 
     #[test]

@@ -623,7 +623,12 @@ pub fn pdfsig(dir: &Path, pem: &str, files: &[&Path]) -> (String, String) {
 /// Renders the last page at 200 dpi, as an office scanner would (rqrr, a simple decoder, misses
 /// this version-10 code at 150 dpi; phone cameras do better), and reads every QR code on it.
 pub fn qr_codes(pdf: &Path) -> Vec<String> {
-    let img = image::open(last_page_png(pdf, 200, false))
+    qr_codes_at(pdf, 200)
+}
+
+/// The QR codes of the last page rendered at `dpi`.
+pub fn qr_codes_at(pdf: &Path, dpi: u32) -> Vec<String> {
+    let img = image::open(last_page_png(pdf, dpi, false))
         .unwrap()
         .to_luma8();
     let (w, h) = img.dimensions();

@@ -143,10 +143,10 @@ pub fn visa_request_arriving(
     })
 }
 
-/// A small JPEG, as a phone's photo of a face would be (smaller).
+/// A JPEG as a phone takes a portrait: 900 × 1200 pixels.
 pub fn photo() -> Vec<u8> {
-    let img = image::RgbImage::from_fn(60, 80, |x, y| {
-        image::Rgb([(x * 4) as u8, (y * 3) as u8, 120])
+    let img = image::RgbImage::from_fn(900, 1200, |x, y| {
+        image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x * y) % 239) as u8])
     });
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, image::ImageFormat::Jpeg).unwrap();
@@ -363,6 +363,7 @@ async fn walk_visa(app: &TestApp, visa_type: &str, scope: &str, entries: &str, f
     assert!(number.starts_with("VS-"), "{number}");
     let pdf = app.download(&citizen, &id).await;
     assert!(pdf.len() <= 60 * 1024, "the e-visa is {} bytes", pdf.len());
+    println!("e-visa {visa_type} {scope} {entries}: {} bytes", pdf.len());
     let path = app.dir.path().join(format!("{id}.pdf"));
     std::fs::write(&path, &pdf).unwrap();
     let text = pdf_text(&path);
@@ -371,6 +372,31 @@ async fn walk_visa(app: &TestApp, visa_type: &str, scope: &str, entries: &str, f
         text.contains("19FR12345") && text.contains("MARTIN"),
         "{text}"
     );
+    // The photo, downscaled to print size, is on it.
+    let images =
+        String::from_utf8(poppler("pdfimages", &["-list", path.to_str().unwrap()]).stdout).unwrap();
+    assert!(images.contains("236   299"), "{images}");
+    // The seal a phone reads at 150 dpi says the visa's terms.
+    let seal = qr_codes_at(&path, 150)
+        .pop()
+        .expect("the seal reads at 150 dpi");
+    let keys: Value = app
+        .http
+        .get(app.url("/v1/keys"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let claims = guichet_seal::open(&seal, &guichet_seal::JwkSet::parse(&keys).unwrap()).unwrap();
+    let terms = claims.visa.expect("a visa's seal carries its terms");
+    assert_eq!(terms.passport_number, "19FR12345");
+    assert_eq!(terms.nationality, "FRA");
+    assert_eq!(terms.visa_type.as_str(), visa_type);
+    assert_eq!(terms.scope.as_str(), scope);
+    assert_eq!(terms.multiple_entries, entries == "multiple");
+    assert_eq!(i64::from(terms.stay_days), stay);
     let by_file = app.verify_pdf(&pdf).await;
     assert_eq!(by_file["status"], "valid", "{by_file}");
     assert_eq!(app.verify_number(&number).await["status"], "valid");

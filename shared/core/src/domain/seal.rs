@@ -104,6 +104,73 @@ pub struct SealClaims {
     pub office: OfficeCode,
     pub issued_on: Date,
     pub expires_on: Option<Date>,
+    /// A visa's own terms, for a border officer's phone to read offline.
+    pub visa: Option<VisaClaims>,
+}
+
+/// What a visa's seal says beyond every document's claims (docs/seal.md, claims 12–18); its last
+/// day is the seal's expiry (claim 8).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisaClaims {
+    pub passport_number: String,
+    /// ICAO 9303's code (`FRA`, `D<<`).
+    pub nationality: String,
+    pub visa_type: VisaKind,
+    pub scope: VisaScope,
+    pub multiple_entries: bool,
+    pub valid_from: Date,
+    pub stay_days: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VisaKind {
+    Tourism,
+    Family,
+    Business,
+    Transit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VisaScope {
+    National,
+    Aes,
+}
+
+impl VisaKind {
+    pub const ALL: [(VisaKind, &'static str); 4] = [
+        (VisaKind::Tourism, "tourism"),
+        (VisaKind::Family, "family"),
+        (VisaKind::Business, "business"),
+        (VisaKind::Transit, "transit"),
+    ];
+
+    pub fn parse(name: &str) -> Option<VisaKind> {
+        Self::ALL.iter().find(|(_, n)| *n == name).map(|(k, _)| *k)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(k, _)| *k == self)
+            .map_or("", |(_, n)| n)
+    }
+}
+
+impl VisaScope {
+    pub fn parse(name: &str) -> Option<VisaScope> {
+        match name {
+            "national" => Some(VisaScope::National),
+            "aes" => Some(VisaScope::Aes),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VisaScope::National => "national",
+            VisaScope::Aes => "aes",
+        }
+    }
 }
 
 impl SealClaims {
@@ -123,6 +190,7 @@ impl SealClaims {
                 .unwrap_or_else(|_| unreachable!("a well-formed office code")),
             issued_on: document.issued_at.date(),
             expires_on: document.expires_at.map(|e| e.date()),
+            visa: None,
         }
     }
 
@@ -141,6 +209,7 @@ impl SealClaims {
             office: app.office.clone(),
             issued_on: document.issued_at.date(),
             expires_on: document.expires_at.map(|e| e.date()),
+            visa: None,
         }
     }
 }

@@ -108,6 +108,16 @@ pub trait Kind: Send + Sync + fmt::Debug {
         None
     }
 
+    /// The attachment whose picture the document prints (a visa's `photo`).
+    fn portrait(&self) -> Option<&str> {
+        None
+    }
+
+    /// What the seal says beyond every document's claims: a visa's terms.
+    fn visa_claims(&self, _app: &Application) -> Option<crate::domain::VisaClaims> {
+        None
+    }
+
     /// The last day its document is valid, when the content says (a visa's validity); `None`
     /// leaves it to the catalogue's `validity_days`.
     fn expires(&self, _content: &Value) -> Option<Date> {

@@ -14,7 +14,7 @@ use crate::domain::{
 use crate::error::Error;
 use crate::ports::{
     ApplicationStore, BlobStore, Clock, DocumentRegistry, DocumentRenderer, Printable, Sealer,
-    StoreError,
+    StoreError, Uploads,
 };
 use sha2::{Digest, Sha256};
 
@@ -36,6 +36,8 @@ pub struct Issuing<'a> {
     pub sealer: &'a dyn Sealer,
     pub renderer: &'a dyn DocumentRenderer,
     pub clock: &'a dyn Clock,
+    /// Where the photo a document prints was sent.
+    pub uploads: &'a dyn Uploads,
 }
 
 pub async fn issue(ports: &Issuing<'_>, id: ApplicationId) -> Result<IssueOutcome, Error> {
@@ -53,12 +55,9 @@ pub async fn issue(ports: &Issuing<'_>, id: ApplicationId) -> Result<IssueOutcom
         .entry(app.kind)
         .ok_or_else(|| Error::Internal(format!("no catalogue entry for {}", app.kind)))?;
     let holder = kind.holder(&app);
-    let seal = ports.sealer.seal(&SealClaims::for_document(
-        &app,
-        &holder,
-        &reserved,
-        kind.names().code,
-    ));
+    let mut claims = SealClaims::for_document(&app, &holder, &reserved, kind.names().code);
+    claims.visa = kind.visa_claims(&app);
+    let seal = ports.sealer.seal(&claims);
     // What the document says is what the office approved; there is no default content, so a
     // kind approved without any is never issued as something else.
     let content = app
@@ -66,6 +65,19 @@ pub async fn issue(ports: &Issuing<'_>, id: ApplicationId) -> Result<IssueOutcom
         .as_ref()
         .and_then(|d| d.content.as_ref())
         .ok_or_else(|| Error::Internal(format!("application {id} approved without content")))?;
+    // The photo the kind prints, as the check step accepted it.
+    let portrait = match kind.portrait().and_then(|name| {
+        app.attachments
+            .iter()
+            .find(|a| a.name == name && a.state == crate::domain::AttachmentState::Accepted)
+    }) {
+        Some(a) => ports
+            .uploads
+            .read(&a.object_key, crate::kinds::MAX_UPLOAD)
+            .await?
+            .map(|(bytes, _)| bytes),
+        None => None,
+    };
     let pdf = ports.renderer.render(&Printable {
         application: &app,
         template: kind.template(),
@@ -77,6 +89,7 @@ pub async fn issue(ports: &Issuing<'_>, id: ApplicationId) -> Result<IssueOutcom
         document: &reserved,
         seal: &seal,
         signer: ports.sealer,
+        portrait: portrait.as_deref(),
     })?;
     let object_key = format!(
         "documents/{}/{}.pdf",
@@ -157,14 +170,15 @@ async fn reserve_number(ports: &Issuing<'_>, id: ApplicationId) -> Result<Reserv
             .catalogue
             .service(app.kind)
             .and_then(|s| s.validity_days);
-        // A kind whose content says until when (a visa) is valid to the end of that day.
+        // A kind whose content says until when (a visa) is valid to the end of that day (UTC),
+        // which is the day its seal's expiry names.
         let until = app
             .decision
             .as_ref()
             .and_then(|d| d.content.as_ref())
             .and_then(|c| kind.expires(c))
-            .and_then(|d| d.next_day())
-            .map(|d| d.midnight().assume_utc());
+            .and_then(|d| d.with_hms(23, 59, 59).ok())
+            .map(|d| d.assume_utc());
         let reserved = DocumentRef {
             number,
             issued_at: now,

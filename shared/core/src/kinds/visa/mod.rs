@@ -323,6 +323,25 @@ impl Kind for Visa {
         from_passport.unwrap_or_else(|| Holder::person(&app.applicant))
     }
 
+    fn portrait(&self) -> Option<&str> {
+        Some("photo")
+    }
+
+    fn visa_claims(&self, app: &Application) -> Option<crate::domain::VisaClaims> {
+        use crate::domain::{VisaClaims, VisaKind, VisaScope};
+        let v = Self::stored(app)?;
+        let content = app.decision.as_ref()?.content.as_ref()?;
+        Some(VisaClaims {
+            passport_number: v.passport.number.clone(),
+            nationality: v.passport.nationality.clone(),
+            visa_type: VisaKind::parse(&v.visa_type)?,
+            scope: VisaScope::parse(&v.scope)?,
+            multiple_entries: v.entries == "multiple",
+            valid_from: parse_iso_date(content.get("valid_from")?.as_str()?).ok()?,
+            stay_days: u16::try_from(content.get("stay_days")?.as_u64()?).ok()?,
+        })
+    }
+
     fn screened(&self, app: &Application) -> Option<(String, Option<i32>)> {
         Self::stored(app).map(|v| (v.full_name(), v.birth_year()))
     }
