@@ -124,6 +124,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// How long offices take, from payment to decision.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
     /// The watchlist visa travellers are screened against.
     Watchlist {
         #[command(subcommand)]
@@ -143,6 +148,22 @@ enum AuditCommand {
     /// Check every application's trail: an event edited, inserted, removed or cut off at the end
     /// is reported. Exits 0 only when every trail holds.
     Verify {
+        #[command(flatten)]
+        data: Data,
+    },
+}
+
+#[derive(Subcommand)]
+enum ReportCommand {
+    /// Per office: applications of a kind decided, the median and 90th percentile hours from
+    /// payment to decision, how many within the target, and how many still waiting past it.
+    Decisions {
+        /// The kind (`visa`, `criminal_record_extract`…).
+        #[arg(long, default_value = "visa")]
+        kind: String,
+        /// The target, in hours (a visa's is 72).
+        #[arg(long, default_value_t = 72)]
+        target_hours: i64,
         #[command(flatten)]
         data: Data,
     },
@@ -352,6 +373,39 @@ async fn main() -> anyhow::Result<()> {
                  on AWS, see docs/deploy.md)",
                 key.kid
             );
+            Ok(())
+        }
+        Command::Report {
+            command:
+                ReportCommand::Decisions {
+                    kind,
+                    target_hours,
+                    data,
+                },
+        } => {
+            let kind: guichet_core::domain::DocumentKind = kind
+                .parse()
+                .map_err(|_| anyhow::anyhow!("not a kind: {kind}"))?;
+            let backend = guichet_cli::backend::open(&settings_for(data.dir())?).await?;
+            let rows = guichet_core::usecases::report::decision_times(
+                backend.applications.as_ref(),
+                kind,
+                time::Duration::hours(target_hours),
+                time::OffsetDateTime::now_utc(),
+            )
+            .await?;
+            println!("office\tdecided\tmedian h\tp90 h\twithin {target_hours} h\tlate, undecided");
+            for r in rows {
+                println!(
+                    "{}\t{}\t{:.1}\t{:.1}\t{}\t{}",
+                    r.office,
+                    r.decided,
+                    r.median_hours,
+                    r.p90_hours,
+                    r.within_target,
+                    r.late_pending
+                );
+            }
             Ok(())
         }
         Command::Watchlist {

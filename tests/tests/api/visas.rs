@@ -1129,3 +1129,47 @@ async fn partner_states_read_the_aes_feed_from_a_cursor_and_check_each_signature
 async fn partner_states_read_the_aes_feed_on_aws() {
     partners_read_the_feed(&spawn_aws_app().await).await;
 }
+
+#[tokio::test]
+async fn the_time_from_payment_to_decision_is_measured_per_mission() {
+    let clock = std::sync::Arc::new(ShiftedClock::default());
+    let app = spawn_app_on(clock.clone()).await;
+    let citizen = app.citizen("traveller-timed");
+    let t = Traveller::french("MARTIN", "CLAIRE", "1985-06-01");
+    // Decided at once at Paris; at Dakar one decided after 80 hours, one still waiting.
+    app.issued_visa(
+        &citizen,
+        &visa_request(&t, "tourism", "national", "single", PARIS, 10),
+    )
+    .await;
+    let slow = app
+        .visa_in_review(
+            &citizen,
+            &visa_request(&t, "tourism", "national", "single", DAKAR, 30),
+        )
+        .await;
+    let waiting = app
+        .visa_in_review(
+            &citizen,
+            &visa_request(&t, "tourism", "national", "single", DAKAR, 30),
+        )
+        .await;
+    clock.advance(time::Duration::hours(80));
+    let consul = app.consul(DAKAR);
+    let reject = json!({"decision": "reject", "reason": "Billet retour absent"});
+    assert_eq!(app.decide(&consul, &slow, &reject).await.status(), 200);
+    let rows = guichet_core::usecases::report::decision_times(
+        app.server.backend.applications.as_ref(),
+        guichet_core::domain::DocumentKind::VISA,
+        time::Duration::hours(72),
+        app.server.functions.submit.edge.clock.now(),
+    )
+    .await
+    .unwrap();
+    let row = |office: &str| rows.iter().find(|r| r.office.as_str() == office).unwrap();
+    assert_eq!((row(PARIS).decided, row(PARIS).within_target), (1, 1));
+    assert!(row(PARIS).median_hours < 1.0);
+    assert_eq!((row(DAKAR).decided, row(DAKAR).within_target), (1, 0));
+    assert!(row(DAKAR).median_hours >= 80.0);
+    assert_eq!(row(DAKAR).late_pending, 1, "{waiting} waits past 72 hours");
+}

@@ -11,6 +11,7 @@ pub mod idempotency;
 pub mod issue;
 pub mod payment;
 pub mod reconcile;
+pub mod report;
 pub mod review;
 pub mod revoke;
 pub mod screening;

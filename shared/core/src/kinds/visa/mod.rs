@@ -30,6 +30,9 @@ pub const PHOTO_MAX: u64 = 2 * 1024 * 1024;
 /// Days a visa stays usable after the planned departure: a late flight is not an overstay.
 pub const GRACE_DAYS: i64 = 15;
 
+/// The time from payment to decision a mission aims for (India's e-Visa decides in 72 hours).
+pub const DECISION_TARGET_HOURS: i64 = 72;
+
 #[derive(Debug)]
 pub struct Visa {
     names: KindNames,
