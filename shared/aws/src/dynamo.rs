@@ -174,6 +174,56 @@ impl DynamoStore {
         }
     }
 
+    /// The next value of the counter `name` (1 the first time), atomically.
+    async fn count<T: std::str::FromStr>(&self, name: &str) -> Result<T, StoreError> {
+        let out = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(items::counter_key(name)))
+            .update_expression("ADD #v :one")
+            .expression_attribute_names("#v", "value")
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::UpdatedNew)
+            .send()
+            .await
+            .map_err(|e| StoreError::Fault(fault(&e)))?;
+        let attributes: HashMap<_, _> = out.attributes.unwrap_or_default();
+        items::number(&attributes, "value")
+    }
+
+    /// The records under partition `pk` in sort-key order (after `after`, when given), at most
+    /// `limit`, read consistently.
+    async fn partition<T: serde::de::DeserializeOwned>(
+        &self,
+        pk: &str,
+        after: Option<String>,
+        forward: bool,
+        limit: usize,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut query = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .expression_attribute_names("#pk", items::PK)
+            .expression_attribute_values(":pk", s(pk))
+            .scan_index_forward(forward)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .consistent_read(true);
+        query = match after {
+            Some(after) => query
+                .key_condition_expression("#pk = :pk AND #sk > :after")
+                .expression_attribute_names("#sk", items::SK)
+                .expression_attribute_values(":after", s(after)),
+            None => query.key_condition_expression("#pk = :pk"),
+        };
+        let out = query
+            .send()
+            .await
+            .map_err(|e| StoreError::Fault(fault(&e)))?;
+        out.items().iter().map(items::body).collect()
+    }
+
     async fn get_item(&self, key: Item) -> Result<Option<Item>, StoreError> {
         let out = self
             .client
@@ -466,20 +516,7 @@ impl PaymentLedger for DynamoStore {
 #[async_trait]
 impl PartnerFeed for DynamoStore {
     async fn next_feed_seq(&self) -> Result<u64, StoreError> {
-        let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(items::counter_key("partner_feed")))
-            .update_expression("ADD #v :one")
-            .expression_attribute_names("#v", "value")
-            .expression_attribute_values(":one", n(1))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await
-            .map_err(|e| StoreError::Fault(fault(&e)))?;
-        let attributes: HashMap<_, _> = out.attributes.unwrap_or_default();
-        items::number(&attributes, "value")
+        self.count("partner_feed").await
     }
 
     async fn has_event(&self, event_id: &str) -> Result<bool, StoreError> {
@@ -506,22 +543,8 @@ impl PartnerFeed for DynamoStore {
     }
 
     async fn after(&self, seq: u64, limit: usize) -> Result<Vec<FeedRecord>, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :pk AND #sk > :after")
-            .expression_attribute_names("#pk", items::PK)
-            .expression_attribute_names("#sk", items::SK)
-            .expression_attribute_values(":pk", s(items::FEED_PK))
-            .expression_attribute_values(":after", s(items::feed_sk(seq)))
-            .scan_index_forward(true)
-            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
-            .consistent_read(true)
-            .send()
+        self.partition(items::FEED_PK, Some(items::feed_sk(seq)), true, limit)
             .await
-            .map_err(|e| StoreError::Fault(fault(&e)))?;
-        out.items().iter().map(items::body).collect()
     }
 }
 
@@ -553,40 +576,15 @@ impl WatchlistLog for DynamoStore {
     }
 
     async fn loads(&self, limit: usize) -> Result<Vec<WatchlistLoad>, StoreError> {
-        let out = self
-            .client
-            .query()
-            .table_name(&self.table)
-            .key_condition_expression("#pk = :pk")
-            .expression_attribute_names("#pk", items::PK)
-            .expression_attribute_values(":pk", s(items::WATCHLIST_PK))
-            .scan_index_forward(false)
-            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
-            .consistent_read(true)
-            .send()
+        self.partition(items::WATCHLIST_PK, None, false, limit)
             .await
-            .map_err(|e| StoreError::Fault(fault(&e)))?;
-        out.items().iter().map(items::body).collect()
     }
 }
 
 #[async_trait]
 impl DocumentRegistry for DynamoStore {
     async fn next_sequence(&self, prefix: NumberPrefix, year: u16) -> Result<u32, StoreError> {
-        let out = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .set_key(Some(items::counter_key(&format!("doc:{prefix}:{year}"))))
-            .update_expression("ADD #v :one")
-            .expression_attribute_names("#v", "value")
-            .expression_attribute_values(":one", n(1))
-            .return_values(ReturnValue::UpdatedNew)
-            .send()
-            .await
-            .map_err(|e| StoreError::Fault(fault(&e)))?;
-        let attributes: HashMap<_, _> = out.attributes.unwrap_or_default();
-        items::number(&attributes, "value")
+        self.count(&format!("doc:{prefix}:{year}")).await
     }
 
     async fn register(

@@ -177,7 +177,10 @@ fn confidential_steps<'c>(app: &Application, catalogue: &'c Catalogue) -> Vec<&'
 /// screened), so that neither a referral nor who refused tells a person they matched a list.
 fn for_applicant(c: &StatusChange, confidential: &[&str]) -> StatusChange {
     let mut c = c.clone();
-    if c.step.as_deref().is_some_and(|s| confidential.contains(&s)) {
+    // In a kind with a confidential step, every decision reads as the office's: a refusal by
+    // screening is then not told apart from one by the consul by who made it.
+    let decision = matches!(c.actor, Actor::Staff { .. }) && c.event == EntryKind::Transition;
+    if !confidential.is_empty() && decision {
         c.actor = Actor::System {
             step: "office".into(),
         };
@@ -204,13 +207,21 @@ pub struct StepView {
     pub at: Option<String>,
 }
 
-fn steps(app: &Application, catalogue: &Catalogue, staff: bool) -> Vec<StepView> {
+/// The steps `viewer` may see: a confidential step only to its own staff; and to the applicant
+/// of a kind that has one, no step once the application is refused (which step refused it is
+/// what they must not learn).
+fn steps(app: &Application, catalogue: &Catalogue, viewer: &Principal) -> Vec<StepView> {
     let Some(kind) = catalogue.kind(app.kind) else {
         return Vec::new();
     };
-    app.steps_of(kind.workflow())
+    let workflow = kind.workflow();
+    let has_confidential = workflow.steps.iter().any(|s| s.confidential);
+    if !viewer.role.is_staff() && has_confidential && app.status() == Status::Rejected {
+        return Vec::new();
+    }
+    app.steps_of(workflow)
         .into_iter()
-        .filter(|(step, _, _)| staff || !step.confidential)
+        .filter(|(step, _, _)| !step.confidential || step.staffed_by(viewer, &app.office))
         .map(|(step, state, record)| StepView {
             name: step.name.clone(),
             state: state.as_str().into(),
@@ -370,7 +381,7 @@ impl ApplicationView {
             updated_at: rfc3339(app.updated_at),
             applicant: (&app.applicant).into(),
             details: app.details.clone(),
-            steps: steps(app, catalogue, staff),
+            steps: steps(app, catalogue, viewer),
             attachments: app.attachments.iter().map(AttachmentView::from).collect(),
             history: history
                 .iter()

@@ -722,6 +722,12 @@ async fn a_referral_holds_the_visa_for_a_supervisor() {
     let held = app.application(&citizen, &id).await;
     assert_eq!(held["status"], "in_review", "held while referred: {held}");
     assert!(!held.to_string().contains("referred"), "{held}");
+    // The mission's consul sees their own step, not the screening's.
+    let consul_view = app.application(&app.consul(PARIS), &id).await;
+    assert!(
+        !consul_view.to_string().contains("referred"),
+        "{consul_view}"
+    );
     assert_eq!(
         app.screen(&supervisor, &id, &json!({"outcome": "clear"}))
             .await
@@ -729,6 +735,58 @@ async fn a_referral_holds_the_visa_for_a_supervisor() {
         200
     );
     app.wait_for_status(&citizen, &id, "issued").await;
+    // The e-visa names the consul who approved, never the supervisor who cleared last.
+    let text = app.document_text(&citizen, &id).await;
+    assert!(text.contains("Agent consul-AMB-PARIS"), "{text}");
+    assert!(!text.contains("supervisor"), "{text}");
+}
+
+#[tokio::test]
+async fn a_corrected_name_is_screened_again_before_anything_is_approved() {
+    let app = spawn_app().await;
+    app.load_watchlist(WATCHLIST).await;
+    let citizen = app.citizen("traveller-renamed");
+    let first = Traveller::french("MARTIN", "CLAIRE", "1985-06-01");
+    let id = app
+        .visa_in_review(
+            &citizen,
+            &visa_request(&first, "tourism", "national", "single", PARIS, 10),
+        )
+        .await;
+    assert_eq!(
+        app.screen(&app.screener(), &id, &json!({"outcome": "clear"}))
+            .await
+            .status(),
+        200
+    );
+    let consul = app.consul(PARIS);
+    let ask = json!({"decision": "request_info", "reason": "Le passeport joint est celui d'une autre personne"});
+    assert_eq!(app.decide(&consul, &id, &ask).await.status(), 200);
+    // The traveller was someone else: the listed person's passport.
+    let listed = Traveller::french("DIALLO", "MOHAMED", "1980-05-05");
+    let corrected = visa_request(&listed, "tourism", "national", "single", PARIS, 10);
+    let resp = app
+        .http
+        .post(app.url(&format!("/v1/applications/{id}/resubmit")))
+        .bearer_auth(&citizen)
+        .json(&json!({"applicant": corrected["applicant"], "details": corrected["details"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    // The earlier clearance no longer stands: approving now leaves it in review.
+    assert_eq!(
+        app.decide(&consul, &id, &json!({"decision": "approve"}))
+            .await
+            .status(),
+        200
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.application(&citizen, &id).await["status"], "in_review");
+    let found = app.screening(&id).await;
+    assert_eq!(found["name"], "MOHAMED DIALLO", "{found}");
+    assert_eq!(found["candidates"][0]["entry_id"], "W-001", "{found}");
+    assert_eq!(found["decisions"], json!([]));
 }
 
 #[tokio::test]

@@ -165,6 +165,10 @@ pub struct Application {
     /// its staff only (never in the applicant's view).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screening: Option<crate::screening::ScreeningRecord>,
+    /// Earlier matchings set aside (a corrected name, a new list before a decision), with what
+    /// was decided on them: the screening unit's record, never shown to the applicant.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub screenings_before: Vec<crate::screening::ScreeningRecord>,
     /// Border crossings on the issued visa, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub crossings: Vec<super::Crossing>,
@@ -217,14 +221,14 @@ impl DocumentRef {
 
 impl Application {
     /// Who decided what the document says, and when: the last step done (the clerk's review of
-    /// an extract, the signatory's signature of a certificate), or for an application stored
-    /// before steps were kept, its decision.
+    /// an extract, the signatory's signature of a certificate, a visa's consular review, never
+    /// its screening), or for an application stored before steps were kept, its decision.
     pub fn decided(&self) -> Option<(&Actor, OffsetDateTime)> {
         match self
             .steps
             .iter()
             .rev()
-            .find(|r| r.state == crate::domain::StepState::Done)
+            .find(|r| r.state == crate::domain::StepState::Done && !r.confidential)
         {
             Some(step) => Some((&step.by, step.at)),
             None => self.decision.as_ref().map(|d| (&d.by, d.at)),
@@ -288,6 +292,7 @@ impl Application {
             awaiting_attachments: false,
             document: None,
             screening: None,
+            screenings_before: Vec::new(),
             crossings: Vec::new(),
             redrives: 0,
             redriven_at: None,
@@ -561,6 +566,7 @@ impl Application {
             state,
             by: act.who.actor(),
             at: act.at,
+            confidential: step.confidential,
         };
         let to = match act.outcome {
             StepOutcome::Approve | StepOutcome::Sign | StepOutcome::Clear => {
@@ -618,18 +624,17 @@ impl Application {
         }
         let mut change = match to {
             Some(to) => self.transition(to, act.who.actor(), act.at, public_reason)?,
-            None => {
-                self.updated_at = act.at;
-                StatusChange {
-                    from: self.status,
-                    to: self.status,
-                    at: act.at,
-                    actor: act.who.actor(),
-                    reason: public_reason,
-                    event: EntryKind::Step,
-                    step: None,
-                }
-            }
+            // The status stays, and so does when it was entered: the queues are ordered by it,
+            // and one step done does not send an application to the back of the other's.
+            None => StatusChange {
+                from: self.status,
+                to: self.status,
+                at: act.at,
+                actor: act.who.actor(),
+                reason: public_reason,
+                event: EntryKind::Step,
+                step: None,
+            },
         };
         change.step = Some(step.name);
         Ok(change)

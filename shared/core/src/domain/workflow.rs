@@ -236,6 +236,9 @@ pub struct StepRecord {
     pub by: Actor,
     #[serde(with = "time::serde::rfc3339")]
     pub at: OffsetDateTime,
+    /// Done on a step kept from the applicant: never who the document names as deciding.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub confidential: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,6 +12,9 @@ use crate::ports::{ApplicationStore, AuditEvent, BlobStore, Clock, DocumentRegis
 pub fn may_read(catalogue: &Catalogue, who: &Principal, app: &Application) -> bool {
     match who.role {
         Role::Applicant => who.subject == app.subject,
+        // A court's clerks and signatories read what their office holds, whichever of them its
+        // kind's workflow names (the signatory revokes what a clerk alone decided).
+        Role::Clerk | Role::Signatory => who.works_at(&app.office, &[Role::Clerk, Role::Signatory]),
         _ => super::review::sees(catalogue, who, app),
     }
 }

@@ -78,6 +78,12 @@ pub async fn issue(ports: &Issuing<'_>, id: ApplicationId) -> Result<IssueOutcom
             .map(|(bytes, _)| bytes),
         None => None,
     };
+    // A document that prints a photo is never issued without it.
+    if let (Some(name), None) = (kind.portrait(), &portrait) {
+        return Err(Error::Internal(format!(
+            "application {id}: no {name} to print (not accepted, or gone from the uploads store)"
+        )));
+    }
     let pdf = ports.renderer.render(&Printable {
         application: &app,
         template: kind.template(),

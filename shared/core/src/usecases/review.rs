@@ -117,9 +117,12 @@ pub async fn work_queue(
         }
     }
     let central = offices.len() > 1;
+    // What is filtered afterwards is read deeper, so that the applications the caller can act
+    // on are not hidden behind a window of ones waiting for another step.
+    let depth = if central || step.is_some() { 2000 } else { 200 };
     let mut items = Vec::new();
     for o in &offices {
-        items.extend(store.work_queue(o, status, 200).await?);
+        items.extend(store.work_queue(o, status, depth).await?);
     }
     items.sort_by_key(|a| (a.updated_at, a.id));
     items.dedup_by_key(|a| a.id);

@@ -114,63 +114,83 @@ pub struct Screening<'a> {
     pub cache: &'a ListCache,
 }
 
+/// The names of a workflow's screening steps.
+fn screening_steps(kind: &dyn crate::kinds::Kind) -> Vec<String> {
+    kind.workflow()
+        .steps
+        .iter()
+        .filter(|s| s.action == StepAction::Screen)
+        .map(|s| s.name.clone())
+        .collect()
+}
+
+/// The screening a corrected identity makes stale: set aside (kept for the unit, with what was
+/// decided on it), and the step open again, in the same write as the correction, so nothing can
+/// be approved on the old name's clearance.
+pub fn reopen_if_renamed(kind: &dyn crate::kinds::Kind, app: &mut Application) {
+    let Some((name, birth_year)) = kind.screened(app) else {
+        return;
+    };
+    let stale = app
+        .screening
+        .as_ref()
+        .is_some_and(|r| r.name != name || r.birth_year != birth_year);
+    if !stale {
+        return;
+    }
+    if let Some(old) = app.screening.take() {
+        app.screenings_before.push(old);
+    }
+    let steps = screening_steps(kind);
+    app.steps.retain(|r| !steps.contains(&r.name));
+}
+
 /// Matches the application's traveller against the list in force and records the candidates.
-/// Done once per list version and name: a redelivered message changes nothing; a corrected
-/// name is matched again, and a screening already cleared opens again for it.
+/// Done once per list version: a redelivered message changes nothing; a screening already
+/// decided stands on the matching it was decided on (a later list does not reopen it); an
+/// undecided one is matched again against a new list, the earlier matching kept beside it.
 pub async fn screen(ports: &Screening<'_>, id: ApplicationId) -> Result<bool, Error> {
     let store = ports.applications;
     let Some(app) = store.get(id).await? else {
         return Err(Error::NotFound);
     };
     let kind = super::submit::kind_of(ports.catalogue, &app)?;
-    let has_step = kind
-        .workflow()
-        .steps
-        .iter()
-        .any(|s| s.action == StepAction::Screen);
-    let Some((name, birth_year)) = kind.screened(&app).filter(|_| has_step) else {
+    let steps = screening_steps(kind);
+    if steps.is_empty() || kind.screened(&app).is_none() {
         return Ok(false);
-    };
+    }
     let list = ports.cache.current(&ports.lists).await?;
     let version = list.as_ref().map(|l| l.version.clone()).unwrap_or_default();
-    let candidates = list
-        .as_ref()
-        .map(|l| l.candidates(&name, birth_year))
-        .unwrap_or_default();
     let now = ports.lists.clock.now();
     retry_on_conflict(|| async {
         let mut app = store.get(id).await?.ok_or(Error::NotFound)?;
-        let same = app
-            .screening
-            .as_ref()
-            .is_some_and(|r| r.list_version == version && r.name == name);
-        if same {
+        // The identity as it stands now, not as the message's first read saw it.
+        let Some((name, birth_year)) = kind.screened(&app) else {
+            return Ok(false);
+        };
+        let decided = app.steps.iter().any(|r| {
+            steps.contains(&r.name) && matches!(r.state, StepState::Done | StepState::Rejected)
+        });
+        let current = app.screening.as_ref().is_some_and(|r| {
+            r.list_version == version && r.name == name && r.birth_year == birth_year
+        });
+        if current || (decided && app.screening.is_some()) {
             return Ok(false);
         }
-        let renamed = app.screening.as_ref().is_some_and(|r| r.name != name);
-        if renamed {
-            // A cleared screening was of another name: it must be done again.
-            let step_names: Vec<String> = kind
-                .workflow()
-                .steps
-                .iter()
-                .filter(|s| s.action == StepAction::Screen)
-                .map(|s| s.name.clone())
-                .collect();
-            app.steps
-                .retain(|r| !(step_names.contains(&r.name) && r.state == StepState::Done));
+        let candidates = list
+            .as_ref()
+            .map(|l| l.candidates(&name, birth_year))
+            .unwrap_or_default();
+        if let Some(old) = app.screening.take() {
+            app.screenings_before.push(old);
         }
-        let decisions = match (&app.screening, renamed) {
-            (Some(r), false) => r.decisions.clone(),
-            _ => Vec::new(),
-        };
         app.screening = Some(ScreeningRecord {
             list_version: version.clone(),
             screened_at: now,
             name: name.clone(),
             birth_year,
             candidates: candidates.clone(),
-            decisions,
+            decisions: Vec::new(),
         });
         app.version = store.update(&app, &[]).await?;
         tracing::info!(application_id = %app.id, candidates = candidates.len(), list = %version, "screened");

@@ -276,6 +276,7 @@ pub async fn resubmit(
                             .code
                             .clone(),
                     };
+                    super::screening::reopen_if_renamed(kind, &mut app);
                 }
                 let change = app.transition(Status::InReview, who.actor(), now, message.clone())?;
                 app.version = idempotency::write(store, &app, &[change], key.as_ref()).await?;
