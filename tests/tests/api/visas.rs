@@ -967,7 +967,25 @@ async fn a_single_entry_visa_lets_one_entry_through_and_every_refusal_says_why()
     assert_eq!(app.cross(&airport, &enter).await.status(), 201);
     let exit =
         json!({"passport_number": "19FR12345", "visa_number": later_number, "direction": "exit"});
-    assert_eq!(app.cross(&airport, &exit).await.status(), 201);
+    // A scanner that retries with its Idempotency-Key records one exit, and hears of that one.
+    let keyed = |key: &'static str| {
+        app.http
+            .post(app.url("/v1/border/crossings"))
+            .bearer_auth(&airport)
+            .header("Idempotency-Key", key)
+            .json(&exit)
+    };
+    let first: Value = keyed("exit-1").send().await.unwrap().json().await.unwrap();
+    assert_eq!(first["flags"], json!([]), "{first}");
+    let again: Value = keyed("exit-1").send().await.unwrap().json().await.unwrap();
+    assert_eq!(again, first);
+    let later_id = later["id"].as_str().unwrap();
+    let recorded = app.application(&app.consul(PARIS), later_id).await;
+    assert_eq!(
+        recorded["crossings"].as_array().unwrap().len(),
+        2,
+        "{recorded}"
+    );
     let back: Value = app.cross(&airport, &enter).await.json().await.unwrap();
     assert_eq!(back["crossings_used"], 2);
     assert_eq!(back["visa"]["entries"], "multiple");

@@ -34,6 +34,10 @@ pub struct Crossing {
     /// `entry_without_exit`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<String>,
+    /// The request that recorded it, when it came with an `Idempotency-Key` (a digest of who
+    /// sent which key): a replay answers with this crossing, not whichever came last.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
 }
 
 /// Why an entry is refused.
@@ -165,6 +169,7 @@ mod tests {
             post: OfficeCode::parse("PAF-BKO-AIRPORT").unwrap(),
             by: Actor::system("test"),
             flags: Vec::new(),
+            request: None,
         }
     }
 

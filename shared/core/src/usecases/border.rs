@@ -158,6 +158,12 @@ pub async fn record(
     let revoked = doc.status == DocumentStatus::Revoked;
     let store = ports.applications;
     let route = "POST /v1/border/crossings";
+    let request_tag = idempotency.as_ref().map(|i| {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(format!("{}\n{}", who.subject, i.key.trim()).as_bytes());
+        hex::encode(&digest[..8])
+    });
+    let tag = &request_tag;
     let visible = |_: &Application| true;
     let (app, _) = idempotency::once(
         store,
@@ -193,6 +199,7 @@ pub async fn record(
                     post: post.clone(),
                     by: who.actor(),
                     flags,
+                    request: tag.clone(),
                 };
                 app.crossings.push(c);
                 app.updated_at = now;
@@ -215,11 +222,17 @@ pub async fn record(
     .await?;
     let terms = terms_of(&app, revoked)
         .ok_or_else(|| Error::Internal(format!("visa {number} has no terms")))?;
-    let crossing = app
-        .crossings
-        .last()
-        .cloned()
-        .ok_or_else(|| Error::Internal("a crossing was recorded and is gone".into()))?;
+    // A replayed request is answered with the crossing it recorded, whatever came since.
+    let crossing = match &request_tag {
+        Some(tag) => app
+            .crossings
+            .iter()
+            .rev()
+            .find(|c| c.request.as_ref() == Some(tag)),
+        None => app.crossings.last(),
+    }
+    .cloned()
+    .ok_or_else(|| Error::Internal("a crossing was recorded and is gone".into()))?;
     Ok(Recorded {
         app,
         number,
