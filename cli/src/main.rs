@@ -161,8 +161,8 @@ enum ReportCommand {
         /// The kind (`visa`, `criminal_record_extract`…).
         #[arg(long, default_value = "visa")]
         kind: String,
-        /// The target, in hours (a visa's is 72).
-        #[arg(long, default_value_t = 72)]
+        /// The target, in hours (a visa's, by default).
+        #[arg(long, default_value_t = guichet_core::kinds::visa::DECISION_TARGET_HOURS)]
         target_hours: i64,
         #[command(flatten)]
         data: Data,
