@@ -199,11 +199,24 @@ impl TestApp {
 
     /// Announces and uploads a PDF under `name`; returns the attachment's id.
     pub async fn attach(&self, token: &str, id: &str, name: &str, bytes: Vec<u8>) -> String {
+        self.attach_as(token, id, name, "application/pdf", bytes)
+            .await
+    }
+
+    /// Announces and uploads `bytes` as `content_type` under `name`; returns the attachment's id.
+    pub async fn attach_as(
+        &self,
+        token: &str,
+        id: &str,
+        name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> String {
         let resp = self
             .announce(
                 token,
                 id,
-                &json!({"name": name, "content_type": "application/pdf", "size": bytes.len(), "sha256": sha256_hex(&bytes)}),
+                &json!({"name": name, "content_type": content_type, "size": bytes.len(), "sha256": sha256_hex(&bytes)}),
             )
             .await;
         assert_eq!(resp.status(), 201);
@@ -211,6 +224,17 @@ impl TestApp {
         let put = self.put_upload(&ticket, bytes).await;
         assert!(put.status().is_success(), "upload: {}", put.status());
         ticket["id"].as_str().unwrap().to_owned()
+    }
+
+    /// POSTs `body` as JSON to `path` with `token`.
+    pub async fn post_json(&self, token: &str, path: &str, body: &Value) -> Response {
+        self.http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Waits until the attachment is checked; returns its view.
@@ -255,13 +279,8 @@ impl TestApp {
 
     /// `POST /v1/applications/{id}/signature` with `body`.
     pub async fn sign(&self, token: &str, id: &str, body: &Value) -> Response {
-        self.http
-            .post(self.url(&format!("/v1/applications/{id}/signature")))
-            .bearer_auth(token)
-            .json(body)
-            .send()
+        self.post_json(token, &format!("/v1/applications/{id}/signature"), body)
             .await
-            .unwrap()
     }
 
     /// A certificate of `citizen`'s, paid and proposed by the clerk of `office`: awaiting the
@@ -377,13 +396,8 @@ impl TestApp {
     }
 
     pub async fn decide(&self, token: &str, id: &str, body: &Value) -> Response {
-        self.http
-            .post(self.url(&format!("/v1/applications/{id}/decision")))
-            .bearer_auth(token)
-            .json(body)
-            .send()
+        self.post_json(token, &format!("/v1/applications/{id}/decision"), body)
             .await
-            .unwrap()
     }
 
     /// Submitted and paid: in review at the Bamako registry. Returns the application id.
@@ -445,13 +459,8 @@ impl TestApp {
     }
 
     pub async fn revoke(&self, token: &str, number: &str, body: &Value) -> Response {
-        self.http
-            .post(self.url(&format!("/v1/documents/{number}/revoke")))
-            .bearer_auth(token)
-            .json(body)
-            .send()
+        self.post_json(token, &format!("/v1/documents/{number}/revoke"), body)
             .await
-            .unwrap()
     }
 
     /// The three ways anyone verifies, with no token: each answer must be 200.

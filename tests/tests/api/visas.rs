@@ -154,28 +154,6 @@ pub fn photo() -> Vec<u8> {
 }
 
 impl TestApp {
-    pub async fn attach_as(
-        &self,
-        token: &str,
-        id: &str,
-        name: &str,
-        content_type: &str,
-        bytes: Vec<u8>,
-    ) -> String {
-        let resp = self
-            .announce(
-                token,
-                id,
-                &json!({"name": name, "content_type": content_type, "size": bytes.len(), "sha256": sha256_hex(&bytes)}),
-            )
-            .await;
-        assert_eq!(resp.status(), 201);
-        let ticket: Value = resp.json().await.unwrap();
-        let put = self.put_upload(&ticket, bytes).await;
-        assert!(put.status().is_success(), "upload: {}", put.status());
-        ticket["id"].as_str().unwrap().to_owned()
-    }
-
     pub fn consul(&self, mission: &str) -> String {
         self.token(
             "consular_officer",
@@ -258,13 +236,8 @@ impl TestApp {
     }
 
     pub async fn screen(&self, token: &str, id: &str, body: &Value) -> reqwest::Response {
-        self.http
-            .post(self.url(&format!("/v1/applications/{id}/screening")))
-            .bearer_auth(token)
-            .json(body)
-            .send()
+        self.post_json(token, &format!("/v1/applications/{id}/screening"), body)
             .await
-            .unwrap()
     }
 
     /// In review, approved by the mission's consul and cleared: issued. Returns the view.
@@ -284,13 +257,7 @@ impl TestApp {
     }
 
     pub async fn cross(&self, token: &str, body: &Value) -> reqwest::Response {
-        self.http
-            .post(self.url("/v1/border/crossings"))
-            .bearer_auth(token)
-            .json(body)
-            .send()
-            .await
-            .unwrap()
+        self.post_json(token, "/v1/border/crossings", body).await
     }
 
     pub fn border_officer(&self, post: &str) -> String {
