@@ -64,7 +64,7 @@ impl Settings {
             http: HttpSettings::read(env)?,
             payments: PaymentSettings::read(env)?,
             reconcile: ReconcileSettings::read(env)?,
-            verify_url: env.or("GUICHET_VERIFY_URL", "https://guichet.ml/verifier"),
+            verify_url: guichet_core::settings::verify_url(env)?,
             upload_ttl: guichet_core::usecases::attachments::upload_ttl(env)?,
             catalogue_file: env.get("GUICHET_CATALOGUE").map(Into::into),
             templates_dir: env.get("GUICHET_TEMPLATES_DIR").map(Into::into),

@@ -37,8 +37,8 @@ pub fn check(keys_file: &Path, input: &str, today: Date) -> anyhow::Result<Offli
     let keys =
         JwkSet::parse(&keys_json).context("the keys file is not a JWK Set of Ed25519 keys")?;
     let mut file = None;
-    let text = if input.starts_with(seal::PREFIX) {
-        input.to_owned()
+    let text = if let Some(seal) = guichet_core::domain::seal_in_code(input) {
+        seal
     } else {
         let bytes = std::fs::read(input).with_context(|| format!("reading {input}"))?;
         let text = match read_seal(&bytes)? {
@@ -93,7 +93,10 @@ fn read_seal(bytes: &[u8]) -> anyhow::Result<Result<String, String>> {
     } else {
         bail!("the file is neither a PDF nor a PNG or JPEG picture, and not a seal text (GCH1:…)");
     };
-    let mut seals = codes.into_iter().filter(|c| c.starts_with(seal::PREFIX));
+    // The link printed since the verify page, or the bare seal printed before it.
+    let mut seals = codes
+        .iter()
+        .filter_map(|c| guichet_core::domain::seal_in_code(c));
     let Some(seal) = seals.next() else {
         return Ok(Err("no Guichet QR code could be read in this file".into()));
     };

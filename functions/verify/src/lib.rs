@@ -65,7 +65,7 @@ async fn seal_in_picture(bytes: Vec<u8>) -> Result<String, Error> {
         })?;
     codes
         .into_iter()
-        .find(|c| c.starts_with(guichet_seal::PREFIX))
+        .find_map(|c| guichet_core::domain::seal_in_code(&c))
         .ok_or_else(|| Error::invalid("body", Msg::NoSealInPicture))
 }
 

@@ -158,6 +158,35 @@ pub fn random_secret() -> Result<SecretString, getrandom::Error> {
     Ok(SecretString::from(hex::encode(bytes)))
 }
 
+/// The State's verify page, printed on its documents for good (docs/seal.md).
+pub const DEFAULT_VERIFY_URL: &str = "https://guichet.ml/verifier";
+
+/// `GUICHET_VERIFY_URL`: the verify page's address, printed in every document's QR code before `#` and the seal
+/// (docs/seal.md, "The link"): a scheme and host, a path, nothing a fragment would break.
+pub fn verify_url(env: &Env) -> Result<String, SettingError> {
+    let url = env.or("GUICHET_VERIFY_URL", DEFAULT_VERIFY_URL);
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(rest)
+            if !rest.is_empty()
+                && !rest.starts_with('/')
+                && !url.ends_with('/')
+                && url.bytes().all(|b| b.is_ascii_graphic())
+                && !url.contains(['#', '?', '%']) =>
+        {
+            Ok(url)
+        }
+        _ => Err(SettingError::Invalid {
+            name: "GUICHET_VERIFY_URL",
+            why: format!(
+                "{url:?}: an address such as https://guichet.ml/verifier (no query, fragment or trailing slash)"
+            ),
+        }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,5 +210,36 @@ mod tests {
         let long = "x".repeat(32);
         let secret = Env::vars(&[("S", &long)]).secret("S", 32).unwrap().unwrap();
         assert!(!format!("{secret:?}").contains(&long));
+    }
+
+    #[test]
+    fn the_verify_address_is_one_a_link_can_end_with_a_seal() {
+        assert!(
+            verify_url(&Env::vars(&[(
+                "GUICHET_VERIFY_URL",
+                "https://guichet.ml/verifier"
+            )]))
+            .is_ok()
+        );
+        assert!(
+            verify_url(&Env::vars(&[(
+                "GUICHET_VERIFY_URL",
+                "http://127.0.0.1:8080/verifier"
+            )]))
+            .is_ok()
+        );
+        for bad in [
+            "guichet.ml/verifier",
+            "https://guichet.ml/verifier/",
+            "https://guichet.ml/v#x",
+            "https://guichet.ml/v?a=1",
+            "https:///v",
+            "https://a b/v",
+        ] {
+            assert!(
+                verify_url(&Env::vars(&[("GUICHET_VERIFY_URL", bad)])).is_err(),
+                "{bad}"
+            );
+        }
     }
 }

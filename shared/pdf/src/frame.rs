@@ -80,7 +80,8 @@ pub fn seal_and_footer(
 ) -> Result<(), RenderError> {
     let qr_size = super::QR_SIZE_MM;
     let qr_top = QR_TOP;
-    qr::draw(p, c.seal, RIGHT - qr_size, qr_top, qr_size)
+    let link = guichet_core::domain::seal_link(verify_url, c.seal);
+    qr::draw(p, &link, RIGHT - qr_size, qr_top, qr_size)
         .map_err(|e| RenderError::Drawing(format!("QR code: {e}")))?;
     // Under the code, what it is for, in both languages: a reader who has never met one knows
     // to point a phone at it.

@@ -122,7 +122,9 @@ impl PdfRenderer {
     /// With the settings it reads: `GUICHET_VERIFY_URL`, and `GUICHET_TEMPLATES_DIR` where an
     /// operator's templates are (beside the catalogue that declares their kinds).
     pub fn from_env(env: &Env) -> Result<Self, RenderError> {
-        let renderer = Self::new(env.or("GUICHET_VERIFY_URL", "https://guichet.ml/verifier"))?;
+        let url = guichet_core::settings::verify_url(env)
+            .map_err(|e| RenderError::Drawing(e.to_string()))?;
+        let renderer = Self::new(url)?;
         match env.get("GUICHET_TEMPLATES_DIR") {
             Some(dir) => renderer.with_templates_dir(std::path::Path::new(&dir)),
             None => Ok(renderer),
@@ -205,11 +207,12 @@ mod tests {
     use time::macros::date;
 
     /// Every kind's seal, with the longest names the seal carries (two-byte letters throughout) and
-    /// the longest office code the catalogue accepts, stays at QR version 10 or below at error
-    /// correction M (printed at least 25 mm wide: `pdf::QR_SIZE_MM` asserts it). Prints each kind's size
+    /// the longest office code the catalogue accepts, stays at QR version 11 or below at error
+    /// correction M as the link the QR code carries (the verify page's address, then the seal;
+    /// 10 or below bare, as documents printed before the link carry it). Prints each kind's size
     /// for the record.
     #[test]
-    fn every_kind_of_seal_fits_a_version_10_qr_code() {
+    fn every_kind_of_seal_fits_a_version_11_qr_code() {
         use guichet_core::domain::{
             DocumentNumber, GIVEN_NAMES_BYTES, OFFICE_MAX, ORGANISATION_BYTES, OfficeCode,
             Organisation, SURNAME_BYTES, SealClaims, SealedHolder, fit,
@@ -258,28 +261,32 @@ mod tests {
             } else {
                 person
             };
-            let version = |text: &str| match qrcode::QrCode::with_error_correction_level(
-                text.as_bytes(),
-                qrcode::EcLevel::M,
-            )
-            .unwrap()
-            .version()
-            {
-                qrcode::Version::Normal(v) => v,
-                qrcode::Version::Micro(_) => panic!("a micro QR code"),
-            };
+            // As the page draws it.
+            let version = |text: &str| (crate::qr::modules(text.as_bytes()).unwrap().0 - 17) / 4;
             let cose = |text: &str| base45::decode(&text[PREFIX.len()..]).unwrap().len();
+            let link =
+                |seal: &str| guichet_core::domain::seal_link("https://guichet.ml/verifier", seal);
+            let (typical_link, worst_link) = (link(&typical), link(&worst));
             println!(
-                "{kind}: typical {} characters ({} bytes COSE), QR version {}; longest {} characters ({} bytes), QR version {}; module {:.2} mm",
+                "{kind}: typical {} characters ({} bytes COSE), QR version {} ({} as a link of {}); longest {} characters ({} bytes), QR version {} ({} as a link of {}); module {:.2} mm",
                 typical.len(),
                 cose(&typical),
                 version(&typical),
+                version(&typical_link),
+                typical_link.len(),
                 worst.len(),
                 cose(&worst),
                 version(&worst),
-                crate::QR_SIZE_MM / (17 + 4 * version(&worst) + 8) as f32,
+                version(&worst_link),
+                worst_link.len(),
+                crate::QR_SIZE_MM / (17 + 4 * version(&worst_link) + 8) as f32,
             );
             assert!(version(&worst) <= 10, "{kind}: {} characters", worst.len());
+            assert!(
+                version(&worst_link) <= 11,
+                "{kind}: {} characters",
+                worst_link.len()
+            );
         }
     }
 

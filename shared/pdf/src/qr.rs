@@ -25,7 +25,7 @@ const MASKS: [MaskPattern; 8] = [
 /// The modules of `text`'s QR code at error correction M (a fold or a stain survives it), row
 /// by row, dark as `true`; and its width.
 pub fn modules(text: &[u8]) -> Result<(usize, Vec<bool>), QrError> {
-    let bits = qrcode::bits::encode_auto(text, EcLevel::M)?;
+    let bits = segments(text)?;
     let version = bits.version();
     let width = version.width() as usize;
     if width > 128 {
@@ -56,6 +56,31 @@ pub fn modules(text: &[u8]) -> Result<(usize, Vec<bool>), QrError> {
     }
     let (_, dark) = best.ok_or(QrError::InvalidVersion)?;
     Ok((width, dark))
+}
+
+/// The link to the verify page as two segments: its address (and the `#`) in byte mode, the seal
+/// after it in alphanumeric mode, 5.5 bits a character, in the smallest version that holds them.
+/// The crate's own segmentation, asked to optimise for the large versions' longer length
+/// fields, costs the longest seal a version more. Any other text is segmented by the crate.
+fn segments(text: &[u8]) -> Result<qrcode::bits::Bits, QrError> {
+    let alphanumeric =
+        |b: &u8| b.is_ascii_digit() || b.is_ascii_uppercase() || b" $%*+-./:".contains(b);
+    if let Some(hash) = text.iter().position(|b| *b == b'#') {
+        let (address, seal) = text.split_at(hash + 1);
+        if !seal.is_empty() && seal.iter().all(alphanumeric) {
+            for v in 1..=40 {
+                let mut bits = qrcode::bits::Bits::new(qrcode::Version::Normal(v));
+                let fits = bits.push_byte_data(address).is_ok()
+                    && bits.push_alphanumeric_data(seal).is_ok()
+                    && bits.push_terminator(EcLevel::M).is_ok();
+                if fits {
+                    return Ok(bits);
+                }
+            }
+            return Err(QrError::DataTooLong);
+        }
+    }
+    qrcode::bits::encode_auto(text, EcLevel::M)
 }
 
 /// A code's rows and columns as bits (bit `k` of a line is its module `k`), so each penalty
@@ -177,6 +202,20 @@ mod tests {
                 .map(|c| *c == Color::Dark)
                 .collect();
             assert_eq!(ours, theirs, "{len} characters");
+            // The same seal as the link printed since the verify page: the crate draws the
+            // same code from our two segments, in a smaller version than from its own.
+            let link = format!("https://guichet.ml/verifier#{}", text.replace(' ', "%20"));
+            let theirs = QrCode::with_bits(segments(link.as_bytes()).unwrap(), EcLevel::M).unwrap();
+            let (width, ours) = modules(link.as_bytes()).unwrap();
+            assert_eq!(width, theirs.width(), "a link of {len} characters");
+            let theirs: Vec<bool> = theirs
+                .to_colors()
+                .iter()
+                .map(|c| *c == Color::Dark)
+                .collect();
+            assert_eq!(ours, theirs, "a link of {len} characters");
+            let auto = QrCode::with_error_correction_level(link.as_bytes(), EcLevel::M).unwrap();
+            assert!(width <= auto.width(), "a link of {len} characters");
         }
     }
 }

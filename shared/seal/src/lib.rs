@@ -456,9 +456,14 @@ impl KeyLookup for JwkSet {
     }
 }
 
-/// Checks a seal's signature and reads its claims. Strict: any flipped byte fails.
+/// Checks a seal's signature and reads its claims. Strict: any flipped byte fails. Takes the
+/// seal or the link a QR code carries (`…/verifier#GCH1:…`), as a phone reads it.
 pub fn open(text: &str, keys: &impl KeyLookup) -> Result<SealClaims, SealError> {
-    let encoded = text.trim().strip_prefix(PREFIX).ok_or(SealError::Prefix)?;
+    let text = match text.trim() {
+        t if t.starts_with(PREFIX) => t.to_owned(),
+        t => guichet_core::domain::seal_in_code(t).ok_or(SealError::Prefix)?,
+    };
+    let encoded = text.strip_prefix(PREFIX).ok_or(SealError::Prefix)?;
     let bytes = base45::decode(encoded).map_err(|_| SealError::Encoding)?;
     let sign1 = CoseSign1::from_tagged_slice(&bytes)
         .or_else(|_| CoseSign1::from_slice(&bytes))

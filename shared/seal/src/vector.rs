@@ -71,4 +71,14 @@ fn the_published_test_vector_is_what_the_code_makes_and_opens() {
         vector(&page, "QR version at error correction M")
     );
     assert_eq!(open(&vector(&page, "seal"), &keys).unwrap(), claims);
+    // The link printed since the verify page, and the seal read back from it.
+    let link = vector(
+        &page,
+        "link, for `GUICHET_VERIFY_URL` = `https://guichet.ml/verifier`",
+    );
+    assert_eq!(
+        guichet_core::domain::seal_link("https://guichet.ml/verifier", &text),
+        link
+    );
+    assert_eq!(open(&link, &keys).unwrap(), claims);
 }

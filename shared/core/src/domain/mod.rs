@@ -43,7 +43,7 @@ pub use principal::{OfficerName, PartnerState, Principal, Role};
 pub use record::{Conviction, ConvictionInput, ExtractRecord, ExtractRecordInput};
 pub use seal::{
     GIVEN_NAMES_BYTES, OFFICE_MAX, ORGANISATION_BYTES, SEAL_PREFIX, SURNAME_BYTES, SealClaims,
-    SealError, SealedHolder, VisaClaims, VisaKind, VisaScope, fit,
+    SealError, SealedHolder, VisaClaims, VisaKind, VisaScope, fit, seal_in_code, seal_link,
 };
 pub use status::Status;
 pub use text::FieldErrors;

@@ -238,9 +238,82 @@ pub enum SealError {
 /// The text every seal starts with.
 pub const SEAL_PREFIX: &str = "GCH1:";
 
+/// What a document's QR code says since the verify page (docs/seal.md, "The link"): the page's
+/// address, `#`, and the seal with its two characters a link cannot carry written as
+/// percent-escapes (`%` as `%25`, space as `%20`). A browser never sends the fragment, so the
+/// seal reaches no server; the escapes are in the QR code's alphanumeric set, so the seal part
+/// stays as compact as the bare seal.
+pub fn seal_link(verify_url: &str, seal: &str) -> String {
+    let mut link = String::with_capacity(verify_url.len() + 1 + seal.len() + 16);
+    link.push_str(verify_url);
+    link.push('#');
+    for c in seal.chars() {
+        match c {
+            '%' => link.push_str("%25"),
+            ' ' => link.push_str("%20"),
+            c => link.push(c),
+        }
+    }
+    link
+}
+
+/// The seal a QR code carries, whichever form it has: the bare seal (every document issued
+/// before the link) or a link whose fragment is the seal, percent-escaped (any character may
+/// be escaped: a browser or a scanner app may have escaped more than we did). Anything else is
+/// not a Guichet code.
+pub fn seal_in_code(text: &str) -> Option<String> {
+    let text = text.trim();
+    if text.starts_with(SEAL_PREFIX) {
+        return Some(text.to_owned());
+    }
+    let (_, fragment) = text.split_once('#')?;
+    let mut bytes = Vec::with_capacity(fragment.len());
+    let mut rest = fragment.as_bytes();
+    while let Some((&b, tail)) = rest.split_first() {
+        if b == b'%' {
+            let hex = tail.get(..2)?;
+            let hex = std::str::from_utf8(hex).ok()?;
+            bytes.push(u8::from_str_radix(hex, 16).ok()?);
+            rest = &tail[2..];
+        } else {
+            bytes.push(b);
+            rest = tail;
+        }
+    }
+    let seal = String::from_utf8(bytes).ok()?;
+    let base45 = |b: u8| b.is_ascii_digit() || b.is_ascii_uppercase() || b" $%*+-./:".contains(&b);
+    (seal.starts_with(SEAL_PREFIX) && seal.bytes().all(base45)).then_some(seal)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_seal_reads_back_from_its_link_and_bare() {
+        let seal = "GCH1:6BFOXN*TS0BI$ZD-PHQ7I9AD66ZF%:K9 0.C4:8";
+        let link = seal_link("https://guichet.ml/verifier", seal);
+        assert_eq!(
+            link,
+            "https://guichet.ml/verifier#GCH1:6BFOXN*TS0BI$ZD-PHQ7I9AD66ZF%25:K9%200.C4:8"
+        );
+        assert_eq!(seal_in_code(&link).as_deref(), Some(seal));
+        assert_eq!(seal_in_code(seal).as_deref(), Some(seal));
+        // Escaped further by a browser, or upper/lower-case escapes: the same seal.
+        let more = link.replace("GCH1:", "GCH1%3a").replace('$', "%24");
+        assert_eq!(seal_in_code(&more).as_deref(), Some(seal));
+        for not_ours in [
+            "https://example.com/",
+            "https://guichet.ml/verifier#",
+            "https://guichet.ml/verifier#GCH1:abc",
+            "https://guichet.ml/verifier#GCH1:AB%2",
+            "https://guichet.ml/verifier#GCH1:AB%zz",
+            "https://guichet.ml/verifier#GCH1:A%0AB",
+            "GCH2:ABC",
+        ] {
+            assert_eq!(seal_in_code(not_ours), None, "{not_ours}");
+        }
+    }
 
     #[test]
     fn long_names_are_cut_at_a_character_boundary() {
