@@ -29,14 +29,19 @@ trap summary EXIT
 # install in the background while cargo compiles. poppler-utils: the tests read the issued PDF as a
 # person would (pdftotext, pdftoppm) and check its signature as a PDF reader does (pdfsig, with
 # libnss3-tools' certutil to trust the published root); moto server: the AWS adapters' emulator; schemathesis; the
-# template linters; cargo-lambda and the arm64 standard library.
+# template linters; cargo-lambda and the arm64 standard library; Chromium, chromedriver and axe-core
+# for the browser tests.
 tools() {
-    if ! command -v pdftoppm >/dev/null || ! command -v pdfsig >/dev/null || ! command -v certutil >/dev/null; then
+    # One apt run for every Debian package (browser.sh below then finds Chromium installed).
+    if ! command -v pdftoppm >/dev/null || ! command -v pdfsig >/dev/null || ! command -v certutil >/dev/null \
+        || ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
         local sudo=""
         [ "$(id -u)" -ne 0 ] && sudo="sudo"
         $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq poppler-utils libnss3-tools >/dev/null
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+            poppler-utils libnss3-tools chromium chromium-driver >/dev/null
     fi
+    ./scripts/browser.sh
     ./scripts/moto.sh >/dev/null
     ./scripts/schemathesis.sh >/dev/null
     ./scripts/lint-infra.sh --install

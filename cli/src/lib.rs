@@ -8,3 +8,4 @@ pub mod settings;
 pub mod token;
 pub mod verify;
 pub mod walk;
+pub mod web;

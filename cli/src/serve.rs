@@ -207,6 +207,13 @@ pub async fn start(
     let mut app = axum::Router::new()
         .fallback(dispatch)
         .with_state(functions.clone());
+    // The front ends, at their addresses; everything else is the API's.
+    for (page, _) in crate::web::PAGES {
+        app = app.route(page, axum::routing::get(page_or_file));
+    }
+    for files in ["/sw.js", "/assets/{*file}", "/vendor/{*file}"] {
+        app = app.route(files, axum::routing::get(page_or_file));
+    }
     if let Some(uploads) = &backend.local_uploads {
         uploads.set_base_url(format!("http://{addr}"));
         app = app.merge(
@@ -321,6 +328,14 @@ async fn upload(
         Some(e) => response::error(&e),
     };
     to_axum(response)
+}
+
+/// A page or one of its files, from the copy built into the binary; 404 as the API says it.
+async fn page_or_file(uri: http::Uri, headers: http::HeaderMap) -> axum::response::Response {
+    match crate::web::answer(uri.path(), &headers) {
+        Some(response) => response.map(AxumBody::from),
+        None => to_axum(response::error(&guichet_core::Error::NotFound)),
+    }
 }
 
 async fn dispatch(

@@ -6,6 +6,12 @@ use lambda_http::{Body, Response};
 use serde::Serialize;
 
 /// Headers that cost nothing and close whole classes of attack on an API that serves no HTML.
+/// The pages' policy (the front ends of `web/`): their own scripts, styles, workers and API
+/// calls only, pictures the page makes itself (a photo being read), nothing from anyone else.
+/// `guichet serve` sends it with every page; CloudFront's response headers policy sends the same
+/// on AWS (infra/template.yaml, checked against this by a test).
+pub const PAGES_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; worker-src 'self'; manifest-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+
 pub fn with_common_headers(builder: Builder) -> Builder {
     builder
         .header("x-content-type-options", "nosniff")

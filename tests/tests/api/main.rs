@@ -6,6 +6,7 @@ mod audit;
 mod authorization;
 mod aws_faults;
 mod bad_input;
+mod browser;
 mod data_kinds;
 mod durability;
 mod flow;

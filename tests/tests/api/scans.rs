@@ -12,13 +12,13 @@ const KAYES: &str = "TGI-KAY";
 const DPIS: [u32; 5] = [100, 110, 150, 200, 300];
 
 /// The last page (the seal's) as a scanner would give it.
-fn scan(pdf: &Path, dpi: u32, grey: bool) -> DynamicImage {
+pub fn scan(pdf: &Path, dpi: u32, grey: bool) -> DynamicImage {
     image::open(last_page_png(pdf, dpi, grey)).unwrap()
 }
 
 /// The page turned by `degrees` about its centre, the corners filled white, as a sheet laid
 /// askew on the glass.
-fn askew(page: &DynamicImage, degrees: f32) -> DynamicImage {
+pub fn askew(page: &DynamicImage, degrees: f32) -> DynamicImage {
     let src = page.to_rgb8();
     let (w, h) = src.dimensions();
     let (sin, cos) = degrees.to_radians().sin_cos();
@@ -34,7 +34,7 @@ fn askew(page: &DynamicImage, degrees: f32) -> DynamicImage {
     }))
 }
 
-fn encoded(picture: &DynamicImage, jpeg: bool, grey: bool) -> Vec<u8> {
+pub fn encoded(picture: &DynamicImage, jpeg: bool, grey: bool) -> Vec<u8> {
     let picture = if grey {
         DynamicImage::ImageLuma8(picture.to_luma8())
     } else {

@@ -1,0 +1,196 @@
+//! The verify page (issue 15, item 4): a photo of a printed page read in the browser and its seal
+//! checked there against the published keys, online and then with the network cut; a forged
+//! seal refused whether it comes as a picture or as the link; the two languages.
+
+use super::{Browser, Network, weigh};
+use crate::helpers::*;
+use crate::scans::{askew, encoded, scan};
+use serde_json::{Value, json};
+use std::path::{Path, PathBuf};
+
+/// `link` with the holder's name changed in the signed claims, the signature kept: what a forger
+/// who edits a genuine code makes.
+fn forged(link: &str, genuine_name: &str, forged_name: &str) -> String {
+    assert_eq!(genuine_name.len(), forged_name.len());
+    let seal = guichet_core::domain::seal_in_code(link).unwrap();
+    let mut cose = base45::decode(&seal["GCH1:".len()..]).unwrap();
+    let at = cose
+        .windows(genuine_name.len())
+        .position(|w| w == genuine_name.as_bytes())
+        .expect("the name is in the claims");
+    cose[at..at + forged_name.len()].copy_from_slice(forged_name.as_bytes());
+    guichet_core::domain::seal_link(
+        &link[..link.find('#').unwrap()],
+        &format!("GCH1:{}", base45::encode(&cose)),
+    )
+}
+
+/// `text` as a QR code in a PNG picture, 8 pixels a module, as a screen or a print shows it.
+fn qr_picture(text: &str, path: &Path) {
+    let code =
+        qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).unwrap();
+    let width = code.width() as u32;
+    let colors = code.to_colors();
+    let picture = image::GrayImage::from_fn((width + 8) * 8, (width + 8) * 8, |x, y| {
+        let (mx, my) = ((x / 8) as i64 - 4, (y / 8) as i64 - 4);
+        let dark = mx >= 0
+            && my >= 0
+            && (mx as u32) < width
+            && (my as u32) < width
+            && colors[(my as u32 * width + mx as u32) as usize] == qrcode::Color::Dark;
+        image::Luma([if dark { 0 } else { 255 }])
+    });
+    picture.save(path).unwrap();
+}
+
+/// What the page concluded: its verdict key, whether the registry was reached, and its text.
+async fn verdict(browser: &Browser) -> (String, bool, String) {
+    let result = browser.find("#verdict").await;
+    let key = result.attr("data-verdict").await.unwrap().unwrap();
+    let online = result.attr("data-online").await.unwrap().as_deref() == Some("yes");
+    (key, online, result.text().await.unwrap())
+}
+
+/// Clears the last verdict, so the next wait sees the next one.
+async fn forget(browser: &Browser) {
+    browser
+        .eval("document.getElementById('result').replaceChildren(); return true")
+        .await;
+}
+
+async fn check_photo(browser: &Browser, photo: &Path) -> (String, bool, String) {
+    forget(browser).await;
+    browser.choose_file("#photo", photo).await;
+    verdict(browser).await
+}
+
+#[tokio::test]
+async fn the_verify_page_reads_a_photo_of_a_printed_page_and_checks_its_seal_offline() {
+    let app = spawn_app().await;
+    let citizen = app.citizen("c-verify-page");
+    let extract = app.issued_application(&citizen, "Sangaré").await;
+    let id = extract["id"].as_str().unwrap();
+    let pdf = app.dir.path().join("extract.pdf");
+    std::fs::write(&pdf, app.download(&citizen, id).await).unwrap();
+    let link = qr_codes(&pdf)
+        .pop()
+        .expect("the extract carries its QR code");
+    assert!(
+        link.starts_with("https://guichet.ml/verifier#GCH1:"),
+        "the QR code is the verify page's link: {link}"
+    );
+    // A phone's photo of the printed page: 150 dpi, 3° askew, JPEG.
+    let files = |name: &str| -> PathBuf { app.dir.path().join(name) };
+    let photo = files("photo.jpg");
+    std::fs::write(
+        &photo,
+        encoded(&askew(&scan(&pdf, 150, false), 3.0), true, false),
+    )
+    .unwrap();
+    let forgery = forged(&link, "Sangaré", "Sangarè");
+    let forged_photo = files("forged.png");
+    qr_picture(&forgery, &forged_photo);
+
+    let network = Network::to(&app.base).await;
+    let browser = Browser::start().await;
+
+    // First visit: the page, its scripts, the service worker and what it keeps for offline use.
+    browser.goto(&network.url("/verifier")).await;
+    browser.find("body[data-offline='ready']").await;
+    weigh("verifier", network.received());
+    browser.accessibility("verifier").await;
+    browser.screenshots("verifier").await;
+
+    // Online: the photo's seal checks here, and the registry says it stands.
+    let (key, online, text) = check_photo(&browser, &photo).await;
+    assert_eq!((key.as_str(), online), ("verdict_valid", true), "{text}");
+    for expected in [
+        "Document authentique et valide",
+        "Sangaré",
+        "Registre consulté en ligne",
+        // The code links to the State's address; this test's page is elsewhere, and says so.
+        "https://guichet.ml/verifier",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in {text}");
+    }
+    browser.accessibility("verifier-valid").await;
+    browser.screenshots("verifier-valid").await;
+
+    // The language switch: the verdict and the page in English, then back.
+    browser.click("#lang").await;
+    let (_, _, english) = verdict(&browser).await;
+    assert!(english.contains("Genuine and valid document"), "{english}");
+    assert_eq!(
+        browser.eval("return document.documentElement.lang").await,
+        json!("en")
+    );
+    assert_eq!(browser.text("h1").await, "Verify a document");
+    browser.screenshots("verifier-english").await;
+    browser.click("#lang").await;
+    assert_eq!(browser.text("h1").await, "Vérifier un document");
+
+    // The network is cut: the page comes back from the device, and still checks the signature.
+    network.cut();
+    browser.goto(&network.url("/verifier")).await;
+    assert_eq!(browser.text("h1").await, "Vérifier un document");
+    let (key, online, text) = check_photo(&browser, &photo).await;
+    assert_eq!(
+        (key.as_str(), online),
+        ("verdict_genuine_offline", false),
+        "{text}"
+    );
+    assert!(
+        text.contains("Signature vérifiée sur cet appareil"),
+        "{text}"
+    );
+    assert!(text.contains("Révocation NON vérifiée"), "{text}");
+    browser.screenshots("verifier-offline").await;
+
+    // A forged code: as a picture, and as the link a phone's camera opens.
+    let (key, _, text) = check_photo(&browser, &forged_photo).await;
+    assert_eq!(key, "verdict_forged", "{text}");
+    assert!(text.contains("falsifié"), "{text}");
+    browser.screenshots("verifier-forged").await;
+    forget(&browser).await;
+    let fragment = &forgery[forgery.find('#').unwrap()..];
+    browser
+        .goto(&network.url(&format!("/verify{fragment}")))
+        .await;
+    let (key, _, _) = verdict(&browser).await;
+    assert_eq!(key, "verdict_forged");
+    // The genuine link, opened offline.
+    let fragment = &link[link.find('#').unwrap()..];
+    browser
+        .goto(&network.url(&format!("/verifier{fragment}")))
+        .await;
+    let (key, online, _) = verdict(&browser).await;
+    assert_eq!((key.as_str(), online), ("verdict_genuine_offline", false));
+
+    // Where the browser lacks Ed25519 the small library checks the same, as strictly.
+    let fallback = |seal: &str| {
+        format!(
+            "const done = arguments[arguments.length - 1];
+             import('/assets/seal.js').then(m => m.verify({seal:?}, JSON.parse(localStorage.getItem('guichet-keys')), {{ fallback: true }}))
+               .then(r => done({{ ok: r.ok, reason: r.reason || null, engine: r.engine || null }}), e => done({{ error: String(e) }}));"
+        )
+    };
+    let genuine: Value = browser
+        .client
+        .execute_async(&fallback(&link), vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        genuine,
+        json!({"ok": true, "reason": null, "engine": "fallback"})
+    );
+    let refused: Value = browser
+        .client
+        .execute_async(&fallback(&forgery), vec![])
+        .await
+        .unwrap();
+    assert_eq!(
+        refused,
+        json!({"ok": false, "reason": "signature", "engine": null})
+    );
+    browser.close().await;
+}
