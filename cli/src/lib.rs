@@ -5,6 +5,7 @@ pub mod datadir;
 pub mod demo;
 pub mod serve;
 pub mod settings;
+pub mod signin;
 pub mod token;
 pub mod verify;
 pub mod walk;

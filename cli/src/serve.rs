@@ -66,7 +66,15 @@ impl Functions {
         backend: &Backend,
         settings: &Settings,
         clock: Arc<dyn Clock>,
+        addr: SocketAddr,
     ) -> anyhow::Result<Self> {
+        // Unless told otherwise, this process is the public address: providers notify it,
+        // the sandbox's page and the portal are here.
+        let public_url = settings
+            .payments
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"));
         let edge = Arc::new(Edge::new(
             &settings.http,
             &backend.token_secret,
@@ -101,6 +109,9 @@ impl Functions {
                 gateways: Gateways::new(&settings.payments, &backend.payment_secret),
                 applications: backend.applications.clone(),
                 ledger: backend.payments.clone(),
+                catalogue: backend.catalogue.clone(),
+                public_url: public_url.clone(),
+                portal_url: settings.payments.portal_url.clone().unwrap_or(public_url),
             },
             review: Review {
                 edge: edge.clone(),
@@ -203,7 +214,7 @@ pub async fn start(
     listener: TcpListener,
 ) -> anyhow::Result<RunningServer> {
     let addr = listener.local_addr()?;
-    let functions = Arc::new(Functions::wire(&backend, settings, clock.clone())?);
+    let functions = Arc::new(Functions::wire(&backend, settings, clock.clone(), addr)?);
     let mut app = axum::Router::new()
         .fallback(dispatch)
         .with_state(functions.clone());
@@ -213,6 +224,16 @@ pub async fn start(
     }
     for files in ["/sw.js", "/assets/{*file}", "/vendor/{*file}"] {
         app = app.route(files, axum::routing::get(page_or_file));
+    }
+    if !settings.environment.is_production() {
+        app = app.merge(
+            axum::Router::new()
+                .route(
+                    "/dev/sign-in",
+                    axum::routing::get(crate::signin::roles).post(crate::signin::sign_in),
+                )
+                .with_state(functions.clone()),
+        );
     }
     if let Some(uploads) = &backend.local_uploads {
         uploads.set_base_url(format!("http://{addr}"));

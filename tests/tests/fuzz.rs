@@ -324,7 +324,13 @@ fn every_body_a_route_reads_gets_an_answer_and_never_a_5xx() {
     let backend = rt
         .block_on(guichet_cli::backend::open_local(&settings))
         .unwrap();
-    let f = Functions::wire(&backend, &settings, Arc::new(SystemClock)).unwrap();
+    let f = Functions::wire(
+        &backend,
+        &settings,
+        Arc::new(SystemClock),
+        "127.0.0.1:8080".parse().unwrap(),
+    )
+    .unwrap();
     // Upload URLs point where `guichet serve` would listen; no request is sent there here.
     if let Some(uploads) = &backend.local_uploads {
         uploads.set_base_url("http://127.0.0.1:8080".into());

@@ -1,10 +1,15 @@
-//! The payment webhook: `POST /v1/payments/webhook/{provider}`.
+//! Payments: the providers' webhooks (`POST /v1/payments/webhook/{provider}`), starting a payment
+//! on a provider's page (`POST /v1/applications/{id}/payment`), and, outside production, the
+//! sandbox provider's own page (`/v1/payments/sandbox/checkout/{reference}`).
+
+mod sandbox;
 
 use guichet_core::Error;
+use guichet_core::catalogue::Catalogue;
 use guichet_core::ports::{ApplicationStore, Delivery, PaymentLedger};
-use guichet_core::usecases::payment;
-use guichet_http::api::PaymentAck;
-use guichet_http::request::{JSON_LIMIT, body_bytes};
+use guichet_core::usecases::payment::{self, PaymentAddresses};
+use guichet_http::api::{CheckoutView, PaymentAck, PaymentProviders, StartPaymentRequest};
+use guichet_http::request::{JSON_LIMIT, body_bytes, header, json_body};
 use guichet_http::response::json;
 use guichet_http::routes::Route;
 use guichet_http::{Body, Edge, Request, Response, edge};
@@ -17,6 +22,12 @@ pub struct Payment {
     pub gateways: Gateways,
     pub applications: Arc<dyn ApplicationStore>,
     pub ledger: Arc<dyn PaymentLedger>,
+    /// The title a provider's page shows for a kind.
+    pub catalogue: Arc<Catalogue>,
+    /// This service's public address: providers notify it, the sandbox's page is there.
+    pub public_url: String,
+    /// The portal, where a citizen comes back after paying.
+    pub portal_url: String,
 }
 
 pub async fn handle(f: &Payment, req: Request) -> Response<Body> {
@@ -24,11 +35,27 @@ pub async fn handle(f: &Payment, req: Request) -> Response<Body> {
 }
 
 async fn route(f: &Payment, req: &Request) -> Result<Response<Body>, Error> {
-    let Route::PaymentWebhook { provider } = Route::recognize(req.method(), req.uri().path())?
-    else {
-        return Err(Error::NotFound);
-    };
-    let gateway = f.gateways.get(&provider)?;
+    match Route::recognize(req.method(), req.uri().path())? {
+        Route::PaymentWebhook { provider } => webhook(f, req, &provider).await,
+        Route::StartPayment { id } => start(f, req, &id).await,
+        Route::PaymentProviders => Ok(json(
+            200,
+            &PaymentProviders {
+                providers: f
+                    .gateways
+                    .offered()
+                    .map(|p| p.as_str().to_owned())
+                    .collect(),
+            },
+        )),
+        Route::SandboxCheckout { reference } => sandbox::page(f, &reference).await,
+        Route::SandboxPay { reference } => sandbox::pay(f, req, &reference).await,
+        _ => Err(Error::NotFound),
+    }
+}
+
+async fn webhook(f: &Payment, req: &Request, provider: &str) -> Result<Response<Body>, Error> {
+    let gateway = f.gateways.get(provider)?;
     let body = body_bytes(req);
     if body.len() > JSON_LIMIT {
         return Err(Error::TooLarge { limit: JSON_LIMIT });
@@ -52,6 +79,39 @@ async fn route(f: &Payment, req: &Request) -> Result<Response<Body>, Error> {
         payment::receive(f.applications.as_ref(), f.ledger.as_ref(), clock, &notice).await?;
     // 200 whatever the outcome: the notice is recorded, and the provider must stop retrying.
     Ok(json(200, &PaymentAck::of(receipt)))
+}
+
+async fn start(f: &Payment, req: &Request, id: &str) -> Result<Response<Body>, Error> {
+    let who = edge::caller(&f.edge, req)?;
+    let body: StartPaymentRequest = json_body(req, JSON_LIMIT)?;
+    let checkout = f.gateways.checkout(body.provider.trim())?;
+    // The provider's page in English for who reads the portal in English; French otherwise.
+    let lang = match header(req, "accept-language") {
+        Some(l) if l.trim_start().to_ascii_lowercase().starts_with("en") => "en",
+        _ => "fr",
+    };
+    let (app, checkout_url) = payment::start(
+        f.applications.as_ref(),
+        &f.catalogue,
+        &who,
+        id,
+        checkout,
+        &PaymentAddresses {
+            api: &f.public_url,
+            portal: &f.portal_url,
+        },
+        lang,
+    )
+    .await?;
+    Ok(json(
+        200,
+        &CheckoutView {
+            checkout_url,
+            provider: checkout.provider().as_str().to_owned(),
+            payment_reference: app.payment_reference.to_string(),
+            amount: app.fee.into(),
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -78,6 +138,9 @@ mod tests {
             gateways: Gateways::new(&PaymentSettings::read(&Env::empty()).unwrap(), &secret),
             applications: local.store.clone(),
             ledger: local.store.clone(),
+            catalogue: Arc::new(Catalogue::default_catalogue()),
+            public_url: "https://api.guichet.ml".into(),
+            portal_url: "https://guichet.ml".into(),
         };
         let req = lambda_http::request::from_str(include_str!(
             "../../../events/payment-webhook-bad-signature.json"

@@ -1,5 +1,6 @@
 //! Lambda entry point: wires the handler to its adapters on AWS and to the runtime, nothing more.
 
+use guichet_core::catalogue::Catalogue;
 use guichet_core::ports::SystemClock;
 use guichet_http::{Edge, HttpSettings};
 use guichet_payment::{Payment, handle};
@@ -23,6 +24,13 @@ async fn main() -> Result<(), lambda_http::Error> {
         gateways: Gateways::new(&payments, &secrets.payment(payments.secret.as_ref())?),
         applications: store.clone(),
         ledger: store,
+        catalogue: Arc::new(Catalogue::from_env(&aws.env)?),
+        public_url: payments.public_url.clone().unwrap_or_default(),
+        portal_url: payments
+            .portal_url
+            .clone()
+            .or_else(|| payments.public_url.clone())
+            .unwrap_or_default(),
     };
     lambda_http::run(lambda_http::service_fn(|req| async {
         Ok::<_, std::convert::Infallible>(handle(&function, req).await)

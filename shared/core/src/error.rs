@@ -64,6 +64,10 @@ pub enum Error {
     /// Six digits of sequence per kind and year were not enough.
     #[error("{kind} numbers exhausted for {year}")]
     NumbersExhausted { kind: DocumentKind, year: i32 },
+    /// A payment provider's API did not answer, or answered something we cannot use: nothing
+    /// was charged, the citizen may try again.
+    #[error("payment provider unavailable: {0}")]
+    ProviderUnavailable(String),
     /// A broken invariant of the code itself.
     #[error("internal: {0}")]
     Internal(String),
@@ -84,7 +88,7 @@ impl Error {
             Error::Queue(e) => e.is_retryable(),
             Error::Blob(BlobError::Fault(f)) => f.is_retryable(),
             Error::Keys(KeyStoreError::Fault(f)) => f.is_retryable(),
-            Error::RateLimited { .. } => true,
+            Error::RateLimited { .. } | Error::ProviderUnavailable(_) => true,
             _ => false,
         }
     }
@@ -101,6 +105,8 @@ impl Error {
                 | Error::UnknownOffice(_)
                 | Error::NumbersExhausted { .. }
                 | Error::Internal(_)
+                // A provider's outage is ops' to see, not the citizen's fault.
+                | Error::ProviderUnavailable(_)
         )
     }
 }

@@ -112,6 +112,12 @@ pub enum Msg {
         max_megapixels: u64,
     },
     NoSealInPicture,
+    /// `offered`: the payment providers a payment can be started with here, comma separated.
+    ProviderNotOffered {
+        offered: String,
+    },
+    /// A payment is started only for an application that waits for one.
+    NotAwaitingPayment,
     /// Online: the registry holds the document a file claims to be, and the file is not it.
     FileModified,
     /// Offline: the seal is genuine, the file's own signature is not.
@@ -407,6 +413,14 @@ impl Msg {
                 "Ce fichier a été délivré avant que les fichiers ne soient signés : seul le sceau est vérifié. Comparez le texte imprimé avec ce que dit le sceau (ci-dessus).".into(),
                 "This file was issued before files were signed: only the seal is checked. Compare the printed text with what the seal says (above).".into(),
             ),
+            Msg::ProviderNotOffered { offered } => (
+                format!("Ce moyen de paiement n'est pas proposé ici. Moyens proposés : {offered}."),
+                format!("This means of payment is not offered here. Offered: {offered}."),
+            ),
+            Msg::NotAwaitingPayment => (
+                "Cette demande n'attend pas de paiement : elle est déjà payée, expirée ou annulée.".into(),
+                "This application is not waiting for a payment: it is paid already, expired or cancelled.".into(),
+            ),
             Msg::NoSealInPicture => (
                 "Aucun code QR Guichet n'a pu être lu sur cette image : cadrez le code QR entier, net et bien éclairé, ou saisissez le numéro du document.".into(),
                 "No Guichet QR code could be read in this picture: frame the whole QR code, sharp and well lit, or enter the document's number.".into(),
@@ -619,6 +633,7 @@ pub enum ProblemTitle {
     Internal,
     Unavailable,
     TooManyRequests,
+    ProviderUnavailable,
 }
 
 impl ProblemTitle {
@@ -643,6 +658,10 @@ impl ProblemTitle {
             ProblemTitle::InvalidSignature => ("Signature invalide", "Invalid signature"),
             ProblemTitle::Internal => ("Erreur interne", "Internal error"),
             ProblemTitle::TooManyRequests => ("Trop de requêtes", "Too many requests"),
+            ProblemTitle::ProviderUnavailable => (
+                "Service de paiement indisponible",
+                "Payment service unavailable",
+            ),
             ProblemTitle::Unavailable => (
                 "Service momentanément indisponible",
                 "Service temporarily unavailable",
@@ -711,6 +730,10 @@ mod tests {
             Msg::PictureUnreadable,
             Msg::PictureTooLarge { max_megapixels: 40 },
             Msg::NoSealInPicture,
+            Msg::ProviderNotOffered {
+                offered: "sandbox".into(),
+            },
+            Msg::NotAwaitingPayment,
             Msg::ApplicationRefused,
             Msg::StepReferred,
             Msg::NotAScreener,

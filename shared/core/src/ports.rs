@@ -422,6 +422,34 @@ pub trait PaymentGateway: Send + Sync {
     fn read(&self, delivery: &Delivery<'_>, now: OffsetDateTime) -> Result<Notice, Error>;
 }
 
+/// Where a citizen pays one application's fee: a provider's payment page, opened in the browser.
+/// Starting one charges nothing; the provider's notice, through its `PaymentGateway`, is what
+/// pays the application.
+#[async_trait]
+pub trait Checkout: Send + Sync {
+    fn provider(&self) -> Provider;
+    /// The address of the payment page for this request (a provider's call when it has one).
+    async fn start(&self, request: &CheckoutRequest) -> Result<String, Error>;
+}
+
+/// What a provider is told when a payment starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckoutRequest {
+    pub application: crate::domain::ApplicationId,
+    /// Ours, sent so that the provider's notice names it back.
+    pub reference: crate::domain::PaymentReference,
+    pub amount: crate::domain::Money,
+    /// What the citizen reads on the provider's page: the document's title and our reference.
+    pub description: String,
+    /// The provider's page in the citizen's language, `fr` or `en`.
+    pub lang: &'static str,
+    /// This service's public address: a provider's notice goes to its webhook there
+    /// (`/v1/payments/webhook/{provider}`), the sandbox's page is there.
+    pub api: String,
+    /// Where the citizen's browser comes back to: the application in the portal.
+    pub return_url: String,
+}
+
 /// A queue of the pipeline, by name: one per consumer of events (`Subscription::queue`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct QueueName(pub &'static str);

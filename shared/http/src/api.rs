@@ -10,7 +10,7 @@ use guichet_core::messages::Msg;
 use guichet_core::ports::AuditEvent;
 use guichet_core::screening::ScreeningRecord;
 use guichet_core::usecases::verify::{Disclosure, Validity, Verification};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -674,6 +674,33 @@ pub struct CrossingView {
     pub post: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub flags: Vec<String>,
+}
+
+/// `POST /v1/applications/{id}/payment`: which provider's page to pay on.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StartPaymentRequest {
+    /// `sandbox` (outside production), `cinetpay` (Orange Money, Moov Money, cards) where the
+    /// deployment has a CinetPay contract.
+    pub provider: String,
+}
+
+/// `GET /v1/payments/providers`: the providers a payment can be started with here, for a
+/// front end to offer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentProviders {
+    /// `sandbox` (outside production), `cinetpay` (with a CinetPay contract).
+    pub providers: Vec<String>,
+}
+
+/// The page to send the citizen's browser to; paying there moves the application to review
+/// when the provider's notice arrives.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CheckoutView {
+    pub checkout_url: String,
+    pub provider: String,
+    pub payment_reference: String,
+    pub amount: MoneyView,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

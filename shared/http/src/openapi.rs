@@ -145,6 +145,32 @@ fn aes_visas() {}
     security(("bearer" = [])))]
 fn aes_verify() {}
 
+#[utoipa::path(post, path = "/v1/applications/{id}/payment", tag = "payments", params(("id" = String, Path),
+        ("Accept-Language" = Option<String>, Header, description = "`en` for the provider's page in English; French otherwise")),
+    request_body = StartPaymentRequest,
+    responses((status = 200, body = CheckoutView), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem, description = "Not the caller's application"),
+        (status = 409, body = Problem, description = "The application does not wait for a payment"),
+        (status = 422, body = Problem, description = "A provider not offered here"),
+        (status = 502, body = Problem, description = "The provider did not open a payment page; nothing was charged")),
+    security(("bearer" = [])))]
+fn start_payment() {}
+
+#[utoipa::path(get, path = "/v1/payments/providers", tag = "payments",
+    responses((status = 200, body = PaymentProviders)))]
+fn payment_providers() {}
+
+#[utoipa::path(get, path = "/v1/payments/sandbox/checkout/{reference}", tag = "payments", params(("reference" = String, Path)),
+    responses((status = 200, description = "The sandbox provider's payment page (outside production only)", content_type = "text/html"),
+        (status = 404, body = Problem)))]
+fn sandbox_checkout() {}
+
+#[utoipa::path(post, path = "/v1/payments/sandbox/checkout/{reference}", tag = "payments", params(("reference" = String, Path)),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`outcome=succeeded` or `outcome=failed`"),
+    responses((status = 303, description = "Paid (or failed) through the signed webhook; back to the portal"),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+fn sandbox_pay() {}
+
 #[utoipa::path(post, path = "/v1/payments/webhook/{provider}", tag = "payments", params(("provider" = String, Path),
         ("Guichet-Signature" = String, Header, description = "t=<unix>,v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")>")),
     request_body = PaymentNotice,
@@ -355,6 +381,26 @@ pub(crate) fn stubs() -> Vec<(Op, Function, Stub)> {
             Stub::of::<__path_payment_webhook>(),
         ),
         (
+            Op::StartPayment,
+            Function::Payment,
+            Stub::of::<__path_start_payment>(),
+        ),
+        (
+            Op::PaymentProviders,
+            Function::Payment,
+            Stub::of::<__path_payment_providers>(),
+        ),
+        (
+            Op::SandboxCheckout,
+            Function::Payment,
+            Stub::of::<__path_sandbox_checkout>(),
+        ),
+        (
+            Op::SandboxPay,
+            Function::Payment,
+            Stub::of::<__path_sandbox_pay>(),
+        ),
+        (
             Op::VerifyNumber,
             Function::Verify,
             Stub::of::<__path_verify_number>(),
@@ -384,7 +430,7 @@ pub(crate) fn stubs() -> Vec<(Op, Function, Stub)> {
     info(title = "Guichet", version = "1", description = "Ask the State of Mali for official documents; verify them."),
     components(schemas(SubmitRequest, ResubmitRequest, ApplicantInput, DecisionRequest, SignatureRequest, StepView, AttachmentRequest, UploadTicket, AttachmentView, CatalogueView, ServiceView, FeeLineView, AttachmentSpecView, StepSpecView, StepActionView, RevocationRequest, RevokedDocument, ExtractRecordInput, ConvictionInput, PaymentNotice,
         SealRequest, ApplicationCreated, RoutingView, ApplicationView, ApplicationList, ApplicationSummary, WorkQueue, WorkItem,
-        PaymentAck, VerifyResult, HolderView, OrganisationView, MoneyView, ApplicantView, HistoryEntry, AccessEntry, DecisionView, DocumentView,
+        PaymentAck, StartPaymentRequest, CheckoutView, PaymentProviders, VerifyResult, HolderView, OrganisationView, MoneyView, ApplicantView, HistoryEntry, AccessEntry, DecisionView, DocumentView,
         Problem, ProblemField, ScreeningRequest, ScreeningView, CandidateView, FeatureView, ScreeningDecisionView,
         CrossingRequest, CrossingRecorded, CrossedVisaView, CrossingView, AesFeedPage, AesFeedItem,
         AesVerifyRequest, AesVerification)),
@@ -431,7 +477,7 @@ mod tests {
         let doc = serde_json::to_value(document()).unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 21);
+        assert_eq!(paths.len(), 24);
         let decide = &paths["/v1/applications/{id}/decision"]["post"];
         assert!(decide["responses"].get("429").is_some());
         assert!(

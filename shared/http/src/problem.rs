@@ -152,6 +152,16 @@ impl Problem {
                     format!("Too many requests: try again in {s} s."),
                 )
             }
+            // Which provider failed and how stays in the logs.
+            Error::ProviderUnavailable(_) => Problem::new(
+                502,
+                "payment-provider-unavailable",
+                ProblemTitle::ProviderUnavailable,
+            )
+            .detail(
+                "Le service de paiement ne répond pas. Rien n'a été prélevé : réessayez dans un instant ou choisissez un autre moyen de paiement.".into(),
+                "The payment service does not answer. Nothing was charged: try again in a moment or choose another means of payment.".into(),
+            ),
             // Details of internal failures stay in the logs; clients learn only that it was ours.
             Error::Store(_)
             | Error::Queue(_)

@@ -83,6 +83,30 @@ pub fn pdf(bytes: Vec<u8>, filename: &str) -> Response<Body> {
     file(bytes, filename, "application/pdf")
 }
 
+/// A page the API itself serves (the sandbox provider's), under the pages' policy rather than
+/// the API's `default-src 'none'`, never cached.
+pub fn page(status: u16, html: String) -> Response<Body> {
+    let mut response = with_common_headers(
+        Response::builder()
+            .status(status)
+            .header("content-type", "text/html; charset=utf-8"),
+    )
+    .body(Body::Text(html))
+    .unwrap_or_else(|_| Response::new(Body::Empty));
+    response.headers_mut().insert(
+        "content-security-policy",
+        http::HeaderValue::from_static(PAGES_CSP),
+    );
+    response
+}
+
+/// After a form's POST, where the browser goes next (with GET).
+pub fn see_other(url: &str) -> Response<Body> {
+    with_common_headers(Response::builder().status(303).header("location", url))
+        .body(Body::Empty)
+        .unwrap_or_else(|_| Response::new(Body::Empty))
+}
+
 pub fn redirect(url: &str) -> Response<Body> {
     with_common_headers(Response::builder().status(302).header("location", url))
         .body(Body::Empty)

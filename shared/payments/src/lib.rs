@@ -2,15 +2,18 @@
 //! and reads it into the one `Notice` the payment step understands; the mapping of each
 //! provider's fields is in docs/payments.md.
 
+mod checkout;
 mod cinetpay;
 mod signed;
 
+pub use checkout::{CinetPayCheckout, CinetPayCheckoutConfig, SandboxCheckout};
 pub use cinetpay::{CinetPay, CinetPayConfig};
 pub use signed::{SIGNATURE_WINDOW_SECONDS, SignedNotices, sign, verify_signature};
 
 use guichet_core::Error;
 use guichet_core::domain::Provider;
-use guichet_core::ports::PaymentGateway;
+use guichet_core::messages::Msg;
+use guichet_core::ports::{Checkout, PaymentGateway};
 use guichet_core::settings::{Env, Environment, SettingError};
 use secrecy::SecretString;
 use std::sync::Arc;
@@ -27,6 +30,15 @@ pub struct PaymentSettings {
     /// CinetPay (Orange Money, Moov Money, cards): `GUICHET_CINETPAY_SITE_ID` and
     /// `GUICHET_CINETPAY_SECRET`, both or neither.
     pub cinetpay: Option<CinetPayConfig>,
+    /// Starting CinetPay payments: `GUICHET_CINETPAY_API_KEY` (with the site id above), and
+    /// `GUICHET_CINETPAY_API_URL` where its API is not CinetPay's own (a test's stand-in).
+    pub cinetpay_checkout: Option<CinetPayCheckoutConfig>,
+    /// This service's public address (`GUICHET_PUBLIC_URL`), which providers notify and the
+    /// sandbox's page lives at; `guichet serve` uses its own address when unset.
+    pub public_url: Option<String>,
+    /// Where a citizen's browser comes back after paying (`GUICHET_PORTAL_URL`): the portal;
+    /// the public address when unset.
+    pub portal_url: Option<String>,
 }
 
 impl PaymentSettings {
@@ -47,17 +59,59 @@ impl PaymentSettings {
                 });
             }
         };
+        let cinetpay_checkout = match (&cinetpay, env.secret("GUICHET_CINETPAY_API_KEY", 8)?) {
+            (_, None) => None,
+            (Some(c), Some(api_key)) => Some(CinetPayCheckoutConfig {
+                site_id: c.site_id.clone(),
+                api_key,
+                api_url: address(env, "GUICHET_CINETPAY_API_URL")?
+                    .unwrap_or_else(|| "https://api-checkout.cinetpay.com".into()),
+            }),
+            (None, Some(_)) => {
+                return Err(SettingError::Invalid {
+                    name: "GUICHET_CINETPAY_API_KEY",
+                    why: "starting CinetPay payments needs GUICHET_CINETPAY_SITE_ID and GUICHET_CINETPAY_SECRET too".into(),
+                });
+            }
+        };
         Ok(PaymentSettings {
             sandbox: !Environment::read(env)?.is_production(),
             secret: env.secret("GUICHET_PAYMENT_SECRET", 32)?,
             cinetpay,
+            cinetpay_checkout,
+            public_url: address(env, "GUICHET_PUBLIC_URL")?,
+            portal_url: address(env, "GUICHET_PORTAL_URL")?,
         })
     }
 }
 
-/// The gateways this deployment takes payments from, built once at cold start.
+/// An address setting: `scheme://host[:port][/path]`, kept without its trailing slash.
+fn address(env: &Env, name: &'static str) -> Result<Option<String>, SettingError> {
+    let Some(url) = env.get(name) else {
+        return Ok(None);
+    };
+    let url = url.trim().trim_end_matches('/');
+    let host = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or_default();
+    if host.is_empty() || host.starts_with('/') || url.contains(['?', '#', ' ']) {
+        return Err(SettingError::Invalid {
+            name,
+            why: format!("{url:?} is not an address (https://host[/path])"),
+        });
+    }
+    Ok(Some(url.to_owned()))
+}
+
+/// The gateways this deployment takes payments from, and the pages it starts them on, built
+/// once at cold start.
 #[derive(Clone, Default)]
-pub struct Gateways(Vec<Arc<dyn PaymentGateway>>);
+pub struct Gateways {
+    gateways: Vec<Arc<dyn PaymentGateway>>,
+    checkouts: Vec<Arc<dyn Checkout>>,
+    sandbox: Option<SecretString>,
+}
 
 impl Gateways {
     /// Guichet-signed notices for each provider (the sandbox only outside production) with the
@@ -72,16 +126,55 @@ impl Gateways {
         if let Some(c) = &settings.cinetpay {
             all.push(Arc::new(CinetPay::new(c.clone())));
         }
-        Gateways(all)
+        let mut checkouts: Vec<Arc<dyn Checkout>> = Vec::new();
+        if settings.sandbox {
+            checkouts.push(Arc::new(SandboxCheckout));
+        }
+        if let Some(c) = &settings.cinetpay_checkout {
+            checkouts.push(Arc::new(CinetPayCheckout::new(c.clone())));
+        }
+        Gateways {
+            gateways: all,
+            checkouts,
+            sandbox: settings.sandbox.then(|| secret.clone()),
+        }
     }
 
     /// An unknown or disabled gateway is simply not found.
     pub fn get(&self, name: &str) -> Result<&dyn PaymentGateway, Error> {
-        self.0
+        self.gateways
             .iter()
             .find(|g| g.name() == name)
             .map(AsRef::as_ref)
             .ok_or(Error::NotFound)
+    }
+
+    /// Where a payment with `provider` starts; one not offered here is the field's error,
+    /// naming those that are.
+    pub fn checkout(&self, provider: &str) -> Result<&dyn Checkout, Error> {
+        self.checkouts
+            .iter()
+            .find(|c| c.provider().as_str() == provider)
+            .map(AsRef::as_ref)
+            .ok_or_else(|| {
+                let offered: Vec<&str> = self.offered().map(Provider::as_str).collect();
+                Error::invalid(
+                    "provider",
+                    Msg::ProviderNotOffered {
+                        offered: offered.join(", "),
+                    },
+                )
+            })
+    }
+
+    /// The providers a payment starts with here.
+    pub fn offered(&self) -> impl Iterator<Item = Provider> + '_ {
+        self.checkouts.iter().map(|c| c.provider())
+    }
+
+    /// The webhook secret the sandbox's page signs its notices with; none in production.
+    pub fn sandbox_secret(&self) -> Option<&SecretString> {
+        self.sandbox.as_ref()
     }
 }
 
@@ -111,6 +204,40 @@ mod tests {
         assert!(gateways.get("sandbox").is_ok() && gateways.get("cinetpay").is_ok());
         let prod = PaymentSettings::read(&Env::vars(&[("GUICHET_ENV", "production")])).unwrap();
         assert!(Gateways::new(&prod, &secret).get("sandbox").is_err());
+        assert!(Gateways::new(&prod, &secret).checkout("sandbox").is_err());
+        assert!(Gateways::new(&prod, &secret).sandbox_secret().is_none());
+        assert!(gateways.checkout("sandbox").is_ok());
+        assert!(
+            gateways.checkout("cinetpay").is_err(),
+            "notices are read, but no payment starts without the API key"
+        );
+        let starting = PaymentSettings::read(&Env::vars(&[
+            ("GUICHET_CINETPAY_SITE_ID", "445160"),
+            ("GUICHET_CINETPAY_SECRET", "cinetpay-secret-xyz"),
+            ("GUICHET_CINETPAY_API_KEY", "cinetpay-api-key-123"),
+            ("GUICHET_PUBLIC_URL", "https://api.guichet.ml/"),
+        ]))
+        .unwrap();
+        assert!(!format!("{starting:?}").contains("cinetpay-api-key-123"));
+        assert_eq!(
+            starting.public_url.as_deref(),
+            Some("https://api.guichet.ml")
+        );
+        assert!(
+            Gateways::new(&starting, &secret)
+                .checkout("cinetpay")
+                .is_ok()
+        );
+        assert!(
+            PaymentSettings::read(&Env::vars(&[(
+                "GUICHET_CINETPAY_API_KEY",
+                "cinetpay-api-key-123"
+            )]))
+            .is_err()
+        );
+        assert!(
+            PaymentSettings::read(&Env::vars(&[("GUICHET_PUBLIC_URL", "api.guichet.ml")])).is_err()
+        );
         assert!(
             PaymentSettings::read(&Env::vars(&[("GUICHET_CINETPAY_SITE_ID", "445160")])).is_err(),
             "a site id without its secret"

@@ -216,6 +216,37 @@ async fn call(app: &TestApp, route: &str, token: Option<&str>, f: &Fixtures) -> 
                          "amount": 750, "currency": "XOF", "status": "succeeded" }),
             ),
         ),
+        // An application of the owner's waiting for payment, fresh for each cell.
+        "/v1/applications/{id}/payment" => {
+            let created = app
+                .submitted(
+                    &app.citizen(OWNER),
+                    &extract_request("Traoré", "Awa", "Bamako"),
+                )
+                .await;
+            (
+                format!(
+                    "/v1/applications/{}/payment",
+                    created["id"].as_str().unwrap()
+                ),
+                Some(json!({ "provider": "sandbox" })),
+            )
+        }
+        "/v1/payments/sandbox/checkout/{reference}" => {
+            let created = app
+                .submitted(
+                    &app.citizen(OWNER),
+                    &extract_request("Traoré", "Awa", "Bamako"),
+                )
+                .await;
+            (
+                format!(
+                    "/v1/payments/sandbox/checkout/{}",
+                    created["payment_reference"].as_str().unwrap()
+                ),
+                None,
+            )
+        }
         "/v1/verify/{number}" => (format!("/v1/verify/{}", f.number), None),
         "/v1/verify" => {
             let mut req = app.http.post(app.url(path)).body(f.pdf.clone());
@@ -225,7 +256,9 @@ async fn call(app: &TestApp, route: &str, token: Option<&str>, f: &Fixtures) -> 
             }
             return req.send().await.unwrap().status().as_u16();
         }
-        "/v1/keys" | "/v1/openapi.json" | "/v1/catalogue" => (path.into(), None),
+        "/v1/keys" | "/v1/openapi.json" | "/v1/catalogue" | "/v1/payments/providers" => {
+            (path.into(), None)
+        }
         other => panic!("the access table names a route the test does not know: {other}"),
     };
     let mut req = match method {

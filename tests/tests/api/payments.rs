@@ -210,3 +210,336 @@ async fn orange_money_through_cinetpay_pays_once_and_forgeries_are_refused() {
     let resp = post_cinetpay(&other, &form, &token).await;
     problem(resp, 404).await;
 }
+
+#[tokio::test]
+async fn a_citizen_pays_on_the_sandbox_providers_page_and_only_their_own_waiting_application() {
+    let app = spawn_app().await;
+    let citizen = app.citizen("c-checkout");
+    let created = app
+        .submitted(&citizen, &extract_request("Coulibaly", "Awa", "Bamako"))
+        .await;
+    let id = created["id"].as_str().unwrap();
+    let reference = created["payment_reference"].as_str().unwrap();
+    let path = format!("/v1/applications/{id}/payment");
+
+    // Not offered here, someone else's, not an applicant: refused, naming what is offered.
+    let refused = problem(
+        app.post_json(&citizen, &path, &json!({"provider": "paypal"}))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(refused["errors"][0]["field"], "provider");
+    assert!(
+        refused["errors"][0]["message_en"]
+            .as_str()
+            .unwrap()
+            .contains("sandbox"),
+        "{refused}"
+    );
+    let other = app.citizen("c-someone-else");
+    problem(
+        app.post_json(&other, &path, &json!({"provider": "sandbox"}))
+            .await,
+        404,
+    )
+    .await;
+    let clerk = app.token("clerk", Some(BAMAKO_REGISTRY), "clerk-checkout");
+    problem(
+        app.post_json(&clerk, &path, &json!({"provider": "sandbox"}))
+            .await,
+        403,
+    )
+    .await;
+
+    // What a front end offers: here, the sandbox.
+    let offered: Value = app
+        .http
+        .get(app.url("/v1/payments/providers"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(offered, json!({"providers": ["sandbox"]}));
+
+    // The sandbox's page, on this service, for this application's fee.
+    let started = app
+        .post_json(&citizen, &path, &json!({"provider": "sandbox"}))
+        .await;
+    assert_eq!(started.status(), 200);
+    let started: Value = started.json().await.unwrap();
+    assert_eq!(started["provider"], "sandbox");
+    assert_eq!(started["payment_reference"], reference);
+    assert_eq!(started["amount"], json!({"amount": 750, "currency": "XOF"}));
+    let checkout = started["checkout_url"].as_str().unwrap();
+    assert_eq!(
+        checkout,
+        app.url(&format!("/v1/payments/sandbox/checkout/{reference}"))
+    );
+    let page = app.http.get(checkout).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(
+        page.headers()["content-security-policy"],
+        guichet_http::response::PAGES_CSP
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains("750") && html.contains(reference), "{html}");
+
+    // A failure leaves it waiting; paying moves it to review, back in the portal.
+    let pay = |outcome: &'static str| {
+        app.http
+            .post(checkout)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("method=orange_money&outcome={outcome}"))
+            .send()
+    };
+    let failed = pay("failed").await.unwrap();
+    assert_eq!(failed.status(), 303);
+    assert_eq!(
+        app.application(&citizen, id).await["status"],
+        "awaiting_payment"
+    );
+    let paid = pay("succeeded").await.unwrap();
+    assert_eq!(paid.status(), 303);
+    assert_eq!(
+        paid.headers()["location"],
+        app.url(&format!("/#/applications/{id}")).as_str()
+    );
+    assert_eq!(app.application(&citizen, id).await["status"], "in_review");
+
+    // Paid: no second payment starts, and the page says there is nothing to pay.
+    let again = problem(
+        app.post_json(&citizen, &path, &json!({"provider": "sandbox"}))
+            .await,
+        409,
+    )
+    .await;
+    assert!(
+        again["detail_en"].as_str().unwrap().contains("not waiting"),
+        "{again}"
+    );
+    let html = app
+        .http
+        .get(checkout)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("not-payable"), "{html}");
+    // A made-up reference has no page.
+    problem(
+        app.http
+            .get(app.url("/v1/payments/sandbox/checkout/GCH-AAAAAAAAAA"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+}
+
+/// CinetPay's payment initialisation, as its documentation describes it, answered by a stand-in
+/// that checks every field and the merchant's credentials before opening a page.
+struct CinetPayStandIn {
+    url: String,
+    received: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+}
+
+const CINETPAY_API_KEY: &str = "cinetpay-api-key-4242";
+
+impl CinetPayStandIn {
+    async fn start(answer_code: &'static str) -> CinetPayStandIn {
+        let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = received.clone();
+        let app = axum::Router::new().route(
+            "/v2/payment",
+            axum::routing::post(move |body: axum::body::Bytes| {
+                let kept = kept.clone();
+                async move {
+                    let request: Value = serde_json::from_slice(&body).unwrap();
+                    kept.lock().unwrap().push(request.clone());
+                    let (status, answer) = Self::answer(&request, answer_code);
+                    (
+                        axum::http::StatusCode::from_u16(status).unwrap(),
+                        [("content-type", "application/json")],
+                        answer.to_string(),
+                    )
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        CinetPayStandIn { url, received }
+    }
+
+    /// CinetPay's answer: `201 CREATED` with the page, or its error codes.
+    fn answer(r: &Value, answer_code: &str) -> (u16, Value) {
+        if r["apikey"] != CINETPAY_API_KEY || r["site_id"] != "445160" {
+            return (403, json!({"code": "609", "message": "AUTH_NOT_FOUND"}));
+        }
+        let text = |k: &str| r[k].as_str().unwrap_or_default().to_owned();
+        let required = [
+            "transaction_id",
+            "currency",
+            "description",
+            "notify_url",
+            "return_url",
+            "channels",
+        ];
+        if required.iter().any(|k| text(k).is_empty()) || !r["amount"].is_u64() {
+            return (
+                400,
+                json!({"code": "608", "message": "MINIMUM_REQUIRED_FIELDS"}),
+            );
+        }
+        let amount = r["amount"].as_u64().unwrap();
+        let fine = amount >= 100
+            && amount.is_multiple_of(5)
+            && ["XOF", "XAF", "CDF", "GNF", "USD"].contains(&text("currency").as_str())
+            && ["ALL", "MOBILE_MONEY", "CREDIT_CARD", "WALLET"]
+                .contains(&text("channels").as_str())
+            && ["fr", "en"].contains(&text("lang").as_str())
+            && !text("description").contains(['#', '/', '$', '_', '&'])
+            && text("notify_url").starts_with("http")
+            && text("return_url").starts_with("http");
+        if !fine {
+            return (400, json!({"code": "608", "message": "INVALID_FIELDS"}));
+        }
+        if answer_code != "201" {
+            return (
+                200,
+                json!({"code": answer_code, "message": "ERROR_PROCESSING"}),
+            );
+        }
+        (
+            200,
+            json!({"code": "201", "message": "CREATED", "description": "Transaction created with success",
+                   "data": {"payment_token": "tok123",
+                            "payment_url": format!("https://checkout.cinetpay.com/payment/{}", text("transaction_id"))},
+                   "api_response_id": "1700000000.1"}),
+        )
+    }
+}
+
+#[tokio::test]
+async fn a_cinetpay_payment_starts_with_every_field_its_api_asks_for() {
+    let cinetpay = CinetPayStandIn::start("201").await;
+    let api_url = cinetpay.url.clone();
+    let app = spawn_app_with(|c| {
+        c.payments.cinetpay = Some(CinetPayConfig {
+            site_id: "445160".into(),
+            secret: secret(CINETPAY_SECRET),
+        });
+        c.payments.cinetpay_checkout = Some(guichet_payments::CinetPayCheckoutConfig {
+            site_id: "445160".into(),
+            api_key: secret(CINETPAY_API_KEY.as_bytes()),
+            api_url,
+        });
+        c.payments.public_url = Some("https://api.guichet.ml".into());
+        c.payments.portal_url = Some("https://guichet.ml".into());
+    })
+    .await;
+    let citizen = app.citizen("c-cinetpay-start");
+    let created = app
+        .submitted(&citizen, &extract_request("Keïta", "Fanta", "Bamako"))
+        .await;
+    let id = created["id"].as_str().unwrap();
+    let reference = created["payment_reference"].as_str().unwrap();
+    let started = app
+        .http
+        .post(app.url(&format!("/v1/applications/{id}/payment")))
+        .bearer_auth(&citizen)
+        .header("accept-language", "en-GB,en;q=0.9")
+        .json(&json!({"provider": "cinetpay"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 200);
+    let started: Value = started.json().await.unwrap();
+    let sent = cinetpay.received.lock().unwrap().pop().unwrap();
+    let transaction = sent["transaction_id"].as_str().unwrap();
+    assert!(transaction.starts_with(&format!("{reference}-")), "{sent}");
+    assert_eq!(
+        started["checkout_url"],
+        format!("https://checkout.cinetpay.com/payment/{transaction}")
+    );
+    assert_eq!(sent["amount"], 750);
+    assert_eq!(sent["currency"], "XOF");
+    assert_eq!(sent["metadata"], reference, "named back as cpm_custom");
+    assert_eq!(sent["lang"], "en");
+    assert_eq!(sent["channels"], "ALL");
+    assert_eq!(
+        sent["notify_url"],
+        "https://api.guichet.ml/v1/payments/webhook/cinetpay"
+    );
+    assert_eq!(
+        sent["return_url"],
+        format!("https://guichet.ml/#/applications/{id}")
+    );
+    let description = sent["description"].as_str().unwrap();
+    assert!(description.contains(reference), "{description}");
+    // Then CinetPay's notice pays it, as before.
+    let form = cinetpay_form(reference, transaction, "750", "SUCCES");
+    let token = CinetPay::token(CINETPAY_SECRET, &form);
+    let ack: Value = post_cinetpay(&app, &form, &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ack["outcome"], "applied");
+}
+
+#[tokio::test]
+async fn when_cinetpay_opens_no_page_the_citizen_is_told_to_retry_and_nothing_changes() {
+    let cinetpay = CinetPayStandIn::start("624").await;
+    let api_url = cinetpay.url.clone();
+    let app = spawn_app_with(|c| {
+        c.payments.cinetpay = Some(CinetPayConfig {
+            site_id: "445160".into(),
+            secret: secret(CINETPAY_SECRET),
+        });
+        c.payments.cinetpay_checkout = Some(guichet_payments::CinetPayCheckoutConfig {
+            site_id: "445160".into(),
+            api_key: secret(CINETPAY_API_KEY.as_bytes()),
+            api_url,
+        });
+    })
+    .await;
+    let citizen = app.citizen("c-cinetpay-down");
+    let created = app
+        .submitted(&citizen, &extract_request("Traoré", "Moussa", "Bamako"))
+        .await;
+    let id = created["id"].as_str().unwrap();
+    let down = problem(
+        app.post_json(
+            &citizen,
+            &format!("/v1/applications/{id}/payment"),
+            &json!({"provider": "cinetpay"}),
+        )
+        .await,
+        502,
+    )
+    .await;
+    assert!(
+        down["type"]
+            .as_str()
+            .unwrap()
+            .ends_with("/payment-provider-unavailable"),
+        "{down}"
+    );
+    assert!(
+        down["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Rien n'a été prélevé")
+    );
+    assert_eq!(
+        app.application(&citizen, id).await["status"],
+        "awaiting_payment"
+    );
+}

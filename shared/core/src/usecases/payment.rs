@@ -1,10 +1,16 @@
 //! A payment provider tells us money moved. Signed, replay-safe, exact to the franc.
 
-use super::retry_on_conflict;
-use crate::domain::{Currency, Payment, PaymentOutcome, PaymentReference, PaymentStatus, Status};
+use super::{parse_id, require, retry_on_conflict};
+use crate::catalogue::Catalogue;
+use crate::domain::{
+    Application, Currency, Payment, PaymentOutcome, PaymentReference, PaymentStatus, Principal,
+    Role, Status,
+};
 use crate::error::Error;
 use crate::messages::Msg;
-use crate::ports::{ApplicationStore, Clock, Notice, PaymentLedger, StoreError};
+use crate::ports::{
+    ApplicationStore, Checkout, CheckoutRequest, Clock, Notice, PaymentLedger, StoreError,
+};
 use serde::Deserialize;
 
 // The body of a notice in Guichet's own signed format (the sandbox, and any provider or relay
@@ -18,6 +24,59 @@ pub struct PaymentNotice {
     pub amount: u64,
     pub currency: String,
     pub status: PaymentStatus,
+}
+
+/// Where a payment's addresses point: this service's API, which a provider notifies, and the
+/// portal, where the citizen's browser comes back.
+pub struct PaymentAddresses<'a> {
+    pub api: &'a str,
+    pub portal: &'a str,
+}
+
+/// Opens a payment of an application's fee with `checkout`, for the applicant only, while the
+/// application waits for one. Nothing is written: a payment page left unpaid costs nothing, and
+/// a second start (another provider, a retry) is another page; should two be paid, the second
+/// notice finds the application paid and is recorded `not_payable`, for refund.
+pub async fn start(
+    store: &dyn ApplicationStore,
+    catalogue: &Catalogue,
+    who: &Principal,
+    id: &str,
+    checkout: &dyn Checkout,
+    addresses: &PaymentAddresses<'_>,
+    lang: &'static str,
+) -> Result<(Application, String), Error> {
+    require(who, &[Role::Applicant])?;
+    let app = store
+        .get(parse_id(id)?)
+        .await?
+        .filter(|a| a.subject == who.subject)
+        .ok_or(Error::NotFound)?;
+    if app.status() != Status::AwaitingPayment {
+        return Err(Error::Conflict(Msg::NotAwaitingPayment));
+    }
+    let title = catalogue
+        .kinds()
+        .get(app.kind)
+        .map(|k| k.names().title.clone())
+        .unwrap_or_default();
+    let api = addresses.api.trim_end_matches('/');
+    let request = CheckoutRequest {
+        application: app.id,
+        reference: app.payment_reference.clone(),
+        amount: app.fee,
+        description: format!("Guichet {title} {}", app.payment_reference),
+        lang,
+        api: api.to_owned(),
+        return_url: format!(
+            "{}/#/applications/{}",
+            addresses.portal.trim_end_matches('/'),
+            app.id
+        ),
+    };
+    let url = checkout.start(&request).await?;
+    tracing::info!(application_id = %app.id, provider = checkout.provider().as_str(), "payment started");
+    Ok((app, url))
 }
 
 /// What a delivery of a notice did.

@@ -252,9 +252,11 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
-        // Chromium runs in chromedriver's process group: one signal ends both, even after a panic.
+        // Chromium runs in chromedriver's process group: one signal ends both, even after a
+        // panic. The `--` matters: procps' `kill -KILL -<pgid>` reads `-<pgid>` as options and
+        // may signal -1, every process there is.
         let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.driver.id())])
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
             .status();
     }
 }
