@@ -2,6 +2,7 @@
 //! (both installed by `./scripts/test.sh`). Each test has its own browser and profile, behind a
 //! proxy that counts the bytes the browser receives and can cut the network.
 
+mod portal;
 mod verify_page;
 
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -104,6 +105,8 @@ impl Network {
 pub struct Browser {
     pub client: Client,
     driver: Child,
+    /// Where what the page downloads lands.
+    pub downloads: tempfile::TempDir,
 }
 
 impl Browser {
@@ -123,9 +126,14 @@ impl Browser {
         let driver = driver.spawn().expect(
             "chromedriver: ./scripts/test.sh installs Debian's chromium and chromium-driver",
         );
+        let downloads = tempfile::tempdir().unwrap();
         let caps: serde_json::Map<String, Value> = serde_json::from_value(json!({
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
+                "prefs": {
+                    "download.default_directory": downloads.path(),
+                    "download.prompt_for_download": false
+                },
                 "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                          "--window-size=1280,900", "--lang=fr-FR", "--no-first-run",
                          "--disable-extensions", "--disable-background-networking",
@@ -140,7 +148,13 @@ impl Browser {
                 .connect(&format!("http://127.0.0.1:{port}"))
                 .await
             {
-                Ok(client) => return Browser { client, driver },
+                Ok(client) => {
+                    return Browser {
+                        client,
+                        driver,
+                        downloads,
+                    };
+                }
                 Err(e) => last = Some(e),
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -159,6 +173,39 @@ impl Browser {
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("{css}: {e}"))
+    }
+
+    /// Types `text` into the field, after clearing it.
+    pub async fn fill(&self, css: &str, text: &str) {
+        let field = self.find(css).await;
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    /// Sets a field's value as a picker would (date inputs take their value in the page's own
+    /// locale when typed).
+    pub async fn set(&self, id: &str, value: &str) {
+        self.client
+            .execute(
+                "document.getElementById(arguments[0]).value = arguments[1]; return true",
+                vec![json!(id), json!(value)],
+            )
+            .await
+            .unwrap();
+    }
+
+    /// The file the page downloaded, once it is whole.
+    pub async fn downloaded(&self, name: &str) -> Vec<u8> {
+        let path = self.downloads.path().join(name);
+        for _ in 0..200 {
+            if let Ok(bytes) = std::fs::read(&path)
+                && !bytes.is_empty()
+            {
+                return bytes;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{name} was not downloaded");
     }
 
     pub async fn click(&self, css: &str) {

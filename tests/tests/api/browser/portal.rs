@@ -1,0 +1,150 @@
+//! The citizens' portal (issue 15, items 1 and 2): a citizen signs in, asks for an extract with
+//! the form the catalogue draws, is told in their language what is wrong, pays on the sandbox
+//! provider's page, follows the application and downloads the sealed PDF.
+
+use super::{Browser, Network, weigh};
+use crate::helpers::*;
+use serde_json::json;
+
+/// An input by its field path (ids hold dots, which CSS would read as classes).
+fn field(path: &str) -> String {
+    format!("[id='f-{path}']")
+}
+
+async fn wait_ready(browser: &Browser, hash: &str) {
+    browser.find(&format!("body[data-ready='{hash}']")).await;
+}
+
+#[tokio::test]
+async fn a_citizen_asks_pays_on_the_sandbox_page_and_downloads_the_pdf() {
+    let app = spawn_app().await;
+
+    // The portal's first visit, through the counting network.
+    let network = Network::to(&app.base).await;
+    let browser = Browser::start().await;
+    browser.goto(&network.url("/")).await;
+    wait_ready(&browser, "/").await;
+    weigh("portal", network.received());
+    browser.accessibility("portal").await;
+    browser.screenshots("portal").await;
+    // Every kind the catalogue offers is there, with its fee, and nothing else.
+    let offered = browser
+        .eval("return [...document.querySelectorAll('[data-kind]')].map(a => a.dataset.kind)")
+        .await;
+    assert_eq!(
+        offered,
+        json!(["criminal_record_extract", "nationality_certificate", "visa"])
+    );
+    browser.close().await;
+
+    // The same citizen's path, on the service itself.
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/#/sign-in")).await;
+    browser.fill("#sub", "citoyen-portail").await;
+    browser.click("#sign-in-form button[type=submit]").await;
+    wait_ready(&browser, "/").await;
+    browser
+        .click("a[data-kind='criminal_record_extract']")
+        .await;
+    wait_ready(&browser, "/new/criminal_record_extract").await;
+    browser.accessibility("portal-form").await;
+
+    // Sent without a date of birth: the API's own message, beside the field.
+    browser.fill(&field("applicant.surname"), "Traoré").await;
+    browser
+        .fill(&field("applicant.given_names"), "Aminata")
+        .await;
+    browser
+        .fill(&field("applicant.birth_place"), "Bamako")
+        .await;
+    browser.fill(&field("details.purpose"), "emploi").await;
+    browser.click("#submit").await;
+    let errors = browser.text("#form-errors").await;
+    assert!(errors.contains("Ce champ est obligatoire"), "{errors}");
+    let beside = browser.text("[id='f-applicant.birth_date-error']").await;
+    assert_eq!(beside, "Ce champ est obligatoire.");
+    assert_eq!(
+        browser
+            .find(&field("applicant.birth_date"))
+            .await
+            .attr("aria-invalid")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("true")
+    );
+    browser.accessibility("portal-form-errors").await;
+    browser.screenshots("portal-form-errors").await;
+    // In English, the same problem in English.
+    browser.click("#lang").await;
+    wait_ready(&browser, "/new/criminal_record_extract").await;
+    browser.fill(&field("applicant.surname"), "Traoré").await;
+    browser
+        .fill(&field("applicant.given_names"), "Aminata")
+        .await;
+    browser
+        .fill(&field("applicant.birth_place"), "Bamako")
+        .await;
+    browser.click("#submit").await;
+    let errors = browser.text("#form-errors").await;
+    assert!(errors.contains("This field is required"), "{errors}");
+    browser.click("#lang").await;
+    wait_ready(&browser, "/new/criminal_record_extract").await;
+
+    browser.fill(&field("applicant.surname"), "Traoré").await;
+    browser
+        .fill(&field("applicant.given_names"), "Aminata")
+        .await;
+    browser.set("f-applicant.birth_date", "1990-04-12").await;
+    browser
+        .fill(&field("applicant.birth_place"), "Bamako")
+        .await;
+    browser.click("#submit").await;
+    let status = browser
+        .find("#status[data-status='awaiting_payment']")
+        .await;
+    assert_eq!(status.text().await.unwrap(), "en attente de paiement");
+    let hash = browser.eval("return location.hash").await;
+    let id = hash
+        .as_str()
+        .unwrap()
+        .trim_start_matches("#/applications/")
+        .to_owned();
+    browser.accessibility("portal-application").await;
+    browser.screenshots("portal-awaiting-payment").await;
+
+    // The sandbox provider's page, then back to the portal, paid.
+    browser.click("#pay-sandbox").await;
+    let amount = browser.text("#amount").await;
+    assert!(amount.contains("750"), "{amount}");
+    browser.accessibility("sandbox-checkout").await;
+    browser.screenshots("sandbox-checkout").await;
+    browser.click("#pay").await;
+    browser.find("#status[data-status='in_review']").await;
+
+    // The registry decides; the document is issued; the citizen downloads it.
+    let citizen = app.citizen("citoyen-portail");
+    let approved = app
+        .decide(
+            &app.clerk(BAMAKO_REGISTRY),
+            &id,
+            &json!({ "decision": "approve", "record": { "convictions": [] } }),
+        )
+        .await;
+    assert_eq!(approved.status(), 200);
+    let issued = app.wait_for_status(&citizen, &id, "issued").await;
+    let number = issued["document"]["number"].as_str().unwrap().to_owned();
+    browser.click("#refresh").await;
+    browser.find("#status[data-status='issued']").await;
+    browser.accessibility("portal-issued").await;
+    browser.screenshots("portal-issued").await;
+    browser.click("#download").await;
+    let pdf = browser.downloaded(&format!("{number}.pdf")).await;
+    assert!(pdf.starts_with(b"%PDF-"));
+    assert_eq!(
+        pdf,
+        app.download(&citizen, &id).await,
+        "the issued file itself"
+    );
+    browser.close().await;
+}

@@ -1,0 +1,430 @@
+// The citizens' portal: what can be asked for and each form, drawn from GET /v1/catalogue (a new
+// kind needs no change here); signing in; submitting with the API's own field messages; files;
+// paying on a provider's page; following the steps; answering a request for information; the PDF.
+import { add, apply, lang, setupSwitch, t } from './i18n.js';
+import { Problem, get, idempotencyKey, post, signIn, signOut, token, who } from './api.js';
+
+add({
+  portal_title: ['Guichet — documents officiels en ligne', 'Guichet — official documents online'],
+  loading: ['Chargement…', 'Loading…'],
+  account_nav: ['Compte', 'Account'],
+  verify_link: ['Vérifier un document', 'Verify a document'],
+  footer_privacy: ["Vos données ne servent qu'à traiter votre demande ; chaque consultation par un agent est enregistrée et vous est montrée.",
+    'Your data serves only your application; every time an officer opens it is recorded and shown to you.'],
+  home_title: ['Demander un document officiel', 'Ask for an official document'],
+  home_intro: ["Choisissez le document. Vous payez en ligne et recevez le PDF signé, vérifiable par tous.",
+    'Choose the document. You pay online and receive the signed PDF, which anyone can verify.'],
+  fee: ['Frais : {fee}', 'Fee: {fee}'],
+  ask: ['Demander', 'Ask for it'],
+  mine: ['Mes demandes', 'My applications'],
+  none_yet: ["Aucune demande pour l'instant.", 'No application yet.'],
+  sign_in: ['Se connecter', 'Sign in'],
+  sign_out: ['Se déconnecter', 'Sign out'],
+  sign_in_title: ['Se connecter', 'Sign in'],
+  sign_in_dev: ["Connexion de développement (hors production) : choisissez un identifiant ; il sert de compte sur cette machine.",
+    'Development sign-in (outside production): choose an identifier; it is your account on this machine.'],
+  sign_in_id: ['Identifiant', 'Identifier'],
+  sign_in_unavailable: ["La connexion passe par le fournisseur d'identité de l'État.", "Sign-in goes through the State's identity provider."],
+  signed_in_as: ['Connecté : {sub}', 'Signed in: {sub}'],
+  form_title: ['Demande : {title}', 'Application: {title}'],
+  you: ['Vous', 'You'],
+  details: ['Votre demande', 'Your application'],
+  submit: ['Envoyer la demande', 'Send the application'],
+  errors_title: ['La demande ne peut pas partir : corrigez les champs indiqués.', 'The application cannot be sent: correct the fields shown.'],
+  required_mark: ['(obligatoire)', '(required)'],
+  optional_mark: ['(facultatif)', '(optional)'],
+  choose: ['— choisir —', '— choose —'],
+  app_title: ['Demande {reference}', 'Application {reference}'],
+  status: ['État', 'Status'],
+  office: ['Service', 'Office'],
+  reference: ['Référence de paiement', 'Payment reference'],
+  steps: ['Étapes', 'Steps'],
+  history: ['Historique', 'History'],
+  accesses: ['Consultations par les agents', 'Reads by officers'],
+  pay_title: ['Payer {fee}', 'Pay {fee}'],
+  pay_with: ['Payer avec {provider}', 'Pay with {provider}'],
+  provider_sandbox: ['le bac à sable (test)', 'the sandbox (test)'],
+  provider_cinetpay: ['Orange Money, Moov Money ou carte', 'Orange Money, Moov Money or card'],
+  files: ['Pièces à joindre', 'Files to join'],
+  file_send: ['Envoyer le fichier', 'Send the file'],
+  file_state_pending: ['en cours de vérification', 'being checked'],
+  file_state_accepted: ['acceptée', 'accepted'],
+  file_state_quarantined: ['refusée', 'refused'],
+  file_missing: ['à envoyer', 'to send'],
+  info_title: ['Le service vous demande une précision', 'The office asks you for more information'],
+  info_answer: ['Votre réponse', 'Your answer'],
+  info_send: ['Répondre', 'Answer'],
+  decision: ['Décision', 'Decision'],
+  download: ['Télécharger le document (PDF)', 'Download the document (PDF)'],
+  document_ready: ['Votre document {number} est prêt.', 'Your document {number} is ready.'],
+  refresh: ['Actualiser', 'Refresh'],
+  back: ['Retour', 'Back'],
+  status_awaiting_payment: ['en attente de paiement', 'awaiting payment'],
+  status_in_review: ["en cours d'examen", 'in review'],
+  status_awaiting_signature: ['en attente de signature', 'awaiting signature'],
+  status_needs_info: ['précision demandée', 'information requested'],
+  status_approved: ['approuvée, document en préparation', 'approved, document being prepared'],
+  status_rejected: ['refusée', 'refused'],
+  status_issued: ['document délivré', 'document issued'],
+  status_expired: ['expirée (non payée)', 'expired (unpaid)'],
+  status_cancelled: ['annulée', 'cancelled'],
+  step_open: ['en cours', 'in progress'],
+  step_waiting: ['à venir', 'to come'],
+  step_done: ['fait', 'done'],
+  step_rejected: ['refusé', 'refused'],
+  step_referred: ['transmis', 'referred'],
+  field_surname: ['Nom', 'Surname'],
+  field_given_names: ['Prénoms', 'Given names'],
+  field_birth_date: ['Date de naissance', 'Date of birth'],
+  field_birth_place: ['Lieu de naissance (commune, ville)', 'Place of birth (town, city)'],
+  field_email: ['Courriel (pour être prévenu)', 'Email (to be told)'],
+  field_phone: ['Téléphone (+223…, pour un SMS)', 'Phone (+223…, for a text message)'],
+  field_purpose: ['Motif', 'Purpose'],
+  field_basis: ['Fondement', 'Basis'],
+  field_parent: ['Parent malien', 'Malian parent'],
+  field_relationship: ['Lien', 'Relationship'],
+  field_mission: ['Ambassade ou consulat', 'Embassy or consulate'],
+  field_visa_type: ['Type de visa', 'Type of visa'],
+  field_scope: ['Validité', 'Valid in'],
+  field_entries: ['Entrées', 'Entries'],
+  field_arrival_date: ["Date d'arrivée", 'Arrival date'],
+  field_departure_date: ['Date de départ', 'Departure date'],
+  field_host: ['Hôte', 'Host'],
+  field_passport: ['Passeport', 'Passport'],
+  field_name: ['Nom', 'Name'],
+  field_address: ['Adresse', 'Address'],
+  field_mrz: ['Bande MRZ (deux lignes)', 'Machine-readable zone (two lines)'],
+  field_number: ['Numéro', 'Number'],
+  field_nationality: ['Nationalité (code à 3 lettres)', 'Nationality (3-letter code)'],
+  field_sex: ['Sexe', 'Sex'],
+  field_expiry_date: ["Date d'expiration", 'Expiry date'],
+});
+
+const main = () => document.getElementById('main');
+let catalogue = null;
+
+function h(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === false || v === null || v === undefined) continue;
+    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) e.append(c);
+  return e;
+}
+
+const label = (name) => {
+  const known = t(`field_${name}`);
+  return known === `field_${name}` ? name.replace(/_/g, ' ') : known;
+};
+
+function money(m) {
+  return `${new Intl.NumberFormat(lang === 'en' ? 'en-GB' : 'fr-FR').format(m.amount)} ${m.currency === 'XOF' ? 'FCFA' : m.currency}`;
+}
+
+function title(service) { return lang === 'en' ? service.title_en : service.title; }
+
+async function services() {
+  if (!catalogue) catalogue = await get('/v1/catalogue');
+  return catalogue.services;
+}
+
+function show(...nodes) {
+  main().replaceChildren(...nodes);
+  const heading = main().querySelector('h1');
+  if (heading) document.title = `${heading.textContent} — Guichet`;
+}
+
+function problemBox(e) {
+  return h('div', { class: 'result invalid', role: 'alert' }, h('p', {}, e.message));
+}
+
+function account() {
+  const nav = document.getElementById('account');
+  const me = who();
+  nav.replaceChildren(me
+    ? h('span', {}, h('span', { class: 'visually-hidden' }, t('signed_in_as', { sub: me.sub })),
+      h('button', { type: 'button', id: 'sign-out', onclick: () => { signOut(); location.hash = '#/'; route(); } }, t('sign_out')))
+    : h('a', { class: 'button secondary', href: '#/sign-in', id: 'sign-in-link' }, t('sign_in')));
+}
+
+async function home() {
+  const list = h('ul', { class: 'services' });
+  for (const s of await services()) {
+    list.append(h('li', {}, h('section', { class: 'card' },
+      h('h2', {}, title(s)), h('p', {}, t('fee', { fee: money(s.fee) })),
+      h('a', { class: 'button', href: `#/new/${s.kind}`, 'data-kind': s.kind }, t('ask')))));
+  }
+  const nodes = [h('h1', {}, t('home_title')), h('p', {}, t('home_intro')), list];
+  if (token()) {
+    const mine = h('section', { 'aria-labelledby': 'mine-title' }, h('h2', { id: 'mine-title' }, t('mine')));
+    try {
+      const apps = await get('/v1/applications');
+      const byKind = Object.fromEntries((await services()).map((s) => [s.kind, title(s)]));
+      mine.append(apps.items.length
+        ? h('ul', { id: 'mine' }, apps.items.map((a) => h('li', {}, h('a', { href: `#/applications/${a.id}` },
+          `${byKind[a.kind] || a.kind}, ${a.created_at.slice(0, 10)} — ${t(`status_${a.status}`)}`))))
+        : h('p', {}, t('none_yet')));
+    } catch (e) { mine.append(problemBox(e)); }
+    nodes.push(mine);
+  }
+  show(...nodes);
+}
+
+async function signInPage() {
+  let available = true;
+  try { await get('/dev/sign-in'); } catch { available = false; }
+  if (!available) {
+    show(h('h1', {}, t('sign_in_title')), h('p', {}, t('sign_in_unavailable')));
+    return;
+  }
+  const error = h('p', { class: 'field-error', id: 'sub-error', hidden: true });
+  const form = h('form', { id: 'sign-in-form', novalidate: true },
+    h('label', { for: 'sub' }, t('sign_in_id')),
+    h('input', { id: 'sub', name: 'sub', autocomplete: 'username', required: true, 'aria-describedby': 'sub-error' }),
+    error, h('button', { type: 'submit' }, t('sign_in')));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      const r = await post('/dev/sign-in', { role: 'applicant', sub: form.sub.value.trim() });
+      signIn(r.token);
+      location.hash = '#/';
+    } catch (e) {
+      error.textContent = e.message;
+      error.hidden = false;
+    }
+  });
+  show(h('h1', {}, t('sign_in_title')), h('p', { class: 'hint' }, t('sign_in_dev')), form);
+}
+
+// One input for one property of a JSON Schema, named by its path (`details.passport.number`).
+function fieldFor(path, name, schema, required) {
+  const id = `f-${path}`;
+  const hint = schema.description ? h('p', { class: 'hint', id: `${id}-hint` }, schema.description) : null;
+  const error = h('p', { class: 'field-error', id: `${id}-error`, hidden: true });
+  if (schema.type === 'object') {
+    const inner = Object.entries(schema.properties || {}).map(([k, s]) =>
+      fieldFor(`${path}.${k}`, k, s, (schema.required || []).includes(k)));
+    return h('fieldset', { 'data-path': path, 'data-object': true },
+      h('legend', {}, `${label(name)} ${required ? t('required_mark') : t('optional_mark')}`), hint, error, inner);
+  }
+  const describedBy = [hint && `${id}-hint`, `${id}-error`].filter(Boolean).join(' ');
+  let input;
+  if (Array.isArray(schema.enum)) {
+    input = h('select', { id, 'data-path': path, 'aria-describedby': describedBy, required },
+      h('option', { value: '' }, t('choose')), schema.enum.map((v) => h('option', { value: v }, v)));
+  } else if (schema.type === 'string' && (!schema.maxLength || schema.maxLength > 120) && !schema.format && name !== 'phone') {
+    input = h('textarea', { id, 'data-path': path, rows: 2, 'aria-describedby': describedBy, required, maxlength: schema.maxLength });
+  } else {
+    const type = schema.format === 'date' ? 'date' : schema.type === 'integer' || schema.type === 'number' ? 'number' : 'text';
+    input = h('input', { id, type, 'data-path': path, 'aria-describedby': describedBy, required, maxlength: schema.maxLength });
+  }
+  if (schema.type === 'integer' || schema.type === 'number') input.dataset.number = 'true';
+  return h('div', { class: 'field' },
+    h('label', { for: id }, `${label(name)} `, h('span', { class: 'hint' }, required ? t('required_mark') : t('optional_mark'))),
+    hint, input, error);
+}
+
+// The values of a form's inputs as JSON, empty ones left out (an empty object too).
+function collect(root, prefix) {
+  const out = {};
+  for (const input of root.querySelectorAll('[data-path]')) {
+    if (input.dataset.object) continue;
+    const path = input.dataset.path;
+    if (!path.startsWith(`${prefix}.`)) continue;
+    const value = input.value.trim();
+    if (!value) continue;
+    const keys = path.slice(prefix.length + 1).split('.');
+    let at = out;
+    for (const k of keys.slice(0, -1)) at = at[k] = at[k] || {};
+    at[keys[keys.length - 1]] = input.dataset.number ? Number(value) : value;
+  }
+  return out;
+}
+
+function showErrors(form, problem, summary) {
+  for (const e of form.querySelectorAll('.field-error')) { e.hidden = true; e.textContent = ''; }
+  for (const e of form.querySelectorAll('[aria-invalid]')) e.removeAttribute('aria-invalid');
+  const fields = problem.fields();
+  const list = h('ul');
+  for (const [path, message] of Object.entries(fields)) {
+    const input = document.getElementById(`f-${path}`);
+    const error = document.getElementById(`f-${path}-error`) || findError(path);
+    if (input) input.setAttribute('aria-invalid', 'true');
+    if (error) { error.textContent = message; error.hidden = false; }
+    list.append(h('li', {}, input ? h('a', { href: `#f-${path}`, onclick: (ev) => { ev.preventDefault(); input.focus(); } }, `${label(path.split('.').pop())} : ${message}`) : message));
+  }
+  summary.replaceChildren(h('div', { class: 'result invalid', role: 'alert', id: 'form-errors' },
+    h('p', { class: 'verdict' }, Object.keys(fields).length ? t('errors_title') : problem.message), list));
+  summary.querySelector('[role=alert]').setAttribute('tabindex', '-1');
+  summary.querySelector('[role=alert]').focus();
+}
+
+// The nearest enclosing field's error line for a path deeper than any input (`details.passport`).
+function findError(path) {
+  const parts = path.split('.');
+  while (parts.length) {
+    const e = document.getElementById(`f-${parts.join('.')}-error`);
+    if (e) return e;
+    parts.pop();
+  }
+  return null;
+}
+
+async function newApplication(kind) {
+  if (!token()) { location.hash = '#/sign-in'; return; }
+  const service = (await services()).find((s) => s.kind === kind);
+  if (!service) { location.hash = '#/'; return; }
+  const applicant = ['surname', 'given_names', 'birth_date', 'birth_place', 'email', 'phone'];
+  const requiredApplicant = ['surname', 'given_names', 'birth_date'];
+  const you = h('fieldset', {}, h('legend', {}, t('you')),
+    applicant.map((k) => fieldFor(`applicant.${k}`, k,
+      k === 'birth_date' ? { type: 'string', format: 'date' } : { type: 'string', maxLength: 100 }, requiredApplicant.includes(k))));
+  const schema = service.details_schema || {};
+  const details = Object.keys(schema.properties || {}).length
+    ? h('fieldset', {}, h('legend', {}, t('details')),
+      Object.entries(schema.properties).map(([k, s]) => fieldFor(`details.${k}`, k, s, (schema.required || []).includes(k))))
+    : null;
+  const summary = h('div', { id: 'summary' });
+  const key = idempotencyKey();
+  const form = h('form', { id: 'application-form', novalidate: true }, you, details, h('button', { type: 'submit', id: 'submit' }, t('submit')));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const button = form.querySelector('#submit');
+    button.disabled = true;
+    try {
+      const body = { kind, applicant: collect(form, 'applicant') };
+      const d = collect(form, 'details');
+      if (Object.keys(d).length) body.details = d;
+      const created = await post('/v1/applications', body, { 'idempotency-key': key });
+      location.hash = `#/applications/${created.id}`;
+    } catch (e) {
+      if (e instanceof Problem) showErrors(form, e, summary);
+      else summary.replaceChildren(problemBox(e));
+    } finally {
+      button.disabled = false;
+    }
+  });
+  show(h('h1', {}, t('form_title', { title: title(service) })), h('p', {}, t('fee', { fee: money(service.fee) })), summary, form);
+}
+
+async function sha256Hex(buffer) {
+  const digest = await crypto.subtle.digest('SHA-256', buffer);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+async function sendFile(id, name, file, status) {
+  const bytes = await file.arrayBuffer();
+  const ticket = await post(`/v1/applications/${id}/attachments`, {
+    name, content_type: file.type || 'application/octet-stream', size: file.size, sha256: await sha256Hex(bytes),
+  });
+  const r = await fetch(ticket.upload_url, { method: 'PUT', headers: ticket.upload_headers, body: bytes });
+  if (!r.ok) throw new Problem(r.status, await r.json().catch(() => null));
+  status.textContent = t('file_state_pending');
+}
+
+async function download(id, number) {
+  const r = await fetch(`/v1/applications/${id}/document`, { headers: { authorization: `Bearer ${token()}` } });
+  if (!r.ok) throw new Problem(r.status, await r.json().catch(() => null));
+  const url = URL.createObjectURL(await r.blob());
+  const a = h('a', { href: url, download: `${number}.pdf`, hidden: true });
+  document.body.append(a);
+  a.click();
+  setTimeout(() => { URL.revokeObjectURL(url); a.remove(); }, 1000);
+}
+
+async function application(id) {
+  if (!token()) { location.hash = '#/sign-in'; return; }
+  let app;
+  try { app = await get(`/v1/applications/${id}`); } catch (e) { show(h('h1', {}, t('app_title', { reference: '' })), problemBox(e)); return; }
+  const service = (await services()).find((s) => s.kind === app.kind);
+  const notice = h('div', { id: 'notice', 'aria-live': 'polite' });
+  const nodes = [
+    h('h1', {}, t('app_title', { reference: app.payment_reference })),
+    h('dl', { class: 'facts' },
+      h('dt', {}, t('f_kind_label')), h('dd', {}, service ? title(service) : app.kind),
+      h('dt', {}, t('status')), h('dd', { id: 'status', 'data-status': app.status }, t(`status_${app.status}`)),
+      h('dt', {}, t('office')), h('dd', {}, app.office_name),
+      h('dt', {}, t('reference')), h('dd', {}, app.payment_reference)),
+    notice,
+  ];
+  if (app.status === 'awaiting_payment') {
+    const box = h('section', { class: 'card', 'aria-labelledby': 'pay-title' }, h('h2', { id: 'pay-title' }, t('pay_title', { fee: money(app.fee) })));
+    const { providers } = await get('/v1/payments/providers');
+    for (const p of providers) {
+      box.append(h('button', { type: 'button', id: `pay-${p}`, onclick: async (ev) => {
+        ev.target.disabled = true;
+        try {
+          const r = await post(`/v1/applications/${id}/payment`, { provider: p });
+          location.assign(r.checkout_url);
+        } catch (e) { notice.replaceChildren(problemBox(e)); ev.target.disabled = false; }
+      } }, t('pay_with', { provider: t(`provider_${p}`) === `provider_${p}` ? p : t(`provider_${p}`) })));
+    }
+    nodes.push(box);
+  }
+  const specs = (service && service.attachments) || [];
+  if (specs.length && !['issued', 'rejected', 'expired', 'cancelled'].includes(app.status)) {
+    const box = h('section', { class: 'card', 'aria-labelledby': 'files-title' }, h('h2', { id: 'files-title' }, t('files')));
+    for (const spec of specs) {
+      const joined = (app.attachments || []).filter((a) => a.name === spec.name).pop();
+      const state = h('span', { id: `file-state-${spec.name}` }, joined ? t(`file_state_${joined.state}`) : t('file_missing'));
+      const reason = joined && joined.state === 'quarantined' ? h('p', { class: 'field-error' }, lang === 'en' ? joined.reason_en : joined.reason) : null;
+      const input = h('input', { type: 'file', id: `file-${spec.name}`, accept: spec.content_types.join(',') });
+      const send = h('button', { type: 'button', class: 'secondary', onclick: async () => {
+        if (!input.files[0]) return;
+        try { await sendFile(id, spec.name, input.files[0], state); } catch (e) { notice.replaceChildren(problemBox(e)); }
+      } }, t('file_send'));
+      if (joined && joined.state === 'accepted') box.append(h('p', {}, `${label(spec.name)} : `, state));
+      else box.append(h('div', { class: 'field' }, h('label', { for: input.id }, `${label(spec.name)} `, spec.required ? t('required_mark') : t('optional_mark')), h('p', {}, state), reason, input, send));
+    }
+    nodes.push(box);
+  }
+  if (app.status === 'needs_info') {
+    const reason = app.decision && app.decision.reason;
+    const form = h('form', { id: 'answer-form', class: 'card' }, h('h2', {}, t('info_title')), reason ? h('p', { id: 'info-reason' }, reason) : null,
+      h('label', { for: 'answer' }, t('info_answer')), h('textarea', { id: 'answer', rows: 3, maxlength: 1000 }), h('button', { type: 'submit' }, t('info_send')));
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try { await post(`/v1/applications/${id}/resubmit`, { message: form.answer.value.trim() }); route(); } catch (e) { notice.replaceChildren(problemBox(e)); }
+    });
+    nodes.push(form);
+  }
+  if (app.decision && app.status === 'rejected') {
+    nodes.push(h('section', { class: 'card' }, h('h2', {}, t('decision')), h('p', {}, app.decision.reason || '')));
+  }
+  if (app.document) {
+    nodes.push(h('section', { class: 'card' }, h('p', {}, t('document_ready', { number: app.document.number })),
+      h('button', { type: 'button', id: 'download', onclick: () => download(id, app.document.number).catch((e) => notice.replaceChildren(problemBox(e))) }, t('download'))));
+  }
+  nodes.push(h('h2', {}, t('steps')), h('ol', { id: 'steps' }, (app.steps || []).map((s) => h('li', {}, `${label(s.name)} — ${t(`step_${s.state}`)}`))));
+  nodes.push(h('h2', {}, t('history')), h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Date'), h('th', { scope: 'col' }, t('status')))),
+    h('tbody', {}, (app.history || []).map((e) => h('tr', {}, h('td', {}, e.at.slice(0, 16).replace('T', ' ')), h('td', {}, t(`status_${e.to}`)))))));
+  if ((app.accesses || []).length) {
+    nodes.push(h('h2', {}, t('accesses')), h('ul', {}, app.accesses.map((a) => h('li', {}, `${a.at.slice(0, 16).replace('T', ' ')} — ${a.by}${a.office ? ` (${a.office})` : ''}`))));
+  }
+  nodes.push(h('p', {}, h('button', { type: 'button', class: 'secondary', id: 'refresh', onclick: () => route() }, t('refresh')), h('a', { class: 'button secondary', href: '#/' }, t('back'))));
+  show(...nodes);
+}
+
+add({ f_kind_label: ['Document', 'Document'] });
+
+async function route() {
+  account();
+  const hash = location.hash.replace(/^#/, '') || '/';
+  const parts = hash.split('/').filter(Boolean);
+  try {
+    if (parts[0] === 'sign-in') await signInPage();
+    else if (parts[0] === 'new' && parts[1]) await newApplication(parts[1]);
+    else if (parts[0] === 'applications' && parts[1]) await application(parts[1]);
+    else await home();
+  } catch (e) {
+    show(problemBox(e));
+  }
+  document.body.dataset.ready = hash;
+}
+
+apply();
+setupSwitch(document.getElementById('lang'), () => { apply(); route(); });
+window.addEventListener('hashchange', route);
+route();
