@@ -3,6 +3,7 @@
 // paying on a provider's page; following the steps; answering a request for information; the PDF.
 import { add, apply, lang, setupSwitch, t } from './i18n.js';
 import { Problem, get, idempotencyKey, post, signIn, signOut, token, who } from './api.js';
+import { collect, fieldFor, h, label, showErrors } from './form.js';
 
 add({
   portal_title: ['Guichet — documents officiels en ligne', 'Guichet — official documents online'],
@@ -30,10 +31,6 @@ add({
   you: ['Vous', 'You'],
   details: ['Votre demande', 'Your application'],
   submit: ['Envoyer la demande', 'Send the application'],
-  errors_title: ['La demande ne peut pas partir : corrigez les champs indiqués.', 'The application cannot be sent: correct the fields shown.'],
-  required_mark: ['(obligatoire)', '(required)'],
-  optional_mark: ['(facultatif)', '(optional)'],
-  choose: ['— choisir —', '— choose —'],
   app_title: ['Demande {reference}', 'Application {reference}'],
   status: ['État', 'Status'],
   office: ['Service', 'Office'],
@@ -73,51 +70,10 @@ add({
   step_done: ['fait', 'done'],
   step_rejected: ['refusé', 'refused'],
   step_referred: ['transmis', 'referred'],
-  field_surname: ['Nom', 'Surname'],
-  field_given_names: ['Prénoms', 'Given names'],
-  field_birth_date: ['Date de naissance', 'Date of birth'],
-  field_birth_place: ['Lieu de naissance (commune, ville)', 'Place of birth (town, city)'],
-  field_email: ['Courriel (pour être prévenu)', 'Email (to be told)'],
-  field_phone: ['Téléphone (+223…, pour un SMS)', 'Phone (+223…, for a text message)'],
-  field_purpose: ['Motif', 'Purpose'],
-  field_basis: ['Fondement', 'Basis'],
-  field_parent: ['Parent malien', 'Malian parent'],
-  field_relationship: ['Lien', 'Relationship'],
-  field_mission: ['Ambassade ou consulat', 'Embassy or consulate'],
-  field_visa_type: ['Type de visa', 'Type of visa'],
-  field_scope: ['Validité', 'Valid in'],
-  field_entries: ['Entrées', 'Entries'],
-  field_arrival_date: ["Date d'arrivée", 'Arrival date'],
-  field_departure_date: ['Date de départ', 'Departure date'],
-  field_host: ['Hôte', 'Host'],
-  field_passport: ['Passeport', 'Passport'],
-  field_name: ['Nom', 'Name'],
-  field_address: ['Adresse', 'Address'],
-  field_mrz: ['Bande MRZ (deux lignes)', 'Machine-readable zone (two lines)'],
-  field_number: ['Numéro', 'Number'],
-  field_nationality: ['Nationalité (code à 3 lettres)', 'Nationality (3-letter code)'],
-  field_sex: ['Sexe', 'Sex'],
-  field_expiry_date: ["Date d'expiration", 'Expiry date'],
 });
 
 const main = () => document.getElementById('main');
 let catalogue = null;
-
-function h(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === false || v === null || v === undefined) continue;
-    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else e.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) e.append(c);
-  return e;
-}
-
-const label = (name) => {
-  const known = t(`field_${name}`);
-  return known === `field_${name}` ? name.replace(/_/g, ' ') : known;
-};
 
 function money(m) {
   return `${new Intl.NumberFormat(lang === 'en' ? 'en-GB' : 'fr-FR').format(m.amount)} ${m.currency === 'XOF' ? 'FCFA' : m.currency}`;
@@ -196,80 +152,6 @@ async function signInPage() {
     }
   });
   show(h('h1', {}, t('sign_in_title')), h('p', { class: 'hint' }, t('sign_in_dev')), form);
-}
-
-// One input for one property of a JSON Schema, named by its path (`details.passport.number`).
-function fieldFor(path, name, schema, required) {
-  const id = `f-${path}`;
-  const hint = schema.description ? h('p', { class: 'hint', id: `${id}-hint` }, schema.description) : null;
-  const error = h('p', { class: 'field-error', id: `${id}-error`, hidden: true });
-  if (schema.type === 'object') {
-    const inner = Object.entries(schema.properties || {}).map(([k, s]) =>
-      fieldFor(`${path}.${k}`, k, s, (schema.required || []).includes(k)));
-    return h('fieldset', { 'data-path': path, 'data-object': true },
-      h('legend', {}, `${label(name)} ${required ? t('required_mark') : t('optional_mark')}`), hint, error, inner);
-  }
-  const describedBy = [hint && `${id}-hint`, `${id}-error`].filter(Boolean).join(' ');
-  let input;
-  if (Array.isArray(schema.enum)) {
-    input = h('select', { id, 'data-path': path, 'aria-describedby': describedBy, required },
-      h('option', { value: '' }, t('choose')), schema.enum.map((v) => h('option', { value: v }, v)));
-  } else if (schema.type === 'string' && (!schema.maxLength || schema.maxLength > 120) && !schema.format && name !== 'phone') {
-    input = h('textarea', { id, 'data-path': path, rows: 2, 'aria-describedby': describedBy, required, maxlength: schema.maxLength });
-  } else {
-    const type = schema.format === 'date' ? 'date' : schema.type === 'integer' || schema.type === 'number' ? 'number' : 'text';
-    input = h('input', { id, type, 'data-path': path, 'aria-describedby': describedBy, required, maxlength: schema.maxLength });
-  }
-  if (schema.type === 'integer' || schema.type === 'number') input.dataset.number = 'true';
-  return h('div', { class: 'field' },
-    h('label', { for: id }, `${label(name)} `, h('span', { class: 'hint' }, required ? t('required_mark') : t('optional_mark'))),
-    hint, input, error);
-}
-
-// The values of a form's inputs as JSON, empty ones left out (an empty object too).
-function collect(root, prefix) {
-  const out = {};
-  for (const input of root.querySelectorAll('[data-path]')) {
-    if (input.dataset.object) continue;
-    const path = input.dataset.path;
-    if (!path.startsWith(`${prefix}.`)) continue;
-    const value = input.value.trim();
-    if (!value) continue;
-    const keys = path.slice(prefix.length + 1).split('.');
-    let at = out;
-    for (const k of keys.slice(0, -1)) at = at[k] = at[k] || {};
-    at[keys[keys.length - 1]] = input.dataset.number ? Number(value) : value;
-  }
-  return out;
-}
-
-function showErrors(form, problem, summary) {
-  for (const e of form.querySelectorAll('.field-error')) { e.hidden = true; e.textContent = ''; }
-  for (const e of form.querySelectorAll('[aria-invalid]')) e.removeAttribute('aria-invalid');
-  const fields = problem.fields();
-  const list = h('ul');
-  for (const [path, message] of Object.entries(fields)) {
-    const input = document.getElementById(`f-${path}`);
-    const error = document.getElementById(`f-${path}-error`) || findError(path);
-    if (input) input.setAttribute('aria-invalid', 'true');
-    if (error) { error.textContent = message; error.hidden = false; }
-    list.append(h('li', {}, input ? h('a', { href: `#f-${path}`, onclick: (ev) => { ev.preventDefault(); input.focus(); } }, `${label(path.split('.').pop())} : ${message}`) : message));
-  }
-  summary.replaceChildren(h('div', { class: 'result invalid', role: 'alert', id: 'form-errors' },
-    h('p', { class: 'verdict' }, Object.keys(fields).length ? t('errors_title') : problem.message), list));
-  summary.querySelector('[role=alert]').setAttribute('tabindex', '-1');
-  summary.querySelector('[role=alert]').focus();
-}
-
-// The nearest enclosing field's error line for a path deeper than any input (`details.passport`).
-function findError(path) {
-  const parts = path.split('.');
-  while (parts.length) {
-    const e = document.getElementById(`f-${parts.join('.')}-error`);
-    if (e) return e;
-    parts.pop();
-  }
-  return null;
 }
 
 async function newApplication(kind) {

@@ -2,6 +2,7 @@
 //! (both installed by `./scripts/test.sh`). Each test has its own browser and profile, behind a
 //! proxy that counts the bytes the browser receives and can cut the network.
 
+mod console;
 mod portal;
 mod verify_page;
 

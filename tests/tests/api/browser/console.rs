@@ -1,0 +1,105 @@
+//! The officers' console (issue 15, item 3): a nationality certificate proposed by a clerk is
+//! signed by a second officer, the president of the court, in the console; the same person who
+//! proposed it is told they cannot also sign it. The step's form comes from the catalogue.
+
+use super::{Browser, Network, weigh};
+use crate::helpers::*;
+
+const KAYES: &str = "TGI-KAY";
+
+async fn sign_in(browser: &Browser, base: &str, role: &str, sub: &str, name: &str) {
+    browser.goto(&format!("{base}/console#/sign-in")).await;
+    browser.eval("sessionStorage.clear(); return true").await;
+    browser.goto(&format!("{base}/console#/sign-in")).await;
+    browser.find("#sign-in-form").await;
+    browser
+        .eval(&format!(
+            "document.getElementById('role').value = '{role}'; return true"
+        ))
+        .await;
+    browser.fill("#office", KAYES).await;
+    browser.fill("#sub", sub).await;
+    browser.fill("#name", name).await;
+    browser.click("#sign-in-form button[type=submit]").await;
+    browser.find("body[data-ready='/']").await;
+}
+
+async fn sign(browser: &Browser) {
+    browser
+        .eval("document.getElementById('f-body.decision').value = 'sign'; return true")
+        .await;
+    browser.click("#step-signature button[type=submit]").await;
+}
+
+#[tokio::test]
+async fn a_second_officer_signs_a_nationality_certificate_in_the_console() {
+    let app = spawn_app().await;
+    let citizen = app.citizen("c-console");
+    let id = app.proposed_certificate(&citizen, "Kayes", KAYES).await;
+
+    // The console's first visit, through the counting network.
+    let network = Network::to(&app.base).await;
+    let browser = Browser::start().await;
+    browser.goto(&network.url("/console")).await;
+    browser.find("body[data-ready]").await;
+    weigh("console", network.received());
+    browser.accessibility("console-sign-in").await;
+    browser.screenshots("console-sign-in").await;
+    browser.close().await;
+
+    let browser = Browser::start().await;
+    // The clerk who proposed it, signing in as a signatory: the second-person rule holds.
+    sign_in(
+        &browser,
+        &app.base,
+        "signatory",
+        &format!("clerk-{KAYES}"),
+        "Awa Diallo",
+    )
+    .await;
+    browser.click(&format!("a[data-id='{id}']")).await;
+    browser.find("#step-signature").await;
+    sign(&browser).await;
+    let refused = browser.text("#step-signature #form-errors").await;
+    assert!(refused.contains("ne peut pas la signer"), "{refused}");
+    assert_eq!(
+        app.application(&citizen, &id).await["status"],
+        "awaiting_signature"
+    );
+
+    // The president: the queue, oldest first, the application with its files and history.
+    sign_in(
+        &browser,
+        &app.base,
+        "signatory",
+        "president-kayes",
+        "Moussa Keïta",
+    )
+    .await;
+    browser.find("#queue").await;
+    browser.accessibility("console-queue").await;
+    browser.screenshots("console-queue").await;
+    browser.click(&format!("a[data-id='{id}']")).await;
+    browser.find("#step-signature").await;
+    let files = browser.text("#files").await;
+    assert!(files.contains("accepted"), "{files}");
+    browser.accessibility("console-application").await;
+    browser.screenshots("console-application").await;
+    sign(&browser).await;
+    browser
+        .find("#status[data-status='approved'], #status[data-status='issued']")
+        .await;
+    let issued = app.wait_for_status(&citizen, &id, "issued").await;
+    // Signed by the president: the steps say who acted, and the read is on record.
+    let steps = issued["steps"].to_string();
+    assert!(steps.contains("signatory"), "{steps}");
+    assert!(
+        issued["accesses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["by"] == "signatory"),
+        "{issued}"
+    );
+    browser.close().await;
+}

@@ -1,0 +1,238 @@
+// The officers' console: the office's queue, oldest first; an application with its files and
+// history; and each workflow step the officer's role acts on, its form drawn from the step's
+// `action` in GET /v1/catalogue, so a new kind or step needs no change here.
+import { add, apply, lang, setupSwitch, t } from './i18n.js';
+import { Problem, get, idempotencyKey, post, signIn, signOut, token, who } from './api.js';
+import { collect, fieldFor, h, label, showErrors } from './form.js';
+
+add({
+  console_title: ['Console des agents — Guichet', 'Officers console — Guichet'],
+  console_name: ['console des agents', 'officers console'],
+  console_footer: ['Chaque dossier ouvert est inscrit dans son historique et montré au demandeur.', 'Every application opened is written in its history and shown to the applicant.'],
+  loading: ['Chargement…', 'Loading…'],
+  account_nav: ['Compte', 'Account'],
+  sign_in: ['Se connecter', 'Sign in'],
+  sign_out: ['Se déconnecter', 'Sign out'],
+  sign_in_title: ['Connexion des agents', 'Officers sign-in'],
+  sign_in_dev: ['Connexion de développement (hors production) : le rôle et le service que le fournisseur d’identité donnerait.', 'Development sign-in (outside production): the role and office the identity provider would give.'],
+  sign_in_unavailable: ["La connexion passe par le fournisseur d'identité de l'État.", "Sign-in goes through the State's identity provider."],
+  role: ['Rôle', 'Role'],
+  office_code: ['Code du service (par exemple TGI-BKO-C3)', 'Office code (for example TGI-BKO-C3)'],
+  agent_id: ['Identifiant', 'Identifier'],
+  agent_name: ['Nom (imprimé sur les décisions)', 'Name (printed on decisions)'],
+  queue_title: ['File de travail — {office}', 'Work queue — {office}'],
+  queue_status: ['Dossiers', 'Applications'],
+  queue_show: ['Afficher', 'Show'],
+  queue_empty: ['Aucun dossier en attente.', 'Nothing waiting.'],
+  waiting_since: ['En attente depuis', 'Waiting since'],
+  kind: ['Document', 'Document'],
+  open: ['Ouvrir', 'Open'],
+  app_title: ['Dossier {id}', 'Application {id}'],
+  applicant: ['Demandeur', 'Applicant'],
+  details: ['Demande', 'Application'],
+  files: ['Pièces jointes', 'Attachments'],
+  file_open: ['Ouvrir {name}', 'Open {name}'],
+  history: ['Historique', 'History'],
+  accesses: ['Consultations', 'Reads'],
+  steps: ['Étapes', 'Steps'],
+  act: ['Enregistrer', 'Record'],
+  done: ['Enregistré.', 'Recorded.'],
+  no_action: ["Aucune étape de ce dossier n'attend votre rôle.", 'No step of this application waits for your role.'],
+  back: ['Retour à la file', 'Back to the queue'],
+  status: ['État', 'Status'],
+  office: ['Service', 'Office'],
+  step_open: ['en cours', 'in progress'], step_waiting: ['à venir', 'to come'], step_done: ['fait', 'done'],
+  step_rejected: ['refusé', 'refused'], step_referred: ['transmis', 'referred'],
+  status_awaiting_payment: ['en attente de paiement', 'awaiting payment'],
+  status_in_review: ["en cours d'examen", 'in review'],
+  status_awaiting_signature: ['en attente de signature', 'awaiting signature'],
+  status_needs_info: ['précision demandée', 'information requested'],
+  status_approved: ['approuvé', 'approved'], status_rejected: ['refusé', 'refused'],
+  status_issued: ['délivré', 'issued'], status_expired: ['expiré', 'expired'], status_cancelled: ['annulé', 'cancelled'],
+  field_review: ['Examen', 'Review'], field_examination: ['Examen', 'Examination'], field_signature: ['Signature', 'Signature'],
+  field_screening: ['Criblage', 'Screening'], field_consular_review: ['Examen consulaire', 'Consular review'],
+});
+
+const main = () => document.getElementById('main');
+let catalogue = null;
+
+async function services() {
+  if (!catalogue) catalogue = await get('/v1/catalogue');
+  return catalogue.services;
+}
+
+const title = (s) => (lang === 'en' ? s.title_en : s.title);
+const when = (iso) => (iso || '').slice(0, 16).replace('T', ' ');
+
+function show(...nodes) {
+  main().replaceChildren(...nodes);
+  const heading = main().querySelector('h1');
+  if (heading) document.title = `${heading.textContent} — Guichet`;
+}
+
+const problemBox = (e) => h('div', { class: 'result invalid', role: 'alert', id: 'problem' }, h('p', {}, e.message));
+
+function account() {
+  const me = who();
+  document.getElementById('account').replaceChildren(me
+    ? h('span', {}, h('span', { class: 'hint' }, `${me.role} · ${me.office || ''} `),
+      h('button', { type: 'button', id: 'sign-out', onclick: () => { signOut(); location.hash = '#/sign-in'; route(); } }, t('sign_out')))
+    : h('a', { class: 'button secondary', href: '#/sign-in' }, t('sign_in')));
+}
+
+async function signInPage() {
+  let roles;
+  try { roles = (await get('/dev/sign-in')).roles; } catch {
+    show(h('h1', {}, t('sign_in_title')), h('p', {}, t('sign_in_unavailable')));
+    return;
+  }
+  const summary = h('div');
+  const form = h('form', { id: 'sign-in-form', novalidate: true },
+    h('label', { for: 'role' }, t('role')),
+    h('select', { id: 'role', name: 'role' }, roles.filter((r) => r !== 'applicant' && r !== 'partner').map((r) => h('option', { value: r }, r))),
+    h('label', { for: 'office' }, t('office_code')), h('input', { id: 'office', name: 'office', autocapitalize: 'characters' }),
+    h('label', { for: 'sub' }, t('agent_id')), h('input', { id: 'sub', name: 'sub', autocomplete: 'username' }),
+    h('label', { for: 'name' }, t('agent_name')), h('input', { id: 'name', name: 'name', autocomplete: 'name' }),
+    h('button', { type: 'submit' }, t('sign_in')));
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      const r = await post('/dev/sign-in', { role: form.role.value, office: form.office.value.trim(), sub: form.sub.value.trim(), name: form.name.value.trim() });
+      signIn(r.token);
+      location.hash = '#/';
+    } catch (e) { summary.replaceChildren(problemBox(e)); }
+  });
+  show(h('h1', {}, t('sign_in_title')), h('p', { class: 'hint' }, t('sign_in_dev')), summary, form);
+}
+
+// Which applications a role works on by default.
+function defaultStatus(role) {
+  return role === 'signatory' ? 'awaiting_signature' : 'in_review';
+}
+
+async function queue(params) {
+  const me = who();
+  if (!me) { location.hash = '#/sign-in'; return; }
+  const status = params.get('status') || defaultStatus(me.role);
+  const q = new URLSearchParams({ office: me.office || '', status });
+  if (params.get('step')) q.set('step', params.get('step'));
+  const byKind = Object.fromEntries((await services()).map((s) => [s.kind, title(s)]));
+  const picker = h('form', { id: 'queue-form' },
+    h('label', { for: 'status' }, t('queue_status')),
+    h('select', { id: 'status' }, ['in_review', 'awaiting_signature', 'needs_info'].map((s) =>
+      h('option', { value: s, selected: s === status }, t(`status_${s}`)))),
+    h('button', { type: 'submit', class: 'secondary' }, t('queue_show')));
+  picker.addEventListener('submit', (ev) => { ev.preventDefault(); location.hash = `#/?status=${picker.status.value}`; });
+  let body;
+  try {
+    const work = await get(`/v1/work?${q}`);
+    const items = [...work.items].sort((a, b) => a.waiting_since.localeCompare(b.waiting_since));
+    body = items.length
+      ? h('table', { id: 'queue' },
+        h('thead', {}, h('tr', {}, [t('kind'), t('status'), t('waiting_since')].map((c) => h('th', { scope: 'col' }, c)),
+          h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('open'))))),
+        h('tbody', {}, items.map((i) => h('tr', {},
+          h('td', {}, byKind[i.kind] || i.kind), h('td', {}, t(`status_${i.status}`)), h('td', {}, when(i.waiting_since)),
+          h('td', {}, h('a', { href: `#/applications/${i.id}`, 'data-id': i.id }, t('open')))))))
+      : h('p', { id: 'queue-empty' }, t('queue_empty'));
+  } catch (e) { body = problemBox(e); }
+  show(h('h1', {}, t('queue_title', { office: me.office || '' })), picker, body);
+}
+
+function facts(object) {
+  const dl = h('dl', { class: 'facts' });
+  const walk = (prefix, value) => {
+    if (value && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value)) walk(prefix ? `${prefix} › ${label(k)}` : label(k), v);
+    } else if (value !== null && value !== undefined && value !== '') {
+      dl.append(h('dt', {}, prefix), h('dd', {}, Array.isArray(value) ? JSON.stringify(value) : String(value)));
+    }
+  };
+  walk('', object);
+  return dl;
+}
+
+async function openFile(id, attachment) {
+  const r = await fetch(`/v1/applications/${id}/attachments/${attachment.id}`, { headers: { authorization: `Bearer ${token()}` } });
+  if (!r.ok) throw new Problem(r.status, await r.json().catch(() => null));
+  const url = URL.createObjectURL(await r.blob());
+  window.open(url, '_blank', 'noopener');
+}
+
+// The steps of this application that wait for this officer's role, with their forms.
+function actions(app, service, me, notice) {
+  const forms = [];
+  for (const spec of (service && service.steps) || []) {
+    const state = (app.steps || []).find((s) => s.name === spec.name);
+    const mine = spec.roles.includes(me.role) || spec.referred_to === me.role;
+    if (!state || !mine || !['open', 'referred'].includes(state.state)) continue;
+    const schema = spec.action.body_schema;
+    const summary = h('div');
+    const form = h('form', { class: 'card', id: `step-${spec.name}`, novalidate: true },
+      h('h2', {}, label(spec.name)), summary,
+      Object.entries(schema.properties || {}).map(([k, s]) => fieldFor(`body.${k}`, k, s, (schema.required || []).includes(k))),
+      h('button', { type: 'submit' }, t('act')));
+    const key = idempotencyKey();
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      try {
+        await post(spec.action.path.replace('{id}', app.id), collect(form, 'body'), { 'idempotency-key': key });
+        await application(app.id);
+        document.getElementById('notice').replaceChildren(h('p', { class: 'result valid', role: 'status' }, t('done')));
+      } catch (e) {
+        if (e instanceof Problem) showErrors(form, e, summary);
+        else summary.replaceChildren(problemBox(e));
+      }
+    });
+    forms.push(form);
+  }
+  return forms.length ? forms : [h('p', { id: 'no-action' }, t('no_action'))];
+}
+
+async function application(id) {
+  const me = who();
+  if (!me) { location.hash = '#/sign-in'; return; }
+  let app;
+  try { app = await get(`/v1/applications/${id}`); } catch (e) { show(h('h1', {}, t('app_title', { id })), problemBox(e)); return; }
+  const service = (await services()).find((s) => s.kind === app.kind);
+  const notice = h('div', { id: 'notice', 'aria-live': 'polite' });
+  show(
+    h('h1', {}, t('app_title', { id: app.payment_reference })),
+    h('dl', { class: 'facts' },
+      h('dt', {}, t('kind')), h('dd', {}, service ? title(service) : app.kind),
+      h('dt', {}, t('status')), h('dd', { id: 'status', 'data-status': app.status }, t(`status_${app.status}`)),
+      h('dt', {}, t('office')), h('dd', {}, app.office_name)),
+    notice,
+    h('h2', {}, t('applicant')), facts(app.applicant),
+    h('h2', {}, t('details')), facts(app.details || {}),
+    h('h2', {}, t('files')),
+    h('ul', { id: 'files' }, (app.attachments || []).map((a) => h('li', {},
+      h('button', { type: 'button', class: 'secondary', onclick: () => openFile(app.id, a).catch((e) => notice.replaceChildren(problemBox(e))) },
+        t('file_open', { name: label(a.name) })), ` ${a.state}`))),
+    h('h2', {}, t('steps')),
+    h('ol', { id: 'steps' }, (app.steps || []).map((s) => h('li', { 'data-step': s.name, 'data-state': s.state }, `${label(s.name)} — ${t(`step_${s.state}`)}${s.by ? ` (${s.by})` : ''}`))),
+    ...actions(app, service, me, notice),
+    h('h2', {}, t('history')),
+    h('table', {}, h('tbody', {}, (app.history || []).map((e) => h('tr', {}, h('td', {}, when(e.at)), h('td', {}, `${t(`status_${e.from}`)} → ${t(`status_${e.to}`)}`), h('td', {}, e.by), h('td', {}, e.reason || ''))))),
+    h('h2', {}, t('accesses')),
+    h('ul', {}, (app.accesses || []).map((a) => h('li', {}, `${when(a.at)} — ${a.by} (${a.office || ''}) — ${a.what}`))),
+    h('p', {}, h('a', { class: 'button secondary', href: '#/' }, t('back'))));
+}
+
+async function route() {
+  account();
+  const hash = location.hash.replace(/^#/, '') || '/';
+  const [path, query] = hash.split('?');
+  const parts = path.split('/').filter(Boolean);
+  try {
+    if (parts[0] === 'sign-in' || !token()) await signInPage();
+    else if (parts[0] === 'applications' && parts[1]) await application(parts[1]);
+    else await queue(new URLSearchParams(query || ''));
+  } catch (e) { show(problemBox(e)); }
+  document.body.dataset.ready = hash;
+}
+
+apply();
+setupSwitch(document.getElementById('lang'), () => { apply(); route(); });
+window.addEventListener('hashchange', route);
+route();
