@@ -17,7 +17,7 @@ if [ "${1:-}" = "--release" ]; then
     profile=(--release)
     kind="arm64, release, stripped"
 fi
-functions=(submit payment review issue verify reconcile forward check screen feed)
+functions=(submit payment review issue verify reconcile forward check screen feed notify)
 # A plain build: the test command's clippy wrapper is for the workspace's lints, made once.
 env -u RUSTC_WORKSPACE_WRAPPER PATH="$(dirname "$cargo_lambda"):$PATH" \
     cargo lambda build "${profile[@]}" --arm64 --locked "${functions[@]/#/--package=guichet-}"

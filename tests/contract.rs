@@ -539,3 +539,17 @@ pub async fn blobs_keep_their_contract(blobs: &dyn BlobStore) {
             .is_none()
     );
 }
+
+/// A notification's key is claimed once; given back after a failed send, it is claimed again.
+pub async fn sent_log_keeps_its_contract(log: &dyn guichet_core::ports::SentLog) {
+    let key = format!("{}.7.sms", ulid::Ulid::new());
+    let now = time::OffsetDateTime::now_utc();
+    assert!(log.claim(&key, now).await.unwrap(), "the first claim");
+    assert!(!log.claim(&key, now).await.unwrap(), "a second delivery");
+    log.release(&key).await.unwrap();
+    assert!(
+        log.claim(&key, now).await.unwrap(),
+        "claimed again after a release"
+    );
+    assert!(log.claim(&format!("{key}.other"), now).await.unwrap());
+}

@@ -8,8 +8,8 @@ use guichet_aws::{Aws, AwsResources, SqsQueue};
 use guichet_core::catalogue::Catalogue;
 use guichet_core::domain::SUBSCRIPTIONS;
 use guichet_core::ports::{
-    ApplicationStore, BlobStore, DeadLetters, DocumentRegistry, EventBus, Outbox, PartnerFeed,
-    PaymentLedger, SealKeyStore, Uploads, WatchlistLog,
+    ApplicationStore, BlobStore, DeadLetters, DocumentRegistry, EventBus, Notifier, Outbox,
+    PartnerFeed, PaymentLedger, SealKeyStore, SentLog, Uploads, WatchlistLog,
 };
 use guichet_core::settings::Env;
 use guichet_local::{Local, LocalEventBus, LocalQueue, LocalUploads};
@@ -27,6 +27,7 @@ pub enum Pump {
         check: SqsQueue,
         screen: SqsQueue,
         feed: SqsQueue,
+        notify: SqsQueue,
     },
 }
 
@@ -50,6 +51,11 @@ pub struct Backend {
     /// The AES partners' feed, and where the feed step sets aside what it cannot read.
     pub feed: Arc<dyn PartnerFeed>,
     pub feed_dead_letters: Arc<dyn DeadLetters>,
+    /// Email and SMS to applicants (an outbox folder, or SES and SNS), which went, and where the
+    /// notify step sets aside what it cannot read.
+    pub notifier: Arc<dyn Notifier>,
+    pub sent: Arc<dyn SentLog>,
+    pub notify_dead_letters: Arc<dyn DeadLetters>,
     /// On one machine, the stand-in for S3's presigned PUT that `guichet serve` answers.
     pub local_uploads: Option<LocalUploads>,
     pub pump: Pump,
@@ -102,6 +108,9 @@ pub async fn open_local(settings: &Settings) -> anyhow::Result<Backend> {
         screen_dead_letters: Arc::new(local.queue.clone()),
         feed: local.store.clone(),
         feed_dead_letters: Arc::new(local.queue.clone()),
+        notifier: local.outbox_folder.clone(),
+        sent: local.store.clone(),
+        notify_dead_letters: Arc::new(local.queue.clone()),
         local_uploads: Some(uploads),
         pump: Pump::Local(local.queue.clone()),
         catalogue: match &settings.catalogue_file {
@@ -137,6 +146,7 @@ pub async fn open_aws(
         documents: store.clone(),
         watchlists: store.clone(),
         feed: store.clone(),
+        sent: store.clone(),
         outbox: store,
         bus: Arc::new(aws.events()),
         blobs: aws.documents(),
@@ -145,12 +155,15 @@ pub async fn open_aws(
         check_dead_letters: Arc::new(aws.check_dead_letters()?),
         screen_dead_letters: Arc::new(aws.screen_dead_letters()),
         feed_dead_letters: Arc::new(aws.feed_dead_letters()),
+        notifier: Arc::new(aws.notifier(&settings.mail_from)),
+        notify_dead_letters: Arc::new(aws.notify_dead_letters()),
         local_uploads: None,
         pump: Pump::Sqs {
             issue: aws.issue_queue(),
             check: aws.check_queue(),
             screen: aws.screen_queue(),
             feed: aws.feed_queue(),
+            notify: aws.notify_queue(),
         },
         catalogue: Arc::new(match &settings.catalogue_file {
             Some(path) => Catalogue::from_file(path)?,

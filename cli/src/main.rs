@@ -495,6 +495,11 @@ async fn main() -> anyhow::Result<()> {
                 "export GUICHET_FEED_DEAD_LETTERS_URL={}",
                 r.feed_dead_letters_url
             );
+            println!("export GUICHET_NOTIFY_QUEUE_URL={}", r.notify_queue_url);
+            println!(
+                "export GUICHET_NOTIFY_DEAD_LETTERS_URL={}",
+                r.notify_dead_letters_url
+            );
             Ok(())
         }
     }

@@ -18,6 +18,7 @@ use guichet_http::routes::{Function, Route};
 use guichet_http::{Body, Edge};
 use guichet_issue::Issue;
 use guichet_local::{LocalQueue, LocalUploads, UPLOAD_LIMIT, UploadRefusal};
+use guichet_notify::{Notify, NotifySettings};
 use guichet_payment::Payment;
 use guichet_payments::Gateways;
 use guichet_pdf::PdfRenderer;
@@ -56,6 +57,7 @@ pub struct Functions {
     pub issue: Issue,
     pub screen: Screen,
     pub feed: Feed,
+    pub notify: Notify,
     pub reconcile: Reconcile,
 }
 
@@ -75,6 +77,11 @@ impl Functions {
             .public_url
             .clone()
             .unwrap_or_else(|| format!("http://{addr}"));
+        let portal_url = settings
+            .payments
+            .portal_url
+            .clone()
+            .unwrap_or_else(|| public_url.clone());
         let edge = Arc::new(Edge::new(
             &settings.http,
             &backend.token_secret,
@@ -111,7 +118,7 @@ impl Functions {
                 ledger: backend.payments.clone(),
                 catalogue: backend.catalogue.clone(),
                 public_url: public_url.clone(),
-                portal_url: settings.payments.portal_url.clone().unwrap_or(public_url),
+                portal_url: portal_url.clone(),
             },
             review: Review {
                 edge: edge.clone(),
@@ -153,6 +160,17 @@ impl Functions {
                 feed: backend.feed.clone(),
                 sealer: backend.seal_keys.clone(),
                 dead_letters: backend.feed_dead_letters.clone(),
+            },
+            notify: Notify {
+                applications: backend.applications.clone(),
+                notifier: backend.notifier.clone(),
+                sent: backend.sent.clone(),
+                clock: clock.clone(),
+                dead_letters: backend.notify_dead_letters.clone(),
+                settings: NotifySettings {
+                    portal_url,
+                    mail_from: settings.mail_from.clone(),
+                },
             },
             reconcile: Reconcile {
                 applications: backend.applications.clone(),
@@ -259,7 +277,14 @@ pub async fn start(
             check,
             screen,
             feed,
+            notify,
         } => {
+            let notifications = tokio::spawn(pump_sqs(
+                functions.clone(),
+                Consumer::Notify,
+                notify,
+                stopping.clone(),
+            ));
             let feeds = tokio::spawn(pump_sqs(
                 functions.clone(),
                 Consumer::Feed,
@@ -284,6 +309,7 @@ pub async fn start(
                 let _ = checks.await;
                 let _ = screens.await;
                 let _ = feeds.await;
+                let _ = notifications.await;
             })
         }
     };
@@ -438,6 +464,7 @@ async fn pump(f: Arc<Functions>, queue: LocalQueue, stopping: Arc<AtomicBool>) {
             (Consumer::Check, QueueName::ATTACHMENT_CHECKS),
             (Consumer::Screen, QueueName::SCREENING_REQUESTS),
             (Consumer::Feed, QueueName::PARTNER_FEED),
+            (Consumer::Notify, QueueName::NOTIFICATIONS),
         ] {
             let deliveries = match queue.receive(name, LOCAL_BATCH, VISIBILITY).await {
                 Ok(d) => d,
@@ -483,6 +510,7 @@ enum Consumer {
     Check,
     Screen,
     Feed,
+    Notify,
 }
 
 /// Hands the messages (id, body) to a consumer in the event Lambda would build, and returns the
@@ -506,6 +534,7 @@ async fn consume<'a>(
         Consumer::Check => guichet_check::handle(&f.check, event).await,
         Consumer::Screen => guichet_screen::handle(&f.screen, event).await,
         Consumer::Feed => guichet_feed::handle(&f.feed, event).await,
+        Consumer::Notify => guichet_notify::handle(&f.notify, event).await,
     };
     response
         .batch_item_failures

@@ -34,6 +34,8 @@ pub struct Settings {
     /// `GUICHET_TEMPLATES_DIR`: the templates of the kinds that file declares; unset, the data
     /// directory's `templates` folder on the embedded backend, none beyond the shipped on AWS.
     pub templates_dir: Option<std::path::PathBuf>,
+    /// `GUICHET_MAIL_FROM`: the sender of applicants' emails on AWS (a verified SES identity).
+    pub mail_from: String,
 }
 
 impl Settings {
@@ -68,6 +70,7 @@ impl Settings {
             upload_ttl: guichet_core::usecases::attachments::upload_ttl(env)?,
             catalogue_file: env.get("GUICHET_CATALOGUE").map(Into::into),
             templates_dir: env.get("GUICHET_TEMPLATES_DIR").map(Into::into),
+            mail_from: env.or("GUICHET_MAIL_FROM", "no-reply@guichet.ml"),
         })
     }
 
@@ -168,6 +171,14 @@ mod tests {
             (
                 "GUICHET_FEED_DEAD_LETTERS_URL",
                 "https://sqs.eu-west-3.amazonaws.com/1/feed-dlq",
+            ),
+            (
+                "GUICHET_NOTIFY_QUEUE_URL",
+                "https://sqs.eu-west-3.amazonaws.com/1/notifications",
+            ),
+            (
+                "GUICHET_NOTIFY_DEAD_LETTERS_URL",
+                "https://sqs.eu-west-3.amazonaws.com/1/notifications-dlq",
             ),
         ]))
         .unwrap();

@@ -15,6 +15,7 @@ async fn the_embedded_adapters_keep_the_port_contract() {
     applications_keep_their_contract(&store).await;
     payments_keep_their_contract(&store, &store).await;
     documents_keep_their_contract(&store, &store).await;
+    sent_log_keeps_its_contract(&store).await;
     blobs_keep_their_contract(&guichet_local::FileBlobStore::new(dir.path().join("blobs"))).await;
     seal_keys_keep_their_contract(&guichet_local::secrets::KeyFiles {
         dir: dir.path().join("keys"),
@@ -51,6 +52,51 @@ async fn s3() -> (aws_sdk_s3::Client, S3BlobStore, String) {
 #[tokio::test]
 async fn dynamodb_keeps_the_application_contract() {
     applications_keep_their_contract(&dynamo().await).await;
+}
+
+#[tokio::test]
+async fn dynamodb_keeps_the_sent_log_contract() {
+    sent_log_keeps_its_contract(&dynamo().await).await;
+}
+
+/// SES and SNS on moto: an email from the verified sender and an SMS go; an email from a sender
+/// SES does not know is refused for good, not retried.
+#[tokio::test]
+async fn ses_and_sns_send_the_notifications() {
+    use guichet_core::domain::{Email, Phone};
+    use guichet_core::ports::{Channel, Notification, Notifier, SendError};
+    let (sdk, _) = emulator().provision().await;
+    let ses = aws_sdk_sesv2::Client::new(&sdk);
+    ses.create_email_identity()
+        .email_identity("no-reply@guichet.ml")
+        .send()
+        .await
+        .unwrap();
+    let sns = aws_sdk_sns::Client::new(&sdk);
+    let email = Notification {
+        key: "01JD.1.email".into(),
+        channel: Channel::Email {
+            to: Email::parse("awa@example.ml").unwrap(),
+            subject: "Guichet : Paiement reçu / Payment received — GCH-XXXXXXXXXX".into(),
+            body: "Bonjour,\n\nPaiement reçu.\n\n----\n\nHello,\n\nPayment received.".into(),
+        },
+    };
+    let sms = Notification {
+        key: "01JD.1.sms".into(),
+        channel: Channel::Sms {
+            to: Phone::parse("+22370000000").unwrap(),
+            text: "Guichet: Paiement reçu / Payment received".into(),
+        },
+    };
+    let notifier =
+        guichet_aws::SesSnsNotifier::new(ses.clone(), sns.clone(), "no-reply@guichet.ml");
+    notifier.send(&email).await.unwrap();
+    notifier.send(&sms).await.unwrap();
+    let stranger = guichet_aws::SesSnsNotifier::new(ses, sns, "someone@elsewhere.example");
+    assert!(matches!(
+        stranger.send(&email).await,
+        Err(SendError::Refused(_))
+    ));
 }
 
 #[tokio::test]

@@ -19,7 +19,7 @@ use guichet_core::domain::{
 };
 use guichet_core::ports::{
     ApplicationStore, AuditEvent, DocumentRegistry, FeedRecord, IdempotencyRecord, Outbox,
-    PartnerFeed, PaymentLedger, StoreError, WatchlistLoad, WatchlistLog,
+    PartnerFeed, PaymentLedger, SentLog, StoreError, WatchlistLoad, WatchlistLog,
 };
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -545,6 +545,46 @@ impl PartnerFeed for DynamoStore {
     async fn after(&self, seq: u64, limit: usize) -> Result<Vec<FeedRecord>, StoreError> {
         self.partition(items::FEED_PK, Some(items::feed_sk(seq)), true, limit)
             .await
+    }
+}
+
+#[async_trait]
+impl SentLog for DynamoStore {
+    async fn claim(&self, key: &str, at: OffsetDateTime) -> Result<bool, StoreError> {
+        let mut item = items::sent_key(key);
+        item.extend([
+            ("entity".into(), s("notification_sent")),
+            ("at".into(), s(guichet_core::domain::rfc3339(at))),
+        ]);
+        let outcome = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await;
+        match outcome {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(StoreError::Fault(fault(&e))),
+        }
+    }
+
+    async fn release(&self, key: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(items::sent_key(key)))
+            .send()
+            .await
+            .map_err(|e| StoreError::Fault(fault(&e)))?;
+        Ok(())
     }
 }
 

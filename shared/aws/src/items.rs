@@ -78,6 +78,12 @@ pub fn feed_event_key(event_id: &str) -> Item {
     key(format!("AESFEED#EVT#{event_id}"), "EVT")
 }
 
+/// A notification sent (the event and the channel): one item each, so a second delivery of the
+/// event sends nothing again.
+pub fn sent_key(key: &str) -> Item {
+    self::key(format!("NOTIFIED#{key}"), "NOTIFIED")
+}
+
 /// Every load of the watchlist, under one partition, newest last.
 pub const WATCHLIST_PK: &str = "WATCHLIST";
 

@@ -7,6 +7,8 @@
 mod dynamo;
 #[cfg(feature = "dynamodb")]
 mod items;
+#[cfg(feature = "notify")]
+mod notify;
 #[cfg(feature = "provision")]
 pub mod provision;
 #[cfg(feature = "s3")]
@@ -20,6 +22,8 @@ mod sqs;
 
 #[cfg(feature = "dynamodb")]
 pub use dynamo::{DynamoStore, WORK_QUEUE_SHARDS};
+#[cfg(feature = "notify")]
+pub use notify::SesSnsNotifier;
 #[cfg(feature = "s3")]
 pub use s3::{S3BlobStore, S3Uploads};
 #[cfg(feature = "secrets")]
@@ -66,6 +70,10 @@ pub struct AwsResources {
     pub feed_queue_url: String,
     /// `GUICHET_FEED_DEAD_LETTERS_URL`: where the feed step sets aside what it cannot read.
     pub feed_dead_letters_url: String,
+    /// `GUICHET_NOTIFY_QUEUE_URL`: the events applicants are told of, for the notify step.
+    pub notify_queue_url: String,
+    /// `GUICHET_NOTIFY_DEAD_LETTERS_URL`: where the notify step sets aside what it cannot read.
+    pub notify_dead_letters_url: String,
 }
 
 impl AwsResources {
@@ -85,6 +93,8 @@ impl AwsResources {
             screen_dead_letters_url: env.required("GUICHET_SCREEN_DEAD_LETTERS_URL")?,
             feed_queue_url: env.required("GUICHET_FEED_QUEUE_URL")?,
             feed_dead_letters_url: env.required("GUICHET_FEED_DEAD_LETTERS_URL")?,
+            notify_queue_url: env.required("GUICHET_NOTIFY_QUEUE_URL")?,
+            notify_dead_letters_url: env.required("GUICHET_NOTIFY_DEAD_LETTERS_URL")?,
         })
     }
 }
@@ -179,6 +189,32 @@ impl Aws {
         SqsDeadLetters::new(
             aws_sdk_sqs::Client::new(&self.sdk),
             &self.resources.feed_dead_letters_url,
+        )
+    }
+
+    #[cfg(feature = "sqs")]
+    pub fn notify_queue(&self) -> SqsQueue {
+        SqsQueue::new(
+            aws_sdk_sqs::Client::new(&self.sdk),
+            &self.resources.notify_queue_url,
+        )
+    }
+
+    #[cfg(feature = "sqs")]
+    pub fn notify_dead_letters(&self) -> SqsDeadLetters {
+        SqsDeadLetters::new(
+            aws_sdk_sqs::Client::new(&self.sdk),
+            &self.resources.notify_dead_letters_url,
+        )
+    }
+
+    /// Email and SMS, from `sender` (`GUICHET_MAIL_FROM`, a verified SES identity).
+    #[cfg(feature = "notify")]
+    pub fn notifier(&self, sender: &str) -> SesSnsNotifier {
+        SesSnsNotifier::new(
+            aws_sdk_sesv2::Client::new(&self.sdk),
+            aws_sdk_sns::Client::new(&self.sdk),
+            sender,
         )
     }
 

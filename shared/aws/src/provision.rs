@@ -17,7 +17,7 @@ use aws_sdk_s3::types::{
     ServerSideEncryptionConfiguration, ServerSideEncryptionRule, VersioningConfiguration,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
-use guichet_core::domain::{FEED, ISSUE, SCREEN, Subscription};
+use guichet_core::domain::{FEED, ISSUE, NOTIFY, SCREEN, Subscription};
 use guichet_core::ports::StoredSealKey;
 
 #[derive(Debug, thiserror::Error)]
@@ -95,6 +95,9 @@ pub async fn provision(
     let (feed_queue_url, feed_dead_letters_url) =
         create_queue(&sqs, &format!("{prefix}-{}", FEED.queue)).await?;
     subscribe(sdk, &events_topic_arn, &feed_queue_url, &FEED).await?;
+    let (notify_queue_url, notify_dead_letters_url) =
+        create_queue(&sqs, &format!("{prefix}-{}", NOTIFY.queue)).await?;
+    subscribe(sdk, &events_topic_arn, &notify_queue_url, &NOTIFY).await?;
     Ok(AwsResources {
         table,
         documents_bucket: bucket,
@@ -110,6 +113,8 @@ pub async fn provision(
         screen_dead_letters_url,
         feed_queue_url,
         feed_dead_letters_url,
+        notify_queue_url,
+        notify_dead_letters_url,
     })
 }
 

@@ -64,9 +64,9 @@ pub enum Error {
     /// Six digits of sequence per kind and year were not enough.
     #[error("{kind} numbers exhausted for {year}")]
     NumbersExhausted { kind: DocumentKind, year: i32 },
-    /// A payment provider's API did not answer, or answered something we cannot use: nothing
-    /// was charged, the citizen may try again.
-    #[error("payment provider unavailable: {0}")]
+    /// A provider's API (payments; email and SMS for notifications) did not answer, or answered
+    /// something we cannot use: nothing was charged or sent, the call may be tried again.
+    #[error("provider unavailable: {0}")]
     ProviderUnavailable(String),
     /// A broken invariant of the code itself.
     #[error("internal: {0}")]

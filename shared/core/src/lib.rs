@@ -9,6 +9,7 @@ pub mod error;
 pub mod json;
 pub mod kinds;
 pub mod messages;
+pub mod notifications;
 pub mod ports;
 pub mod screening;
 pub mod settings;

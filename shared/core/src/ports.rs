@@ -450,6 +450,52 @@ pub struct CheckoutRequest {
     pub return_url: String,
 }
 
+/// One message to one person: an email, or an SMS. `key` names it for good (the event and the
+/// channel): the same key is the same message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notification {
+    pub key: String,
+    pub channel: Channel,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Channel {
+    Email {
+        to: crate::domain::Email,
+        subject: String,
+        body: String,
+    },
+    Sms {
+        to: crate::domain::Phone,
+        text: String,
+    },
+}
+
+/// Why a notification did not go: for a while (try again), or for good (an address the
+/// provider refuses: nothing will change by trying again).
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("could not send for now: {0}")]
+    Transient(String),
+    #[error("refused: {0}")]
+    Refused(String),
+}
+
+/// Sends email and SMS: an outbox folder a person can read on one machine, SES and SNS on AWS.
+#[async_trait]
+pub trait Notifier: Send + Sync {
+    async fn send(&self, notification: &Notification) -> Result<(), SendError>;
+}
+
+/// Which notifications went, so a second delivery of the same event sends nothing again.
+#[async_trait]
+pub trait SentLog: Send + Sync {
+    /// Claims `key`: `true` the first time, `false` when it was claimed already.
+    async fn claim(&self, key: &str, at: OffsetDateTime) -> Result<bool, StoreError>;
+    /// Gives a claim back when the sending failed for a while, so the retry sends it.
+    async fn release(&self, key: &str) -> Result<(), StoreError>;
+}
+
 /// A queue of the pipeline, by name: one per consumer of events (`Subscription::queue`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct QueueName(pub &'static str);
@@ -464,6 +510,8 @@ impl QueueName {
     pub const SCREENING_REQUESTS: QueueName = QueueName(crate::domain::SCREEN.queue);
     /// The partner feed's queue.
     pub const PARTNER_FEED: QueueName = QueueName(crate::domain::FEED.queue);
+    /// The notify step's queue.
+    pub const NOTIFICATIONS: QueueName = QueueName(crate::domain::NOTIFY.queue);
 
     pub fn as_str(self) -> &'static str {
         self.0

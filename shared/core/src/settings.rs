@@ -187,6 +187,25 @@ pub fn verify_url(env: &Env) -> Result<String, SettingError> {
     }
 }
 
+/// An address setting: `scheme://host[:port][/path]`, kept without its trailing slash.
+pub fn address(env: &Env, name: &'static str) -> Result<Option<String>, SettingError> {
+    let Some(url) = env.get(name) else {
+        return Ok(None);
+    };
+    let url = url.trim().trim_end_matches('/');
+    let host = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .unwrap_or_default();
+    if host.is_empty() || host.starts_with('/') || url.contains(['?', '#', ' ']) {
+        return Err(SettingError::Invalid {
+            name,
+            why: format!("{url:?} is not an address (https://host[/path])"),
+        });
+    }
+    Ok(Some(url.to_owned()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

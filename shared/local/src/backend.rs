@@ -96,6 +96,8 @@ pub struct Local {
     pub blobs: Arc<FileBlobStore>,
     pub keys: KeyFiles,
     pub catalogue: Arc<Catalogue>,
+    /// Where notifications are written, for a person to read (`DATA/outbox/`).
+    pub outbox_folder: Arc<crate::OutboxFolder>,
 }
 
 impl Local {
@@ -114,6 +116,7 @@ impl Local {
                 dir: settings.keys_dir(),
             },
             catalogue: Arc::new(seed_catalogue(&data.join("catalogue.json"))?),
+            outbox_folder: Arc::new(crate::OutboxFolder::new(data.join("outbox"))),
         })
     }
 }

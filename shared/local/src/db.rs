@@ -73,6 +73,10 @@ CREATE TABLE IF NOT EXISTS partner_feed (
     event_id TEXT NOT NULL UNIQUE,
     body TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS notifications_sent (
+    key TEXT PRIMARY KEY,
+    at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS watchlist_loads (
     seq INTEGER PRIMARY KEY,
     body TEXT NOT NULL

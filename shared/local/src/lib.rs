@@ -5,6 +5,7 @@
 mod backend;
 mod blobs;
 mod db;
+mod notify;
 mod queue;
 pub mod secrets;
 mod store;
@@ -13,6 +14,7 @@ mod uploads;
 pub use backend::{Local, LocalSettings, OpenError};
 pub use blobs::FileBlobStore;
 pub use db::Db;
+pub use notify::OutboxFolder;
 pub use queue::{Delivery, LocalEventBus, LocalQueue};
 pub use store::SqliteStore;
 pub use uploads::{LocalUploads, UPLOAD_LIMIT, UploadRefusal};

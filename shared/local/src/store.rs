@@ -8,7 +8,7 @@ use guichet_core::domain::{
 };
 use guichet_core::ports::{
     ApplicationStore, AuditEvent, DocumentRegistry, FeedRecord, IdempotencyRecord, Outbox,
-    PartnerFeed, PaymentLedger, StoreError, WatchlistLoad, WatchlistLog,
+    PartnerFeed, PaymentLedger, SentLog, StoreError, WatchlistLoad, WatchlistLog,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use time::OffsetDateTime;
@@ -518,6 +518,38 @@ impl DocumentRegistry for SqliteStore {
                     .optional()
                     .map_err(backend)?;
                 body.map(|b| from_json(&b)).transpose()
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl SentLog for SqliteStore {
+    async fn claim(&self, key: &str, at: OffsetDateTime) -> Result<bool, StoreError> {
+        let key = key.to_owned();
+        let at = guichet_core::domain::rfc3339(at);
+        self.db
+            .call(move |conn| {
+                conn.execute(
+                    "INSERT OR IGNORE INTO notifications_sent (key, at) VALUES (?1, ?2)",
+                    params![key, at],
+                )
+                .map(|n| n == 1)
+                .map_err(backend)
+            })
+            .await
+    }
+
+    async fn release(&self, key: &str) -> Result<(), StoreError> {
+        let key = key.to_owned();
+        self.db
+            .call(move |conn| {
+                conn.execute(
+                    "DELETE FROM notifications_sent WHERE key = ?1",
+                    params![key],
+                )
+                .map(|_| ())
+                .map_err(backend)
             })
             .await
     }

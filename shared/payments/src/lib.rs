@@ -64,7 +64,7 @@ impl PaymentSettings {
             (Some(c), Some(api_key)) => Some(CinetPayCheckoutConfig {
                 site_id: c.site_id.clone(),
                 api_key,
-                api_url: address(env, "GUICHET_CINETPAY_API_URL")?
+                api_url: guichet_core::settings::address(env, "GUICHET_CINETPAY_API_URL")?
                     .unwrap_or_else(|| "https://api-checkout.cinetpay.com".into()),
             }),
             (None, Some(_)) => {
@@ -79,29 +79,10 @@ impl PaymentSettings {
             secret: env.secret("GUICHET_PAYMENT_SECRET", 32)?,
             cinetpay,
             cinetpay_checkout,
-            public_url: address(env, "GUICHET_PUBLIC_URL")?,
-            portal_url: address(env, "GUICHET_PORTAL_URL")?,
+            public_url: guichet_core::settings::address(env, "GUICHET_PUBLIC_URL")?,
+            portal_url: guichet_core::settings::address(env, "GUICHET_PORTAL_URL")?,
         })
     }
-}
-
-/// An address setting: `scheme://host[:port][/path]`, kept without its trailing slash.
-fn address(env: &Env, name: &'static str) -> Result<Option<String>, SettingError> {
-    let Some(url) = env.get(name) else {
-        return Ok(None);
-    };
-    let url = url.trim().trim_end_matches('/');
-    let host = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))
-        .unwrap_or_default();
-    if host.is_empty() || host.starts_with('/') || url.contains(['?', '#', ' ']) {
-        return Err(SettingError::Invalid {
-            name,
-            why: format!("{url:?} is not an address (https://host[/path])"),
-        });
-    }
-    Ok(Some(url.to_owned()))
 }
 
 /// The gateways this deployment takes payments from, and the pages it starts them on, built

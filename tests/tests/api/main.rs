@@ -15,6 +15,7 @@ mod hostile;
 mod issuance;
 mod kinds;
 mod messages;
+mod notifications;
 mod payments;
 mod privacy;
 mod scans;

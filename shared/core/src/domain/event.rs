@@ -174,8 +174,21 @@ pub const FEED: Subscription = Subscription {
     types: &[EventType::Issued, EventType::Revoked, EventType::Crossed],
 };
 
+/// The notify step: what the applicant is told by email and SMS (`notifications`).
+pub const NOTIFY: Subscription = Subscription {
+    queue: "notifications",
+    types: &[
+        EventType::Paid,
+        EventType::InfoRequested,
+        EventType::Approved,
+        EventType::Rejected,
+        EventType::Issued,
+        EventType::Revoked,
+    ],
+};
+
 /// Every consumer of application events.
-pub const SUBSCRIPTIONS: &[Subscription] = &[ISSUE, SCREEN, FEED];
+pub const SUBSCRIPTIONS: &[Subscription] = &[ISSUE, SCREEN, FEED, NOTIFY];
 
 #[cfg(test)]
 mod tests {

@@ -33,7 +33,7 @@ pub use crossing::{Crossing, CrossingRefusal, Direction, VisaTerms};
 
 pub use document::{DocumentStatus, IssuedDocument, Revocation};
 pub use document_number::{DocumentNumber, seed as number_seed};
-pub use event::{Event, EventType, FEED, ISSUE, SCREEN, SUBSCRIPTIONS, Subscription};
+pub use event::{Event, EventType, FEED, ISSUE, NOTIFY, SCREEN, SUBSCRIPTIONS, Subscription};
 pub use holder::{Holder, Organisation, Person};
 pub use ids::{ApplicationId, OfficeCode, PaymentReference, Subject};
 pub use kind::{DocumentKind, KIND_NAME_MAX, KindCode, NumberPrefix};

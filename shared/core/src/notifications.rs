@@ -1,0 +1,236 @@
+//! What an applicant is told when their application moves, by email and SMS: versioned templates,
+//! French first and English after, that name the application and say where to look, never what
+//! a document says (a criminal record's content, a refusal's reason) nor even which document was
+//! asked for: a phone is often shared. An SMS holds both languages and fits two parts.
+
+use crate::domain::EventType;
+
+/// Written into every message, so a message can be traced to the words it was sent with.
+pub const TEMPLATES_VERSION: &str = "v1";
+
+/// The most SMS parts a notification may take (each part is billed).
+pub const SMS_MAX_PARTS: usize = 2;
+
+/// A message ready to send.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Composed {
+    pub subject: String,
+    pub body: String,
+    pub sms: String,
+}
+
+/// What the messages may name.
+pub struct About<'a> {
+    pub event: EventType,
+    /// The application's payment reference, which the applicant knows it by.
+    pub reference: &'a str,
+    /// The document's number, once there is one.
+    pub number: Option<&'a str>,
+    /// The application in the portal.
+    pub link: &'a str,
+}
+
+/// What one language says: the subject, the email's sentence, and the SMS's shorter one.
+struct Words {
+    subject: &'static str,
+    sentence: String,
+    sms: String,
+}
+
+/// French then English, for the events an applicant is told of.
+fn words(a: &About) -> Option<[Words; 2]> {
+    let r = a.reference;
+    let n = a.number.unwrap_or(r);
+    let w = |subject, sentence: String, sms: String| Words {
+        subject,
+        sentence,
+        sms,
+    };
+    Some(match a.event {
+        EventType::Paid => [
+            w(
+                "Paiement reçu",
+                format!("paiement reçu pour votre demande {r}, transmise au service."),
+                format!("paiement reçu, demande {r}."),
+            ),
+            w(
+                "Payment received",
+                format!("payment received for your application {r}, now with the office."),
+                format!("payment received, application {r}."),
+            ),
+        ],
+        EventType::InfoRequested => [
+            w(
+                "Précision demandée",
+                format!(
+                    "le service demande une précision sur votre demande {r} : répondez sur Guichet."
+                ),
+                format!("précision demandée pour {r}."),
+            ),
+            w(
+                "Information requested",
+                format!(
+                    "the office asks for more information on application {r}: answer on Guichet."
+                ),
+                format!("information requested for {r}."),
+            ),
+        ],
+        EventType::Approved => [
+            w(
+                "Demande acceptée",
+                format!("votre demande {r} est acceptée ; le document est en préparation."),
+                format!("demande {r} acceptée."),
+            ),
+            w(
+                "Application approved",
+                format!("your application {r} is approved; the document is being prepared."),
+                format!("application {r} approved."),
+            ),
+        ],
+        EventType::Rejected => [
+            w(
+                "Demande non aboutie",
+                format!("votre demande {r} n'a pas abouti ; le motif est sur Guichet."),
+                format!("demande {r} non aboutie, motif sur Guichet."),
+            ),
+            w(
+                "Application not approved",
+                format!("your application {r} was not approved; the reason is on Guichet."),
+                format!("application {r} not approved, reason on Guichet."),
+            ),
+        ],
+        EventType::Issued => [
+            w(
+                "Document prêt",
+                format!("votre document {n} est prêt : téléchargez-le sur Guichet."),
+                format!("document {n} prêt, sur Guichet."),
+            ),
+            w(
+                "Document ready",
+                format!("your document {n} is ready: download it on Guichet."),
+                format!("document {n} ready, on Guichet."),
+            ),
+        ],
+        EventType::Revoked => [
+            w(
+                "Document révoqué",
+                format!("votre document {n} a été révoqué ; détails sur Guichet."),
+                format!("document {n} révoqué."),
+            ),
+            w(
+                "Document revoked",
+                format!("your document {n} was revoked; details on Guichet."),
+                format!("document {n} revoked."),
+            ),
+        ],
+        _ => return None,
+    })
+}
+
+/// The email and the SMS for this event, or `None` for an event applicants are not told of.
+pub fn compose(a: &About) -> Option<Composed> {
+    let [fr, en] = words(a)?;
+    let capital = |s: &str| {
+        let mut c = s.chars();
+        c.next()
+            .map(|f| f.to_uppercase().chain(c).collect::<String>())
+            .unwrap_or_default()
+    };
+    Some(Composed {
+        subject: format!(
+            "Guichet : {} / {} — {}",
+            fr.subject, en.subject, a.reference
+        ),
+        body: format!(
+            "Bonjour,\n\n{}\n\nSuivre la demande : {link}\n\n— Guichet, République du Mali\n\n\
+             ----\n\nHello,\n\n{}\n\nFollow the application: {link}\n\n— Guichet, Republic of Mali\n\n\
+             (Message automatique, ne pas répondre / automatic message, do not reply. {TEMPLATES_VERSION})\n",
+            capital(&fr.sentence),
+            capital(&en.sentence),
+            link = a.link,
+        ),
+        sms: format!("Guichet: {} / {}", capital(&fr.sms), capital(&en.sms)),
+    })
+}
+
+/// GSM 03.38's default alphabet: a text of these only is sent 7 bits a character.
+const GSM7: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+/// Its extension table: two septets each.
+const GSM7_EXTENDED: &str = "^{}\\[~]|€\u{c}";
+
+/// How many SMS parts a text takes: 160 characters in one (153 a part when split) in the GSM
+/// alphabet; any other character (`ç`, `ê`, `—`, `’`) and the whole text goes in UCS-2, 70 in
+/// one (67 a part), counted in UTF-16 units.
+pub fn sms_parts(text: &str) -> usize {
+    let gsm: Option<usize> = text
+        .chars()
+        .map(|c| {
+            if GSM7.contains(c) {
+                Some(1)
+            } else if GSM7_EXTENDED.contains(c) {
+                Some(2)
+            } else {
+                None
+            }
+        })
+        .sum();
+    let (length, single, part) = match gsm {
+        Some(septets) => (septets, 160, 153),
+        None => (text.encode_utf16().count(), 70, 67),
+    };
+    if length <= single {
+        1
+    } else {
+        length.div_ceil(part)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sms_parts_are_counted_as_operators_bill_them() {
+        assert_eq!(sms_parts(&"a".repeat(160)), 1);
+        assert_eq!(sms_parts(&"a".repeat(161)), 2);
+        assert_eq!(sms_parts(&"é".repeat(160)), 1, "é is in the GSM alphabet");
+        assert_eq!(sms_parts(&"ç".repeat(70)), 1, "ç is not: UCS-2");
+        assert_eq!(sms_parts(&"ç".repeat(71)), 2);
+        assert_eq!(sms_parts(&"ç".repeat(135)), 3);
+        assert_eq!(sms_parts(&"€".repeat(80)), 1, "two septets each");
+        assert_eq!(sms_parts(&"€".repeat(81)), 2);
+    }
+
+    /// Every template, with the longest reference and number there are, in at most two parts,
+    /// in both languages, and naming neither the kind of document nor anything it says.
+    #[test]
+    fn every_sms_fits_two_parts_in_both_languages() {
+        for event in EventType::ALL {
+            let about = About {
+                event,
+                reference: "GCH-XXXXXXXXXX",
+                number: Some("CJ-2026-000001-6"),
+                link: "https://guichet.ml/#/applications/01JD0000000000000000000000",
+            };
+            let Some(c) = compose(&about) else { continue };
+            let parts = sms_parts(&c.sms);
+            println!(
+                "{event}: {} UTF-16 units, {parts} parts: {}",
+                c.sms.encode_utf16().count(),
+                c.sms
+            );
+            assert!(parts <= SMS_MAX_PARTS, "{event}: {parts} parts: {}", c.sms);
+            for text in [&c.subject, &c.body, &c.sms] {
+                assert!(
+                    text.contains("GCH-XXXXXXXXXX") || text.contains("CJ-2026-000001-6"),
+                    "{text}"
+                );
+                for kind in ["casier", "Casier", "criminal", "nationalité", "visa"] {
+                    assert!(!text.contains(kind), "{event} names the kind: {text}");
+                }
+            }
+            assert!(c.body.contains("Bonjour") && c.body.contains("Hello"));
+            assert!(c.body.contains(about.link) && c.body.contains(TEMPLATES_VERSION));
+        }
+    }
+}
