@@ -232,6 +232,10 @@ pub async fn start(
     listener: TcpListener,
 ) -> anyhow::Result<RunningServer> {
     let addr = listener.local_addr()?;
+    // The identity provider's keys, read once as a cold start reads them.
+    let mut settings = settings.clone();
+    settings.http.fetch_keys().await?;
+    let settings = &settings;
     let functions = Arc::new(Functions::wire(&backend, settings, clock.clone(), addr)?);
     let mut app = axum::Router::new()
         .fallback(dispatch)

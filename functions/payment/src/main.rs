@@ -11,7 +11,8 @@ use std::sync::Arc;
 async fn main() -> Result<(), lambda_http::Error> {
     guichet_core::telemetry::init("payment");
     let aws = guichet_aws::Aws::from_env().await?;
-    let http = HttpSettings::read(&aws.env)?;
+    let mut http = HttpSettings::read(&aws.env)?;
+    http.fetch_keys().await?;
     let payments = PaymentSettings::read(&aws.env)?;
     let secrets = aws.secrets().await?;
     let store = aws.store();

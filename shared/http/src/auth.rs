@@ -1,5 +1,8 @@
 //! Who is calling: bearer JWTs checked for signature, expiry, issuer and audience, against the
-//! service's clock.
+//! service's clock. Two kinds: the service's own HS256 tokens (local use, partners' systems,
+//! `guichet token`), and an identity provider's (Cognito or any OpenID Connect provider) signed
+//! RS256 or ES256 with a key of its published JWK Set, whose claims are mapped to a role and an
+//! office by configuration (docs/security.md, "Signing in").
 
 use super::request::header;
 use guichet_core::Error;
@@ -12,12 +15,14 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// How tokens are checked: `GUICHET_JWT_SECRET` (HS256, at least 32 characters; when unset the
-/// backend supplies one), `GUICHET_JWT_ISSUER` and `GUICHET_JWT_AUDIENCE`.
+/// backend supplies one), `GUICHET_JWT_ISSUER` and `GUICHET_JWT_AUDIENCE`; and an identity
+/// provider's, when `GUICHET_OIDC_ISSUER` is set.
 #[derive(Debug, Clone)]
 pub struct TokenSettings {
     pub secret: Option<SecretString>,
     pub issuer: String,
     pub audience: String,
+    pub oidc: Option<OidcSettings>,
 }
 
 impl TokenSettings {
@@ -26,7 +31,97 @@ impl TokenSettings {
             secret: env.secret("GUICHET_JWT_SECRET", 32)?,
             issuer: env.or("GUICHET_JWT_ISSUER", "guichet-local"),
             audience: env.or("GUICHET_JWT_AUDIENCE", "guichet"),
+            oidc: OidcSettings::read(env)?,
         })
+    }
+}
+
+/// An identity provider: `GUICHET_OIDC_ISSUER` (its `iss`, exactly), `GUICHET_OIDC_AUDIENCE`
+/// (the client id its ID tokens name in `aud`), its keys (`GUICHET_OIDC_JWKS_URL`, read at cold
+/// start, or `GUICHET_OIDC_JWKS`, the JWK Set itself), and where its tokens say who is who:
+/// `GUICHET_OIDC_ROLE_CLAIM` (`custom:role`; a string, or a list such as `cognito:groups` whose
+/// first known role counts), `GUICHET_OIDC_OFFICE_CLAIM` (`custom:office`),
+/// `GUICHET_OIDC_NAME_CLAIM` (`name`), and the role of a token without one,
+/// `GUICHET_OIDC_DEFAULT_ROLE` (`applicant`: a citizen's account carries no role).
+#[derive(Debug, Clone)]
+pub struct OidcSettings {
+    pub issuer: String,
+    pub audience: String,
+    pub jwks_url: Option<String>,
+    pub keys: Option<jsonwebtoken::jwk::JwkSet>,
+    pub role_claim: String,
+    pub office_claim: String,
+    pub name_claim: String,
+    pub default_role: Option<Role>,
+}
+
+impl OidcSettings {
+    fn read(env: &Env) -> Result<Option<Self>, SettingError> {
+        let Some(issuer) = env.get("GUICHET_OIDC_ISSUER") else {
+            return Ok(None);
+        };
+        let invalid = |name: &'static str, why: String| SettingError::Invalid { name, why };
+        let audience = env.get("GUICHET_OIDC_AUDIENCE").ok_or_else(|| {
+            invalid(
+                "GUICHET_OIDC_AUDIENCE",
+                "the client id the provider's tokens are for".into(),
+            )
+        })?;
+        let keys = env
+            .get("GUICHET_OIDC_JWKS")
+            .map(|json| {
+                serde_json::from_str(&json)
+                    .map_err(|e| invalid("GUICHET_OIDC_JWKS", format!("not a JWK Set: {e}")))
+            })
+            .transpose()?;
+        let jwks_url = guichet_core::settings::address(env, "GUICHET_OIDC_JWKS_URL")?;
+        if keys.is_none() && jwks_url.is_none() {
+            return Err(invalid(
+                "GUICHET_OIDC_JWKS_URL",
+                "set it (or GUICHET_OIDC_JWKS) with GUICHET_OIDC_ISSUER".into(),
+            ));
+        }
+        let default_role = match env.or("GUICHET_OIDC_DEFAULT_ROLE", "applicant").as_str() {
+            "" | "none" => None,
+            r => Some(Role::parse(r).ok_or_else(|| {
+                invalid("GUICHET_OIDC_DEFAULT_ROLE", format!("{r:?} is not a role"))
+            })?),
+        };
+        Ok(Some(OidcSettings {
+            issuer,
+            audience,
+            jwks_url,
+            keys,
+            role_claim: env.or("GUICHET_OIDC_ROLE_CLAIM", "custom:role"),
+            office_claim: env.or("GUICHET_OIDC_OFFICE_CLAIM", "custom:office"),
+            name_claim: env.or("GUICHET_OIDC_NAME_CLAIM", "name"),
+            default_role,
+        }))
+    }
+
+    /// Reads the provider's JWK Set from its URL, once, at cold start.
+    pub async fn fetch_keys(&mut self) -> Result<(), SettingError> {
+        let Some(url) = self.jwks_url.clone() else {
+            return Ok(());
+        };
+        let failed = |why: String| SettingError::Invalid {
+            name: "GUICHET_OIDC_JWKS_URL",
+            why,
+        };
+        let keys = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(5))
+            .build()
+            .map_err(|e| failed(e.to_string()))?
+            .get(&url)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|e| failed(format!("{url}: {e}")))?
+            .json()
+            .await
+            .map_err(|e| failed(format!("{url} is not a JWK Set: {e}")))?;
+        self.keys = Some(keys);
+        Ok(())
     }
 }
 
@@ -56,6 +151,44 @@ pub struct Authenticator {
     validation: Validation,
     issuer: String,
     audience: String,
+    oidc: Option<Provider>,
+}
+
+/// An identity provider's keys, by key id, each with the one algorithm it verifies.
+struct Provider {
+    keys: Vec<(String, Algorithm, DecodingKey)>,
+    settings: OidcSettings,
+}
+
+impl Provider {
+    fn new(settings: &OidcSettings) -> Self {
+        let keys = settings
+            .keys
+            .iter()
+            .flat_map(|set| &set.keys)
+            .filter_map(|jwk| {
+                let kid = jwk.common.key_id.clone()?;
+                // Only RS256 and ES256, whatever else the set publishes: an HS256 or `none`
+                // token can never pass for the provider's.
+                let algorithm = match (&jwk.algorithm, jwk.common.key_algorithm) {
+                    (
+                        jsonwebtoken::jwk::AlgorithmParameters::RSA(_),
+                        None | Some(jsonwebtoken::jwk::KeyAlgorithm::RS256),
+                    ) => Algorithm::RS256,
+                    (
+                        jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(ec),
+                        None | Some(jsonwebtoken::jwk::KeyAlgorithm::ES256),
+                    ) if ec.curve == jsonwebtoken::jwk::EllipticCurve::P256 => Algorithm::ES256,
+                    _ => return None,
+                };
+                Some((kid, algorithm, DecodingKey::from_jwk(jwk).ok()?))
+            })
+            .collect();
+        Provider {
+            keys,
+            settings: settings.clone(),
+        }
+    }
 }
 
 /// Tolerated clock difference between the token's issuer and us.
@@ -87,16 +220,24 @@ impl Authenticator {
             validation,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
+            oidc: None,
         }
     }
 
     /// The checker of these settings, with `secret` when the settings name none.
     pub fn new(settings: &TokenSettings, secret: &SecretString) -> Self {
-        Self::hs256(
+        let mut auth = Self::hs256(
             settings.secret.as_ref().unwrap_or(secret),
             &settings.issuer,
             &settings.audience,
-        )
+        );
+        auth.oidc = settings.oidc.as_ref().map(Provider::new);
+        if auth.oidc.as_ref().is_some_and(|p| p.keys.is_empty()) {
+            tracing::error!(
+                "the identity provider publishes no RS256 or ES256 key: none of its tokens will pass"
+            );
+        }
+        auth
     }
 
     pub fn authenticate(&self, req: &Request, now: OffsetDateTime) -> Result<Principal, Error> {
@@ -110,6 +251,10 @@ impl Authenticator {
     }
 
     pub fn check(&self, token: &str, now: OffsetDateTime) -> Result<Principal, Error> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| Error::Unauthenticated)?;
+        if header.alg != Algorithm::HS256 {
+            return self.check_provider(token, &header, now);
+        }
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map_err(|_| Error::Unauthenticated)?;
         let c = data.claims;
@@ -150,6 +295,76 @@ impl Authenticator {
             office,
             name,
             state,
+        })
+    }
+
+    /// An identity provider's token: its key by `kid`, that key's one algorithm, the provider's
+    /// issuer and our client id, our clock; then its claims mapped to a role and an office.
+    fn check_provider(
+        &self,
+        token: &str,
+        header: &Header,
+        now: OffsetDateTime,
+    ) -> Result<Principal, Error> {
+        let provider = self.oidc.as_ref().ok_or(Error::Unauthenticated)?;
+        let kid = header.kid.as_deref().ok_or(Error::Unauthenticated)?;
+        let (_, algorithm, key) = provider
+            .keys
+            .iter()
+            .find(|(k, a, _)| k == kid && *a == header.alg)
+            .ok_or(Error::Unauthenticated)?;
+        let s = &provider.settings;
+        let mut validation = Validation::new(*algorithm);
+        validation.set_issuer(&[&s.issuer]);
+        validation.set_audience(&[&s.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        let claims = jsonwebtoken::decode::<serde_json::Map<String, serde_json::Value>>(
+            token,
+            key,
+            &validation,
+        )
+        .map_err(|_| Error::Unauthenticated)?
+        .claims;
+        let number = |name: &str| claims.get(name).and_then(serde_json::Value::as_i64);
+        let text = |name: &str| claims.get(name).and_then(serde_json::Value::as_str);
+        let now = now.unix_timestamp();
+        let leeway = LEEWAY_SECONDS as i64;
+        let exp = number("exp").ok_or(Error::Unauthenticated)?;
+        if exp + leeway <= now || number("nbf").is_some_and(|nbf| nbf - leeway > now) {
+            return Err(Error::Unauthenticated);
+        }
+        // A string, or a list (groups) whose first known role counts; else the default.
+        let role = match claims.get(&s.role_claim) {
+            Some(serde_json::Value::String(r)) => Role::parse(r),
+            Some(serde_json::Value::Array(list)) => {
+                list.iter().filter_map(|r| r.as_str()).find_map(Role::parse)
+            }
+            _ => None,
+        }
+        .or(s.default_role)
+        .ok_or(Error::Unauthenticated)?;
+        // Partners are other states' systems, on the service's own tokens.
+        if role == Role::Partner {
+            return Err(Error::Unauthenticated);
+        }
+        let subject =
+            Subject::parse(text("sub").unwrap_or_default()).map_err(|_| Error::Unauthenticated)?;
+        let office = text(&s.office_claim)
+            .map(OfficeCode::parse)
+            .transpose()
+            .map_err(|_| Error::Unauthenticated)?;
+        if role.needs_office() && office.is_none() {
+            return Err(Error::Unauthenticated);
+        }
+        let name = text(&s.name_claim).and_then(OfficerName::parse);
+        Ok(Principal {
+            subject,
+            role,
+            office: office.filter(|_| role.needs_office()),
+            name,
+            state: None,
         })
     }
 

@@ -56,6 +56,14 @@ pub struct HttpSettings {
 }
 
 impl HttpSettings {
+    /// Reads the identity provider's keys, when it has a JWKS URL: once, at cold start.
+    pub async fn fetch_keys(&mut self) -> Result<(), SettingError> {
+        match &mut self.tokens.oidc {
+            Some(oidc) => oidc.fetch_keys().await,
+            None => Ok(()),
+        }
+    }
+
     pub fn read(env: &Env) -> Result<Self, SettingError> {
         Ok(HttpSettings {
             tokens: TokenSettings::read(env)?,

@@ -19,5 +19,6 @@ mod notifications;
 mod payments;
 mod privacy;
 mod scans;
+mod signing_in;
 mod trust;
 mod visas;
