@@ -152,4 +152,35 @@ mod tests {
             StatusCode::NOT_MODIFIED
         );
     }
+
+    /// CloudFront sends the pages the same policy `guichet serve` does, the uploads bucket (where
+    /// the portal PUTs files on AWS) added to `connect-src`.
+    #[test]
+    fn the_template_gives_the_pages_the_same_policy() {
+        let template = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../infra/template.yaml"
+        ))
+        .unwrap();
+        let line = template
+            .lines()
+            .find(|l| l.trim_start().starts_with("ContentSecurityPolicy: !Sub"))
+            .expect("the template sets the pages' policy");
+        let deployed = line.split('"').nth(1).unwrap();
+        let expected = PAGES_CSP.replace(
+            "connect-src 'self'",
+            "connect-src 'self' https://${UploadsBucket.RegionalDomainName}",
+        );
+        assert_eq!(deployed, expected);
+        // Every page the service answers is a file the deploy script puts at its address.
+        let script = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../scripts/deploy-web.sh"
+        ))
+        .unwrap();
+        for (page, file) in PAGES.iter().filter(|(p, _)| *p != "/") {
+            let put = format!("{}:{}", &file[1..], &page[1..]);
+            assert!(script.contains(&put), "deploy-web.sh puts {put}");
+        }
+    }
 }
