@@ -269,6 +269,10 @@ async fn main() -> anyhow::Result<()> {
                 "Guichet listens on {url} (data in {}). Contract: {url}/v1/openapi.json — Ctrl-C stops.",
                 data.display()
             );
+            eprintln!(
+                "Portal {url}/ · officers' console {url}/console · verify page {url}/verifier · emails and SMS in {}",
+                data.join("outbox").display()
+            );
             if demo {
                 eprintln!("Its log: {}", log_file.display());
             }
