@@ -437,7 +437,7 @@ async fn dispatch(
 }
 
 /// A handler's answer as axum sends it.
-fn to_axum(response: http::Response<Body>) -> axum::response::Response {
+pub(crate) fn to_axum(response: http::Response<Body>) -> axum::response::Response {
     let (parts, body) = response.into_parts();
     let body = match body {
         Body::Text(t) => AxumBody::from(t),

@@ -2,7 +2,7 @@
 //! and the console work on one machine without an identity provider. It exists only outside
 //! production; on AWS people sign in with the identity provider (docs/security.md).
 
-use crate::serve::Functions;
+use crate::serve::{Functions, to_axum};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::Response;
@@ -24,16 +24,6 @@ struct SignIn {
     office: Option<String>,
     #[serde(default)]
     name: Option<String>,
-}
-
-fn to_axum(response: http::Response<lambda_http::Body>) -> Response {
-    let (parts, body) = response.into_parts();
-    let body = match body {
-        lambda_http::Body::Text(t) => axum::body::Body::from(t),
-        lambda_http::Body::Binary(b) => axum::body::Body::from(b),
-        _ => axum::body::Body::empty(),
-    };
-    Response::from_parts(parts, body)
 }
 
 /// `GET /dev/sign-in`: that it exists here, and the roles it signs in as.

@@ -113,6 +113,15 @@ async fn in_review(app: &TestApp) -> String {
     app.paid_application(&app.citizen(OWNER), "Traoré").await
 }
 
+/// An application of `OWNER`, just submitted, waiting for payment.
+async fn unpaid(app: &TestApp) -> serde_json::Value {
+    app.submitted(
+        &app.citizen(OWNER),
+        &extract_request("Traoré", "Awa", "Bamako"),
+    )
+    .await
+}
+
 async fn info_requested(app: &TestApp) -> String {
     let id = in_review(app).await;
     let resp = app
@@ -217,36 +226,20 @@ async fn call(app: &TestApp, route: &str, token: Option<&str>, f: &Fixtures) -> 
             ),
         ),
         // An application of the owner's waiting for payment, fresh for each cell.
-        "/v1/applications/{id}/payment" => {
-            let created = app
-                .submitted(
-                    &app.citizen(OWNER),
-                    &extract_request("Traoré", "Awa", "Bamako"),
-                )
-                .await;
-            (
-                format!(
-                    "/v1/applications/{}/payment",
-                    created["id"].as_str().unwrap()
-                ),
-                Some(json!({ "provider": "sandbox" })),
-            )
-        }
-        "/v1/payments/sandbox/checkout/{reference}" => {
-            let created = app
-                .submitted(
-                    &app.citizen(OWNER),
-                    &extract_request("Traoré", "Awa", "Bamako"),
-                )
-                .await;
-            (
-                format!(
-                    "/v1/payments/sandbox/checkout/{}",
-                    created["payment_reference"].as_str().unwrap()
-                ),
-                None,
-            )
-        }
+        "/v1/applications/{id}/payment" => (
+            format!(
+                "/v1/applications/{}/payment",
+                unpaid(app).await["id"].as_str().unwrap()
+            ),
+            Some(json!({ "provider": "sandbox" })),
+        ),
+        "/v1/payments/sandbox/checkout/{reference}" => (
+            format!(
+                "/v1/payments/sandbox/checkout/{}",
+                unpaid(app).await["payment_reference"].as_str().unwrap()
+            ),
+            None,
+        ),
         "/v1/verify/{number}" => (format!("/v1/verify/{}", f.number), None),
         "/v1/verify" => {
             let mut req = app.http.post(app.url(path)).body(f.pdf.clone());

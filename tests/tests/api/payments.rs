@@ -426,9 +426,10 @@ impl CinetPayStandIn {
     }
 }
 
-#[tokio::test]
-async fn a_cinetpay_payment_starts_with_every_field_its_api_asks_for() {
-    let cinetpay = CinetPayStandIn::start("201").await;
+/// The service with a CinetPay contract whose API is a stand-in answering `answer_code`,
+/// reached at the public address `https://api.guichet.ml`, coming back to `https://guichet.ml`.
+async fn with_cinetpay(answer_code: &'static str) -> (CinetPayStandIn, TestApp) {
+    let cinetpay = CinetPayStandIn::start(answer_code).await;
     let api_url = cinetpay.url.clone();
     let app = spawn_app_with(|c| {
         c.payments.cinetpay = Some(CinetPayConfig {
@@ -444,6 +445,12 @@ async fn a_cinetpay_payment_starts_with_every_field_its_api_asks_for() {
         c.payments.portal_url = Some("https://guichet.ml".into());
     })
     .await;
+    (cinetpay, app)
+}
+
+#[tokio::test]
+async fn a_cinetpay_payment_starts_with_every_field_its_api_asks_for() {
+    let (cinetpay, app) = with_cinetpay("201").await;
     let citizen = app.citizen("c-cinetpay-start");
     let created = app
         .submitted(&citizen, &extract_request("Keïta", "Fanta", "Bamako"))
@@ -496,20 +503,7 @@ async fn a_cinetpay_payment_starts_with_every_field_its_api_asks_for() {
 
 #[tokio::test]
 async fn when_cinetpay_opens_no_page_the_citizen_is_told_to_retry_and_nothing_changes() {
-    let cinetpay = CinetPayStandIn::start("624").await;
-    let api_url = cinetpay.url.clone();
-    let app = spawn_app_with(|c| {
-        c.payments.cinetpay = Some(CinetPayConfig {
-            site_id: "445160".into(),
-            secret: secret(CINETPAY_SECRET),
-        });
-        c.payments.cinetpay_checkout = Some(guichet_payments::CinetPayCheckoutConfig {
-            site_id: "445160".into(),
-            api_key: secret(CINETPAY_API_KEY.as_bytes()),
-            api_url,
-        });
-    })
-    .await;
+    let (_cinetpay, app) = with_cinetpay("624").await;
     let citizen = app.citizen("c-cinetpay-down");
     let created = app
         .submitted(&citizen, &extract_request("Traoré", "Moussa", "Bamako"))
