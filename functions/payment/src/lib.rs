@@ -82,7 +82,7 @@ async fn webhook(f: &Payment, req: &Request, provider: &str) -> Result<Response<
 }
 
 async fn start(f: &Payment, req: &Request, id: &str) -> Result<Response<Body>, Error> {
-    let who = edge::caller(&f.edge, req)?;
+    let who = edge::caller(&f.edge, req).await?;
     let body: StartPaymentRequest = json_body(req, JSON_LIMIT)?;
     let checkout = f.gateways.checkout(body.provider.trim())?;
     // The provider's page in English for who reads the portal in English; French otherwise.

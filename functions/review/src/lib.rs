@@ -56,7 +56,7 @@ pub async fn handle(f: &Review, req: Request) -> Response<Body> {
 
 async fn route(f: &Review, req: &Request) -> Result<Response<Body>, Error> {
     let route = Route::recognize(req.method(), req.uri().path())?;
-    let who = edge::caller(&f.edge, req)?;
+    let who = edge::caller(&f.edge, req).await?;
     let clock = f.edge.clock.as_ref();
     match route {
         Route::WorkQueue => {

@@ -55,7 +55,7 @@ pub async fn handle(f: &Submit, req: Request) -> Response<Body> {
 
 async fn route(f: &Submit, req: &Request) -> Result<Response<Body>, Error> {
     let route = Route::recognize(req.method(), req.uri().path())?;
-    let who = edge::caller(&f.edge, req)?;
+    let who = edge::caller(&f.edge, req).await?;
     let store = f.applications.as_ref();
     let clock = f.edge.clock.as_ref();
     match route {

@@ -99,30 +99,33 @@ impl OidcSettings {
         }))
     }
 
-    /// Reads the provider's JWK Set from its URL, once, at cold start.
+    /// Reads the provider's JWK Set from its URL at cold start (and again, later, when a token
+    /// names a key the set did not have: `Authenticator::authenticate`).
     pub async fn fetch_keys(&mut self) -> Result<(), SettingError> {
-        let Some(url) = self.jwks_url.clone() else {
+        let Some(url) = self.jwks_url.as_deref() else {
             return Ok(());
         };
-        let failed = |why: String| SettingError::Invalid {
+        self.keys = Some(fetch_jwks(url).await.map_err(|why| SettingError::Invalid {
             name: "GUICHET_OIDC_JWKS_URL",
             why,
-        };
-        let keys = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(5))
-            .build()
-            .map_err(|e| failed(e.to_string()))?
-            .get(&url)
-            .send()
-            .await
-            .and_then(reqwest::Response::error_for_status)
-            .map_err(|e| failed(format!("{url}: {e}")))?
-            .json()
-            .await
-            .map_err(|e| failed(format!("{url} is not a JWK Set: {e}")))?;
-        self.keys = Some(keys);
+        })?);
         Ok(())
     }
+}
+
+async fn fetch_jwks(url: &str) -> Result<jsonwebtoken::jwk::JwkSet, String> {
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(5))
+        .build()
+        .map_err(|e| e.to_string())?
+        .get(url)
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| format!("{url}: {e}"))?
+        .json()
+        .await
+        .map_err(|e| format!("{url} is not a JWK Set: {e}"))
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -156,39 +159,99 @@ pub struct Authenticator {
 
 /// An identity provider's keys, by key id, each with the one algorithm it verifies.
 struct Provider {
-    keys: Vec<(String, Algorithm, DecodingKey)>,
+    keys: std::sync::RwLock<Vec<(String, Algorithm, DecodingKey)>>,
     settings: OidcSettings,
+    /// When the set was last read again for a key id it lacked: made-up ids cannot make us ask
+    /// the provider more than once per `REREAD_AFTER`.
+    reread: tokio::sync::Mutex<Option<OffsetDateTime>>,
 }
+
+/// Providers publish a new key before they sign with it; a key id we do not know is read for
+/// at most this often.
+const REREAD_AFTER: time::Duration = time::Duration::minutes(5);
 
 impl Provider {
     fn new(settings: &OidcSettings) -> Self {
-        let keys = settings
-            .keys
-            .iter()
-            .flat_map(|set| &set.keys)
-            .filter_map(|jwk| {
-                let kid = jwk.common.key_id.clone()?;
-                // Only RS256 and ES256, whatever else the set publishes: an HS256 or `none`
-                // token can never pass for the provider's.
-                let algorithm = match (&jwk.algorithm, jwk.common.key_algorithm) {
-                    (
-                        jsonwebtoken::jwk::AlgorithmParameters::RSA(_),
-                        None | Some(jsonwebtoken::jwk::KeyAlgorithm::RS256),
-                    ) => Algorithm::RS256,
-                    (
-                        jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(ec),
-                        None | Some(jsonwebtoken::jwk::KeyAlgorithm::ES256),
-                    ) if ec.curve == jsonwebtoken::jwk::EllipticCurve::P256 => Algorithm::ES256,
-                    _ => return None,
-                };
-                Some((kid, algorithm, DecodingKey::from_jwk(jwk).ok()?))
-            })
-            .collect();
         Provider {
-            keys,
+            keys: std::sync::RwLock::new(settings.keys.as_ref().map(usable).unwrap_or_default()),
             settings: settings.clone(),
+            reread: tokio::sync::Mutex::new(None),
         }
     }
+
+    /// The key `kid` verifying `alg`, when the set has it.
+    fn key(&self, kid: &str, alg: Algorithm) -> Option<(Algorithm, DecodingKey)> {
+        self.keys
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .iter()
+            .find(|(k, a, _)| k == kid && *a == alg)
+            .map(|(_, a, key)| (*a, key.clone()))
+    }
+
+    /// Reads the set again when `token` names a key it lacks (the provider rotated its keys
+    /// since cold start), unless it was read for that less than `REREAD_AFTER` ago.
+    async fn learn_key_of(&self, token: &str, now: OffsetDateTime) {
+        let Some(url) = self.settings.jwks_url.as_deref() else {
+            return;
+        };
+        let Ok(Header {
+            kid: Some(kid),
+            alg,
+            ..
+        }) = jsonwebtoken::decode_header(token)
+        else {
+            return;
+        };
+        if alg == Algorithm::HS256 || self.key(&kid, alg).is_some() {
+            return;
+        }
+        let mut last = self.reread.lock().await;
+        if last.is_some_and(|at| now - at < REREAD_AFTER) {
+            return;
+        }
+        *last = Some(now);
+        // A key the provider withdrew stops passing; but a failed read, or a set with nothing we
+        // can use, keeps the keys we have, and their tokens keep passing.
+        match fetch_jwks(url).await.map(|set| usable(&set)) {
+            Ok(keys) if !keys.is_empty() => {
+                *self
+                    .keys
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = keys;
+            }
+            Ok(_) => tracing::warn!(
+                "the identity provider's key set, read again, has no RS256 or ES256 key; keeping ours"
+            ),
+            Err(why) => {
+                tracing::warn!(%why, "the identity provider's keys could not be read again")
+            }
+        }
+    }
+}
+
+/// The set's RS256 and ES256 keys, by key id.
+fn usable(set: &jsonwebtoken::jwk::JwkSet) -> Vec<(String, Algorithm, DecodingKey)> {
+    set.keys
+        .iter()
+        .filter_map(|jwk| {
+            let kid = jwk.common.key_id.clone()?;
+            // Only RS256 and ES256, whatever else the set publishes: an HS256 or `none`
+            // token can never pass for the provider's.
+            let algorithm = match (&jwk.algorithm, jwk.common.key_algorithm) {
+                (
+                    jsonwebtoken::jwk::AlgorithmParameters::RSA(_),
+                    None | Some(jsonwebtoken::jwk::KeyAlgorithm::RS256),
+                ) => Algorithm::RS256,
+                (
+                    jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(ec),
+                    None | Some(jsonwebtoken::jwk::KeyAlgorithm::ES256),
+                ) if ec.curve == jsonwebtoken::jwk::EllipticCurve::P256 => Algorithm::ES256,
+                _ => return None,
+            };
+            Some((kid, algorithm, DecodingKey::from_jwk(jwk).ok()?))
+        })
+        .collect()
 }
 
 /// Tolerated clock difference between the token's issuer and us.
@@ -232,7 +295,11 @@ impl Authenticator {
             &settings.audience,
         );
         auth.oidc = settings.oidc.as_ref().map(Provider::new);
-        if auth.oidc.as_ref().is_some_and(|p| p.keys.is_empty()) {
+        if settings
+            .oidc
+            .as_ref()
+            .is_some_and(|s| s.keys.as_ref().is_none_or(|set| usable(set).is_empty()))
+        {
             tracing::error!(
                 "the identity provider publishes no RS256 or ES256 key: none of its tokens will pass"
             );
@@ -240,14 +307,22 @@ impl Authenticator {
         auth
     }
 
-    pub fn authenticate(&self, req: &Request, now: OffsetDateTime) -> Result<Principal, Error> {
+    pub async fn authenticate(
+        &self,
+        req: &Request,
+        now: OffsetDateTime,
+    ) -> Result<Principal, Error> {
         let token = header(req, "authorization")
             .and_then(|h| {
                 h.strip_prefix("Bearer ")
                     .or_else(|| h.strip_prefix("bearer "))
             })
-            .ok_or(Error::Unauthenticated)?;
-        self.check(token.trim(), now)
+            .ok_or(Error::Unauthenticated)?
+            .trim();
+        if let Some(provider) = &self.oidc {
+            provider.learn_key_of(token, now).await;
+        }
+        self.check(token, now)
     }
 
     pub fn check(&self, token: &str, now: OffsetDateTime) -> Result<Principal, Error> {
@@ -308,13 +383,11 @@ impl Authenticator {
     ) -> Result<Principal, Error> {
         let provider = self.oidc.as_ref().ok_or(Error::Unauthenticated)?;
         let kid = header.kid.as_deref().ok_or(Error::Unauthenticated)?;
-        let (_, algorithm, key) = provider
-            .keys
-            .iter()
-            .find(|(k, a, _)| k == kid && *a == header.alg)
+        let (algorithm, key) = provider
+            .key(kid, header.alg)
             .ok_or(Error::Unauthenticated)?;
         let s = &provider.settings;
-        let mut validation = Validation::new(*algorithm);
+        let mut validation = Validation::new(algorithm);
         validation.set_issuer(&[&s.issuer]);
         validation.set_audience(&[&s.audience]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
@@ -322,7 +395,7 @@ impl Authenticator {
         validation.validate_nbf = false;
         let claims = jsonwebtoken::decode::<serde_json::Map<String, serde_json::Value>>(
             token,
-            key,
+            &key,
             &validation,
         )
         .map_err(|_| Error::Unauthenticated)?

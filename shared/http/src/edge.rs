@@ -56,7 +56,7 @@ pub struct HttpSettings {
 }
 
 impl HttpSettings {
-    /// Reads the identity provider's keys, when it has a JWKS URL: once, at cold start.
+    /// Reads the identity provider's keys, when it has a JWKS URL, at cold start.
     pub async fn fetch_keys(&mut self) -> Result<(), SettingError> {
         match &mut self.tokens.oidc {
             Some(oidc) => oidc.fetch_keys().await,
@@ -114,8 +114,8 @@ pub fn client_address(req: &Request) -> String {
 /// The caller's token, checked. A valid token is never slowed by someone else's failures (many
 /// citizens share one address behind a mobile carrier's NAT); refused tokens past the budget of
 /// their address get 429 instead of 401.
-pub fn caller(edge: &Edge, req: &Request) -> Result<Principal, Error> {
-    match edge.auth.authenticate(req, edge.clock.now()) {
+pub async fn caller(edge: &Edge, req: &Request) -> Result<Principal, Error> {
+    match edge.auth.authenticate(req, edge.clock.now()).await {
         Ok(who) => Ok(who),
         Err(Error::Unauthenticated) if header(req, "authorization").is_some() => {
             edge.limits.take(Limit::FailedAuth, &client_address(req))?;

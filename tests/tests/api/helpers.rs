@@ -30,8 +30,16 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_on_with(Arc::new(SystemClock), adjust).await
+}
+
+/// The embedded service with these settings, on a clock the test holds.
+pub async fn spawn_app_on_with(
+    clock: Arc<dyn Clock>,
+    adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
     let (settings, dir) = local_settings(adjust);
-    serve(&settings, Arc::new(SystemClock), dir).await
+    serve(&settings, clock, dir).await
 }
 
 /// The embedded backend's settings in a fresh data directory, with the tests' webhook secret.
@@ -68,8 +76,7 @@ impl Clock for ShiftedClock {
 
 /// The embedded service on a clock the test holds.
 pub async fn spawn_app_on(clock: Arc<ShiftedClock>) -> TestApp {
-    let (settings, dir) = local_settings(|_| {});
-    serve(&settings, clock, dir).await
+    spawn_app_on_with(clock, |_| {}).await
 }
 
 /// Settings for `guichet serve` on DynamoDB, S3 and SQS, all on moto server, with resources of

@@ -1,11 +1,14 @@
 //! Signing in with an identity provider (issue 15): its RS256 and ES256 ID tokens, checked
-//! against the JWK Set read from its URL at start, their claims mapped to a role and an office;
+//! against the JWK Set read from its URL at start (and again when the provider rotates its
+//! keys), their claims mapped to a role and an office;
 //! anything else refused. The service's own HS256 tokens keep working beside them.
 
 use crate::helpers::*;
 use base64::Engine as _;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 const ISSUER: &str = "https://cognito-idp.eu-west-3.amazonaws.com/eu-west-3_TEST";
 const CLIENT: &str = "guichet-portal";
@@ -52,23 +55,28 @@ async fn status(app: &TestApp, token: &str, path: &str) -> u16 {
 
 #[tokio::test]
 async fn an_identity_providers_tokens_sign_people_in_with_their_role_and_office() {
-    // The provider's JWK Set, served as its well-known URL serves it.
+    // The provider's JWK Set, served as its well-known URL serves it, counting its readers.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let jwks_url = format!(
         "http://{}/.well-known/jwks.json",
         listener.local_addr().unwrap()
     );
-    let served = jwks().to_string();
+    let published = Arc::new(Mutex::new(jwks()));
+    let reads = Arc::new(AtomicUsize::new(0));
+    let (served, counted) = (published.clone(), reads.clone());
     tokio::spawn(async move {
         let app = axum::Router::new().route(
             "/.well-known/jwks.json",
-            axum::routing::get(
-                move || async move { ([("content-type", "application/json")], served) },
-            ),
+            axum::routing::get(move || async move {
+                counted.fetch_add(1, Ordering::SeqCst);
+                let set = served.lock().unwrap().to_string();
+                ([("content-type", "application/json")], set)
+            }),
         );
         axum::serve(listener, app).await.unwrap();
     });
-    let app = spawn_app_with(|s| {
+    let clock = Arc::new(ShiftedClock::default());
+    let app = spawn_app_on_with(clock.clone(), |s| {
         s.http.tokens.oidc = Some(guichet_http::auth::OidcSettings {
             issuer: ISSUER.into(),
             audience: CLIENT.into(),
@@ -81,6 +89,7 @@ async fn an_identity_providers_tokens_sign_people_in_with_their_role_and_office(
         });
     })
     .await;
+    assert_eq!(reads.load(Ordering::SeqCst), 1, "read once at start");
     let work = format!("/v1/work?office={BAMAKO_REGISTRY}");
 
     // A citizen (no role claim: an applicant), RS256.
@@ -105,6 +114,29 @@ async fn an_identity_providers_tokens_sign_people_in_with_their_role_and_office(
         json!({ "custom:role": ["staff", "signatory"], "custom:office": BAMAKO_REGISTRY }),
     );
     assert_eq!(status(&app, &signatory, &work).await, 200);
+
+    // The provider rotates its keys: a token signed with the new one makes us read the set
+    // again, once; made-up key ids then do not, until five minutes have passed.
+    let publish = |kid: &str| {
+        let mut set = published.lock().unwrap();
+        let mut key = set["keys"][0].clone();
+        key["kid"] = json!(kid);
+        set["keys"].as_array_mut().unwrap().push(key);
+    };
+    publish("rsa-2");
+    let rotated = id_token(Algorithm::RS256, "rsa-2", json!({}));
+    assert_eq!(status(&app, &rotated, "/v1/applications").await, 200);
+    assert_eq!(reads.load(Ordering::SeqCst), 2);
+    for _ in 0..5 {
+        let made_up = id_token(Algorithm::RS256, "rsa-3", json!({}));
+        assert_eq!(status(&app, &made_up, "/v1/applications").await, 401);
+    }
+    assert_eq!(reads.load(Ordering::SeqCst), 2, "no storm of reads");
+    publish("rsa-3");
+    clock.advance(time::Duration::minutes(6));
+    let rotated_again = id_token(Algorithm::RS256, "rsa-3", json!({}));
+    assert_eq!(status(&app, &rotated_again, "/v1/applications").await, 200);
+    assert_eq!(reads.load(Ordering::SeqCst), 3);
 
     // Refused: staff without an office, another audience or issuer, expired, an unknown key, a
     // key of the set used with another algorithm, a partner, and HS256 signed with the
@@ -133,7 +165,7 @@ async fn an_identity_providers_tokens_sign_people_in_with_their_role_and_office(
         ),
         (
             "unknown key",
-            id_token(Algorithm::RS256, "rsa-2", json!({})),
+            id_token(Algorithm::RS256, "rsa-4", json!({})),
         ),
         (
             "the EC key's id on an RS256 token",
@@ -165,4 +197,17 @@ async fn an_identity_providers_tokens_sign_people_in_with_their_role_and_office(
         status(&app, &app.citizen("local-citizen"), "/v1/applications").await,
         200
     );
+
+    // The provider withdraws a key: once the set is read again, its tokens stop passing.
+    publish("rsa-5");
+    published.lock().unwrap()["keys"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|k| k["kid"] != "rsa-1");
+    clock.advance(time::Duration::minutes(6));
+    let citizen = id_token(Algorithm::RS256, "rsa-1", json!({}));
+    assert_eq!(status(&app, &citizen, "/v1/applications").await, 200);
+    let newest = id_token(Algorithm::RS256, "rsa-5", json!({}));
+    assert_eq!(status(&app, &newest, "/v1/applications").await, 200);
+    assert_eq!(status(&app, &citizen, "/v1/applications").await, 401);
 }
