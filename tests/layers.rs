@@ -81,6 +81,7 @@ fn the_core_knows_no_http_sql_or_aws() {
             "guichet-seal",
             "guichet-pdf",
             "guichet-payments",
+            "guichet-queue",
         ],
     );
 }
@@ -96,6 +97,9 @@ fn adapters_know_no_handler_and_no_other_adapter() {
         "guichet-reconcile",
         "guichet-forward",
         "guichet-check",
+        "guichet-screen",
+        "guichet-feed",
+        "guichet-notify",
         "guichet-cli",
     ];
     for adapter in [
@@ -106,7 +110,7 @@ fn adapters_know_no_handler_and_no_other_adapter() {
         "guichet-payments",
     ] {
         let mut forbidden: Vec<&str> = functions.to_vec();
-        forbidden.push("guichet-http");
+        forbidden.extend(["guichet-http", "guichet-queue"]);
         let others = [
             "guichet-local",
             "guichet-aws",
@@ -120,6 +124,19 @@ fn adapters_know_no_handler_and_no_other_adapter() {
     refuse("guichet-local", &["aws-", "lambda_http", "printpdf"]);
     refuse("guichet-aws", &["rusqlite", "lambda_http", "printpdf"]);
     refuse("guichet-http", &["rusqlite", "aws-", "printpdf"]);
+    // The queue consumers' helper knows SQS's event shape, and no store, adapter or HTTP.
+    refuse(
+        "guichet-queue",
+        &[
+            "rusqlite",
+            "aws-",
+            "printpdf",
+            "lambda_http",
+            "guichet-local",
+            "guichet-aws",
+            "guichet-http",
+        ],
+    );
 }
 
 #[test]
@@ -133,6 +150,9 @@ fn functions_never_import_one_another() {
         "guichet-reconcile",
         "guichet-forward",
         "guichet-check",
+        "guichet-screen",
+        "guichet-feed",
+        "guichet-notify",
     ];
     for f in functions {
         let others: Vec<&str> = functions.iter().copied().filter(|o| *o != f).collect();

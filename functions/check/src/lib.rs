@@ -7,6 +7,7 @@ use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use guichet_core::catalogue::Catalogue;
 use guichet_core::ports::{ApplicationStore, Clock, DeadLetters, Uploads};
 use guichet_core::usecases::attachments::{self, Attaching};
+use guichet_queue::Outcome;
 use std::sync::Arc;
 
 /// What the check function works with.
@@ -30,15 +31,10 @@ impl Check {
 }
 
 pub async fn handle(f: &Check, event: SqsEvent) -> SqsBatchResponse {
-    let mut response = SqsBatchResponse::default();
-    for message in event.records {
-        let id = message.message_id.clone().unwrap_or_default();
-        let body = message.body.unwrap_or_default();
-        if process(f, &id, &body).await {
-            response.add_failure(id);
-        }
-    }
-    response
+    guichet_queue::one_by_one(event, f.dead_letters.as_ref(), |body| async move {
+        process(f, &body).await
+    })
+    .await
 }
 
 /// The keys of the objects a notice announces: S3 writes them URL-encoded. S3's test event,
@@ -67,31 +63,17 @@ fn keys(body: &str) -> Result<Vec<String>, &'static str> {
         .collect()
 }
 
-/// Works one message; `true` when it must be delivered again.
-async fn process(f: &Check, message_id: &str, body: &str) -> bool {
+async fn process(f: &Check, body: &str) -> Outcome {
     let keys = match keys(body) {
         Ok(k) => k,
-        Err(reason) => return !set_aside(f, message_id, body, reason).await,
+        Err(why) => return Outcome::SetAside(why),
     };
     for key in keys {
-        match attachments::check(&f.attaching(), &key).await {
-            Ok(_) => {}
-            Err(e) if e.is_retryable() => {
-                tracing::warn!(message_id, error = %e, "check failed for a while; the queue will deliver it again");
-                return true;
-            }
-            Err(e) => {
-                tracing::error!(message_id, error = %e, "check cannot succeed");
-                return !set_aside(f, message_id, body, "the check step refused it").await;
-            }
+        if let Err(e) = attachments::check(&f.attaching(), &key).await {
+            return Outcome::failed("check", &e, "the check step refused it");
         }
     }
-    false
-}
-
-/// `true` when the message is safely in the dead letters; otherwise it must come back.
-async fn set_aside(f: &Check, message_id: &str, body: &str, reason: &str) -> bool {
-    guichet_core::ports::set_aside(f.dead_letters.as_ref(), message_id, body, reason).await
+    Outcome::Done
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use guichet_core::Error;
 use guichet_core::domain::{Event, FEED};
 use guichet_core::ports::{ApplicationStore, DeadLetters, DocumentRegistry, PartnerFeed, Sealer};
 use guichet_core::usecases::aes::{self, Feeding};
+use guichet_queue::Outcome;
 use std::sync::Arc;
 
 /// What the feed function works with.
@@ -20,31 +21,20 @@ pub struct Feed {
 }
 
 pub async fn handle(f: &Feed, event: SqsEvent) -> SqsBatchResponse {
-    let mut response = SqsBatchResponse::default();
-    for message in event.records {
-        let id = message.message_id.clone().unwrap_or_default();
-        let body = message.body.unwrap_or_default();
-        if process(f, &id, &body).await {
-            response.add_failure(id);
-        }
-    }
-    response
+    guichet_queue::one_by_one(event, f.dead_letters.as_ref(), |body| async move {
+        process(f, &body).await
+    })
+    .await
 }
 
 fn read(body: &str) -> Result<Event, &'static str> {
-    let event: Event = serde_json::from_str(body).map_err(|_| "unreadable message")?;
-    if FEED.wants(&event) {
-        Ok(event)
-    } else {
-        Err("an event the feed step is not subscribed to")
-    }
+    guichet_queue::subscribed(body, &FEED)
 }
 
-/// Works one message; `true` when it must be delivered again.
-async fn process(f: &Feed, message_id: &str, body: &str) -> bool {
+async fn process(f: &Feed, body: &str) -> Outcome {
     let event = match read(body) {
         Ok(e) => e,
-        Err(reason) => return !set_aside(f, message_id, body, reason).await,
+        Err(why) => return Outcome::SetAside(why),
     };
     let ports = Feeding {
         applications: f.applications.as_ref(),
@@ -54,27 +44,19 @@ async fn process(f: &Feed, message_id: &str, body: &str) -> bool {
     };
     match aes::record(&ports, &event).await {
         Ok(Some(seq)) => {
-            tracing::info!(message_id, seq, event = %event.event_type, "feed item made");
-            false
+            tracing::info!(seq, event = %event.event_type, "feed item made");
+            Outcome::Done
         }
-        Ok(None) => false,
-        Err(e) if e.is_retryable() => {
-            tracing::warn!(message_id, error = %e, "feed failed for a while; the queue will deliver it again");
-            true
-        }
-        Err(e) => {
-            let reason = match e {
-                Error::NotFound => "no such application",
-                _ => "the feed step refused it",
-            };
-            tracing::error!(message_id, error = %e, "feed cannot succeed");
-            !set_aside(f, message_id, body, reason).await
-        }
+        Ok(None) => Outcome::Done,
+        Err(e) => Outcome::failed("feed", &e, refusal(&e)),
     }
 }
 
-async fn set_aside(f: &Feed, message_id: &str, body: &str, reason: &str) -> bool {
-    guichet_core::ports::set_aside(f.dead_letters.as_ref(), message_id, body, reason).await
+fn refusal(e: &Error) -> &'static str {
+    match e {
+        Error::NotFound => "no such application",
+        _ => "the feed step refused it",
+    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use guichet_core::ports::{
     Uploads,
 };
 use guichet_core::usecases::issue::{self, IssueOutcome, Issuing};
+use guichet_queue::Outcome;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -51,51 +52,36 @@ impl Issue {
 
 /// The messages of a batch are worked on together: while one waits on the store, another renders.
 pub async fn handle(f: &Issue, event: SqsEvent) -> SqsBatchResponse {
-    let results = futures::future::join_all(event.records.into_iter().map(|message| async move {
-        let id = message.message_id.clone().unwrap_or_default();
-        let body = message.body.unwrap_or_default();
-        let again = process(f, &id, &body).await;
-        (id, again)
-    }))
-    .await;
-    let mut response = SqsBatchResponse::default();
-    for (id, again) in results {
-        if again {
-            response.add_failure(id);
-        }
-    }
-    response
+    guichet_queue::together(event, f.dead_letters.as_ref(), |body| async move {
+        process(f, &body).await
+    })
+    .await
 }
 
-/// Works one message; `true` when it must be delivered again.
-async fn process(f: &Issue, message_id: &str, body: &str) -> bool {
+async fn process(f: &Issue, body: &str) -> Outcome {
     let id = match read(body) {
         Ok(id) => id,
-        Err(reason) => return !set_aside(f, message_id, body, reason).await,
+        Err(why) => return Outcome::SetAside(why),
     };
     let mut pauses = PAUSES.iter();
     loop {
         match issue::issue(&f.issuing(), id).await {
-            Ok(IssueOutcome::Issued(_) | IssueOutcome::AlreadyIssued(_)) => return false,
+            Ok(IssueOutcome::Issued(_) | IssueOutcome::AlreadyIssued(_)) => return Outcome::Done,
             Ok(IssueOutcome::NotApproved(status)) => {
                 tracing::warn!(application_id = %id, status = %status, "issue request for an application that is not approved");
-                return false;
+                return Outcome::Done;
             }
-            Err(e) if e.is_retryable() => match pauses.next() {
-                Some(pause) => {
-                    tracing::warn!(message_id, application_id = %id, error = %e, "issue failed for a while; trying again");
+            Err(e) => match (e.is_retryable(), pauses.next()) {
+                // A short pause here costs less than a redelivery's visibility timeout.
+                (true, Some(pause)) => {
+                    tracing::warn!(application_id = %id, error = %e, "issue failed for a while; trying again");
                     tokio::time::sleep(*pause).await;
                 }
-                None => {
-                    tracing::error!(message_id, application_id = %id, error = %e, "issue still failing; the queue will deliver it again");
-                    return true;
+                _ => {
+                    tracing::info!(application_id = %id, "issue did not finish");
+                    return Outcome::failed("issue", &e, permanent(&e));
                 }
             },
-            Err(e) => {
-                let reason = permanent(&e);
-                tracing::error!(message_id, application_id = %id, error = %e, "issue cannot succeed");
-                return !set_aside(f, message_id, body, reason).await;
-            }
         }
     }
 }
@@ -132,11 +118,6 @@ fn permanent(e: &Error) -> &'static str {
         Error::NumbersExhausted { .. } => "document numbers exhausted",
         _ => "the issue step refused it",
     }
-}
-
-/// `true` when the message is safely in the dead letters; otherwise it must come back.
-async fn set_aside(f: &Issue, message_id: &str, body: &str, reason: &str) -> bool {
-    guichet_core::ports::set_aside(f.dead_letters.as_ref(), message_id, body, reason).await
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use guichet_core::domain::{Event, NOTIFY};
 use guichet_core::ports::{ApplicationStore, Clock, DeadLetters, Notifier, SentLog};
 use guichet_core::settings::{Env, SettingError};
 use guichet_core::usecases::notify::{self, Notifying};
+use guichet_queue::Outcome;
 use std::sync::Arc;
 
 /// What the notify function works with.
@@ -39,31 +40,20 @@ impl NotifySettings {
 }
 
 pub async fn handle(f: &Notify, event: SqsEvent) -> SqsBatchResponse {
-    let mut response = SqsBatchResponse::default();
-    for message in event.records {
-        let id = message.message_id.clone().unwrap_or_default();
-        let body = message.body.unwrap_or_default();
-        if process(f, &id, &body).await {
-            response.add_failure(id);
-        }
-    }
-    response
+    guichet_queue::one_by_one(event, f.dead_letters.as_ref(), |body| async move {
+        process(f, &body).await
+    })
+    .await
 }
 
 fn read(body: &str) -> Result<Event, &'static str> {
-    let event: Event = serde_json::from_str(body).map_err(|_| "unreadable message")?;
-    if NOTIFY.wants(&event) {
-        Ok(event)
-    } else {
-        Err("an event the notify step is not subscribed to")
-    }
+    guichet_queue::subscribed(body, &NOTIFY)
 }
 
-/// Works one message; `true` when it must be delivered again.
-async fn process(f: &Notify, message_id: &str, body: &str) -> bool {
+async fn process(f: &Notify, body: &str) -> Outcome {
     let event = match read(body) {
         Ok(e) => e,
-        Err(reason) => return !set_aside(f, message_id, body, reason).await,
+        Err(why) => return Outcome::SetAside(why),
     };
     let ports = Notifying {
         applications: f.applications.as_ref(),
@@ -74,26 +64,18 @@ async fn process(f: &Notify, message_id: &str, body: &str) -> bool {
     };
     match notify::notify(&ports, &event).await {
         Ok(sent) => {
-            tracing::info!(message_id, sent, event = %event.event_type, "applicant told");
-            false
+            tracing::info!(sent, event = %event.event_type, "applicant told");
+            Outcome::Done
         }
-        Err(e) if e.is_retryable() => {
-            tracing::warn!(message_id, error = %e, "notification failed for a while; the queue will deliver it again");
-            true
-        }
-        Err(e) => {
-            let reason = match e {
-                Error::NotFound => "no such application",
-                _ => "the notify step refused it",
-            };
-            tracing::error!(message_id, error = %e, "notification cannot succeed");
-            !set_aside(f, message_id, body, reason).await
-        }
+        Err(e) => Outcome::failed("notify", &e, refusal(&e)),
     }
 }
 
-async fn set_aside(f: &Notify, message_id: &str, body: &str, reason: &str) -> bool {
-    guichet_core::ports::set_aside(f.dead_letters.as_ref(), message_id, body, reason).await
+fn refusal(e: &Error) -> &'static str {
+    match e {
+        Error::NotFound => "no such application",
+        _ => "the notify step refused it",
+    }
 }
 
 #[cfg(test)]

@@ -6,9 +6,10 @@
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use guichet_core::Error;
 use guichet_core::catalogue::Catalogue;
-use guichet_core::domain::{ApplicationId, Event, SCREEN};
+use guichet_core::domain::{ApplicationId, SCREEN};
 use guichet_core::ports::{ApplicationStore, BlobStore, Clock, DeadLetters, WatchlistLog};
 use guichet_core::usecases::screening::{self, ListCache, Screening, Watchlists};
+use guichet_queue::Outcome;
 use std::sync::Arc;
 
 /// What the screen function works with. The list is parsed once per version and kept between
@@ -39,53 +40,33 @@ impl Screen {
 }
 
 pub async fn handle(f: &Screen, event: SqsEvent) -> SqsBatchResponse {
-    let mut response = SqsBatchResponse::default();
-    for message in event.records {
-        let id = message.message_id.clone().unwrap_or_default();
-        let body = message.body.unwrap_or_default();
-        if process(f, &id, &body).await {
-            response.add_failure(id);
-        }
-    }
-    response
+    guichet_queue::one_by_one(event, f.dead_letters.as_ref(), |body| async move {
+        process(f, &body).await
+    })
+    .await
 }
 
 /// The application an event names, if it is one the screen step is subscribed to.
 fn read(body: &str) -> Result<ApplicationId, &'static str> {
-    let event: Event = serde_json::from_str(body).map_err(|_| "unreadable message")?;
-    if SCREEN.wants(&event) {
-        Ok(event.application_id)
-    } else {
-        Err("an event the screen step is not subscribed to")
-    }
+    guichet_queue::subscribed(body, &SCREEN).map(|e| e.application_id)
 }
 
-/// Works one message; `true` when it must be delivered again.
-async fn process(f: &Screen, message_id: &str, body: &str) -> bool {
+async fn process(f: &Screen, body: &str) -> Outcome {
     let id = match read(body) {
         Ok(id) => id,
-        Err(reason) => return !set_aside(f, message_id, body, reason).await,
+        Err(why) => return Outcome::SetAside(why),
     };
     match screening::screen(&f.screening(), id).await {
-        Ok(_) => false,
-        Err(e) if e.is_retryable() => {
-            tracing::warn!(message_id, application_id = %id, error = %e, "screening failed for a while; the queue will deliver it again");
-            true
-        }
+        Ok(_) => Outcome::Done,
         Err(e) => {
-            let reason = match e {
+            let why = match e {
                 Error::NotFound => "no such application",
                 _ => "the screen step refused it",
             };
-            tracing::error!(message_id, application_id = %id, error = %e, "screening cannot succeed");
-            !set_aside(f, message_id, body, reason).await
+            tracing::info!(application_id = %id, "screening did not finish");
+            Outcome::failed("screen", &e, why)
         }
     }
-}
-
-/// `true` when the message is safely in the dead letters; otherwise it must come back.
-async fn set_aside(f: &Screen, message_id: &str, body: &str, reason: &str) -> bool {
-    guichet_core::ports::set_aside(f.dead_letters.as_ref(), message_id, body, reason).await
 }
 
 #[cfg(test)]
