@@ -16,6 +16,8 @@ pub struct Demo {
     /// Signs the sandbox provider's notice, as the service checks it.
     pub payment_secret: SecretString,
     pub out_dir: PathBuf,
+    /// Where the server writes its emails and SMS, when it is this machine's (`guichet serve`).
+    pub outbox: Option<PathBuf>,
 }
 
 fn step(n: u32, text: &str) {
@@ -51,9 +53,36 @@ async fn expect(resp: reqwest::Response, status: u16) -> anyhow::Result<Value> {
     Ok(serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
+/// The texts of the messages written to `outbox` since `since`, oldest first: the notify step
+/// works behind the others, so it is given a few seconds to catch up (paid, approved, issued).
+async fn told(outbox: &std::path::Path, since: std::time::SystemTime) -> Vec<String> {
+    let mut found = Vec::new();
+    for _ in 0..50 {
+        found = std::fs::read_dir(outbox)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|f| !f.file_name().to_string_lossy().starts_with('.'))
+            .filter_map(|f| {
+                let at = f.metadata().ok()?.modified().ok()?;
+                let text = std::fs::read_to_string(f.path()).ok()?;
+                let (_, body) = text.split_once("\n\n")?;
+                (at >= since).then(|| (at, body.trim().to_owned()))
+            })
+            .collect::<Vec<_>>();
+        if found.len() >= 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    found.sort();
+    found.into_iter().map(|(_, text)| text).collect()
+}
+
 impl Demo {
     /// Runs the walk-through; returns the path of the downloaded PDF.
     pub async fn run(&self) -> anyhow::Result<PathBuf> {
+        let started = std::time::SystemTime::now();
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()?;
@@ -251,6 +280,30 @@ impl Demo {
         );
         if by_number["status"] != "valid" || by_file["identical_file"] != true {
             bail!("verification did not confirm the document");
+        }
+
+        step(8, "The same in a browser, and what the citizen was told");
+        let seal = guichet_scan::pdf_codes(&pdf)
+            .iter()
+            .find_map(|code| guichet_core::domain::seal_in_code(code))
+            .context("the PDF carries no seal")?;
+        println!(
+            "    the verify page checks the seal on this device (offline once opened): {}",
+            guichet_core::domain::seal_link(&format!("{b}/verifier"), &seal)
+        );
+        println!(
+            "    the portal: {b}/ (development sign-in as {citizen_sub}); the officers' console: {b}/console"
+        );
+        if let Some(outbox) = &self.outbox {
+            let told = told(outbox, started).await;
+            println!(
+                "    {} SMS to the citizen in {}, French then English:",
+                told.len(),
+                outbox.display()
+            );
+            for text in told {
+                println!("      {text}");
+            }
         }
         println!(
             "\nDone: open {} to see the extract and its QR seal.",

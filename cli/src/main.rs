@@ -283,6 +283,7 @@ async fn main() -> anyhow::Result<()> {
                     auth,
                     payment_secret,
                     out_dir: data.join("demo"),
+                    outbox: Some(data.join("outbox")),
                 };
                 if let Err(e) = walk.run().await {
                     eprintln!("demo failed: {e:#}");
@@ -339,6 +340,8 @@ async fn main() -> anyhow::Result<()> {
                 auth,
                 payment_secret,
                 out_dir: data.join("demo"),
+                // The server may be elsewhere (on AWS): its messages are not in a folder here.
+                outbox: None,
             };
             walk.run().await?;
             Ok(())

@@ -1,21 +1,17 @@
 // The officers' console: the office's queue, oldest first; an application with its files and
 // history; and each workflow step the officer's role acts on, its form drawn from the step's
 // `action` in GET /v1/catalogue, so a new kind or step needs no change here.
-import { add, apply, lang, setupSwitch, t } from './i18n.js';
+import { add, apply, setupSwitch, t } from './i18n.js';
 import { Problem, get, idempotencyKey, post, signIn, signOut, token, who } from './api.js';
 import { collect, fieldFor, h, label, showErrors } from './form.js';
+import { problemBox, services, show, title } from './page.js';
 
 add({
   console_title: ['Console des agents — Guichet', 'Officers console — Guichet'],
   console_name: ['console des agents', 'officers console'],
   console_footer: ['Chaque dossier ouvert est inscrit dans son historique et montré au demandeur.', 'Every application opened is written in its history and shown to the applicant.'],
-  loading: ['Chargement…', 'Loading…'],
-  account_nav: ['Compte', 'Account'],
-  sign_in: ['Se connecter', 'Sign in'],
-  sign_out: ['Se déconnecter', 'Sign out'],
   sign_in_title: ['Connexion des agents', 'Officers sign-in'],
   sign_in_dev: ['Connexion de développement (hors production) : le rôle et le service que le fournisseur d’identité donnerait.', 'Development sign-in (outside production): the role and office the identity provider would give.'],
-  sign_in_unavailable: ["La connexion passe par le fournisseur d'identité de l'État.", "Sign-in goes through the State's identity provider."],
   role: ['Rôle', 'Role'],
   office_code: ['Code du service (par exemple TGI-BKO-C3)', 'Office code (for example TGI-BKO-C3)'],
   agent_id: ['Identifiant', 'Identifier'],
@@ -32,45 +28,18 @@ add({
   details: ['Demande', 'Application'],
   files: ['Pièces jointes', 'Attachments'],
   file_open: ['Ouvrir {name}', 'Open {name}'],
-  history: ['Historique', 'History'],
   accesses: ['Consultations', 'Reads'],
-  steps: ['Étapes', 'Steps'],
   act: ['Enregistrer', 'Record'],
   done: ['Enregistré.', 'Recorded.'],
   no_action: ["Aucune étape de ce dossier n'attend votre rôle.", 'No step of this application waits for your role.'],
   back: ['Retour à la file', 'Back to the queue'],
-  status: ['État', 'Status'],
-  office: ['Service', 'Office'],
-  step_open: ['en cours', 'in progress'], step_waiting: ['à venir', 'to come'], step_done: ['fait', 'done'],
-  step_rejected: ['refusé', 'refused'], step_referred: ['transmis', 'referred'],
-  status_awaiting_payment: ['en attente de paiement', 'awaiting payment'],
-  status_in_review: ["en cours d'examen", 'in review'],
-  status_awaiting_signature: ['en attente de signature', 'awaiting signature'],
-  status_needs_info: ['précision demandée', 'information requested'],
   status_approved: ['approuvé', 'approved'], status_rejected: ['refusé', 'refused'],
   status_issued: ['délivré', 'issued'], status_expired: ['expiré', 'expired'], status_cancelled: ['annulé', 'cancelled'],
   field_review: ['Examen', 'Review'], field_examination: ['Examen', 'Examination'], field_signature: ['Signature', 'Signature'],
   field_screening: ['Criblage', 'Screening'], field_consular_review: ['Examen consulaire', 'Consular review'],
 });
 
-const main = () => document.getElementById('main');
-let catalogue = null;
-
-async function services() {
-  if (!catalogue) catalogue = await get('/v1/catalogue');
-  return catalogue.services;
-}
-
-const title = (s) => (lang === 'en' ? s.title_en : s.title);
 const when = (iso) => (iso || '').slice(0, 16).replace('T', ' ');
-
-function show(...nodes) {
-  main().replaceChildren(...nodes);
-  const heading = main().querySelector('h1');
-  if (heading) document.title = `${heading.textContent} — Guichet`;
-}
-
-const problemBox = (e) => h('div', { class: 'result invalid', role: 'alert', id: 'problem' }, h('p', {}, e.message));
 
 function account() {
   const me = who();

@@ -4,11 +4,10 @@
 import { add, apply, lang, setupSwitch, t } from './i18n.js';
 import { Problem, get, idempotencyKey, post, signIn, signOut, token, who } from './api.js';
 import { collect, fieldFor, h, label, showErrors } from './form.js';
+import { problemBox, services, show, title } from './page.js';
 
 add({
   portal_title: ['Guichet — documents officiels en ligne', 'Guichet — official documents online'],
-  loading: ['Chargement…', 'Loading…'],
-  account_nav: ['Compte', 'Account'],
   verify_link: ['Vérifier un document', 'Verify a document'],
   footer_privacy: ["Vos données ne servent qu'à traiter votre demande ; chaque consultation par un agent est enregistrée et vous est montrée.",
     'Your data serves only your application; every time an officer opens it is recorded and shown to you.'],
@@ -19,25 +18,17 @@ add({
   ask: ['Demander', 'Ask for it'],
   mine: ['Mes demandes', 'My applications'],
   none_yet: ["Aucune demande pour l'instant.", 'No application yet.'],
-  sign_in: ['Se connecter', 'Sign in'],
-  sign_out: ['Se déconnecter', 'Sign out'],
   sign_in_title: ['Se connecter', 'Sign in'],
   sign_in_dev: ["Connexion de développement (hors production) : choisissez un identifiant ; il sert de compte sur cette machine.",
     'Development sign-in (outside production): choose an identifier; it is your account on this machine.'],
   sign_in_id: ['Identifiant', 'Identifier'],
-  sign_in_unavailable: ["La connexion passe par le fournisseur d'identité de l'État.", "Sign-in goes through the State's identity provider."],
   signed_in_as: ['Connecté : {sub}', 'Signed in: {sub}'],
   form_title: ['Demande : {title}', 'Application: {title}'],
   you: ['Vous', 'You'],
   details: ['Votre demande', 'Your application'],
   submit: ['Envoyer la demande', 'Send the application'],
   app_title: ['Demande {reference}', 'Application {reference}'],
-  status: ['État', 'Status'],
-  office: ['Service', 'Office'],
   reference: ['Référence de paiement', 'Payment reference'],
-  steps: ['Étapes', 'Steps'],
-  history: ['Historique', 'History'],
-  accesses: ['Consultations par les agents', 'Reads by officers'],
   pay_title: ['Payer {fee}', 'Pay {fee}'],
   pay_with: ['Payer avec {provider}', 'Pay with {provider}'],
   provider_sandbox: ['le bac à sable (test)', 'the sandbox (test)'],
@@ -56,44 +47,15 @@ add({
   document_ready: ['Votre document {number} est prêt.', 'Your document {number} is ready.'],
   refresh: ['Actualiser', 'Refresh'],
   back: ['Retour', 'Back'],
-  status_awaiting_payment: ['en attente de paiement', 'awaiting payment'],
-  status_in_review: ["en cours d'examen", 'in review'],
-  status_awaiting_signature: ['en attente de signature', 'awaiting signature'],
-  status_needs_info: ['précision demandée', 'information requested'],
   status_approved: ['approuvée, document en préparation', 'approved, document being prepared'],
   status_rejected: ['refusée', 'refused'],
   status_issued: ['document délivré', 'document issued'],
   status_expired: ['expirée (non payée)', 'expired (unpaid)'],
   status_cancelled: ['annulée', 'cancelled'],
-  step_open: ['en cours', 'in progress'],
-  step_waiting: ['à venir', 'to come'],
-  step_done: ['fait', 'done'],
-  step_rejected: ['refusé', 'refused'],
-  step_referred: ['transmis', 'referred'],
 });
-
-const main = () => document.getElementById('main');
-let catalogue = null;
 
 function money(m) {
   return `${new Intl.NumberFormat(lang === 'en' ? 'en-GB' : 'fr-FR').format(m.amount)} ${m.currency === 'XOF' ? 'FCFA' : m.currency}`;
-}
-
-function title(service) { return lang === 'en' ? service.title_en : service.title; }
-
-async function services() {
-  if (!catalogue) catalogue = await get('/v1/catalogue');
-  return catalogue.services;
-}
-
-function show(...nodes) {
-  main().replaceChildren(...nodes);
-  const heading = main().querySelector('h1');
-  if (heading) document.title = `${heading.textContent} — Guichet`;
-}
-
-function problemBox(e) {
-  return h('div', { class: 'result invalid', role: 'alert' }, h('p', {}, e.message));
 }
 
 function account() {

@@ -275,7 +275,8 @@ async function startCamera() {
 }
 
 function stopCamera() {
-  if (scanner) { scanner.stop(); scanner.destroy(); scanner = null; }
+  // Let go of the camera at once (its light goes off), not after the library's pause.
+  if (scanner) { scanner.pause(true); scanner.destroy(); scanner = null; }
   $('video').hidden = true;
   $('camera-stop').hidden = true;
 }

@@ -53,12 +53,18 @@ fn the_demo_tells_a_clean_story_and_logs_to_a_file() {
     child.wait().unwrap();
     let text = story.join("\n");
     assert!(text.contains("Done:"), "the demo did not finish:\n{text}");
-    for n in 1..=7 {
+    for n in 1..=8 {
         assert!(
             text.contains(&format!("[{n}]")),
             "step {n} missing:\n{text}"
         );
     }
+    // The front ends' addresses, and the notify step's messages, in the story too.
+    assert!(text.contains("/verifier#GCH1"), "{text}");
+    assert!(
+        text.contains("3 SMS to the citizen"),
+        "paid, approved and issued, each told:\n{text}"
+    );
     for line in &story {
         assert!(
             !line.trim_start().starts_with('{'),

@@ -113,6 +113,21 @@ pub struct Browser {
 impl Browser {
     /// A fresh headless Chromium (no cache, no service worker, no storage) at 1280 × 900.
     pub async fn start() -> Browser {
+        Browser::start_with(&[]).await
+    }
+
+    /// The same with a camera that films `video` (a Y4M file) in a loop, its use allowed as a
+    /// person tapping "allow" would.
+    pub async fn with_camera(video: &std::path::Path) -> Browser {
+        Browser::start_with(&[
+            "--use-fake-device-for-media-stream".into(),
+            "--use-fake-ui-for-media-stream".into(),
+            format!("--use-file-for-fake-video-capture={}", video.display()),
+        ])
+        .await
+    }
+
+    async fn start_with(extra: &[String]) -> Browser {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -128,6 +143,23 @@ impl Browser {
             "chromedriver: ./scripts/test.sh installs Debian's chromium and chromium-driver",
         );
         let downloads = tempfile::tempdir().unwrap();
+        let mut args = vec![
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-dev-shm-usage",
+            "--disable-gpu",
+            "--window-size=1280,900",
+            "--lang=fr-FR",
+            "--no-first-run",
+            "--disable-extensions",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
+        args.extend_from_slice(extra);
         let caps: serde_json::Map<String, Value> = serde_json::from_value(json!({
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
@@ -135,10 +167,7 @@ impl Browser {
                     "download.default_directory": downloads.path(),
                     "download.prompt_for_download": false
                 },
-                "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                         "--window-size=1280,900", "--lang=fr-FR", "--no-first-run",
-                         "--disable-extensions", "--disable-background-networking",
-                         "--disable-component-update", "--disable-sync"]
+                "args": args
             }
         }))
         .unwrap();

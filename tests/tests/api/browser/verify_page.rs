@@ -1,6 +1,6 @@
 //! The verify page (issue 15, item 4): a photo of a printed page read in the browser and its seal
 //! checked there against the published keys, online and then with the network cut; a forged
-//! seal refused whether it comes as a picture or as the link; the two languages.
+//! seal refused whether it comes as a picture or as the link; the camera; the two languages.
 
 use super::{Browser, Network, weigh};
 use crate::helpers::*;
@@ -25,22 +25,43 @@ fn forged(link: &str, genuine_name: &str, forged_name: &str) -> String {
     )
 }
 
-/// `text` as a QR code in a PNG picture, 8 pixels a module, as a screen or a print shows it.
-fn qr_picture(text: &str, path: &Path) {
+/// `text` as a QR code, `module` pixels a module, centred on a white `width` × `height` picture.
+fn qr_image(text: &str, module: u32, width: u32, height: u32) -> image::GrayImage {
     let code =
         qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M).unwrap();
-    let width = code.width() as u32;
+    let modules = code.width() as u32;
     let colors = code.to_colors();
-    let picture = image::GrayImage::from_fn((width + 8) * 8, (width + 8) * 8, |x, y| {
-        let (mx, my) = ((x / 8) as i64 - 4, (y / 8) as i64 - 4);
-        let dark = mx >= 0
-            && my >= 0
-            && (mx as u32) < width
-            && (my as u32) < width
-            && colors[(my as u32 * width + mx as u32) as usize] == qrcode::Color::Dark;
+    let (left, top) = (
+        (width - modules * module) / 2,
+        (height - modules * module) / 2,
+    );
+    image::GrayImage::from_fn(width, height, |x, y| {
+        let dark = x >= left
+            && y >= top
+            && (x - left) / module < modules
+            && (y - top) / module < modules
+            && colors[(((y - top) / module) * modules + (x - left) / module) as usize]
+                == qrcode::Color::Dark;
         image::Luma([if dark { 0 } else { 255 }])
-    });
-    picture.save(path).unwrap();
+    })
+}
+
+/// `text` as a QR code in a PNG picture, 8 pixels a module, as a screen or a print shows it.
+fn qr_picture(text: &str, path: &Path) {
+    let side = (qrcode::QrCode::new(text.as_bytes()).unwrap().width() as u32 + 8) * 8;
+    qr_image(text, 8, side, side).save(path).unwrap();
+}
+
+/// A camera's film of `text`'s QR code held up to a phone (640 × 480, 4 pixels a module), as
+/// the one Y4M frame Chromium's fake camera plays in a loop: luma from the picture, no colour.
+fn camera_film(text: &str, path: &Path) {
+    let (width, height) = (640, 480);
+    let frame = qr_image(text, 4, width, height);
+    let mut y4m =
+        format!("YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\nFRAME\n").into_bytes();
+    y4m.extend_from_slice(frame.as_raw());
+    y4m.resize(y4m.len() + (width * height / 2) as usize, 128);
+    std::fs::write(path, y4m).unwrap();
 }
 
 /// What the page concluded: its verdict key, whether the registry was reached, and its text.
@@ -91,8 +112,11 @@ async fn the_verify_page_reads_a_photo_of_a_printed_page_and_checks_its_seal_off
     let forged_photo = files("forged.png");
     qr_picture(&forgery, &forged_photo);
 
+    let film = files("camera.y4m");
+    camera_film(&link, &film);
+
     let network = Network::to(&app.base).await;
-    let browser = Browser::start().await;
+    let browser = Browser::with_camera(&film).await;
 
     // First visit: the page, its scripts, the service worker and what it keeps for offline use.
     browser.goto(&network.url("/verifier")).await;
@@ -128,6 +152,19 @@ async fn the_verify_page_reads_a_photo_of_a_printed_page_and_checks_its_seal_off
     browser.screenshots("verifier-english").await;
     browser.click("#lang").await;
     assert_eq!(browser.text("h1").await, "Vérifier un document");
+
+    // The camera, filming the printed code: read, checked, and the camera let go.
+    forget(&browser).await;
+    browser.click("#camera").await;
+    let (key, online, text) = verdict(&browser).await;
+    assert_eq!((key.as_str(), online), ("verdict_valid", true), "{text}");
+    assert_eq!(
+        browser
+            .eval("return document.getElementById('video').hidden && !document.getElementById('video').srcObject")
+            .await,
+        json!(true),
+        "the camera is stopped once the code is read"
+    );
 
     // The network is cut: the page comes back from the device, and still checks the signature.
     network.cut();

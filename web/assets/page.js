@@ -1,0 +1,48 @@
+// What the portal and the console share around their own screens: the main region, the
+// catalogue read once, a problem shown as an alert, and the texts both use (statuses, steps,
+// signing in). A page's own `add` comes after these and may say a text its own way.
+import { add, lang } from './i18n.js';
+import { get } from './api.js';
+import { h } from './form.js';
+
+add({
+  loading: ['Chargement…', 'Loading…'],
+  account_nav: ['Compte', 'Account'],
+  sign_in: ['Se connecter', 'Sign in'],
+  sign_out: ['Se déconnecter', 'Sign out'],
+  sign_in_unavailable: ["La connexion passe par le fournisseur d'identité de l'État.", "Sign-in goes through the State's identity provider."],
+  status: ['État', 'Status'],
+  office: ['Service', 'Office'],
+  steps: ['Étapes', 'Steps'],
+  history: ['Historique', 'History'],
+  accesses: ['Consultations par les agents', 'Reads by officers'],
+  step_open: ['en cours', 'in progress'],
+  step_waiting: ['à venir', 'to come'],
+  step_done: ['fait', 'done'],
+  step_rejected: ['refusé', 'refused'],
+  step_referred: ['transmis', 'referred'],
+  status_awaiting_payment: ['en attente de paiement', 'awaiting payment'],
+  status_in_review: ["en cours d'examen", 'in review'],
+  status_awaiting_signature: ['en attente de signature', 'awaiting signature'],
+  status_needs_info: ['précision demandée', 'information requested'],
+});
+
+const main = () => document.getElementById('main');
+
+let catalogue = null;
+export async function services() {
+  if (!catalogue) catalogue = await get('/v1/catalogue');
+  return catalogue.services;
+}
+
+export const title = (service) => (lang === 'en' ? service.title_en : service.title);
+
+// A screen in the main region; the tab's title follows its heading.
+export function show(...nodes) {
+  main().replaceChildren(...nodes);
+  const heading = main().querySelector('h1');
+  if (heading) document.title = `${heading.textContent} — Guichet`;
+}
+
+// A problem from the API (or the network), in the page's language, read out when it appears.
+export const problemBox = (e) => h('div', { class: 'result invalid', role: 'alert' }, h('p', {}, e.message));
