@@ -2,9 +2,9 @@
 // history; and each workflow step the officer's role acts on, its form drawn from the step's
 // `action` in GET /v1/catalogue, so a new kind or step needs no change here.
 import { add, apply, setupSwitch, t } from './i18n.js';
-import { Problem, get, idempotencyKey, post, signIn, signOut, token, who } from './api.js';
+import { Problem, fileUrl, get, idempotencyKey, post, signIn, signOut, who } from './api.js';
 import { collect, fieldFor, h, label, showErrors } from './form.js';
-import { problemBox, services, show, title } from './page.js';
+import { problemBox, providerButton, returning, services, show, title } from './page.js';
 
 add({
   console_title: ['Console des agents — Guichet', 'Officers console — Guichet'],
@@ -50,9 +50,14 @@ function account() {
 }
 
 async function signInPage() {
-  let roles;
-  try { roles = (await get('/dev/sign-in')).roles; } catch {
-    show(h('h1', {}, t('sign_in_title')), h('p', {}, t('sign_in_unavailable')));
+  const provider = await providerButton('#/');
+  let roles = null;
+  try { roles = (await get('/dev/sign-in')).roles; } catch { /* not outside production */ }
+  const nodes = [h('h1', {}, t('sign_in_title'))];
+  if (provider) nodes.push(h('p', {}, provider));
+  if (!roles) {
+    if (!provider) nodes.push(h('p', {}, t('sign_in_unavailable')));
+    show(...nodes);
     return;
   }
   const summary = h('div');
@@ -67,11 +72,11 @@ async function signInPage() {
     ev.preventDefault();
     try {
       const r = await post('/dev/sign-in', { role: form.role.value, office: form.office.value.trim(), sub: form.sub.value.trim(), name: form.name.value.trim() });
-      signIn(r.token);
+      await signIn(r.token);
       location.hash = '#/';
     } catch (e) { summary.replaceChildren(problemBox(e)); }
   });
-  show(h('h1', {}, t('sign_in_title')), h('p', { class: 'hint' }, t('sign_in_dev')), summary, form);
+  show(...nodes, h('p', { class: 'hint' }, t('sign_in_dev')), summary, form);
 }
 
 // Which applications a role works on by default.
@@ -122,9 +127,7 @@ function facts(object) {
 }
 
 async function openFile(id, attachment) {
-  const r = await fetch(`/v1/applications/${id}/attachments/${attachment.id}`, { headers: { authorization: `Bearer ${token()}` } });
-  if (!r.ok) throw new Problem(r.status, await r.json().catch(() => null));
-  const url = URL.createObjectURL(await r.blob());
+  const { url } = await fileUrl(`/v1/applications/${id}/attachments/${attachment.id}`);
   window.open(url, '_blank', 'noopener');
 }
 
@@ -194,7 +197,7 @@ async function route() {
   const [path, query] = hash.split('?');
   const parts = path.split('/').filter(Boolean);
   try {
-    if (parts[0] === 'sign-in' || !token()) await signInPage();
+    if (parts[0] === 'sign-in' || !who()) await signInPage();
     else if (parts[0] === 'applications' && parts[1]) await application(parts[1]);
     else await queue(new URLSearchParams(query || ''));
   } catch (e) { show(problemBox(e)); }
@@ -204,4 +207,7 @@ async function route() {
 apply();
 setupSwitch(document.getElementById('lang'), () => { apply(); route(); });
 window.addEventListener('hashchange', route);
-route();
+returning().then(async (trouble) => {
+  await route();
+  if (trouble) document.getElementById('main').prepend(trouble);
+});

@@ -1,8 +1,8 @@
 // What the portal and the console share around their own screens: the main region, the
 // catalogue read once, a problem shown as an alert, and the texts both use (statuses, steps,
 // signing in). A page's own `add` comes after these and may say a text its own way.
-import { add, lang } from './i18n.js';
-import { get } from './api.js';
+import { add, lang, t } from './i18n.js';
+import { fromProvider, get, toProvider } from './api.js';
 import { h } from './form.js';
 
 add({
@@ -10,7 +10,8 @@ add({
   account_nav: ['Compte', 'Account'],
   sign_in: ['Se connecter', 'Sign in'],
   sign_out: ['Se déconnecter', 'Sign out'],
-  sign_in_unavailable: ["La connexion passe par le fournisseur d'identité de l'État.", "Sign-in goes through the State's identity provider."],
+  sign_in_unavailable: ["La connexion n'est pas ouverte sur ce serveur.", 'Signing in is not open on this server.'],
+  sign_in_provider: ["Se connecter avec son compte de l'État", 'Sign in with your State account'],
   status: ['État', 'Status'],
   office: ['Service', 'Office'],
   steps: ['Étapes', 'Steps'],
@@ -46,3 +47,18 @@ export function show(...nodes) {
 
 // A problem from the API (or the network), in the page's language, read out when it appears.
 export const problemBox = (e) => h('div', { class: 'result invalid', role: 'alert' }, h('p', {}, e.message));
+
+// The identity provider's sign-in, where the deployment has one: a button that goes there and
+// comes back to `hash`. Null where there is none (the development sign-in may remain).
+export async function providerButton(hash) {
+  let options = {};
+  try { options = await get('/v1/sign-in'); } catch { /* no provider */ }
+  if (!options.provider) return null;
+  return h('button', { type: 'button', id: 'provider-sign-in', onclick: () => toProvider(options.provider, hash).catch((e) => show(problemBox(e))) }, t('sign_in_provider'));
+}
+
+// Back from the identity provider: signed in (or told why not) before the page routes.
+export async function returning() {
+  try { await fromProvider(); } catch (e) { return problemBox(e); }
+  return null;
+}

@@ -2,9 +2,9 @@
 // kind needs no change here); signing in; submitting with the API's own field messages; files;
 // paying on a provider's page; following the steps; answering a request for information; the PDF.
 import { add, apply, lang, setupSwitch, t } from './i18n.js';
-import { Problem, get, idempotencyKey, post, signIn, signOut, token, who } from './api.js';
+import { Problem, fileUrl, get, idempotencyKey, post, signIn, signOut, token, who } from './api.js';
 import { collect, fieldFor, h, label, showErrors } from './form.js';
-import { problemBox, services, show, title } from './page.js';
+import { problemBox, providerButton, returning, services, show, title } from './page.js';
 
 add({
   portal_title: ['Guichet — documents officiels en ligne', 'Guichet — official documents online'],
@@ -62,7 +62,7 @@ function account() {
   const nav = document.getElementById('account');
   const me = who();
   nav.replaceChildren(me
-    ? h('span', {}, h('span', { class: 'visually-hidden' }, t('signed_in_as', { sub: me.sub })),
+    ? h('span', {}, h('span', { class: 'visually-hidden' }, t('signed_in_as', { sub: me.name || me.subject })),
       h('button', { type: 'button', id: 'sign-out', onclick: () => { signOut(); location.hash = '#/'; route(); } }, t('sign_out')))
     : h('a', { class: 'button secondary', href: '#/sign-in', id: 'sign-in-link' }, t('sign_in')));
 }
@@ -91,10 +91,14 @@ async function home() {
 }
 
 async function signInPage() {
-  let available = true;
-  try { await get('/dev/sign-in'); } catch { available = false; }
-  if (!available) {
-    show(h('h1', {}, t('sign_in_title')), h('p', {}, t('sign_in_unavailable')));
+  const provider = await providerButton('#/');
+  let dev = true;
+  try { await get('/dev/sign-in'); } catch { dev = false; }
+  const nodes = [h('h1', {}, t('sign_in_title'))];
+  if (provider) nodes.push(h('p', {}, provider));
+  if (!dev) {
+    if (!provider) nodes.push(h('p', {}, t('sign_in_unavailable')));
+    show(...nodes);
     return;
   }
   const error = h('p', { class: 'field-error', id: 'sub-error', hidden: true });
@@ -106,14 +110,14 @@ async function signInPage() {
     ev.preventDefault();
     try {
       const r = await post('/dev/sign-in', { role: 'applicant', sub: form.sub.value.trim() });
-      signIn(r.token);
+      await signIn(r.token);
       location.hash = '#/';
     } catch (e) {
       error.textContent = e.message;
       error.hidden = false;
     }
   });
-  show(h('h1', {}, t('sign_in_title')), h('p', { class: 'hint' }, t('sign_in_dev')), form);
+  show(...nodes, h('p', { class: 'hint' }, t('sign_in_dev')), form);
 }
 
 async function newApplication(kind) {
@@ -169,13 +173,12 @@ async function sendFile(id, name, file, status) {
 }
 
 async function download(id, number) {
-  const r = await fetch(`/v1/applications/${id}/document`, { headers: { authorization: `Bearer ${token()}` } });
-  if (!r.ok) throw new Problem(r.status, await r.json().catch(() => null));
-  const url = URL.createObjectURL(await r.blob());
-  const a = h('a', { href: url, download: `${number}.pdf`, hidden: true });
+  const { url, link } = await fileUrl(`/v1/applications/${id}/document`);
+  // A bucket's link names the file itself (Content-Disposition); bytes here are given a name.
+  const a = h('a', link ? { href: url, hidden: true } : { href: url, download: `${number}.pdf`, hidden: true });
   document.body.append(a);
   a.click();
-  setTimeout(() => { URL.revokeObjectURL(url); a.remove(); }, 1000);
+  setTimeout(() => { if (!link) URL.revokeObjectURL(url); a.remove(); }, 1000);
 }
 
 async function application(id) {
@@ -271,4 +274,7 @@ async function route() {
 apply();
 setupSwitch(document.getElementById('lang'), () => { apply(); route(); });
 window.addEventListener('hashchange', route);
-route();
+returning().then(async (trouble) => {
+  await route();
+  if (trouble) document.getElementById('main').prepend(trouble);
+});

@@ -12,7 +12,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     guichet_core::telemetry::init("review");
     let aws = guichet_aws::Aws::from_env().await?;
     let mut http = HttpSettings::read(&aws.env)?;
-    http.fetch_keys().await?;
+    http.fetch_keys().await;
     let secrets = aws.secrets().await?;
     let token_secret = secrets.token(http.tokens.secret.as_ref())?;
     let store = aws.store();

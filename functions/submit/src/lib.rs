@@ -1,7 +1,8 @@
 //! Submit and read applications: `POST/GET /v1/applications`, `GET /v1/applications/{id}`,
 //! `POST /v1/applications/{id}/resubmit`, `GET /v1/applications/{id}/document`, and their
 //! attachments: `POST /v1/applications/{id}/attachments`,
-//! `GET /v1/applications/{id}/attachments/{attachment_id}`.
+//! `GET /v1/applications/{id}/attachments/{attachment_id}`; and signing in: `GET/POST
+//! /v1/sign-in` (the pages' way through the identity provider) and `GET /v1/me`.
 
 use guichet_core::Error;
 use guichet_core::catalogue::Catalogue;
@@ -9,12 +10,14 @@ use guichet_core::ports::{ApplicationStore, BlobStore, DocumentRegistry, Downloa
 use guichet_core::usecases::applications::{self, DocumentFiles};
 use guichet_core::usecases::attachments::{self, Attaching};
 use guichet_core::usecases::submit::{self, Applying};
-use guichet_http::api::{ApplicationCreated, ApplicationList, ApplicationView, UploadTicket};
+use guichet_http::api::{
+    ApplicationCreated, ApplicationList, ApplicationView, MeView, SignInRequest, UploadTicket,
+};
 use guichet_http::limits::Limit;
 use guichet_http::request::{JSON_LIMIT, idempotency, json_body};
-use guichet_http::response::{file, json, pdf, redirect};
+use guichet_http::response::{file, file_link, json, pdf};
 use guichet_http::routes::Route;
-use guichet_http::{Body, Edge, Request, Response, edge};
+use guichet_http::{Body, Edge, Request, Response, edge, signin};
 use std::sync::Arc;
 
 /// What the submit function works with.
@@ -55,6 +58,25 @@ pub async fn handle(f: &Submit, req: Request) -> Response<Body> {
 
 async fn route(f: &Submit, req: &Request) -> Result<Response<Body>, Error> {
     let route = Route::recognize(req.method(), req.uri().path())?;
+    // Signing in is what a person without a token does.
+    match route {
+        Route::SignInOptions => return Ok(json(200, &signin::options(&f.edge.auth))),
+        Route::SignIn => {
+            let body: SignInRequest = json_body(req, JSON_LIMIT)?;
+            return match signin::exchange(&f.edge.auth, body, f.edge.clock.now()).await {
+                Ok(signed) => Ok(json(200, &signed)),
+                // Refused codes count against their address, as refused tokens do.
+                Err(e @ (Error::Refused(_) | Error::Unauthenticated | Error::Invalid(_))) => {
+                    f.edge
+                        .limits
+                        .take(Limit::FailedAuth, &edge::client_address(req))?;
+                    Err(e)
+                }
+                Err(e) => Err(e),
+            };
+        }
+        _ => {}
+    }
     let who = edge::caller(&f.edge, req).await?;
     let store = f.applications.as_ref();
     let clock = f.edge.clock.as_ref();
@@ -100,7 +122,7 @@ async fn route(f: &Submit, req: &Request) -> Result<Response<Body>, Error> {
             };
             match applications::document(&files, &who, &id).await? {
                 (Download::Bytes(bytes), filename) => Ok(pdf(bytes, &filename)),
-                (Download::Redirect(url), _) => Ok(redirect(&url)),
+                (Download::Redirect(url), _) => Ok(file_link(req, &url)),
             }
         }
         Route::AddAttachment { id } => {
@@ -115,9 +137,10 @@ async fn route(f: &Submit, req: &Request) -> Result<Response<Body>, Error> {
                 (Download::Bytes(bytes), filename, content_type) => {
                     Ok(file(bytes, &filename, content_type.as_str()))
                 }
-                (Download::Redirect(url), _, _) => Ok(redirect(&url)),
+                (Download::Redirect(url), _, _) => Ok(file_link(req, &url)),
             }
         }
+        Route::Me => Ok(json(200, &MeView::from(&who))),
         _ => Err(Error::NotFound),
     }
 }

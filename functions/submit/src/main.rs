@@ -11,7 +11,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     guichet_core::telemetry::init("submit");
     let aws = guichet_aws::Aws::from_env().await?;
     let mut http = HttpSettings::read(&aws.env)?;
-    http.fetch_keys().await?;
+    http.fetch_keys().await;
     let token_secret = aws.secrets().await?.token(http.tokens.secret.as_ref())?;
     let store = aws.store();
     let function = Submit {

@@ -5,6 +5,8 @@ use super::fault;
 use async_trait::async_trait;
 use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
 use aws_sdk_sns::types::MessageAttributeValue;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use guichet_core::ports::{Channel, Notification, Notifier, SendError};
 
 #[derive(Clone)]
@@ -37,11 +39,34 @@ fn text(data: &str) -> Result<Content, SendError> {
         .map_err(|e| SendError::Refused(e.to_string()))
 }
 
-fn sent<E>(outcome: Result<E, guichet_core::ports::Fault>) -> Result<(), SendError> {
-    match outcome {
-        Ok(_) => Ok(()),
-        Err(f) if f.is_retryable() => Err(SendError::Transient(f.to_string())),
-        Err(f) => Err(SendError::Refused(f.to_string())),
+/// The provider's codes for a message this recipient can never be sent (a malformed address or
+/// number): set aside, not tried again. Any other refusal is ours (a sender not verified, a
+/// permission, a paused account): the message goes back to its queue, is retried, and ends among
+/// the dead letters, where the alarm tells ops, rather than being dropped.
+const RECIPIENTS_FAULT: [&str; 3] = [
+    "BadRequestException",
+    "InvalidParameter",
+    "InvalidParameterValue",
+];
+
+/// What became of a send, in words free of the recipient: the provider's messages may quote the
+/// address or number, so only its error code is kept.
+fn sent<O, E>(
+    outcome: Result<O, SdkError<E, aws_smithy_runtime_api::http::Response>>,
+) -> Result<(), SendError>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let Err(e) = outcome else { return Ok(()) };
+    let code = e
+        .as_service_error()
+        .and_then(|s| s.code())
+        .unwrap_or("no error code")
+        .to_owned();
+    if !fault(&e).is_retryable() && RECIPIENTS_FAULT.contains(&code.as_str()) {
+        Err(SendError::Refused(code))
+    } else {
+        Err(SendError::Transient(code))
     }
 }
 
@@ -65,8 +90,7 @@ impl Notifier for SesSnsNotifier {
                         )
                         .content(EmailContent::builder().simple(message).build())
                         .send()
-                        .await
-                        .map_err(|e| fault(&e)),
+                        .await,
                 )
             }
             Channel::Sms { to, text } => {
@@ -82,8 +106,7 @@ impl Notifier for SesSnsNotifier {
                         .message(text)
                         .message_attributes("AWS.SNS.SMS.SMSType", transactional)
                         .send()
-                        .await
-                        .map_err(|e| fault(&e)),
+                        .await,
                 )
             }
         }

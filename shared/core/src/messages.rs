@@ -16,6 +16,12 @@ pub struct Bilingual {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Msg {
     Required,
+    /// A sign-in code or PKCE verifier that is not one (RFC 7636's characters and lengths).
+    InvalidSignInCode,
+    /// Not an https address (or http to this machine).
+    InvalidAddress,
+    /// The identity provider would not give a token for this code.
+    SignInRefused,
     NotEmpty,
     TooLong {
         max: usize,
@@ -204,6 +210,18 @@ impl Msg {
     pub fn bilingual(&self) -> Bilingual {
         let (fr, en) = match self {
             Msg::Required => ("Ce champ est obligatoire.".into(), "This field is required.".into()),
+            Msg::InvalidSignInCode => (
+                "Code de connexion illisible : reconnectez-vous.".into(),
+                "Unreadable sign-in code: sign in again.".into(),
+            ),
+            Msg::InvalidAddress => (
+                "Adresse invalide : une adresse https.".into(),
+                "Invalid address: an https address.".into(),
+            ),
+            Msg::SignInRefused => (
+                "Le fournisseur d'identité a refusé cette connexion (code déjà utilisé ou expiré) : reconnectez-vous.".into(),
+                "The identity provider refused this sign-in (code used or expired): sign in again.".into(),
+            ),
             Msg::NotEmpty => ("Ce champ ne peut pas être vide.".into(), "This field cannot be empty.".into()),
             Msg::TooLong { max } => (
                 format!("Ce champ ne peut pas dépasser {max} caractères."),

@@ -5,8 +5,10 @@
 
 use crate::domain::EventType;
 
-/// Written into every message, so a message can be traced to the words it was sent with.
-pub const TEMPLATES_VERSION: &str = "v1";
+/// Written into every message, so a message can be traced to the words it was sent with. v2:
+/// a ready or revoked document is named by its application's reference, not its number, whose
+/// prefix says the kind (`CJ-` is a criminal record).
+pub const TEMPLATES_VERSION: &str = "v2";
 
 /// The most SMS parts a notification may take (each part is billed).
 pub const SMS_MAX_PARTS: usize = 2;
@@ -24,8 +26,6 @@ pub struct About<'a> {
     pub event: EventType,
     /// The application's payment reference, which the applicant knows it by.
     pub reference: &'a str,
-    /// The document's number, once there is one.
-    pub number: Option<&'a str>,
     /// The application in the portal.
     pub link: &'a str,
 }
@@ -40,7 +40,6 @@ struct Words {
 /// French then English, for the events an applicant is told of.
 fn words(a: &About) -> Option<[Words; 2]> {
     let r = a.reference;
-    let n = a.number.unwrap_or(r);
     let w = |subject, sentence: String, sms: String| Words {
         subject,
         sentence,
@@ -102,25 +101,25 @@ fn words(a: &About) -> Option<[Words; 2]> {
         EventType::Issued => [
             w(
                 "Document prêt",
-                format!("votre document {n} est prêt : téléchargez-le sur Guichet."),
-                format!("document {n} prêt, sur Guichet."),
+                format!("le document de votre demande {r} est prêt : téléchargez-le sur Guichet."),
+                format!("document de la demande {r} prêt, sur Guichet."),
             ),
             w(
                 "Document ready",
-                format!("your document {n} is ready: download it on Guichet."),
-                format!("document {n} ready, on Guichet."),
+                format!("the document of your application {r} is ready: download it on Guichet."),
+                format!("document of application {r} ready, on Guichet."),
             ),
         ],
         EventType::Revoked => [
             w(
                 "Document révoqué",
-                format!("votre document {n} a été révoqué ; détails sur Guichet."),
-                format!("document {n} révoqué."),
+                format!("le document de votre demande {r} a été révoqué ; détails sur Guichet."),
+                format!("document de la demande {r} révoqué."),
             ),
             w(
                 "Document revoked",
-                format!("your document {n} was revoked; details on Guichet."),
-                format!("document {n} revoked."),
+                format!("the document of your application {r} was revoked; details on Guichet."),
+                format!("document of application {r} revoked."),
             ),
         ],
         _ => return None,
@@ -201,7 +200,7 @@ mod tests {
         assert_eq!(sms_parts(&"€".repeat(81)), 2);
     }
 
-    /// Every template, with the longest reference and number there are, in at most two parts,
+    /// Every template, with the longest reference there is, in at most two parts,
     /// in both languages, and naming neither the kind of document nor anything it says.
     #[test]
     fn every_sms_fits_two_parts_in_both_languages() {
@@ -209,7 +208,6 @@ mod tests {
             let about = About {
                 event,
                 reference: "GCH-XXXXXXXXXX",
-                number: Some("CJ-2026-000001-6"),
                 link: "https://guichet.ml/#/applications/01JD0000000000000000000000",
             };
             let Some(c) = compose(&about) else { continue };
@@ -221,11 +219,9 @@ mod tests {
             );
             assert!(parts <= SMS_MAX_PARTS, "{event}: {parts} parts: {}", c.sms);
             for text in [&c.subject, &c.body, &c.sms] {
-                assert!(
-                    text.contains("GCH-XXXXXXXXXX") || text.contains("CJ-2026-000001-6"),
-                    "{text}"
-                );
-                for kind in ["casier", "Casier", "criminal", "nationalité", "visa"] {
+                assert!(text.contains("GCH-XXXXXXXXXX"), "{text}");
+                // Nor a document number, whose prefix is the kind's.
+                for kind in ["casier", "Casier", "criminal", "nationalité", "visa", "CJ-"] {
                     assert!(!text.contains(kind), "{event} names the kind: {text}");
                 }
             }

@@ -1100,3 +1100,69 @@ impl UploadTicket {
         }
     }
 }
+
+/// `GET /v1/sign-in`: how the pages sign people in here.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignInOptions {
+    /// The identity provider, when the deployment has one the pages can send people to; absent,
+    /// sign-in goes another way (the development sign-in of `guichet serve`, or none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<ProviderSignIn>,
+}
+
+/// Where the pages send a person to sign in: OAuth 2.0 authorization code with PKCE (S256).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProviderSignIn {
+    pub authorization_endpoint: String,
+    pub client_id: String,
+    pub scope: String,
+}
+
+/// `POST /v1/sign-in`: what the provider gave the page on its way back, and the PKCE verifier
+/// the page kept.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SignInRequest {
+    pub code: String,
+    pub code_verifier: String,
+    /// The address the page asked the provider to come back to, exactly.
+    pub redirect_uri: String,
+}
+
+/// A signed-in person: the token to send as `Authorization: Bearer`, and who it says they are.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SignedIn {
+    pub token: String,
+    pub me: MeView,
+}
+
+/// `GET /v1/me`: who the token says the caller is, as the service reads it (the provider's
+/// claims mapped to a role and an office).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MeView {
+    pub subject: String,
+    /// `applicant`, `clerk`, `signatory`, `consular_officer`, `screening_officer`, `admin`…
+    pub role: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub office: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl From<&Principal> for MeView {
+    fn from(p: &Principal) -> Self {
+        MeView {
+            subject: p.subject.to_string(),
+            role: p.role.as_str().to_owned(),
+            office: p.office.as_ref().map(ToString::to_string),
+            name: p.name.as_ref().map(|n| n.as_str().to_owned()),
+        }
+    }
+}
+
+/// A file kept in a bucket, for a page: its short-lived link (a page's `fetch` could not follow a
+/// redirect to the bucket's origin; a navigation to the link needs no permission of it).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FileLink {
+    pub url: String,
+}

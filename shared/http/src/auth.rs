@@ -39,10 +39,15 @@ impl TokenSettings {
 /// An identity provider: `GUICHET_OIDC_ISSUER` (its `iss`, exactly), `GUICHET_OIDC_AUDIENCE`
 /// (the client id its ID tokens name in `aud`), its keys (`GUICHET_OIDC_JWKS_URL`, read at cold
 /// start, or `GUICHET_OIDC_JWKS`, the JWK Set itself), and where its tokens say who is who:
-/// `GUICHET_OIDC_ROLE_CLAIM` (`custom:role`; a string, or a list such as `cognito:groups` whose
-/// first known role counts), `GUICHET_OIDC_OFFICE_CLAIM` (`custom:office`),
-/// `GUICHET_OIDC_NAME_CLAIM` (`name`), and the role of a token without one,
-/// `GUICHET_OIDC_DEFAULT_ROLE` (`applicant`: a citizen's account carries no role).
+/// `GUICHET_OIDC_ROLE_CLAIM` (`cognito:groups`; a string, or a list whose first known role
+/// counts), `GUICHET_OIDC_OFFICE_CLAIM` (`cognito:groups`; a string, or a list holding one
+/// `office:<code>`), `GUICHET_OIDC_NAME_CLAIM` (`name`), and the role of a token without one,
+/// `GUICHET_OIDC_DEFAULT_ROLE` (`applicant`: a citizen's account carries no role). Groups by
+/// default because only the provider's administrators set them, where a user may write their own
+/// attributes (Cognito's `custom:*`) unless the app client forbids it.
+/// For the pages' sign-in (authorization code with PKCE, `crate::signin`): the provider's
+/// `GUICHET_OIDC_AUTHORIZATION_URL` and `GUICHET_OIDC_TOKEN_URL`, and `GUICHET_OIDC_SCOPE`
+/// (`openid profile`). Every address is https, or http to this machine (tests, a local provider).
 #[derive(Debug, Clone)]
 pub struct OidcSettings {
     pub issuer: String,
@@ -53,7 +58,13 @@ pub struct OidcSettings {
     pub office_claim: String,
     pub name_claim: String,
     pub default_role: Option<Role>,
+    pub authorization_url: Option<String>,
+    pub token_url: Option<String>,
+    pub scope: String,
 }
+
+/// What marks an office among a list of groups: `office:TGI-BKO-C3`.
+pub const OFFICE_GROUP_PREFIX: &str = "office:";
 
 impl OidcSettings {
     fn read(env: &Env) -> Result<Option<Self>, SettingError> {
@@ -74,7 +85,7 @@ impl OidcSettings {
                     .map_err(|e| invalid("GUICHET_OIDC_JWKS", format!("not a JWK Set: {e}")))
             })
             .transpose()?;
-        let jwks_url = guichet_core::settings::address(env, "GUICHET_OIDC_JWKS_URL")?;
+        let jwks_url = secure_address(env, "GUICHET_OIDC_JWKS_URL")?;
         if keys.is_none() && jwks_url.is_none() {
             return Err(invalid(
                 "GUICHET_OIDC_JWKS_URL",
@@ -87,45 +98,124 @@ impl OidcSettings {
                 invalid("GUICHET_OIDC_DEFAULT_ROLE", format!("{r:?} is not a role"))
             })?),
         };
-        Ok(Some(OidcSettings {
-            issuer,
-            audience,
-            jwks_url,
-            keys,
-            role_claim: env.or("GUICHET_OIDC_ROLE_CLAIM", "custom:role"),
-            office_claim: env.or("GUICHET_OIDC_OFFICE_CLAIM", "custom:office"),
-            name_claim: env.or("GUICHET_OIDC_NAME_CLAIM", "name"),
-            default_role,
-        }))
+        let authorization_url = secure_address(env, "GUICHET_OIDC_AUTHORIZATION_URL")?;
+        let token_url = secure_address(env, "GUICHET_OIDC_TOKEN_URL")?;
+        if authorization_url.is_some() != token_url.is_some() {
+            return Err(invalid(
+                "GUICHET_OIDC_TOKEN_URL",
+                "set both GUICHET_OIDC_AUTHORIZATION_URL and GUICHET_OIDC_TOKEN_URL, or neither"
+                    .into(),
+            ));
+        }
+        let mut settings = OidcSettings::new(&issuer, &audience);
+        settings.jwks_url = jwks_url;
+        settings.keys = keys;
+        settings.role_claim = env.or("GUICHET_OIDC_ROLE_CLAIM", &settings.role_claim);
+        settings.office_claim = env.or("GUICHET_OIDC_OFFICE_CLAIM", &settings.office_claim);
+        settings.name_claim = env.or("GUICHET_OIDC_NAME_CLAIM", &settings.name_claim);
+        settings.default_role = default_role;
+        settings.authorization_url = authorization_url;
+        settings.token_url = token_url;
+        settings.scope = env.or("GUICHET_OIDC_SCOPE", &settings.scope);
+        Ok(Some(settings))
+    }
+
+    /// A provider with the default claims and no keys yet.
+    pub fn new(issuer: &str, audience: &str) -> Self {
+        OidcSettings {
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            jwks_url: None,
+            keys: None,
+            role_claim: "cognito:groups".into(),
+            office_claim: "cognito:groups".into(),
+            name_claim: "name".into(),
+            default_role: Some(Role::Applicant),
+            authorization_url: None,
+            token_url: None,
+            scope: "openid profile".into(),
+        }
     }
 
     /// Reads the provider's JWK Set from its URL at cold start (and again, later, when a token
-    /// names a key the set did not have: `Authenticator::authenticate`).
-    pub async fn fetch_keys(&mut self) -> Result<(), SettingError> {
+    /// names a key the set did not have: `Authenticator::authenticate`). A provider that does not
+    /// answer does not stop the service: its keys are read again at the first token.
+    pub async fn fetch_keys(&mut self) {
         let Some(url) = self.jwks_url.as_deref() else {
-            return Ok(());
+            return;
         };
-        self.keys = Some(fetch_jwks(url).await.map_err(|why| SettingError::Invalid {
-            name: "GUICHET_OIDC_JWKS_URL",
-            why,
-        })?);
-        Ok(())
+        match fetch_jwks(url).await {
+            Ok(set) => self.keys = Some(set),
+            Err(why) => tracing::error!(
+                %why,
+                "the identity provider's keys could not be read at start; they will be read at the first token"
+            ),
+        }
     }
 }
 
-async fn fetch_jwks(url: &str) -> Result<jsonwebtoken::jwk::JwkSet, String> {
+/// An address we send to or trust answers from: https, or http to this machine only.
+fn secure_address(env: &Env, name: &'static str) -> Result<Option<String>, SettingError> {
+    let url = guichet_core::settings::address(env, name)?;
+    if let Some(u) = &url
+        && !u.starts_with("https://")
+        && !is_loopback(u)
+    {
+        return Err(SettingError::Invalid {
+            name,
+            why: format!("{u:?}: an identity provider is reached over https"),
+        });
+    }
+    Ok(url)
+}
+
+fn is_loopback(url: &str) -> bool {
+    let rest = url.strip_prefix("http://").unwrap_or_default();
+    rest.starts_with("[::1]")
+        || matches!(
+            rest.split(['/', ':']).next().unwrap_or_default(),
+            "127.0.0.1" | "localhost"
+        )
+}
+
+/// At most this much is read from the identity provider (a JWK Set is a few KB).
+pub(crate) const PROVIDER_ANSWER_LIMIT: usize = 64 * 1024;
+
+/// A client for the identity provider: a short timeout, no redirects followed.
+pub(crate) fn provider_client() -> Result<reqwest::Client, String> {
     reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(5))
+        .redirect(reqwest::redirect::Policy::none())
         .build()
-        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
+}
+
+/// The body of `answer`, refused past `PROVIDER_ANSWER_LIMIT`.
+pub(crate) async fn bounded_body(mut answer: reqwest::Response) -> Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = answer.chunk().await.map_err(|e| e.to_string())? {
+        if body.len() + chunk.len() > PROVIDER_ANSWER_LIMIT {
+            return Err(format!("answer over {PROVIDER_ANSWER_LIMIT} bytes"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+async fn fetch_jwks(url: &str) -> Result<jsonwebtoken::jwk::JwkSet, String> {
+    let answer = provider_client()?
         .get(url)
         .send()
         .await
         .and_then(reqwest::Response::error_for_status)
-        .map_err(|e| format!("{url}: {e}"))?
-        .json()
+        .map_err(|e| format!("{url}: {e}"))?;
+    if !answer.status().is_success() {
+        return Err(format!("{url}: {}", answer.status()));
+    }
+    let body = bounded_body(answer)
         .await
-        .map_err(|e| format!("{url} is not a JWK Set: {e}"))
+        .map_err(|e| format!("{url}: {e}"))?;
+    serde_json::from_slice(&body).map_err(|e| format!("{url} is not a JWK Set: {e}"))
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -298,7 +388,8 @@ impl Authenticator {
         if settings
             .oidc
             .as_ref()
-            .is_some_and(|s| s.keys.as_ref().is_none_or(|set| usable(set).is_empty()))
+            .and_then(|s| s.keys.as_ref())
+            .is_some_and(|set| usable(set).is_empty())
         {
             tracing::error!(
                 "the identity provider publishes no RS256 or ES256 key: none of its tokens will pass"
@@ -319,10 +410,24 @@ impl Authenticator {
             })
             .ok_or(Error::Unauthenticated)?
             .trim();
+        self.check_learning(token, now).await
+    }
+
+    /// `check`, after reading the provider's keys again if the token names one we lack.
+    pub async fn check_learning(
+        &self,
+        token: &str,
+        now: OffsetDateTime,
+    ) -> Result<Principal, Error> {
         if let Some(provider) = &self.oidc {
             provider.learn_key_of(token, now).await;
         }
         self.check(token, now)
+    }
+
+    /// The identity provider's settings, when there is one.
+    pub fn provider(&self) -> Option<&OidcSettings> {
+        self.oidc.as_ref().map(|p| &p.settings)
     }
 
     pub fn check(&self, token: &str, now: OffsetDateTime) -> Result<Principal, Error> {
@@ -424,10 +529,33 @@ impl Authenticator {
         }
         let subject =
             Subject::parse(text("sub").unwrap_or_default()).map_err(|_| Error::Unauthenticated)?;
-        let office = text(&s.office_claim)
-            .map(OfficeCode::parse)
-            .transpose()
-            .map_err(|_| Error::Unauthenticated)?;
+        // A token for several clients must have been given to us (OpenID Connect Core 3.1.3.7).
+        if claims
+            .get("aud")
+            .and_then(serde_json::Value::as_array)
+            .is_some_and(|list| list.len() > 1)
+            && text("azp") != Some(s.audience.as_str())
+        {
+            return Err(Error::Unauthenticated);
+        }
+        let office = match claims.get(&s.office_claim) {
+            Some(serde_json::Value::String(o)) => Some(o.as_str()),
+            // Among groups, the one `office:<code>`; two offices are one too many.
+            Some(serde_json::Value::Array(list)) => {
+                let mut offices = list
+                    .iter()
+                    .filter_map(|g| g.as_str()?.strip_prefix(OFFICE_GROUP_PREFIX));
+                match (offices.next(), offices.next()) {
+                    (Some(one), None) => Some(one),
+                    (None, _) => None,
+                    (Some(_), Some(_)) => return Err(Error::Unauthenticated),
+                }
+            }
+            _ => None,
+        }
+        .map(OfficeCode::parse)
+        .transpose()
+        .map_err(|_| Error::Unauthenticated)?;
         if role.needs_office() && office.is_none() {
             return Err(Error::Unauthenticated);
         }
@@ -488,6 +616,36 @@ mod tests {
             name: None,
             state: None,
         }
+    }
+
+    #[test]
+    fn an_identity_provider_is_reached_over_https_or_on_this_machine() {
+        let read = |url: &str| {
+            TokenSettings::read(&Env::vars(&[
+                ("GUICHET_OIDC_ISSUER", "https://idp.example"),
+                ("GUICHET_OIDC_AUDIENCE", "portal"),
+                ("GUICHET_OIDC_JWKS_URL", url),
+            ]))
+        };
+        assert!(read("https://idp.example/jwks.json").is_ok());
+        assert!(read("http://127.0.0.1:9000/jwks.json").is_ok());
+        assert!(read("http://localhost:9000/jwks.json").is_ok());
+        assert!(read("http://[::1]:9000/jwks.json").is_ok());
+        assert!(read("http://idp.example/jwks.json").is_err());
+        assert!(read("http://127.0.0.1.evil.example/jwks.json").is_err());
+        let half = TokenSettings::read(&Env::vars(&[
+            ("GUICHET_OIDC_ISSUER", "https://idp.example"),
+            ("GUICHET_OIDC_AUDIENCE", "portal"),
+            ("GUICHET_OIDC_JWKS_URL", "https://idp.example/jwks.json"),
+            (
+                "GUICHET_OIDC_AUTHORIZATION_URL",
+                "https://idp.example/oauth2/authorize",
+            ),
+        ]));
+        assert!(
+            half.is_err(),
+            "an authorization address needs its token address"
+        );
     }
 
     #[test]

@@ -57,10 +57,9 @@ pub struct HttpSettings {
 
 impl HttpSettings {
     /// Reads the identity provider's keys, when it has a JWKS URL, at cold start.
-    pub async fn fetch_keys(&mut self) -> Result<(), SettingError> {
-        match &mut self.tokens.oidc {
-            Some(oidc) => oidc.fetch_keys().await,
-            None => Ok(()),
+    pub async fn fetch_keys(&mut self) {
+        if let Some(oidc) = &mut self.tokens.oidc {
+            oidc.fetch_keys().await;
         }
     }
 

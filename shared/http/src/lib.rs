@@ -12,6 +12,7 @@ pub mod problem;
 pub mod request;
 pub mod response;
 pub mod routes;
+pub mod signin;
 
 pub use edge::{Edge, HttpSettings};
 pub use lambda_http::{Body, Request, Response};

@@ -37,7 +37,8 @@ fn list_applications() {}
 fn get_application() {}
 
 #[utoipa::path(get, path = "/v1/applications/{id}/document", tag = "applications", params(("id" = String, Path)),
-    responses((status = 200, description = "The PDF", content_type = "application/pdf"),
+    responses((status = 200, description = "The PDF",
+            content((Vec<u8> = "application/pdf"), (FileLink = "application/json"))),
         (status = 302, description = "A short-lived download URL"), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 fn get_document() {}
@@ -68,7 +69,8 @@ fn add_attachment() {}
 
 #[utoipa::path(get, path = "/v1/applications/{id}/attachments/{attachment_id}", tag = "applications",
     params(("id" = String, Path), ("attachment_id" = String, Path)),
-    responses((status = 200, description = "The file", content_type = "application/octet-stream"),
+    responses((status = 200, description = "The file",
+            content((Vec<u8> = "application/octet-stream"), (FileLink = "application/json"))),
         (status = 302, description = "To a short-lived download URL"),
         (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
@@ -196,6 +198,23 @@ fn keys() {}
 #[utoipa::path(get, path = "/v1/keys/certificates", tag = "verify",
     responses((status = 200, description = "The X.509 certificates of the issued files' own signatures (PAdES, ECDSA P-256), as PEM: first the Guichet root a PDF reader is told to trust, then each signing certificate it issued, oldest first", content_type = "application/pem-certificate-chain")))]
 fn certificates() {}
+
+#[utoipa::path(get, path = "/v1/sign-in", tag = "signing in",
+    responses((status = 200, body = SignInOptions)))]
+fn sign_in_options() {}
+
+#[utoipa::path(post, path = "/v1/sign-in", tag = "signing in",
+    request_body = SignInRequest,
+    responses((status = 200, body = SignedIn), (status = 401, body = Problem, description = "The provider's token did not pass our checks"),
+        (status = 403, body = Problem, description = "The provider refused the code (used, expired, or another verifier)"),
+        (status = 404, body = Problem, description = "No identity provider here"),
+        (status = 422, body = Problem), (status = 503, body = Problem, description = "The provider did not answer")))]
+fn sign_in() {}
+
+#[utoipa::path(get, path = "/v1/me", tag = "signing in",
+    responses((status = 200, body = MeView), (status = 401, body = Problem)),
+    security(("bearer" = [])))]
+fn me() {}
 
 #[utoipa::path(get, path = "/v1/openapi.json", tag = "meta",
     responses((status = 200, description = "This document", content_type = "application/json")))]
@@ -422,6 +441,13 @@ pub(crate) fn stubs() -> Vec<(Op, Function, Stub)> {
             Function::Verify,
             Stub::of::<__path_catalogue>(),
         ),
+        (
+            Op::SignInOptions,
+            Function::Submit,
+            Stub::of::<__path_sign_in_options>(),
+        ),
+        (Op::SignIn, Function::Submit, Stub::of::<__path_sign_in>()),
+        (Op::Me, Function::Submit, Stub::of::<__path_me>()),
     ]
 }
 
@@ -433,7 +459,7 @@ pub(crate) fn stubs() -> Vec<(Op, Function, Stub)> {
         PaymentAck, StartPaymentRequest, CheckoutView, PaymentProviders, VerifyResult, HolderView, OrganisationView, MoneyView, ApplicantView, HistoryEntry, AccessEntry, DecisionView, DocumentView,
         Problem, ProblemField, ScreeningRequest, ScreeningView, CandidateView, FeatureView, ScreeningDecisionView,
         CrossingRequest, CrossingRecorded, CrossedVisaView, CrossingView, AesFeedPage, AesFeedItem,
-        AesVerifyRequest, AesVerification)),
+        AesVerifyRequest, AesVerification, SignInOptions, FileLink, ProviderSignIn, SignInRequest, SignedIn, MeView)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
@@ -477,7 +503,7 @@ mod tests {
         let doc = serde_json::to_value(document()).unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 24);
+        assert_eq!(paths.len(), 26);
         let decide = &paths["/v1/applications/{id}/decision"]["post"];
         assert!(decide["responses"].get("429").is_some());
         assert!(

@@ -107,6 +107,30 @@ pub fn see_other(url: &str) -> Response<Body> {
         .unwrap_or_else(|_| Response::new(Body::Empty))
 }
 
+/// A file kept elsewhere (a bucket's short-lived link): a redirect there, or the link as JSON
+/// (`FileLink`) for a caller that accepts JSON and not the file itself (the pages).
+pub fn file_link(req: &lambda_http::Request, url: &str) -> Response<Body> {
+    let accept = crate::request::header(req, "accept").unwrap_or_default();
+    let types: Vec<&str> = accept
+        .split(',')
+        .map(|t| t.split(';').next().unwrap_or_default().trim())
+        .collect();
+    let json_only = types.contains(&"application/json")
+        && !types
+            .iter()
+            .any(|t| *t == "*/*" || *t == "application/pdf" || t.starts_with("image/"));
+    if json_only {
+        json(
+            200,
+            &crate::api::FileLink {
+                url: url.to_owned(),
+            },
+        )
+    } else {
+        redirect(url)
+    }
+}
+
 pub fn redirect(url: &str) -> Response<Body> {
     with_common_headers(Response::builder().status(302).header("location", url))
         .body(Body::Empty)

@@ -434,6 +434,23 @@ impl TestApp {
             assert_eq!(resp.status(), 302);
             let location = resp.headers()["location"].to_str().unwrap().to_owned();
             assert!(location.contains("X-Amz-Signature="), "{location}");
+            // A page asks for JSON and gets the link itself, which it opens by navigating.
+            let link: Value = self
+                .http
+                .get(self.url(&format!("/v1/applications/{id}/document")))
+                .bearer_auth(token)
+                .header("accept", "application/json")
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let url = link["url"].as_str().unwrap();
+            assert!(url.contains("X-Amz-Signature="), "{link}");
+            let by_link = self.http.get(url).send().await.unwrap();
+            assert_eq!(by_link.status(), 200);
+            assert!(by_link.bytes().await.unwrap().starts_with(b"%PDF-"));
             self.http.get(&location).send().await.unwrap()
         } else {
             resp

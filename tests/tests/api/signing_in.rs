@@ -1,12 +1,15 @@
 //! Signing in with an identity provider (issue 15): its RS256 and ES256 ID tokens, checked
 //! against the JWK Set read from its URL at start (and again when the provider rotates its
 //! keys), their claims mapped to a role and an office;
-//! anything else refused. The service's own HS256 tokens keep working beside them.
+//! anything else refused. The service's own HS256 tokens keep working beside them. The pages'
+//! way in: authorization code with PKCE, the code exchanged by `POST /v1/sign-in`.
 
 use crate::helpers::*;
 use base64::Engine as _;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Value, json};
+use sha2::Digest as _;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -53,40 +56,143 @@ async fn status(app: &TestApp, token: &str, path: &str) -> u16 {
     app.get(token, path).await.status().as_u16()
 }
 
+/// A code the stand-in gave: the challenge, the return address, and whom it signs in.
+struct Grant {
+    challenge: String,
+    redirect_uri: String,
+    claims: Value,
+}
+
+/// A stand-in identity provider, answering as Cognito's hosted pages do: `/oauth2/authorize`
+/// signs in at once whoever `sign_in_next_as` named (no login form to fill) and comes back with
+/// a code; `/oauth2/token` gives that code's ID token once, to the verifier of its challenge
+/// (RFC 7636, S256), for the same return address; `/.well-known/jwks.json` publishes the keys,
+/// counting its readers.
+pub struct StandInProvider {
+    pub base: String,
+    pub published: Arc<Mutex<Value>>,
+    pub reads: Arc<AtomicUsize>,
+    next: Arc<Mutex<Value>>,
+}
+
+impl StandInProvider {
+    pub async fn start() -> StandInProvider {
+        use axum::extract::RawQuery;
+        use axum::response::{IntoResponse, Redirect};
+        let pairs = |raw: &str| -> HashMap<String, String> {
+            form_urlencoded::parse(raw.as_bytes())
+                .into_owned()
+                .collect()
+        };
+        let json_answer = |v: Value| ([("content-type", "application/json")], v.to_string());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let published = Arc::new(Mutex::new(jwks()));
+        let reads = Arc::new(AtomicUsize::new(0));
+        let next = Arc::new(Mutex::new(json!({})));
+        let grants: Arc<Mutex<HashMap<String, Grant>>> = Arc::default();
+        let (served, counted) = (published.clone(), reads.clone());
+        let (chosen, given, taken) = (next.clone(), grants.clone(), grants);
+        let app = axum::Router::new()
+            .route(
+                "/.well-known/jwks.json",
+                axum::routing::get(move || async move {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    let set = served.lock().unwrap().to_string();
+                    ([("content-type", "application/json")], set)
+                }),
+            )
+            .route(
+                "/oauth2/authorize",
+                axum::routing::get(move |RawQuery(raw): RawQuery| async move {
+                    let q = pairs(&raw.unwrap_or_default());
+                    let ok = q.get("response_type").map(String::as_str) == Some("code")
+                        && q.get("client_id").map(String::as_str) == Some(CLIENT)
+                        && q.get("code_challenge_method").map(String::as_str) == Some("S256")
+                        && q.get("scope").is_some_and(|s| s.split(' ').any(|s| s == "openid"))
+                        && q.get("code_challenge").is_some_and(|c| c.len() == 43)
+                        && q.get("redirect_uri").is_some_and(|r| r.starts_with("http://127.0.0.1:"));
+                    if !ok {
+                        return (axum::http::StatusCode::BAD_REQUEST, "invalid_request").into_response();
+                    }
+                    let code = ulid::Ulid::new().to_string();
+                    let redirect_uri = q["redirect_uri"].clone();
+                    given.lock().unwrap().insert(
+                        code.clone(),
+                        Grant {
+                            challenge: q["code_challenge"].clone(),
+                            redirect_uri: redirect_uri.clone(),
+                            claims: chosen.lock().unwrap().clone(),
+                        },
+                    );
+                    let state = q.get("state").cloned().unwrap_or_default();
+                    Redirect::to(&format!("{redirect_uri}?code={code}&state={state}")).into_response()
+                }),
+            )
+            .route(
+                "/oauth2/token",
+                axum::routing::post(move |body: String| async move {
+                    let f = pairs(&body);
+                    let field = |name: &str| f.get(name).map(String::as_str).unwrap_or_default();
+                    // Used once: a code is gone whether or not this exchange succeeds.
+                    let grant = taken.lock().unwrap().remove(field("code"));
+                    let verified = grant.as_ref().is_some_and(|g| {
+                        let digest = sha2::Sha256::digest(field("code_verifier").as_bytes());
+                        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest) == g.challenge
+                            && g.redirect_uri == field("redirect_uri")
+                    });
+                    match grant {
+                        Some(g)
+                            if verified
+                                && field("grant_type") == "authorization_code"
+                                && field("client_id") == CLIENT =>
+                        {
+                            json_answer(json!({
+                                "id_token": id_token(Algorithm::ES256, "ec-1", g.claims),
+                                "access_token": "not-for-guichet", "token_type": "Bearer", "expires_in": 3600
+                            }))
+                            .into_response()
+                        }
+                        _ => (
+                            axum::http::StatusCode::BAD_REQUEST,
+                            json_answer(json!({ "error": "invalid_grant" })),
+                        )
+                            .into_response(),
+                    }
+                }),
+            );
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        StandInProvider {
+            base,
+            published,
+            reads,
+            next,
+        }
+    }
+
+    /// The service's settings for this provider, with its sign-in pages.
+    pub fn settings(&self) -> guichet_http::auth::OidcSettings {
+        let mut s = guichet_http::auth::OidcSettings::new(ISSUER, CLIENT);
+        s.jwks_url = Some(format!("{}/.well-known/jwks.json", self.base));
+        s.authorization_url = Some(format!("{}/oauth2/authorize", self.base));
+        s.token_url = Some(format!("{}/oauth2/token", self.base));
+        s
+    }
+
+    /// Whom the next sign-in is: these claims over the usual ones.
+    pub fn sign_in_next_as(&self, claims: Value) {
+        *self.next.lock().unwrap() = claims;
+    }
+}
+
 #[tokio::test]
 async fn an_identity_providers_tokens_sign_people_in_with_their_role_and_office() {
-    // The provider's JWK Set, served as its well-known URL serves it, counting its readers.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let jwks_url = format!(
-        "http://{}/.well-known/jwks.json",
-        listener.local_addr().unwrap()
-    );
-    let published = Arc::new(Mutex::new(jwks()));
-    let reads = Arc::new(AtomicUsize::new(0));
-    let (served, counted) = (published.clone(), reads.clone());
-    tokio::spawn(async move {
-        let app = axum::Router::new().route(
-            "/.well-known/jwks.json",
-            axum::routing::get(move || async move {
-                counted.fetch_add(1, Ordering::SeqCst);
-                let set = served.lock().unwrap().to_string();
-                ([("content-type", "application/json")], set)
-            }),
-        );
-        axum::serve(listener, app).await.unwrap();
-    });
+    let provider = StandInProvider::start().await;
+    let (published, reads) = (provider.published.clone(), provider.reads.clone());
     let clock = Arc::new(ShiftedClock::default());
+    let settings = provider.settings();
     let app = spawn_app_on_with(clock.clone(), |s| {
-        s.http.tokens.oidc = Some(guichet_http::auth::OidcSettings {
-            issuer: ISSUER.into(),
-            audience: CLIENT.into(),
-            jwks_url: Some(jwks_url),
-            keys: None,
-            role_claim: "custom:role".into(),
-            office_claim: "custom:office".into(),
-            name_claim: "name".into(),
-            default_role: Some(guichet_core::domain::Role::Applicant),
-        });
+        s.http.tokens.oidc = Some(settings);
     })
     .await;
     assert_eq!(reads.load(Ordering::SeqCst), 1, "read once at start");
@@ -105,15 +211,30 @@ async fn an_identity_providers_tokens_sign_people_in_with_their_role_and_office(
     let clerk = id_token(
         Algorithm::ES256,
         "ec-1",
-        json!({ "custom:role": "clerk", "custom:office": BAMAKO_REGISTRY, "name": "Awa Diallo" }),
+        json!({ "cognito:groups": ["clerk", format!("office:{BAMAKO_REGISTRY}")], "name": "Awa Diallo" }),
     );
     assert_eq!(status(&app, &clerk, &work).await, 200);
     let signatory = id_token(
         Algorithm::RS256,
         "rsa-1",
-        json!({ "custom:role": ["staff", "signatory"], "custom:office": BAMAKO_REGISTRY }),
+        json!({ "cognito:groups": ["staff", "signatory", format!("office:{BAMAKO_REGISTRY}")] }),
     );
     assert_eq!(status(&app, &signatory, &work).await, 200);
+
+    // What a user may write themselves (Cognito's custom attributes) makes no officer; a token
+    // for several clients passes when it was given to us.
+    let self_made = id_token(
+        Algorithm::RS256,
+        "rsa-1",
+        json!({ "custom:role": "admin", "custom:office": BAMAKO_REGISTRY }),
+    );
+    assert_eq!(status(&app, &self_made, &work).await, 403);
+    let shared = id_token(
+        Algorithm::RS256,
+        "rsa-1",
+        json!({ "aud": [CLIENT, "another-app"], "azp": CLIENT }),
+    );
+    assert_eq!(status(&app, &shared, "/v1/applications").await, 200);
 
     // The provider rotates its keys: a token signed with the new one makes us read the set
     // again, once; made-up key ids then do not, until five minutes have passed.
@@ -145,7 +266,11 @@ async fn an_identity_providers_tokens_sign_people_in_with_their_role_and_office(
     for (why, token) in [
         (
             "staff without an office",
-            id_token(Algorithm::ES256, "ec-1", json!({ "custom:role": "clerk" })),
+            id_token(
+                Algorithm::ES256,
+                "ec-1",
+                json!({ "cognito:groups": ["clerk"] }),
+            ),
         ),
         (
             "another audience",
@@ -172,11 +297,27 @@ async fn an_identity_providers_tokens_sign_people_in_with_their_role_and_office(
             id_token(Algorithm::RS256, "ec-1", json!({})),
         ),
         (
+            "two offices",
+            id_token(
+                Algorithm::ES256,
+                "ec-1",
+                json!({ "cognito:groups": ["clerk", "office:TGI-KAY", format!("office:{BAMAKO_REGISTRY}")] }),
+            ),
+        ),
+        (
+            "a token for several clients, given to another",
+            id_token(
+                Algorithm::RS256,
+                "rsa-1",
+                json!({ "aud": [CLIENT, "another-app"], "azp": "another-app" }),
+            ),
+        ),
+        (
             "a partner",
             id_token(
                 Algorithm::RS256,
                 "rsa-1",
-                json!({ "custom:role": "partner" }),
+                json!({ "cognito:groups": ["partner"] }),
             ),
         ),
     ] {
@@ -210,4 +351,209 @@ async fn an_identity_providers_tokens_sign_people_in_with_their_role_and_office(
     let newest = id_token(Algorithm::RS256, "rsa-5", json!({}));
     assert_eq!(status(&app, &newest, "/v1/applications").await, 200);
     assert_eq!(status(&app, &citizen, "/v1/applications").await, 401);
+}
+
+/// The pages' way in: to the provider with a PKCE challenge, back with a code, the code and its
+/// verifier exchanged by the API for the provider's ID token, checked and read (`me`).
+#[tokio::test]
+async fn the_pages_sign_in_through_the_provider_with_a_code_and_its_verifier() {
+    let provider = StandInProvider::start().await;
+    let settings = provider.settings();
+    let app = spawn_app_with(|s| s.http.tokens.oidc = Some(settings)).await;
+    let options: Value = app
+        .http
+        .get(app.url("/v1/sign-in"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let endpoint = options["provider"]["authorization_endpoint"]
+        .as_str()
+        .unwrap();
+    assert_eq!(options["provider"]["client_id"], CLIENT);
+    let back = app.url("/console");
+
+    // The provider's sign-in, as a browser goes through it: a code on the way back.
+    let code_for = |verifier: &str| {
+        let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(sha2::Sha256::digest(verifier.as_bytes()));
+        let url = reqwest::Url::parse_with_params(
+            endpoint,
+            [
+                ("response_type", "code"),
+                ("client_id", CLIENT),
+                ("redirect_uri", back.as_str()),
+                ("scope", "openid profile"),
+                ("state", "s1"),
+                ("code_challenge", challenge.as_str()),
+                ("code_challenge_method", "S256"),
+            ],
+        )
+        .unwrap();
+        let http = app.http.clone();
+        async move {
+            let answer = http.get(url).send().await.unwrap();
+            assert_eq!(answer.status(), 303, "the provider sends the browser back");
+            let location = answer.headers()["location"].to_str().unwrap().to_owned();
+            let back = reqwest::Url::parse(&location).unwrap();
+            back.query_pairs()
+                .find(|(k, _)| k == "code")
+                .unwrap()
+                .1
+                .into_owned()
+        }
+    };
+    let exchange = |code: String, verifier: &str| {
+        let body = json!({ "code": code, "code_verifier": verifier, "redirect_uri": back });
+        let http = app.http.clone();
+        let url = app.url("/v1/sign-in");
+        async move { http.post(url).json(&body).send().await.unwrap() }
+    };
+
+    provider.sign_in_next_as(json!({
+        "cognito:groups": ["clerk", "office:TGI-KAY"], "name": "Awa Diallo"
+    }));
+    let verifier = "v".repeat(43) + "-tilde~dot.";
+    let code = code_for(&verifier).await;
+    let signed = exchange(code.clone(), &verifier).await;
+    assert_eq!(signed.status(), 200);
+    let signed: Value = signed.json().await.unwrap();
+    assert_eq!(
+        signed["me"],
+        json!({ "subject": "5f1c7a2e-0b7d-4c1e-9a51-2d3c4b5a6f70", "role": "clerk",
+            "office": "TGI-KAY", "name": "Awa Diallo" })
+    );
+    let token = signed["token"].as_str().unwrap();
+    let me: Value = app.get(token, "/v1/me").await.json().await.unwrap();
+    assert_eq!(me, signed["me"]);
+    assert_eq!(status(&app, token, "/v1/work?office=TGI-KAY").await, 200);
+
+    // A code works once, and only with its own verifier; a verifier that is not one is
+    // answered field by field before the provider is asked.
+    let replayed = exchange(code, &verifier).await;
+    assert_eq!(replayed.status(), 403);
+    let said: Value = replayed.json().await.unwrap();
+    assert!(
+        said["detail"]
+            .as_str()
+            .unwrap()
+            .contains("reconnectez-vous"),
+        "{said}"
+    );
+    let stolen = code_for(&verifier).await;
+    assert_eq!(exchange(stolen, &"w".repeat(43)).await.status(), 403);
+    let malformed = exchange(code_for(&verifier).await, "short").await;
+    assert_eq!(malformed.status(), 422);
+    let said: Value = malformed.json().await.unwrap();
+    assert_eq!(said["errors"][0]["field"], "code_verifier", "{said}");
+
+    // Without a token `/v1/me` is 401; without a provider there is nothing to exchange.
+    assert_eq!(
+        app.http
+            .get(app.url("/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let plain = spawn_app().await;
+    let options: Value = plain
+        .http
+        .get(plain.url("/v1/sign-in"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(options, json!({}));
+    let none = plain
+        .http
+        .post(plain.url("/v1/sign-in"))
+        .json(&json!({ "code": "c", "code_verifier": verifier, "redirect_uri": back }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status(), 404);
+}
+
+/// The development sign-in gives any role to whoever asks, and the sandbox marks a fee paid for
+/// nothing: neither exists in production, and the sign-in not beside an identity provider.
+#[tokio::test]
+async fn the_development_sign_in_and_the_sandbox_exist_only_in_development() {
+    let status = |app: &TestApp, method: reqwest::Method, path: &str| {
+        let req = app
+            .http
+            .request(method, app.url(path))
+            .json(&json!({ "role": "admin", "sub": "x" }));
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    let development = spawn_app().await;
+    assert_eq!(
+        status(&development, reqwest::Method::GET, "/dev/sign-in").await,
+        200
+    );
+    assert_eq!(
+        status(&development, reqwest::Method::POST, "/dev/sign-in").await,
+        200
+    );
+
+    let production = spawn_app_with(|s| {
+        s.environment = guichet_core::settings::Environment::Production;
+        s.payments.sandbox = false;
+    })
+    .await;
+    let citizen = production.citizen("c-prod");
+    let unpaid = production
+        .submit(&citizen, &extract_request("Traoré", "Awa", "Bamako"))
+        .await;
+    assert_eq!(unpaid.status(), 201);
+    let unpaid: Value = unpaid.json().await.unwrap();
+    let reference = unpaid["payment_reference"].as_str().unwrap();
+    for (method, path) in [
+        (reqwest::Method::GET, "/dev/sign-in".to_owned()),
+        (reqwest::Method::POST, "/dev/sign-in".to_owned()),
+        (
+            reqwest::Method::GET,
+            format!("/v1/payments/sandbox/checkout/{reference}"),
+        ),
+    ] {
+        assert_eq!(
+            status(&production, method.clone(), &path).await,
+            404,
+            "{method} {path}"
+        );
+    }
+    let offered: Value = production
+        .http
+        .get(production.url("/v1/payments/providers"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!offered.to_string().contains("sandbox"), "{offered}");
+    let pay = production
+        .post_json(
+            &citizen,
+            &format!(
+                "/v1/applications/{}/payment",
+                unpaid["id"].as_str().unwrap()
+            ),
+            &json!({ "provider": "sandbox" }),
+        )
+        .await;
+    assert_eq!(pay.status(), 422);
+
+    let provider = StandInProvider::start().await;
+    let settings = provider.settings();
+    let beside_a_provider = spawn_app_with(|s| s.http.tokens.oidc = Some(settings)).await;
+    assert_eq!(
+        status(&beside_a_provider, reqwest::Method::POST, "/dev/sign-in").await,
+        404
+    );
 }

@@ -31,7 +31,6 @@ pub async fn notifications(
         .get(event.application_id)
         .await?
         .ok_or(Error::NotFound)?;
-    let number = app.document.as_ref().map(|d| d.number.to_string());
     let link = format!(
         "{}/#/applications/{}",
         ports.portal_url.trim_end_matches('/'),
@@ -40,7 +39,6 @@ pub async fn notifications(
     let Some(c) = compose(&About {
         event: event.event_type,
         reference: app.payment_reference.as_str(),
-        number: number.as_deref(),
         link: &link,
     }) else {
         return Ok(Vec::new());

@@ -103,3 +103,30 @@ async fn a_second_officer_signs_a_nationality_certificate_in_the_console() {
     );
     browser.close().await;
 }
+
+/// On AWS the console signs officers in through the identity provider: to its page and back
+/// with a code (PKCE), the role and office the API reads from the provider's groups.
+#[tokio::test]
+async fn an_officer_signs_in_through_the_identity_provider() {
+    let provider = crate::signing_in::StandInProvider::start().await;
+    let settings = provider.settings();
+    let app = spawn_app_with(|s| s.http.tokens.oidc = Some(settings)).await;
+    let citizen = app.citizen("c-provider");
+    let id = app.proposed_certificate(&citizen, "Kayes", KAYES).await;
+    provider.sign_in_next_as(serde_json::json!({
+        "cognito:groups": ["signatory", format!("office:{KAYES}")], "name": "Moussa Keïta"
+    }));
+
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/console#/sign-in")).await;
+    browser.click("#provider-sign-in").await;
+    browser.find(&format!("a[data-id='{id}']")).await;
+    let url = browser.eval("return location.href").await;
+    assert_eq!(url, app.url("/console#/"), "the code has left the address");
+    let account = browser.text("#account").await;
+    assert!(
+        account.contains(&format!("signatory · {KAYES}")),
+        "{account}"
+    );
+    browser.close().await;
+}
