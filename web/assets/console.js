@@ -4,9 +4,21 @@
 import { add, apply, setupSwitch, t } from './i18n.js';
 import { Problem, fileUrl, get, idempotencyKey, post, signIn, signOut, who } from './api.js';
 import { collect, fieldFor, h, label, showErrors } from './form.js';
-import { problemBox, providerButton, returning, services, show, title } from './page.js';
+import { fileLabel, problemBox, providerButton, returning, services, show, title } from './page.js';
 
 add({
+  screening_record: ['Ce que la comparaison aux listes a trouvé', 'What matching against the lists found'],
+  screening_searched: ['Nom cherché : {name}, né(e) en {year} ; liste {version}.', 'Name looked for: {name}, born {year}; list {version}.'],
+  score: ['Ressemblance', 'Likeness'],
+  no_candidate: ['Personne de la liste ne ressemble à ce voyageur.', 'Nobody on the list resembles this traveller.'],
+  field_name_literal: ['Nom identique', 'Same name'],
+  field_name_synonym: ['Variante connue du nom', 'Known variant of the name'],
+  field_name_phonetic: ['Nom qui se prononce pareil', 'Name that sounds the same'],
+  field_name_spelling: ['Orthographe proche', 'Close spelling'],
+  field_name_order: ['Noms dans un autre ordre', 'Names in another order'],
+  field_name_missing_part: ['Une partie du nom manque', 'Part of the name missing'],
+  field_birth_year_match: ['Même année de naissance', 'Same birth year'],
+  field_birth_year_unknown: ['Année de naissance inconnue de la liste', 'Birth year not on the list'],
   console_title: ['Console des agents — Guichet', 'Officers console — Guichet'],
   console_name: ['console des agents', 'officers console'],
   console_footer: ['Chaque dossier ouvert est inscrit dans son historique et montré au demandeur.', 'Every application opened is written in its history and shown to the applicant.'],
@@ -136,12 +148,16 @@ function actions(app, service, me, notice) {
   const forms = [];
   for (const spec of (service && service.steps) || []) {
     const state = (app.steps || []).find((s) => s.name === spec.name);
-    const mine = spec.roles.includes(me.role) || spec.referred_to === me.role;
-    if (!state || !mine || !['open', 'referred'].includes(state.state)) continue;
+    // Open: for the step's roles; referred: for the role it was referred to alone.
+    const mine = state && (state.state === 'referred' ? spec.referred_to === me.role : state.state === 'open' && spec.roles.includes(me.role));
+    if (!mine) continue;
     const schema = spec.action.body_schema;
     const summary = h('div');
+    // A step that screens has its record at the same address: what matching found, and the
+    // outcomes before this one (a referral's reason), read before deciding (each read audited).
+    const record = /\/screening$/.test(spec.action.path) ? screeningRecord(spec.action.path.replace('{id}', app.id)) : null;
     const form = h('form', { class: 'card', id: `step-${spec.name}`, novalidate: true },
-      h('h2', {}, label(spec.name)), summary,
+      h('h2', {}, label(spec.name)), record, summary,
       Object.entries(schema.properties || {}).map(([k, s]) => fieldFor(`body.${k}`, k, s, (schema.required || []).includes(k))),
       h('button', { type: 'submit' }, t('act')));
     const key = idempotencyKey();
@@ -159,6 +175,27 @@ function actions(app, service, me, notice) {
     forms.push(form);
   }
   return forms.length ? forms : [h('p', { id: 'no-action' }, t('no_action'))];
+}
+
+// What matching found for a traveller: the list matched against, the name looked for, each
+// candidate with its score and why, and the outcomes so far. Filled in when it arrives.
+function screeningRecord(path) {
+  const box = h('section', { class: 'screening', id: 'screening-record', 'aria-labelledby': 'screening-title', 'aria-busy': 'true' },
+    h('h3', { id: 'screening-title' }, t('screening_record')));
+  get(path).then((r) => {
+    box.append(h('p', {}, t('screening_searched', { name: r.name, year: r.birth_year || '?', version: (r.list_version || '').slice(0, 12) || '—' })));
+    // A list, not a table: it reads on a phone as on a desk.
+    box.append(r.candidates.length
+      ? h('ol', { id: 'candidates' }, r.candidates.map((c) => h('li', { 'data-entry': c.entry_id },
+        h('p', {}, h('strong', {}, `${c.name} (${c.entry_id})`), ` — ${t('score')} ${Math.round(c.score * 100)} %`),
+        h('ul', {}, c.features.map((f) => h('li', {}, `${label(f.feature)} : ${f.detail}`))))))
+      : h('p', { id: 'no-candidate' }, t('no_candidate')));
+    if (r.decisions.length) {
+      box.append(h('ul', { id: 'screening-decisions' }, r.decisions.map((d) => h('li', {},
+        `${when(d.at)} — ${d.by} : ${label(d.outcome)}${d.reason ? ` — ${d.reason}` : ''}`))));
+    }
+  }).catch((e) => box.append(problemBox(e))).finally(() => box.removeAttribute('aria-busy'));
+  return box;
 }
 
 async function application(id) {
@@ -180,12 +217,12 @@ async function application(id) {
     h('h2', {}, t('files')),
     h('ul', { id: 'files' }, (app.attachments || []).map((a) => h('li', {},
       h('button', { type: 'button', class: 'secondary', onclick: () => openFile(app.id, a).catch((e) => notice.replaceChildren(problemBox(e))) },
-        t('file_open', { name: label(a.name) })), ` ${a.state}`))),
+        t('file_open', { name: fileLabel(service, a.name) })), ` ${t(`file_state_${a.state}`)}`))),
     h('h2', {}, t('steps')),
     h('ol', { id: 'steps' }, (app.steps || []).map((s) => h('li', { 'data-step': s.name, 'data-state': s.state }, `${label(s.name)} — ${t(`step_${s.state}`)}${s.by ? ` (${s.by})` : ''}`))),
     ...actions(app, service, me, notice),
     h('h2', {}, t('history')),
-    h('table', {}, h('tbody', {}, (app.history || []).map((e) => h('tr', {}, h('td', {}, when(e.at)), h('td', {}, `${t(`status_${e.from}`)} → ${t(`status_${e.to}`)}`), h('td', {}, e.by), h('td', {}, e.reason || ''))))),
+    h('table', {}, h('thead', {}, h('tr', {}, ['date_col', 'status', 'by', 'reason_col'].map((k) => h('th', { scope: 'col' }, t(k))))), h('tbody', {}, (app.history || []).map((e) => h('tr', {}, h('td', {}, when(e.at)), h('td', {}, `${t(`status_${e.from}`)} → ${t(`status_${e.to}`)}`), h('td', {}, e.by), h('td', {}, e.reason || ''))))),
     h('h2', {}, t('accesses')),
     h('ul', {}, (app.accesses || []).map((a) => h('li', {}, `${when(a.at)} — ${a.by} (${a.office || ''}) — ${a.what}`))),
     h('p', {}, h('a', { class: 'button secondary', href: '#/' }, t('back'))));

@@ -1,7 +1,7 @@
 // Forms drawn from a JSON Schema (the catalogue's `details_schema`, a step's `body_schema`): one
 // labelled input per property, named by its path; the values back as JSON; the API's field
 // messages shown beside their fields. Shared by the portal and the console.
-import { add, t } from './i18n.js';
+import { add, lang, t } from './i18n.js';
 
 add({
   errors_title: ['La demande ne peut pas partir : corrigez les champs indiqués.', 'The application cannot be sent: correct the fields shown.'],
@@ -12,6 +12,10 @@ add({
   field_given_names: ['Prénoms', 'Given names'],
   field_birth_date: ['Date de naissance', 'Date of birth'],
   field_birth_place: ['Lieu de naissance (commune, ville)', 'Place of birth (town, city)'],
+  field_birth_country: ['Pays de naissance', 'Country of birth'],
+  field_nina: ['NINA', 'NINA'],
+  field_father_name: ['Nom du père', "Father's name"],
+  field_mother_name: ['Nom de la mère', "Mother's name"],
   field_email: ['Courriel (pour être prévenu)', 'Email (to be told)'],
   field_phone: ['Téléphone (+223…, pour un SMS)', 'Phone (+223…, for a text message)'],
   field_purpose: ['Motif', 'Purpose'],
@@ -79,12 +83,16 @@ const mark = (required) => h('span', { class: 'hint' }, required ? t('required_m
 // One input (or fieldset) for one property of a schema, its id `f-<path>`.
 export function fieldFor(path, name, schema, required) {
   const id = `f-${path}`;
-  const hint = schema.description ? h('p', { class: 'hint', id: `${id}-hint` }, schema.description) : null;
+  // A kind declared by data names its fields itself: `title` in French, `description` in
+  // English. Otherwise the page's words, and the schema's description as a hint.
+  const own = schema.title ? (lang === 'en' ? schema.description || schema.title : schema.title) : null;
+  const called = own || label(name);
+  const hint = !own && schema.description ? h('p', { class: 'hint', id: `${id}-hint` }, schema.description) : null;
   const error = h('p', { class: 'field-error', id: `${id}-error`, hidden: true });
   if (schema.type === 'object') {
     const inner = Object.entries(schema.properties || {}).map(([k, s]) =>
       fieldFor(`${path}.${k}`, k, s, (schema.required || []).includes(k)));
-    return h('fieldset', { 'data-object': path }, h('legend', {}, `${label(name)} `, mark(required)), hint, error, inner);
+    return h('fieldset', { 'data-object': path }, h('legend', {}, `${called} `, mark(required)), hint, error, inner);
   }
   if (schema.type === 'array' && schema.items && schema.items.type === 'object') {
     const items = h('div', { class: 'items' });
@@ -96,7 +104,7 @@ export function fieldFor(path, name, schema, required) {
       items.append(item);
     };
     return h('fieldset', { 'data-array': path, id },
-      h('legend', {}, `${label(name)} `, mark(required)), hint, error, items,
+      h('legend', {}, `${called} `, mark(required)), hint, error, items,
       h('button', { type: 'button', class: 'secondary', id: `${id}-add`, onclick: addItem }, t('add')));
   }
   const describedBy = [hint && `${id}-hint`, `${id}-error`].filter(Boolean).join(' ');
@@ -111,7 +119,7 @@ export function fieldFor(path, name, schema, required) {
     input = h('input', { id, type, 'data-path': path, 'aria-describedby': describedBy, required, maxlength: schema.maxLength });
   }
   if (schema.type === 'integer' || schema.type === 'number') input.dataset.number = 'true';
-  return h('div', { class: 'field' }, h('label', { for: id }, `${label(name)} `, mark(required)), hint, input, error);
+  return h('div', { class: 'field' }, h('label', { for: id }, `${called} `, mark(required)), hint, input, error);
 }
 
 function place(out, keys, value) {
@@ -144,6 +152,24 @@ export function collect(root, prefix) {
     return v;
   };
   return close(out);
+}
+
+// Puts `value` (JSON, as the API answers it) into the form's fields under `prefix`: what a
+// correction starts from. A list gets one item per element.
+export function fill(root, prefix, value) {
+  if (value === null || value === undefined) return;
+  if (Array.isArray(value)) {
+    const add = root.querySelector(`[id='f-${prefix}-add']`);
+    value.forEach((v, i) => {
+      if (add && !root.querySelector(`[data-path^='${prefix}.${i}.']`)) add.click();
+      fill(root, `${prefix}.${i}`, v);
+    });
+  } else if (typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) fill(root, `${prefix}.${k}`, v);
+  } else {
+    const input = root.querySelector(`[data-path='${prefix}']`);
+    if (input) input.value = String(value);
+  }
 }
 
 // The nearest field's error line for an API path (`record.convictions[0].date`).

@@ -2,8 +2,8 @@
 // catalogue read once, a problem shown as an alert, and the texts both use (statuses, steps,
 // signing in). A page's own `add` comes after these and may say a text its own way.
 import { add, lang, t } from './i18n.js';
+import { h, label } from './form.js';
 import { fromProvider, get, toProvider } from './api.js';
-import { h } from './form.js';
 
 add({
   loading: ['Chargement…', 'Loading…'],
@@ -26,7 +26,19 @@ add({
   status_in_review: ["en cours d'examen", 'in review'],
   status_awaiting_signature: ['en attente de signature', 'awaiting signature'],
   status_needs_info: ['précision demandée', 'information requested'],
+  file_state_pending: ['en cours de vérification', 'being checked'],
+  file_state_accepted: ['acceptée', 'accepted'],
+  file_state_quarantined: ['refusée', 'refused'],
+  by: ['Par', 'By'],
+  reason_col: ['Motif', 'Reason'],
+  date_col: ['Date', 'Date'],
 });
+
+// A file the kind asks for, by the words its catalogue entry gives (else its name).
+export const fileLabel = (service, name) => {
+  const spec = ((service && service.attachments) || []).find((a) => a.name === name) || {};
+  return (lang === 'en' ? spec.label_en : spec.label) || spec.label || label(name);
+};
 
 const main = () => document.getElementById('main');
 

@@ -3,8 +3,8 @@
 // paying on a provider's page; following the steps; answering a request for information; the PDF.
 import { add, apply, lang, setupSwitch, t } from './i18n.js';
 import { Problem, fileUrl, get, idempotencyKey, post, signIn, signOut, token, who } from './api.js';
-import { collect, fieldFor, h, label, showErrors } from './form.js';
-import { problemBox, providerButton, returning, services, show, title } from './page.js';
+import { collect, fieldFor, fill, h, label, showErrors } from './form.js';
+import { fileLabel, problemBox, providerButton, returning, services, show, title } from './page.js';
 
 add({
   portal_title: ['Guichet — documents officiels en ligne', 'Guichet — official documents online'],
@@ -35,13 +35,13 @@ add({
   provider_cinetpay: ['Orange Money, Moov Money ou carte', 'Orange Money, Moov Money or card'],
   files: ['Pièces à joindre', 'Files to join'],
   file_send: ['Envoyer le fichier', 'Send the file'],
-  file_state_pending: ['en cours de vérification', 'being checked'],
-  file_state_accepted: ['acceptée', 'accepted'],
-  file_state_quarantined: ['refusée', 'refused'],
   file_missing: ['à envoyer', 'to send'],
   info_title: ['Le service vous demande une précision', 'The office asks you for more information'],
   info_answer: ['Votre réponse', 'Your answer'],
+  info_reply: ['Répondre au service', 'Answer the office'],
   info_send: ['Répondre', 'Answer'],
+  info_correct: ['Corriger les informations de la demande', 'Correct the application'],
+  info_files: ['Une pièce à remplacer ? Envoyez-la ci-dessus avant de répondre.', 'A file to replace? Send it above before answering.'],
   decision: ['Décision', 'Decision'],
   download: ['Télécharger le document (PDF)', 'Download the document (PDF)'],
   document_ready: ['Votre document {number} est prêt.', 'Your document {number} is ready.'],
@@ -120,10 +120,8 @@ async function signInPage() {
   show(...nodes, h('p', { class: 'hint' }, t('sign_in_dev')), form);
 }
 
-async function newApplication(kind) {
-  if (!token()) { location.hash = '#/sign-in'; return; }
-  const service = (await services()).find((s) => s.kind === kind);
-  if (!service) { location.hash = '#/'; return; }
+// The applicant's fields and the kind's details (drawn from its schema), as fieldsets.
+function applicationFields(service) {
   const applicant = ['surname', 'given_names', 'birth_date', 'birth_place', 'email', 'phone'];
   const requiredApplicant = ['surname', 'given_names', 'birth_date'];
   const you = h('fieldset', {}, h('legend', {}, t('you')),
@@ -134,6 +132,17 @@ async function newApplication(kind) {
     ? h('fieldset', {}, h('legend', {}, t('details')),
       Object.entries(schema.properties).map(([k, s]) => fieldFor(`details.${k}`, k, s, (schema.required || []).includes(k))))
     : null;
+  return [you, details];
+}
+
+// What was given, without the blanks the API answers as null.
+const given = (o) => Object.fromEntries(Object.entries(o || {}).filter(([, v]) => v !== null && v !== undefined));
+
+async function newApplication(kind) {
+  if (!token()) { location.hash = '#/sign-in'; return; }
+  const service = (await services()).find((s) => s.kind === kind);
+  if (!service) { location.hash = '#/'; return; }
+  const [you, details] = applicationFields(service);
   const summary = h('div', { id: 'summary' });
   const key = idempotencyKey();
   const form = h('form', { id: 'application-form', novalidate: true }, you, details, h('button', { type: 'submit', id: 'submit' }, t('submit')));
@@ -196,6 +205,12 @@ async function application(id) {
       h('dt', {}, t('reference')), h('dd', {}, app.payment_reference)),
     notice,
   ];
+  if (app.status === 'needs_info') {
+    // The office's question first: what to answer, and which files to send again.
+    const reason = app.decision && app.decision.reason;
+    nodes.push(h('section', { class: 'card', 'aria-labelledby': 'info-title' }, h('h2', { id: 'info-title' }, t('info_title')),
+      reason ? h('p', { id: 'info-reason' }, reason) : null));
+  }
   if (app.status === 'awaiting_payment') {
     const box = h('section', { class: 'card', 'aria-labelledby': 'pay-title' }, h('h2', { id: 'pay-title' }, t('pay_title', { fee: money(app.fee) })));
     const { providers } = await get('/v1/payments/providers');
@@ -218,22 +233,44 @@ async function application(id) {
       const state = h('span', { id: `file-state-${spec.name}` }, joined ? t(`file_state_${joined.state}`) : t('file_missing'));
       const reason = joined && joined.state === 'quarantined' ? h('p', { class: 'field-error' }, lang === 'en' ? joined.reason_en : joined.reason) : null;
       const input = h('input', { type: 'file', id: `file-${spec.name}`, accept: spec.content_types.join(',') });
-      const send = h('button', { type: 'button', class: 'secondary', onclick: async () => {
+      const send = h('button', { type: 'button', class: 'secondary', id: `file-send-${spec.name}`, onclick: async () => {
         if (!input.files[0]) return;
         try { await sendFile(id, spec.name, input.files[0], state); } catch (e) { notice.replaceChildren(problemBox(e)); }
       } }, t('file_send'));
-      if (joined && joined.state === 'accepted') box.append(h('p', {}, `${label(spec.name)} : `, state));
-      else box.append(h('div', { class: 'field' }, h('label', { for: input.id }, `${label(spec.name)} `, spec.required ? t('required_mark') : t('optional_mark')), h('p', {}, state), reason, input, send));
+      // Accepted stays, unless the office asked for more: then it may be replaced.
+      if (joined && joined.state === 'accepted' && app.status !== 'needs_info') box.append(h('p', {}, `${fileLabel(service, spec.name)} : `, state));
+      else box.append(h('div', { class: 'field' }, h('label', { for: input.id }, `${fileLabel(service, spec.name)} `, spec.required ? t('required_mark') : t('optional_mark')), h('p', {}, state), reason, input, send));
     }
     nodes.push(box);
   }
   if (app.status === 'needs_info') {
-    const reason = app.decision && app.decision.reason;
-    const form = h('form', { id: 'answer-form', class: 'card' }, h('h2', {}, t('info_title')), reason ? h('p', { id: 'info-reason' }, reason) : null,
-      h('label', { for: 'answer' }, t('info_answer')), h('textarea', { id: 'answer', rows: 3, maxlength: 1000 }), h('button', { type: 'submit' }, t('info_send')));
+    const summary = h('div', { id: 'answer-summary' });
+    const [you, details] = service ? applicationFields(service) : [null, null];
+    const corrections = h('details', { id: 'corrections' }, h('summary', {}, t('info_correct')), you, details);
+    const form = h('form', { id: 'answer-form', class: 'card', novalidate: true }, h('h2', {}, t('info_reply')), summary,
+      h('div', { class: 'field' }, h('label', { for: 'answer' }, t('info_answer')), h('textarea', { id: 'answer', rows: 3, maxlength: 1000 })),
+      service ? corrections : null,
+      specs.length ? h('p', { class: 'hint' }, t('info_files')) : null,
+      h('button', { type: 'submit' }, t('info_send')));
+    fill(form, 'applicant', given(app.applicant));
+    fill(form, 'details', app.details);
+    const before = { applicant: JSON.stringify(collect(form, 'applicant')), details: JSON.stringify(collect(form, 'details')) };
+    const key = idempotencyKey();
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
-      try { await post(`/v1/applications/${id}/resubmit`, { message: form.answer.value.trim() }); route(); } catch (e) { notice.replaceChildren(problemBox(e)); }
+      const body = { message: form.answer.value.trim() };
+      // Only what changed is sent: the whole identity (what was given, corrected), the details.
+      const applicant = collect(form, 'applicant');
+      if (JSON.stringify(applicant) !== before.applicant) body.applicant = { ...given(app.applicant), ...applicant };
+      const d = collect(form, 'details');
+      if (JSON.stringify(d) !== before.details) body.details = d;
+      try {
+        await post(`/v1/applications/${id}/resubmit`, body, { 'idempotency-key': key });
+        route();
+      } catch (e) {
+        if (e instanceof Problem) showErrors(form, e, summary);
+        else summary.replaceChildren(problemBox(e));
+      }
     });
     nodes.push(form);
   }

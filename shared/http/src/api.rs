@@ -911,6 +911,11 @@ pub struct AttachmentSpecView {
     pub required: bool,
     pub content_types: Vec<String>,
     pub max_bytes: u64,
+    /// What the applicant is asked for, in French; absent, the name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label_en: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -1032,6 +1037,8 @@ impl CatalogueView {
                             required: a.required,
                             content_types: a.content_types.clone(),
                             max_bytes: a.max_bytes,
+                            label: a.label.clone(),
+                            label_en: a.label_en.clone(),
                         })
                         .collect(),
                     steps,

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use std::time::Duration;
 use time::OffsetDateTime;
 
-const PARIS: &str = "AMB-PARIS";
+pub const PARIS: &str = "AMB-PARIS";
 const DAKAR: &str = "AMB-DAKAR";
 const SCREENING: &str = "SCREENING";
 
@@ -277,7 +277,7 @@ impl TestApp {
     }
 }
 
-const WATCHLIST: &str = "id,name,aliases,birth_year,nationality
+pub const WATCHLIST: &str = "id,name,aliases,birth_year,nationality
 W-001,Muhammad Diallo,,1980,
 W-002,Usman Traore,Ousmane Traoré,1975,
 W-003,Abdullahi Ibrahim Sow,,1990,

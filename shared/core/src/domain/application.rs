@@ -377,10 +377,13 @@ impl Application {
                 to: self.status,
             });
         }
-        if self
-            .attachments
-            .iter()
-            .any(|a| a.name == attachment.name && a.state == AttachmentState::Accepted)
+        // An accepted proof stays, unless the office asked for more: then a clearer or another
+        // one may take its place (and is checked like the first).
+        if self.status != Status::NeedsInfo
+            && self
+                .attachments
+                .iter()
+                .any(|a| a.name == attachment.name && a.state == AttachmentState::Accepted)
         {
             return Err(DomainError::AttachmentAccepted);
         }

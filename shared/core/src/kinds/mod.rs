@@ -49,10 +49,16 @@ pub struct AttachmentSpec {
     pub required: bool,
     pub content_types: Vec<String>,
     pub max_bytes: u64,
+    /// What the applicant is asked for, in French and in English ("Acte de naissance"); a
+    /// front end falls back on the name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label_en: Option<String>,
 }
 
 /// The scanned proofs a person joins: a PDF or a picture, up to 5 MB.
-pub fn proof(name: &str) -> AttachmentSpec {
+pub fn proof(name: &str, label: &str, label_en: &str) -> AttachmentSpec {
     AttachmentSpec {
         name: name.into(),
         required: true,
@@ -62,6 +68,8 @@ pub fn proof(name: &str) -> AttachmentSpec {
             "image/png".into(),
         ],
         max_bytes: MAX_UPLOAD,
+        label: Some(label.into()),
+        label_en: Some(label_en.into()),
     }
 }
 

@@ -8,6 +8,17 @@ use crate::helpers::*;
 const KAYES: &str = "TGI-KAY";
 
 async fn sign_in(browser: &Browser, base: &str, role: &str, sub: &str, name: &str) {
+    sign_in_at(browser, base, role, KAYES, sub, name).await;
+}
+
+async fn sign_in_at(
+    browser: &Browser,
+    base: &str,
+    role: &str,
+    office: &str,
+    sub: &str,
+    name: &str,
+) {
     browser.goto(&format!("{base}/console#/sign-in")).await;
     browser.eval("sessionStorage.clear(); return true").await;
     browser.goto(&format!("{base}/console#/sign-in")).await;
@@ -17,7 +28,7 @@ async fn sign_in(browser: &Browser, base: &str, role: &str, sub: &str, name: &st
             "document.getElementById('role').value = '{role}'; return true"
         ))
         .await;
-    browser.fill("#office", KAYES).await;
+    browser.fill("#office", office).await;
     browser.fill("#sub", sub).await;
     browser.fill("#name", name).await;
     browser.click("#sign-in-form button[type=submit]").await;
@@ -82,7 +93,11 @@ async fn a_second_officer_signs_a_nationality_certificate_in_the_console() {
     browser.click(&format!("a[data-id='{id}']")).await;
     browser.find("#step-signature").await;
     let files = browser.text("#files").await;
-    assert!(files.contains("accepted"), "{files}");
+    // Each file by the words the catalogue gives it, its state in the page's language.
+    assert!(
+        files.contains("Ouvrir Acte de naissance (ou jugement supplétif) acceptée"),
+        "{files}"
+    );
     browser.accessibility("console-application").await;
     browser.screenshots("console-application").await;
     sign(&browser).await;
@@ -128,5 +143,94 @@ async fn an_officer_signs_in_through_the_identity_provider() {
         account.contains(&format!("signatory · {KAYES}")),
         "{account}"
     );
+    browser.close().await;
+}
+
+/// Screening in the console: the officer reads what matching found before deciding, refers a
+/// likely match to the supervisor, who reads the referral's reason and settles it.
+#[tokio::test]
+async fn a_screening_officer_reads_the_candidates_and_refers_a_traveller_to_the_supervisor() {
+    use crate::visas::{PARIS, Traveller, WATCHLIST, visa_request};
+    let app = spawn_app().await;
+    app.load_watchlist(WATCHLIST).await;
+    let citizen = app.citizen("traveller-console");
+    let traveller = Traveller::french("DIALLO", "MOHAMED", "1980-05-05");
+    let id = app
+        .visa_in_review(
+            &citizen,
+            &visa_request(&traveller, "tourism", "national", "single", PARIS, 10),
+        )
+        .await;
+
+    let browser = Browser::start().await;
+    let screener = (
+        "screening_officer",
+        "SCREENING",
+        "screener-1",
+        "Fatou Sangaré",
+    );
+    sign_in_at(
+        &browser, &app.base, screener.0, screener.1, screener.2, screener.3,
+    )
+    .await;
+    browser.click(&format!("a[data-id='{id}']")).await;
+    let candidate = browser
+        .text("#step-screening #candidates li[data-entry='W-001']")
+        .await;
+    assert!(candidate.contains("Muhammad Diallo"), "{candidate}");
+    assert!(candidate.contains("Même année de naissance"), "{candidate}");
+    browser.accessibility("console-screening").await;
+    browser
+        .eval("document.getElementById('step-screening').scrollIntoView(); return true")
+        .await;
+    browser.screenshots("console-screening").await;
+    browser
+        .eval("document.getElementById('f-body.outcome').value = 'refer'; return true")
+        .await;
+    browser
+        .fill("[id='f-body.reason']", "Même nom, même année : à vérifier.")
+        .await;
+    browser.click("#step-screening button[type=submit]").await;
+    browser.find("#no-action").await;
+
+    let supervisor = (
+        "screening_supervisor",
+        "SCREENING",
+        "supervisor-1",
+        "Issa Maïga",
+    );
+    sign_in_at(
+        &browser,
+        &app.base,
+        supervisor.0,
+        supervisor.1,
+        supervisor.2,
+        supervisor.3,
+    )
+    .await;
+    browser
+        .goto(&app.url(&format!("/console#/applications/{id}")))
+        .await;
+    let earlier = browser.text("#step-screening #screening-decisions").await;
+    assert!(earlier.contains("à vérifier"), "{earlier}");
+    browser
+        .eval("document.getElementById('f-body.outcome').value = 'clear'; return true")
+        .await;
+    browser
+        .fill(
+            "[id='f-body.reason']",
+            "Autre personne : date de naissance différente.",
+        )
+        .await;
+    browser.click("#step-screening button[type=submit]").await;
+    browser.find("#no-action").await;
+    let record = app.screening(&id).await;
+    let outcomes: Vec<&str> = record["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["refer", "clear"]);
     browser.close().await;
 }

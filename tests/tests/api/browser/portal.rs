@@ -148,3 +148,92 @@ async fn a_citizen_asks_pays_on_the_sandbox_page_and_downloads_the_pdf() {
     );
     browser.close().await;
 }
+
+/// Asked for more, the citizen sends a clearer proof in place of the accepted one, corrects a
+/// name, and answers: the application goes back to the court with all three.
+#[tokio::test]
+async fn a_citizen_answers_a_request_for_information_with_a_new_proof_and_a_correction() {
+    let app = spawn_app().await;
+    let sub = "citoyen-precision";
+    let citizen = app.citizen(sub);
+    let id = app.certificate_in_review(&citizen, "Kayes").await;
+    let asked = app
+        .decide(
+            &app.clerk("TGI-KAY"),
+            &id,
+            &json!({ "decision": "request_info",
+                     "reason": "L'acte de naissance est illisible. Votre second prénom ?" }),
+        )
+        .await;
+    assert_eq!(asked.status(), 200);
+    let proof = |view: &serde_json::Value| {
+        view["attachments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == "birth_certificate")
+            .cloned()
+            .unwrap()
+    };
+    let first = proof(&app.application(&citizen, &id).await);
+
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/#/sign-in")).await;
+    browser.fill("#sub", sub).await;
+    browser.click("#sign-in-form button[type=submit]").await;
+    wait_ready(&browser, "/").await;
+    browser
+        .goto(&app.url(&format!("/#/applications/{id}")))
+        .await;
+    wait_ready(&browser, &format!("/applications/{id}")).await;
+    let reason = browser.text("#info-reason").await;
+    assert!(reason.contains("illisible"), "{reason}");
+    // The form starts from what was given.
+    let given = browser
+        .eval("return document.querySelector(\"[id='f-applicant.given_names']\").value")
+        .await;
+    assert_eq!(given, "Moussa");
+    browser.accessibility("portal-needs-info").await;
+    browser.screenshots("portal-needs-info").await;
+
+    // A clearer scan in place of the accepted one, checked like the first.
+    let dir = tempfile::tempdir().unwrap();
+    let scan = dir.path().join("acte-lisible.pdf");
+    std::fs::write(&scan, scanned_act("acte de naissance, lisible")).unwrap();
+    browser.choose_file("#file-birth_certificate", &scan).await;
+    browser.click("#file-send-birth_certificate").await;
+    let mut second = first.clone();
+    for _ in 0..200 {
+        second = proof(&app.application(&citizen, &id).await);
+        if second["id"] != first["id"] && second["state"] != "pending" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_ne!(second["id"], first["id"]);
+    assert_eq!(second["state"], "accepted");
+    browser.click("#refresh").await;
+    wait_ready(&browser, &format!("/applications/{id}")).await;
+
+    browser.click("#corrections summary").await;
+    browser
+        .fill(&field("applicant.given_names"), "Moussa Adama")
+        .await;
+    browser
+        .fill("#answer", "Voici un acte lisible, et mes deux prénoms.")
+        .await;
+    browser.click("#answer-form button[type=submit]").await;
+    browser.find("#status[data-status='in_review']").await;
+
+    let after = app.application(&citizen, &id).await;
+    assert_eq!(after["applicant"]["given_names"], "Moussa Adama");
+    assert_eq!(after["applicant"]["father_name"], "Adama Coulibaly", "kept");
+    assert_eq!(proof(&after)["id"], second["id"]);
+    let answered = after["history"].as_array().unwrap().iter().any(|e| {
+        e["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("acte lisible"))
+    });
+    assert!(answered, "{}", after["history"]);
+    browser.close().await;
+}

@@ -122,8 +122,16 @@ impl Nationality {
                 title_en: "Certificate of Malian nationality".into(),
             },
             attachments: vec![
-                proof("birth_certificate"),
-                proof("parent_nationality_proof"),
+                proof(
+                    "birth_certificate",
+                    "Acte de naissance (ou jugement supplétif)",
+                    "Birth certificate (or substitute judgment)",
+                ),
+                proof(
+                    "parent_nationality_proof",
+                    "Preuve de la nationalité malienne du parent",
+                    "Proof of the parent's Malian nationality",
+                ),
             ],
             workflow: Workflow {
                 steps: vec![

@@ -65,8 +65,14 @@ impl Visa {
                     required: true,
                     content_types: vec!["image/jpeg".into()],
                     max_bytes: PHOTO_MAX,
+                    label: Some("Photo d'identité (JPEG)".into()),
+                    label_en: Some("Passport photo (JPEG)".into()),
                 },
-                super::proof("passport_page"),
+                super::proof(
+                    "passport_page",
+                    "Page d'identité du passeport",
+                    "Passport identity page",
+                ),
             ],
             workflow: Workflow {
                 steps: vec![
