@@ -163,6 +163,7 @@ impl Functions {
             },
             notify: Notify {
                 applications: backend.applications.clone(),
+                catalogue: backend.catalogue.clone(),
                 notifier: backend.notifier.clone(),
                 sent: backend.sent.clone(),
                 clock: clock.clone(),

@@ -43,6 +43,8 @@ add({
   check_online_expired: ['Registre consulté en ligne : expiré.', 'Registry checked online: expired.'],
   check_online_unknown: ["Registre consulté en ligne : ce document n'y figure pas. Une signature valide sur un document que l'État n'a pas enregistré doit être signalée.",
     'Registry checked online: this document is not in it. A valid signature on a document the State did not register must be reported.'],
+  check_unreachable: ["Révocation NON vérifiée : le registre n'a pas répondu (occupé ou indisponible). Réessayez dans un moment pour savoir si le document a été révoqué.",
+    'Revocation NOT checked: the registry did not answer (busy or unavailable). Try again in a moment to know whether the document was revoked.'],
   check_offline: ['Révocation NON vérifiée : pas de réseau. Refaites la vérification en ligne pour savoir si le document a été révoqué.',
     'Revocation NOT checked: no network. Check again online to know whether the document was revoked.'],
   check_expired_locally: ['Date de fin de validité dépassée ({date}).', 'Past its last valid day ({date}).'],
@@ -175,7 +177,7 @@ function draw() {
     if (!online) {
       verdict = expired ? 'verdict_expired' : 'verdict_genuine_offline';
       tone = 'warning';
-      checks.append(el('li', {}, t('check_offline')));
+      checks.append(el('li', {}, t(last.unreachable ? 'check_unreachable' : 'check_offline')));
     } else if (online.status === 'valid') {
       verdict = 'verdict_valid';
       tone = 'valid';
@@ -233,7 +235,9 @@ async function checkCode(text) {
   const here = [`${location.origin}/verifier`, `${location.origin}/verify`];
   const elsewhere = address && !here.includes(address) ? address : null;
   const online = check.ok ? await registry(check.claims.number) : null;
-  last = { check, online: online && !online.problem ? online : null, elsewhere };
+  // No answer at all is no network; an answer that is not a verdict (429, 5xx) is a registry
+  // that could not say, which is not the same advice.
+  last = { check, online: online && !online.problem ? online : null, unreachable: Boolean(online && online.problem), elsewhere };
   draw();
 }
 

@@ -5,6 +5,7 @@
 
 use aws_lambda_events::sqs::{SqsBatchResponse, SqsEvent};
 use guichet_core::Error;
+use guichet_core::catalogue::Catalogue;
 use guichet_core::domain::{Event, NOTIFY};
 use guichet_core::ports::{ApplicationStore, Clock, DeadLetters, Notifier, SentLog};
 use guichet_core::settings::{Env, SettingError};
@@ -15,6 +16,7 @@ use std::sync::Arc;
 /// What the notify function works with.
 pub struct Notify {
     pub applications: Arc<dyn ApplicationStore>,
+    pub catalogue: Arc<Catalogue>,
     pub notifier: Arc<dyn Notifier>,
     pub sent: Arc<dyn SentLog>,
     pub clock: Arc<dyn Clock>,
@@ -57,6 +59,7 @@ async fn process(f: &Notify, body: &str) -> Outcome {
     };
     let ports = Notifying {
         applications: f.applications.as_ref(),
+        catalogue: &f.catalogue,
         notifier: f.notifier.as_ref(),
         sent: f.sent.as_ref(),
         clock: f.clock.as_ref(),
@@ -96,10 +99,12 @@ mod tests {
             "rejected",
             "issued",
             "revoked",
+            // A visa's holder's (the kind says which it tells: `Kind::notified`).
+            "crossed",
         ] {
             assert!(read(&event(t)).is_ok(), "{t}");
         }
-        for t in ["issue_requested", "crossed", "step_done"] {
+        for t in ["issue_requested", "answered", "step_done"] {
             assert!(read(&event(t)).is_err(), "{t}");
         }
         assert!(read("{").is_err());

@@ -2,6 +2,7 @@
 //! nothing more.
 
 use aws_lambda_events::sqs::SqsEvent;
+use guichet_core::catalogue::Catalogue;
 use guichet_core::ports::SystemClock;
 use guichet_notify::{Notify, NotifySettings, handle};
 use lambda_runtime::{LambdaEvent, service_fn};
@@ -15,6 +16,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let store = aws.store();
     let function = Notify {
         applications: store.clone(),
+        catalogue: Arc::new(Catalogue::from_env(&aws.env)?),
         notifier: Arc::new(aws.notifier(&settings.mail_from)),
         sent: store,
         clock: Arc::new(SystemClock),

@@ -7,8 +7,18 @@ use crate::domain::EventType;
 
 /// Written into every message, so a message can be traced to the words it was sent with. v2:
 /// a ready or revoked document is named by its application's reference, not its number, whose
-/// prefix says the kind (`CJ-` is a criminal record).
+/// prefix says the kind (`CJ-` is a criminal record); a border crossing is told.
 pub const TEMPLATES_VERSION: &str = "v2";
+
+/// The events every kind's applicants are told of (`Kind::notified`; a kind may add some).
+pub const TOLD: [EventType; 6] = [
+    EventType::Paid,
+    EventType::InfoRequested,
+    EventType::Approved,
+    EventType::Rejected,
+    EventType::Issued,
+    EventType::Revoked,
+];
 
 /// The most SMS parts a notification may take (each part is billed).
 pub const SMS_MAX_PARTS: usize = 2;
@@ -122,6 +132,22 @@ fn words(a: &About) -> Option<[Words; 2]> {
                 format!("document of application {r} revoked."),
             ),
         ],
+        EventType::Crossed => [
+            w(
+                "Passage de frontière",
+                format!(
+                    "un passage de frontière a été enregistré avec le document de votre demande {r} ; si ce n'était pas vous, signalez-le sur Guichet."
+                ),
+                format!("passage de frontière enregistré, demande {r}."),
+            ),
+            w(
+                "Border crossing",
+                format!(
+                    "a border crossing was recorded with the document of your application {r}; if it was not you, report it on Guichet."
+                ),
+                format!("border crossing recorded, application {r}."),
+            ),
+        ],
         _ => return None,
     })
 }
@@ -187,6 +213,34 @@ pub fn sms_parts(text: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Whatever a kind tells, there are words for, and the notify queue hears of it.
+    #[test]
+    fn every_event_a_kind_tells_has_its_words_and_its_queue() {
+        use crate::domain::DocumentKind;
+        let catalogue = crate::catalogue::Catalogue::default_catalogue();
+        for kind in [
+            DocumentKind::CRIMINAL_RECORD_EXTRACT,
+            DocumentKind::NATIONALITY_CERTIFICATE,
+            DocumentKind::VISA,
+        ] {
+            let k = catalogue.kind(kind).unwrap();
+            for event in k.notified() {
+                assert!(
+                    crate::domain::NOTIFY.types.contains(event),
+                    "{kind}: {event}"
+                );
+                let about = About {
+                    event: *event,
+                    reference: "GCH-X",
+                    link: "https://guichet.ml/",
+                };
+                assert!(compose(&about).is_some(), "{kind}: {event} has no words");
+            }
+        }
+        let visa = catalogue.kind(DocumentKind::VISA).unwrap();
+        assert!(visa.notified().contains(&EventType::Crossed));
+    }
 
     #[test]
     fn sms_parts_are_counted_as_operators_bill_them() {

@@ -841,6 +841,28 @@ async fn a_single_entry_visa_lets_one_entry_through_and_every_refusal_says_why()
     assert_eq!(entered["crossings_used"], 1);
     assert_eq!(entered["stay_days_left"], 9);
     assert_eq!(entered["flags"], json!([]));
+    // The holder is told (a visa used by someone else is noticed), naming the application only.
+    let reference = single["payment_reference"].as_str().unwrap();
+    let outbox = app.dir.path().join("outbox");
+    let mut told = None;
+    for _ in 0..200 {
+        told = std::fs::read_dir(&outbox)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+            .find(|text| text.contains("passage de frontière a été enregistré"));
+        if told.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let told = told.expect("the holder is told of the crossing");
+    assert!(
+        told.contains(reference) && told.contains("border crossing was recorded"),
+        "{told}"
+    );
+    assert!(!told.contains(&number) && !told.contains("visa"), "{told}");
     // A second entry at another post, by the numbers typed: refused, naming the first.
     let by_numbers =
         json!({"passport_number": "19FR12345", "visa_number": number, "direction": "entry"});

@@ -184,6 +184,8 @@ pub const NOTIFY: Subscription = Subscription {
         EventType::Rejected,
         EventType::Issued,
         EventType::Revoked,
+        // A visa's, for its holder (`Kind::notified`).
+        EventType::Crossed,
     ],
 };
 

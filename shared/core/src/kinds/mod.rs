@@ -166,6 +166,13 @@ pub trait Kind: Send + Sync + fmt::Debug {
 
     fn attachments(&self) -> &[AttachmentSpec];
 
+    /// The events its applicants are told of by email and SMS: the common ones, and any a kind
+    /// adds (every event told must be in `domain::NOTIFY`, and have its words in
+    /// `notifications`).
+    fn notified(&self) -> &[crate::domain::EventType] {
+        &crate::notifications::TOLD
+    }
+
     fn workflow(&self) -> &Workflow;
 
     /// The name of the template its documents are drawn from.

@@ -3,6 +3,7 @@
 //! provider down for a while leaves the message to come back; an address refused for good is
 //! logged (by key, never the address) and not tried again.
 
+use crate::catalogue::Catalogue;
 use crate::domain::{Event, NOTIFY};
 use crate::error::Error;
 use crate::notifications::{About, compose};
@@ -10,6 +11,8 @@ use crate::ports::{ApplicationStore, Channel, Clock, Notification, Notifier, Sen
 
 pub struct Notifying<'a> {
     pub applications: &'a dyn ApplicationStore,
+    /// Which events each kind's applicants are told of (`Kind::notified`).
+    pub catalogue: &'a Catalogue,
     pub notifier: &'a dyn Notifier,
     pub sent: &'a dyn SentLog,
     pub clock: &'a dyn Clock,
@@ -31,6 +34,13 @@ pub async fn notifications(
         .get(event.application_id)
         .await?
         .ok_or(Error::NotFound)?;
+    if !ports
+        .catalogue
+        .kind(app.kind)
+        .is_some_and(|k| k.notified().contains(&event.event_type))
+    {
+        return Ok(Vec::new());
+    }
     let link = format!(
         "{}/#/applications/{}",
         ports.portal_url.trim_end_matches('/'),

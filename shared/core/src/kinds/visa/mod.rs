@@ -312,6 +312,21 @@ impl Kind for Visa {
         &self.attachments
     }
 
+    /// A holder hears of each border crossing recorded with their visa: a visa used by someone
+    /// else is noticed by the one person who knows.
+    fn notified(&self) -> &[crate::domain::EventType] {
+        use crate::domain::EventType::*;
+        &[
+            Paid,
+            InfoRequested,
+            Approved,
+            Rejected,
+            Issued,
+            Revoked,
+            Crossed,
+        ]
+    }
+
     fn workflow(&self) -> &Workflow {
         &self.workflow
     }
