@@ -395,15 +395,7 @@ async fn verify_catches_a_typo_before_any_lookup_and_knows_unknown_numbers() {
     )
     .unwrap();
     assert_eq!(fields(&p), ["number"], "{good} is the valid one");
-    let unknown: Value = app
-        .http
-        .get(app.url(&format!("/v1/verify/{good}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let unknown: Value = app.public_json(&format!("/v1/verify/{good}")).await;
     assert_eq!(unknown["status"], "unknown");
     assert!(unknown.get("holder").is_none());
     problem(

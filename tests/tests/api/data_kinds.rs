@@ -81,15 +81,7 @@ async fn a_kind_added_from_files_is_issued_and_verified_on_aws() {
 
 async fn walk_a_gauging_certificate(app: &TestApp) {
     // The catalogue describes the new kind's form and step for a front end.
-    let catalogue: Value = app
-        .http
-        .get(app.url("/v1/catalogue"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let catalogue: Value = app.public_json("/v1/catalogue").await;
     let service = catalogue["services"]
         .as_array()
         .unwrap()
@@ -196,15 +188,7 @@ async fn walk_a_gauging_certificate(app: &TestApp) {
     assert_eq!(by_seal["signature"], "valid");
 
     // And offline, against the published keys.
-    let jwks: Value = app
-        .http
-        .get(app.url("/v1/keys"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks: Value = app.public_json("/v1/keys").await;
     let keys_file = app.dir.path().join("keys.json");
     std::fs::write(&keys_file, serde_json::to_vec(&jwks).unwrap()).unwrap();
     let today = time::OffsetDateTime::now_utc().date();

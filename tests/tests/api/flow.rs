@@ -116,15 +116,7 @@ async fn walk_an_extract(app: &TestApp) {
     // 6. Its QR image decodes to a seal that verifies against the published keys.
     let codes = qr_codes(&path);
     assert_eq!(codes.len(), 1, "one QR code on the page");
-    let jwks: Value = app
-        .http
-        .get(app.url("/v1/keys"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks: Value = app.public_json("/v1/keys").await;
     assert_eq!(jwks["keys"][0]["kty"], "OKP");
     assert_eq!(jwks["keys"][0]["crv"], "Ed25519");
     let claims = seal::open(&codes[0], &JwkSet::parse(&jwks).unwrap()).expect("the seal verifies");
@@ -151,15 +143,7 @@ async fn walk_an_extract(app: &TestApp) {
     ));
 
     // 7. Anyone verifies: by number, by seal, by the file itself.
-    let by_number: Value = app
-        .http
-        .get(app.url(&format!("/v1/verify/{number}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let by_number: Value = app.public_json(&format!("/v1/verify/{number}")).await;
     assert_eq!(by_number["status"], "valid");
     assert_eq!(
         by_number["holder"],
@@ -380,15 +364,7 @@ async fn applicants_list_their_own_applications_newest_first() {
 #[tokio::test]
 async fn the_contract_is_published_as_openapi() {
     let app = spawn_app().await;
-    let doc: Value = app
-        .http
-        .get(app.url("/v1/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.public_json("/v1/openapi.json").await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     for path in [
         "/v1/applications",

@@ -364,6 +364,18 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A public route's JSON, asked with no token, as any browser or partner asks.
+    pub async fn public_json(&self, path: &str) -> Value {
+        self.http
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub async fn application(&self, token: &str, id: &str) -> Value {
         let resp = self.get(token, &format!("/v1/applications/{id}")).await;
         assert_eq!(resp.status(), 200);

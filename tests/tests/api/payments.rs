@@ -253,15 +253,7 @@ async fn a_citizen_pays_on_the_sandbox_providers_page_and_only_their_own_waiting
     .await;
 
     // What a front end offers: here, the sandbox.
-    let offered: Value = app
-        .http
-        .get(app.url("/v1/payments/providers"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let offered: Value = app.public_json("/v1/payments/providers").await;
     assert_eq!(offered, json!({"providers": ["sandbox"]}));
 
     // The sandbox's page, on this service, for this application's fee.

@@ -360,15 +360,7 @@ async fn the_pages_sign_in_through_the_provider_with_a_code_and_its_verifier() {
     let provider = StandInProvider::start().await;
     let settings = provider.settings();
     let app = spawn_app_with(|s| s.http.tokens.oidc = Some(settings)).await;
-    let options: Value = app
-        .http
-        .get(app.url("/v1/sign-in"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let options: Value = app.public_json("/v1/sign-in").await;
     let endpoint = options["provider"]["authorization_endpoint"]
         .as_str()
         .unwrap();
@@ -460,15 +452,7 @@ async fn the_pages_sign_in_through_the_provider_with_a_code_and_its_verifier() {
         401
     );
     let plain = spawn_app().await;
-    let options: Value = plain
-        .http
-        .get(plain.url("/v1/sign-in"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let options: Value = plain.public_json("/v1/sign-in").await;
     assert_eq!(options, json!({}));
     let none = plain
         .http
@@ -527,15 +511,7 @@ async fn the_development_sign_in_and_the_sandbox_exist_only_in_development() {
             "{method} {path}"
         );
     }
-    let offered: Value = production
-        .http
-        .get(production.url("/v1/payments/providers"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let offered: Value = production.public_json("/v1/payments/providers").await;
     assert!(!offered.to_string().contains("sandbox"), "{offered}");
     let pay = production
         .post_json(

@@ -347,15 +347,7 @@ async fn walk_visa(app: &TestApp, visa_type: &str, scope: &str, entries: &str, f
     let seal = qr_codes_at(&path, 150)
         .pop()
         .expect("the seal reads at 150 dpi");
-    let keys: Value = app
-        .http
-        .get(app.url("/v1/keys"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let keys: Value = app.public_json("/v1/keys").await;
     let claims = guichet_seal::open(&seal, &guichet_seal::JwkSet::parse(&keys).unwrap()).unwrap();
     let terms = claims.visa.expect("a visa's seal carries its terms");
     assert_eq!(terms.passport_number, "19FR12345");
@@ -1107,15 +1099,7 @@ async fn partners_read_the_feed(app: &TestApp) {
             .contains(national["document"]["number"].as_str().unwrap())
     );
     // Each item checks offline against the published keys, and says what the item says.
-    let keys: Value = app
-        .http
-        .get(app.url("/v1/keys"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let keys: Value = app.public_json("/v1/keys").await;
     let keys = guichet_seal::JwkSet::parse(&keys).unwrap();
     for item in items {
         let payload = guichet_seal::open_record(item["signed"].as_str().unwrap(), &keys).unwrap();
