@@ -207,8 +207,8 @@ async fn fetch_jwks(url: &str) -> Result<jsonwebtoken::jwk::JwkSet, String> {
         .get(url)
         .send()
         .await
-        .and_then(reqwest::Response::error_for_status)
         .map_err(|e| format!("{url}: {e}"))?;
+    // Redirects are not followed: a 3xx is as much a failure as a 4xx or 5xx.
     if !answer.status().is_success() {
         return Err(format!("{url}: {}", answer.status()));
     }
