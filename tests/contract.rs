@@ -39,6 +39,7 @@ pub fn application(subject: &str, office: &str, at: OffsetDateTime) -> Applicati
         details: serde_json::json!({}),
         office: OfficeCode::parse(office).unwrap(),
         fee: Money::xof(750),
+        fee_terms: Default::default(),
         payment_reference: PaymentReference::generate(),
         required_attachments: Vec::new(),
         at,

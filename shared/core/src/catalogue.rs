@@ -49,20 +49,41 @@ pub struct FeeLine {
     pub fee: Money,
 }
 
+/// The values a fee depends on: the details' value at each path a fee line names (a path the
+/// details do not have is left out). Kept on the application when it is made, they are what was
+/// priced, and so what a later answer may not change.
+pub type FeeTerms = std::collections::BTreeMap<String, serde_json::Value>;
+
 impl Service {
     /// What an application with these (parsed) details costs: the fee table is the only place
     /// fees live.
     pub fn fee_for(&self, details: &serde_json::Value) -> Money {
+        self.fee_for_terms(&self.fee_terms(details))
+    }
+
+    /// What these terms cost: the first line whose every `when` value equals the term at that
+    /// path, else the service's fee.
+    pub fn fee_for_terms(&self, terms: &FeeTerms) -> Money {
         self.fees
             .iter()
             .find(|line| {
-                line.when.iter().all(|(path, want)| {
-                    path.split('.')
-                        .try_fold(details, |v, key| v.get(key))
-                        .is_some_and(|got| got == want)
-                })
+                line.when
+                    .iter()
+                    .all(|(path, want)| terms.get(path).is_some_and(|got| got == want))
             })
             .map_or(self.fee, |line| line.fee)
+    }
+
+    /// The details' values at every path a fee line names.
+    pub fn fee_terms(&self, details: &serde_json::Value) -> FeeTerms {
+        self.fees
+            .iter()
+            .flat_map(|line| line.when.keys())
+            .filter_map(|path| {
+                let value = path.split('.').try_fold(details, |v, key| v.get(key))?;
+                Some((path.clone(), value.clone()))
+            })
+            .collect()
     }
 }
 
@@ -669,6 +690,15 @@ mod tests {
             c.service(DocumentKind::parse("consular_card").unwrap())
                 .is_none()
         );
+        // What the fee depends on, and only that, is kept as the terms priced.
+        let details = json!({"visa_type": "transit", "scope": "national", "entries": "single", "purpose": "x"});
+        let terms = visa.fee_terms(&details);
+        assert_eq!(
+            terms.keys().collect::<Vec<_>>(),
+            ["entries", "scope", "visa_type"]
+        );
+        assert_eq!(visa.fee_for_terms(&terms), visa.fee_for(&details));
+        assert_eq!(visa.fee_for_terms(&terms).amount, 25_000);
     }
 
     #[test]

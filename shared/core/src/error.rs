@@ -45,6 +45,10 @@ pub enum Error {
     /// The application is not in a status where this is possible.
     #[error("conflict: {0}")]
     Conflict(Msg),
+    /// An answer that would change what the paid fee or the office depends on: the fields it
+    /// may not change, each named.
+    #[error("fields fixed once paid")]
+    FixedOncePaid(FieldErrors),
     /// Too many requests from this client: try again after `retry_after`.
     #[error("rate limited")]
     RateLimited { retry_after: std::time::Duration },

@@ -178,6 +178,15 @@ pub enum Msg {
     /// A feed cursor that is not one the feed gave.
     InvalidCursor,
     CrossingRefused(crate::domain::CrossingRefusal),
+    /// A field an answer may not change once the application is paid (what its fee or its
+    /// office depends on).
+    FixedOncePaid,
+    /// The problem's detail for `FixedOncePaid`: `fields`, comma separated.
+    PaidTermsFixed {
+        fields: String,
+    },
+    /// The issue step's refusal: the terms decided cost more than what was paid.
+    TermsExceedPayment,
 }
 
 /// The parts of a passport's zone a check digit covers.
@@ -501,6 +510,18 @@ impl Msg {
                 "Une pièce de ce nom est déjà acceptée.".into(),
                 "An attachment of that name is accepted already.".into(),
             ),
+            Msg::FixedOncePaid => (
+                "Ne peut plus changer : la demande est payée. Annulez-la et faites une nouvelle demande.".into(),
+                "Cannot change: the application is paid. Cancel it and apply again.".into(),
+            ),
+            Msg::PaidTermsFixed { fields } => (
+                format!("La demande est payée : son tarif et son bureau ne changent plus ({fields}). Pour un autre tarif ou un autre bureau, annulez-la et faites une nouvelle demande."),
+                format!("The application is paid: its fee and its office no longer change ({fields}). For another fee or another office, cancel it and apply again."),
+            ),
+            Msg::TermsExceedPayment => (
+                "Les conditions décidées coûtent plus que le montant payé : document non délivré.".into(),
+                "The terms decided cost more than was paid: no document issued.".into(),
+            ),
             Msg::AttachmentsMissing { names } => (
                 format!("Pièces à joindre avant l'examen : {names}."),
                 format!("Attachments to join before review: {names}."),
@@ -652,6 +673,7 @@ pub enum ProblemTitle {
     Unavailable,
     TooManyRequests,
     ProviderUnavailable,
+    FixedOncePaid,
 }
 
 impl ProblemTitle {
@@ -679,6 +701,10 @@ impl ProblemTitle {
             ProblemTitle::ProviderUnavailable => (
                 "Service de paiement indisponible",
                 "Payment service unavailable",
+            ),
+            ProblemTitle::FixedOncePaid => (
+                "Demande déjà payée : champs figés",
+                "Application paid: fields fixed",
             ),
             ProblemTitle::Unavailable => (
                 "Service momentanément indisponible",
@@ -764,6 +790,11 @@ mod tests {
             Msg::NotAVisa,
             Msg::InvalidCursor,
             Msg::CrossingRefused(crate::domain::CrossingRefusal::Revoked),
+            Msg::FixedOncePaid,
+            Msg::PaidTermsFixed {
+                fields: "details.visa_type".into(),
+            },
+            Msg::TermsExceedPayment,
         ];
         for m in all {
             let b = m.bilingual();

@@ -47,7 +47,8 @@ fn get_document() {}
         ("Idempotency-Key" = Option<String>, Header, description = "Same key and body → same answer, for 24 h")),
     request_body = ResubmitRequest,
     responses((status = 200, body = ApplicationView), (status = 401, body = Problem), (status = 404, body = Problem),
-        (status = 409, body = Problem), (status = 422, body = Problem)),
+        (status = 409, body = Problem, description = "Not waiting for an answer; or `/problems/fixed-once-paid`: the answer would change what the paid fee or the office depends on, each such field named in `errors`"),
+        (status = 422, body = Problem)),
     security(("bearer" = [])))]
 fn resubmit() {}
 

@@ -70,18 +70,7 @@ impl Problem {
                     "Un ou plusieurs champs sont invalides.".into(),
                     "One or more fields are invalid.".into(),
                 );
-                p.errors = errors
-                    .0
-                    .iter()
-                    .map(|e| {
-                        let m = e.message.bilingual();
-                        ProblemField {
-                            field: e.field.clone(),
-                            message: m.fr,
-                            message_en: m.en,
-                        }
-                    })
-                    .collect();
+                p.errors = field_errors(errors);
                 p
             }
             Error::NotNeeded(n) => {
@@ -145,6 +134,17 @@ impl Problem {
                 let m = msg.bilingual();
                 Problem::new(409, "conflict", ProblemTitle::Conflict).detail(m.fr, m.en)
             }
+            Error::FixedOncePaid(errors) => {
+                let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
+                let m = Msg::PaidTermsFixed {
+                    fields: fields.join(", "),
+                }
+                .bilingual();
+                let mut p = Problem::new(409, "fixed-once-paid", ProblemTitle::FixedOncePaid)
+                    .detail(m.fr, m.en);
+                p.errors = field_errors(errors);
+                p
+            }
             Error::RateLimited { retry_after } => {
                 let s = retry_after.as_secs();
                 Problem::new(429, "too-many-requests", ProblemTitle::TooManyRequests).detail(
@@ -187,6 +187,21 @@ impl Problem {
             .body(Body::Binary(body))
             .unwrap_or_else(|_| Response::new(Body::Empty))
     }
+}
+
+fn field_errors(errors: &guichet_core::domain::FieldErrors) -> Vec<ProblemField> {
+    errors
+        .0
+        .iter()
+        .map(|e| {
+            let m = e.message.bilingual();
+            ProblemField {
+                field: e.field.clone(),
+                message: m.fr,
+                message_en: m.en,
+            }
+        })
+        .collect()
 }
 
 /// A limit as people say it: `4 Mo` / `4 MB`, `64 Ko` / `64 KB`, or bytes.

@@ -200,6 +200,48 @@ async fn walk_a_gauging_certificate(app: &TestApp) {
     );
 }
 
+/// Issue 26, item 1, for a kind declared by data: a tank for water (25,000 XOF) answered as one
+/// for fuel (40,000) is refused naming the field; a corrected plate passes.
+#[tokio::test]
+async fn a_data_kinds_paid_fee_cannot_change_with_an_answer() {
+    let app = spawn_app_with(|s| write_files(&s.local.data_dir, true)).await;
+    let citizen = app.citizen("transporter-water");
+    let mut request = gauging_request(28000);
+    request["details"]["cargo"] = json!("water");
+    let created = app.submitted(&citizen, &request).await;
+    assert_eq!(created["fee"]["amount"], 25000);
+    let mut fuel = request.clone();
+    fuel["details"]["cargo"] = json!("fuel");
+    let priced = app.submitted(&app.citizen("transporter-fuel"), &fuel).await;
+    assert_eq!(priced["fee"]["amount"], 40000, "the catalogue's fee line");
+    let id = created["id"].as_str().unwrap();
+    let card = app
+        .attach(&citizen, id, "registration_card", scanned_act("carte"))
+        .await;
+    assert_eq!(app.checked(&citizen, id, &card).await["state"], "accepted");
+    let reference = created["payment_reference"].as_str().unwrap();
+    assert_eq!(app.pay(reference, "om-jt-water", 25000).await.status(), 200);
+    app.wait_for_status(&citizen, id, "in_review").await;
+    let clerk = app.clerk(METROLOGY);
+    let ask = json!({"decision": "request_info", "reason": "Plaque illisible"});
+    assert_eq!(app.decide(&clerk, id, &ask).await.status(), 200);
+
+    let answer = |details: &Value| {
+        let body = json!({ "details": details });
+        let (app, citizen) = (&app, &citizen);
+        async move { app.resubmit(citizen, id, &body).await }
+    };
+    let p = problem(answer(&fuel["details"]).await, 409).await;
+    assert_eq!(fields(&p), ["details.cargo"], "{p}");
+    let mut plate = request["details"].clone();
+    plate["plate_number"] = json!("AB 1235 MD");
+    let resp = answer(&plate).await;
+    assert_eq!(resp.status(), 200);
+    let view: Value = resp.json().await.unwrap();
+    assert_eq!(view["details"]["plate_number"], "AB 1235 MD");
+    assert_eq!(view["details"]["cargo"], "water");
+}
+
 /// A declared kind whose template file is not there cannot issue anything: the start is refused,
 /// naming the entry and the template.
 #[tokio::test]

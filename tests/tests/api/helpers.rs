@@ -284,6 +284,12 @@ impl TestApp {
         id
     }
 
+    /// `POST /v1/applications/{id}/resubmit` with `body`: the applicant's answer.
+    pub async fn resubmit(&self, token: &str, id: &str, body: &Value) -> Response {
+        self.post_json(token, &format!("/v1/applications/{id}/resubmit"), body)
+            .await
+    }
+
     /// `POST /v1/applications/{id}/signature` with `body`.
     pub async fn sign(&self, token: &str, id: &str, body: &Value) -> Response {
         self.post_json(token, &format!("/v1/applications/{id}/signature"), body)

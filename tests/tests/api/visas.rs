@@ -1222,3 +1222,75 @@ async fn the_time_from_payment_to_decision_is_measured_per_mission() {
     assert!(row(DAKAR).median_hours >= 80.0);
     assert_eq!(row(DAKAR).late_pending, 1, "{waiting} waits past 72 hours");
 }
+
+/// Issue 26, item 1: once paid, an answer may not change what the fee or the office depends
+/// on. A transit visa (25,000 XOF) answered as a business visa of multiple entries (120,000)
+/// is refused naming the fields, so is another mission; a correction of anything else passes,
+/// and the e-visa is issued on the terms paid.
+#[tokio::test]
+async fn an_answer_cannot_change_what_the_paid_fee_or_the_mission_depends_on() {
+    let app = spawn_app().await;
+    let citizen = app.citizen("traveller-transit");
+    let t = Traveller::french("MARTIN", "CLAIRE", "1985-06-01");
+    let transit = visa_request(&t, "transit", "national", "single", PARIS, 5);
+    let id = app.visa_in_review(&citizen, &transit).await;
+    assert_eq!(app.application(&citizen, &id).await["fee"]["amount"], 25000);
+    let cleared = app
+        .screen(&app.screener(), &id, &json!({"outcome": "clear"}))
+        .await;
+    assert_eq!(cleared.status(), 200);
+    let consul = app.consul(PARIS);
+    let ask = json!({"decision": "request_info", "reason": "Quel est l'objet du voyage ?"});
+    assert_eq!(app.decide(&consul, &id, &ask).await.status(), 200);
+    app.wait_for_status(&citizen, &id, "needs_info").await;
+
+    let answer = |details: Value| {
+        let body = json!({"details": details, "message": "Voyage d'affaires"});
+        let (app, citizen, id) = (&app, &citizen, &id);
+        async move { app.resubmit(citizen, id, &body).await }
+    };
+    let business = visa_request(&t, "business", "national", "multiple", PARIS, 5);
+    let p = problem(answer(business["details"].clone()).await, 409).await;
+    assert_eq!(
+        p["type"], "https://guichet.ml/problems/fixed-once-paid",
+        "{p}"
+    );
+    assert_eq!(
+        fields(&p),
+        ["details.entries", "details.visa_type"],
+        "the fields that made the fee change: {p}"
+    );
+    assert!(
+        p["detail"].as_str().unwrap().contains("annulez")
+            && p["detail_en"].as_str().unwrap().contains("cancel"),
+        "{p}"
+    );
+    // Another mission is another office's work, paid for at this one.
+    let dakar = visa_request(&t, "transit", "national", "single", DAKAR, 5);
+    let p = problem(answer(dakar["details"].clone()).await, 409).await;
+    assert_eq!(fields(&p), ["details.mission"], "{p}");
+    // Nothing changed meanwhile.
+    let view = app.application(&citizen, &id).await;
+    assert_eq!(
+        (
+            view["status"].as_str(),
+            view["details"]["visa_type"].as_str()
+        ),
+        (Some("needs_info"), Some("transit"))
+    );
+
+    // A correction the fee does not depend on passes.
+    let mut corrected = transit["details"].clone();
+    corrected["purpose"] = json!("Escale vers Niamey");
+    let resp = answer(corrected).await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        app.decide(&consul, &id, &json!({"decision": "approve"}))
+            .await
+            .status(),
+        200
+    );
+    let issued = app.wait_for_status(&citizen, &id, "issued").await;
+    assert_eq!(issued["details"]["visa_type"], "transit");
+    assert_eq!(issued["fee"]["amount"], 25000);
+}

@@ -140,6 +140,11 @@ pub struct Application {
     pub details: serde_json::Value,
     pub office: OfficeCode,
     pub fee: Money,
+    /// What the fee was computed from (the details at each path a fee line names), when it was
+    /// asked: once paid, an answer may not change them, and no document is issued on terms that
+    /// cost more. Empty for a kind of one fee, and for applications made before it was kept.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub fee_terms: std::collections::BTreeMap<String, serde_json::Value>,
     pub payment_reference: PaymentReference,
     status: Status,
     #[serde(with = "time::serde::rfc3339")]
@@ -200,6 +205,7 @@ pub struct NewApplication {
     pub details: serde_json::Value,
     pub office: OfficeCode,
     pub fee: Money,
+    pub fee_terms: std::collections::BTreeMap<String, serde_json::Value>,
     pub payment_reference: PaymentReference,
     pub required_attachments: Vec<String>,
     pub at: OffsetDateTime,
@@ -266,6 +272,7 @@ impl Application {
             office: OfficeCode::parse("TGI-BKO-C3")
                 .unwrap_or_else(|_| unreachable!("a well-formed office code")),
             fee: Money::xof(750),
+            fee_terms: Default::default(),
             payment_reference: PaymentReference::generate(),
             required_attachments: Vec::new(),
             at: datetime!(2026-11-25 10:00 UTC),
@@ -281,6 +288,7 @@ impl Application {
             details: new.details,
             office: new.office,
             fee: new.fee,
+            fee_terms: new.fee_terms,
             payment_reference: new.payment_reference,
             status: Status::AwaitingPayment,
             created_at: new.at,

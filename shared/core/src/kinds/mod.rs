@@ -105,6 +105,12 @@ pub trait Kind: Send + Sync + fmt::Debug {
         None
     }
 
+    /// The field of the details that chooses the office (`details.mission`), for kinds that
+    /// `office` answers for.
+    fn office_field(&self) -> Option<&'static str> {
+        None
+    }
+
     /// Every office `office` may choose.
     fn offices(&self) -> Vec<OfficeCode> {
         Vec::new()

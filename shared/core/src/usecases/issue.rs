@@ -141,6 +141,25 @@ pub async fn issue(ports: &Issuing<'_>, id: ApplicationId) -> Result<IssueOutcom
     .await
 }
 
+/// A document is never issued on terms that cost more than what was paid: the fee its details
+/// cost now against the fee of the terms kept when it was asked, both read from today's
+/// catalogue (a price changed since is not the applicant's to pay).
+fn paid_for(catalogue: &Catalogue, app: &Application) -> Result<(), Error> {
+    let Some(service) = catalogue.service(app.kind) else {
+        return Ok(());
+    };
+    if app.fee_terms.is_empty() {
+        return Ok(());
+    }
+    let paid = service.fee_for_terms(&app.fee_terms);
+    let asked = service.fee_for(&app.details);
+    if asked.currency != paid.currency || asked.amount > paid.amount {
+        tracing::error!(application_id = %app.id, "approved on terms that cost more than was paid: not issued");
+        return Err(Error::Conflict(crate::messages::Msg::TermsExceedPayment));
+    }
+    Ok(())
+}
+
 enum Reserved {
     Ready(Box<Application>, DocumentRef),
     Done(IssueOutcome),
@@ -159,7 +178,7 @@ async fn reserve_number(ports: &Issuing<'_>, id: ApplicationId) -> Result<Reserv
                 let d = d.clone();
                 return Ok(Reserved::Ready(Box::new(app), d));
             }
-            (Status::Approved, None) => {}
+            (Status::Approved, None) => paid_for(ports.catalogue, &app)?,
             (other, _) => return Ok(Reserved::Done(IssueOutcome::NotApproved(other))),
         }
         let now = ports.clock.now();
@@ -197,4 +216,35 @@ async fn reserve_number(ports: &Issuing<'_>, id: ApplicationId) -> Result<Reserv
         Ok(Reserved::Ready(Box::new(app), reserved))
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::DocumentKind;
+    use serde_json::json;
+
+    /// Whatever an answer did, a visa approved on terms dearer than those priced is not issued;
+    /// the same terms, or cheaper ones, are.
+    #[test]
+    fn no_document_on_terms_that_cost_more_than_was_paid() {
+        let catalogue = Catalogue::parse(crate::catalogue::DEFAULT_JSON).unwrap();
+        let visa = catalogue.service(DocumentKind::VISA).unwrap();
+        let transit = json!({"visa_type": "transit", "scope": "national", "entries": "single"});
+        let business = json!({"visa_type": "business", "scope": "national", "entries": "multiple"});
+        let mut app = Application::example();
+        app.kind = DocumentKind::VISA;
+        app.fee_terms = visa.fee_terms(&transit);
+        app.details = business;
+        assert!(matches!(
+            paid_for(&catalogue, &app),
+            Err(Error::Conflict(crate::messages::Msg::TermsExceedPayment))
+        ));
+        app.details = transit;
+        assert!(paid_for(&catalogue, &app).is_ok());
+        // Applications made before the terms were kept are not held to them.
+        app.fee_terms.clear();
+        app.details = json!({"visa_type": "business", "scope": "national", "entries": "multiple"});
+        assert!(paid_for(&catalogue, &app).is_ok());
+    }
 }

@@ -110,6 +110,7 @@ pub async fn submit(
             errors.into_result()?;
             let kind = service.kind;
             let fee = service.fee_for(&details);
+            let fee_terms = service.fee_terms(&details);
             let office = match kind_type.and_then(|k| k.office(&details)) {
                 Some(chosen) => ports
                     .catalogue
@@ -125,6 +126,7 @@ pub async fn submit(
                 details,
                 office: office.code.clone(),
                 fee,
+                fee_terms,
                 payment_reference: PaymentReference::generate(),
                 required_attachments: kind_type
                     .map(|k| {
@@ -186,6 +188,54 @@ fn office_for<'c>(
     catalogue
         .route(kind, applicant)
         .ok_or_else(|| Error::Internal(format!("no office routes {kind}")))
+}
+
+/// An answer comes after payment: it may correct anything but what the fee paid and the office
+/// depend on. A change of either is refused naming the fields that made it (the terms priced
+/// that changed; the mission, or the place of birth that routes), so a transit visa's fee never
+/// buys a business visa, and a court is not handed an application another court was paid for.
+fn fixed_once_paid(
+    catalogue: &Catalogue,
+    kind: &dyn Kind,
+    before: &Application,
+    after: &Application,
+) -> Result<(), Error> {
+    let mut fixed = FieldErrors::default();
+    if let Some(service) = catalogue.service(after.kind) {
+        // What was priced: the terms kept when it was asked, or for an application made before
+        // they were kept, the details it had.
+        let paid = if before.fee_terms.is_empty() {
+            service.fee_terms(&before.details)
+        } else {
+            before.fee_terms.clone()
+        };
+        let now = service.fee_terms(&after.details);
+        if service.fee_for_terms(&now) != service.fee_for_terms(&paid) {
+            let paths: std::collections::BTreeSet<&String> =
+                paid.keys().chain(now.keys()).collect();
+            for path in paths.into_iter().filter(|p| paid.get(*p) != now.get(*p)) {
+                fixed.push(format!("details.{path}"), Msg::FixedOncePaid);
+            }
+        }
+    }
+    if after.office != before.office {
+        // The field that chose the office (a visa's mission), else what routes by birth.
+        let field = kind.office_field().unwrap_or(
+            if before.applicant.birth_country != after.applicant.birth_country
+                && before.applicant.birth_place == after.applicant.birth_place
+            {
+                "applicant.birth_country"
+            } else {
+                "applicant.birth_place"
+            },
+        );
+        fixed.push(field, Msg::FixedOncePaid);
+    }
+    if fixed.0.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::FixedOncePaid(fixed))
+    }
 }
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -261,6 +311,7 @@ pub async fn resubmit(
                 // Details are read again with the identity they go with: a corrected place of
                 // birth may no longer fit the basis given before.
                 if request.applicant.is_some() || request.details.is_some() {
+                    let before = app.clone();
                     let raw = request.details.as_ref().unwrap_or(&app.details).clone();
                     if let Some(n) = kind.not_needed(Some(&raw)) {
                         return Err(Error::NotNeeded(n));
@@ -276,6 +327,7 @@ pub async fn resubmit(
                             .code
                             .clone(),
                     };
+                    fixed_once_paid(ports.catalogue, kind, &before, &app)?;
                     super::screening::reopen_if_renamed(kind, &mut app);
                 }
                 let change = app.transition(Status::InReview, who.actor(), now, message.clone())?;

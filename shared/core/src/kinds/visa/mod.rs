@@ -194,6 +194,10 @@ impl Kind for Visa {
             .and_then(|m| OfficeCode::parse(m).ok())
     }
 
+    fn office_field(&self) -> Option<&'static str> {
+        Some("details.mission")
+    }
+
     fn offices(&self) -> Vec<OfficeCode> {
         self.rules.missions.iter().cloned().collect()
     }
