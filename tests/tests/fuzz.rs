@@ -285,6 +285,10 @@ fn request(method: &str, path: &str, token: Option<&str>, ct: &str, body: Vec<u8
     if let Some(t) = token {
         b = b.header("authorization", format!("Bearer {t}"));
     }
+    // A new key each time, as a client sends with every request that creates something.
+    if method == "POST" {
+        b = b.header("idempotency-key", ulid::Ulid::new().to_string());
+    }
     b.body(Body::Binary(body)).unwrap()
 }
 

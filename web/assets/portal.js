@@ -215,10 +215,12 @@ async function application(id) {
     const box = h('section', { class: 'card', 'aria-labelledby': 'pay-title' }, h('h2', { id: 'pay-title' }, t('pay_title', { fee: money(app.fee) })));
     const { providers } = await get('/v1/payments/providers');
     for (const p of providers) {
+      // One key per provider's button: pressed again after an error, it asks for the same page.
+      const key = idempotencyKey();
       box.append(h('button', { type: 'button', id: `pay-${p}`, onclick: async (ev) => {
         ev.target.disabled = true;
         try {
-          const r = await post(`/v1/applications/${id}/payment`, { provider: p });
+          const r = await post(`/v1/applications/${id}/payment`, { provider: p }, { 'idempotency-key': key });
           location.assign(r.checkout_url);
         } catch (e) { notice.replaceChildren(problemBox(e)); ev.target.disabled = false; }
       } }, t('pay_with', { provider: t(`provider_${p}`) === `provider_${p}` ? p : t(`provider_${p}`) })));

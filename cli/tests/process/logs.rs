@@ -56,6 +56,7 @@ async fn a_full_run_logs_no_name_nina_birth_date_or_record_content() {
         let resp = http
             .post(server.url("/v1/applications"))
             .bearer_auth(&citizen)
+            .header("idempotency-key", ulid::Ulid::new().to_string())
             .header("content-type", "application/json")
             .body(body)
             .send()
@@ -67,6 +68,7 @@ async fn a_full_run_logs_no_name_nina_birth_date_or_record_content() {
     let created = json_of(
         http.post(server.url("/v1/applications"))
             .bearer_auth(&citizen)
+            .header("idempotency-key", "logs-1")
             .json(&request)
             .send()
             .await

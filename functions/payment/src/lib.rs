@@ -9,7 +9,7 @@ use guichet_core::catalogue::Catalogue;
 use guichet_core::ports::{ApplicationStore, Delivery, PaymentLedger};
 use guichet_core::usecases::payment::{self, PaymentAddresses};
 use guichet_http::api::{CheckoutView, PaymentAck, PaymentProviders, StartPaymentRequest};
-use guichet_http::request::{JSON_LIMIT, body_bytes, header, json_body};
+use guichet_http::request::{JSON_LIMIT, body_bytes, header, json_body, required_idempotency};
 use guichet_http::response::json;
 use guichet_http::routes::Route;
 use guichet_http::{Body, Edge, Request, Response, edge};
@@ -83,6 +83,7 @@ async fn webhook(f: &Payment, req: &Request, provider: &str) -> Result<Response<
 
 async fn start(f: &Payment, req: &Request, id: &str) -> Result<Response<Body>, Error> {
     let who = edge::caller(&f.edge, req).await?;
+    let key = required_idempotency(req)?;
     let body: StartPaymentRequest = json_body(req, JSON_LIMIT)?;
     let checkout = f.gateways.checkout(body.provider.trim())?;
     // The provider's page in English for who reads the portal in English; French otherwise.
@@ -90,19 +91,16 @@ async fn start(f: &Payment, req: &Request, id: &str) -> Result<Response<Body>, E
         Some(l) if l.trim_start().to_ascii_lowercase().starts_with("en") => "en",
         _ => "fr",
     };
-    let (app, checkout_url) = payment::start(
-        f.applications.as_ref(),
-        &f.catalogue,
-        &who,
-        id,
-        checkout,
-        &PaymentAddresses {
+    let ports = payment::Starting {
+        applications: f.applications.as_ref(),
+        catalogue: &f.catalogue,
+        clock: f.edge.clock.as_ref(),
+        addresses: PaymentAddresses {
             api: &f.public_url,
             portal: &f.portal_url,
         },
-        lang,
-    )
-    .await?;
+    };
+    let (app, checkout_url) = payment::start(&ports, &who, id, checkout, lang, key).await?;
     Ok(json(
         200,
         &CheckoutView {

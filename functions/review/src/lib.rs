@@ -14,7 +14,9 @@ use guichet_http::api::{
     AesFeedPage, AesVerification, AesVerifyRequest, ApplicationView, CrossingRecorded,
     RevokedDocument, ScreeningView, WorkQueue,
 };
-use guichet_http::request::{JSON_LIMIT, idempotency, json_body, query_param};
+use guichet_http::request::{
+    JSON_LIMIT, idempotency, json_body, query_param, required_idempotency,
+};
 use guichet_http::response::json;
 use guichet_http::routes::Route;
 use guichet_http::{Body, Edge, Request, Response, edge};
@@ -93,6 +95,7 @@ async fn route(f: &Review, req: &Request) -> Result<Response<Body>, Error> {
             view(f, &app, &who).await
         }
         Route::RecordCrossing => {
+            let key = required_idempotency(req)?;
             let body: border::CrossingRequest = json_body(req, JSON_LIMIT)?;
             let ports = Bordering {
                 applications: f.applications.as_ref(),
@@ -101,7 +104,7 @@ async fn route(f: &Review, req: &Request) -> Result<Response<Body>, Error> {
                 seals: f.seals.as_ref(),
                 clock,
             };
-            let recorded = border::record(&ports, &who, &body, idempotency(req)).await?;
+            let recorded = border::record(&ports, &who, &body, Some(key)).await?;
             Ok(json(
                 201,
                 &CrossingRecorded::new(&recorded, clock.now().date()),

@@ -14,7 +14,7 @@ use guichet_http::api::{
     ApplicationCreated, ApplicationList, ApplicationView, MeView, SignInRequest, UploadTicket,
 };
 use guichet_http::limits::Limit;
-use guichet_http::request::{JSON_LIMIT, idempotency, json_body};
+use guichet_http::request::{JSON_LIMIT, idempotency, json_body, required_idempotency};
 use guichet_http::response::{file, file_link, json, pdf};
 use guichet_http::routes::Route;
 use guichet_http::{Body, Edge, Request, Response, edge, signin};
@@ -82,9 +82,10 @@ async fn route(f: &Submit, req: &Request) -> Result<Response<Body>, Error> {
     let clock = f.edge.clock.as_ref();
     match route {
         Route::SubmitApplication => {
+            let key = required_idempotency(req)?;
             f.edge.limits.take(Limit::Submit, who.subject.as_str())?;
             let body: submit::SubmitRequest = json_body(req, JSON_LIMIT)?;
-            let app = submit::submit(&f.applying(), &who, body, idempotency(req)).await?;
+            let app = submit::submit(&f.applying(), &who, body, Some(key)).await?;
             Ok(json(201, &ApplicationCreated::new(&app, &f.catalogue)))
         }
         Route::ListApplications => {

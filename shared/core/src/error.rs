@@ -45,6 +45,10 @@ pub enum Error {
     /// The application is not in a status where this is possible.
     #[error("conflict: {0}")]
     Conflict(Msg),
+    /// A request that creates something without the `Idempotency-Key` that makes a repeat of
+    /// it harmless (428).
+    #[error("idempotency key required")]
+    IdempotencyKeyRequired,
     /// An answer that would change what the paid fee or the office depends on: the fields it
     /// may not change, each named.
     #[error("fields fixed once paid")]

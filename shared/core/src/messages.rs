@@ -57,6 +57,8 @@ pub enum Msg {
     InvalidSeal,
     IdempotencyKeyReused,
     InvalidIdempotencyKey,
+    /// A request that creates something came without its `Idempotency-Key`.
+    IdempotencyKeyRequired,
     InvalidAmount,
     WrongStatus {
         status: &'static str,
@@ -320,6 +322,10 @@ impl Msg {
             Msg::IdempotencyKeyReused => (
                 "Cette clé d'idempotence a déjà servi pour une autre demande.".into(),
                 "This idempotency key was already used for a different request.".into(),
+            ),
+            Msg::IdempotencyKeyRequired => (
+                "En-tête Idempotency-Key obligatoire : une valeur unique par demande (un UUID), renvoyée telle quelle si la demande est répétée, pour qu'elle ne soit jamais faite deux fois.".into(),
+                "The Idempotency-Key header is required: a unique value per request (a UUID), sent again as it was when the request is repeated, so it is never done twice.".into(),
             ),
             Msg::InvalidIdempotencyKey => (
                 "Clé d'idempotence invalide : 1 à 128 caractères visibles.".into(),
@@ -674,6 +680,7 @@ pub enum ProblemTitle {
     TooManyRequests,
     ProviderUnavailable,
     FixedOncePaid,
+    IdempotencyKeyRequired,
 }
 
 impl ProblemTitle {
@@ -702,6 +709,9 @@ impl ProblemTitle {
                 "Service de paiement indisponible",
                 "Payment service unavailable",
             ),
+            ProblemTitle::IdempotencyKeyRequired => {
+                ("Clé d'idempotence requise", "Idempotency key required")
+            }
             ProblemTitle::FixedOncePaid => (
                 "Demande déjà payée : champs figés",
                 "Application paid: fields fixed",
@@ -791,6 +801,7 @@ mod tests {
             Msg::InvalidCursor,
             Msg::CrossingRefused(crate::domain::CrossingRefusal::Revoked),
             Msg::FixedOncePaid,
+            Msg::IdempotencyKeyRequired,
             Msg::PaidTermsFixed {
                 fields: "details.visa_type".into(),
             },

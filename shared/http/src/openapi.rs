@@ -20,9 +20,10 @@ use guichet_core::usecases::submit::{ResubmitRequest, SubmitRequest};
 use utoipa::OpenApi;
 
 #[utoipa::path(post, path = "/v1/applications", tag = "applications", request_body = SubmitRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Same key and body → same answer, for 24 h")),
+    params(("Idempotency-Key" = String, Header, description = "Required (428 without): a unique value per request, such as a UUID, sent again unchanged when the request is repeated; the same key and body answer as the first did, for 24 h")),
     responses((status = 201, body = ApplicationCreated), (status = 400, body = Problem), (status = 401, body = Problem),
-        (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem)),
+        (status = 403, body = Problem), (status = 413, body = Problem), (status = 422, body = Problem),
+        (status = 428, body = Problem, description = "No Idempotency-Key: nothing was made")),
     security(("bearer" = [])))]
 fn submit_application() {}
 
@@ -121,13 +122,14 @@ fn get_screening() {}
 fn screen() {}
 
 #[utoipa::path(post, path = "/v1/border/crossings", tag = "border",
-    params(("Idempotency-Key" = Option<String>, Header, description = "Same key and body → same answer, for 24 h")),
+    params(("Idempotency-Key" = String, Header, description = "Required (428 without): a unique value per request, such as a UUID, sent again unchanged when the request is repeated; the same key and body answer as the first did, for 24 h")),
     request_body = CrossingRequest,
     responses((status = 201, body = CrossingRecorded), (status = 401, body = Problem),
         (status = 403, body = Problem, description = "Not a border officer of a border post"),
         (status = 404, body = Problem, description = "No such visa"),
         (status = 409, body = Problem, description = "`/problems/crossing-refused`, with a `reason`: `second_entry`, `not_yet_valid`, `expired`, `revoked`, `wrong_passport`"),
-        (status = 422, body = Problem)),
+        (status = 422, body = Problem),
+        (status = 428, body = Problem, description = "No Idempotency-Key: nothing was recorded")),
     security(("bearer" = [])))]
 fn record_crossing() {}
 
@@ -149,12 +151,14 @@ fn aes_visas() {}
 fn aes_verify() {}
 
 #[utoipa::path(post, path = "/v1/applications/{id}/payment", tag = "payments", params(("id" = String, Path),
-        ("Accept-Language" = Option<String>, Header, description = "`en` for the provider's page in English; French otherwise")),
+        ("Accept-Language" = Option<String>, Header, description = "`en` for the provider's page in English; French otherwise"),
+        ("Idempotency-Key" = String, Header, description = "Required (428 without): a unique value per request, such as a UUID, sent again unchanged when the request is repeated; the same key and body answer as the first did, for 24 h")),
     request_body = StartPaymentRequest,
     responses((status = 200, body = CheckoutView), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem, description = "Not the caller's application"),
         (status = 409, body = Problem, description = "The application does not wait for a payment"),
         (status = 422, body = Problem, description = "A provider not offered here"),
+        (status = 428, body = Problem, description = "No Idempotency-Key: no page was opened"),
         (status = 502, body = Problem, description = "The provider did not open a payment page; nothing was charged")),
     security(("bearer" = [])))]
 fn start_payment() {}
@@ -521,6 +525,34 @@ mod tests {
                     "{method} {path} may fail over"
                 );
             }
+        }
+    }
+
+    /// Every operation that creates something requires its `Idempotency-Key` and says it
+    /// answers 428 without one; no other requires it.
+    #[test]
+    fn creating_operations_require_their_idempotency_key() {
+        let doc = serde_json::to_value(document()).unwrap();
+        for route in table() {
+            let method = route.method.as_str().to_ascii_lowercase();
+            let op = &doc["paths"][&route.path][&method];
+            let required = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|p| p["name"] == "Idempotency-Key" && p["required"] == true);
+            assert_eq!(
+                required,
+                route.op.creates(),
+                "{method} {}: Idempotency-Key required",
+                route.path
+            );
+            assert_eq!(
+                op["responses"].get("428").is_some(),
+                route.op.creates(),
+                "{method} {}: 428",
+                route.path
+            );
         }
     }
 

@@ -134,6 +134,21 @@ impl Problem {
                 let m = msg.bilingual();
                 Problem::new(409, "conflict", ProblemTitle::Conflict).detail(m.fr, m.en)
             }
+            Error::IdempotencyKeyRequired => {
+                let m = Msg::IdempotencyKeyRequired.bilingual();
+                let mut p = Problem::new(
+                    428,
+                    "idempotency-key-required",
+                    ProblemTitle::IdempotencyKeyRequired,
+                )
+                .detail(m.fr.clone(), m.en.clone());
+                p.errors = vec![ProblemField {
+                    field: "Idempotency-Key".into(),
+                    message: m.fr,
+                    message_en: m.en,
+                }];
+                p
+            }
             Error::FixedOncePaid(errors) => {
                 let fields: Vec<&str> = errors.0.iter().map(|e| e.field.as_str()).collect();
                 let m = Msg::PaidTermsFixed {

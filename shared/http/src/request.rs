@@ -58,6 +58,12 @@ pub fn idempotency(req: &Request) -> Option<Idempotency<'_>> {
     })
 }
 
+/// The `Idempotency-Key` a creating request must carry (`routes::Op::creates`): without it the
+/// request is refused (428) before anything is made, so a repeat never makes a second one.
+pub fn required_idempotency(req: &Request) -> Result<Idempotency<'_>, Error> {
+    idempotency(req).ok_or(Error::IdempotencyKeyRequired)
+}
+
 /// The first value of a query parameter, decoded.
 pub fn query_param(req: &Request, name: &str) -> Option<String> {
     let query = req.uri().query()?;

@@ -45,6 +45,18 @@ pub enum Op {
     Me,
 }
 
+impl Op {
+    /// Whether the operation creates something (an application, a crossing, a payment page):
+    /// such a request must carry an `Idempotency-Key` (428 without), so a repeat answers with
+    /// what the first made. Every creating route a later issue adds is listed here.
+    pub fn creates(self) -> bool {
+        matches!(
+            self,
+            Op::SubmitApplication | Op::RecordCrossing | Op::StartPayment
+        )
+    }
+}
+
 /// The deployable function that serves a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Function {

@@ -270,6 +270,9 @@ async fn call(app: &TestApp, route: &str, token: Option<&str>, f: &Fixtures) -> 
     if let Some(t) = token {
         req = req.bearer_auth(t);
     }
+    if method == "POST" {
+        req = req.header("idempotency-key", fresh_key());
+    }
     if let Some(b) = body {
         req = req.json(&b);
     }
@@ -426,6 +429,9 @@ async fn every_visa_route_answers_every_caller_as_the_visa_table_says() {
             };
             if let Some(t) = &token {
                 req = req.bearer_auth(t);
+            }
+            if method == "POST" {
+                req = req.header("idempotency-key", fresh_key());
             }
             if let Some(b) = body {
                 req = req.json(&b);

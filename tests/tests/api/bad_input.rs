@@ -26,6 +26,7 @@ async fn malformed_json_is_400() {
         .http
         .post(app.url("/v1/applications"))
         .bearer_auth(&citizen)
+        .header("idempotency-key", fresh_key())
         .header("content-type", "application/json")
         .body("{\"kind\": \"criminal_record_extract\",")
         .send()

@@ -143,6 +143,11 @@ pub async fn serve_backend(
     }
 }
 
+/// A new `Idempotency-Key`, as a client makes one per request.
+pub fn fresh_key() -> String {
+    ulid::Ulid::new().to_string()
+}
+
 pub fn extract_request(surname: &str, given_names: &str, birth_place: &str) -> Value {
     json!({
         "kind": "criminal_record_extract",
@@ -233,11 +238,12 @@ impl TestApp {
         ticket["id"].as_str().unwrap().to_owned()
     }
 
-    /// POSTs `body` as JSON to `path` with `token`.
+    /// POSTs `body` as JSON to `path` with `token`, under a key of its own, as the pages do.
     pub async fn post_json(&self, token: &str, path: &str, body: &Value) -> Response {
         self.http
             .post(self.url(path))
             .bearer_auth(token)
+            .header("idempotency-key", fresh_key())
             .json(body)
             .send()
             .await
@@ -348,6 +354,7 @@ impl TestApp {
         self.http
             .post(self.url("/v1/applications"))
             .bearer_auth(token)
+            .header("idempotency-key", fresh_key())
             .json(body)
             .send()
             .await

@@ -268,3 +268,104 @@ async fn a_decision_or_an_answer_sent_again_with_its_key_is_made_once() {
         .unwrap();
     problem(theirs, 409).await;
 }
+
+/// Issue 26, item 9: a request that creates something without its `Idempotency-Key` is refused
+/// (428, naming the header, in French and English) and makes nothing: the same submission sent
+/// twice no longer makes two applications, a crossing is not recorded, no payment page opens.
+/// With its key, a payment start sent again answers with the page it opened.
+#[tokio::test]
+async fn a_creating_request_without_its_idempotency_key_makes_nothing() {
+    use guichet_http::routes::{Op, table};
+    let app = spawn_app().await;
+    let citizen = app.citizen("c-no-key");
+    let unkeyed = |token: &str, path: &str, body: &Value| {
+        app.http
+            .post(app.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+    };
+    let request = extract_request("Sangaré", "Oumou", "Bamako");
+    for _ in 0..2 {
+        let p = problem(
+            unkeyed(&citizen, "/v1/applications", &request)
+                .await
+                .unwrap(),
+            428,
+        )
+        .await;
+        assert_eq!(
+            p["type"],
+            "https://guichet.ml/problems/idempotency-key-required"
+        );
+        assert_eq!(fields(&p), ["Idempotency-Key"]);
+        assert!(
+            p["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("Idempotency-Key")
+        );
+        assert!(
+            p["errors"][0]["message_en"]
+                .as_str()
+                .unwrap()
+                .contains("required")
+        );
+    }
+    let mine: Value = app
+        .get(&citizen, "/v1/applications")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["items"], json!([]), "nothing was made");
+
+    let created = app.submitted(&citizen, &request).await;
+    let id = created["id"].as_str().unwrap();
+    let start = format!("/v1/applications/{id}/payment");
+    problem(
+        unkeyed(&citizen, &start, &json!({"provider": "sandbox"}))
+            .await
+            .unwrap(),
+        428,
+    )
+    .await;
+    let keyed = |key: &'static str| {
+        app.http
+            .post(app.url(&start))
+            .bearer_auth(&citizen)
+            .header("idempotency-key", key)
+            .json(&json!({"provider": "sandbox"}))
+            .send()
+    };
+    let first: Value = keyed("pay-1").await.unwrap().json().await.unwrap();
+    let again: Value = keyed("pay-1").await.unwrap().json().await.unwrap();
+    assert_eq!(first["checkout_url"], again["checkout_url"], "{again}");
+    assert!(
+        first["checkout_url"]
+            .as_str()
+            .unwrap()
+            .contains("/sandbox/checkout/")
+    );
+
+    let crossing = json!({"passport_number": "19FR12345", "visa_number": "VS-2026-000001-0", "direction": "exit"});
+    let post = app.border_officer("PAF-BKO-AIRPORT");
+    problem(
+        unkeyed(&post, "/v1/border/crossings", &crossing)
+            .await
+            .unwrap(),
+        428,
+    )
+    .await;
+
+    // Every creating route of the contract is one of the three above: a new one is tested here.
+    let creating: Vec<Op> = table()
+        .iter()
+        .filter(|r| r.op.creates())
+        .map(|r| r.op)
+        .collect();
+    assert_eq!(
+        creating,
+        [Op::SubmitApplication, Op::RecordCrossing, Op::StartPayment]
+    );
+}

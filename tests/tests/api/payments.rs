@@ -453,6 +453,7 @@ async fn a_cinetpay_payment_starts_with_every_field_its_api_asks_for() {
         .http
         .post(app.url(&format!("/v1/applications/{id}/payment")))
         .bearer_auth(&citizen)
+        .header("idempotency-key", fresh_key())
         .header("accept-language", "en-GB,en;q=0.9")
         .json(&json!({"provider": "cinetpay"}))
         .send()

@@ -182,12 +182,25 @@ pub struct Application {
     pub redrives: u32,
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub redriven_at: Option<OffsetDateTime>,
+    /// The payment pages opened for it, oldest first: a start repeated with its
+    /// `Idempotency-Key` answers with the page it opened, not a second one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checkouts: Vec<CheckoutRecord>,
     /// The last event of its audit trail, written by the store in the same write as the event: a
     /// trail cut short at its end no longer reaches it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_head: Option<AuditHead>,
     /// The version this copy was read at; every write is conditional on it.
     pub version: u64,
+}
+
+/// A payment page a provider opened for the application's fee.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckoutRecord {
+    pub provider: super::Provider,
+    pub url: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -304,6 +317,7 @@ impl Application {
             crossings: Vec::new(),
             redrives: 0,
             redriven_at: None,
+            checkouts: Vec::new(),
             audit_head: None,
             version: 0,
         }

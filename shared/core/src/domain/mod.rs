@@ -25,8 +25,8 @@ pub use applicant::{
     format_iso_date, parse_iso_date,
 };
 pub use application::{
-    Actor, Application, AuditHead, Decision, DecisionOutcome, DocumentRef, EntryKind,
-    NewApplication, StatusChange,
+    Actor, Application, AuditHead, CheckoutRecord, Decision, DecisionOutcome, DocumentRef,
+    EntryKind, NewApplication, StatusChange,
 };
 pub use attachment::{Attachment, AttachmentId, AttachmentState, FileType, Refusal, Sha256Hex};
 pub use crossing::{Crossing, CrossingRefusal, Direction, VisaTerms};

@@ -1,10 +1,11 @@
 //! A payment provider tells us money moved. Signed, replay-safe, exact to the franc.
 
+use super::idempotency::{self, Idempotency};
 use super::{parse_id, require, retry_on_conflict};
 use crate::catalogue::Catalogue;
 use crate::domain::{
-    Application, Currency, Payment, PaymentOutcome, PaymentReference, PaymentStatus, Principal,
-    Role, Status,
+    Application, CheckoutRecord, Currency, Payment, PaymentOutcome, PaymentReference,
+    PaymentStatus, Principal, Role, Status,
 };
 use crate::error::Error;
 use crate::messages::Msg;
@@ -34,49 +35,99 @@ pub struct PaymentAddresses<'a> {
 }
 
 /// Opens a payment of an application's fee with `checkout`, for the applicant only, while the
-/// application waits for one. Nothing is written: a payment page left unpaid costs nothing, and
-/// a second start (another provider, a retry) is another page; should two be paid, the second
-/// notice finds the application paid and is recorded `not_payable`, for refund.
+/// application waits for one. The page opened is kept on the application with the request's
+/// `Idempotency-Key`, so the same request again answers with the same page; another start
+/// (another provider, another key) is another page, and should two be paid, the second notice
+/// finds the application paid and is recorded `not_payable`, for refund. A page opened whose
+/// record could not be written is simply never used.
 pub async fn start(
-    store: &dyn ApplicationStore,
-    catalogue: &Catalogue,
+    ports: &Starting<'_>,
     who: &Principal,
     id: &str,
     checkout: &dyn Checkout,
-    addresses: &PaymentAddresses<'_>,
     lang: &'static str,
+    idempotency: Idempotency<'_>,
 ) -> Result<(Application, String), Error> {
     require(who, &[Role::Applicant])?;
-    let app = store
-        .get(parse_id(id)?)
-        .await?
-        .filter(|a| a.subject == who.subject)
-        .ok_or(Error::NotFound)?;
-    if app.status() != Status::AwaitingPayment {
-        return Err(Error::Conflict(Msg::NotAwaitingPayment));
-    }
-    let title = catalogue
-        .kinds()
-        .get(app.kind)
-        .map(|k| k.names().title.clone())
-        .unwrap_or_default();
-    let api = addresses.api.trim_end_matches('/');
-    let request = CheckoutRequest {
-        application: app.id,
-        reference: app.payment_reference.clone(),
-        amount: app.fee,
-        description: format!("Guichet {title} {}", app.payment_reference),
-        lang,
-        api: api.to_owned(),
-        return_url: format!(
-            "{}/#/applications/{}",
-            addresses.portal.trim_end_matches('/'),
-            app.id
-        ),
+    let store = ports.applications;
+    let id = parse_id(id)?;
+    let provider = checkout.provider();
+    let route = format!("POST /v1/applications/{id}/payment");
+    let page = |app: &Application| {
+        app.checkouts
+            .iter()
+            .rev()
+            .find(|c| c.provider == provider)
+            .map(|c| c.url.clone())
     };
-    let url = checkout.start(&request).await?;
-    tracing::info!(application_id = %app.id, provider = checkout.provider().as_str(), "payment started");
+    let visible = |a: &Application| a.subject == who.subject;
+    let (app, _) = idempotency::once(
+        store,
+        ports.clock,
+        who,
+        Some(idempotency),
+        &route,
+        id,
+        visible,
+        |key| async move {
+            let app = store
+                .get(id)
+                .await?
+                .filter(|a| a.subject == who.subject)
+                .ok_or(Error::NotFound)?;
+            if app.status() != Status::AwaitingPayment {
+                return Err(Error::Conflict(Msg::NotAwaitingPayment));
+            }
+            let title = ports
+                .catalogue
+                .kinds()
+                .get(app.kind)
+                .map(|k| k.names().title.clone())
+                .unwrap_or_default();
+            let api = ports.addresses.api.trim_end_matches('/');
+            let request = CheckoutRequest {
+                application: app.id,
+                reference: app.payment_reference.clone(),
+                amount: app.fee,
+                description: format!("Guichet {title} {}", app.payment_reference),
+                lang,
+                api: api.to_owned(),
+                return_url: format!(
+                    "{}/#/applications/{}",
+                    ports.addresses.portal.trim_end_matches('/'),
+                    app.id
+                ),
+            };
+            let url = checkout.start(&request).await?;
+            tracing::info!(application_id = %app.id, provider = provider.as_str(), "payment started");
+            let opened = CheckoutRecord {
+                provider,
+                url,
+                at: ports.clock.now(),
+            };
+            retry_on_conflict(|| async {
+                let mut app = store.get(id).await?.ok_or(Error::NotFound)?;
+                if app.status() != Status::AwaitingPayment {
+                    return Err(Error::Conflict(Msg::NotAwaitingPayment));
+                }
+                app.checkouts.push(opened.clone());
+                app.version = idempotency::write(store, &app, &[], key.as_ref()).await?;
+                Ok(app)
+            })
+            .await
+        },
+    )
+    .await?;
+    let url = page(&app).ok_or(Error::Conflict(Msg::NotAwaitingPayment))?;
     Ok((app, url))
+}
+
+/// What starting a payment needs.
+pub struct Starting<'a> {
+    pub applications: &'a dyn ApplicationStore,
+    pub catalogue: &'a Catalogue,
+    pub clock: &'a dyn Clock,
+    pub addresses: PaymentAddresses<'a>,
 }
 
 /// What a delivery of a notice did.
