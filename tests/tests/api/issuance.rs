@@ -275,8 +275,16 @@ async fn a_decision_or_an_answer_sent_again_with_its_key_is_made_once() {
 /// With its key, a payment start sent again answers with the page it opened.
 #[tokio::test]
 async fn a_creating_request_without_its_idempotency_key_makes_nothing() {
+    creating_requests_need_their_keys(&spawn_app().await).await;
+}
+
+#[tokio::test]
+async fn a_creating_request_without_its_idempotency_key_makes_nothing_on_aws() {
+    creating_requests_need_their_keys(&spawn_aws_app().await).await;
+}
+
+async fn creating_requests_need_their_keys(app: &TestApp) {
     use guichet_http::routes::{Op, table};
-    let app = spawn_app().await;
     let citizen = app.citizen("c-no-key");
     let unkeyed = |token: &str, path: &str, body: &Value| {
         app.http
