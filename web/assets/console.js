@@ -4,7 +4,7 @@
 import { add, apply, setupSwitch, t } from './i18n.js';
 import { Problem, fileUrl, get, idempotencyKey, post, signIn, signOut, who } from './api.js';
 import { collect, fieldFor, h, label, showErrors } from './form.js';
-import { fileLabel, problemBox, providerButton, returning, services, show, title } from './page.js';
+import { byLabel, fileLabel, problemBox, providerButton, returning, services, show, title } from './page.js';
 
 add({
   screening_record: ['Ce que la comparaison aux listes a trouvé', 'What matching against the lists found'],
@@ -192,7 +192,7 @@ function screeningRecord(path) {
       : h('p', { id: 'no-candidate' }, t('no_candidate')));
     if (r.decisions.length) {
       box.append(h('ul', { id: 'screening-decisions' }, r.decisions.map((d) => h('li', {},
-        `${when(d.at)} — ${d.by} : ${label(d.outcome)}${d.reason ? ` — ${d.reason}` : ''}`))));
+        `${when(d.at)} — ${byLabel(d.by)} : ${label(d.outcome)}${d.reason ? ` — ${d.reason}` : ''}`))));
     }
   }).catch((e) => box.append(problemBox(e))).finally(() => box.removeAttribute('aria-busy'));
   return box;
@@ -219,12 +219,12 @@ async function application(id) {
       h('button', { type: 'button', class: 'secondary', onclick: () => openFile(app.id, a).catch((e) => notice.replaceChildren(problemBox(e))) },
         t('file_open', { name: fileLabel(service, a.name) })), ` ${t(`file_state_${a.state}`)}`))),
     h('h2', {}, t('steps')),
-    h('ol', { id: 'steps' }, (app.steps || []).map((s) => h('li', { 'data-step': s.name, 'data-state': s.state }, `${label(s.name)} — ${t(`step_${s.state}`)}${s.by ? ` (${s.by})` : ''}`))),
+    h('ol', { id: 'steps' }, (app.steps || []).map((s) => h('li', { 'data-step': s.name, 'data-state': s.state }, `${label(s.name)} — ${t(`step_${s.state}`)}${s.by ? ` (${byLabel(s.by)})` : ''}`))),
     ...actions(app, service, me, notice),
     h('h2', {}, t('history')),
-    h('table', {}, h('thead', {}, h('tr', {}, ['date_col', 'status', 'by', 'reason_col'].map((k) => h('th', { scope: 'col' }, t(k))))), h('tbody', {}, (app.history || []).map((e) => h('tr', {}, h('td', {}, when(e.at)), h('td', {}, `${t(`status_${e.from}`)} → ${t(`status_${e.to}`)}`), h('td', {}, e.by), h('td', {}, e.reason || ''))))),
+    h('table', {}, h('thead', {}, h('tr', {}, ['date_col', 'status', 'by', 'reason_col'].map((k) => h('th', { scope: 'col' }, t(k))))), h('tbody', {}, (app.history || []).map((e) => h('tr', {}, h('td', {}, when(e.at)), h('td', {}, `${t(`status_${e.from}`)} → ${t(`status_${e.to}`)}`), h('td', {}, byLabel(e.by)), h('td', {}, e.reason || ''))))),
     h('h2', {}, t('accesses')),
-    h('ul', {}, (app.accesses || []).map((a) => h('li', {}, `${when(a.at)} — ${a.by} (${a.office || ''}) — ${a.what}`))),
+    h('ul', {}, (app.accesses || []).map((a) => h('li', {}, `${when(a.at)} — ${byLabel(a.by)}${a.office ? ` (${a.office})` : ''} — ${label(a.what)}`))),
     h('p', {}, h('a', { class: 'button secondary', href: '#/' }, t('back'))));
 }
 

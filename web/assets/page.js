@@ -30,6 +30,20 @@ add({
   file_state_accepted: ['acceptée', 'accepted'],
   file_state_quarantined: ['refusée', 'refused'],
   by: ['Par', 'By'],
+  by_applicant: ['le demandeur', 'the applicant'],
+  by_clerk: ['le greffe', 'the registry'],
+  by_signatory: ['le signataire', 'the signatory'],
+  by_consular_officer: ["l'officier consulaire", 'the consular officer'],
+  by_screening_officer: ['un agent de criblage', 'a screening officer'],
+  by_screening_supervisor: ['le superviseur du criblage', 'the screening supervisor'],
+  by_security_services: ['les services de sécurité', 'the security services'],
+  by_border_officer: ['la police aux frontières', 'the border police'],
+  by_admin: ["l'administration", 'the administration'],
+  by_office: ['le service', 'the office'],
+  by_payment: ['le paiement', 'the payment'],
+  by_issue: ['la délivrance', 'issuance'],
+  by_attachments: ['la vérification des pièces', 'the check of files'],
+  by_reconcile: ['le rapprochement', 'reconciliation'],
   reason_col: ['Motif', 'Reason'],
   date_col: ['Date', 'Date'],
 });
@@ -46,6 +60,13 @@ let catalogue = null;
 export async function services() {
   if (!catalogue) catalogue = await get('/v1/catalogue');
   return catalogue.services;
+}
+
+// Who acted, in words: a role or a step of the service, never its code.
+export function byLabel(by) {
+  const key = `by_${by}`;
+  const said = t(key);
+  return said === key ? label(by) : said;
 }
 
 export const title = (service) => (lang === 'en' ? service.title_en : service.title);

@@ -4,7 +4,7 @@
 import { add, apply, lang, setupSwitch, t } from './i18n.js';
 import { Problem, fileUrl, get, idempotencyKey, post, signIn, signOut, token, who } from './api.js';
 import { collect, fieldFor, fill, h, label, showErrors } from './form.js';
-import { fileLabel, problemBox, providerButton, returning, services, show, title } from './page.js';
+import { byLabel, fileLabel, problemBox, providerButton, returning, services, show, title } from './page.js';
 
 add({
   portal_title: ['Guichet — documents officiels en ligne', 'Guichet — official documents online'],
@@ -287,7 +287,7 @@ async function application(id) {
   nodes.push(h('h2', {}, t('history')), h('table', {}, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Date'), h('th', { scope: 'col' }, t('status')))),
     h('tbody', {}, (app.history || []).map((e) => h('tr', {}, h('td', {}, e.at.slice(0, 16).replace('T', ' ')), h('td', {}, t(`status_${e.to}`)))))));
   if ((app.accesses || []).length) {
-    nodes.push(h('h2', {}, t('accesses')), h('ul', {}, app.accesses.map((a) => h('li', {}, `${a.at.slice(0, 16).replace('T', ' ')} — ${a.by}${a.office ? ` (${a.office})` : ''}`))));
+    nodes.push(h('h2', {}, t('accesses')), h('ul', {}, app.accesses.map((a) => h('li', {}, `${a.at.slice(0, 16).replace('T', ' ')} — ${byLabel(a.by)}${a.office ? ` (${a.office})` : ''}`))));
   }
   nodes.push(h('p', {}, h('button', { type: 'button', class: 'secondary', id: 'refresh', onclick: () => route() }, t('refresh')), h('a', { class: 'button secondary', href: '#/' }, t('back'))));
   show(...nodes);

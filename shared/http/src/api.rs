@@ -4,7 +4,7 @@
 use guichet_core::catalogue::Catalogue;
 use guichet_core::domain::{
     Actor, Applicant, Application, EntryKind, IssuedDocument, Money, Person, Principal, Status,
-    StatusChange, rfc3339,
+    StatusChange, Step, rfc3339,
 };
 use guichet_core::messages::Msg;
 use guichet_core::ports::AuditEvent;
@@ -158,7 +158,7 @@ impl From<&StatusChange> for HistoryEntry {
 }
 
 /// The steps of the application's workflow kept from its applicant (screening).
-fn confidential_steps<'c>(app: &Application, catalogue: &'c Catalogue) -> Vec<&'c str> {
+fn confidential_steps<'c>(app: &Application, catalogue: &'c Catalogue) -> Vec<&'c Step> {
     catalogue
         .kind(app.kind)
         .map(|k| {
@@ -166,31 +166,77 @@ fn confidential_steps<'c>(app: &Application, catalogue: &'c Catalogue) -> Vec<&'
                 .steps
                 .iter()
                 .filter(|s| s.confidential)
-                .map(|s| s.name.as_str())
                 .collect()
         })
         .unwrap_or_default()
 }
 
-/// What an applicant may read of a change: a change made on a confidential step reads as the
-/// office's, and staff of the screening unit read as the security services (every visa is
-/// screened), so that neither a referral nor who refused tells a person they matched a list.
-fn for_applicant(c: &StatusChange, confidential: &[&str]) -> StatusChange {
-    let mut c = c.clone();
-    // In a kind with a confidential step, every decision reads as the office's: a refusal by
-    // screening is then not told apart from one by the consul by who made it.
-    let decision = matches!(c.actor, Actor::Staff { .. }) && c.event == EntryKind::Transition;
-    if !confidential.is_empty() && decision {
-        c.actor = Actor::System {
-            step: "office".into(),
-        };
+/// How `viewer` reads the changes and reads of an application whose kind keeps steps to a unit
+/// (screening): the unit's own staff as they are; anyone else sees the unit's people as the
+/// security services, with no office (docs/security.md, "What each viewer reads of a visa").
+struct Lens<'c> {
+    /// The roles of the unit's steps (and whom they are referred to), masked for outsiders.
+    unit_roles: Vec<&'c str>,
+    /// The viewer is of the unit: nothing is masked.
+    insider: bool,
+    /// The viewer is the applicant: every decision reads as the office's, too.
+    applicant: bool,
+}
+
+/// How the security services are named to whoever is not of the unit.
+pub const SECURITY_SERVICES: &str = "security_services";
+
+impl<'c> Lens<'c> {
+    fn new(app: &Application, catalogue: &'c Catalogue, viewer: &Principal) -> Self {
+        let steps = confidential_steps(app, catalogue);
+        Lens {
+            unit_roles: steps
+                .iter()
+                .flat_map(|s| s.roles.iter().copied().chain(s.referred_to))
+                .map(|r| r.as_str())
+                .collect(),
+            insider: viewer.role.is_staff()
+                && steps.iter().any(|s| s.staffed_by(viewer, &app.office)),
+            applicant: !viewer.role.is_staff(),
+        }
     }
-    if let Actor::Staff { role, .. } = &mut c.actor
-        && role.starts_with("screening_")
-    {
-        *role = "security_services".into();
+
+    fn see(&self, c: &StatusChange) -> StatusChange {
+        let mut c = c.clone();
+        if self.insider || self.unit_roles.is_empty() {
+            return c;
+        }
+        // For the applicant of a kind with a unit, every decision reads as the office's: a
+        // refusal by screening is then not told apart from one by the consul by who made it.
+        let decision = matches!(c.actor, Actor::Staff { .. }) && c.event == EntryKind::Transition;
+        if self.applicant && decision {
+            c.actor = Actor::System {
+                step: "office".into(),
+            };
+        }
+        if let Actor::Staff {
+            role, office, name, ..
+        } = &mut c.actor
+            && self.unit_roles.contains(&role.as_str())
+        {
+            *role = SECURITY_SERVICES.into();
+            *office = None;
+            *name = None;
+        }
+        c
     }
-    c
+
+    /// Who did a step, as this viewer may read it.
+    fn by(&self, actor: &Actor) -> String {
+        match actor {
+            Actor::Staff { role, .. }
+                if !self.insider && self.unit_roles.contains(&role.as_str()) =>
+            {
+                SECURITY_SERVICES.into()
+            }
+            other => by(other),
+        }
+    }
 }
 
 /// One step of the kind's workflow, as it stands.
@@ -210,7 +256,12 @@ pub struct StepView {
 /// The steps `viewer` may see: a confidential step only to its own staff; and to the applicant
 /// of a kind that has one, no step once the application is refused (which step refused it is
 /// what they must not learn).
-fn steps(app: &Application, catalogue: &Catalogue, viewer: &Principal) -> Vec<StepView> {
+fn steps(
+    app: &Application,
+    catalogue: &Catalogue,
+    viewer: &Principal,
+    lens: &Lens<'_>,
+) -> Vec<StepView> {
     let Some(kind) = catalogue.kind(app.kind) else {
         return Vec::new();
     };
@@ -225,7 +276,7 @@ fn steps(app: &Application, catalogue: &Catalogue, viewer: &Principal) -> Vec<St
         .map(|(step, state, record)| StepView {
             name: step.name.clone(),
             state: state.as_str().into(),
-            by: record.map(|r| by(&r.by)),
+            by: record.map(|r| lens.by(&r.by)),
             at: record.map(|r| rfc3339(r.at)),
         })
         .collect()
@@ -343,15 +394,8 @@ impl ApplicationView {
         catalogue: &Catalogue,
         viewer: &Principal,
     ) -> Self {
-        let staff = viewer.role.is_staff();
-        let confidential = confidential_steps(app, catalogue);
-        let seen = |c: &StatusChange| {
-            if staff {
-                c.clone()
-            } else {
-                for_applicant(c, &confidential)
-            }
-        };
+        let lens = Lens::new(app, catalogue, viewer);
+        let seen = |c: &StatusChange| lens.see(c);
         // The document shows once it is really issued, not while its number is only reserved.
         let document = app
             .document
@@ -381,7 +425,7 @@ impl ApplicationView {
             updated_at: rfc3339(app.updated_at),
             applicant: (&app.applicant).into(),
             details: app.details.clone(),
-            steps: steps(app, catalogue, viewer),
+            steps: steps(app, catalogue, viewer, &lens),
             attachments: app.attachments.iter().map(AttachmentView::from).collect(),
             history: history
                 .iter()

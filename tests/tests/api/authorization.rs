@@ -459,3 +459,133 @@ async fn every_visa_route_answers_every_caller_as_the_visa_table_says() {
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
     println!("visa access table: {checked} cells checked");
 }
+
+/// What each viewer reads of the screening unit in a visa's view (docs/security.md, "What each
+/// viewer reads of a visa"), cell by cell: outside the unit, its people are the security services.
+#[tokio::test]
+async fn every_viewer_reads_a_visa_as_the_view_table_says() {
+    let app = spawn_app().await;
+    let table = table_view("<!-- visa-view-table -->");
+    let owner = app.citizen(OWNER);
+    // The screening officer reads the record on the way (`visa_in_review`); then the consul.
+    let id = app.visa_in_review(&owner, &paris_visa()).await;
+    let consul = app.token("consular_officer", Some("AMB-PARIS"), "consul-view");
+    app.application(&consul, &id).await;
+    let approve = app
+        .decide(&consul, &id, &json!({"decision": "approve"}))
+        .await;
+    assert_eq!(approve.status(), 200);
+    let clear = app
+        .screen(&app.screener(), &id, &json!({"outcome": "clear"}))
+        .await;
+    assert_eq!(clear.status(), 200);
+    app.wait_for_status(&owner, &id, "issued").await;
+
+    let mut views = std::collections::HashMap::new();
+    for column in &table[0].1 {
+        let token = visa_caller(&app, &column.0).unwrap();
+        views.insert(column.0.clone(), app.application(&token, &id).await);
+    }
+    let text = |v: Option<&Value>| match v {
+        Some(Value::String(s)) => s.clone(),
+        None | Some(Value::Null) => "absent".into(),
+        Some(other) => other.to_string(),
+    };
+    let step = |view: &Value, name: &str| {
+        view["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .map(|s| s["by"].clone())
+    };
+    // Which read is whose, from the unit's own view (every view lists the reads made before it
+    // in the same order).
+    let insider = &views["screening_officer, SCREENING"]["accesses"];
+    let first_by = |role: &str| {
+        insider
+            .as_array()
+            .unwrap()
+            .iter()
+            .position(|a| a["by"] == role)
+            .unwrap()
+    };
+    let (unit_read, consul_read) = (first_by("screening_officer"), first_by("consular_officer"));
+    let access = |view: &Value, i: usize, field: &str| view["accesses"][i].get(field).cloned();
+    let mut wrong = Vec::new();
+    for (row, cells) in &table {
+        for (column, expected) in cells {
+            let view = &views[column];
+            let got = match row.as_str() {
+                "`steps`: the screening step, `by`" => text(step(view, "screening").as_ref()),
+                "`steps`: the consular review, `by`" => {
+                    text(step(view, "consular_review").as_ref())
+                }
+                "`history`: the move to `approved`, `by`" => text(
+                    view["history"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|h| h["to"] == "approved")
+                        .map(|h| &h["by"]),
+                ),
+                "`accesses`: the unit's read of its screening record, `by`" => {
+                    text(access(view, unit_read, "by").as_ref())
+                }
+                "`accesses`: the same read, `office`" => {
+                    text(access(view, unit_read, "office").as_ref())
+                }
+                "`accesses`: the consul's read, `by`" => {
+                    text(access(view, consul_read, "by").as_ref())
+                }
+                "`accesses`: the consul's read, `office`" => {
+                    text(access(view, consul_read, "office").as_ref())
+                }
+                other => panic!("the view table names a row the test does not know: {other}"),
+            };
+            if &got != expected {
+                wrong.push(format!("{row} as {column}: {got}, table says {expected}"));
+            }
+        }
+    }
+    // Whoever is outside the unit reads no name and no office of it anywhere.
+    for column in ["applicant, own", "consular_officer, own mission"] {
+        let seen = views[column].to_string();
+        assert!(
+            !seen.contains("screening_officer") && !seen.contains("SCREENING"),
+            "{column}: {seen}"
+        );
+    }
+    assert!(table.len() >= 7);
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// A table of words after `marker` in docs/security.md: (row, [(column, cell)]).
+fn table_view(marker: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/security.md"))
+        .unwrap();
+    let section = page.split(marker).nth(1).unwrap();
+    let rows: Vec<Vec<String>> = section
+        .lines()
+        .skip_while(|l| !l.starts_with('|'))
+        .take_while(|l| l.starts_with('|'))
+        .map(|l| {
+            l.trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().to_owned())
+                .collect()
+        })
+        .collect();
+    let header = &rows[0];
+    rows[2..]
+        .iter()
+        .map(|row| {
+            let cells = header[1..]
+                .iter()
+                .cloned()
+                .zip(row[1..].iter().cloned())
+                .collect();
+            (row[0].clone(), cells)
+        })
+        .collect()
+}
