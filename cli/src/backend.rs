@@ -9,7 +9,7 @@ use guichet_core::catalogue::Catalogue;
 use guichet_core::domain::SUBSCRIPTIONS;
 use guichet_core::ports::{
     ApplicationStore, BlobStore, DeadLetters, DocumentRegistry, EventBus, Notifier, Outbox,
-    PartnerFeed, PaymentLedger, SealKeyStore, SentLog, Uploads, WatchlistLog,
+    PartnerFeed, PaymentLedger, RateCounters, SealKeyStore, SentLog, Uploads, WatchlistLog,
 };
 use guichet_core::settings::Env;
 use guichet_local::{Local, LocalEventBus, LocalQueue, LocalUploads};
@@ -67,6 +67,9 @@ pub struct Backend {
     pub redirects_downloads: bool,
     /// How often an idle forwarder looks at the outbox again.
     pub forward_every: std::time::Duration,
+    /// Where rate limits are counted when several processes serve the same clients (the table
+    /// on AWS); none in one process, which counts in memory.
+    pub rate_counts: Option<Arc<dyn RateCounters>>,
 }
 
 /// Opens the backend the settings name (`GUICHET_BACKEND`).
@@ -123,6 +126,7 @@ pub async fn open_local(settings: &Settings) -> anyhow::Result<Backend> {
         redirects_downloads: false,
         // A local read of an indexed table: looking often costs nothing.
         forward_every: std::time::Duration::from_millis(50),
+        rate_counts: None,
     })
 }
 
@@ -147,6 +151,7 @@ pub async fn open_aws(
         watchlists: store.clone(),
         feed: store.clone(),
         sent: store.clone(),
+        rate_counts: Some(store.clone()),
         outbox: store,
         bus: Arc::new(aws.events()),
         blobs: aws.documents(),

@@ -82,11 +82,11 @@ impl Functions {
             .portal_url
             .clone()
             .unwrap_or_else(|| public_url.clone());
-        let edge = Arc::new(Edge::new(
-            &settings.http,
-            &backend.token_secret,
-            clock.clone(),
-        ));
+        let mut edge = Edge::new(&settings.http, &backend.token_secret, clock.clone());
+        if let Some(counts) = &backend.rate_counts {
+            edge = edge.with_shared_counts(counts.clone());
+        }
+        let edge = Arc::new(edge);
         let mut renderer = PdfRenderer::new(settings.verify_url.clone())?;
         if let Some(dir) = settings.templates() {
             renderer = renderer.with_templates_dir(&dir)?;

@@ -298,3 +298,43 @@ async fn one_event_reaches_two_subscribers_once_each_on_aws() {
         [EventType::Approved, EventType::Paid]
     );
 }
+
+/// Rate counts in the table: a window opens at a client's first count, holds `max`, gives one
+/// back, and a new one opens once it is past; clients and limits apart.
+#[tokio::test]
+async fn dynamodb_counts_rate_limits_in_windows_every_instance_sees() {
+    use guichet_core::ports::{RateCount, RateCounters};
+    let store = dynamo().await;
+    let t0 = 1_800_000_123;
+    for i in 0..3 {
+        assert_eq!(
+            store.take("submit:a", t0 + i, 3600, 3).await.unwrap(),
+            RateCount::Counted { window: t0 }
+        );
+    }
+    assert_eq!(
+        store.take("submit:a", t0 + 10, 3600, 3).await.unwrap(),
+        RateCount::Full { until: t0 + 3600 }
+    );
+    assert_eq!(
+        store.take("submit:b", t0 + 10, 3600, 3).await.unwrap(),
+        RateCount::Counted { window: t0 + 10 },
+        "another client has its own window"
+    );
+    store.give_back("submit:a", t0).await.unwrap();
+    assert_eq!(
+        store.take("submit:a", t0 + 20, 3600, 3).await.unwrap(),
+        RateCount::Counted { window: t0 }
+    );
+    // A give-back for a window that is gone changes nothing.
+    store.give_back("submit:a", t0 - 3600).await.unwrap();
+    assert!(matches!(
+        store.take("submit:a", t0 + 30, 3600, 3).await.unwrap(),
+        RateCount::Full { .. }
+    ));
+    assert_eq!(
+        store.take("submit:a", t0 + 3600, 3600, 3).await.unwrap(),
+        RateCount::Counted { window: t0 + 3600 },
+        "past its length, a new window opens"
+    );
+}

@@ -150,7 +150,7 @@ async fn approved(s: &Setup) -> ApplicationId {
         catalogue: &s.local.catalogue,
         clock: &SystemClock,
     };
-    let mut app = submit(&applying, &citizen, request, None).await.unwrap();
+    let (mut app, _) = submit(&applying, &citizen, request, None).await.unwrap();
     let paid = app
         .transition(
             Status::InReview,

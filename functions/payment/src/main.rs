@@ -17,11 +17,14 @@ async fn main() -> Result<(), lambda_http::Error> {
     let secrets = aws.secrets().await?;
     let store = aws.store();
     let function = Payment {
-        edge: Arc::new(Edge::new(
-            &http,
-            &secrets.token(http.tokens.secret.as_ref())?,
-            Arc::new(SystemClock),
-        )),
+        edge: Arc::new(
+            Edge::new(
+                &http,
+                &secrets.token(http.tokens.secret.as_ref())?,
+                Arc::new(SystemClock),
+            )
+            .with_shared_counts(store.clone()),
+        ),
         gateways: Gateways::new(&payments, &secrets.payment(payments.secret.as_ref())?),
         applications: store.clone(),
         ledger: store,

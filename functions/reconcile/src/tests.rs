@@ -40,6 +40,7 @@ async fn submitted(f: &Reconcile, who: &str) -> ApplicationId {
     submit::submit(&applying, &citizen, request, None)
         .await
         .unwrap()
+        .0
         .id
 }
 

@@ -17,7 +17,10 @@ async fn main() -> Result<(), lambda_http::Error> {
     let token_secret = secrets.token(http.tokens.secret.as_ref())?;
     let store = aws.store();
     let function = Review {
-        edge: Arc::new(Edge::new(&http, &token_secret, Arc::new(SystemClock))),
+        edge: Arc::new(
+            Edge::new(&http, &token_secret, Arc::new(SystemClock))
+                .with_shared_counts(store.clone()),
+        ),
         applications: store.clone(),
         documents: store.clone(),
         feed: store,

@@ -6,6 +6,7 @@
 
 use guichet_core::Error;
 use guichet_core::catalogue::Catalogue;
+use guichet_core::domain::Application;
 use guichet_core::ports::{ApplicationStore, BlobStore, DocumentRegistry, Download, Uploads};
 use guichet_core::usecases::applications::{self, DocumentFiles};
 use guichet_core::usecases::attachments::{self, Attaching};
@@ -69,7 +70,8 @@ async fn route(f: &Submit, req: &Request) -> Result<Response<Body>, Error> {
                 Err(e @ (Error::Refused(_) | Error::Unauthenticated | Error::Invalid(_))) => {
                     f.edge
                         .limits
-                        .take(Limit::FailedAuth, &edge::client_address(req))?;
+                        .take(Limit::FailedAuth, &edge::client_address(req))
+                        .await?;
                     Err(e)
                 }
                 Err(e) => Err(e),
@@ -83,9 +85,11 @@ async fn route(f: &Submit, req: &Request) -> Result<Response<Body>, Error> {
     match route {
         Route::SubmitApplication => {
             let key = required_idempotency(req)?;
-            f.edge.limits.take(Limit::Submit, who.subject.as_str())?;
-            let body: submit::SubmitRequest = json_body(req, JSON_LIMIT)?;
-            let app = submit::submit(&f.applying(), &who, body, Some(key)).await?;
+            let app = counted(f, &who, async {
+                let body: submit::SubmitRequest = json_body(req, JSON_LIMIT)?;
+                submit::submit(&f.applying(), &who, body, Some(key)).await
+            })
+            .await?;
             Ok(json(201, &ApplicationCreated::new(&app, &f.catalogue)))
         }
         Route::ListApplications => {
@@ -127,7 +131,10 @@ async fn route(f: &Submit, req: &Request) -> Result<Response<Body>, Error> {
             }
         }
         Route::AddAttachment { id } => {
-            f.edge.limits.take(Limit::Submit, who.subject.as_str())?;
+            f.edge
+                .limits
+                .take(Limit::Attach, who.subject.as_str())
+                .await?;
             let body: attachments::AttachmentRequest = json_body(req, JSON_LIMIT)?;
             let (attachment, target) =
                 attachments::announce(&f.attaching(), &who, &id, &body, f.upload_ttl).await?;
@@ -144,6 +151,37 @@ async fn route(f: &Submit, req: &Request) -> Result<Response<Body>, Error> {
         Route::Me => Ok(json(200, &MeView::from(&who))),
         _ => Err(Error::NotFound),
     }
+}
+
+/// A submission against its applicant's budgets: one of accepted forms, one (much larger) of
+/// refused ones. Both are taken before, and the one that did not serve is given back after, so a
+/// citizen whose form was refused ten times may still send the right one; a replay with its key,
+/// or a failure of ours, counts against neither.
+async fn counted(
+    f: &Submit,
+    who: &guichet_core::domain::Principal,
+    submission: impl std::future::Future<Output = Result<(Application, bool), Error>>,
+) -> Result<Application, Error> {
+    let client = who.subject.as_str();
+    let limits = &f.edge.limits;
+    let refused = limits.take(Limit::Refused, client).await?;
+    let accepted = match limits.take(Limit::Submit, client).await {
+        Ok(ticket) => ticket,
+        Err(e) => {
+            limits.give_back(refused).await;
+            return Err(e);
+        }
+    };
+    let outcome = submission.await;
+    match &outcome {
+        Ok((_, false)) => limits.give_back(refused).await,
+        Err(e) if !e.is_ours() => limits.give_back(accepted).await,
+        _ => {
+            limits.give_back(refused).await;
+            limits.give_back(accepted).await;
+        }
+    }
+    outcome.map(|(app, _)| app)
 }
 
 #[cfg(test)]

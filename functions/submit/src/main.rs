@@ -15,7 +15,10 @@ async fn main() -> Result<(), lambda_http::Error> {
     let token_secret = aws.secrets().await?.token(http.tokens.secret.as_ref())?;
     let store = aws.store();
     let function = Submit {
-        edge: Arc::new(Edge::new(&http, &token_secret, Arc::new(SystemClock))),
+        edge: Arc::new(
+            Edge::new(&http, &token_secret, Arc::new(SystemClock))
+                .with_shared_counts(store.clone()),
+        ),
         applications: store.clone(),
         documents: store,
         blobs: aws.documents(),

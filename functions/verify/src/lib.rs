@@ -78,7 +78,8 @@ async fn route(f: &Verify, req: &Request) -> Result<Response<Body>, Error> {
     if matches!(route, Route::VerifyNumber { .. } | Route::VerifyPost) {
         f.edge
             .limits
-            .take(Limit::Verify, &edge::client_address(req))?;
+            .take(Limit::Verify, &edge::client_address(req))
+            .await?;
     }
     let ports = Checking {
         documents: f.documents.as_ref(),

@@ -14,13 +14,17 @@ async fn main() -> Result<(), lambda_http::Error> {
     let mut http = HttpSettings::read(&aws.env)?;
     http.fetch_keys().await;
     let secrets = aws.secrets().await?;
+    let store = aws.store();
     let function = Verify {
-        edge: Arc::new(Edge::new(
-            &http,
-            &secrets.token(http.tokens.secret.as_ref())?,
-            Arc::new(SystemClock),
-        )),
-        documents: aws.store(),
+        edge: Arc::new(
+            Edge::new(
+                &http,
+                &secrets.token(http.tokens.secret.as_ref())?,
+                Arc::new(SystemClock),
+            )
+            .with_shared_counts(store.clone()),
+        ),
+        documents: store,
         keys: Arc::new(SealKeys::from_stored(secrets.seal_keys()?)?),
         catalogue: Arc::new(Catalogue::from_env(&aws.env)?),
     };

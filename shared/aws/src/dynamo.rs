@@ -19,7 +19,8 @@ use guichet_core::domain::{
 };
 use guichet_core::ports::{
     ApplicationStore, AuditEvent, DocumentRegistry, FeedRecord, IdempotencyRecord, Outbox,
-    PartnerFeed, PaymentLedger, SentLog, StoreError, WatchlistLoad, WatchlistLog,
+    PartnerFeed, PaymentLedger, RateCount, RateCounters, SentLog, StoreError, WatchlistLoad,
+    WatchlistLog,
 };
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -585,6 +586,126 @@ impl SentLog for DynamoStore {
             .await
             .map_err(|e| StoreError::Fault(fault(&e)))?;
         Ok(())
+    }
+}
+
+/// A client's rate count is an item of its own: its window's start and its count. Counting is one
+/// conditional `ADD` while the window is current and not full; a stale window is replaced by a
+/// new one (conditional on still being stale, so two instances open one); the table's TTL drops
+/// the item once its window is past.
+#[async_trait]
+impl RateCounters for DynamoStore {
+    async fn take(
+        &self,
+        key: &str,
+        now: i64,
+        length: i64,
+        max: u32,
+    ) -> Result<RateCount, StoreError> {
+        let stale = now - length;
+        // Two instances may race to open a window: the loser counts in the winner's.
+        for _ in 0..3 {
+            let counted = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(items::rate_key(key)))
+                .update_expression("ADD #c :one")
+                .condition_expression("attribute_exists(#w) AND #w > :stale AND #c < :max")
+                .expression_attribute_names("#c", "count")
+                .expression_attribute_names("#w", "window")
+                .expression_attribute_values(":one", n(1))
+                .expression_attribute_values(":max", n(max))
+                .expression_attribute_values(":stale", n(stale))
+                .return_values(ReturnValue::AllNew)
+                .send()
+                .await;
+            match counted {
+                Ok(out) => {
+                    let attributes = out.attributes.unwrap_or_default();
+                    let window = items::number(&attributes, "window")?;
+                    return Ok(RateCount::Counted { window });
+                }
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_conditional_check_failed_exception()) => {}
+                Err(e) => return Err(StoreError::Fault(fault(&e))),
+            }
+            let current = self
+                .client
+                .get_item()
+                .table_name(&self.table)
+                .set_key(Some(items::rate_key(key)))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| StoreError::Fault(fault(&e)))?
+                .item
+                .unwrap_or_default();
+            if let Ok(window) = items::number::<i64>(&current, "window")
+                && window > stale
+            {
+                if items::number::<u32>(&current, "count")? >= max {
+                    return Ok(RateCount::Full {
+                        until: window + length,
+                    });
+                }
+                continue;
+            }
+            let mut item = items::rate_key(key);
+            item.extend([
+                ("entity".into(), s("rate_count")),
+                ("window".into(), n(now)),
+                ("count".into(), n(1)),
+                (TTL.into(), n(now + length + 60)),
+            ]);
+            let opened = self
+                .client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(PK) OR #w <= :stale")
+                .expression_attribute_names("#w", "window")
+                .expression_attribute_values(":stale", n(stale))
+                .send()
+                .await;
+            match opened {
+                Ok(_) => return Ok(RateCount::Counted { window: now }),
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_conditional_check_failed_exception()) => {}
+                Err(e) => return Err(StoreError::Fault(fault(&e))),
+            }
+        }
+        Err(StoreError::Conflict)
+    }
+
+    async fn give_back(&self, key: &str, window: i64) -> Result<(), StoreError> {
+        let outcome = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(items::rate_key(key)))
+            .update_expression("ADD #c :less")
+            .condition_expression("#w = :window AND #c > :zero")
+            .expression_attribute_names("#c", "count")
+            .expression_attribute_names("#w", "window")
+            .expression_attribute_values(":less", n(-1))
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":window", n(window))
+            .send()
+            .await;
+        match outcome {
+            Ok(_) => Ok(()),
+            // Its window is gone, or nothing is left in it: nothing to give back.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(StoreError::Fault(fault(&e))),
+        }
     }
 }
 

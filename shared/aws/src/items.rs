@@ -67,6 +67,11 @@ pub fn counter_key(name: &str) -> Item {
     key(format!("CTR#{name}"), "CTR")
 }
 
+/// A rate limit's count for one client: `RATE#<limit>:<client>`, `RATE`.
+pub fn rate_key(key: &str) -> Item {
+    self::key(format!("RATE#{key}"), "RATE")
+}
+
 /// The partner feed: its items under one partition, by number, and a marker per event.
 pub const FEED_PK: &str = "AESFEED";
 

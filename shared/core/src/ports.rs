@@ -481,6 +481,34 @@ pub enum SendError {
     Refused(String),
 }
 
+/// Per-client counts every instance of a function sees (rate limits on Lambda, where each warm
+/// instance would otherwise count for itself). A client's window opens at its first count and
+/// lasts its length, so where a window ends depends on the client, not on the clock's hour.
+#[async_trait]
+pub trait RateCounters: Send + Sync {
+    /// Counts one more for `key` at `now` (seconds since the epoch), unless its window of
+    /// `length` seconds holds `max` already.
+    async fn take(
+        &self,
+        key: &str,
+        now: i64,
+        length: i64,
+        max: u32,
+    ) -> Result<RateCount, StoreError>;
+    /// Takes back one counted in the window that opened at `window`: the request turned out
+    /// not to count. Nothing when that window is gone.
+    async fn give_back(&self, key: &str, window: i64) -> Result<(), StoreError>;
+}
+
+/// What `RateCounters::take` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateCount {
+    /// Counted, in the window that opened at `window`.
+    Counted { window: i64 },
+    /// The window is full until `until`.
+    Full { until: i64 },
+}
+
 /// Sends email and SMS: an outbox folder a person can read on one machine, SES and SNS on AWS.
 #[async_trait]
 pub trait Notifier: Send + Sync {

@@ -43,6 +43,18 @@ impl Edge {
     }
 }
 
+impl Edge {
+    /// Counts rate limits in `counters`, which every instance of the service sees (the table on
+    /// AWS), instead of in this process's memory.
+    pub fn with_shared_counts(
+        mut self,
+        counters: Arc<dyn guichet_core::ports::RateCounters>,
+    ) -> Self {
+        self.limits = self.limits.shared(counters);
+        self
+    }
+}
+
 /// The edge's settings.
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
@@ -117,7 +129,9 @@ pub async fn caller(edge: &Edge, req: &Request) -> Result<Principal, Error> {
     match edge.auth.authenticate(req, edge.clock.now()).await {
         Ok(who) => Ok(who),
         Err(Error::Unauthenticated) if header(req, "authorization").is_some() => {
-            edge.limits.take(Limit::FailedAuth, &client_address(req))?;
+            edge.limits
+                .take(Limit::FailedAuth, &client_address(req))
+                .await?;
             Err(Error::Unauthenticated)
         }
         Err(e) => Err(e),

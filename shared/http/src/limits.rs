@@ -1,21 +1,27 @@
-//! Rate limits per client: token buckets kept in memory, one per (limit, client).
+//! Rate limits per client: token buckets kept in memory, one per (limit, client); or, where
+//! several instances serve the same clients (Lambda), counts in the table every instance sees
+//! (`RateCounters`), one per client and fixed window.
 //!
-//! In `guichet serve` that is the whole service. On Lambda each warm instance keeps its own
-//! buckets, so a client spread over instances gets a multiple of the limit; the API stage's
-//! throttling (infra/template.yaml) caps the total. Neither is meant to stop a botnet — that is
-//! the edge's job — but one script hammering submissions, lookups or tokens is slowed to a crawl.
+//! A submission takes from two budgets, one for accepted forms and a larger one for refused
+//! ones, and gives back the one it did not use: a citizen whose form was refused ten times may
+//! still send the right one, while a script sending garbage is stopped at its own ceiling.
 
 use guichet_core::Error;
+use guichet_core::ports::{RateCount, RateCounters};
 use guichet_core::settings::{Env, SettingError};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// What is limited, and who counts as one client for it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Limit {
-    /// New applications, per applicant (token subject).
+    /// New applications accepted, per applicant (token subject).
     Submit,
+    /// Submissions refused (a form with errors), per applicant: a much higher ceiling, apart.
+    Refused,
+    /// Files announced, per applicant.
+    Attach,
     /// Public verification, per source address.
     Verify,
     /// Refused tokens, per source address: guessing tokens is slowed, valid callers are not.
@@ -32,6 +38,8 @@ pub struct Rate {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RateLimits {
     pub submit: Rate,
+    pub refused: Rate,
+    pub attach: Rate,
     pub verify: Rate,
     pub failed_auth: Rate,
 }
@@ -44,6 +52,14 @@ impl Default for RateLimits {
             submit: Rate {
                 burst: 10,
                 per_minute: 10.0 / 60.0,
+            },
+            refused: Rate {
+                burst: 100,
+                per_minute: 100.0 / 60.0,
+            },
+            attach: Rate {
+                burst: 60,
+                per_minute: 1.0,
             },
             verify: Rate {
                 burst: 60,
@@ -68,6 +84,8 @@ impl RateLimits {
         };
         Ok(RateLimits {
             submit: per("GUICHET_SUBMIT_PER_HOUR", 10, 60.0)?,
+            refused: per("GUICHET_REFUSED_PER_HOUR", 100, 60.0)?,
+            attach: per("GUICHET_ATTACH_PER_HOUR", 60, 60.0)?,
             verify: per("GUICHET_VERIFY_PER_MINUTE", 60, 1.0)?,
             failed_auth: per("GUICHET_FAILED_AUTH_PER_MINUTE", 10, 1.0)?,
         })
@@ -81,6 +99,8 @@ impl RateLimits {
         };
         RateLimits {
             submit: wide,
+            refused: wide,
+            attach: wide,
             verify: wide,
             failed_auth: wide,
         }
@@ -89,6 +109,8 @@ impl RateLimits {
     fn rate(&self, limit: Limit) -> Rate {
         match limit {
             Limit::Submit => self.submit,
+            Limit::Refused => self.refused,
+            Limit::Attach => self.attach,
             Limit::Verify => self.verify,
             Limit::FailedAuth => self.failed_auth,
         }
@@ -106,6 +128,29 @@ const SWEEP_ABOVE: usize = 50_000;
 pub struct RateLimiter {
     limits: RateLimits,
     buckets: Mutex<HashMap<(Limit, String), Bucket>>,
+    /// Counts every instance sees, where there are several (Lambda); none in one process.
+    shared: Option<Arc<dyn RateCounters>>,
+}
+
+/// What `take` took, for `give_back` when the request turns out not to count.
+#[derive(Debug, Clone)]
+pub struct Ticket {
+    limit: Limit,
+    client: String,
+    /// The shared window it was counted in; none for a bucket in memory.
+    window: Option<i64>,
+}
+
+impl Limit {
+    fn name(self) -> &'static str {
+        match self {
+            Limit::Submit => "submit",
+            Limit::Refused => "refused",
+            Limit::Attach => "attach",
+            Limit::Verify => "verify",
+            Limit::FailedAuth => "failed_auth",
+        }
+    }
 }
 
 impl RateLimiter {
@@ -113,12 +158,89 @@ impl RateLimiter {
         RateLimiter {
             limits,
             buckets: Mutex::new(HashMap::new()),
+            shared: None,
         }
     }
 
-    /// Takes one token, or refuses with the wait until one is back (429, `Retry-After`).
-    pub fn take(&self, limit: Limit, client: &str) -> Result<(), Error> {
-        self.take_at(limit, client, Instant::now())
+    /// Counts in `counters`, which every instance of the service sees, instead of in memory.
+    pub fn shared(mut self, counters: Arc<dyn RateCounters>) -> Self {
+        self.shared = Some(counters);
+        self
+    }
+
+    /// Takes one, or refuses with the wait until one is back (429, `Retry-After`).
+    pub async fn take(&self, limit: Limit, client: &str) -> Result<Ticket, Error> {
+        match &self.shared {
+            Some(counters) => self.take_shared(counters.as_ref(), limit, client).await,
+            None => {
+                self.take_at(limit, client, Instant::now())?;
+                Ok(Ticket {
+                    limit,
+                    client: client.to_owned(),
+                    window: None,
+                })
+            }
+        }
+    }
+
+    /// Gives back what `take` took: the request did not count after all. Best effort: a count
+    /// that cannot be given back only slows its client a little.
+    pub async fn give_back(&self, ticket: Ticket) {
+        match (&self.shared, ticket.window) {
+            (Some(counters), Some(window)) => {
+                let key = format!("{}:{}", ticket.limit.name(), ticket.client);
+                if let Err(e) = counters.give_back(&key, window).await {
+                    tracing::warn!(error = %e, limit = ticket.limit.name(), "a rate count was not given back");
+                }
+            }
+            _ => self.give_back_at(ticket.limit, &ticket.client, Instant::now()),
+        }
+    }
+
+    /// A window as long as the bucket takes to fill, holding as many as the bucket, opened at
+    /// the client's first count.
+    async fn take_shared(
+        &self,
+        counters: &dyn RateCounters,
+        limit: Limit,
+        client: &str,
+    ) -> Result<Ticket, Error> {
+        let rate = self.limits.rate(limit);
+        let length = ((f64::from(rate.burst) / rate.per_minute) * 60.0).clamp(1.0, 86_400.0) as i64;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or_default();
+        let key = format!("{}:{client}", limit.name());
+        let ticket = |window| Ticket {
+            limit,
+            client: client.to_owned(),
+            window,
+        };
+        match counters.take(&key, now, length, rate.burst).await {
+            Ok(RateCount::Counted { window }) => Ok(ticket(Some(window))),
+            Ok(RateCount::Full { until }) => Err(Error::RateLimited {
+                retry_after: Duration::from_secs((until - now).max(1) as u64),
+            }),
+            // A limiter that cannot count lets the request through rather than stopping the
+            // service: the API stage's throttling still caps the total.
+            Err(e) => {
+                tracing::warn!(error = %e, limit = limit.name(), "rate count unavailable; not limited");
+                Ok(ticket(None))
+            }
+        }
+    }
+
+    fn give_back_at(&self, limit: Limit, client: &str, now: Instant) {
+        let burst = f64::from(self.limits.rate(limit).burst);
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(bucket) = buckets.get_mut(&(limit, client.to_owned())) {
+            bucket.tokens = (bucket.tokens + 1.0).min(burst);
+            bucket.at = bucket.at.min(now);
+        }
     }
 
     fn take_at(&self, limit: Limit, client: &str, now: Instant) -> Result<(), Error> {
@@ -190,6 +312,10 @@ mod tests {
         l.take_at(Limit::Verify, "a", t0).unwrap();
         // Ten seconds later, exactly one more.
         let t1 = t0 + Duration::from_secs(10);
+        l.take_at(Limit::Submit, "a", t1).unwrap();
+        assert!(l.take_at(Limit::Submit, "a", t1).is_err());
+        // One given back (a request that did not count) may be taken again, once.
+        l.give_back_at(Limit::Submit, "a", t1);
         l.take_at(Limit::Submit, "a", t1).unwrap();
         assert!(l.take_at(Limit::Submit, "a", t1).is_err());
     }

@@ -2,9 +2,18 @@
 
 use crate::helpers::*;
 use guichet_http::limits::{Rate, RateLimits};
+use serde_json::json;
 
 fn limits(submit: u32, verify: u32, failed_auth: u32) -> RateLimits {
     RateLimits {
+        refused: Rate {
+            burst: 50,
+            per_minute: 50.0 / 60.0,
+        },
+        attach: Rate {
+            burst: 60,
+            per_minute: 1.0,
+        },
         submit: Rate {
             burst: submit,
             per_minute: f64::from(submit) / 60.0,
@@ -128,4 +137,86 @@ async fn only_listed_origins_get_cors_headers() {
     assert_eq!(ok.headers()["x-content-type-options"], "nosniff");
     let other = from("https://evil.example").await;
     assert!(other.headers().get("access-control-allow-origin").is_none());
+}
+
+/// Accepted submissions 3 an hour here, refused ones 20, files their own budget.
+fn submission_limits() -> RateLimits {
+    RateLimits {
+        refused: Rate {
+            burst: 20,
+            per_minute: 20.0 / 60.0,
+        },
+        ..limits(3, 60, 10)
+    }
+}
+
+/// Issue 26, item 10: refused forms count against a ceiling of their own, so ten of them do
+/// not use up a citizen's allowance; announcing files does not either. Past its own ceiling, a
+/// client sending only refused forms is slowed.
+async fn refused_forms_do_not_lock_a_citizen_out(instances: &[&TestApp]) {
+    let at = |i: usize| instances[i % instances.len()];
+    let citizen = at(0).citizen("mistypes-a-lot");
+    let mut wrong = extract_request("Traoré", "Awa", "Bamako");
+    wrong["applicant"]["birth_date"] = json!("12/04/1990");
+    for i in 0..10 {
+        problem(at(i).submit(&citizen, &wrong).await, 422).await;
+    }
+    let certificate = at(0)
+        .submitted(&citizen, &certificate_request("Coulibaly", "Kayes"))
+        .await;
+    for i in 1..3 {
+        at(i)
+            .submitted(&citizen, &extract_request("Traoré", "Awa", "Bamako"))
+            .await;
+    }
+    // The allowance is used up, on every instance alike.
+    for app in instances {
+        let over = app
+            .submit(&citizen, &extract_request("Traoré", "Awa", "Bamako"))
+            .await;
+        let retry_after: u64 = over.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!((1..=3600).contains(&retry_after), "{retry_after}");
+        problem(over, 429).await;
+    }
+    // Files are announced from a budget of their own.
+    let id = certificate["id"].as_str().unwrap();
+    let bytes = scanned_act("acte");
+    let ticket = at(1)
+        .announce(
+            &citizen,
+            id,
+            &json!({"name": "birth_certificate", "content_type": "application/pdf",
+                    "size": bytes.len(), "sha256": sha256_hex(&bytes)}),
+        )
+        .await;
+    assert_eq!(ticket.status(), 201);
+
+    // A client that only ever sends refused forms meets its own ceiling: 20 here.
+    let script = at(0).citizen("sends-garbage");
+    for i in 0..20 {
+        problem(at(i).submit(&script, &wrong).await, 422).await;
+    }
+    problem(at(1).submit(&script, &wrong).await, 429).await;
+}
+
+#[tokio::test]
+async fn refused_forms_do_not_lock_a_citizen_out_of_the_embedded_service() {
+    let app = spawn_app_with(|c| c.http.rate_limits = submission_limits()).await;
+    refused_forms_do_not_lock_a_citizen_out(&[&app]).await;
+}
+
+/// On AWS the counts are in the table, so two instances of the service count together.
+#[tokio::test]
+async fn two_instances_on_aws_count_one_allowance() {
+    let mut settings = aws_settings().await;
+    settings.http.rate_limits = submission_limits();
+    let clock: std::sync::Arc<dyn guichet_core::ports::Clock> =
+        std::sync::Arc::new(guichet_core::ports::SystemClock);
+    let a = serve(&settings, clock.clone(), tempfile::tempdir().unwrap()).await;
+    let b = serve(&settings, clock, tempfile::tempdir().unwrap()).await;
+    refused_forms_do_not_lock_a_citizen_out(&[&a, &b]).await;
 }

@@ -34,13 +34,14 @@ pub struct Applying<'a> {
     pub clock: &'a dyn Clock,
 }
 
-/// Opens the application, or returns the one this idempotency key already opened.
+/// Opens the application, or returns the one this idempotency key already opened (and says so:
+/// `true` for a replay).
 pub async fn submit(
     ports: &Applying<'_>,
     who: &Principal,
     request: SubmitRequest,
     idempotency: Option<Idempotency<'_>>,
-) -> Result<Application, Error> {
+) -> Result<(Application, bool), Error> {
     require(who, &[Role::Applicant])?;
     let store = ports.applications;
     let now = ports.clock.now();
@@ -145,7 +146,7 @@ pub async fn submit(
             Ok(app)
         },
     );
-    Ok(once.await?.0)
+    once.await
 }
 
 /// What the applicant typed, with what a kind lets them leave out filled in: a traveller's
