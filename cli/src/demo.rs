@@ -18,6 +18,8 @@ pub struct Demo {
     pub out_dir: PathBuf,
     /// Where the server writes its emails and SMS, when it is this machine's (`guichet serve`).
     pub outbox: Option<PathBuf>,
+    /// The development sign-in's key, when this is the `guichet serve` that printed it.
+    pub dev_key: Option<String>,
 }
 
 fn step(n: u32, text: &str) {
@@ -291,9 +293,14 @@ impl Demo {
             "    the verify page checks the seal on this device (offline once opened): {}",
             guichet_core::domain::seal_link(&format!("{b}/verifier"), &seal)
         );
-        println!(
-            "    the portal: {b}/ (development sign-in as {citizen_sub}); the officers' console: {b}/console"
-        );
+        match &self.dev_key {
+            Some(key) => println!(
+                "    the portal: {b}/#dev-key={key} (development sign-in as {citizen_sub}); the officers' console: {b}/console#dev-key={key}"
+            ),
+            None => println!(
+                "    the portal: {b}/ (development sign-in as {citizen_sub}, with the key `guichet serve` printed); the officers' console: {b}/console"
+            ),
+        }
         if let Some(outbox) = &self.outbox {
             let told = told(outbox, started).await;
             println!(

@@ -273,6 +273,11 @@ async fn main() -> anyhow::Result<()> {
                 "Portal {url}/ · officers' console {url}/console · verify page {url}/verifier · emails and SMS in {}",
                 data.join("outbox").display()
             );
+            if let Some(key) = &server.dev_key {
+                eprintln!(
+                    "Development sign-in, for this machine only, with the key {key}: the portal {url}/#dev-key={key} · the console {url}/console#dev-key={key}"
+                );
+            }
             if demo {
                 eprintln!("Its log: {}", log_file.display());
             }
@@ -284,6 +289,7 @@ async fn main() -> anyhow::Result<()> {
                     payment_secret,
                     out_dir: data.join("demo"),
                     outbox: Some(data.join("outbox")),
+                    dev_key: server.dev_key.clone(),
                 };
                 if let Err(e) = walk.run().await {
                     eprintln!("demo failed: {e:#}");
@@ -342,6 +348,7 @@ async fn main() -> anyhow::Result<()> {
                 out_dir: data.join("demo"),
                 // The server may be elsewhere (on AWS): its messages are not in a folder here.
                 outbox: None,
+                dev_key: None,
             };
             walk.run().await?;
             Ok(())

@@ -27,6 +27,7 @@ use guichet_review::Review;
 use guichet_screen::Screen;
 use guichet_submit::Submit;
 use guichet_verify::Verify;
+use secrecy::ExposeSecret as _;
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -187,6 +188,9 @@ impl Functions {
 
 pub struct RunningServer {
     pub addr: SocketAddr,
+    /// The development sign-in's key, printed at start (none where there is no development
+    /// sign-in): the portal's and the console's links carry it.
+    pub dev_key: Option<String>,
     pub backend: Arc<Backend>,
     pub functions: Arc<Functions>,
     http: JoinHandle<()>,
@@ -257,16 +261,24 @@ pub async fn start(
     for files in ["/sw.js", "/assets/{*file}", "/vendor/{*file}"] {
         app = app.route(files, axum::routing::get(page_or_file));
     }
-    if development_sign_in(settings, addr) {
+    let dev_key = if development_sign_in(settings, addr) {
+        let key = crate::signin::new_key()?;
+        let shown = key.expose_secret().to_owned();
         app = app.merge(
             axum::Router::new()
                 .route(
                     "/dev/sign-in",
                     axum::routing::get(crate::signin::roles).post(crate::signin::sign_in),
                 )
-                .with_state(functions.clone()),
+                .with_state(crate::signin::DevSignIn {
+                    functions: functions.clone(),
+                    key: Arc::new(key),
+                }),
         );
-    }
+        Some(shown)
+    } else {
+        None
+    };
     if let Some(uploads) = &backend.local_uploads {
         uploads.set_base_url(format!("http://{addr}"));
         app = app.merge(
@@ -331,6 +343,7 @@ pub async fn start(
     let schedule = tokio::spawn(schedule(functions.clone(), settings.reconcile.every));
     Ok(RunningServer {
         addr,
+        dev_key,
         backend,
         functions,
         http,

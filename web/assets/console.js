@@ -4,7 +4,7 @@
 import { add, apply, setupSwitch, t } from './i18n.js';
 import { Problem, fileUrl, get, idempotencyKey, post, signIn, signOut, who } from './api.js';
 import { collect, fieldFor, h, label, showErrors } from './form.js';
-import { byLabel, fileLabel, problemBox, providerButton, returning, services, show, title } from './page.js';
+import { byLabel, devKey, devKeyField, fileLabel, keepDevKey, problemBox, providerButton, returning, services, show, title } from './page.js';
 
 add({
   screening_record: ['Ce que la comparaison aux listes a trouvé', 'What matching against the lists found'],
@@ -79,11 +79,14 @@ async function signInPage() {
     h('label', { for: 'office' }, t('office_code')), h('input', { id: 'office', name: 'office', autocapitalize: 'characters' }),
     h('label', { for: 'sub' }, t('agent_id')), h('input', { id: 'sub', name: 'sub', autocomplete: 'username' }),
     h('label', { for: 'name' }, t('agent_name')), h('input', { id: 'name', name: 'name', autocomplete: 'name' }),
+    ...devKeyField(),
     h('button', { type: 'submit' }, t('sign_in')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     try {
-      const r = await post('/dev/sign-in', { role: form.role.value, office: form.office.value.trim(), sub: form.sub.value.trim(), name: form.name.value.trim() });
+      const key = form.dev_key.value.trim();
+      const r = await post('/dev/sign-in', { role: form.role.value, office: form.office.value.trim(), sub: form.sub.value.trim(), name: form.name.value.trim(), key });
+      keepDevKey(key);
       await signIn(r.token);
       location.hash = '#/';
     } catch (e) { summary.replaceChildren(problemBox(e)); }
@@ -241,6 +244,7 @@ async function route() {
   document.body.dataset.ready = hash;
 }
 
+devKey();
 apply();
 setupSwitch(document.getElementById('lang'), () => { apply(); route(); });
 window.addEventListener('hashchange', route);

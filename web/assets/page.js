@@ -30,6 +30,8 @@ add({
   file_state_accepted: ['acceptée', 'accepted'],
   file_state_quarantined: ['refusée', 'refused'],
   by: ['Par', 'By'],
+  dev_key: ['Clé de développement', 'Development key'],
+  dev_key_hint: ["Affichée par « guichet serve » au démarrage ; ses liens vers le portail et la console la portent.", 'Printed by “guichet serve” at start; its links to the portal and the console carry it.'],
   by_applicant: ['le demandeur', 'the applicant'],
   by_clerk: ['le greffe', 'the registry'],
   by_signatory: ['le signataire', 'the signatory'],
@@ -61,6 +63,26 @@ export async function services() {
   if (!catalogue) catalogue = await get('/v1/catalogue');
   return catalogue.services;
 }
+
+// The development sign-in's key, from the link `guichet serve` printed (`#dev-key=…`, a
+// fragment: never sent to a server), kept for the tab; the link then reads as the sign-in page.
+const DEV_KEY = 'guichet-dev-key';
+export function devKey() {
+  const m = location.hash.match(/^#dev-key=([0-9A-Za-z]+)$/);
+  if (m) {
+    sessionStorage.setItem(DEV_KEY, m[1]);
+    history.replaceState(null, '', `${location.pathname}${location.search}#/sign-in`);
+  }
+  return sessionStorage.getItem(DEV_KEY) || '';
+}
+export const keepDevKey = (key) => sessionStorage.setItem(DEV_KEY, key);
+
+// The development sign-in form's key field, filled from the link when it carried one.
+export const devKeyField = () => [
+  h('label', { for: 'dev-key' }, t('dev_key')),
+  h('input', { id: 'dev-key', name: 'dev_key', type: 'password', autocomplete: 'off', value: devKey(), 'aria-describedby': 'dev-key-hint' }),
+  h('p', { class: 'hint', id: 'dev-key-hint' }, t('dev_key_hint')),
+];
 
 // Who acted, in words: a role or a step of the service, never its code.
 export function byLabel(by) {

@@ -4,7 +4,7 @@
 import { add, apply, lang, setupSwitch, t } from './i18n.js';
 import { Problem, fileUrl, get, idempotencyKey, post, signIn, signOut, token, who } from './api.js';
 import { collect, fieldFor, fill, h, label, showErrors } from './form.js';
-import { byLabel, fileLabel, problemBox, providerButton, returning, services, show, title } from './page.js';
+import { byLabel, devKey, devKeyField, fileLabel, keepDevKey, problemBox, providerButton, returning, services, show, title } from './page.js';
 
 add({
   portal_title: ['Guichet — documents officiels en ligne', 'Guichet — official documents online'],
@@ -105,11 +105,14 @@ async function signInPage() {
   const form = h('form', { id: 'sign-in-form', novalidate: true },
     h('label', { for: 'sub' }, t('sign_in_id')),
     h('input', { id: 'sub', name: 'sub', autocomplete: 'username', required: true, 'aria-describedby': 'sub-error' }),
+    ...devKeyField(),
     error, h('button', { type: 'submit' }, t('sign_in')));
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     try {
-      const r = await post('/dev/sign-in', { role: 'applicant', sub: form.sub.value.trim() });
+      const key = form.dev_key.value.trim();
+      const r = await post('/dev/sign-in', { role: 'applicant', sub: form.sub.value.trim(), key });
+      keepDevKey(key);
       await signIn(r.token);
       location.hash = '#/';
     } catch (e) {
@@ -310,6 +313,7 @@ async function route() {
   document.body.dataset.ready = hash;
 }
 
+devKey();
 apply();
 setupSwitch(document.getElementById('lang'), () => { apply(); route(); });
 window.addEventListener('hashchange', route);

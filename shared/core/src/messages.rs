@@ -180,6 +180,10 @@ pub enum Msg {
     /// A feed cursor that is not one the feed gave.
     InvalidCursor,
     CrossingRefused(crate::domain::CrossingRefusal),
+    /// The development sign-in's key was missing or wrong.
+    DevSignInKey,
+    /// The development sign-in answers only requests addressed to this machine by name.
+    DevSignInHost,
     /// A field an answer may not change once the application is paid (what its fee or its
     /// office depends on).
     FixedOncePaid,
@@ -516,6 +520,14 @@ impl Msg {
                 "Une pièce de ce nom est déjà acceptée.".into(),
                 "An attachment of that name is accepted already.".into(),
             ),
+            Msg::DevSignInKey => (
+                "Clé de connexion de développement absente ou fausse : `guichet serve` l'affiche au démarrage, et ses liens vers le portail et la console la portent.".into(),
+                "Development sign-in key missing or wrong: `guichet serve` prints it at start, and its links to the portal and the console carry it.".into(),
+            ),
+            Msg::DevSignInHost => (
+                "La connexion de développement ne répond qu'aux adresses de cette machine (127.0.0.1, localhost, [::1]).".into(),
+                "The development sign-in answers only this machine's own addresses (127.0.0.1, localhost, [::1]).".into(),
+            ),
             Msg::FixedOncePaid => (
                 "Ne peut plus changer : la demande est payée. Annulez-la et faites une nouvelle demande.".into(),
                 "Cannot change: the application is paid. Cancel it and apply again.".into(),
@@ -802,6 +814,8 @@ mod tests {
             Msg::CrossingRefused(crate::domain::CrossingRefusal::Revoked),
             Msg::FixedOncePaid,
             Msg::IdempotencyKeyRequired,
+            Msg::DevSignInKey,
+            Msg::DevSignInHost,
             Msg::PaidTermsFixed {
                 fields: "details.visa_type".into(),
             },

@@ -346,6 +346,17 @@ impl TestApp {
         self.token("clerk", Some(office), &format!("clerk-{office}"))
     }
 
+    /// A page's link as `guichet serve` prints it for a developer: with the development
+    /// sign-in's key (`#dev-key=…`), which the page keeps and then shows its sign-in.
+    pub fn dev_sign_in_link(&self, page: &str) -> String {
+        let key = self
+            .server
+            .dev_key
+            .as_deref()
+            .expect("a development server");
+        self.url(&format!("{page}#dev-key={key}"))
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

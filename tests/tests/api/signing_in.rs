@@ -469,10 +469,11 @@ async fn the_pages_sign_in_through_the_provider_with_a_code_and_its_verifier() {
 #[tokio::test]
 async fn the_development_sign_in_and_the_sandbox_exist_only_in_development() {
     let status = |app: &TestApp, method: reqwest::Method, path: &str| {
+        let key = app.server.dev_key.clone().unwrap_or_default();
         let req = app
             .http
             .request(method, app.url(path))
-            .json(&json!({ "role": "admin", "sub": "x" }));
+            .json(&json!({ "role": "admin", "sub": "x", "key": key }));
         async move { req.send().await.unwrap().status().as_u16() }
     };
     let development = spawn_app().await;
@@ -532,4 +533,69 @@ async fn the_development_sign_in_and_the_sandbox_exist_only_in_development() {
         status(&beside_a_provider, reqwest::Method::POST, "/dev/sign-in").await,
         404
     );
+}
+
+/// Issue 26, item 5: the development sign-in answers only the developer who started the
+/// server: the key it printed, in a request addressed to this machine by name. A reverse proxy
+/// on the same machine (nginx's default `proxy_pass` sends `Host: 127.0.0.1:8080`, from a
+/// loopback peer) passes the address rule but not the key; a page of another site whose name
+/// was rebound to 127.0.0.1 sends its own name as `Host`.
+#[tokio::test]
+async fn the_development_sign_in_answers_only_whoever_holds_its_key_on_this_machine() {
+    let app = spawn_app().await;
+    let key = app
+        .server
+        .dev_key
+        .clone()
+        .expect("a development server has a key");
+    assert!(key.len() >= 32, "{key}");
+    let sign_in = |body: Value, host: Option<&'static str>| {
+        let mut req = app.http.post(app.url("/dev/sign-in")).json(&body);
+        if let Some(host) = host {
+            req = req.header("host", host);
+        }
+        async move { req.send().await.unwrap() }
+    };
+    let admin = |key: Option<&str>| match key {
+        Some(k) => json!({ "role": "admin", "sub": "dev", "key": k }),
+        None => json!({ "role": "admin", "sub": "dev" }),
+    };
+    let p = problem(sign_in(admin(None), None).await, 403).await;
+    assert!(
+        p["detail"].as_str().unwrap().contains("guichet serve"),
+        "{p}"
+    );
+    assert!(p["detail_en"].as_str().unwrap().contains("key"), "{p}");
+    problem(
+        sign_in(admin(Some("0123456789abcdef0123456789abcdef")), None).await,
+        403,
+    )
+    .await;
+    problem(sign_in(admin(Some(&key[..31])), None).await, 403).await;
+    // The right key, in a request for another site's name: refused all the same.
+    for host in ["guichet.ml", "127.0.0.1.nip.io:8080", "rebound.example"] {
+        let p = problem(sign_in(admin(Some(&key)), Some(host)).await, 403).await;
+        assert!(
+            p["detail_en"].as_str().unwrap().contains("this machine"),
+            "{host}: {p}"
+        );
+        let roles = app
+            .http
+            .get(app.url("/dev/sign-in"))
+            .header("host", host)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(roles.status(), 403, "{host}");
+    }
+    for host in [None, Some("localhost"), Some("127.0.0.1:8080")] {
+        let ok = sign_in(admin(Some(&key)), host).await;
+        assert_eq!(ok.status(), 200, "{host:?}");
+        let token = ok.json::<Value>().await.unwrap()["token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let me: Value = app.get(&token, "/v1/me").await.json().await.unwrap();
+        assert_eq!(me["role"], "admin");
+    }
 }

@@ -7,21 +7,23 @@ use crate::helpers::*;
 
 const KAYES: &str = "TGI-KAY";
 
-async fn sign_in(browser: &Browser, base: &str, role: &str, sub: &str, name: &str) {
-    sign_in_at(browser, base, role, KAYES, sub, name).await;
+async fn sign_in(browser: &Browser, app: &TestApp, role: &str, sub: &str, name: &str) {
+    sign_in_at(browser, app, role, KAYES, sub, name).await;
 }
 
+/// Signs in through the development sign-in, from the link `guichet serve` prints (with its key).
 async fn sign_in_at(
     browser: &Browser,
-    base: &str,
+    app: &TestApp,
     role: &str,
     office: &str,
     sub: &str,
     name: &str,
 ) {
+    let base = &app.base;
     browser.goto(&format!("{base}/console#/sign-in")).await;
     browser.eval("sessionStorage.clear(); return true").await;
-    browser.goto(&format!("{base}/console#/sign-in")).await;
+    browser.goto(&app.dev_sign_in_link("/console")).await;
     browser.find("#sign-in-form").await;
     browser
         .eval(&format!(
@@ -62,7 +64,7 @@ async fn a_second_officer_signs_a_nationality_certificate_in_the_console() {
     // The clerk who proposed it, signing in as a signatory: the second-person rule holds.
     sign_in(
         &browser,
-        &app.base,
+        &app,
         "signatory",
         &format!("clerk-{KAYES}"),
         "Awa Diallo",
@@ -81,7 +83,7 @@ async fn a_second_officer_signs_a_nationality_certificate_in_the_console() {
     // The president: the queue, oldest first, the application with its files and history.
     sign_in(
         &browser,
-        &app.base,
+        &app,
         "signatory",
         "president-kayes",
         "Moussa Keïta",
@@ -170,7 +172,7 @@ async fn a_screening_officer_reads_the_candidates_and_refers_a_traveller_to_the_
         "Fatou Sangaré",
     );
     sign_in_at(
-        &browser, &app.base, screener.0, screener.1, screener.2, screener.3,
+        &browser, &app, screener.0, screener.1, screener.2, screener.3,
     )
     .await;
     browser.click(&format!("a[data-id='{id}']")).await;
@@ -201,7 +203,7 @@ async fn a_screening_officer_reads_the_candidates_and_refers_a_traveller_to_the_
     );
     sign_in_at(
         &browser,
-        &app.base,
+        &app,
         supervisor.0,
         supervisor.1,
         supervisor.2,

@@ -39,7 +39,7 @@ async fn a_citizen_asks_pays_on_the_sandbox_page_and_downloads_the_pdf() {
 
     // The same citizen's path, on the service itself.
     let browser = Browser::start().await;
-    browser.goto(&app.url("/#/sign-in")).await;
+    browser.goto(&app.dev_sign_in_link("/")).await;
     browser.fill("#sub", "citoyen-portail").await;
     browser.click("#sign-in-form button[type=submit]").await;
     wait_ready(&browser, "/").await;
@@ -178,7 +178,7 @@ async fn a_citizen_answers_a_request_for_information_with_a_new_proof_and_a_corr
     let first = proof(&app.application(&citizen, &id).await);
 
     let browser = Browser::start().await;
-    browser.goto(&app.url("/#/sign-in")).await;
+    browser.goto(&app.dev_sign_in_link("/")).await;
     browser.fill("#sub", sub).await;
     browser.click("#sign-in-form button[type=submit]").await;
     wait_ready(&browser, "/").await;
