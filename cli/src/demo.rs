@@ -147,6 +147,7 @@ impl Demo {
         }))?;
         let signature = sign(
             self.payment_secret.expose_secret().as_bytes(),
+            "sandbox",
             &notice,
             time::OffsetDateTime::now_utc().unix_timestamp(),
         );

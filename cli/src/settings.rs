@@ -104,10 +104,11 @@ mod tests {
             ("GUICHET_PAYMENT_SECRET", webhook),
             ("GUICHET_CINETPAY_SITE_ID", "445160"),
             ("GUICHET_CINETPAY_SECRET", cinetpay),
+            ("GUICHET_CINETPAY_API_KEY", "cinetpay-api-key-xyz"),
         ]))
         .unwrap();
         let shown = format!("{all:?}");
-        for secret in [token, webhook, cinetpay] {
+        for secret in [token, webhook, cinetpay, "cinetpay-api-key-xyz"] {
             assert!(!shown.contains(secret), "{shown}");
         }
         assert!(shown.contains("445160"), "what is not secret still shows");

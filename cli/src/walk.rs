@@ -102,7 +102,7 @@ impl Walker {
                     .header("content-type", "application/json")
                     .header(
                         "guichet-signature",
-                        guichet_payments::sign(&self.payment_secret, &notice, t),
+                        guichet_payments::sign(&self.payment_secret, "sandbox", &notice, t),
                     )
                     .body(notice.clone())
             })

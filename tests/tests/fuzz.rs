@@ -444,7 +444,7 @@ fn every_body_a_route_reads_gets_an_answer_and_never_a_5xx() {
     r().run(&body(notice), |b| {
         runs.fetch_add(1, Ordering::Relaxed);
         let t_now = time::OffsetDateTime::now_utc().unix_timestamp();
-        let signature = guichet_payments::sign(&t.payment_secret, &b, t_now);
+        let signature = guichet_payments::sign(&t.payment_secret, "sandbox", &b, t_now);
         let mut req = request("POST", "/v1/payments/webhook/sandbox", None, json_ct, b);
         req.headers_mut()
             .insert("guichet-signature", signature.parse().unwrap());

@@ -166,7 +166,7 @@ impl Server {
         }))
         .unwrap();
         let t = time::OffsetDateTime::now_utc().unix_timestamp();
-        let signature = guichet_payments::sign(&self.payment_secret(), &body, t);
+        let signature = guichet_payments::sign(&self.payment_secret(), "sandbox", &body, t);
         (body, signature)
     }
 

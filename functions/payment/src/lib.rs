@@ -68,13 +68,22 @@ async fn webhook(f: &Payment, req: &Request, provider: &str) -> Result<Response<
         })
         .collect();
     let clock = f.edge.clock.as_ref();
-    let notice = gateway.read(
+    let mut notice = gateway.read(
         &Delivery {
             headers: &headers,
             body,
         },
         clock.now(),
     )?;
+    // A transaction on record is answered from the record; a new one is first confirmed with the
+    // provider where it can be (CinetPay's check), else left for the provider to send again.
+    if f.ledger
+        .payment(notice.provider, notice.provider_txn.trim())
+        .await?
+        .is_none()
+    {
+        notice = gateway.confirm(notice).await?;
+    }
     let receipt =
         payment::receive(f.applications.as_ref(), f.ledger.as_ref(), clock, &notice).await?;
     // 200 whatever the outcome: the notice is recorded, and the provider must stop retrying.

@@ -72,6 +72,10 @@ pub enum Error {
     /// Six digits of sequence per kind and year were not enough.
     #[error("{kind} numbers exhausted for {year}")]
     NumbersExhausted { kind: DocumentKind, year: i32 },
+    /// A payment notice whose provider could not confirm it (its check API down, or the payment
+    /// not final yet): nothing recorded; answered 503 so the provider sends it again.
+    #[error("payment not confirmed by its provider: {0}")]
+    Unconfirmed(String),
     /// A provider's API (payments; email and SMS for notifications) did not answer, or answered
     /// something we cannot use: nothing was charged or sent, the call may be tried again.
     #[error("provider unavailable: {0}")]
@@ -96,7 +100,9 @@ impl Error {
             Error::Queue(e) => e.is_retryable(),
             Error::Blob(BlobError::Fault(f)) => f.is_retryable(),
             Error::Keys(KeyStoreError::Fault(f)) => f.is_retryable(),
-            Error::RateLimited { .. } | Error::ProviderUnavailable(_) => true,
+            Error::RateLimited { .. } | Error::ProviderUnavailable(_) | Error::Unconfirmed(_) => {
+                true
+            }
             _ => false,
         }
     }

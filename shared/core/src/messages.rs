@@ -180,6 +180,8 @@ pub enum Msg {
     /// A feed cursor that is not one the feed gave.
     InvalidCursor,
     CrossingRefused(crate::domain::CrossingRefusal),
+    /// A field of a provider's notice that is not what the provider sends.
+    InvalidNoticeField,
     /// The development sign-in's key was missing or wrong.
     DevSignInKey,
     /// The development sign-in answers only requests addressed to this machine by name.
@@ -520,6 +522,10 @@ impl Msg {
                 "Une pièce de ce nom est déjà acceptée.".into(),
                 "An attachment of that name is accepted already.".into(),
             ),
+            Msg::InvalidNoticeField => (
+                "Champ de l'avis de paiement mal formé.".into(),
+                "Malformed field in the payment notice.".into(),
+            ),
             Msg::DevSignInKey => (
                 "Clé de connexion de développement absente ou fausse : `guichet serve` l'affiche au démarrage, et ses liens vers le portail et la console la portent.".into(),
                 "Development sign-in key missing or wrong: `guichet serve` prints it at start, and its links to the portal and the console carry it.".into(),
@@ -816,6 +822,7 @@ mod tests {
             Msg::IdempotencyKeyRequired,
             Msg::DevSignInKey,
             Msg::DevSignInHost,
+            Msg::InvalidNoticeField,
             Msg::PaidTermsFixed {
                 fields: "details.visa_type".into(),
             },

@@ -414,12 +414,20 @@ impl Delivery<'_> {
 }
 
 /// A payment provider, as the payment step sees it.
+#[async_trait]
 pub trait PaymentGateway: Send + Sync {
     /// Its webhook is `POST /v1/payments/webhook/{name}`.
     fn name(&self) -> &'static str;
     /// `BadSignature` when the delivery cannot be vouched for (nothing is recorded);
     /// `Malformed` or `Invalid` when it is authentic but unreadable.
     fn read(&self, delivery: &Delivery<'_>, now: OffsetDateTime) -> Result<Notice, Error>;
+    /// The notice as the provider's own records have it, where it has an API to ask (CinetPay's
+    /// payment check): its amount, currency and outcome are the provider's answer. `Unconfirmed`
+    /// when it cannot be asked or the payment is not final: nothing is recorded, and the
+    /// provider, answered 503, sends the notice again.
+    async fn confirm(&self, notice: Notice) -> Result<Notice, Error> {
+        Ok(notice)
+    }
 }
 
 /// Where a citizen pays one application's fee: a provider's payment page, opened in the browser.

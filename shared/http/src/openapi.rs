@@ -179,10 +179,11 @@ fn sandbox_checkout() {}
 fn sandbox_pay() {}
 
 #[utoipa::path(post, path = "/v1/payments/webhook/{provider}", tag = "payments", params(("provider" = String, Path),
-        ("Guichet-Signature" = String, Header, description = "t=<unix>,v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")>")),
+        ("Guichet-Signature" = String, Header, description = "t=<unix>,v2=<hex HMAC-SHA256(secret, \"<t>.<provider>.<raw body>\")> (the provider of the path); v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")> is taken until the deployment refuses it (docs/payments.md)")),
     request_body = PaymentNotice,
     responses((status = 200, body = PaymentAck), (status = 400, body = Problem), (status = 401, body = Problem),
-        (status = 404, body = Problem), (status = 422, body = Problem)))]
+        (status = 404, body = Problem), (status = 422, body = Problem),
+        (status = 503, body = Problem, description = "The provider could not confirm the payment yet (CinetPay's check): nothing recorded, send it again")))]
 fn payment_webhook() {}
 
 #[utoipa::path(get, path = "/v1/verify/{number}", tag = "verify", params(("number" = String, Path)),

@@ -178,7 +178,8 @@ impl Problem {
                 "The payment service does not answer. Nothing was charged: try again in a moment or choose another means of payment.".into(),
             ),
             // Details of internal failures stay in the logs; clients learn only that it was ours.
-            Error::Store(_)
+            Error::Unconfirmed(_)
+            | Error::Store(_)
             | Error::Queue(_)
             | Error::Blob(_)
             | Error::Keys(_)

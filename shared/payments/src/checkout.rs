@@ -52,6 +52,7 @@ impl SandboxCheckout {
         .into_bytes();
         let signature = sign(
             secret.expose_secret().as_bytes(),
+            Provider::Sandbox.as_str(),
             &body,
             now.unix_timestamp(),
         );

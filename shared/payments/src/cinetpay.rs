@@ -1,7 +1,10 @@
 //! CinetPay, the aggregator through which a Malian merchant collects Orange Money, Moov Money
 //! and Visa/Mastercard in one contract. Its notification is a form post whose `x-token` header
 //! is HMAC-SHA256, keyed with the merchant's secret, over the values of sixteen fields
-//! concatenated in a fixed order (docs.cinetpay.com, "X-TOKEN HMAC").
+//! concatenated in a fixed order (docs.cinetpay.com, "X-TOKEN HMAC"). Each field is read
+//! strictly (digits where CinetPay sends digits), and a notice is applied only once CinetPay's
+//! payment check API (`POST /v2/payment/check`) confirms the transaction, its amount and its
+//! currency: a leaked secret alone cannot mark a fee paid.
 
 use guichet_core::Error;
 use guichet_core::domain::{PaymentStatus, Provider};
@@ -13,12 +16,16 @@ use sha2::Sha256;
 use std::collections::HashMap;
 use time::OffsetDateTime;
 
-/// `GUICHET_CINETPAY_SITE_ID` and `GUICHET_CINETPAY_SECRET`.
+/// `GUICHET_CINETPAY_SITE_ID`, `GUICHET_CINETPAY_SECRET` and `GUICHET_CINETPAY_API_KEY` (its API
+/// at `GUICHET_CINETPAY_API_URL`, CinetPay's own by default).
 #[derive(Debug, Clone)]
 pub struct CinetPayConfig {
     /// Our site id at CinetPay: a notice for another site is not ours.
     pub site_id: String,
     pub secret: SecretString,
+    /// Opens payment pages and confirms notices.
+    pub api_key: SecretString,
+    pub api_url: String,
 }
 
 /// The fields the token covers, in the order they are concatenated (absent ones count as "").
@@ -43,11 +50,20 @@ pub const SIGNED_FIELDS: [&str; 16] = [
 
 pub struct CinetPay {
     config: CinetPayConfig,
+    http: reqwest::Client,
 }
+
+/// How long CinetPay's check may take before the notice is left for its next delivery.
+const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl CinetPay {
     pub fn new(config: CinetPayConfig) -> Self {
-        CinetPay { config }
+        let http = reqwest::Client::builder()
+            .timeout(CHECK_TIMEOUT)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap_or_default();
+        CinetPay { config, http }
     }
 
     /// The token CinetPay sends for these form fields: for tests and the sandbox of ops.
@@ -79,16 +95,50 @@ fn method(raw: &str) -> String {
     }
 }
 
-/// Whole francs: `750` or `750.00`; anything else is not an amount we can match.
-fn amount(raw: &str) -> Option<u64> {
-    let (whole, fraction) = raw.trim().split_once('.').unwrap_or((raw.trim(), ""));
-    fraction
-        .chars()
-        .all(|c| c == '0')
-        .then(|| whole.parse().ok())
-        .flatten()
+/// A field CinetPay sends, read strictly: `Invalid` naming it when it is not what CinetPay sends.
+fn strict<'f>(
+    fields: &'f HashMap<String, String>,
+    name: &'static str,
+    required: bool,
+    fits: impl Fn(&str) -> bool,
+) -> Result<&'f str, Error> {
+    let value = fields.get(name).map_or("", String::as_str);
+    if value.is_empty() && !required {
+        return Ok(value);
+    }
+    if value.is_empty() {
+        return Err(Error::invalid(name, Msg::Required));
+    }
+    if !fits(value) {
+        return Err(Error::invalid(name, Msg::InvalidNoticeField));
+    }
+    Ok(value)
 }
 
+fn digits(max: usize) -> impl Fn(&str) -> bool {
+    move |v| v.len() <= max && v.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// What CinetPay's check answers: `{"code": "00", "data": {"amount", "currency", "status"}}`.
+#[derive(serde::Deserialize)]
+struct Checked {
+    code: String,
+    #[serde(default)]
+    message: String,
+    data: Option<CheckedPayment>,
+}
+
+#[derive(serde::Deserialize)]
+struct CheckedPayment {
+    #[serde(default)]
+    amount: serde_json::Value,
+    #[serde(default)]
+    currency: String,
+    #[serde(default)]
+    status: String,
+}
+
+#[async_trait::async_trait]
 impl PaymentGateway for CinetPay {
     fn name(&self) -> &'static str {
         Provider::Cinetpay.as_str()
@@ -105,31 +155,109 @@ impl PaymentGateway for CinetPay {
         mac(self.config.secret.expose_secret().as_bytes(), &fields)
             .verify_slice(&token)
             .map_err(|_| Error::BadSignature(Msg::NoticeSignatureWrong))?;
-        let field = |name: &str| fields.get(name).map(|v| v.trim()).unwrap_or_default();
-        if field("cpm_site_id") != self.config.site_id {
+        if strict(&fields, "cpm_site_id", true, digits(16))? != self.config.site_id {
             return Err(Error::BadSignature(Msg::NoticeSignatureWrong));
         }
-        let txn = field("cpm_trans_id");
-        if txn.is_empty() {
-            return Err(Error::invalid("cpm_trans_id", Msg::Required));
-        }
-        let amount =
-            amount(field("cpm_amount")).ok_or(Error::invalid("cpm_amount", Msg::InvalidAmount))?;
+        // Ours, as the payment started: `<reference>-<8 characters>`.
+        let txn = strict(&fields, "cpm_trans_id", true, |v| {
+            v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        })?;
+        let amount = strict(&fields, "cpm_amount", true, digits(12))?
+            .parse()
+            .map_err(|_| Error::invalid("cpm_amount", Msg::InvalidAmount))?;
+        let currency = strict(&fields, "cpm_currency", true, |v| {
+            v.len() == 3 && v.bytes().all(|b| b.is_ascii_uppercase())
+        })?;
+        strict(&fields, "cel_phone_num", false, digits(15))?;
+        strict(&fields, "cpm_phone_prefixe", false, digits(4))?;
+        strict(&fields, "cpm_trans_date", false, |v| {
+            let b = v.as_bytes();
+            b.len() == 19
+                && b.iter().enumerate().all(|(i, c)| match i {
+                    4 | 7 => *c == b'-',
+                    10 => *c == b' ',
+                    13 | 16 => *c == b':',
+                    _ => c.is_ascii_digit(),
+                })
+        })?;
+        // We send our payment reference as `metadata` when the payment starts; it comes back
+        // as `custom`.
+        let reference = strict(&fields, "cpm_custom", true, |v| {
+            guichet_core::domain::PaymentReference::parse(v).is_ok()
+        })?;
         Ok(Notice {
             provider: Provider::Cinetpay,
             provider_txn: txn.to_owned(),
-            // We send our payment reference as `custom` when the payment starts.
-            payment_reference: field("cpm_custom").to_owned(),
+            payment_reference: reference.to_owned(),
             amount,
-            currency: field("cpm_currency").to_owned(),
+            currency: currency.to_owned(),
             // CinetPay's word for success, in French.
-            status: if field("cpm_error_message") == "SUCCES" {
+            status: if fields.get("cpm_error_message").map(String::as_str) == Some("SUCCES") {
                 PaymentStatus::Succeeded
             } else {
                 PaymentStatus::Failed
             },
-            method: Some(method(field("payment_method"))).filter(|m| !m.is_empty()),
+            method: fields
+                .get("payment_method")
+                .map(|m| method(m.trim()))
+                .filter(|m| !m.is_empty()),
         })
+    }
+
+    /// Asks CinetPay what it knows of the transaction: its amount, currency and status are
+    /// what is recorded. Accepted: succeeded; refused or cancelled: failed; anything else (not
+    /// final, an error, no answer): `Unconfirmed`, so the notice comes again.
+    async fn confirm(&self, mut notice: Notice) -> Result<Notice, Error> {
+        let url = format!(
+            "{}/v2/payment/check",
+            self.config.api_url.trim_end_matches('/')
+        );
+        let unconfirmed = |why: String| Error::Unconfirmed(format!("cinetpay check: {why}"));
+        let answer = self
+            .http
+            .post(&url)
+            .json(&serde_json::json!({
+                "apikey": self.config.api_key.expose_secret(),
+                "site_id": self.config.site_id,
+                "transaction_id": notice.provider_txn,
+            }))
+            .send()
+            .await
+            .map_err(|e| unconfirmed(e.without_url().to_string()))?;
+        let status = answer.status();
+        let checked: Checked = answer
+            .json()
+            .await
+            .map_err(|e| unconfirmed(format!("HTTP {status}, unreadable answer: {e}")))?;
+        let payment = checked.data.as_ref();
+        let state = payment.map(|p| p.status.as_str()).unwrap_or_default();
+        notice.status = match (checked.code.as_str(), state) {
+            ("00", "ACCEPTED") => PaymentStatus::Succeeded,
+            (_, "REFUSED" | "CANCELED" | "CANCELLED") => PaymentStatus::Failed,
+            (code, state) => {
+                return Err(unconfirmed(format!(
+                    "HTTP {status}, code {code} {}, status {state:?}",
+                    checked.message
+                )));
+            }
+        };
+        if let Some(p) = payment {
+            let amount = match &p.amount {
+                serde_json::Value::String(a) if digits(12)(a) => a.parse().ok(),
+                serde_json::Value::Number(a) => a.as_u64(),
+                _ => None,
+            };
+            if notice.status == PaymentStatus::Succeeded {
+                // What CinetPay collected is what counts: an amount or a currency other than
+                // the notice's is recorded as CinetPay has it (and pays nothing unless it is
+                // exactly the fee).
+                notice.amount = amount.ok_or_else(|| unconfirmed("no amount".into()))?;
+                notice.currency = p.currency.trim().to_owned();
+            }
+        }
+        Ok(notice)
     }
 }
 
@@ -141,6 +269,8 @@ mod tests {
         CinetPay::new(CinetPayConfig {
             site_id: "445160".into(),
             secret: "cinetpay-secret".into(),
+            api_key: "cinetpay-api-key".into(),
+            api_url: "http://127.0.0.1:9".into(),
         })
     }
 
@@ -159,7 +289,7 @@ mod tests {
             ("cpm_version", "V4"),
             ("cpm_payment_config", "SINGLE"),
             ("cpm_page_action", "PAYMENT"),
-            ("cpm_custom", "GCH-7K3M-Q9TD"),
+            ("cpm_custom", "GCH-7K3MQ9TDAB"),
             ("cpm_designation", "Bulletin n°3"),
             ("cpm_error_message", "SUCCES"),
         ]
@@ -188,7 +318,7 @@ mod tests {
         let n = deliver(&f, &CinetPay::token(b"cinetpay-secret", &f)).unwrap();
         assert_eq!(n.provider, Provider::Cinetpay);
         assert_eq!(n.provider_txn, "GCH-7K3M-Q9TD-1");
-        assert_eq!(n.payment_reference, "GCH-7K3M-Q9TD");
+        assert_eq!(n.payment_reference, "GCH-7K3MQ9TDAB");
         assert_eq!((n.amount, n.currency.as_str()), (750, "XOF"));
         assert_eq!(n.status, PaymentStatus::Succeeded);
         assert_eq!(n.method.as_deref(), Some("orange_money"));
@@ -228,7 +358,31 @@ mod tests {
         assert_eq!(n.status, PaymentStatus::Failed);
         assert_eq!(n.method.as_deref(), Some("moov_money"));
         assert_eq!(method("VISAM"), "card");
-        assert_eq!(amount("750.00"), Some(750));
-        assert_eq!(amount("750.50"), None);
+    }
+
+    /// An authentic notice whose fields are not what CinetPay sends is refused, naming the field.
+    #[test]
+    fn each_field_is_read_strictly() {
+        for (field, value) in [
+            ("cpm_amount", "750.00"),
+            ("cpm_amount", "750 "),
+            ("cpm_amount", "-750"),
+            ("cpm_amount", "7e2"),
+            ("cpm_site_id", "445160a"),
+            ("cpm_currency", "xof"),
+            ("cpm_currency", "XOFF"),
+            ("cpm_trans_id", "GCH 1"),
+            ("cel_phone_num", "70-00-00-00"),
+            ("cpm_trans_date", "25/11/2026"),
+            ("cpm_custom", "not-a-reference"),
+        ] {
+            let mut f = form();
+            f.insert(field.into(), value.into());
+            match deliver(&f, &CinetPay::token(b"cinetpay-secret", &f)) {
+                Err(Error::Invalid(errors)) => assert_eq!(errors.0[0].field, field, "{value}"),
+                Err(Error::BadSignature(_)) if field == "cpm_site_id" => {}
+                other => panic!("{field}={value:?}: {other:?}"),
+            }
+        }
     }
 }

@@ -8,7 +8,7 @@ mod signed;
 
 pub use checkout::{CinetPayCheckout, CinetPayCheckoutConfig, SandboxCheckout};
 pub use cinetpay::{CinetPay, CinetPayConfig};
-pub use signed::{SIGNATURE_WINDOW_SECONDS, SignedNotices, sign, verify_signature};
+pub use signed::{SIGNATURE_WINDOW_SECONDS, SignedNotices, sign, sign_v1, verify_signature};
 
 use guichet_core::Error;
 use guichet_core::domain::Provider;
@@ -27,12 +27,15 @@ pub struct PaymentSettings {
     /// characters); when unset, the backend supplies one (made in the data directory in
     /// development, kept in the service secret on AWS).
     pub secret: Option<SecretString>,
-    /// CinetPay (Orange Money, Moov Money, cards): `GUICHET_CINETPAY_SITE_ID` and
-    /// `GUICHET_CINETPAY_SECRET`, both or neither.
-    pub cinetpay: Option<CinetPayConfig>,
-    /// Starting CinetPay payments: `GUICHET_CINETPAY_API_KEY` (with the site id above), and
+    /// Whether Guichet-signed notices may still carry the old `v1=` signature, which does not
+    /// name the provider (`GUICHET_PAYMENT_SIGNATURE_V1`: `accept`, the default while relays
+    /// move to `v2=`, or `refuse`).
+    pub accept_v1: bool,
+    /// CinetPay (Orange Money, Moov Money, cards): `GUICHET_CINETPAY_SITE_ID`,
+    /// `GUICHET_CINETPAY_SECRET` (its notices' token) and `GUICHET_CINETPAY_API_KEY` (its API,
+    /// which opens payment pages and confirms each notice), all or none;
     /// `GUICHET_CINETPAY_API_URL` where its API is not CinetPay's own (a test's stand-in).
-    pub cinetpay_checkout: Option<CinetPayCheckoutConfig>,
+    pub cinetpay: Option<CinetPayConfig>,
     /// This service's public address (`GUICHET_PUBLIC_URL`), which providers notify and the
     /// sandbox's page lives at; `guichet serve` uses its own address when unset.
     pub public_url: Option<String>,
@@ -45,40 +48,39 @@ impl PaymentSettings {
     pub fn read(env: &Env) -> Result<Self, SettingError> {
         let cinetpay = match (
             env.get("GUICHET_CINETPAY_SITE_ID"),
-            env.secret("GUICHET_CINETPAY_SECRET", 16),
+            env.secret("GUICHET_CINETPAY_SECRET", 16)?,
+            env.secret("GUICHET_CINETPAY_API_KEY", 8)?,
         ) {
-            (None, Ok(None)) => None,
-            (Some(site_id), Ok(Some(secret))) => Some(CinetPayConfig {
+            (None, None, None) => None,
+            (Some(site_id), Some(secret), Some(api_key)) => Some(CinetPayConfig {
                 site_id: site_id.trim().to_owned(),
                 secret,
-            }),
-            _ => {
-                return Err(SettingError::Invalid {
-                    name: "GUICHET_CINETPAY_SECRET",
-                    why: "set GUICHET_CINETPAY_SITE_ID and a secret of 16 characters or more, or neither".into(),
-                });
-            }
-        };
-        let cinetpay_checkout = match (&cinetpay, env.secret("GUICHET_CINETPAY_API_KEY", 8)?) {
-            (_, None) => None,
-            (Some(c), Some(api_key)) => Some(CinetPayCheckoutConfig {
-                site_id: c.site_id.clone(),
                 api_key,
                 api_url: guichet_core::settings::address(env, "GUICHET_CINETPAY_API_URL")?
                     .unwrap_or_else(|| "https://api-checkout.cinetpay.com".into()),
             }),
-            (None, Some(_)) => {
+            _ => {
                 return Err(SettingError::Invalid {
                     name: "GUICHET_CINETPAY_API_KEY",
-                    why: "starting CinetPay payments needs GUICHET_CINETPAY_SITE_ID and GUICHET_CINETPAY_SECRET too".into(),
+                    why: "set GUICHET_CINETPAY_SITE_ID, a GUICHET_CINETPAY_SECRET of 16 characters or more and GUICHET_CINETPAY_API_KEY (each notice is confirmed with CinetPay's API), or none".into(),
+                });
+            }
+        };
+        let accept_v1 = match env.or("GUICHET_PAYMENT_SIGNATURE_V1", "accept").as_str() {
+            "accept" => true,
+            "refuse" => false,
+            other => {
+                return Err(SettingError::Invalid {
+                    name: "GUICHET_PAYMENT_SIGNATURE_V1",
+                    why: format!("{other:?}: accept or refuse"),
                 });
             }
         };
         Ok(PaymentSettings {
             sandbox: !Environment::read(env)?.is_production(),
             secret: env.secret("GUICHET_PAYMENT_SECRET", 32)?,
+            accept_v1,
             cinetpay,
-            cinetpay_checkout,
             public_url: guichet_core::settings::address(env, "GUICHET_PUBLIC_URL")?,
             portal_url: guichet_core::settings::address(env, "GUICHET_PORTAL_URL")?,
         })
@@ -102,7 +104,10 @@ impl Gateways {
             .into_iter()
             .filter(|p| *p != Provider::Cinetpay)
             .filter(|p| *p != Provider::Sandbox || settings.sandbox)
-            .map(|p| Arc::new(SignedNotices::new(p, secret.clone())) as Arc<dyn PaymentGateway>)
+            .map(|p| {
+                Arc::new(SignedNotices::new(p, secret.clone(), settings.accept_v1))
+                    as Arc<dyn PaymentGateway>
+            })
             .collect();
         if let Some(c) = &settings.cinetpay {
             all.push(Arc::new(CinetPay::new(c.clone())));
@@ -111,8 +116,12 @@ impl Gateways {
         if settings.sandbox {
             checkouts.push(Arc::new(SandboxCheckout));
         }
-        if let Some(c) = &settings.cinetpay_checkout {
-            checkouts.push(Arc::new(CinetPayCheckout::new(c.clone())));
+        if let Some(c) = &settings.cinetpay {
+            checkouts.push(Arc::new(CinetPayCheckout::new(CinetPayCheckoutConfig {
+                site_id: c.site_id.clone(),
+                api_key: c.api_key.clone(),
+                api_url: c.api_url.clone(),
+            })));
         }
         Gateways {
             gateways: all,
@@ -172,13 +181,17 @@ mod tests {
             ),
             ("GUICHET_CINETPAY_SITE_ID", "445160"),
             ("GUICHET_CINETPAY_SECRET", "cinetpay-secret-xyz"),
+            ("GUICHET_CINETPAY_API_KEY", "cinetpay-api-key-123"),
         ]);
         let settings = PaymentSettings::read(&env).unwrap();
         let shown = format!("{settings:?}");
         assert!(
-            !shown.contains("webhook-secret") && !shown.contains("cinetpay-secret"),
+            !shown.contains("webhook-secret")
+                && !shown.contains("cinetpay-secret")
+                && !shown.contains("cinetpay-api-key"),
             "{shown}"
         );
+        assert!(settings.accept_v1, "v1 taken until relays move");
         assert!(settings.sandbox);
         let secret = SecretString::from("webhook-secret-0123456789abcdefghij");
         let gateways = Gateways::new(&settings, &secret);
@@ -189,17 +202,26 @@ mod tests {
         assert!(Gateways::new(&prod, &secret).sandbox_secret().is_none());
         assert!(gateways.checkout("sandbox").is_ok());
         assert!(
-            gateways.checkout("cinetpay").is_err(),
-            "notices are read, but no payment starts without the API key"
+            PaymentSettings::read(&Env::vars(&[
+                ("GUICHET_CINETPAY_SITE_ID", "445160"),
+                ("GUICHET_CINETPAY_SECRET", "cinetpay-secret-xyz"),
+            ]))
+            .is_err(),
+            "no notice is taken without the API that confirms it"
         );
         let starting = PaymentSettings::read(&Env::vars(&[
             ("GUICHET_CINETPAY_SITE_ID", "445160"),
             ("GUICHET_CINETPAY_SECRET", "cinetpay-secret-xyz"),
             ("GUICHET_CINETPAY_API_KEY", "cinetpay-api-key-123"),
             ("GUICHET_PUBLIC_URL", "https://api.guichet.ml/"),
+            ("GUICHET_PAYMENT_SIGNATURE_V1", "refuse"),
         ]))
         .unwrap();
-        assert!(!format!("{starting:?}").contains("cinetpay-api-key-123"));
+        assert!(!starting.accept_v1);
+        assert!(
+            PaymentSettings::read(&Env::vars(&[("GUICHET_PAYMENT_SIGNATURE_V1", "maybe")]))
+                .is_err()
+        );
         assert_eq!(
             starting.public_url.as_deref(),
             Some("https://api.guichet.ml")

@@ -416,7 +416,7 @@ impl TestApp {
             .clock
             .now()
             .unix_timestamp();
-        let header = guichet_payments::sign(secret, &bytes, t);
+        let header = guichet_payments::sign(secret, "sandbox", &bytes, t);
         (bytes, header)
     }
 

@@ -24,7 +24,12 @@ async fn a_badly_signed_payment_notice_is_told_about_its_signature_not_a_token()
     let (bytes, good) = app.signed_notice(&notice, PAYMENT_SECRET);
     let (_, wrong) = app.signed_notice(&notice, b"not-the-secret-0123456789abcdefgh");
     let t = good.split(',').next().unwrap().trim_start_matches("t=");
-    let stale = guichet_payments::sign(PAYMENT_SECRET, &bytes, t.parse::<i64>().unwrap() - 3600);
+    let stale = guichet_payments::sign(
+        PAYMENT_SECRET,
+        "sandbox",
+        &bytes,
+        t.parse::<i64>().unwrap() - 3600,
+    );
     for (signature, says_fr, says_en) in [
         ("", "non signée", "Unsigned"),
         ("t=12,v2=abc", "non signée", "Unsigned"),

@@ -146,19 +146,17 @@ async fn post_cinetpay(
 
 #[tokio::test]
 async fn orange_money_through_cinetpay_pays_once_and_forgeries_are_refused() {
-    let app = spawn_app_with(|c| {
-        c.payments.cinetpay = Some(CinetPayConfig {
-            site_id: "445160".into(),
-            secret: secret(CINETPAY_SECRET),
-        })
-    })
-    .await;
+    let (cinetpay, app) = with_cinetpay("201").await;
     let citizen = app.citizen("c-cinetpay");
     let created = app
         .submitted(&citizen, &extract_request("Dembélé", "Issa", "Bamako"))
         .await;
     let id = created["id"].as_str().unwrap();
     let reference = created["payment_reference"].as_str().unwrap();
+    let recorded = |txn: &'static str| {
+        let payments = app.server.backend.payments.clone();
+        async move { payments.payment(Provider::Cinetpay, txn).await.unwrap() }
+    };
 
     // Forged (wrong key) and tampered (amount changed after signing): 401, nothing recorded.
     let form = cinetpay_form(reference, "cp-1", "750", "SUCCES");
@@ -168,17 +166,34 @@ async fn orange_money_through_cinetpay_pays_once_and_forgeries_are_refused() {
     let mut cheaper = form.clone();
     cheaper.insert("cpm_amount".into(), "7".into());
     problem(post_cinetpay(&app, &cheaper, &token).await, 401).await;
-    assert!(
-        app.server
-            .backend
-            .payments
-            .payment(Provider::Cinetpay, "cp-1")
-            .await
-            .unwrap()
-            .is_none()
+    // Authentic, but a field is not as CinetPay sends it: refused naming it.
+    let mut decimals = form.clone();
+    decimals.insert("cpm_amount".into(), "750.00".into());
+    let p = problem(
+        post_cinetpay(
+            &app,
+            &decimals,
+            &CinetPay::token(CINETPAY_SECRET, &decimals),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&p), ["cpm_amount"]);
+    // Authentic, but CinetPay's own records do not say paid yet, or its API does not answer:
+    // 503, so CinetPay sends the notice again; nothing recorded, nothing paid.
+    problem(post_cinetpay(&app, &form, &token).await, 503).await;
+    cinetpay.pays("cp-1", "750", "XOF", "ACCEPTED");
+    cinetpay.down(true);
+    problem(post_cinetpay(&app, &form, &token).await, 503).await;
+    assert!(recorded("cp-1").await.is_none());
+    assert_eq!(
+        app.application(&citizen, id).await["status"],
+        "awaiting_payment"
     );
+    cinetpay.down(false);
 
-    // Authentic, delivered three times: applied once, then said to be a duplicate.
+    // Confirmed, delivered three times: applied once, then said to be a duplicate.
     for delivery in 0..3 {
         let ack: Value = post_cinetpay(&app, &form, &token)
             .await
@@ -195,19 +210,37 @@ async fn orange_money_through_cinetpay_pays_once_and_forgeries_are_refused() {
     let view = app.application(&citizen, id).await;
     assert_eq!(view["status"], "in_review");
     assert_eq!(view["history"].as_array().unwrap().len(), 1);
-    let recorded = app
-        .server
-        .backend
-        .payments
-        .payment(Provider::Cinetpay, "cp-1")
+    assert_eq!(
+        recorded("cp-1").await.unwrap().method.as_deref(),
+        Some("orange_money")
+    );
+    let checks = cinetpay.checks.lock().unwrap().clone();
+    assert!(
+        checks
+            .iter()
+            .all(|c| c["apikey"] == CINETPAY_API_KEY && c["site_id"] == "445160"),
+        "{checks:?}"
+    );
+
+    // A notice signed for 750 of a payment CinetPay collected 75 of, on another application:
+    // recorded as CinetPay has it, and paying nothing.
+    let other = app
+        .submitted(&citizen, &extract_request("Dembélé", "Awa", "Bamako"))
+        .await;
+    let other_ref = other["payment_reference"].as_str().unwrap();
+    let short = cinetpay_form(other_ref, "cp-2", "750", "SUCCES");
+    cinetpay.pays("cp-2", "75", "XOF", "ACCEPTED");
+    let ack: Value = post_cinetpay(&app, &short, &CinetPay::token(CINETPAY_SECRET, &short))
         .await
-        .unwrap()
+        .json()
+        .await
         .unwrap();
-    assert_eq!(recorded.method.as_deref(), Some("orange_money"));
+    assert_eq!(ack["outcome"], "amount_mismatch", "{ack}");
+    assert_eq!(recorded("cp-2").await.unwrap().amount, 75);
 
     // A gateway that is not configured does not exist.
-    let other = spawn_app().await;
-    let resp = post_cinetpay(&other, &form, &token).await;
+    let plain = spawn_app().await;
+    let resp = post_cinetpay(&plain, &form, &token).await;
     problem(resp, 404).await;
 }
 
@@ -334,11 +367,16 @@ async fn a_citizen_pays_on_the_sandbox_providers_page_and_only_their_own_waiting
     .await;
 }
 
-/// CinetPay's payment initialisation, as its documentation describes it, answered by a stand-in
-/// that checks every field and the merchant's credentials before opening a page.
+/// CinetPay's payment initialisation and payment check, as its documentation describes them,
+/// answered by a stand-in that checks every field and the merchant's credentials.
 struct CinetPayStandIn {
     url: String,
     received: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+    /// The checks asked, and what CinetPay's records say of each transaction.
+    checks: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
+    records: std::sync::Arc<std::sync::Mutex<HashMap<String, Value>>>,
+    /// An API that answers nothing readable.
+    unavailable: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 const CINETPAY_API_KEY: &str = "cinetpay-api-key-4242";
@@ -346,27 +384,82 @@ const CINETPAY_API_KEY: &str = "cinetpay-api-key-4242";
 impl CinetPayStandIn {
     async fn start(answer_code: &'static str) -> CinetPayStandIn {
         let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let checks = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let records = std::sync::Arc::new(std::sync::Mutex::new(HashMap::new()));
+        let unavailable = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let kept = received.clone();
-        let app = axum::Router::new().route(
-            "/v2/payment",
-            axum::routing::post(move |body: axum::body::Bytes| {
-                let kept = kept.clone();
-                async move {
-                    let request: Value = serde_json::from_slice(&body).unwrap();
-                    kept.lock().unwrap().push(request.clone());
-                    let (status, answer) = Self::answer(&request, answer_code);
-                    (
-                        axum::http::StatusCode::from_u16(status).unwrap(),
-                        [("content-type", "application/json")],
-                        answer.to_string(),
-                    )
-                }
-            }),
-        );
+        let (asked, known, down) = (checks.clone(), records.clone(), unavailable.clone());
+        let app = axum::Router::new()
+            .route(
+                "/v2/payment",
+                axum::routing::post(move |body: axum::body::Bytes| {
+                    let kept = kept.clone();
+                    async move {
+                        let request: Value = serde_json::from_slice(&body).unwrap();
+                        kept.lock().unwrap().push(request.clone());
+                        let (status, answer) = Self::answer(&request, answer_code);
+                        (
+                            axum::http::StatusCode::from_u16(status).unwrap(),
+                            [("content-type", "application/json")],
+                            answer.to_string(),
+                        )
+                    }
+                }),
+            )
+            .route(
+                "/v2/payment/check",
+                axum::routing::post(move |body: axum::body::Bytes| {
+                    let (asked, known, down) = (asked.clone(), known.clone(), down.clone());
+                    async move {
+                        if down.load(std::sync::atomic::Ordering::SeqCst) {
+                            return (
+                                axum::http::StatusCode::BAD_GATEWAY,
+                                "<html>502</html>".to_owned(),
+                            );
+                        }
+                        let request: Value = serde_json::from_slice(&body).unwrap();
+                        asked.lock().unwrap().push(request.clone());
+                        let answer = if request["apikey"] != CINETPAY_API_KEY
+                            || request["site_id"] != "445160"
+                        {
+                            json!({"code": "609", "message": "AUTH_NOT_FOUND"})
+                        } else {
+                            let txn = request["transaction_id"].as_str().unwrap_or_default();
+                            known.lock().unwrap().get(txn).cloned().unwrap_or_else(|| {
+                                json!({"code": "662", "message": "WAITING_CUSTOMER_PAYMENT",
+                                       "data": {"status": "WAITING_FOR_CUSTOMER"}})
+                            })
+                        };
+                        (axum::http::StatusCode::OK, answer.to_string())
+                    }
+                }),
+            );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        CinetPayStandIn { url, received }
+        CinetPayStandIn {
+            url,
+            received,
+            checks,
+            records,
+            unavailable,
+        }
+    }
+
+    /// CinetPay's records say `txn` was paid `amount` in `currency`, with `status`.
+    fn pays(&self, txn: &str, amount: &str, currency: &str, status: &str) {
+        self.records.lock().unwrap().insert(
+            txn.to_owned(),
+            json!({"code": "00", "message": "SUCCES",
+                   "data": {"amount": amount, "currency": currency, "status": status,
+                            "payment_method": "OM", "operator_id": "MP2611", "payment_date": "2026-11-25 10:12:00"},
+                   "api_response_id": "1700000000.2"}),
+        );
+    }
+
+    fn down(&self, down: bool) {
+        self.unavailable
+            .store(down, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// CinetPay's answer: `201 CREATED` with the page, or its error codes.
@@ -427,9 +520,6 @@ async fn with_cinetpay(answer_code: &'static str) -> (CinetPayStandIn, TestApp) 
         c.payments.cinetpay = Some(CinetPayConfig {
             site_id: "445160".into(),
             secret: secret(CINETPAY_SECRET),
-        });
-        c.payments.cinetpay_checkout = Some(guichet_payments::CinetPayCheckoutConfig {
-            site_id: "445160".into(),
             api_key: secret(CINETPAY_API_KEY.as_bytes()),
             api_url,
         });
@@ -483,7 +573,8 @@ async fn a_cinetpay_payment_starts_with_every_field_its_api_asks_for() {
     );
     let description = sent["description"].as_str().unwrap();
     assert!(description.contains(reference), "{description}");
-    // Then CinetPay's notice pays it, as before.
+    // Then CinetPay's notice, confirmed by its check, pays it.
+    cinetpay.pays(transaction, "750", "XOF", "ACCEPTED");
     let form = cinetpay_form(reference, transaction, "750", "SUCCES");
     let token = CinetPay::token(CINETPAY_SECRET, &form);
     let ack: Value = post_cinetpay(&app, &form, &token)
@@ -529,4 +620,56 @@ async fn when_cinetpay_opens_no_page_the_citizen_is_told_to_retry_and_nothing_ch
         app.application(&citizen, id).await["status"],
         "awaiting_payment"
     );
+}
+
+/// Issue 26, item 6: a notice signed for one provider does not pass on another's path, though
+/// the providers of our format share one secret (`v2=` signs the provider too); the old `v1=`,
+/// which does not, is taken only until an operator refuses it.
+#[tokio::test]
+async fn a_notice_is_bound_to_its_provider() {
+    async fn check(app: &TestApp, provider: &str, header: String, bytes: Vec<u8>) -> u16 {
+        app.webhook(provider, bytes, &header)
+            .await
+            .status()
+            .as_u16()
+    }
+    let now = || time::OffsetDateTime::now_utc().unix_timestamp();
+    for accept_v1 in [true, false] {
+        let app = spawn_app_with(|s| s.payments.accept_v1 = accept_v1).await;
+        let citizen = app.citizen("c-bound");
+        let created = app
+            .submitted(&citizen, &extract_request("Touré", "Ali", "Bamako"))
+            .await;
+        let reference = created["payment_reference"].as_str().unwrap();
+        let body = |txn: &str| {
+            serde_json::to_vec(
+                &json!({ "provider_txn": txn, "payment_reference": reference,
+                "amount": 750, "currency": "XOF", "status": "succeeded" }),
+            )
+            .unwrap()
+        };
+        // Captured on Orange Money's path, replayed on Moov Money's: refused.
+        let om = body("om-77");
+        let signed = guichet_payments::sign(PAYMENT_SECRET, "orange_money", &om, now());
+        assert_eq!(
+            check(&app, "moov_money", signed.clone(), om.clone()).await,
+            401
+        );
+        let old = body("om-78");
+        let v1 = guichet_payments::sign_v1(PAYMENT_SECRET, &old, now());
+        let expected_v1 = if accept_v1 { 200 } else { 401 };
+        assert_eq!(
+            check(&app, "moov_money", v1, old).await,
+            expected_v1,
+            "v1 accepted: {accept_v1}"
+        );
+        if !accept_v1 {
+            assert_eq!(check(&app, "orange_money", signed, om).await, 200);
+            assert_eq!(
+                app.application(&citizen, created["id"].as_str().unwrap())
+                    .await["status"],
+                "in_review"
+            );
+        }
+    }
 }
