@@ -383,6 +383,7 @@ pub async fn documents_keep_their_contract(
         issued_at: t0,
         expires_at: Some(t0 + Duration::days(90)),
         revoked_at: None,
+        code: guichet_core::domain::VerificationCode::parse("7KQ2-M9XD"),
     };
     app.document = Some(reserved.clone());
     let doc = IssuedDocument::new(

@@ -225,8 +225,9 @@ impl Demo {
             .as_str()
             .context("no document number")?
             .to_owned();
+        let code = said(&issued["document"]["verification_code"]);
         println!(
-            "    issued as {number} on {}, valid until {}",
+            "    issued as {number} (verification code {code}) on {}, valid until {}",
             day(&issued["document"]["issued_at"]),
             day(&issued["document"]["expires_at"])
         );
@@ -248,18 +249,29 @@ impl Demo {
 
         step(
             7,
-            "An employer checks the number (GET /v1/verify/{number}) and the file (POST /v1/verify)",
+            "An employer checks the number with its code and the file (POST /v1/verify)",
         );
-        let by_number = expect(
+        let alone = expect(
             http.get(format!("{b}/v1/verify/{number}")).send().await?,
             200,
         )
         .await?;
+        let by_number = expect(
+            http.post(format!("{b}/v1/verify"))
+                .json(&json!({ "number": number, "code": code }))
+                .send()
+                .await?,
+            200,
+        )
+        .await?;
         println!(
-            "    by number: {}, {} {}, born {} (masked: numbers are sequential)",
+            "    the number alone: {} (numbers are sequential: alone, they say nothing)",
+            said(&alone["status"]),
+        );
+        println!(
+            "    number and code: {}, {}, born {}",
             said(&by_number["status"]),
-            said(&by_number["holder"]["given_names"]),
-            said(&by_number["holder"]["surname"]),
+            said(&by_number["holder"]["initials"]),
             said(&by_number["holder"]["birth_date"])
         );
         let by_file = expect(

@@ -232,6 +232,9 @@ async function application(id) {
 }
 
 async function route() {
+  // A link with the development sign-in's key (opened, or followed within the page) is taken
+  // first: it then reads as the sign-in page.
+  devKey();
   account();
   const hash = location.hash.replace(/^#/, '') || '/';
   const [path, query] = hash.split('?');
@@ -244,7 +247,6 @@ async function route() {
   document.body.dataset.ready = hash;
 }
 
-devKey();
 apply();
 setupSwitch(document.getElementById('lang'), () => { apply(); route(); });
 window.addEventListener('hashchange', route);

@@ -299,6 +299,9 @@ async function application(id) {
 add({ f_kind_label: ['Document', 'Document'] });
 
 async function route() {
+  // A link with the development sign-in's key (opened, or followed within the page) is taken
+  // first: it then reads as the sign-in page.
+  devKey();
   account();
   const hash = location.hash.replace(/^#/, '') || '/';
   const parts = hash.split('/').filter(Boolean);
@@ -313,7 +316,6 @@ async function route() {
   document.body.dataset.ready = hash;
 }
 
-devKey();
 apply();
 setupSwitch(document.getElementById('lang'), () => { apply(); route(); });
 window.addEventListener('hashchange', route);

@@ -17,10 +17,19 @@ add({
   photo_unreadable: ["Aucun code QR n'a pu être lu sur cette photo. Prenez-la de plus près, nette et bien éclairée, ou saisissez le numéro.",
     'No QR code could be read in this photo. Take it closer, sharp and well lit, or type the number.'],
   not_ours: ["Ce code QR n'est pas celui d'un document Guichet.", 'This QR code is not a Guichet document’s.'],
-  number_title: ['Le numéro du document', "The document's number"],
+  number_title: ['Le numéro et le code du document', "The document's number and code"],
   number_label: ['Numéro (par exemple CJ-2026-000001-6)', 'Number (for example CJ-2026-000001-6)'],
-  number_hint: ['Demande une connexion : le registre répond.', 'Needs a connection: the registry answers.'],
-  number_submit: ['Vérifier le numéro', 'Check the number'],
+  code_label: ['Code de vérification, imprimé à côté du numéro (par exemple 7KQ2-M9XD)', 'Verification code, printed beside the number (for example 7KQ2-M9XD)'],
+  number_hint: ['Demande une connexion : le registre répond. Un document délivré avant les codes de vérification se vérifie par son code QR ou son fichier.',
+    'Needs a connection: the registry answers. A document issued before verification codes is checked by its QR code or its file.'],
+  number_submit: ['Vérifier', 'Check'],
+  code_format: ['Saisissez le code tel qu’il est imprimé à côté du numéro : huit lettres et chiffres, par exemple 7KQ2-M9XD.',
+    'Type the code as printed beside the number: eight letters and digits, for example 7KQ2-M9XD.'],
+  verdict_unknown_code: ['Numéro ou code inconnu du registre', 'Number or code unknown to the registry'],
+  check_unknown_code: ["Vérifiez le numéro et le code tels qu'ils sont imprimés. Un document délivré avant les codes de vérification se vérifie par son code QR ou son fichier ; un document inconnu doit être signalé.",
+    'Check the number and the code as printed. A document issued before verification codes is checked by its QR code or its file; an unknown document must be reported.'],
+  f_initials: ['Titulaire (initiales)', 'Holder (initials)'],
+  f_birth_year: ['Année de naissance', 'Year of birth'],
   number_format: ['Saisissez le numéro tel qu’il est imprimé : deux lettres, l’année, six chiffres et un caractère de contrôle, par exemple CJ-2026-000001-6.',
     'Type the number as printed: two letters, the year, six digits and a check character, for example CJ-2026-000001-6.'],
   number_offline: ['Sans réseau, le registre ne peut pas répondre. Scannez plutôt le code QR : il se vérifie hors ligne.',
@@ -101,11 +110,16 @@ async function publishedKeys() {
   try { return JSON.parse(localStorage.getItem('guichet-keys')); } catch { return null; }
 }
 
-async function registry(number) {
+// The registry's word on a document: asked with its seal (read from the code) or with the
+// number and the code printed beside it, in the body, so neither is in an address's logs.
+async function registry(body) {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), 10000);
   try {
-    const r = await fetch(`/v1/verify/${encodeURIComponent(number)}`, { signal: controller.signal, headers: { accept: 'application/json' } });
+    const r = await fetch('/v1/verify', {
+      method: 'POST', signal: controller.signal, body: JSON.stringify(body),
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+    });
     if (r.status === 200) return await r.json();
     return { problem: r.status };
   } catch {
@@ -164,8 +178,10 @@ function draw() {
   let tone;
   if (numberOnly) {
     const s = online.status;
-    verdict = s === 'valid' ? 'verdict_valid' : s === 'revoked' ? 'verdict_revoked' : s === 'expired' ? 'verdict_expired' : 'verdict_unknown';
+    verdict = s === 'valid' ? 'verdict_valid' : s === 'revoked' ? 'verdict_revoked' : s === 'expired' ? 'verdict_expired' : 'verdict_unknown_code';
     tone = s === 'valid' ? 'valid' : s === 'expired' ? 'warning' : 'invalid';
+    if (s === 'revoked') checks.append(el('li', {}, t('check_online_revoked', { date: (online.revoked_at || '').slice(0, 10) })));
+    if (!['valid', 'revoked', 'expired'].includes(s)) checks.append(el('li', {}, t('check_unknown_code')));
   } else if (!check.ok) {
     verdict = 'verdict_forged';
     tone = 'invalid';
@@ -204,6 +220,11 @@ function draw() {
   if (numberOnly) {
     const rows = el('dl', { class: 'facts' }, el('dt', {}, t('f_number')), el('dd', {}, online.number || ''));
     if (online.title) rows.append(el('dt', {}, t('f_kind')), el('dd', {}, online.title));
+    if (online.holder) {
+      rows.append(el('dt', {}, t('f_initials')), el('dd', {}, online.holder.initials || ''),
+        el('dt', {}, t('f_birth_year')), el('dd', {}, online.holder.birth_date || ''));
+    }
+    if (online.organisation) rows.append(el('dt', {}, t('f_organisation')), el('dd', {}, online.organisation.name));
     if (online.issued_at) rows.append(el('dt', {}, t('f_issued')), el('dd', {}, online.issued_at.slice(0, 10)));
     if (online.expires_at) rows.append(el('dt', {}, t('f_expires')), el('dd', {}, online.expires_at.slice(0, 10)));
     result.append(rows);
@@ -234,30 +255,37 @@ async function checkCode(text) {
   // may be a forger's page.
   const here = [`${location.origin}/verifier`, `${location.origin}/verify`];
   const elsewhere = address && !here.includes(address) ? address : null;
-  const online = check.ok ? await registry(check.claims.number) : null;
+  const online = check.ok ? await registry({ seal }) : null;
   // No answer at all is no network; an answer that is not a verdict (429, 5xx) is a registry
   // that could not say, which is not the same advice.
   last = { check, online: online && !online.problem ? online : null, unreachable: Boolean(online && online.problem), elsewhere };
   draw();
 }
 
+// A field's message shown beside it, or cleared; says whether the field is right.
+function field(id, ok, message) {
+  const input = $(id);
+  const error = $(`${id}-error`);
+  error.hidden = ok;
+  error.textContent = ok ? '' : t(message);
+  if (ok) input.removeAttribute('aria-invalid'); else input.setAttribute('aria-invalid', 'true');
+  return ok;
+}
+
 async function checkNumber(event) {
   event.preventDefault();
-  const input = $('number');
-  const error = $('number-error');
-  const number = input.value.trim().toUpperCase();
-  if (!/^[A-Z]{2}-\d{4}-\d{6}-[0-9A-Z]$/.test(number)) {
-    error.textContent = t('number_format');
-    error.hidden = false;
-    input.setAttribute('aria-invalid', 'true');
-    input.focus();
+  const number = $('number').value.trim().toUpperCase();
+  const code = $('code').value.trim().toUpperCase().replace(/[\s-]/g, '');
+  // Every field told at once, the first wrong one focused.
+  const numberOk = field('number', /^[A-Z]{2}-\d{4}-\d{6}-[0-9A-Z]$/.test(number), 'number_format');
+  const codeOk = field('code', /^[0-9A-HJ-NP-TV-Z]{8}$/.test(code.replace(/O/g, '0').replace(/[IL]/g, '1')), 'code_format');
+  if (!numberOk || !codeOk) {
+    $(numberOk ? 'code' : 'number').focus();
     return;
   }
-  error.hidden = true;
-  input.removeAttribute('aria-invalid');
   last = { working: true };
   draw();
-  const online = await registry(number);
+  const online = await registry({ number, code });
   last = online && !online.problem ? { numberOnly: true, online } : { message: online ? 'verdict_unknown' : 'number_offline' };
   draw();
 }

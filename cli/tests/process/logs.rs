@@ -163,6 +163,10 @@ async fn a_full_run_logs_no_name_nina_birth_date_or_record_content() {
             .send()
             .await,
         http.post(server.url("/v1/verify"))
+            .json(&json!({ "number": number, "code": "7KQ2-M9XD" }))
+            .send()
+            .await,
+        http.post(server.url("/v1/verify"))
             .header("content-type", "application/pdf")
             .body(pdf.to_vec())
             .send()

@@ -7,8 +7,9 @@ use guichet_core::Error;
 use guichet_core::catalogue::Catalogue;
 use guichet_core::messages::Msg;
 use guichet_core::ports::DocumentRegistry;
+use guichet_core::usecases::verify::Validity;
 use guichet_core::usecases::verify::{self, Checking};
-use guichet_http::api::{CatalogueView, SealRequest, VerifyResult};
+use guichet_http::api::{CatalogueView, VerifyAsked, VerifyRequest, VerifyResult};
 use guichet_http::limits::Limit;
 use guichet_http::request::{JSON_LIMIT, body_bytes, content_type, json_body};
 use guichet_http::response::{json, public_json, public_text};
@@ -90,7 +91,7 @@ async fn route(f: &Verify, req: &Request) -> Result<Response<Body>, Error> {
     match route {
         Route::VerifyNumber { number } => Ok(json(
             200,
-            &VerifyResult::new(&verify::by_number(&ports, &number).await?, &f.catalogue),
+            &VerifyResult::new(&verify::by_number(ports.kinds, &number)?, &f.catalogue),
         )),
         Route::VerifyPost if content_type(req).as_deref() == Some("application/pdf") => {
             let bytes = body_bytes(req);
@@ -124,11 +125,26 @@ async fn route(f: &Verify, req: &Request) -> Result<Response<Body>, Error> {
             if content_type(req).is_some_and(|t| t != "application/json") {
                 return Err(Error::UnsupportedMediaType { accepted: ACCEPTED });
             }
-            let body: SealRequest = json_body(req, JSON_LIMIT)?;
-            Ok(json(
-                200,
-                &VerifyResult::new(&verify::by_seal(&ports, &body.seal).await?, &f.catalogue),
-            ))
+            let body: VerifyRequest = json_body(req, JSON_LIMIT)?;
+            let verification = match body.asked()? {
+                VerifyAsked::Seal(seal) => verify::by_seal(&ports, &seal).await?,
+                VerifyAsked::NumberAndCode { number, code } => {
+                    // A wrong code, or a number never issued, is a guess: guesses are counted
+                    // against the address as refused tokens are. Taken before the answer and
+                    // given back when it was right, so past the limit a right guess and a wrong
+                    // one are both 429 and tell nothing apart.
+                    let limits = &f.edge.limits;
+                    let guess = limits
+                        .take(Limit::FailedAuth, &edge::client_address(req))
+                        .await?;
+                    let v = verify::by_number_and_code(&ports, &number, &code).await;
+                    if !matches!(&v, Ok(v) if v.status == Validity::Unknown) {
+                        limits.give_back(guess).await;
+                    }
+                    v?
+                }
+            };
+            Ok(json(200, &VerifyResult::new(&verification, &f.catalogue)))
         }
         Route::Keys => Ok(public_json(&f.keys.jwks(), 300)),
         Route::Certificates => Ok(public_text(

@@ -180,6 +180,10 @@ pub enum Msg {
     /// A feed cursor that is not one the feed gave.
     InvalidCursor,
     CrossingRefused(crate::domain::CrossingRefusal),
+    /// Not a verification code as printed (eight letters and digits, `7KQ2-M9XD`).
+    InvalidVerificationCode,
+    /// Give either the seal, or the number and the code.
+    SealOrNumberAndCode,
     /// A field of a provider's notice that is not what the provider sends.
     InvalidNoticeField,
     /// The development sign-in's key was missing or wrong.
@@ -522,6 +526,14 @@ impl Msg {
                 "Une pièce de ce nom est déjà acceptée.".into(),
                 "An attachment of that name is accepted already.".into(),
             ),
+            Msg::InvalidVerificationCode => (
+                "Saisissez le code de vérification tel qu'il est imprimé à côté du numéro : huit lettres et chiffres, par exemple 7KQ2-M9XD.".into(),
+                "Type the verification code as printed beside the number: eight letters and digits, for example 7KQ2-M9XD.".into(),
+            ),
+            Msg::SealOrNumberAndCode => (
+                "Donnez soit le texte du code QR (seal), soit le numéro et le code de vérification imprimés sur le document.".into(),
+                "Give either the QR code's text (seal), or the number and the verification code printed on the document.".into(),
+            ),
             Msg::InvalidNoticeField => (
                 "Champ de l'avis de paiement mal formé.".into(),
                 "Malformed field in the payment notice.".into(),
@@ -823,6 +835,8 @@ mod tests {
             Msg::DevSignInKey,
             Msg::DevSignInHost,
             Msg::InvalidNoticeField,
+            Msg::InvalidVerificationCode,
+            Msg::SealOrNumberAndCode,
             Msg::PaidTermsFixed {
                 fields: "details.visa_type".into(),
             },

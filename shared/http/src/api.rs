@@ -324,6 +324,10 @@ pub struct DocumentView {
     pub expires_at: Option<String>,
     /// Where to download the PDF.
     pub download: String,
+    /// The code printed beside the number (`7KQ2-M9XD`), which a verifier types with it; absent
+    /// on documents issued before codes existed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification_code: Option<String>,
     /// Set once the document is revoked: verifiers are told it is no longer valid.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<String>,
@@ -406,6 +410,7 @@ impl ApplicationView {
                 issued_at: rfc3339(d.issued_at),
                 expires_at: d.expires_at.map(rfc3339),
                 download: format!("/v1/applications/{}/document", app.id),
+                verification_code: d.code.as_ref().map(ToString::to_string),
                 revoked_at: d.revoked_at.map(rfc3339),
                 revocation_reason: history
                     .iter()
@@ -777,23 +782,58 @@ impl PaymentAck {
     }
 }
 
-#[derive(Debug, serde::Deserialize, ToSchema)]
+/// `POST /v1/verify` as JSON: the seal read from the QR code, or the number and the code
+/// printed beside it.
+#[derive(Debug, Default, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SealRequest {
+pub struct VerifyRequest {
     /// The text read from the QR code, `GCH1:…`.
     #[schema(pattern = "^GCH1:[0-9A-Z $%*+./:-]+$")]
-    pub seal: String,
+    pub seal: Option<String>,
+    /// The document's number, as printed (`CJ-2026-000001-6`), with `code`.
+    pub number: Option<String>,
+    /// The verification code printed beside the number (`7KQ2-M9XD`; either case, with or
+    /// without the dash). Sent in the body, so it stays out of access logs.
+    pub code: Option<String>,
+}
+
+/// What `POST /v1/verify` with JSON asks to check.
+pub enum VerifyAsked {
+    Seal(String),
+    NumberAndCode { number: String, code: String },
+}
+
+impl VerifyRequest {
+    /// The seal, or the number with its code: one or the other, named field by field.
+    pub fn asked(self) -> Result<VerifyAsked, guichet_core::Error> {
+        use guichet_core::domain::FieldErrors;
+        match (self.seal, self.number, self.code) {
+            (Some(seal), None, None) => Ok(VerifyAsked::Seal(seal)),
+            (None, Some(number), Some(code)) => Ok(VerifyAsked::NumberAndCode { number, code }),
+            (None, Some(_), None) => Err(guichet_core::Error::invalid("code", Msg::Required)),
+            (None, None, Some(_)) => Err(guichet_core::Error::invalid("number", Msg::Required)),
+            _ => {
+                let mut errors = FieldErrors::default();
+                errors.push("seal", Msg::SealOrNumberAndCode);
+                Err(guichet_core::Error::Invalid(errors))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct HolderView {
-    /// In full, or its initials (`T*****`) when `masked`.
+    /// In full; or, when `masked`, its initials (`T.`).
     pub surname: String,
+    /// In full; or, when `masked`, their initials (`A. F.`).
     pub given_names: String,
     /// `YYYY-MM-DD`, or the year alone when `masked`.
     pub birth_date: String,
-    /// True for a lookup by number: compare the initials and year with the paper in hand.
+    /// True for a check by number and code: compare the initials and year with the paper.
     pub masked: bool,
+    /// When `masked`: every name's initial, given names first (`A. F. T.`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub initials: Option<String>,
 }
 
 /// The organisation a document is about (a company's trade register entry is public, so it is
@@ -812,24 +852,33 @@ impl HolderView {
                 given_names: h.given_names.as_str().into(),
                 birth_date: h.birth_date.to_string(),
                 masked: false,
+                initials: None,
             },
-            Disclosure::Masked => HolderView {
-                surname: initials(h.surname.as_str()),
-                given_names: initials(h.given_names.as_str()),
-                birth_date: h.birth_date.date().year().to_string(),
-                masked: true,
-            },
+            Disclosure::Initials => {
+                let given = initials(h.given_names.as_str());
+                let surname = initials(h.surname.as_str());
+                HolderView {
+                    initials: Some(format!("{given} {surname}")),
+                    surname,
+                    given_names: given,
+                    birth_date: h.birth_date.date().year().to_string(),
+                    masked: true,
+                }
+            }
         }
     }
 }
 
-/// Each word's first letter, the rest starred: `Traoré Diallo` → `T***** D*****`.
+/// Each word's first letter and a dot, nothing of its length: `Aminata Fatoumata` → `A. F.`;
+/// a hyphenated name's parts each (`Marie-Claire` → `M.-C.`).
 fn initials(name: &str) -> String {
     name.split_whitespace()
         .map(|word| {
-            let mut chars = word.chars();
-            let first = chars.next().map(String::from).unwrap_or_default();
-            first + &"*".repeat(chars.count())
+            word.split('-')
+                .filter_map(|part| part.chars().next())
+                .map(|c| format!("{c}."))
+                .collect::<Vec<_>>()
+                .join("-")
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -839,7 +888,8 @@ fn initials(name: &str) -> String {
 pub struct VerifyResult {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub number: Option<String>,
-    /// `valid`, `revoked`, `expired` or `unknown`.
+    /// `valid`, `revoked`, `expired` or `unknown`; `modified` for a file that is not the issued
+    /// one; `code_required` for a number alone (`GET /v1/verify/{number}`).
     pub status: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,

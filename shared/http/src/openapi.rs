@@ -187,13 +187,15 @@ fn sandbox_pay() {}
 fn payment_webhook() {}
 
 #[utoipa::path(get, path = "/v1/verify/{number}", tag = "verify", params(("number" = String, Path)),
-    responses((status = 200, body = VerifyResult), (status = 422, body = Problem)))]
+    responses((status = 200, body = VerifyResult, description = "`{\"status\": \"code_required\"}` for every well-formed number, issued or not: check it with its code (`POST /v1/verify {number, code}`)"),
+        (status = 422, body = Problem)))]
 fn verify_number() {}
 
 #[utoipa::path(post, path = "/v1/verify", tag = "verify",
-    request_body(content((SealRequest = "application/json"), (Vec<u8> = "application/pdf"),
+    request_body(content((VerifyRequest = "application/json"), (Vec<u8> = "application/pdf"),
         (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"))),
-    responses((status = 200, body = VerifyResult), (status = 400, body = Problem), (status = 413, body = Problem),
+    responses((status = 200, body = VerifyResult, description = "For a number and its code: the status, kind, dates and the holder's initials and birth year; a wrong code answers as an unknown number and counts against the caller's limit"),
+        (status = 400, body = Problem), (status = 413, body = Problem),
         (status = 422, body = Problem)))]
 fn verify_post() {}
 
@@ -461,7 +463,7 @@ pub(crate) fn stubs() -> Vec<(Op, Function, Stub)> {
 #[openapi(
     info(title = "Guichet", version = "1", description = "Ask the State of Mali for official documents; verify them."),
     components(schemas(SubmitRequest, ResubmitRequest, ApplicantInput, DecisionRequest, SignatureRequest, StepView, AttachmentRequest, UploadTicket, AttachmentView, CatalogueView, ServiceView, FeeLineView, AttachmentSpecView, StepSpecView, StepActionView, RevocationRequest, RevokedDocument, ExtractRecordInput, ConvictionInput, PaymentNotice,
-        SealRequest, ApplicationCreated, RoutingView, ApplicationView, ApplicationList, ApplicationSummary, WorkQueue, WorkItem,
+        VerifyRequest, ApplicationCreated, RoutingView, ApplicationView, ApplicationList, ApplicationSummary, WorkQueue, WorkItem,
         PaymentAck, StartPaymentRequest, CheckoutView, PaymentProviders, VerifyResult, HolderView, OrganisationView, MoneyView, ApplicantView, HistoryEntry, AccessEntry, DecisionView, DocumentView,
         Problem, ProblemField, ScreeningRequest, ScreeningView, CandidateView, FeatureView, ScreeningDecisionView,
         CrossingRequest, CrossingRecorded, CrossedVisaView, CrossingView, AesFeedPage, AesFeedItem,

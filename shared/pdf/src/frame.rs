@@ -56,8 +56,15 @@ pub fn header(p: &mut Page, authority: &[&str], office: &str) {
     );
 }
 
-/// The title between two rules, with the document's number: returns where content starts.
-pub fn title(p: &mut Page, title: &str, subtitle: Option<&str>, number: &str) -> f32 {
+/// The title between two rules, with the document's number and the verification code a
+/// verifier types with it: returns where content starts.
+pub fn title(
+    p: &mut Page,
+    title: &str,
+    subtitle: Option<&str>,
+    number: &str,
+    code: Option<&str>,
+) -> f32 {
     p.rule(LEFT, RIGHT, 38.0, 0.8);
     p.centred(49.0, 16.0, Weight::Bold, title);
     let mut y = 49.0;
@@ -66,7 +73,13 @@ pub fn title(p: &mut Page, title: &str, subtitle: Option<&str>, number: &str) ->
         p.centred(y, 12.0, Weight::Regular, s);
     }
     y += 8.0;
-    p.centred(y, 10.0, Weight::Bold, &format!("N° {number}"));
+    let line = match code {
+        Some(code) => {
+            format!("N° {number}   ·   Code de vérification / Verification code : {code}")
+        }
+        None => format!("N° {number}"),
+    };
+    p.centred(y, 10.0, Weight::Bold, &line);
     p.rule(LEFT, RIGHT, y + 5.0, 0.8);
     y + 15.0
 }
@@ -107,10 +120,10 @@ pub fn seal_and_footer(
     let note_width = RIGHT - qr_size - LEFT - 6.0;
     let mut ny = qr_top + 8.0;
     ny = p.paragraph(LEFT, ny, note_width, 8.5, Weight::Regular,
-        "Document délivré électroniquement par Guichet. Il a la même valeur qu'un original papier. Son authenticité se vérifie en scannant le code QR, ou en saisissant son numéro sur :");
+        "Document délivré électroniquement par Guichet. Il a la même valeur qu'un original papier. Son authenticité se vérifie en scannant le code QR, ou en saisissant son numéro et son code de vérification sur :");
     ny = p.paragraph(LEFT, ny + 1.0, note_width, 8.5, Weight::Bold, verify_url) + 2.0;
     p.paragraph(LEFT, ny, note_width, 7.5, Weight::Regular,
-        "Electronically issued document. Verify it by scanning the QR code or entering its number at the address above.");
+        "Electronically issued document. Verify it by scanning the QR code or entering its number and verification code at the address above.");
     Ok(())
 }
 

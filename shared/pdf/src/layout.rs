@@ -129,7 +129,14 @@ impl Template {
         let mut first = Page::new();
         let authority: Vec<&str> = self.authority.iter().map(String::as_str).collect();
         frame::header(&mut first, &authority, &c.office.name);
-        let y = frame::title(&mut first, &self.title, self.subtitle.as_deref(), &number);
+        let code = c.document.code.as_ref().map(ToString::to_string);
+        let y = frame::title(
+            &mut first,
+            &self.title,
+            self.subtitle.as_deref(),
+            &number,
+            code.as_deref(),
+        );
         let mut f = Flow {
             pages: vec![first],
             y,

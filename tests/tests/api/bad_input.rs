@@ -397,6 +397,17 @@ async fn verify_catches_a_typo_before_any_lookup_and_knows_unknown_numbers() {
     .unwrap();
     assert_eq!(fields(&p), ["number"], "{good} is the valid one");
     let unknown: Value = app.public_json(&format!("/v1/verify/{good}")).await;
+    assert_eq!(unknown, json!({ "status": "code_required" }));
+    let unknown: Value = app
+        .http
+        .post(app.url("/v1/verify"))
+        .json(&json!({ "number": good.to_string(), "code": "7KQ2-M9XD" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(unknown["status"], "unknown");
     assert!(unknown.get("holder").is_none());
     problem(

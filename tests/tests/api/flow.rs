@@ -70,6 +70,11 @@ async fn walk_an_extract(app: &TestApp) {
     let issued = app.wait_for_status(&citizen, id, "issued").await;
     let number = issued["document"]["number"].as_str().unwrap().to_owned();
     assert!(number.starts_with("CJ-"), "{number}");
+    let code = issued["document"]["verification_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!((code.len(), &code[4..5]), (9, "-"), "{code}");
     let history: Vec<(String, String)> = issued["history"]
         .as_array()
         .unwrap()
@@ -104,6 +109,7 @@ async fn walk_an_extract(app: &TestApp) {
         "Aminata Fatoumata",
         "NÉANT",
         &number,
+        &format!("Code de vérification / Verification code : {code}"),
         "Tribunal de Grande Instance de la Commune III",
         "Délivré à Bamako",
     ] {
@@ -142,14 +148,19 @@ async fn walk_an_extract(app: &TestApp) {
         guichet_cli::verify::Offline::Expired(_)
     ));
 
-    // 7. Anyone verifies: by number, by seal, by the file itself.
-    let by_number: Value = app.public_json(&format!("/v1/verify/{number}")).await;
-    assert_eq!(by_number["status"], "valid");
+    // 7. Anyone verifies: by number and code, by seal, by the file itself. A number alone says
+    // nothing (numbers are sequential): it asks for the code, issued or not.
+    let alone: Value = app.public_json(&format!("/v1/verify/{number}")).await;
+    assert_eq!(alone, json!({ "status": "code_required" }));
+    let by_number = app.verify_number(&issued["document"]).await;
+    assert_eq!(by_number["status"], "valid", "{by_number}");
     assert_eq!(
         by_number["holder"],
-        json!({ "surname": "T*****", "given_names": "A****** F********", "birth_date": "1990", "masked": true }),
-        "numbers are sequential: a lookup by number shows initials and the birth year only"
+        json!({ "surname": "T.", "given_names": "A. F.", "birth_date": "1990", "masked": true, "initials": "A. F. T." }),
+        "by number and code: the initials and the birth year only"
     );
+    assert_eq!(by_number["kind"], "criminal_record_extract");
+    assert!(by_number["issued_at"].is_string() && by_number["expires_at"].is_string());
     let by_seal: Value = app
         .http
         .post(app.url("/v1/verify"))

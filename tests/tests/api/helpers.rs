@@ -538,8 +538,13 @@ impl TestApp {
         .await
     }
 
-    pub async fn verify_number(&self, number: &str) -> Value {
-        ok_json(self.http.get(self.url(&format!("/v1/verify/{number}")))).await
+    /// `POST /v1/verify {number, code}` for an issued document as its application's view shows
+    /// it (`view["document"]`): the number and the code printed beside it.
+    pub async fn verify_number(&self, document: &Value) -> Value {
+        ok_json(self.http.post(self.url("/v1/verify")).json(&json!({
+            "number": document["number"], "code": document["verification_code"]
+        })))
+        .await
     }
 
     pub async fn wait_for_status(&self, token: &str, id: &str, status: &str) -> Value {

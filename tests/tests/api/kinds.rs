@@ -237,7 +237,10 @@ async fn walk_a_certificate(app: &TestApp) {
     assert_eq!(by_seal["status"], "valid", "{by_seal}");
     assert_eq!(by_seal["kind"], "nationality_certificate");
     assert_eq!(by_seal["title"], "Certificat de nationalité malienne");
-    assert_eq!(app.verify_number(&number).await["status"], "valid");
+    assert_eq!(
+        app.verify_number(&issued["document"]).await["status"],
+        "valid"
+    );
     assert_eq!(app.verify_pdf(&pdf).await["identical_file"], true);
 }
 

@@ -16,7 +16,10 @@ async fn a_revoked_document_is_revoked_however_it_is_checked() {
     let number = view["document"]["number"].as_str().unwrap();
     let pdf = app.download(&citizen, id).await;
     let seal = guichet_core::usecases::verify::find_seal(&pdf).unwrap();
-    assert_eq!(app.verify_number(number).await["status"], "valid");
+    assert_eq!(
+        app.verify_number(&view["document"]).await["status"],
+        "valid"
+    );
 
     let reason = json!({ "reason": "Délivré sur la foi d'un acte de naissance falsifié" });
     let signatory = app.token("signatory", Some(BAMAKO_REGISTRY), "sig-bko");
@@ -38,7 +41,10 @@ async fn a_revoked_document_is_revoked_however_it_is_checked() {
     )
     .await;
     assert_eq!(fields(&no_reason), ["reason"]);
-    assert_eq!(app.verify_number(number).await["status"], "valid");
+    assert_eq!(
+        app.verify_number(&view["document"]).await["status"],
+        "valid"
+    );
 
     // The signatory of the issuing office revokes it; a retry with the same key is the same answer.
     let send = || {
@@ -60,7 +66,7 @@ async fn a_revoked_document_is_revoked_however_it_is_checked() {
     assert!(twice["detail"].as_str().unwrap().contains("révoqué"));
 
     for (how, answer) in [
-        ("number", app.verify_number(number).await),
+        ("number", app.verify_number(&view["document"]).await),
         ("seal", app.verify_seal(&seal).await),
         ("file", app.verify_pdf(&pdf).await),
     ] {
@@ -107,7 +113,10 @@ async fn a_revoked_document_is_revoked_however_it_is_checked() {
         app.revoke(&admin, other_number, &reason).await.status(),
         200
     );
-    assert_eq!(app.verify_number(other_number).await["status"], "revoked");
+    assert_eq!(
+        app.verify_number(&other["document"]).await["status"],
+        "revoked"
+    );
 }
 
 #[tokio::test]
@@ -117,7 +126,6 @@ async fn an_extract_expires_after_its_validity() {
     let citizen = app.citizen("c-expiry");
     let view = app.issued_application(&citizen, "Dembélé").await;
     let id = view["id"].as_str().unwrap();
-    let number = view["document"]["number"].as_str().unwrap();
     let seal =
         guichet_core::usecases::verify::find_seal(&app.download(&citizen, id).await).unwrap();
     let expires_at = time::OffsetDateTime::parse(
@@ -132,12 +140,111 @@ async fn an_extract_expires_after_its_validity() {
     );
 
     clock.advance(validity - time::Duration::hours(1));
-    assert_eq!(app.verify_number(number).await["status"], "valid");
+    assert_eq!(
+        app.verify_number(&view["document"]).await["status"],
+        "valid"
+    );
     clock.advance(time::Duration::hours(2));
-    assert_eq!(app.verify_number(number).await["status"], "expired");
+    assert_eq!(
+        app.verify_number(&view["document"]).await["status"],
+        "expired"
+    );
     let by_seal = app.verify_seal(&seal).await;
     assert_eq!(
         (by_seal["status"].as_str(), by_seal["signature"].as_str()),
         (Some("expired"), Some("valid"))
     );
+}
+
+/// Issue 26, item 4: a number alone tells nothing, not even whether it was issued; the number
+/// and the code printed beside it give the status, the dates and the holder's initials; a wrong
+/// code is answered as an unknown number and counts against the caller, as a refused token does.
+#[tokio::test]
+async fn walking_numbers_reveals_nothing_without_the_documents_code() {
+    let app = spawn_app_with(|s| {
+        s.http.rate_limits.failed_auth = guichet_http::limits::Rate {
+            burst: 3,
+            per_minute: 3.0,
+        }
+    })
+    .await;
+    let citizen = app.citizen("c-walked");
+    let view = app.issued_application(&citizen, "Sangaré").await;
+    let document = &view["document"];
+    let number = document["number"].as_str().unwrap();
+    let code = document["verification_code"].as_str().unwrap();
+    let next = {
+        let n: guichet_core::domain::DocumentNumber = number.parse().unwrap();
+        guichet_core::domain::DocumentNumber::new(n.prefix(), n.year(), n.sequence() + 1)
+            .unwrap()
+            .to_string()
+    };
+    // Issued or not, a number alone is answered alike.
+    let alone = |n: String| {
+        let app = &app;
+        async move { app.public_json(&format!("/v1/verify/{n}")).await }
+    };
+    assert_eq!(alone(number.to_owned()).await, alone(next.clone()).await);
+    assert_eq!(
+        alone(next.clone()).await,
+        json!({"status": "code_required"})
+    );
+
+    let post = |body: serde_json::Value| {
+        let app = &app;
+        async move {
+            app.http
+                .post(app.url("/v1/verify"))
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // The code as a person types it: lower case, no dash.
+    let typed = code.to_lowercase().replace('-', "");
+    let right: serde_json::Value = post(json!({"number": number, "code": typed}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(right["status"], "valid", "{right}");
+    assert_eq!(right["holder"]["initials"], "A. S.", "{right}");
+    assert_eq!(right["holder"]["birth_date"], "1990");
+    assert!(!right.to_string().contains("Sangaré"), "{right}");
+    // Malformed is told so; both a seal and a number is one too many.
+    let p = problem(post(json!({"number": number, "code": "12"})).await, 422).await;
+    assert_eq!(fields(&p), ["code"]);
+    let p = problem(
+        post(json!({"number": number, "code": code, "seal": "GCH1:X"})).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&p), ["seal"]);
+    // A wrong code reads as a number never issued.
+    let wrong_code = if code.starts_with('0') {
+        "1111-1111"
+    } else {
+        "0000-0000"
+    };
+    let wrong: serde_json::Value = post(json!({"number": number, "code": wrong_code}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let never: serde_json::Value = post(json!({"number": next, "code": code}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(wrong, json!({"number": number, "status": "unknown"}));
+    assert_eq!(never, json!({"number": next, "status": "unknown"}));
+    // Three guesses a minute here: the fourth is refused, even with the right code.
+    post(json!({"number": next, "code": wrong_code})).await;
+    problem(post(json!({"number": number, "code": code})).await, 429).await;
+    // The code is printed beside the number.
+    let pdf = app.download(&citizen, view["id"].as_str().unwrap()).await;
+    let path = app.dir.path().join("walked.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    assert!(pdf_text(&path).contains(code));
 }

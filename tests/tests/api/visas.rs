@@ -358,7 +358,10 @@ async fn walk_visa(app: &TestApp, visa_type: &str, scope: &str, entries: &str, f
     assert_eq!(i64::from(terms.stay_days), stay);
     let by_file = app.verify_pdf(&pdf).await;
     assert_eq!(by_file["status"], "valid", "{by_file}");
-    assert_eq!(app.verify_number(&number).await["status"], "valid");
+    assert_eq!(
+        app.verify_number(&issued["document"]).await["status"],
+        "valid"
+    );
     issued
 }
 

@@ -128,6 +128,10 @@ pub struct DocumentRef {
         with = "time::serde::rfc3339::option"
     )]
     pub revoked_at: Option<OffsetDateTime>,
+    /// Printed beside the number; the registry keeps only its hash. None on documents issued
+    /// before codes existed (they verify by their seal or their file).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<super::VerificationCode>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -234,6 +238,7 @@ impl DocumentRef {
             issued_at: datetime!(2026-11-25 10:05 UTC),
             expires_at: Some(datetime!(2027-02-23 10:05 UTC)),
             revoked_at: None,
+            code: None,
         }
     }
 }

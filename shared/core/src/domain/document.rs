@@ -42,6 +42,10 @@ pub struct IssuedDocument {
     pub sha256: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revocation: Option<Revocation>,
+    /// The hash of the verification code printed beside the number
+    /// (`VerificationCode::hash`); none on documents issued before codes existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_hash: Option<String>,
 }
 
 impl IssuedDocument {
@@ -66,7 +70,22 @@ impl IssuedDocument {
             object_key,
             sha256,
             revocation: None,
+            code_hash: document.code.as_ref().map(|c| c.hash(&document.number)),
         }
+    }
+
+    /// Whether `code` is the one printed on this document, compared in constant time.
+    pub fn has_code(&self, code: &super::VerificationCode) -> bool {
+        let Some(kept) = &self.code_hash else {
+            return false;
+        };
+        let given = code.hash(&self.number);
+        kept.len() == given.len()
+            && kept
+                .bytes()
+                .zip(given.bytes())
+                .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+                == 0
     }
 
     /// Revokes a valid document; `false` when it was revoked already (the first revocation stands).

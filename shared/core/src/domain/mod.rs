@@ -18,6 +18,7 @@ mod record;
 mod seal;
 mod status;
 mod text;
+mod verification_code;
 mod workflow;
 
 pub use applicant::{
@@ -48,6 +49,7 @@ pub use seal::{
 pub use status::Status;
 pub use text::FieldErrors;
 pub use text::{clean as clean_text, rfc3339};
+pub use verification_code::VerificationCode;
 pub use workflow::{
     Step, StepAct, StepAction, StepOutcome, StepRecord, StepState, Workflow, WorkflowError,
 };

@@ -210,6 +210,10 @@ async fn reserve_number(ports: &Issuing<'_>, id: ApplicationId) -> Result<Reserv
             expires_at: until
                 .or_else(|| validity.map(|days| now + time::Duration::days(i64::from(days)))),
             revoked_at: None,
+            code: Some(
+                crate::domain::VerificationCode::generate()
+                    .map_err(|e| Error::Internal(format!("no randomness for a code: {e}")))?,
+            ),
         };
         app.document = Some(reserved.clone());
         app.version = ports.applications.update(&app, &[]).await?;

@@ -1,7 +1,8 @@
 //! Anyone checks a document: by its number, by the text of its QR seal, or by the PDF itself.
 
 use crate::domain::{
-    DocumentNumber, DocumentStatus, IssuedDocument, SEAL_PREFIX as PREFIX, SealClaims, SealError,
+    DocumentNumber, DocumentStatus, FieldErrors, IssuedDocument, SEAL_PREFIX as PREFIX, SealClaims,
+    SealError, VerificationCode,
 };
 use crate::error::Error;
 use crate::kinds::Kinds;
@@ -18,6 +19,8 @@ pub enum Validity {
     Unknown,
     /// The registry holds the document, but this file is not the one it issued.
     Modified,
+    /// A number alone says nothing: the code printed beside it is needed too.
+    CodeRequired,
 }
 
 impl Validity {
@@ -28,6 +31,7 @@ impl Validity {
             Validity::Expired => "expired",
             Validity::Unknown => "unknown",
             Validity::Modified => "modified",
+            Validity::CodeRequired => "code_required",
         }
     }
 }
@@ -37,10 +41,9 @@ impl Validity {
 pub enum Disclosure {
     /// The verifier holds the document (its seal or its file): they see what it says.
     Full,
-    /// The verifier typed a number. Numbers are sequential, so anyone can walk them: initials and
-    /// birth year are enough to match the paper in hand, and too little to build a register of
-    /// who asked for a criminal record.
-    Masked,
+    /// The verifier typed the number and the code printed beside it: they hold the paper, and
+    /// the initials and birth year are enough to match it, and too little to learn more.
+    Initials,
 }
 
 /// What a verifier learns. The holder is shown only for a document the registry knows, so a
@@ -76,14 +79,46 @@ pub struct Checking<'a> {
     pub clock: &'a dyn Clock,
 }
 
-pub async fn by_number(ports: &Checking<'_>, raw: &str) -> Result<Verification, Error> {
-    let number = ports
-        .kinds
-        .number(raw)
-        .map_err(|m| Error::invalid("number", m))?;
-    let doc = ports.documents.document(&number).await?;
+/// A number alone: every well-formed number is answered alike, issued or not, and nothing is
+/// looked up. Numbers are sequential, so walking them must teach nothing, not even which exist.
+pub fn by_number(kinds: &Kinds, raw: &str) -> Result<Verification, Error> {
+    kinds.number(raw).map_err(|m| Error::invalid("number", m))?;
     Ok(Verification {
-        disclosure: Disclosure::Masked,
+        disclosure: Disclosure::Initials,
+        number: None,
+        status: Validity::CodeRequired,
+        document: None,
+        signature_valid: None,
+        identical_file: None,
+        document_status: None,
+    })
+}
+
+/// The number and the code printed beside it. A wrong code is answered as an unknown number
+/// (the caller counts it against whoever asked); the right one gives the status, the dates and
+/// the holder's initials and birth year.
+pub async fn by_number_and_code(
+    ports: &Checking<'_>,
+    raw_number: &str,
+    raw_code: &str,
+) -> Result<Verification, Error> {
+    let mut errors = FieldErrors::default();
+    let number = errors.check("number", ports.kinds.number(raw_number));
+    let code = errors.check(
+        "code",
+        VerificationCode::parse(raw_code).ok_or(Msg::InvalidVerificationCode),
+    );
+    errors.into_result()?;
+    let (Some(number), Some(code)) = (number, code) else {
+        return Err(Error::invalid("number", Msg::InvalidDocumentNumber));
+    };
+    let doc = ports
+        .documents
+        .document(&number)
+        .await?
+        .filter(|d| d.has_code(&code));
+    Ok(Verification {
+        disclosure: Disclosure::Initials,
         number: Some(number),
         status: validity(doc.as_ref(), ports.clock.now()),
         document: doc,

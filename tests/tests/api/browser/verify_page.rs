@@ -153,6 +153,35 @@ async fn the_verify_page_reads_a_photo_of_a_printed_page_and_checks_its_seal_off
     browser.click("#lang").await;
     assert_eq!(browser.text("h1").await, "Vérifier un document");
 
+    // Typed: the number and the code printed beside it, both told at once when wrong; right,
+    // the registry's answer with the holder's initials only.
+    forget(&browser).await;
+    browser.fill("#number", "CJ-2026-1").await;
+    browser.fill("#code", "12").await;
+    browser.click("#number-form button[type=submit]").await;
+    assert!(!browser.text("#number-error").await.is_empty());
+    assert!(browser.text("#code-error").await.contains("7KQ2-M9XD"));
+    let document = &extract["document"];
+    browser
+        .fill("#number", document["number"].as_str().unwrap())
+        .await;
+    browser
+        .fill(
+            "#code",
+            &document["verification_code"]
+                .as_str()
+                .unwrap()
+                .to_lowercase(),
+        )
+        .await;
+    browser.click("#number-form button[type=submit]").await;
+    let (key, _, text) = verdict(&browser).await;
+    assert_eq!(key, "verdict_valid", "{text}");
+    assert!(
+        text.contains("A. S.") && !text.contains("Sangaré"),
+        "{text}"
+    );
+
     // The camera, filming the printed code: read, checked, and the camera let go.
     forget(&browser).await;
     browser.click("#camera").await;
