@@ -284,6 +284,7 @@ async function application(id) {
   }
   if (app.document) {
     nodes.push(h('section', { class: 'card' }, h('p', {}, t('document_ready', { number: app.document.number })),
+      app.document.verification_code ? h('p', { id: 'verification-code' }, t('verification_code', { code: app.document.verification_code })) : null,
       h('button', { type: 'button', id: 'download', onclick: () => download(id, app.document.number).catch((e) => notice.replaceChildren(problemBox(e))) }, t('download'))));
   }
   nodes.push(h('h2', {}, t('steps')), h('ol', { id: 'steps' }, (app.steps || []).map((s) => h('li', {}, `${label(s.name)} — ${t(`step_${s.state}`)}`))));
@@ -296,7 +297,11 @@ async function application(id) {
   show(...nodes);
 }
 
-add({ f_kind_label: ['Document', 'Document'] });
+add({
+  f_kind_label: ['Document', 'Document'],
+  verification_code: ['Code de vérification : {code}. Qui vérifie le document par son numéro le saisit avec lui ; il est imprimé à côté du numéro.',
+    'Verification code: {code}. Whoever checks the document by its number types it with the number; it is printed beside the number.'],
+});
 
 async function route() {
   // A link with the development sign-in's key (opened, or followed within the page) is taken
