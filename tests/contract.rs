@@ -511,7 +511,52 @@ pub async fn seal_keys_keep_their_contract(keys: &dyn SealKeyStore) {
     assert_eq!(seal::open(&sealed, &after), Ok(claims.clone()));
     let published = seal::JwkSet::parse(&after.jwks()).unwrap();
     assert_eq!(seal::open(&sealed, &published), Ok(claims.clone()));
-    assert_eq!(seal::open(&after.seal(&claims), &published), Ok(claims));
+    assert_eq!(
+        seal::open(&after.seal(&claims), &published),
+        Ok(claims.clone())
+    );
+
+    // The old key declared compromised: kept, marked once, and nothing it sealed verifies, in
+    // the service or from the published set.
+    let mark = guichet_core::ports::Compromise {
+        at: OffsetDateTime::now_utc(),
+        by: "ops-contract".into(),
+    };
+    keys.mark_compromised(before.active_kid(), &mark)
+        .await
+        .unwrap();
+    let later = guichet_core::ports::Compromise {
+        by: "someone-else".into(),
+        ..mark.clone()
+    };
+    keys.mark_compromised(before.active_kid(), &later)
+        .await
+        .unwrap();
+    assert!(keys.mark_compromised("no-such-kid", &mark).await.is_err());
+    let stored = keys.load().await.unwrap();
+    let marked = stored
+        .iter()
+        .find(|k| k.kid == before.active_kid())
+        .unwrap();
+    assert_eq!(
+        marked.compromised.as_ref().map(|m| m.by.as_str()),
+        Some("ops-contract")
+    );
+    let compromised = SealKeys::from_stored(&stored).unwrap();
+    assert_eq!(compromised.active_kid(), new.kid, "a sound key signs");
+    assert_eq!(
+        seal::open(&sealed, &compromised),
+        Err(guichet_core::domain::SealError::KeyCompromised)
+    );
+    let published = seal::JwkSet::parse(&compromised.jwks()).unwrap();
+    assert_eq!(
+        seal::open(&sealed, &published),
+        Err(guichet_core::domain::SealError::KeyCompromised)
+    );
+    assert_eq!(
+        seal::open(&compromised.seal(&claims), &published),
+        Ok(claims)
+    );
 }
 
 pub async fn blobs_keep_their_contract(blobs: &dyn BlobStore) {

@@ -3,6 +3,7 @@
 pub mod backend;
 pub mod datadir;
 pub mod demo;
+pub mod keys;
 pub mod serve;
 pub mod settings;
 pub mod signin;

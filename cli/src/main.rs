@@ -202,6 +202,19 @@ enum KeysCommand {
         #[command(flatten)]
         data: Data,
     },
+    /// Declare a seal key compromised: it signs nothing more (a new key is started if it was the
+    /// one signing), nothing it sealed verifies any more, online or offline once the verifier
+    /// has the new key set, and every document it sealed is listed (and noted in its
+    /// application's trail) to be issued again.
+    Compromise {
+        /// The key's id (`kid`), as `guichet keys export` lists it.
+        kid: String,
+        /// Who declares it ("A. Coulibaly, DSI"), kept with the mark.
+        #[arg(long)]
+        by: String,
+        #[command(flatten)]
+        data: Data,
+    },
 }
 
 /// A command that signs as the server does (a token, the demo's payment notices) needs the
@@ -387,6 +400,31 @@ async fn main() -> anyhow::Result<()> {
                  on AWS, see docs/deploy.md)",
                 key.kid
             );
+            Ok(())
+        }
+        Command::Keys {
+            command: KeysCommand::Compromise { kid, by, data },
+        } => {
+            let done = guichet_cli::keys::compromise(&settings_for(data.dir())?, &kid, &by).await?;
+            if let Some(new) = &done.new_key {
+                eprintln!("it was the signing key: new signing key {new}");
+            }
+            eprintln!(
+                "seal key {kid} declared compromised by {by}: {} document(s) it sealed, to issue again (below). \
+                 Running services take the new key set from their next start (restart `guichet serve`; \
+                 on AWS, see docs/deploy.md); verifiers refuse its seals once they have it.",
+                done.documents.len()
+            );
+            println!("number\tapplication\toffice\tissued_at");
+            for d in &done.documents {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    d.number,
+                    d.application_id,
+                    d.office,
+                    guichet_core::domain::rfc3339(d.issued_at)
+                );
+            }
             Ok(())
         }
         Command::Report {

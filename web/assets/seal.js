@@ -188,7 +188,8 @@ async function ed25519(publicKey, signature, message, fallback) {
 
 // Checks `text` (a seal or a link) against `keys` (a JWK Set as GET /v1/keys serves it).
 // Answers { ok: true, claims, kid, engine } or { ok: false, reason } where reason is one of
-// prefix, encoding, structure, algorithm, unknown_key, signature, key_retired, payload.
+// prefix, encoding, structure, algorithm, unknown_key, key_compromised, signature, key_retired,
+// payload.
 export async function verify(text, keys, options = {}) {
   const seal = sealInCode(text);
   if (!seal) return { ok: false, reason: 'prefix' };
@@ -209,6 +210,8 @@ export async function verify(text, keys, options = {}) {
   const jwk = (keys && Array.isArray(keys.keys) ? keys.keys : [])
     .find((k) => k.kty === 'OKP' && k.crv === 'Ed25519' && k.kid === kid);
   if (!jwk) return { ok: false, reason: 'unknown_key' };
+  // A key declared compromised leaves the set with only its id: whatever it sealed is refused.
+  if (jwk.status === 'compromised') return { ok: false, reason: 'key_compromised' };
   if (signature.length !== 64) return { ok: false, reason: 'signature' };
   const check = await ed25519(fromBase64url(jwk.x), signature, sigStructure(protectedBytes, payload), options.fallback);
   if (!check.ok) return { ok: false, reason: 'signature' };

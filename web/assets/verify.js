@@ -66,6 +66,8 @@ add({
   reason_unknown_key: ["Le sceau est signé par une clé que l'État n'a jamais publiée.", 'The seal is signed with a key the State never published.'],
   reason_signature: ['La signature ne correspond pas au contenu : le document a été falsifié.', 'The signature does not match the content: the document was forged.'],
   reason_key_retired: ['Le sceau est signé par une clé retirée avant la date du document.', 'The seal is signed with a key retired before the document’s date.'],
+  reason_key_compromised: ["Le sceau est signé par une clé déclarée compromise : ce document ne fait plus foi et doit être délivré à nouveau.",
+    'The seal is signed with a key declared compromised: this document no longer stands and must be issued again.'],
   reason_payload: ['Le contenu du sceau est illisible.', "The seal's content does not read."],
   f_number: ['Numéro', 'Number'],
   f_kind: ['Document', 'Document'],

@@ -792,6 +792,37 @@ impl DocumentRegistry for DynamoStore {
             .map(|item| items::body(&item))
             .transpose()
     }
+
+    /// A scan of the registry: for an operator declaring a key compromised, not for requests.
+    async fn sealed_by(
+        &self,
+        kid: &str,
+        from: OffsetDateTime,
+        until: Option<OffsetDateTime>,
+    ) -> Result<Vec<IssuedDocument>, StoreError> {
+        let mut all = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("entity = :doc")
+                .expression_attribute_values(":doc", s("document"))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| StoreError::Fault(fault(&e)))?;
+            for item in out.items() {
+                all.push(items::body::<IssuedDocument>(item)?);
+            }
+            start = out.last_evaluated_key;
+            if start.is_none() {
+                return Ok(guichet_core::ports::sealed_by_key(all, kid, from, until));
+            }
+        }
+    }
 }
 
 #[async_trait]

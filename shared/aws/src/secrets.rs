@@ -6,7 +6,9 @@
 
 use super::fault;
 use aws_sdk_secretsmanager::Client;
-use guichet_core::ports::{Fault, KeyStoreError, SealKeyStore, StoredSealKey, expose_secret};
+use guichet_core::ports::{
+    Compromise, Fault, KeyStoreError, SealKeyStore, StoredSealKey, expose_secret,
+};
 use guichet_core::settings::random_secret;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -206,6 +208,20 @@ impl SealKeyStore for ManagedSecretKeys {
         }
         secrets.seal_keys.push(key.clone());
         secrets.write(&self.client, &self.arn).await?;
+        Ok(())
+    }
+
+    async fn mark_compromised(&self, kid: &str, mark: &Compromise) -> Result<(), KeyStoreError> {
+        let mut secrets = ServiceSecrets::read(&self.client, &self.arn).await?;
+        let key = secrets
+            .seal_keys
+            .iter_mut()
+            .find(|k| k.kid == kid)
+            .ok_or_else(|| KeyStoreError::Unusable(format!("no seal key {kid}")))?;
+        if key.compromised.is_none() {
+            key.compromised = Some(mark.clone());
+            secrets.write(&self.client, &self.arn).await?;
+        }
         Ok(())
     }
 }

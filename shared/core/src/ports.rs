@@ -260,6 +260,15 @@ pub trait DocumentRegistry: Send + Sync {
     ) -> Result<(), StoreError>;
     async fn document(&self, number: &DocumentNumber)
     -> Result<Option<IssuedDocument>, StoreError>;
+    /// Every document seal key `kid` sealed: those that name it, and those that name no key and
+    /// were issued while it signed (`from` up to `until`, or on). An operator's question, rarely
+    /// asked: it may read the whole registry.
+    async fn sealed_by(
+        &self,
+        kid: &str,
+        from: OffsetDateTime,
+        until: Option<OffsetDateTime>,
+    ) -> Result<Vec<IssuedDocument>, StoreError>;
     /// Writes the revoked document over its valid entry, with the application's event (and the
     /// request's idempotency record, if any) in one write; returns the application's new version.
     /// An entry revoked already or a stale application is a `Conflict`, a live key a `Duplicate`,
@@ -282,6 +291,18 @@ pub struct StoredSealKey {
     pub created_at: OffsetDateTime,
     #[serde(serialize_with = "expose_secret")]
     pub secret: SecretString,
+    /// Set when the key was declared compromised (`guichet keys compromise`): it signs nothing
+    /// more, and nothing it sealed verifies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compromised: Option<Compromise>,
+}
+
+/// Who declared a seal key compromised, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Compromise {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub by: String,
 }
 
 impl fmt::Debug for StoredSealKey {
@@ -289,6 +310,7 @@ impl fmt::Debug for StoredSealKey {
         f.debug_struct("StoredSealKey")
             .field("kid", &self.kid)
             .field("created_at", &self.created_at)
+            .field("compromised", &self.compromised)
             .finish_non_exhaustive()
     }
 }
@@ -321,12 +343,31 @@ pub trait SealKeyStore: Send + Sync {
     async fn load(&self) -> Result<Vec<StoredSealKey>, KeyStoreError>;
     /// Keeps a new key beside the others; never replaces one.
     async fn add(&self, key: &StoredSealKey) -> Result<(), KeyStoreError>;
+    /// Marks key `kid` compromised, for good (a second mark keeps the first).
+    async fn mark_compromised(&self, kid: &str, mark: &Compromise) -> Result<(), KeyStoreError>;
+}
+
+/// The documents `kid` sealed among `all`: see `DocumentRegistry::sealed_by`.
+pub fn sealed_by_key(
+    all: impl IntoIterator<Item = IssuedDocument>,
+    kid: &str,
+    from: OffsetDateTime,
+    until: Option<OffsetDateTime>,
+) -> Vec<IssuedDocument> {
+    all.into_iter()
+        .filter(|d| match &d.sealed_by {
+            Some(k) => k == kid,
+            None => d.issued_at >= from && until.is_none_or(|u| d.issued_at <= u),
+        })
+        .collect()
 }
 
 /// Signs what a seal asserts: the text printed as the document's QR code; and, with the same
 /// keys, the issued file itself.
 pub trait Sealer: FileSigner {
     fn seal(&self, claims: &SealClaims) -> String;
+    /// The id of the key `seal` signs with, kept on what it sealed.
+    fn kid(&self) -> String;
     /// A record for partner states (an AES feed item), signed with the seal key as a COSE_Sign1
     /// they check offline against `GET /v1/keys` (docs/aes.md).
     fn sign_record(&self, payload: &[u8]) -> String;

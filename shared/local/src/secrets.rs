@@ -1,7 +1,9 @@
 //! Keys and secrets kept in the data directory for local runs, each file readable by its owner only.
 //! In production on one machine the token and webhook secrets come from the environment instead.
 
-use guichet_core::ports::{Fault, FaultKind, KeyStoreError, SealKeyStore, StoredSealKey};
+use guichet_core::ports::{
+    Compromise, Fault, FaultKind, KeyStoreError, SealKeyStore, StoredSealKey,
+};
 use guichet_core::settings::{Environment, SettingError, random_secret};
 use secrecy::{ExposeSecret, SecretString};
 use std::io::Write;
@@ -114,9 +116,21 @@ impl KeyFiles {
             if !(name.starts_with("seal-") && name.ends_with(".json")) {
                 continue;
             }
-            let file: StoredSealKey =
+            let mut file: StoredSealKey =
                 serde_json::from_slice(&std::fs::read(&path).map_err(io(&path))?)
                     .map_err(|_| SecretError::Corrupt(path.display().to_string()))?;
+            // A key file is never rewritten: its compromise is a file of its own beside it.
+            let mark = dir.join(format!("compromised-{}.json", file.kid));
+            match std::fs::read(&mark) {
+                Ok(bytes) => {
+                    file.compromised = Some(
+                        serde_json::from_slice(&bytes)
+                            .map_err(|_| SecretError::Corrupt(mark.display().to_string()))?,
+                    );
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io(&mark)(e)),
+            }
             keys.push(file);
         }
         keys.sort_by_key(|k| k.created_at);
@@ -135,6 +149,23 @@ impl SealKeyStore for KeyFiles {
             serde_json::to_vec_pretty(key).map_err(|e| KeyStoreError::Unusable(e.to_string()))?;
         write_private(&self.dir.join(format!("seal-{}.json", key.kid)), &json).map_err(unusable)
     }
+
+    async fn mark_compromised(&self, kid: &str, mark: &Compromise) -> Result<(), KeyStoreError> {
+        if !self.read().map_err(unusable)?.iter().any(|k| k.kid == kid) {
+            return Err(KeyStoreError::Unusable(format!("no seal key {kid}")));
+        }
+        let json =
+            serde_json::to_vec_pretty(mark).map_err(|e| KeyStoreError::Unusable(e.to_string()))?;
+        match write_private(&self.dir.join(format!("compromised-{kid}.json")), &json) {
+            // Marked already: the first mark stands.
+            Err(SecretError::Io { source, .. })
+                if source.kind() == std::io::ErrorKind::AlreadyExists =>
+            {
+                Ok(())
+            }
+            other => other.map_err(unusable),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -152,6 +183,7 @@ mod tests {
             kid: "kid-1".into(),
             created_at: time::OffsetDateTime::UNIX_EPOCH,
             secret: SecretString::from("ab".repeat(32)),
+            compromised: None,
         };
         files.add(&key).await.unwrap();
         assert!(

@@ -521,6 +521,29 @@ impl DocumentRegistry for SqliteStore {
             })
             .await
     }
+
+    async fn sealed_by(
+        &self,
+        kid: &str,
+        from: OffsetDateTime,
+        until: Option<OffsetDateTime>,
+    ) -> Result<Vec<IssuedDocument>, StoreError> {
+        let all: Vec<IssuedDocument> = self
+            .db
+            .call(move |conn| {
+                let mut statement = conn
+                    .prepare("SELECT body FROM documents ORDER BY number")
+                    .map_err(backend)?;
+                let bodies = statement
+                    .query_map([], |r| r.get::<_, String>(0))
+                    .map_err(backend)?
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(backend)?;
+                bodies.iter().map(|b| from_json(b)).collect()
+            })
+            .await?;
+        Ok(guichet_core::ports::sealed_by_key(all, kid, from, until))
+    }
 }
 
 #[async_trait]

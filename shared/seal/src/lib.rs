@@ -78,6 +78,8 @@ pub struct SealKey {
     pub signing: SigningKey,
     pub kid: String,
     pub created_at: OffsetDateTime,
+    /// When it was declared compromised: it signs nothing more, and its seals do not verify.
+    pub compromised_at: Option<OffsetDateTime>,
 }
 
 impl SealKey {
@@ -88,6 +90,7 @@ impl SealKey {
             signing,
             kid,
             created_at,
+            compromised_at: None,
         }
     }
 }
@@ -106,6 +109,7 @@ pub fn store(key: &SealKey) -> StoredSealKey {
         kid: key.kid.clone(),
         created_at: key.created_at,
         secret: SecretString::from(hex::encode(key.signing.to_bytes())),
+        compromised: None,
     }
 }
 
@@ -116,7 +120,8 @@ pub fn unstore(stored: &StoredSealKey) -> Option<SealKey> {
         .ok()?
         .try_into()
         .ok()?;
-    let key = SealKey::from_secret(secret, stored.created_at);
+    let mut key = SealKey::from_secret(secret, stored.created_at);
+    key.compromised_at = stored.compromised.as_ref().map(|c| c.at);
     (key.kid == stored.kid).then_some(key)
 }
 
@@ -126,10 +131,7 @@ pub fn key_id(key: &VerifyingKey) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&digest[..8])
 }
 
-/// How long after its retirement a key's seals still count: a function started before a rotation
-/// keeps signing with the key it loaded until its next cold start, and a document's date of issue
-/// is fixed when its number is reserved, before it is sealed.
-pub const RETIREMENT_GRACE: time::Duration = time::Duration::days(1);
+pub use guichet_core::domain::RETIREMENT_GRACE;
 
 /// A published verification key and its validity period.
 #[derive(Debug, Clone)]
@@ -139,6 +141,8 @@ pub struct PublicSealKey {
     pub created_at: OffsetDateTime,
     /// When the next key took over; `None` for the key signing now.
     pub retired_at: Option<OffsetDateTime>,
+    /// When it was declared compromised: nothing it sealed verifies.
+    pub compromised_at: Option<OffsetDateTime>,
 }
 
 impl PublicSealKey {
@@ -180,6 +184,12 @@ impl SealKeys {
 
     fn try_new(mut keys: Vec<SealKey>) -> Result<Self, KeyStoreError> {
         keys.sort_by_key(|k| k.created_at);
+        // A compromised key never signs again: the newest key must be a sound one.
+        if keys.last().is_some_and(|k| k.compromised_at.is_some()) {
+            return Err(KeyStoreError::Unusable(
+                "the newest seal key is compromised: start a new one (guichet keys rotate)".into(),
+            ));
+        }
         let unusable = |e: file::CertificateError| KeyStoreError::Unusable(e.to_string());
         let first = keys
             .first()
@@ -199,6 +209,7 @@ impl SealKeys {
                 key: k.signing.verifying_key(),
                 created_at: k.created_at,
                 retired_at: keys.get(i + 1).map(|next| next.created_at),
+                compromised_at: k.compromised_at,
             })
             .collect();
         let file_signature_room = file_keys.last().map_or(0, file::FileKey::signature_room);
@@ -237,12 +248,23 @@ impl SealKeys {
 
     /// The public keys as a JWK Set (RFC 8037 `OKP`/`Ed25519`), each with its validity period:
     /// `created_at`, and for a retired key `retired_at` and `signs_until`, the last date of issue
-    /// its seals may carry.
+    /// its seals may carry. A compromised key leaves the set: only its id stays, marked
+    /// `compromised` with the date, so a verifier refuses its seals rather than finding no key.
     pub fn jwks(&self) -> serde_json::Value {
         let keys: Vec<_> = self
             .public
             .iter()
             .map(|k| {
+                if let Some(at) = k.compromised_at {
+                    return serde_json::json!({
+                        "kty": "OKP",
+                        "crv": "Ed25519",
+                        "kid": k.kid,
+                        "status": "compromised",
+                        "created_at": rfc3339(k.created_at),
+                        "compromised_at": rfc3339(at),
+                    });
+                }
                 let mut jwk = serde_json::json!({
                     "kty": "OKP",
                     "crv": "Ed25519",
@@ -265,6 +287,13 @@ impl SealKeys {
         // of seals skips them (`kty` is not `OKP`).
         let b64 = |der: &[u8]| base64::engine::general_purpose::STANDARD.encode(der);
         let files = self.public.iter().zip(&self.file_keys).map(|(k, f)| {
+            if k.compromised_at.is_some() {
+                return serde_json::json!({
+                    "kty": "EC",
+                    "kid": format!("{}.pdf", k.kid),
+                    "status": "compromised",
+                });
+            }
             let mut jwk = f.jwk();
             jwk["kid"] = format!("{}.pdf", k.kid).into();
             jwk["x5c"] = serde_json::json!([b64(&f.der), b64(&self.file_root.der)]);
@@ -338,6 +367,9 @@ pub fn open_record(text: &str, keys: &impl KeyLookup) -> Result<Vec<u8>, SealErr
     }
     let kid =
         std::str::from_utf8(&sign1.protected.header.key_id).map_err(|_| SealError::UnknownKey)?;
+    if keys.compromised(kid) {
+        return Err(SealError::KeyCompromised);
+    }
     let key = keys.lookup(kid).ok_or(SealError::UnknownKey)?;
     sign1.verify_signature(RECORD_AAD, |sig, data| {
         let sig = Signature::from_slice(sig).map_err(|_| SealError::Signature)?;
@@ -351,6 +383,10 @@ pub fn open_record(text: &str, keys: &impl KeyLookup) -> Result<Vec<u8>, SealErr
 impl Sealer for SealKeys {
     fn seal(&self, claims: &SealClaims) -> String {
         SealKeys::seal(self, claims)
+    }
+
+    fn kid(&self) -> String {
+        self.active.kid.clone()
     }
 
     fn sign_record(&self, payload: &[u8]) -> String {
@@ -387,17 +423,23 @@ impl SealReader for JwkSet {
 /// Looks a verification key up by its id: a `SealKeys` in the service, a keys file offline.
 pub trait KeyLookup {
     fn lookup(&self, kid: &str) -> Option<&PublicSealKey>;
+    /// Whether `kid` was declared compromised: its seals are refused.
+    fn compromised(&self, kid: &str) -> bool;
 }
 
 impl KeyLookup for SealKeys {
     fn lookup(&self, kid: &str) -> Option<&PublicSealKey> {
         self.public.iter().find(|k| k.kid == kid)
     }
+
+    fn compromised(&self, kid: &str) -> bool {
+        self.lookup(kid).is_some_and(|k| k.compromised_at.is_some())
+    }
 }
 
-/// Reads a JWK Set as `GET /v1/keys` serves it: the seal keys, and the roots the files'
-/// own signatures chain to.
-pub struct JwkSet(Vec<PublicSealKey>, Vec<Vec<u8>>);
+/// Reads a JWK Set as `GET /v1/keys` serves it: the seal keys, the roots the files' own
+/// signatures chain to, and the ids of the keys declared compromised.
+pub struct JwkSet(Vec<PublicSealKey>, Vec<Vec<u8>>, Vec<String>);
 
 impl JwkSet {
     pub fn parse(json: &serde_json::Value) -> Option<Self> {
@@ -409,7 +451,14 @@ impl JwkSet {
         };
         let mut out = Vec::new();
         let mut roots: Vec<Vec<u8>> = Vec::new();
+        let mut compromised = Vec::new();
         for k in keys {
+            if k.get("status").and_then(|s| s.as_str()) == Some("compromised") {
+                if k.get("kty").and_then(|t| t.as_str()) == Some("OKP") {
+                    compromised.push(k.get("kid")?.as_str()?.to_owned());
+                }
+                continue;
+            }
             if k.get("kty")?.as_str()? == "EC" {
                 // The chain's last certificate is the root; a chain that does not read is skipped,
                 // which leaves a file's signature unchecked, never wrongly trusted.
@@ -439,9 +488,10 @@ impl JwkSet {
                     .map(|t| t.ok_or(()))
                     .transpose()
                     .ok()?,
+                compromised_at: None,
             });
         }
-        Some(JwkSet(out, roots))
+        Some(JwkSet(out, roots, compromised))
     }
 
     /// The roots (DER) the files' own signatures chain to.
@@ -453,6 +503,10 @@ impl JwkSet {
 impl KeyLookup for JwkSet {
     fn lookup(&self, kid: &str) -> Option<&PublicSealKey> {
         self.0.iter().find(|k| k.kid == kid)
+    }
+
+    fn compromised(&self, kid: &str) -> bool {
+        self.2.iter().any(|k| k == kid)
     }
 }
 
@@ -478,6 +532,10 @@ pub fn open(text: &str, keys: &impl KeyLookup) -> Result<SealClaims, SealError> 
     }
     let kid =
         std::str::from_utf8(&sign1.protected.header.key_id).map_err(|_| SealError::UnknownKey)?;
+    // A compromised key's seals are refused whatever they say: its holder could sign anything.
+    if keys.compromised(kid) {
+        return Err(SealError::KeyCompromised);
+    }
     let key = keys.lookup(kid).ok_or(SealError::UnknownKey)?;
     sign1.verify_signature(b"", |sig, data| {
         let sig = Signature::from_slice(sig).map_err(|_| SealError::Signature)?;

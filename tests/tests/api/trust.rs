@@ -248,3 +248,103 @@ async fn walking_numbers_reveals_nothing_without_the_documents_code() {
     std::fs::write(&path, &pdf).unwrap();
     assert!(pdf_text(&path).contains(code));
 }
+
+/// Issue 26, item 11: a seal key declared compromised. Its documents are listed and noted in
+/// their trails; after the restart the service signs with a new key, and both verifiers (the
+/// service's and the offline one, with the new key set) refuse what the old key sealed.
+#[tokio::test]
+async fn a_compromised_seal_key_seals_nothing_that_verifies() {
+    let app = spawn_app().await;
+    let citizen = app.citizen("c-compromised");
+    let view = app.issued_application(&citizen, "Konaté").await;
+    let id = view["id"].as_str().unwrap().to_owned();
+    let pdf = app.download(&citizen, &id).await;
+    let seal = guichet_core::usecases::verify::find_seal(&pdf).unwrap();
+    assert_eq!(app.verify_seal(&seal).await["status"], "valid");
+    let keys: serde_json::Value = app.public_json("/v1/keys").await;
+    let kid = keys["keys"][0]["kid"].as_str().unwrap().to_owned();
+
+    let done = guichet_cli::keys::compromise(&app.settings, &kid, "A. Coulibaly, DSI")
+        .await
+        .unwrap();
+    let new_kid = done.new_key.clone().expect("it was the signing key");
+    let listed: Vec<String> = done
+        .documents
+        .iter()
+        .map(|d| d.number.to_string())
+        .collect();
+    assert_eq!(listed, [view["document"]["number"].as_str().unwrap()]);
+    let trail = app
+        .server
+        .backend
+        .applications
+        .history(id.parse().unwrap())
+        .await
+        .unwrap();
+    let noted = trail.last().unwrap();
+    assert_eq!(noted.change.event, EntryKind::KeyCompromised);
+    assert!(
+        noted
+            .change
+            .reason
+            .as_deref()
+            .unwrap()
+            .contains("A. Coulibaly, DSI")
+    );
+    assert_eq!(verify_chain(&trail), Ok(()));
+
+    // The service, started again, has the new set.
+    let settings = app.settings.clone();
+    let dir = app.dir;
+    app.server.shutdown().await;
+    let app = serve(&settings, Arc::new(guichet_core::ports::SystemClock), dir).await;
+    let published: serde_json::Value = app.public_json("/v1/keys").await;
+    let old = published["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kid"] == kid.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(old["status"], "compromised");
+    assert!(
+        old.get("x").is_none(),
+        "the key itself leaves the set: {old}"
+    );
+    let refused = app.verify_seal(&seal).await;
+    assert_eq!(
+        (refused["status"].as_str(), refused["signature"].as_str()),
+        (Some("unknown"), Some("invalid")),
+        "{refused}"
+    );
+    assert_ne!(app.verify_pdf(&pdf).await["status"], "valid");
+    // Offline, with the new key set: refused too, and said why.
+    let keys_file = app.dir.path().join("keys-after.json");
+    std::fs::write(&keys_file, serde_json::to_vec(&published).unwrap()).unwrap();
+    let today = time::OffsetDateTime::now_utc().date();
+    let offline = guichet_cli::verify::check(&keys_file, &seal, today).unwrap();
+    let said = guichet_cli::verify::describe(&offline);
+    assert!(
+        said.starts_with("INVALIDE") && said.contains("compromised"),
+        "{said}"
+    );
+    // What the new key seals verifies, both ways.
+    let fresh = app.issued_application(&citizen, "Konaté").await;
+    let fresh_pdf = app.download(&citizen, fresh["id"].as_str().unwrap()).await;
+    let fresh_seal = guichet_core::usecases::verify::find_seal(&fresh_pdf).unwrap();
+    assert_eq!(app.verify_seal(&fresh_seal).await["status"], "valid");
+    assert!(matches!(
+        guichet_cli::verify::check(&keys_file, &fresh_seal, today).unwrap(),
+        guichet_cli::verify::Offline::Valid(c) if c.number.to_string() == fresh["document"]["number"].as_str().unwrap()
+    ));
+    assert_eq!(
+        published["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|k| k["status"] == "active" && k["kty"] == "OKP")
+            .map(|k| k["kid"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        [new_kid.as_str()]
+    );
+}

@@ -67,6 +67,10 @@ pub enum EntryKind {
     /// A border post recorded a crossing on the issued visa (`from` = `to` = issued); the reason
     /// says which way and where.
     Crossing,
+    /// The seal key that sealed its document was declared compromised: the document no longer
+    /// verifies and is to be issued again (`from` = `to`); the reason names the key and who
+    /// declared it.
+    KeyCompromised,
 }
 
 impl EntryKind {
@@ -468,6 +472,21 @@ impl Application {
             actor,
             reason: Some(what.to_owned()),
             event: EntryKind::Read,
+            step: None,
+        }
+    }
+
+    /// Notes in the trail that the key which sealed its document was declared compromised.
+    pub fn key_compromised(&self, kid: &str, by: &str, at: OffsetDateTime) -> StatusChange {
+        StatusChange {
+            from: self.status,
+            to: self.status,
+            at,
+            actor: Actor::system("keys"),
+            reason: Some(format!(
+                "seal key {kid} declared compromised by {by}: the document is to be issued again"
+            )),
+            event: EntryKind::KeyCompromised,
             step: None,
         }
     }

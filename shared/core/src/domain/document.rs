@@ -46,6 +46,10 @@ pub struct IssuedDocument {
     /// (`VerificationCode::hash`); none on documents issued before codes existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code_hash: Option<String>,
+    /// The id of the seal key that sealed it; absent on documents issued before it was kept
+    /// (the key then is the one whose period covers the date of issue).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_by: Option<String>,
 }
 
 impl IssuedDocument {
@@ -71,6 +75,7 @@ impl IssuedDocument {
             sha256,
             revocation: None,
             code_hash: document.code.as_ref().map(|c| c.hash(&document.number)),
+            sealed_by: None,
         }
     }
 

@@ -43,8 +43,9 @@ pub use payment::{Payment, PaymentOutcome, PaymentStatus, Provider};
 pub use principal::{OfficerName, PartnerState, Principal, Role};
 pub use record::{Conviction, ConvictionInput, ExtractRecord, ExtractRecordInput};
 pub use seal::{
-    GIVEN_NAMES_BYTES, OFFICE_MAX, ORGANISATION_BYTES, SEAL_PREFIX, SURNAME_BYTES, SealClaims,
-    SealError, SealedHolder, VisaClaims, VisaKind, VisaScope, fit, seal_in_code, seal_link,
+    GIVEN_NAMES_BYTES, OFFICE_MAX, ORGANISATION_BYTES, RETIREMENT_GRACE, SEAL_PREFIX,
+    SURNAME_BYTES, SealClaims, SealError, SealedHolder, VisaClaims, VisaKind, VisaScope, fit,
+    seal_in_code, seal_link,
 };
 pub use status::Status;
 pub use text::FieldErrors;

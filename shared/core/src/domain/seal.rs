@@ -231,9 +231,16 @@ pub enum SealError {
     Signature,
     #[error("signed with a key retired before the document's date of issue")]
     KeyRetired,
+    #[error("signed with a key declared compromised: the document must be issued again")]
+    KeyCompromised,
     #[error("payload is not a valid claim set")]
     Payload,
 }
+
+/// How long after its retirement a key's seals still count: a function started before a rotation
+/// keeps signing with the key it loaded until its next cold start, and a document's date of issue
+/// is fixed when its number is reserved, before it is sealed.
+pub const RETIREMENT_GRACE: time::Duration = time::Duration::days(1);
 
 /// The text every seal starts with.
 pub const SEAL_PREFIX: &str = "GCH1:";

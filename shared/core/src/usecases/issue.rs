@@ -107,13 +107,14 @@ pub async fn issue(ports: &Issuing<'_>, id: ApplicationId) -> Result<IssueOutcom
         .blobs
         .put_if_absent(&object_key, pdf, "application/pdf")
         .await?;
-    let doc = IssuedDocument::new(
+    let mut doc = IssuedDocument::new(
         &app,
         holder,
         &reserved,
         object_key,
         hex::encode(Sha256::digest(&stored)),
     );
+    doc.sealed_by = Some(ports.sealer.kid());
     retry_on_conflict(|| async {
         let mut current = ports
             .applications

@@ -9,6 +9,7 @@ pub mod border;
 pub mod forward;
 pub mod idempotency;
 pub mod issue;
+pub mod keys;
 pub mod notify;
 pub mod payment;
 pub mod reconcile;

@@ -260,3 +260,44 @@ async fn the_verify_page_reads_a_photo_of_a_printed_page_and_checks_its_seal_off
     );
     browser.close().await;
 }
+
+/// Issue 26, item 11, in the browser: once its key is declared compromised and the service has
+/// the new key set, the page refuses the seal it signed, and says why.
+#[tokio::test]
+async fn the_verify_page_refuses_a_seal_of_a_compromised_key() {
+    let app = spawn_app().await;
+    let citizen = app.citizen("c-verify-compromised");
+    let extract = app.issued_application(&citizen, "Sangaré").await;
+    let pdf = app.dir.path().join("compromised.pdf");
+    std::fs::write(
+        &pdf,
+        app.download(&citizen, extract["id"].as_str().unwrap())
+            .await,
+    )
+    .unwrap();
+    let link = qr_codes(&pdf).pop().unwrap();
+    let keys: Value = app.public_json("/v1/keys").await;
+    let kid = keys["keys"][0]["kid"].as_str().unwrap().to_owned();
+    guichet_cli::keys::compromise(&app.settings, &kid, "ops")
+        .await
+        .unwrap();
+    let settings = app.settings.clone();
+    let dir = app.dir;
+    app.server.shutdown().await;
+    let app = serve(
+        &settings,
+        std::sync::Arc::new(guichet_core::ports::SystemClock),
+        dir,
+    )
+    .await;
+
+    let browser = Browser::start().await;
+    let fragment = &link[link.find('#').unwrap()..];
+    browser
+        .goto(&app.url(&format!("/verifier{fragment}")))
+        .await;
+    let (key, _, text) = verdict(&browser).await;
+    assert_eq!(key, "verdict_forged", "{text}");
+    assert!(text.contains("compromise"), "{text}");
+    browser.close().await;
+}
