@@ -7,3 +7,5 @@ pub mod moto;
 
 #[cfg(test)]
 mod layers;
+#[cfg(test)]
+mod template;

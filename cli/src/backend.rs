@@ -8,8 +8,9 @@ use guichet_aws::{Aws, AwsResources, SqsQueue};
 use guichet_core::catalogue::Catalogue;
 use guichet_core::domain::SUBSCRIPTIONS;
 use guichet_core::ports::{
-    ApplicationStore, BlobStore, DeadLetters, DocumentRegistry, EventBus, Notifier, Outbox,
-    PartnerFeed, PaymentLedger, RateCounters, SealKeyStore, SentLog, Uploads, WatchlistLog,
+    ApplicationStore, BlobStore, CheckpointLog, DeadLetters, DocumentRegistry, EventBus, Notifier,
+    Outbox, PartnerFeed, PaymentLedger, PublishedKeys, RateCounters, SealKeyStore, SentLog,
+    Unanchored, Uploads, WatchlistLog,
 };
 use guichet_core::settings::Env;
 use guichet_local::{Local, LocalEventBus, LocalQueue, LocalUploads};
@@ -70,6 +71,12 @@ pub struct Backend {
     /// Where rate limits are counted when several processes serve the same clients (the table
     /// on AWS); none in one process, which counts in memory.
     pub rate_counts: Option<Arc<dyn RateCounters>>,
+    /// Where the public key set is published for the functions that hold no private key.
+    pub published_keys: Arc<dyn PublishedKeys>,
+    /// The trails' ends waiting for an audit checkpoint, where checkpoints go, and their key.
+    pub unanchored: Arc<dyn Unanchored>,
+    pub checkpoints: Arc<dyn CheckpointLog>,
+    pub audit_key: SecretString,
 }
 
 /// Opens the backend the settings name (`GUICHET_BACKEND`).
@@ -127,6 +134,14 @@ pub async fn open_local(settings: &Settings) -> anyhow::Result<Backend> {
         // A local read of an indexed table: looking often costs nothing.
         forward_every: std::time::Duration::from_millis(50),
         rate_counts: None,
+        published_keys: local.store.clone(),
+        unanchored: local.store.clone(),
+        checkpoints: Arc::new(guichet_local::CheckpointFile {
+            path: settings.local.checkpoints_file(),
+        }),
+        audit_key: settings
+            .local
+            .audit_secret(settings.audit_secret.as_ref())?,
     })
 }
 
@@ -142,9 +157,12 @@ pub async fn open_aws(
         resources: resources.clone(),
         sdk,
     };
-    let secrets = aws.secrets().await?;
     let store = aws.store();
     Ok(Backend {
+        published_keys: store.clone(),
+        unanchored: store.clone(),
+        checkpoints: Arc::new(aws.checkpoints()),
+        audit_key: aws.audit_secret(settings.audit_secret.as_ref()).await?,
         applications: store.clone(),
         payments: store.clone(),
         documents: store.clone(),
@@ -174,9 +192,13 @@ pub async fn open_aws(
             Some(path) => Catalogue::from_file(path)?,
             None => Catalogue::default_catalogue(),
         }),
-        seal_keys: Arc::new(SealKeys::from_stored(secrets.seal_keys()?)?),
-        token_secret: secrets.token(settings.http.tokens.secret.as_ref())?,
-        payment_secret: secrets.payment(settings.payments.secret.as_ref())?,
+        seal_keys: Arc::new(SealKeys::from_stored(&aws.seal_keys().await?)?),
+        token_secret: aws
+            .token_secret(settings.http.tokens.secret.as_ref())
+            .await?,
+        payment_secret: aws
+            .payment_secret(settings.payments.secret.as_ref())
+            .await?,
         redirects_downloads: true,
         // A query per outbox shard each time; on AWS the stream calls the forwarder instead.
         forward_every: std::time::Duration::from_millis(250),
@@ -206,6 +228,23 @@ pub async fn seal_keys(settings: &Settings) -> anyhow::Result<SealKeys> {
         BackendChoice::Aws(_) => store.load().await?,
     };
     Ok(SealKeys::from_stored(&stored)?)
+}
+
+/// The AWS adapters over `resources`, from the usual SDK configuration.
+pub async fn aws(resources: &AwsResources) -> Aws {
+    Aws {
+        env: Env::empty(),
+        resources: resources.clone(),
+        sdk: guichet_aws::sdk_config().await,
+    }
+}
+
+/// Where the configured backend publishes the public key set (for `guichet keys`).
+pub async fn published_keys(settings: &Settings) -> anyhow::Result<Arc<dyn PublishedKeys>> {
+    Ok(match &settings.backend {
+        BackendChoice::Local => Local::open(&settings.local)?.store,
+        BackendChoice::Aws(resources) => aws(resources).await.store(),
+    })
 }
 
 /// Where the configured backend keeps its seal keys (for `guichet keys`).
@@ -244,10 +283,13 @@ pub async fn signing_secrets(settings: &Settings) -> anyhow::Result<(SecretStrin
                 resources: resources.as_ref().clone(),
                 sdk: guichet_aws::sdk_config().await,
             };
-            let secrets = aws.secrets().await.context("reading the service secret")?;
             Ok((
-                secrets.token(settings.http.tokens.secret.as_ref())?,
-                secrets.payment(settings.payments.secret.as_ref())?,
+                aws.token_secret(settings.http.tokens.secret.as_ref())
+                    .await
+                    .context("reading the token secret")?,
+                aws.payment_secret(settings.payments.secret.as_ref())
+                    .await
+                    .context("reading the payment secret")?,
             ))
         }
     }

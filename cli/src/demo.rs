@@ -227,10 +227,11 @@ impl Demo {
             .to_owned();
         let code = said(&issued["document"]["verification_code"]);
         println!(
-            "    issued as {number} (verification code {code}) on {}, valid until {}",
+            "    issued as {number} on {}, valid until {}",
             day(&issued["document"]["issued_at"]),
             day(&issued["document"]["expires_at"])
         );
+        println!("    its verification code, printed beside the number: {code}");
 
         step(6, "The citizen downloads the extract (GET …/document)");
         let resp = http

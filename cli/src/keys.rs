@@ -22,5 +22,31 @@ pub async fn compromise(settings: &Settings, kid: &str, by: &str) -> anyhow::Res
         applications: opened.applications.as_ref(),
         clock: &SystemClock,
     };
-    Ok(keys::compromise(&ports, kid, by, guichet_seal::generate).await?)
+    let done = keys::compromise(&ports, kid, by, guichet_seal::generate).await?;
+    publish(settings).await?;
+    Ok(done)
+}
+
+/// Publishes the public key set of the key store the settings name, where the functions that
+/// hold no private key read it (the table on AWS, the SQLite file on one machine).
+pub async fn publish(settings: &Settings) -> anyhow::Result<()> {
+    let keys = backend::seal_keys(settings).await?;
+    let set = guichet_seal::PublishedKeySet::of(&keys);
+    backend::published_keys(settings)
+        .await?
+        .publish(set.document())
+        .await?;
+    Ok(())
+}
+
+/// `guichet keys rotate`: on AWS, first fills the secrets the template left empty (token,
+/// payment, audit); then a new signing key; then the key set published.
+pub async fn rotate(settings: &Settings) -> anyhow::Result<String> {
+    if let crate::settings::BackendChoice::Aws(resources) = &settings.backend {
+        backend::aws(resources).await.fill_secrets().await?;
+    }
+    let key = guichet_seal::generate(time::OffsetDateTime::now_utc())?;
+    backend::key_store(settings).await.add(&key).await?;
+    publish(settings).await?;
+    Ok(key.kid)
 }

@@ -1,5 +1,6 @@
 //! `guichet`: every function in one process on the embedded adapters, dev tokens, keys, a demo.
 
+pub mod audit;
 pub mod backend;
 pub mod datadir;
 pub mod demo;

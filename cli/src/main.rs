@@ -146,8 +146,16 @@ enum Command {
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Check every application's trail: an event edited, inserted, removed or cut off at the end
-    /// is reported. Exits 0 only when every trail holds.
+    /// is reported, and every trail is held to the furthest end the checkpoints kept outside the
+    /// store saw of it (a trail cut short with its recorded end rewritten, or an application put
+    /// back as it was). Exits 0 only when every trail holds.
     Verify {
+        #[command(flatten)]
+        data: Data,
+    },
+    /// Checkpoint every trail now, recording the end of trails written before applications
+    /// recorded one (`guichet serve` does it at start; on AWS, once after upgrading).
+    Anchor {
         #[command(flatten)]
         data: Data,
     },
@@ -389,16 +397,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Keys {
             command: KeysCommand::Rotate { data },
         } => {
-            let key = guichet_seal::generate(time::OffsetDateTime::now_utc())?;
-            guichet_cli::backend::key_store(&settings_for(data.dir())?)
-                .await
-                .add(&key)
-                .await?;
+            let kid = guichet_cli::keys::rotate(&settings_for(data.dir())?).await?;
             eprintln!(
-                "new signing key {}; the previous one is retired and keeps verifying what it sealed. \
+                "new signing key {kid}, and the key set published; the previous one is retired and keeps verifying what it sealed. \
                  Running services sign with the new key from their next start (restart `guichet serve`; \
-                 on AWS, see docs/deploy.md)",
-                key.kid
+                 on AWS, see docs/deploy.md)"
             );
             Ok(())
         }
@@ -497,20 +500,35 @@ async fn main() -> anyhow::Result<()> {
         Command::Audit {
             command: AuditCommand::Verify { data },
         } => {
-            let backend = guichet_cli::backend::open(&settings_for(data.dir())?).await?;
-            let report = guichet_core::audit::verify_store(backend.applications.as_ref()).await?;
+            let audit = guichet_cli::audit::verify(&settings_for(data.dir())?).await?;
+            let report = &audit.report;
             for (id, broken) in &report.broken {
                 println!("ROMPU / BROKEN {id}: {broken}");
             }
+            if audit.forged_checkpoints > 0 {
+                println!(
+                    "{} checkpoint(s) not signed with the audit key: not counted",
+                    audit.forged_checkpoints
+                );
+            }
             println!(
-                "{} applications, {} events: {} trail(s) broken",
+                "{} applications, {} events, {} checkpoint(s): {} trail(s) broken",
                 report.applications,
                 report.events,
+                audit.checkpoints,
                 report.broken.len()
             );
-            if !report.broken.is_empty() {
+            if !report.broken.is_empty() || audit.forged_checkpoints > 0 {
                 std::process::exit(1);
             }
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Anchor { data },
+        } => {
+            let backend = guichet_cli::backend::open(&settings_for(data.dir())?).await?;
+            let n = guichet_cli::audit::anchor(&backend).await?;
+            println!("{n} trail(s) anchored in a checkpoint");
             Ok(())
         }
         Command::Provision { prefix } => {
@@ -529,7 +547,11 @@ async fn main() -> anyhow::Result<()> {
                 "export GUICHET_ISSUE_DEAD_LETTERS_URL={}",
                 r.issue_dead_letters_url
             );
-            println!("export GUICHET_SECRETS_ARN={}", r.secrets_arn);
+            println!("export GUICHET_SIGNING_SECRET_ARN={}", r.signing_secret_arn);
+            println!("export GUICHET_TOKEN_SECRET_ARN={}", r.token_secret_arn);
+            println!("export GUICHET_PAYMENT_SECRET_ARN={}", r.payment_secret_arn);
+            println!("export GUICHET_AUDIT_SECRET_ARN={}", r.audit_secret_arn);
+            println!("export GUICHET_AUDIT_BUCKET={}", r.audit_bucket);
             println!("export GUICHET_EVENTS_TOPIC_ARN={}", r.events_topic_arn);
             println!("export GUICHET_UPLOADS_BUCKET={}", r.uploads_bucket);
             println!("export GUICHET_CHECK_QUEUE_URL={}", r.check_queue_url);

@@ -88,6 +88,11 @@ impl Functions {
             edge = edge.with_shared_counts(counts.clone());
         }
         let edge = Arc::new(edge);
+        // Verify and review check seals against the published key set, as on Lambda: this
+        // process holds the keys, so the set it publishes is in hand.
+        let published = Arc::new(guichet_seal::KeySource::fixed(
+            guichet_seal::PublishedKeySet::of(&backend.seal_keys),
+        ));
         let mut renderer = PdfRenderer::new(settings.verify_url.clone())?;
         if let Some(dir) = settings.templates() {
             renderer = renderer.with_templates_dir(&dir)?;
@@ -126,13 +131,13 @@ impl Functions {
                 applications: backend.applications.clone(),
                 documents: backend.documents.clone(),
                 catalogue: backend.catalogue.clone(),
-                seals: backend.seal_keys.clone(),
+                seals: published.clone(),
                 feed: backend.feed.clone(),
             },
             verify: Verify {
                 edge,
                 documents: backend.documents.clone(),
-                keys: backend.seal_keys.clone(),
+                keys: published,
                 catalogue: backend.catalogue.clone(),
             },
             issue: Issue {
@@ -181,6 +186,9 @@ impl Functions {
                 catalogue: backend.catalogue.clone(),
                 clock,
                 settings: settings.reconcile.clone(),
+                unanchored: backend.unanchored.clone(),
+                checkpoints: backend.checkpoints.clone(),
+                audit_key: backend.audit_key.clone(),
             },
         })
     }
@@ -251,6 +259,14 @@ pub async fn start(
     settings.http.fetch_keys().await;
     let settings = &settings;
     let functions = Arc::new(Functions::wire(&backend, settings, clock.clone(), addr)?);
+    // The key set this process signs with, published for whatever reads it (a Lambda verify
+    // beside it on the same table); and every trail anchored in a checkpoint, so trails written
+    // before applications recorded their end are held from now on.
+    backend
+        .published_keys
+        .publish(guichet_seal::PublishedKeySet::of(&backend.seal_keys).document())
+        .await?;
+    crate::audit::anchor(&backend).await?;
     let mut app = axum::Router::new()
         .fallback(dispatch)
         .with_state(functions.clone());

@@ -36,6 +36,9 @@ pub struct Settings {
     pub templates_dir: Option<std::path::PathBuf>,
     /// `GUICHET_MAIL_FROM`: the sender of applicants' emails on AWS (a verified SES identity).
     pub mail_from: String,
+    /// `GUICHET_AUDIT_SECRET`: the key audit checkpoints are signed with (at least 32
+    /// characters); unset, the data directory's own in development, the audit secret on AWS.
+    pub audit_secret: Option<secrecy::SecretString>,
 }
 
 impl Settings {
@@ -71,6 +74,7 @@ impl Settings {
             catalogue_file: env.get("GUICHET_CATALOGUE").map(Into::into),
             templates_dir: env.get("GUICHET_TEMPLATES_DIR").map(Into::into),
             mail_from: env.or("GUICHET_MAIL_FROM", "no-reply@guichet.ml"),
+            audit_secret: env.secret("GUICHET_AUDIT_SECRET", 32)?,
         })
     }
 
@@ -144,9 +148,22 @@ mod tests {
                 "https://sqs.eu-west-3.amazonaws.com/1/dlq",
             ),
             (
-                "GUICHET_SECRETS_ARN",
-                "arn:aws:secretsmanager:eu-west-3:1:secret:s",
+                "GUICHET_SIGNING_SECRET_ARN",
+                "arn:aws:secretsmanager:eu-west-3:1:secret:signing",
             ),
+            (
+                "GUICHET_TOKEN_SECRET_ARN",
+                "arn:aws:secretsmanager:eu-west-3:1:secret:token",
+            ),
+            (
+                "GUICHET_PAYMENT_SECRET_ARN",
+                "arn:aws:secretsmanager:eu-west-3:1:secret:payment",
+            ),
+            (
+                "GUICHET_AUDIT_SECRET_ARN",
+                "arn:aws:secretsmanager:eu-west-3:1:secret:audit",
+            ),
+            ("GUICHET_AUDIT_BUCKET", "audit"),
             ("GUICHET_EVENTS_TOPIC_ARN", "arn:aws:sns:eu-west-3:1:events"),
             ("GUICHET_UPLOADS_BUCKET", "uploads"),
             (

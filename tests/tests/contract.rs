@@ -28,7 +28,7 @@ async fn secrets_manager_keeps_the_seal_key_contract() {
     let (sdk, resources) = emulator().provision().await;
     seal_keys_keep_their_contract(&guichet_aws::ManagedSecretKeys {
         client: aws_sdk_secretsmanager::Client::new(&sdk),
-        arn: resources.secrets_arn,
+        arn: resources.signing_secret_arn,
     })
     .await;
 }

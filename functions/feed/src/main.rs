@@ -11,13 +11,12 @@ use std::sync::Arc;
 async fn main() -> Result<(), lambda_runtime::Error> {
     guichet_core::telemetry::init("feed");
     let aws = guichet_aws::Aws::from_env().await?;
-    let secrets = aws.secrets().await?;
     let store = aws.store();
     let function = Feed {
         applications: store.clone(),
         documents: store.clone(),
         feed: store,
-        sealer: Arc::new(SealKeys::from_stored(secrets.seal_keys()?)?),
+        sealer: Arc::new(SealKeys::from_stored(&aws.seal_keys().await?)?),
         dead_letters: Arc::new(aws.feed_dead_letters()),
     };
     lambda_runtime::run(service_fn(|event: LambdaEvent<SqsEvent>| async {

@@ -14,7 +14,6 @@ use std::sync::Arc;
 async fn main() -> Result<(), lambda_runtime::Error> {
     guichet_core::telemetry::init("issue");
     let aws = guichet_aws::Aws::from_env().await?;
-    let secrets = aws.secrets().await?;
     let store = aws.store();
     let catalogue = Arc::new(Catalogue::from_env(&aws.env)?);
     let renderer = PdfRenderer::from_env(&aws.env)?;
@@ -24,7 +23,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         documents: store,
         blobs: aws.documents(),
         catalogue,
-        sealer: Arc::new(SealKeys::from_stored(secrets.seal_keys()?)?),
+        sealer: Arc::new(SealKeys::from_stored(&aws.seal_keys().await?)?),
         renderer: Arc::new(renderer),
         clock: Arc::new(SystemClock),
         dead_letters: Arc::new(aws.issue_dead_letters()),

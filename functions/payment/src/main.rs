@@ -14,18 +14,20 @@ async fn main() -> Result<(), lambda_http::Error> {
     let mut http = HttpSettings::read(&aws.env)?;
     http.fetch_keys().await;
     let payments = PaymentSettings::read(&aws.env)?;
-    let secrets = aws.secrets().await?;
     let store = aws.store();
     let function = Payment {
         edge: Arc::new(
             Edge::new(
                 &http,
-                &secrets.token(http.tokens.secret.as_ref())?,
+                &aws.token_secret(http.tokens.secret.as_ref()).await?,
                 Arc::new(SystemClock),
             )
             .with_shared_counts(store.clone()),
         ),
-        gateways: Gateways::new(&payments, &secrets.payment(payments.secret.as_ref())?),
+        gateways: Gateways::new(
+            &payments,
+            &aws.payment_secret(payments.secret.as_ref()).await?,
+        ),
         applications: store.clone(),
         ledger: store,
         catalogue: Arc::new(Catalogue::from_env(&aws.env)?),

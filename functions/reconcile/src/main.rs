@@ -14,8 +14,18 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     guichet_core::telemetry::init("reconcile");
     let aws = guichet_aws::Aws::from_env().await?;
     let store = aws.store();
+    let audit_key = aws
+        .audit_secret(
+            guichet_core::settings::Env::process()
+                .secret("GUICHET_AUDIT_SECRET", 32)?
+                .as_ref(),
+        )
+        .await?;
     let function = Reconcile {
         applications: store.clone(),
+        unanchored: store.clone(),
+        checkpoints: Arc::new(aws.checkpoints()),
+        audit_key,
         outbox: store,
         bus: Arc::new(aws.events()),
         catalogue: Arc::new(Catalogue::from_env(&aws.env)?),

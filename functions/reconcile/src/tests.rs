@@ -77,6 +77,11 @@ async fn stuck_approvals_are_asked_again_poison_ones_left_to_a_person_unpaid_one
         catalogue: local.catalogue.clone(),
         clock: clock.clone(),
         settings: ReconcileSettings::default(),
+        unanchored: local.store.clone(),
+        checkpoints: Arc::new(guichet_local::CheckpointFile {
+            path: dir.path().join("checkpoints.jsonl"),
+        }),
+        audit_key: "a".repeat(32).into(),
     };
     let event: EventBridgeEvent =
         serde_json::from_str(include_str!("../../../events/reconcile-schedule.json")).unwrap();
@@ -120,11 +125,16 @@ async fn stuck_approvals_are_asked_again_poison_ones_left_to_a_person_unpaid_one
     .unwrap();
     assert_eq!(taken(&queue).await, [EventType::Approved]);
 
-    // Right away: nothing is stuck yet, nothing has waited a week.
+    // Right away: nothing is stuck yet, nothing has waited a week; the trail that moved
+    // goes into an audit checkpoint, once (the unpaid one has no trail yet).
     assert_eq!(
         handle(&ctx, event.clone()).await.unwrap(),
-        ReconcileReport::default()
+        ReconcileReport {
+            anchored: 1,
+            ..ReconcileReport::default()
+        }
     );
+    assert_eq!(ctx.checkpoints.all().await.unwrap().len(), 1);
 
     // Twenty minutes on, the approval is stuck: asked again, with an event in the outbox. No
     // forwarder runs here: the next sweep finds the event stalled and hands it on itself.

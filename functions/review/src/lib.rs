@@ -4,7 +4,7 @@
 use guichet_core::Error;
 use guichet_core::catalogue::Catalogue;
 use guichet_core::domain::{Application, Principal};
-use guichet_core::ports::{ApplicationStore, Clock, DocumentRegistry, PartnerFeed, SealReader};
+use guichet_core::ports::{ApplicationStore, Clock, DocumentRegistry, PartnerFeed};
 use guichet_core::usecases::aes::{self, PartnerCheck};
 use guichet_core::usecases::border::{self, Bordering};
 use guichet_core::usecases::review::{self, Deciding};
@@ -28,8 +28,9 @@ pub struct Review {
     pub applications: Arc<dyn ApplicationStore>,
     pub documents: Arc<dyn DocumentRegistry>,
     pub catalogue: Arc<Catalogue>,
-    /// Opens the seals border posts read from e-visas.
-    pub seals: Arc<dyn SealReader>,
+    /// Opens the seals border posts read from e-visas: the published key set (review holds no
+    /// private key).
+    pub seals: Arc<guichet_seal::KeySource>,
     /// The AES partners' feed.
     pub feed: Arc<dyn PartnerFeed>,
 }
@@ -58,6 +59,9 @@ pub async fn handle(f: &Review, req: Request) -> Response<Body> {
 
 async fn route(f: &Review, req: &Request) -> Result<Response<Body>, Error> {
     let route = Route::recognize(req.method(), req.uri().path())?;
+    if matches!(route, Route::RecordCrossing | Route::AesVerify) {
+        f.seals.refresh().await;
+    }
     let who = edge::caller(&f.edge, req).await?;
     let clock = f.edge.clock.as_ref();
     match route {
@@ -189,13 +193,15 @@ mod tests {
             documents: local.store.clone(),
             feed: local.store.clone(),
             catalogue: local.catalogue.clone(),
-            seals: Arc::new(
-                guichet_seal::SealKeys::from_stored(&[guichet_seal::generate(
-                    time::OffsetDateTime::now_utc(),
-                )
-                .unwrap()])
-                .unwrap(),
-            ),
+            seals: Arc::new(guichet_seal::KeySource::fixed(
+                guichet_seal::PublishedKeySet::of(
+                    &guichet_seal::SealKeys::from_stored(&[guichet_seal::generate(
+                        time::OffsetDateTime::now_utc(),
+                    )
+                    .unwrap()])
+                    .unwrap(),
+                ),
+            )),
         };
         let req = lambda_http::request::from_str(include_str!(
             "../../../events/review-work-queue-no-token.json"

@@ -1,10 +1,11 @@
 //! Lambda entry point: wires the handler to its adapters on AWS and to the runtime, nothing more.
+//! It reads the token secret alone; seals are checked against the published key set.
 
 use guichet_core::catalogue::Catalogue;
 use guichet_core::ports::SystemClock;
 use guichet_http::{Edge, HttpSettings};
 use guichet_review::{Review, handle};
-use guichet_seal::SealKeys;
+use guichet_seal::KeySource;
 use std::sync::Arc;
 
 #[tokio::main]
@@ -13,9 +14,10 @@ async fn main() -> Result<(), lambda_http::Error> {
     let aws = guichet_aws::Aws::from_env().await?;
     let mut http = HttpSettings::read(&aws.env)?;
     http.fetch_keys().await;
-    let secrets = aws.secrets().await?;
-    let token_secret = secrets.token(http.tokens.secret.as_ref())?;
+    let token_secret = aws.token_secret(http.tokens.secret.as_ref()).await?;
     let store = aws.store();
+    let seals = KeySource::stored(store.clone());
+    seals.refresh().await;
     let function = Review {
         edge: Arc::new(
             Edge::new(&http, &token_secret, Arc::new(SystemClock))
@@ -25,7 +27,7 @@ async fn main() -> Result<(), lambda_http::Error> {
         documents: store.clone(),
         feed: store,
         catalogue: Arc::new(Catalogue::from_env(&aws.env)?),
-        seals: Arc::new(SealKeys::from_stored(secrets.seal_keys()?)?),
+        seals: Arc::new(seals),
     };
     lambda_http::run(lambda_http::service_fn(|req| async {
         Ok::<_, std::convert::Infallible>(handle(&function, req).await)

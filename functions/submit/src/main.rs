@@ -12,7 +12,7 @@ async fn main() -> Result<(), lambda_http::Error> {
     let aws = guichet_aws::Aws::from_env().await?;
     let mut http = HttpSettings::read(&aws.env)?;
     http.fetch_keys().await;
-    let token_secret = aws.secrets().await?.token(http.tokens.secret.as_ref())?;
+    let token_secret = aws.token_secret(http.tokens.secret.as_ref()).await?;
     let store = aws.store();
     let function = Submit {
         edge: Arc::new(

@@ -15,7 +15,7 @@ use guichet_http::request::{JSON_LIMIT, body_bytes, content_type, json_body};
 use guichet_http::response::{json, public_json, public_text};
 use guichet_http::routes::Route;
 use guichet_http::{Body, Edge, Request, Response, edge};
-use guichet_seal::SealKeys;
+use guichet_seal::KeySource;
 use std::sync::Arc;
 
 /// An issued PDF is about 25 KB; a scan-and-resave is larger. Refuse what no document is.
@@ -30,11 +30,12 @@ const ACCEPTED: &[&str] = &[
     "image/jpeg",
 ];
 
-/// What the verify function works with: the registry and the seal keys, nothing that writes.
+/// What the verify function works with: the registry and the published key set, nothing that
+/// writes (but the rate counts) and no secret: it reads pictures and files strangers send.
 pub struct Verify {
     pub edge: Arc<Edge>,
     pub documents: Arc<dyn DocumentRegistry>,
-    pub keys: Arc<SealKeys>,
+    pub keys: Arc<KeySource>,
     /// Which kinds numbers and seal codes name.
     pub catalogue: Arc<Catalogue>,
 }
@@ -82,11 +83,19 @@ async fn route(f: &Verify, req: &Request) -> Result<Response<Body>, Error> {
             .take(Limit::Verify, &edge::client_address(req))
             .await?;
     }
+    f.keys.refresh().await;
     let ports = Checking {
         documents: f.documents.as_ref(),
         kinds: f.catalogue.kinds(),
         seals: f.keys.as_ref(),
         clock: f.edge.clock.as_ref(),
+    };
+    let published = || {
+        f.keys.current().ok_or_else(|| {
+            Error::Keys(guichet_core::ports::KeyStoreError::Unusable(
+                "no key set published yet".into(),
+            ))
+        })
     };
     match route {
         Route::VerifyNumber { number } => Ok(json(
@@ -146,9 +155,9 @@ async fn route(f: &Verify, req: &Request) -> Result<Response<Body>, Error> {
             };
             Ok(json(200, &VerifyResult::new(&verification, &f.catalogue)))
         }
-        Route::Keys => Ok(public_json(&f.keys.jwks(), 300)),
+        Route::Keys => Ok(public_json(published()?.jwks(), 300)),
         Route::Certificates => Ok(public_text(
-            f.keys.certificates_pem(),
+            published()?.certificates_pem().to_owned(),
             "application/pem-certificate-chain",
             300,
         )),
@@ -170,14 +179,14 @@ mod tests {
     fn function(dir: &tempfile::TempDir) -> Verify {
         let local = Local::open(&LocalSettings::in_dir(dir.path())).unwrap();
         let key = guichet_seal::generate(datetime!(2026-01-01 0:00 UTC)).unwrap();
+        let keys = guichet_seal::SealKeys::from_stored(&[key]).unwrap();
         Verify {
-            edge: Arc::new(Edge::new(
+            edge: Arc::new(Edge::public(
                 &HttpSettings::read(&Env::empty()).unwrap(),
-                &"t".repeat(32).into(),
                 Arc::new(SystemClock),
             )),
             documents: local.store.clone(),
-            keys: Arc::new(SealKeys::from_stored(&[key]).unwrap()),
+            keys: Arc::new(KeySource::fixed(guichet_seal::PublishedKeySet::of(&keys))),
             catalogue: local.catalogue.clone(),
         }
     }

@@ -18,9 +18,9 @@ use guichet_core::domain::{
     Payment, PaymentReference, Provider, Status, StatusChange, Subject,
 };
 use guichet_core::ports::{
-    ApplicationStore, AuditEvent, DocumentRegistry, FeedRecord, IdempotencyRecord, Outbox,
-    PartnerFeed, PaymentLedger, RateCount, RateCounters, SentLog, StoreError, WatchlistLoad,
-    WatchlistLog,
+    ApplicationStore, AuditEvent, DocumentRegistry, FeedRecord, IdempotencyRecord, KeySetDocument,
+    Outbox, PartnerFeed, PaymentLedger, PublishedKeys, RateCount, RateCounters, SentLog,
+    StoreError, Unanchored, WatchlistLoad, WatchlistLog,
 };
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -119,11 +119,21 @@ impl DynamoStore {
         let last = self.last_event(app.id).await?;
         let (events, head) = items::audit_events(app, last, changes)?;
         let mut headed = app.clone();
+        let anchor = items::anchor(app.id, &head);
         headed.audit_head = Some(head);
         let mut writes = vec![self.next_version(&headed)?];
         for event in events {
             writes.push(self.new_item(event, conflict)?);
         }
+        // The new end waits for the next checkpoint, in the same write as the events.
+        writes.push(Guarded {
+            put: Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(anchor))
+                .build()
+                .map_err(items::refused)?,
+            refused: conflict,
+        });
         Ok(writes)
     }
 
@@ -705,6 +715,107 @@ impl RateCounters for DynamoStore {
                 Ok(())
             }
             Err(e) => Err(StoreError::Fault(fault(&e))),
+        }
+    }
+}
+
+/// The published key set: one item, `KEYS`/`PUBLISHED`, read by the functions that check seals.
+#[async_trait]
+impl PublishedKeys for DynamoStore {
+    async fn published(&self) -> Result<Option<KeySetDocument>, StoreError> {
+        self.get_item(items::key("KEYS".into(), "PUBLISHED"))
+            .await?
+            .map(|item| items::body(&item))
+            .transpose()
+    }
+
+    async fn publish(&self, set: &KeySetDocument) -> Result<(), StoreError> {
+        let mut item = items::key("KEYS".into(), "PUBLISHED");
+        item.extend([
+            ("entity".into(), s("key_set")),
+            (
+                "body".into(),
+                s(serde_json::to_string(set).map_err(items::corrupt)?),
+            ),
+        ]);
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .map_err(|e| StoreError::Fault(fault(&e)))?;
+        Ok(())
+    }
+}
+
+/// The ends waiting for a checkpoint, read shard by shard.
+#[async_trait]
+impl Unanchored for DynamoStore {
+    async fn unanchored(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<(ApplicationId, guichet_core::domain::AuditHead)>, StoreError> {
+        let mut out = Vec::new();
+        for shard in 0..WORK_QUEUE_SHARDS {
+            if out.len() >= limit {
+                break;
+            }
+            let items: Vec<Item> = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk")
+                .expression_attribute_values(":pk", s(format!("ANCHOR#{shard}")))
+                .limit(i32::try_from(limit - out.len()).unwrap_or(i32::MAX))
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| StoreError::Fault(fault(&e)))?
+                .items
+                .unwrap_or_default();
+            for item in &items {
+                let id = items::string(item, items::SK)?
+                    .parse()
+                    .map_err(|_| items::corrupt("an unanchored application id"))?;
+                out.push((
+                    id,
+                    guichet_core::domain::AuditHead {
+                        seq: items::number(item, "seq")?,
+                        hash: items::string(item, "hash")?.to_owned(),
+                    },
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn anchored(
+        &self,
+        id: ApplicationId,
+        head: &guichet_core::domain::AuditHead,
+    ) -> Result<(), StoreError> {
+        let outcome = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(items::anchor_key(id)))
+            .condition_expression("seq = :seq AND #h = :hash")
+            .expression_attribute_names("#h", "hash")
+            .expression_attribute_values(":seq", n(head.seq))
+            .expression_attribute_values(":hash", s(head.hash.clone()))
+            .send()
+            .await;
+        match outcome {
+            // The trail moved on meanwhile: its newer end stays for the next checkpoint.
+            Err(e)
+                if !e
+                    .as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::Fault(fault(&e)))
+            }
+            _ => Ok(()),
         }
     }
 }

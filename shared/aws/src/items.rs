@@ -252,6 +252,22 @@ pub const OUTBOX_SHARDS: u32 = WORK_QUEUE_SHARDS;
 
 /// An event's outbox key: its application's shard, then its time and id, so a shard reads
 /// oldest first.
+/// A trail's end waiting for the next audit checkpoint: `ANCHOR#<shard>`, the application id;
+/// overwritten by each later end, deleted once a checkpoint holds it.
+pub fn anchor_key(id: ApplicationId) -> Item {
+    key(format!("ANCHOR#{}", shard(id)), &id.to_string())
+}
+
+pub fn anchor(id: ApplicationId, head: &guichet_core::domain::AuditHead) -> Item {
+    let mut item = anchor_key(id);
+    item.extend([
+        ("entity".into(), s("unanchored")),
+        ("seq".into(), n(head.seq)),
+        ("hash".into(), s(head.hash.clone())),
+    ]);
+    item
+}
+
 pub fn outbox_key(event: &Event) -> Item {
     key(
         format!("OUT#{}", shard(event.application_id)),

@@ -25,7 +25,7 @@ pub use dynamo::{DynamoStore, WORK_QUEUE_SHARDS};
 #[cfg(feature = "notify")]
 pub use notify::SesSnsNotifier;
 #[cfg(feature = "s3")]
-pub use s3::{S3BlobStore, S3Uploads};
+pub use s3::{S3BlobStore, S3CheckpointLog, S3Uploads};
 #[cfg(feature = "secrets")]
 pub use secrets::{ManagedSecretKeys, ServiceSecrets};
 #[cfg(feature = "sns")]
@@ -52,8 +52,17 @@ pub struct AwsResources {
     pub issue_queue_url: String,
     /// `GUICHET_ISSUE_DEAD_LETTERS_URL`: where the issue step sets aside what it can never process.
     pub issue_dead_letters_url: String,
-    /// `GUICHET_SECRETS_ARN`: seal keys, webhook and token secrets.
-    pub secrets_arn: String,
+    /// `GUICHET_SIGNING_SECRET_ARN`: the seal keys (their private halves): issue, feed and the
+    /// operator's rotation read it.
+    pub signing_secret_arn: String,
+    /// `GUICHET_TOKEN_SECRET_ARN`: the service's own tokens' key, where tokens are checked.
+    pub token_secret_arn: String,
+    /// `GUICHET_PAYMENT_SECRET_ARN`: the payment webhook secret, for payment alone.
+    pub payment_secret_arn: String,
+    /// `GUICHET_AUDIT_SECRET_ARN`: the key audit checkpoints are signed with (reconcile).
+    pub audit_secret_arn: String,
+    /// `GUICHET_AUDIT_BUCKET`: the audit checkpoints, under Object Lock.
+    pub audit_bucket: String,
     /// `GUICHET_EVENTS_TOPIC_ARN`: the application events, fanned out to one queue per consumer.
     pub events_topic_arn: String,
     /// `GUICHET_UPLOADS_BUCKET`: the files applicants send, never public.
@@ -84,7 +93,11 @@ impl AwsResources {
             documents_kms_key: env.get("GUICHET_DOCUMENTS_KMS_KEY"),
             issue_queue_url: env.required("GUICHET_ISSUE_QUEUE_URL")?,
             issue_dead_letters_url: env.required("GUICHET_ISSUE_DEAD_LETTERS_URL")?,
-            secrets_arn: env.required("GUICHET_SECRETS_ARN")?,
+            signing_secret_arn: env.required("GUICHET_SIGNING_SECRET_ARN")?,
+            token_secret_arn: env.required("GUICHET_TOKEN_SECRET_ARN")?,
+            payment_secret_arn: env.required("GUICHET_PAYMENT_SECRET_ARN")?,
+            audit_secret_arn: env.required("GUICHET_AUDIT_SECRET_ARN")?,
+            audit_bucket: env.required("GUICHET_AUDIT_BUCKET")?,
             events_topic_arn: env.required("GUICHET_EVENTS_TOPIC_ARN")?,
             uploads_bucket: env.required("GUICHET_UPLOADS_BUCKET")?,
             check_queue_url: env.required("GUICHET_CHECK_QUEUE_URL")?,
@@ -246,18 +259,87 @@ impl Aws {
     pub fn key_store(&self) -> ManagedSecretKeys {
         ManagedSecretKeys {
             client: aws_sdk_secretsmanager::Client::new(&self.sdk),
-            arn: self.resources.secrets_arn.clone(),
+            arn: self.resources.signing_secret_arn.clone(),
         }
     }
 
-    /// The service secret, read once.
     #[cfg(feature = "secrets")]
-    pub async fn secrets(&self) -> Result<secrets::Secrets, secrets::SecretsError> {
-        secrets::Secrets::read(
-            &aws_sdk_secretsmanager::Client::new(&self.sdk),
-            &self.resources.secrets_arn,
-        )
-        .await
+    async fn secret(&self, arn: &str) -> Result<secrets::Secrets, secrets::SecretsError> {
+        secrets::Secrets::read(&aws_sdk_secretsmanager::Client::new(&self.sdk), arn).await
+    }
+
+    /// The seal keys, with their private halves: for the functions that sign.
+    #[cfg(feature = "secrets")]
+    pub async fn seal_keys(
+        &self,
+    ) -> Result<Vec<guichet_core::ports::StoredSealKey>, secrets::SecretsError> {
+        Ok(self
+            .secret(&self.resources.signing_secret_arn)
+            .await?
+            .seal_keys()?
+            .to_vec())
+    }
+
+    /// The token secret (the one a setting gives wins), read only where tokens are checked.
+    #[cfg(feature = "secrets")]
+    pub async fn token_secret(
+        &self,
+        given: Option<&secrecy::SecretString>,
+    ) -> Result<secrecy::SecretString, secrets::SecretsError> {
+        match given {
+            Some(g) => Ok(g.clone()),
+            None => self
+                .secret(&self.resources.token_secret_arn)
+                .await?
+                .token(None),
+        }
+    }
+
+    /// The payment webhook secret (the one a setting gives wins).
+    #[cfg(feature = "secrets")]
+    pub async fn payment_secret(
+        &self,
+        given: Option<&secrecy::SecretString>,
+    ) -> Result<secrecy::SecretString, secrets::SecretsError> {
+        match given {
+            Some(g) => Ok(g.clone()),
+            None => self
+                .secret(&self.resources.payment_secret_arn)
+                .await?
+                .payment(None),
+        }
+    }
+
+    /// The key audit checkpoints are signed with (the one a setting gives wins).
+    #[cfg(feature = "secrets")]
+    pub async fn audit_secret(
+        &self,
+        given: Option<&secrecy::SecretString>,
+    ) -> Result<secrecy::SecretString, secrets::SecretsError> {
+        match given {
+            Some(g) => Ok(g.clone()),
+            None => self
+                .secret(&self.resources.audit_secret_arn)
+                .await?
+                .audit(None),
+        }
+    }
+
+    /// Fills the token, payment and audit secrets the template left empty: the operator's first
+    /// `guichet keys rotate`.
+    #[cfg(feature = "secrets")]
+    pub async fn fill_secrets(&self) -> Result<(), secrets::SecretsError> {
+        let client = aws_sdk_secretsmanager::Client::new(&self.sdk);
+        let r = &self.resources;
+        secrets::fill(&client, &r.token_secret_arn, secrets::Purpose::Token).await?;
+        secrets::fill(&client, &r.payment_secret_arn, secrets::Purpose::Payment).await?;
+        secrets::fill(&client, &r.audit_secret_arn, secrets::Purpose::Audit).await
+    }
+
+    /// Where audit checkpoints are kept (S3 with Object Lock).
+    #[cfg(feature = "s3")]
+    pub fn checkpoints(&self) -> S3CheckpointLog {
+        S3CheckpointLog::from_sdk(&self.sdk, &self.resources.audit_bucket)
     }
 }
 

@@ -6,7 +6,7 @@
 use super::AwsResources;
 use super::describe;
 use super::items::{BY_APPLICANT, OFFICE_QUEUE, PK, SK, TTL};
-use super::secrets::ServiceSecrets;
+use super::secrets::{Purpose, ServiceSecrets};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
     ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
@@ -67,12 +67,29 @@ pub async fn provision(
         &format!("{prefix}-issue-requests"),
     )
     .await?;
-    let secrets_arn = create_secret(
-        &aws_sdk_secretsmanager::Client::new(sdk),
-        &format!("{prefix}-secrets"),
-        first_key,
-    )
-    .await?;
+    let sm = aws_sdk_secretsmanager::Client::new(sdk);
+    // One secret per purpose, as the template makes them.
+    let signing = ServiceSecrets {
+        seal_keys: vec![first_key.clone()],
+        ..Default::default()
+    };
+    let signing_secret_arn =
+        create_secret(&sm, &format!("{prefix}-signing-secret"), signing).await?;
+    let mut made = Vec::new();
+    for purpose in [Purpose::Token, Purpose::Payment, Purpose::Audit] {
+        let mut secret = ServiceSecrets::default();
+        secret.fill(purpose).map_err(failed("secret"))?;
+        let name = match purpose {
+            Purpose::Token => "token",
+            Purpose::Payment => "payment",
+            Purpose::Audit => "audit",
+        };
+        made.push(create_secret(&sm, &format!("{prefix}-{name}-secret"), secret).await?);
+    }
+    let [token_secret_arn, payment_secret_arn, audit_secret_arn] =
+        <[String; 3]>::try_from(made).map_err(|_| failed("secret")("three secrets"))?;
+    let audit_bucket = format!("{prefix}-audit");
+    create_locked_bucket(&s3, &audit_bucket, region.as_deref()).await?;
     let sns = aws_sdk_sns::Client::new(sdk);
     let events_topic_arn = sns
         .create_topic()
@@ -104,7 +121,11 @@ pub async fn provision(
         documents_kms_key: None,
         issue_queue_url,
         issue_dead_letters_url,
-        secrets_arn,
+        signing_secret_arn,
+        token_secret_arn,
+        payment_secret_arn,
+        audit_secret_arn,
+        audit_bucket,
         events_topic_arn,
         uploads_bucket,
         check_queue_url,
@@ -285,6 +306,59 @@ async fn create_table(
     Ok(())
 }
 
+/// A bucket whose objects cannot be changed or deleted for a retention period (Object Lock,
+/// compliance mode), as the template makes the audit bucket.
+async fn create_locked_bucket(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    region: Option<&str>,
+) -> Result<(), ProvisionError> {
+    use aws_sdk_s3::types::{
+        DefaultRetention, ObjectLockConfiguration, ObjectLockEnabled, ObjectLockRetentionMode,
+        ObjectLockRule,
+    };
+    let mut create = client
+        .create_bucket()
+        .bucket(bucket)
+        .object_lock_enabled_for_bucket(true);
+    if let Some(r) = region.filter(|r| *r != "us-east-1") {
+        create = create.create_bucket_configuration(
+            CreateBucketConfiguration::builder()
+                .location_constraint(BucketLocationConstraint::from(r))
+                .build(),
+        );
+    }
+    match create.send().await {
+        Ok(_) => {}
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_bucket_already_owned_by_you()) => {}
+        Err(e) => return Err(sdk_failed("audit bucket")(e)),
+    }
+    client
+        .put_object_lock_configuration()
+        .bucket(bucket)
+        .object_lock_configuration(
+            ObjectLockConfiguration::builder()
+                .object_lock_enabled(ObjectLockEnabled::Enabled)
+                .rule(
+                    ObjectLockRule::builder()
+                        .default_retention(
+                            DefaultRetention::builder()
+                                .mode(ObjectLockRetentionMode::Compliance)
+                                .days(1)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(sdk_failed("audit bucket's lock"))?;
+    Ok(())
+}
+
 async fn create_bucket(
     client: &aws_sdk_s3::Client,
     bucket: &str,
@@ -399,11 +473,8 @@ async fn create_queue(
 async fn create_secret(
     client: &aws_sdk_secretsmanager::Client,
     name: &str,
-    first_key: &StoredSealKey,
+    secrets: ServiceSecrets,
 ) -> Result<String, ProvisionError> {
-    let mut secrets = ServiceSecrets::default();
-    secrets.complete().map_err(failed("secret"))?;
-    secrets.seal_keys.push(first_key.clone());
     let text = serde_json::to_string(&secrets).map_err(failed("secret"))?;
     match client
         .create_secret()

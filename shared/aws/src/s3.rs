@@ -281,3 +281,105 @@ impl guichet_core::ports::Uploads for S3Uploads {
         presigned_get(&self.client, &self.bucket, key, filename, content_type).await
     }
 }
+
+/// Audit checkpoints in a bucket with Object Lock: each an object of its own
+/// (`checkpoints/<time>-<id>.json`), written only if absent, kept unchanged and undeletable for
+/// the bucket's retention (compliance mode, in the template), whoever holds the table.
+pub struct S3CheckpointLog {
+    client: Client,
+    bucket: String,
+}
+
+impl S3CheckpointLog {
+    pub fn from_sdk(sdk: &aws_config::SdkConfig, bucket: impl Into<String>) -> Self {
+        S3CheckpointLog {
+            client: client(sdk),
+            bucket: bucket.into(),
+        }
+    }
+}
+
+fn store_fault<E>(e: aws_sdk_s3::error::SdkError<E>) -> guichet_core::ports::StoreError
+where
+    E: aws_sdk_s3::error::ProvideErrorMetadata + std::error::Error + 'static,
+{
+    guichet_core::ports::StoreError::Fault(fault(&e))
+}
+
+#[async_trait]
+impl guichet_core::ports::CheckpointLog for S3CheckpointLog {
+    async fn append(
+        &self,
+        checkpoint: &guichet_core::ports::Checkpoint,
+    ) -> Result<(), guichet_core::ports::StoreError> {
+        let body = serde_json::to_vec(checkpoint)
+            .map_err(|e| guichet_core::ports::StoreError::Fault(Fault::corrupt(e)))?;
+        let at = checkpoint.at.unix_timestamp_nanos();
+        // Named by its time and its MAC: two checkpoints never share a name.
+        let mac: String = checkpoint.mac.chars().take(16).collect();
+        let key = format!("checkpoints/{at:020}-{mac}.json");
+        self.client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .if_none_match("*")
+            .content_type("application/json")
+            .body(ByteStream::from(body))
+            .send()
+            .await
+            .map_err(store_fault)?;
+        Ok(())
+    }
+
+    async fn all(
+        &self,
+    ) -> Result<Vec<guichet_core::ports::Checkpoint>, guichet_core::ports::StoreError> {
+        let mut keys = Vec::new();
+        let mut token = None;
+        loop {
+            let out = self
+                .client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix("checkpoints/")
+                .set_continuation_token(token)
+                .send()
+                .await
+                .map_err(store_fault)?;
+            keys.extend(
+                out.contents()
+                    .iter()
+                    .filter_map(|o| o.key().map(str::to_owned)),
+            );
+            token = out.next_continuation_token().map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
+        keys.sort();
+        let mut all = Vec::new();
+        for key in keys {
+            let object = self
+                .client
+                .get_object()
+                .bucket(&self.bucket)
+                .key(&key)
+                .send()
+                .await
+                .map_err(store_fault)?;
+            let bytes = object
+                .body
+                .collect()
+                .await
+                .map_err(|e| {
+                    guichet_core::ports::StoreError::Fault(Fault::new(FaultKind::Unavailable, e))
+                })?
+                .into_bytes();
+            all.push(
+                serde_json::from_slice(&bytes)
+                    .map_err(|e| guichet_core::ports::StoreError::Fault(Fault::corrupt(e)))?,
+            );
+        }
+        Ok(all)
+    }
+}

@@ -1,7 +1,11 @@
-//! Seal keys and service secrets in one Secrets Manager secret, read once at cold start.
+//! The service's secrets in Secrets Manager, one secret per purpose, so each function's role
+//! reads only what it uses (docs/security.md, "Secrets, function by function"): the seal keys
+//! (the signing secret: issue, feed and the operator's rotation), the token secret (where tokens
+//! are checked), the payment webhook secret (payment), the audit key (reconcile, which signs the
+//! checkpoints). Each is a JSON object with its one field; read once at cold start.
 //!
-//! The functions only read it. `guichet keys rotate` (with `GUICHET_BACKEND=aws`) writes it: it
-//! fills what is missing and adds a new signing key, keeping the old ones so documents sealed
+//! The functions only read them. `guichet keys rotate` (with `GUICHET_BACKEND=aws`) writes them:
+//! it fills what is missing and adds a new signing key, keeping the old ones so documents sealed
 //! before keep verifying.
 
 use super::fault;
@@ -20,7 +24,7 @@ pub enum SecretsError {
     #[error("secret {arn}: {why}")]
     Unreadable { arn: String, why: String },
     #[error(
-        "secret {0} has no seal key or service secrets yet: run `guichet keys rotate` with GUICHET_BACKEND=aws once after the first deploy"
+        "secret {0} is empty: run `guichet keys rotate` with GUICHET_BACKEND=aws once after the first deploy"
     )]
     Incomplete(String),
     #[error("no random numbers from the operating system: {0}")]
@@ -52,7 +56,14 @@ pub struct ServiceSecrets {
         serialize_with = "optional_secret"
     )]
     pub payment_secret: Option<SecretString>,
-    #[serde(default)]
+    /// The key audit checkpoints are signed with.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "optional_secret"
+    )]
+    pub audit_secret: Option<SecretString>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub seal_keys: Vec<StoredSealKey>,
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
@@ -110,14 +121,24 @@ impl ServiceSecrets {
 
     /// Makes the token and webhook secrets when they are missing.
     pub fn complete(&mut self) -> Result<(), SecretsError> {
-        let random = || random_secret().map_err(|e| SecretsError::Random(e.to_string()));
-        if self.jwt_secret.is_none() {
-            self.jwt_secret = Some(random()?);
-        }
-        if self.payment_secret.is_none() {
-            self.payment_secret = Some(random()?);
-        }
+        self.fill(Purpose::Token)?;
+        self.fill(Purpose::Payment)?;
+        self.fill(Purpose::Audit)?;
         Ok(())
+    }
+
+    /// Makes the secret of `purpose` when it is missing; says whether it did.
+    pub fn fill(&mut self, purpose: Purpose) -> Result<bool, SecretsError> {
+        let slot = match purpose {
+            Purpose::Token => &mut self.jwt_secret,
+            Purpose::Payment => &mut self.payment_secret,
+            Purpose::Audit => &mut self.audit_secret,
+        };
+        if slot.is_some() {
+            return Ok(false);
+        }
+        *slot = Some(random_secret().map_err(|e| SecretsError::Random(e.to_string()))?);
+        Ok(true)
     }
 
     /// A secret the functions need: the one a setting gives wins (that is how a token issuer's
@@ -135,8 +156,26 @@ impl ServiceSecrets {
     }
 }
 
-/// The service secret as a function reads it at cold start, with the secret's name for the
-/// errors it may have to report.
+/// The random secrets the service keeps, each in a secret of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Token,
+    Payment,
+    Audit,
+}
+
+/// Makes the secret at `arn` hold its `purpose`'s value, when it does not yet: what the
+/// operator's first `guichet keys rotate` does for the secrets the template leaves empty.
+pub async fn fill(client: &Client, arn: &str, purpose: Purpose) -> Result<(), SecretsError> {
+    let mut secret = ServiceSecrets::read(client, arn).await?;
+    if secret.fill(purpose)? {
+        secret.write(client, arn).await?;
+    }
+    Ok(())
+}
+
+/// A secret as a function reads it at cold start, with the secret's name for the errors it may
+/// have to report.
 pub struct Secrets {
     pub arn: String,
     pub stored: ServiceSecrets,
@@ -161,6 +200,12 @@ impl Secrets {
     pub fn payment(&self, given: Option<&SecretString>) -> Result<SecretString, SecretsError> {
         self.stored
             .pick(given, |s| s.payment_secret.as_ref(), &self.arn)
+    }
+
+    /// The audit checkpoints' key, likewise.
+    pub fn audit(&self, given: Option<&SecretString>) -> Result<SecretString, SecretsError> {
+        self.stored
+            .pick(given, |s| s.audit_secret.as_ref(), &self.arn)
     }
 
     /// The seal keys, which must be there.
@@ -196,10 +241,8 @@ impl SealKeyStore for ManagedSecretKeys {
     }
 
     /// Read, add, write: one operator rotates at a time (Secrets Manager has no conditional put).
-    /// The first key also fills the service secrets the template left empty.
     async fn add(&self, key: &StoredSealKey) -> Result<(), KeyStoreError> {
         let mut secrets = ServiceSecrets::read(&self.client, &self.arn).await?;
-        secrets.complete()?;
         if secrets.seal_keys.iter().any(|k| k.kid == key.kid) {
             return Err(KeyStoreError::Unusable(format!(
                 "key {} is kept already",

@@ -1,8 +1,12 @@
 //! Checking an application's audit trail: each event carries the hash of the one before, so an
-//! edited, inserted, removed or reordered event breaks the chain where it happened.
+//! edited, inserted, removed or reordered event breaks the chain where it happened; the
+//! application records the trail's end in the same write; and checkpoints kept outside the store
+//! (`usecases::audit`) remember ends the store may no longer show, so a trail cut short with its
+//! recorded end rewritten, or an application put back as it was, shows too.
 
-use crate::domain::{Application, ApplicationId};
-use crate::ports::{ApplicationStore, AuditEvent, StoreError};
+use crate::domain::{Application, ApplicationId, Status};
+use crate::ports::{AnchoredHead, ApplicationStore, AuditEvent, StoreError};
+use std::collections::HashMap;
 
 /// Where a trail stops holding together.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,6 +24,18 @@ pub enum ChainBreak {
     /// does not reach it (cut short) or reaches another event there (rewritten).
     #[error("the trail no longer holds event {seq}, the last one the application recorded")]
     Head { seq: u64 },
+    /// The application records no end for a trail that has events, or for one that must have
+    /// some (paid): its end was dropped.
+    #[error("the application records no end of its trail")]
+    NoHead,
+    /// A checkpoint kept outside the store saw the trail reach event `seq`, and it no longer does
+    /// (cut short), or holds another event there (rewritten), or the application records an
+    /// earlier end (put back as it was).
+    #[error("the trail no longer holds event {seq}, which a checkpoint saw")]
+    Checkpoint { seq: u64 },
+    /// A checkpoint saw this application, and the store no longer has it.
+    #[error("the application is gone from the store, though a checkpoint saw it")]
+    Gone,
 }
 
 /// Checks an application's trail against the end the application recorded. The recorded end
@@ -27,13 +43,34 @@ pub enum ChainBreak {
 /// at it.
 pub fn verify_trail(app: &Application, events: &[AuditEvent]) -> Result<(), ChainBreak> {
     verify_chain(events)?;
-    if let Some(head) = &app.audit_head {
-        let reached = events
-            .get((head.seq as usize).wrapping_sub(1))
-            .is_some_and(|e| e.seq == head.seq && e.hash == head.hash);
-        if !reached {
-            return Err(ChainBreak::Head { seq: head.seq });
+    match &app.audit_head {
+        Some(head) if !reaches(events, head.seq, &head.hash) => {
+            Err(ChainBreak::Head { seq: head.seq })
         }
+        Some(_) => Ok(()),
+        // No recorded end: fine only for a trail that has nothing yet (an unpaid application).
+        None if events.is_empty() && app.status() == Status::AwaitingPayment => Ok(()),
+        None => Err(ChainBreak::NoHead),
+    }
+}
+
+/// Whether the trail holds event `seq`, with `hash`.
+fn reaches(events: &[AuditEvent], seq: u64, hash: &str) -> bool {
+    events
+        .get((seq as usize).wrapping_sub(1))
+        .is_some_and(|e| e.seq == seq && e.hash == hash)
+}
+
+/// Checks a trail against the furthest end checkpoints saw: it must still hold that event, and
+/// the application must record that end or a later one.
+pub fn verify_anchor(
+    app: &Application,
+    events: &[AuditEvent],
+    anchor: &AnchoredHead,
+) -> Result<(), ChainBreak> {
+    let recorded = app.audit_head.as_ref().map_or(0, |h| h.seq);
+    if !reaches(events, anchor.seq, &anchor.hash) || recorded < anchor.seq {
+        return Err(ChainBreak::Checkpoint { seq: anchor.seq });
     }
     Ok(())
 }
@@ -46,19 +83,32 @@ pub struct AuditReport {
     pub broken: Vec<(ApplicationId, ChainBreak)>,
 }
 
-/// Checks every application's trail in the store.
-pub async fn verify_store(store: &dyn ApplicationStore) -> Result<AuditReport, StoreError> {
+/// Checks every application's trail in the store, and against `anchors`, the furthest end
+/// checkpoints saw of each trail they saw.
+pub async fn verify_store(
+    store: &dyn ApplicationStore,
+    anchors: &HashMap<ApplicationId, AnchoredHead>,
+) -> Result<AuditReport, StoreError> {
     let mut report = AuditReport::default();
-    for id in store.application_ids().await? {
-        let Some(app) = store.get(id).await? else {
+    let ids = store.application_ids().await?;
+    for id in &ids {
+        let Some(app) = store.get(*id).await? else {
             continue;
         };
-        let events = store.history(id).await?;
+        let events = store.history(*id).await?;
         report.applications += 1;
         report.events += events.len();
-        if let Err(e) = verify_trail(&app, &events) {
-            report.broken.push((id, e));
+        let checked = verify_trail(&app, &events).and_then(|()| match anchors.get(id) {
+            Some(anchor) => verify_anchor(&app, &events, anchor),
+            None => Ok(()),
+        });
+        if let Err(e) = checked {
+            report.broken.push((*id, e));
         }
+    }
+    let known: std::collections::HashSet<&ApplicationId> = ids.iter().collect();
+    for id in anchors.keys().filter(|id| !known.contains(id)) {
+        report.broken.push((*id, ChainBreak::Gone));
     }
     Ok(report)
 }

@@ -118,6 +118,52 @@ impl AuditEvent {
     }
 }
 
+/// The ends of trails that moved since the last checkpoint took them: written by the stores in
+/// the same write as the events (SQLite's `audit_unanchored`, DynamoDB's `ANCHOR#<shard>`
+/// items), so none is missed.
+#[async_trait]
+pub trait Unanchored: Send + Sync {
+    /// At most `limit` of them.
+    async fn unanchored(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<(ApplicationId, crate::domain::AuditHead)>, StoreError>;
+    /// Taken into a checkpoint: gone, unless the trail moved on meanwhile (then it stays, with
+    /// its newer end, for the next checkpoint).
+    async fn anchored(
+        &self,
+        id: ApplicationId,
+        head: &crate::domain::AuditHead,
+    ) -> Result<(), StoreError>;
+}
+
+/// A checkpoint: trails' ends as they stood at `at`, signed (HMAC-SHA256 with the audit key,
+/// `usecases::audit`), kept outside the store in a place written once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Checkpoint {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub heads: Vec<AnchoredHead>,
+    /// Hex HMAC-SHA256 over `at` and the heads (`usecases::audit::signed_text`).
+    pub mac: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnchoredHead {
+    pub application: ApplicationId,
+    pub seq: u64,
+    pub hash: String,
+}
+
+/// Where checkpoints go and stay: S3 with Object Lock on AWS (nothing written there can be
+/// changed or deleted before its retention ends), an append-only file on one machine.
+#[async_trait]
+pub trait CheckpointLog: Send + Sync {
+    async fn append(&self, checkpoint: &Checkpoint) -> Result<(), StoreError>;
+    /// Every checkpoint, oldest first.
+    async fn all(&self) -> Result<Vec<Checkpoint>, StoreError>;
+}
+
 /// What an `Idempotency-Key` promised: the same request gets the same application back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyRecord {
@@ -360,6 +406,22 @@ pub fn sealed_by_key(
             None => d.issued_at >= from && until.is_none_or(|u| d.issued_at <= u),
         })
         .collect()
+}
+
+/// The public seal keys (`GET /v1/keys`) and the files' certificates (`GET /v1/keys/certificates`)
+/// as published: what the functions that hold no private key (verify, review) check seals with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeySetDocument {
+    pub jwks: serde_json::Value,
+    pub certificates: String,
+}
+
+/// Where the key set is published: written by whoever holds the keys (rotation, provisioning,
+/// `guichet serve` at start), read by the functions that check seals.
+#[async_trait]
+pub trait PublishedKeys: Send + Sync {
+    async fn published(&self) -> Result<Option<KeySetDocument>, StoreError>;
+    async fn publish(&self, set: &KeySetDocument) -> Result<(), StoreError>;
 }
 
 /// Signs what a seal asserts: the text printed as the document's QR code; and, with the same

@@ -44,6 +44,22 @@ impl Edge {
 }
 
 impl Edge {
+    /// The edge of a function whose routes are all public (verify): it reads no token secret,
+    /// and no token passes it (its checker's key is random, made here and never kept).
+    pub fn public(settings: &HttpSettings, clock: Arc<dyn Clock>) -> Self {
+        let mut tokens = settings.tokens.clone();
+        tokens.secret = None;
+        tokens.oidc = None;
+        let nobody: SecretString = guichet_core::settings::random_secret()
+            .unwrap_or_else(|_| SecretString::from(format!("{:?}", std::time::Instant::now())));
+        Edge {
+            auth: Authenticator::new(&tokens, &nobody),
+            limits: RateLimiter::new(settings.rate_limits.clone()),
+            cors_origins: settings.cors_origins.clone(),
+            clock,
+        }
+    }
+
     /// Counts rate limits in `counters`, which every instance of the service sees (the table on
     /// AWS), instead of in this process's memory.
     pub fn with_shared_counts(

@@ -57,6 +57,23 @@ impl LocalSettings {
         )
     }
 
+    /// The key audit checkpoints are signed with: the one given (`GUICHET_AUDIT_SECRET`), or
+    /// the data directory's own in development.
+    pub fn audit_secret(&self, given: Option<&SecretString>) -> Result<SecretString, SecretError> {
+        given_or_kept(
+            given,
+            self.environment,
+            &self.secrets_dir(),
+            "audit.key",
+            "GUICHET_AUDIT_SECRET",
+        )
+    }
+
+    /// Where audit checkpoints are appended.
+    pub fn checkpoints_file(&self) -> PathBuf {
+        self.data_dir.join("audit").join("checkpoints.jsonl")
+    }
+
     /// The payment webhook secret: the one given, or the data directory's own in development.
     pub fn payment_secret(
         &self,

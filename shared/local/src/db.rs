@@ -27,6 +27,15 @@ CREATE TABLE IF NOT EXISTS audit_events (
     hash TEXT NOT NULL,
     PRIMARY KEY (application_id, seq)
 );
+CREATE TABLE IF NOT EXISTS audit_unanchored (
+    application_id TEXT PRIMARY KEY,
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS published_keys (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    body TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS payments (
     provider TEXT NOT NULL,
     provider_txn TEXT NOT NULL,

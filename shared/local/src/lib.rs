@@ -4,6 +4,7 @@
 
 mod backend;
 mod blobs;
+mod checkpoints;
 mod db;
 mod notify;
 mod queue;
@@ -13,6 +14,7 @@ mod uploads;
 
 pub use backend::{Local, LocalSettings, OpenError};
 pub use blobs::FileBlobStore;
+pub use checkpoints::CheckpointFile;
 pub use db::Db;
 pub use notify::OutboxFolder;
 pub use queue::{Delivery, LocalEventBus, LocalQueue};

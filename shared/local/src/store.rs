@@ -7,8 +7,9 @@ use guichet_core::domain::{
     OfficeCode, Payment, PaymentReference, Provider, Status, StatusChange, Subject,
 };
 use guichet_core::ports::{
-    ApplicationStore, AuditEvent, DocumentRegistry, FeedRecord, IdempotencyRecord, Outbox,
-    PartnerFeed, PaymentLedger, SentLog, StoreError, WatchlistLoad, WatchlistLog,
+    ApplicationStore, AuditEvent, DocumentRegistry, FeedRecord, IdempotencyRecord, KeySetDocument,
+    Outbox, PartnerFeed, PaymentLedger, PublishedKeys, SentLog, StoreError, Unanchored,
+    WatchlistLoad, WatchlistLog,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use time::OffsetDateTime;
@@ -70,6 +71,15 @@ fn write_app(
     let mut stored = app.clone();
     stored.version = next;
     if let Some(head) = append_events(tx, app, changes)? {
+        // A new end waits for the next checkpoint, in the same write as the events.
+        if !changes.is_empty() {
+            tx.execute(
+                "INSERT INTO audit_unanchored (application_id, seq, hash) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (application_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
+                params![app.id.to_string(), head.seq as i64, head.hash],
+            )
+            .map_err(backend)?;
+        }
         stored.audit_head = Some(head);
     }
     let updated = tx
@@ -543,6 +553,94 @@ impl DocumentRegistry for SqliteStore {
             })
             .await?;
         Ok(guichet_core::ports::sealed_by_key(all, kid, from, until))
+    }
+}
+
+#[async_trait]
+impl PublishedKeys for SqliteStore {
+    async fn published(&self) -> Result<Option<KeySetDocument>, StoreError> {
+        self.db
+            .call(move |conn| {
+                let body: Option<String> = conn
+                    .query_row("SELECT body FROM published_keys WHERE id = 1", [], |r| {
+                        r.get(0)
+                    })
+                    .optional()
+                    .map_err(backend)?;
+                body.map(|b| from_json(&b)).transpose()
+            })
+            .await
+    }
+
+    async fn publish(&self, set: &KeySetDocument) -> Result<(), StoreError> {
+        let body = to_json(set)?;
+        self.db
+            .call(move |conn| {
+                conn.execute(
+                    "INSERT INTO published_keys (id, body) VALUES (1, ?1)
+                     ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+                    params![body],
+                )
+                .map(|_| ())
+                .map_err(backend)
+            })
+            .await
+    }
+}
+
+#[async_trait]
+impl Unanchored for SqliteStore {
+    async fn unanchored(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<(ApplicationId, AuditHead)>, StoreError> {
+        self.db
+            .call(move |conn| {
+                let mut statement = conn
+                    .prepare(
+                        "SELECT application_id, seq, hash FROM audit_unanchored
+                         ORDER BY application_id LIMIT ?1",
+                    )
+                    .map_err(backend)?;
+                let rows = statement
+                    .query_map(params![limit as i64], |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, i64>(1)?,
+                            r.get::<_, String>(2)?,
+                        ))
+                    })
+                    .map_err(backend)?
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(backend)?;
+                rows.into_iter()
+                    .map(|(id, seq, hash)| {
+                        let id = id.parse().map_err(|_| corrupt("an unanchored id"))?;
+                        Ok((
+                            id,
+                            AuditHead {
+                                seq: seq as u64,
+                                hash,
+                            },
+                        ))
+                    })
+                    .collect()
+            })
+            .await
+    }
+
+    async fn anchored(&self, id: ApplicationId, head: &AuditHead) -> Result<(), StoreError> {
+        let (id, seq, hash) = (id.to_string(), head.seq as i64, head.hash.clone());
+        self.db
+            .call(move |conn| {
+                conn.execute(
+                    "DELETE FROM audit_unanchored WHERE application_id = ?1 AND seq = ?2 AND hash = ?3",
+                    params![id, seq, hash],
+                )
+                .map(|_| ())
+                .map_err(backend)
+            })
+            .await
     }
 }
 

@@ -852,3 +852,131 @@ mod tests {
 
 #[cfg(test)]
 mod vector;
+
+/// The key set as published (`KeySetDocument`): the JWK Set and the certificates as served, and
+/// the keys read from it. What checks seals where no private key is.
+pub struct PublishedKeySet {
+    document: guichet_core::ports::KeySetDocument,
+    set: JwkSet,
+}
+
+impl PublishedKeySet {
+    /// What `keys` publish.
+    pub fn of(keys: &SealKeys) -> Self {
+        let document = guichet_core::ports::KeySetDocument {
+            jwks: keys.jwks(),
+            certificates: keys.certificates_pem(),
+        };
+        let set = JwkSet::parse(&document.jwks)
+            .unwrap_or_else(|| unreachable!("a key set reads the JWK Set it makes"));
+        PublishedKeySet { document, set }
+    }
+
+    /// A published document, when its JWK Set reads.
+    pub fn from_document(document: guichet_core::ports::KeySetDocument) -> Option<Self> {
+        let set = JwkSet::parse(&document.jwks)?;
+        Some(PublishedKeySet { document, set })
+    }
+
+    pub fn document(&self) -> &guichet_core::ports::KeySetDocument {
+        &self.document
+    }
+
+    pub fn jwks(&self) -> &serde_json::Value {
+        &self.document.jwks
+    }
+
+    pub fn certificates_pem(&self) -> &str {
+        &self.document.certificates
+    }
+}
+
+impl SealReader for PublishedKeySet {
+    fn open(&self, text: &str) -> Result<SealClaims, SealError> {
+        open(text, &self.set)
+    }
+}
+
+/// How long a function keeps the published set before reading it again: a rotation or a key
+/// declared compromised reaches every warm instance within this.
+pub const KEY_SET_REFRESH: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// The key set a function checks seals with: fixed (`guichet serve`, which holds the keys), or
+/// read from where it is published and read again every `KEY_SET_REFRESH` (Lambda). A failed
+/// read keeps the set it had.
+pub struct KeySource {
+    store: Option<std::sync::Arc<dyn guichet_core::ports::PublishedKeys>>,
+    current: std::sync::RwLock<Option<(std::time::Instant, std::sync::Arc<PublishedKeySet>)>>,
+}
+
+impl KeySource {
+    pub fn fixed(set: PublishedKeySet) -> Self {
+        KeySource {
+            store: None,
+            current: std::sync::RwLock::new(Some((
+                std::time::Instant::now(),
+                std::sync::Arc::new(set),
+            ))),
+        }
+    }
+
+    /// Empty until the first `refresh`.
+    pub fn stored(store: std::sync::Arc<dyn guichet_core::ports::PublishedKeys>) -> Self {
+        KeySource {
+            store: Some(store),
+            current: std::sync::RwLock::new(None),
+        }
+    }
+
+    /// Reads the published set again when it is older than `KEY_SET_REFRESH` (or missing).
+    pub async fn refresh(&self) {
+        let Some(store) = &self.store else {
+            return;
+        };
+        let fresh = self
+            .current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .is_some_and(|(at, _)| at.elapsed() < KEY_SET_REFRESH);
+        if fresh {
+            return;
+        }
+        match store.published().await {
+            Ok(Some(document)) => match PublishedKeySet::from_document(document) {
+                Some(set) => {
+                    *self
+                        .current
+                        .write()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                        Some((std::time::Instant::now(), std::sync::Arc::new(set)));
+                }
+                None => tracing::error!("the published key set does not read; keeping ours"),
+            },
+            Ok(None) => tracing::error!(
+                "no key set is published yet: run `guichet keys rotate` (docs/deploy.md)"
+            ),
+            Err(e) => {
+                tracing::warn!(error = %e, "the published key set could not be read; keeping ours")
+            }
+        }
+    }
+
+    /// The set in hand, if any was read.
+    pub fn current(&self) -> Option<std::sync::Arc<PublishedKeySet>> {
+        self.current
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .map(|(_, set)| set.clone())
+    }
+}
+
+impl SealReader for KeySource {
+    fn open(&self, text: &str) -> Result<SealClaims, SealError> {
+        match self.current() {
+            Some(set) => set.open(text),
+            None => Err(SealError::UnknownKey),
+        }
+    }
+}

@@ -348,3 +348,60 @@ async fn a_compromised_seal_key_seals_nothing_that_verifies() {
         [new_kid.as_str()]
     );
 }
+
+/// Issue 26, item 3: on AWS the verify function holds no secret; it checks seals against the key
+/// set published in the table (`guichet serve` publishes its own at start, as rotation does).
+#[tokio::test]
+async fn the_verify_function_on_aws_checks_seals_against_the_published_key_set() {
+    let app = spawn_aws_app().await;
+    let citizen = app.citizen("c-published");
+    let view = app.issued_application(&citizen, "Traoré").await;
+    let pdf = app.download(&citizen, view["id"].as_str().unwrap()).await;
+    let seal = guichet_core::usecases::verify::find_seal(&pdf).unwrap();
+    let guichet_cli::settings::BackendChoice::Aws(resources) = &app.settings.backend else {
+        unreachable!("an AWS app")
+    };
+    // The function as its main wires it: the table, no secret, an edge that takes no token.
+    let aws = guichet_aws::Aws {
+        env: guichet_core::settings::Env::empty(),
+        resources: resources.as_ref().clone(),
+        sdk: guichet_tests::moto::emulator().sdk_config().await,
+    };
+    let store = aws.store();
+    let keys = guichet_seal::KeySource::stored(store.clone());
+    keys.refresh().await;
+    let verify = guichet_verify::Verify {
+        edge: Arc::new(guichet_http::Edge::public(
+            &guichet_http::HttpSettings::read(&guichet_core::settings::Env::empty()).unwrap(),
+            Arc::new(guichet_core::ports::SystemClock),
+        )),
+        documents: store,
+        keys: Arc::new(keys),
+        catalogue: app.server.backend.catalogue.clone(),
+    };
+    let call = |method: &str, path: &str, body: Option<serde_json::Value>| {
+        let mut req = http::Request::builder().method(method).uri(path);
+        if body.is_some() {
+            req = req.header("content-type", "application/json");
+        }
+        let body = body.map_or(lambda_http::Body::Empty, |b| {
+            lambda_http::Body::Text(b.to_string())
+        });
+        guichet_verify::handle(&verify, req.body(body).unwrap())
+    };
+    let keys = call("GET", "/v1/keys", None).await;
+    assert_eq!(keys.status(), 200);
+    let served: serde_json::Value = serde_json::from_slice(keys.body().as_ref()).unwrap();
+    assert_eq!(
+        served,
+        app.public_json("/v1/keys").await,
+        "the set the service signs with"
+    );
+    let checked = call("POST", "/v1/verify", Some(json!({ "seal": seal }))).await;
+    let checked: serde_json::Value = serde_json::from_slice(checked.body().as_ref()).unwrap();
+    assert_eq!(
+        (checked["status"].as_str(), checked["signature"].as_str()),
+        (Some("valid"), Some("valid")),
+        "{checked}"
+    );
+}

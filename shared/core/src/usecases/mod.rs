@@ -5,6 +5,7 @@
 pub mod aes;
 pub mod applications;
 pub mod attachments;
+pub mod audit;
 pub mod border;
 pub mod forward;
 pub mod idempotency;

@@ -35,6 +35,8 @@ pub struct ReconcileReport {
     pub given_up: u32,
     /// Unpaid applications closed.
     pub expired: u32,
+    /// Trails whose end went into an audit checkpoint.
+    pub anchored: u32,
 }
 
 /// What the sweep needs.
