@@ -600,3 +600,40 @@ pub async fn sent_log_keeps_its_contract(log: &dyn guichet_core::ports::SentLog)
     );
     assert!(log.claim(&format!("{key}.other"), now).await.unwrap());
 }
+
+/// The deny list: a revoked id listed until its entry lapses; a second revocation of the same id
+/// changes nothing.
+pub async fn revoked_tokens_keep_their_contract(store: &dyn guichet_core::ports::RevokedTokens) {
+    use guichet_core::ports::TokenRevocation;
+    let now = time::OffsetDateTime::now_utc()
+        .replace_nanosecond(0)
+        .unwrap();
+    let revocation = |jti: &str, until: time::OffsetDateTime| TokenRevocation {
+        jti: jti.to_owned(),
+        at: now,
+        by: "A. Coulibaly, DSI".to_owned(),
+        until,
+    };
+    assert!(store.revoked(now).await.unwrap().is_empty());
+    let day = time::Duration::days(1);
+    store
+        .revoke(&revocation("01JTOKENA", now + day))
+        .await
+        .unwrap();
+    store
+        .revoke(&revocation("01JTOKENB", now + 90 * day))
+        .await
+        .unwrap();
+    store
+        .revoke(&revocation("01JTOKENA", now - day))
+        .await
+        .unwrap();
+    let mut listed = store.revoked(now).await.unwrap();
+    listed.sort();
+    assert_eq!(listed, vec!["01JTOKENA", "01JTOKENB"]);
+    assert_eq!(
+        store.revoked(now + 2 * day).await.unwrap(),
+        vec!["01JTOKENB"],
+        "an entry lapses when no token it names can still be valid"
+    );
+}

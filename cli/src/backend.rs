@@ -9,8 +9,8 @@ use guichet_core::catalogue::Catalogue;
 use guichet_core::domain::SUBSCRIPTIONS;
 use guichet_core::ports::{
     ApplicationStore, BlobStore, CheckpointLog, DeadLetters, DocumentRegistry, EventBus, Notifier,
-    Outbox, PartnerFeed, PaymentLedger, PublishedKeys, RateCounters, SealKeyStore, SentLog,
-    Unanchored, Uploads, WatchlistLog,
+    Outbox, PartnerFeed, PaymentLedger, PublishedKeys, RateCounters, RevokedTokens, SealKeyStore,
+    SentLog, Unanchored, Uploads, WatchlistLog,
 };
 use guichet_core::settings::Env;
 use guichet_local::{Local, LocalEventBus, LocalQueue, LocalUploads};
@@ -77,6 +77,8 @@ pub struct Backend {
     pub unanchored: Arc<dyn Unanchored>,
     pub checkpoints: Arc<dyn CheckpointLog>,
     pub audit_key: SecretString,
+    /// The service's own tokens revoked (`guichet token revoke`).
+    pub revoked_tokens: Arc<dyn RevokedTokens>,
 }
 
 /// Opens the backend the settings name (`GUICHET_BACKEND`).
@@ -136,6 +138,7 @@ pub async fn open_local(settings: &Settings) -> anyhow::Result<Backend> {
         rate_counts: None,
         published_keys: local.store.clone(),
         unanchored: local.store.clone(),
+        revoked_tokens: local.store.clone(),
         checkpoints: Arc::new(guichet_local::CheckpointFile {
             path: settings.local.checkpoints_file(),
         }),
@@ -161,6 +164,7 @@ pub async fn open_aws(
     Ok(Backend {
         published_keys: store.clone(),
         unanchored: store.clone(),
+        revoked_tokens: store.clone(),
         checkpoints: Arc::new(aws.checkpoints()),
         audit_key: aws.audit_secret(settings.audit_secret.as_ref()).await?,
         applications: store.clone(),
@@ -241,6 +245,14 @@ pub async fn aws(resources: &AwsResources) -> Aws {
 
 /// Where the configured backend publishes the public key set (for `guichet keys`).
 pub async fn published_keys(settings: &Settings) -> anyhow::Result<Arc<dyn PublishedKeys>> {
+    Ok(match &settings.backend {
+        BackendChoice::Local => Local::open(&settings.local)?.store,
+        BackendChoice::Aws(resources) => aws(resources).await.store(),
+    })
+}
+
+/// Where the configured backend keeps its deny list of tokens (for `guichet token revoke`).
+pub async fn revoked_tokens(settings: &Settings) -> anyhow::Result<Arc<dyn RevokedTokens>> {
     Ok(match &settings.backend {
         BackendChoice::Local => Local::open(&settings.local)?.store,
         BackendChoice::Aws(resources) => aws(resources).await.store(),

@@ -101,7 +101,8 @@ impl Demo {
             None,
             time::Duration::hours(1),
             time::OffsetDateTime::now_utc(),
-        )?;
+        )?
+        .token;
 
         step(
             1,
@@ -175,7 +176,8 @@ impl Demo {
             Some("Awa Diallo"),
             time::Duration::hours(1),
             time::OffsetDateTime::now_utc(),
-        )?;
+        )?
+        .token;
         let queue = expect(
             http.get(format!("{b}/v1/work?office={office}"))
                 .bearer_auth(&clerk)

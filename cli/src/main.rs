@@ -67,9 +67,14 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
-    /// Print a development token (and only the token) accepted by the `guichet serve` that uses
-    /// the same data directory.
+    /// Print a token of the service's own (and only the token; its id, for `guichet token
+    /// revoke`, goes to stderr), accepted by the `guichet serve` that uses the same data
+    /// directory, or by the service on AWS. In production only for partner systems (and the
+    /// roles GUICHET_OWN_TOKEN_ROLES lists), for at most 90 days; other roles for at most a day.
+    #[command(args_conflicts_with_subcommands = true)]
     Token {
+        #[command(subcommand)]
+        command: Option<TokenCommand>,
         #[command(flatten)]
         data: Data,
         /// Who the token speaks for.
@@ -193,6 +198,21 @@ enum WatchlistCommand {
     },
     /// Every load, newest first: version, entries, when and by whom.
     History {
+        #[command(flatten)]
+        data: Data,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Revoke one of the service's own tokens by its id (printed when it was made): refused
+    /// everywhere within a minute, until it would have expired.
+    Revoke {
+        /// The token's id (`jti`).
+        jti: String,
+        /// Who revokes it ("A. Coulibaly, DSI"), kept with the entry.
+        #[arg(long)]
+        by: String,
         #[command(flatten)]
         data: Data,
     },
@@ -324,6 +344,27 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token {
+            command: Some(TokenCommand::Revoke { jti, by, data }),
+            ..
+        } => {
+            let settings = settings_for(data.dir())?;
+            let store = guichet_cli::backend::revoked_tokens(&settings).await?;
+            let until = guichet_cli::token::revoke(
+                store.as_ref(),
+                &jti,
+                &by,
+                time::OffsetDateTime::now_utc(),
+            )
+            .await?;
+            eprintln!(
+                "Token {jti} revoked: refused within {} s, until {} (longer than it could live).",
+                guichet_http::auth::DENY_REFRESH.whole_seconds(),
+                until.date()
+            );
+            Ok(())
+        }
+        Command::Token {
+            command: None,
             data,
             role,
             office,
@@ -338,7 +379,7 @@ async fn main() -> anyhow::Result<()> {
             let (auth, _) = signing(&settings).await?;
             let ttl = time::Duration::hours(ttl_hours);
             let now = time::OffsetDateTime::now_utc();
-            let token = match (role.as_str(), state) {
+            let minted = match (role.as_str(), state) {
                 ("partner", Some(state)) => {
                     guichet_cli::token::mint_partner(&auth, &sub, &state, ttl, now)?
                 }
@@ -354,7 +395,11 @@ async fn main() -> anyhow::Result<()> {
                     now,
                 )?,
             };
-            println!("{token}");
+            println!("{}", minted.token);
+            eprintln!(
+                "token id: {} (guichet token revoke {} --by NAME refuses it)",
+                minted.jti, minted.jti
+            );
             Ok(())
         }
         Command::Demo { url, data } => {

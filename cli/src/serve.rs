@@ -83,7 +83,8 @@ impl Functions {
             .portal_url
             .clone()
             .unwrap_or_else(|| public_url.clone());
-        let mut edge = Edge::new(&settings.http, &backend.token_secret, clock.clone());
+        let mut edge = Edge::new(&settings.http, &backend.token_secret, clock.clone())
+            .with_revoked_tokens(backend.revoked_tokens.clone());
         if let Some(counts) = &backend.rate_counts {
             edge = edge.with_shared_counts(counts.clone());
         }
@@ -247,6 +248,21 @@ fn development_sign_in(settings: &Settings, addr: SocketAddr) -> bool {
         && settings.http.tokens.oidc.is_none()
 }
 
+/// In production only partners hold the service's own tokens: staff and citizens sign in
+/// through an identity provider, without which nobody could decide anything.
+fn refuse_production_without_provider(settings: &Settings) -> anyhow::Result<()> {
+    if settings.environment.is_production() && settings.http.tokens.oidc.is_none() {
+        anyhow::bail!(
+            "GUICHET_ENV=production needs an identity provider (GUICHET_OIDC_ISSUER, \
+             GUICHET_OIDC_AUDIENCE, GUICHET_OIDC_JWKS_URL): in production the service's own tokens \
+             are for partner systems alone, so staff and citizens sign in through the provider, \
+             its second factor and its off-boarding. docs/deploy.md shows one on the same machine \
+             (Keycloak or Dex); GUICHET_ENV=development keeps the development tokens."
+        );
+    }
+    Ok(())
+}
+
 pub async fn start(
     backend: Backend,
     settings: &Settings,
@@ -254,6 +270,7 @@ pub async fn start(
     listener: TcpListener,
 ) -> anyhow::Result<RunningServer> {
     let addr = listener.local_addr()?;
+    refuse_production_without_provider(settings)?;
     // The identity provider's keys, read once as a cold start reads them.
     let mut settings = settings.clone();
     settings.http.fetch_keys().await;

@@ -114,6 +114,7 @@ pub async fn sign_in(
             TTL,
             edge.clock.now(),
         )
+        .map(|minted| minted.token)
         .map_err(|e| Error::Malformed(e.to_string()))
     };
     to_axum(match answer.await {

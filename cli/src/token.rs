@@ -1,8 +1,20 @@
-//! `guichet token`: a development token for any role, accepted by `guichet serve --data` on the
-//! same directory.
+//! `guichet token`: a token of the service's own, accepted by `guichet serve --data` on the same
+//! directory (or the service on AWS, from the same secret); and `guichet token revoke`.
 
 use guichet_core::domain::{OfficeCode, OfficerName, Principal, Role, Subject};
-use guichet_http::auth::Authenticator;
+use guichet_core::ports::{RevokedTokens, TokenRevocation};
+use guichet_http::auth::{Authenticator, own_token_lifetime};
+
+/// A token made, and its id (what `guichet token revoke` takes).
+#[derive(Debug, Clone)]
+pub struct Minted {
+    pub token: String,
+    pub jti: String,
+}
+
+/// No token made here lives longer than a partner's: a revocation kept this long outlives
+/// every one it could name.
+pub const LONGEST: time::Duration = time::Duration::days(90);
 
 pub fn mint(
     auth: &Authenticator,
@@ -12,7 +24,7 @@ pub fn mint(
     name: Option<&str>,
     ttl: time::Duration,
     now: time::OffsetDateTime,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<Minted> {
     let role = Role::parse(role).ok_or_else(|| {
         let all: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
         anyhow::anyhow!("unknown role {role:?}; one of {}", all.join(", "))
@@ -37,9 +49,9 @@ pub fn mint(
         office,
         name,
         state: None,
+        mfa: true,
     };
-    auth.mint(&principal, ttl, now)
-        .map_err(|e| anyhow::anyhow!(e.to_string()))
+    sign(auth, &principal, ttl, now)
 }
 
 /// A partner state's system token (`role: partner`, `state`), as another state's identity
@@ -50,7 +62,7 @@ pub fn mint_partner(
     state: &str,
     ttl: time::Duration,
     now: time::OffsetDateTime,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<Minted> {
     let subject = Subject::parse(sub).map_err(|_| anyhow::anyhow!("invalid subject {sub:?}"))?;
     let state = guichet_core::domain::PartnerState::parse(state).ok_or_else(|| {
         anyhow::anyhow!("invalid state {state:?}: three capital letters (BFA, NER)")
@@ -61,7 +73,72 @@ pub fn mint_partner(
         office: None,
         name: None,
         state: Some(state),
+        mfa: true,
     };
-    auth.mint(&principal, ttl, now)
-        .map_err(|e| anyhow::anyhow!(e.to_string()))
+    sign(auth, &principal, ttl, now)
+}
+
+/// Refuses what the service would refuse: a role its own tokens may not carry here, a life
+/// longer than the role's (in production) or than any revocation lasts.
+fn sign(
+    auth: &Authenticator,
+    principal: &Principal,
+    ttl: time::Duration,
+    now: time::OffsetDateTime,
+) -> anyhow::Result<Minted> {
+    let role = principal.role;
+    if !auth.own_roles().contains(&role) {
+        let allowed: Vec<_> = auth.own_roles().iter().map(|r| r.as_str()).collect();
+        anyhow::bail!(
+            "the service accepts its own tokens here for {} alone, not for {role}: staff and \
+             citizens sign in through the identity provider (its second factor, its \
+             off-boarding). GUICHET_OWN_TOKEN_ROLES lists more roles where an operator decided so.",
+            allowed.join(", ")
+        );
+    }
+    let longest = if auth.is_production() {
+        own_token_lifetime(role)
+    } else {
+        LONGEST
+    };
+    if ttl <= time::Duration::ZERO || ttl > longest {
+        anyhow::bail!(
+            "a {role} token lives at most {} hours here (asked: {} hours)",
+            longest.whole_hours(),
+            ttl.whole_hours()
+        );
+    }
+    let (token, jti) = auth
+        .mint_named(principal, ttl, now)
+        .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    Ok(Minted { token, jti })
+}
+
+/// Puts `jti` on the deny list until every token it could name has expired; returns that time.
+pub async fn revoke(
+    store: &dyn RevokedTokens,
+    jti: &str,
+    by: &str,
+    now: time::OffsetDateTime,
+) -> anyhow::Result<time::OffsetDateTime> {
+    let jti = jti.trim();
+    if jti.is_empty() || jti.len() > 64 || !jti.chars().all(|c| c.is_ascii_alphanumeric()) {
+        anyhow::bail!(
+            "{jti:?} is not a token id: `guichet token` printed it (26 letters and digits)"
+        );
+    }
+    let by = by.trim();
+    if by.is_empty() {
+        anyhow::bail!("--by names who revokes the token");
+    }
+    let until = now + LONGEST + time::Duration::days(1);
+    store
+        .revoke(&TokenRevocation {
+            jti: jti.to_owned(),
+            at: now,
+            by: by.to_owned(),
+            until,
+        })
+        .await?;
+    Ok(until)
 }

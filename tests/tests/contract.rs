@@ -16,6 +16,7 @@ async fn the_embedded_adapters_keep_the_port_contract() {
     payments_keep_their_contract(&store, &store).await;
     documents_keep_their_contract(&store, &store).await;
     sent_log_keeps_its_contract(&store).await;
+    revoked_tokens_keep_their_contract(&store).await;
     blobs_keep_their_contract(&guichet_local::FileBlobStore::new(dir.path().join("blobs"))).await;
     seal_keys_keep_their_contract(&guichet_local::secrets::KeyFiles {
         dir: dir.path().join("keys"),
@@ -52,6 +53,11 @@ async fn s3() -> (aws_sdk_s3::Client, S3BlobStore, String) {
 #[tokio::test]
 async fn dynamodb_keeps_the_application_contract() {
     applications_keep_their_contract(&dynamo().await).await;
+}
+
+#[tokio::test]
+async fn dynamodb_keeps_the_deny_list_of_tokens() {
+    revoked_tokens_keep_their_contract(&dynamo().await).await;
 }
 
 #[tokio::test]

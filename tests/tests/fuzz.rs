@@ -265,6 +265,7 @@ fn token(f: &Functions, role: Role, office: Option<&str>, sub: &str) -> String {
         office: office.map(|o| OfficeCode::parse(o).unwrap()),
         name: None,
         state: None,
+        mfa: true,
     };
     f.submit
         .edge

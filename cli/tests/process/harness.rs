@@ -152,6 +152,7 @@ impl Server {
             time::OffsetDateTime::now_utc(),
         )
         .unwrap()
+        .token
     }
 
     pub fn clerk(&self) -> String {

@@ -139,6 +139,7 @@ async fn approved(s: &Setup) -> ApplicationId {
         office: None,
         name: None,
         state: None,
+        mfa: true,
     };
     let request = serde_json::from_value(serde_json::json!({
         "kind": "criminal_record_extract",
@@ -166,6 +167,7 @@ async fn approved(s: &Setup) -> ApplicationId {
         office: Some(OfficeCode::parse("TGI-BKO-C3").unwrap()),
         name: None,
         state: None,
+        mfa: true,
     };
     let approve: DecisionRequest = serde_json::from_value(serde_json::json!({
         "decision": "approve", "record": { "convictions": [] }

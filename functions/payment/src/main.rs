@@ -22,7 +22,8 @@ async fn main() -> Result<(), lambda_http::Error> {
                 &aws.token_secret(http.tokens.secret.as_ref()).await?,
                 Arc::new(SystemClock),
             )
-            .with_shared_counts(store.clone()),
+            .with_shared_counts(store.clone())
+            .with_revoked_tokens(store.clone()),
         ),
         gateways: Gateways::new(
             &payments,

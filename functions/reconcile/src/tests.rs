@@ -26,6 +26,7 @@ async fn submitted(f: &Reconcile, who: &str) -> ApplicationId {
         office: None,
         name: None,
         state: None,
+        mfa: true,
     };
     let request = serde_json::from_value(serde_json::json!({
         "kind": "criminal_record_extract",
@@ -102,6 +103,7 @@ async fn stuck_approvals_are_asked_again_poison_ones_left_to_a_person_unpaid_one
         office: Some(OfficeCode::parse("TGI-BKO-C3").unwrap()),
         name: None,
         state: None,
+        mfa: true,
     };
     let approve: DecisionRequest = serde_json::from_value(serde_json::json!({
         "decision": "approve", "record": { "convictions": [] }

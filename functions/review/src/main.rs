@@ -21,7 +21,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     let function = Review {
         edge: Arc::new(
             Edge::new(&http, &token_secret, Arc::new(SystemClock))
-                .with_shared_counts(store.clone()),
+                .with_shared_counts(store.clone())
+                .with_revoked_tokens(store.clone()),
         ),
         applications: store.clone(),
         documents: store.clone(),

@@ -17,7 +17,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     let function = Submit {
         edge: Arc::new(
             Edge::new(&http, &token_secret, Arc::new(SystemClock))
-                .with_shared_counts(store.clone()),
+                .with_shared_counts(store.clone())
+                .with_revoked_tokens(store.clone()),
         ),
         applications: store.clone(),
         documents: store,

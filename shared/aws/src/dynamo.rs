@@ -19,8 +19,8 @@ use guichet_core::domain::{
 };
 use guichet_core::ports::{
     ApplicationStore, AuditEvent, DocumentRegistry, FeedRecord, IdempotencyRecord, KeySetDocument,
-    Outbox, PartnerFeed, PaymentLedger, PublishedKeys, RateCount, RateCounters, SentLog,
-    StoreError, Unanchored, WatchlistLoad, WatchlistLog,
+    Outbox, PartnerFeed, PaymentLedger, PublishedKeys, RateCount, RateCounters, RevokedTokens,
+    SentLog, StoreError, TokenRevocation, Unanchored, WatchlistLoad, WatchlistLog,
 };
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -716,6 +716,51 @@ impl RateCounters for DynamoStore {
             }
             Err(e) => Err(StoreError::Fault(fault(&e))),
         }
+    }
+}
+
+/// The deny list of the service's own tokens: `REVOKED`/`<jti>`, dropped by TTL once no token
+/// it names can be valid.
+#[async_trait]
+impl RevokedTokens for DynamoStore {
+    async fn revoke(&self, r: &TokenRevocation) -> Result<(), StoreError> {
+        let mut item = items::key("REVOKED".into(), &r.jti);
+        item.extend([
+            ("entity".into(), s("revoked_token")),
+            (
+                "body".into(),
+                s(serde_json::to_string(r).map_err(items::corrupt)?),
+            ),
+            (TTL.into(), n(r.until.unix_timestamp())),
+        ]);
+        let outcome = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await;
+        match outcome {
+            // The first revocation stands.
+            Err(e)
+                if !e
+                    .as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::Fault(fault(&e)))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    async fn revoked(&self, now: OffsetDateTime) -> Result<Vec<String>, StoreError> {
+        let all: Vec<TokenRevocation> = self.partition("REVOKED", None, true, 10_000).await?;
+        Ok(all
+            .into_iter()
+            .filter(|r| r.until > now)
+            .map(|r| r.jti)
+            .collect())
     }
 }
 

@@ -186,6 +186,8 @@ pub enum Msg {
     SealOrNumberAndCode,
     /// A field of a provider's notice that is not what the provider sends.
     InvalidNoticeField,
+    /// Signing and revoking need a sign-in with a second factor.
+    SecondFactorRequired,
     /// The development sign-in's key was missing or wrong.
     DevSignInKey,
     /// The development sign-in answers only requests addressed to this machine by name.
@@ -538,6 +540,10 @@ impl Msg {
                 "Champ de l'avis de paiement mal formé.".into(),
                 "Malformed field in the payment notice.".into(),
             ),
+            Msg::SecondFactorRequired => (
+                "Signer ou révoquer demande une connexion avec un second facteur (code à usage unique, clé de sécurité) : reconnectez-vous avec lui.".into(),
+                "Signing or revoking needs a sign-in with a second factor (a one-time code, a security key): sign in again with it.".into(),
+            ),
             Msg::DevSignInKey => (
                 "Clé de connexion de développement absente ou fausse : `guichet serve` l'affiche au démarrage, et ses liens vers le portail et la console la portent.".into(),
                 "Development sign-in key missing or wrong: `guichet serve` prints it at start, and its links to the portal and the console carry it.".into(),
@@ -834,6 +840,7 @@ mod tests {
             Msg::IdempotencyKeyRequired,
             Msg::DevSignInKey,
             Msg::DevSignInHost,
+            Msg::SecondFactorRequired,
             Msg::InvalidNoticeField,
             Msg::InvalidVerificationCode,
             Msg::SealOrNumberAndCode,

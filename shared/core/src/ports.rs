@@ -408,6 +408,27 @@ pub fn sealed_by_key(
         .collect()
 }
 
+/// One of the service's own tokens, revoked (`guichet token revoke`): refused until it would have
+/// expired anyway.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRevocation {
+    pub jti: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    pub by: String,
+    /// After this no token it could name is valid: the entry may go.
+    #[serde(with = "time::serde::rfc3339")]
+    pub until: OffsetDateTime,
+}
+
+/// The deny list of the service's own tokens.
+#[async_trait]
+pub trait RevokedTokens: Send + Sync {
+    async fn revoke(&self, revocation: &TokenRevocation) -> Result<(), StoreError>;
+    /// The ids revoked whose entry still holds at `now`.
+    async fn revoked(&self, now: OffsetDateTime) -> Result<Vec<String>, StoreError>;
+}
+
 /// The public seal keys (`GET /v1/keys`) and the files' certificates (`GET /v1/keys/certificates`)
 /// as published: what the functions that hold no private key (verify, review) check seals with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

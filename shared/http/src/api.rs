@@ -1248,6 +1248,9 @@ pub struct MeView {
     pub office: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Whether this sign-in had a second factor: a signatory or an administrator signs, decides
+    /// and revokes only with one.
+    pub second_factor: bool,
 }
 
 impl From<&Principal> for MeView {
@@ -1257,6 +1260,7 @@ impl From<&Principal> for MeView {
             role: p.role.as_str().to_owned(),
             office: p.office.as_ref().map(ToString::to_string),
             name: p.name.as_ref().map(|n| n.as_str().to_owned()),
+            second_factor: p.mfa,
         }
     }
 }

@@ -23,16 +23,60 @@ pub struct TokenSettings {
     pub issuer: String,
     pub audience: String,
     pub oidc: Option<OidcSettings>,
+    /// The roles the service's own tokens may carry (`GUICHET_OWN_TOKEN_ROLES`, comma
+    /// separated): in production `partner` alone unless an operator lists more, since staff and
+    /// citizens sign in through the identity provider (its second factor, its off-boarding);
+    /// every role in development.
+    pub own_roles: Vec<Role>,
+    /// Production: the service's own tokens must carry a `jti` and live at most
+    /// `own_token_lifetime` of their role.
+    pub production: bool,
+}
+
+/// How long one of the service's own tokens may live: a partner system's 90 days (its
+/// operator renews it), anyone else's a day.
+pub fn own_token_lifetime(role: Role) -> time::Duration {
+    match role {
+        Role::Partner => time::Duration::days(90),
+        _ => time::Duration::hours(24),
+    }
 }
 
 impl TokenSettings {
     pub fn read(env: &Env) -> Result<Self, SettingError> {
+        let production = guichet_core::settings::Environment::read(env)?.is_production();
+        let own_roles = match env.get("GUICHET_OWN_TOKEN_ROLES") {
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|r| !r.is_empty())
+                .map(|r| {
+                    Role::parse(r).ok_or_else(|| SettingError::Invalid {
+                        name: "GUICHET_OWN_TOKEN_ROLES",
+                        why: format!("{r:?} is not a role"),
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+            None if production => vec![Role::Partner],
+            None => Role::ALL.to_vec(),
+        };
         Ok(TokenSettings {
             secret: env.secret("GUICHET_JWT_SECRET", 32)?,
             issuer: env.or("GUICHET_JWT_ISSUER", "guichet-local"),
             audience: env.or("GUICHET_JWT_AUDIENCE", "guichet"),
             oidc: OidcSettings::read(env)?,
+            own_roles,
+            production,
         })
+    }
+
+    /// Production's rules: the service's own tokens for partners alone (unless `also` are
+    /// listed), each with a `jti` and a short life.
+    pub fn for_production(&mut self, also: &[Role]) {
+        self.production = true;
+        self.own_roles = std::iter::once(Role::Partner)
+            .chain(also.iter().copied())
+            .collect();
     }
 }
 
@@ -61,6 +105,18 @@ pub struct OidcSettings {
     pub authorization_url: Option<String>,
     pub token_url: Option<String>,
     pub scope: String,
+    /// Where a token says its sign-in had a second factor: `GUICHET_OIDC_MFA`, `claim:value`
+    /// (`amr:mfa`, RFC 8176: the claim a string or a list holding the value), or `enforced`
+    /// when the provider asks a second factor of every sign-in (a Cognito pool with MFA
+    /// required, whose ID tokens carry no `amr`).
+    pub mfa: MfaEvidence,
+}
+
+/// How the provider's tokens show a second factor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MfaEvidence {
+    Claim { claim: String, value: String },
+    Enforced,
 }
 
 /// What marks an office among a list of groups: `office:TGI-BKO-C3`.
@@ -117,6 +173,23 @@ impl OidcSettings {
         settings.authorization_url = authorization_url;
         settings.token_url = token_url;
         settings.scope = env.or("GUICHET_OIDC_SCOPE", &settings.scope);
+        settings.mfa = match env.or("GUICHET_OIDC_MFA", "amr:mfa").as_str() {
+            "enforced" => MfaEvidence::Enforced,
+            other => match other.split_once(':') {
+                Some((claim, value)) if !claim.is_empty() && !value.is_empty() => {
+                    MfaEvidence::Claim {
+                        claim: claim.to_owned(),
+                        value: value.to_owned(),
+                    }
+                }
+                _ => {
+                    return Err(invalid(
+                        "GUICHET_OIDC_MFA",
+                        format!("{other:?}: `claim:value` (amr:mfa) or `enforced`"),
+                    ));
+                }
+            },
+        };
         Ok(Some(settings))
     }
 
@@ -134,6 +207,10 @@ impl OidcSettings {
             authorization_url: None,
             token_url: None,
             scope: "openid profile".into(),
+            mfa: MfaEvidence::Claim {
+                claim: "amr".into(),
+                value: "mfa".into(),
+            },
         }
     }
 
@@ -230,6 +307,9 @@ struct Claims {
     /// A partner system's state (`BFA`, `NER`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     state: Option<String>,
+    /// The token's id, for revoking it (`guichet token revoke`); required in production.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    jti: Option<String>,
     iss: String,
     aud: String,
     exp: i64,
@@ -245,6 +325,65 @@ pub struct Authenticator {
     issuer: String,
     audience: String,
     oidc: Option<Provider>,
+    own_roles: Vec<Role>,
+    production: bool,
+    /// The own tokens revoked, where a deny list is kept.
+    deny: Option<DenyList>,
+}
+
+/// The deny list of the service's own tokens, read through a cache of at most `DENY_REFRESH`
+/// (by the service's clock).
+pub struct DenyList {
+    store: std::sync::Arc<dyn guichet_core::ports::RevokedTokens>,
+    cache: std::sync::RwLock<(Option<OffsetDateTime>, std::collections::HashSet<String>)>,
+}
+
+/// A revoked token stops passing within this.
+pub const DENY_REFRESH: time::Duration = time::Duration::seconds(60);
+
+impl DenyList {
+    pub fn new(store: std::sync::Arc<dyn guichet_core::ports::RevokedTokens>) -> Self {
+        DenyList {
+            store,
+            cache: std::sync::RwLock::new((None, Default::default())),
+        }
+    }
+
+    /// Reads the list again when the copy is older than `DENY_REFRESH`. A failed read keeps
+    /// the copy; one never read lets nothing through.
+    async fn refresh(&self, now: OffsetDateTime) -> Result<(), Error> {
+        let read_at = self
+            .cache
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .0;
+        if read_at.is_some_and(|at| now - at < DENY_REFRESH && now >= at) {
+            return Ok(());
+        }
+        match self.store.revoked(now).await {
+            Ok(ids) => {
+                *self
+                    .cache
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    (Some(now), ids.into_iter().collect());
+                Ok(())
+            }
+            Err(e) if read_at.is_some() => {
+                tracing::warn!(error = %e, "the revoked tokens could not be read again; keeping the list");
+                Ok(())
+            }
+            Err(e) => Err(Error::Store(e)),
+        }
+    }
+
+    fn contains(&self, jti: &str) -> bool {
+        self.cache
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .1
+            .contains(jti)
+    }
 }
 
 /// An identity provider's keys, by key id, each with the one algorithm it verifies.
@@ -374,7 +513,26 @@ impl Authenticator {
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
             oidc: None,
+            own_roles: Role::ALL.to_vec(),
+            production: false,
+            deny: None,
         }
+    }
+
+    /// Refuses the own tokens `deny` lists.
+    pub fn with_deny_list(mut self, deny: DenyList) -> Self {
+        self.deny = Some(deny);
+        self
+    }
+
+    /// The roles the service's own tokens may carry here.
+    pub fn own_roles(&self) -> &[Role] {
+        &self.own_roles
+    }
+
+    /// Whether production's rules hold: own tokens named, and short-lived but a partner's.
+    pub fn is_production(&self) -> bool {
+        self.production
     }
 
     /// The checker of these settings, with `secret` when the settings name none.
@@ -385,6 +543,8 @@ impl Authenticator {
             &settings.audience,
         );
         auth.oidc = settings.oidc.as_ref().map(Provider::new);
+        auth.own_roles = settings.own_roles.clone();
+        auth.production = settings.production;
         if settings
             .oidc
             .as_ref()
@@ -413,7 +573,8 @@ impl Authenticator {
         self.check_learning(token, now).await
     }
 
-    /// `check`, after reading the provider's keys again if the token names one we lack.
+    /// `check`, after reading the provider's keys again if the token names one we lack, and
+    /// the deny list if its copy is old.
     pub async fn check_learning(
         &self,
         token: &str,
@@ -421,6 +582,9 @@ impl Authenticator {
     ) -> Result<Principal, Error> {
         if let Some(provider) = &self.oidc {
             provider.learn_key_of(token, now).await;
+        }
+        if let Some(deny) = &self.deny {
+            deny.refresh(now).await?;
         }
         self.check(token, now)
     }
@@ -441,6 +605,22 @@ impl Authenticator {
         let now = now.unix_timestamp();
         let leeway = LEEWAY_SECONDS as i64;
         if c.exp + leeway <= now || c.nbf - leeway > now {
+            return Err(Error::Unauthenticated);
+        }
+        // The service's own tokens carry only the roles allowed here (in production, partners);
+        // there, each names itself and lives no longer than its role may.
+        if !self.own_roles.contains(&c.role) {
+            return Err(Error::Unauthenticated);
+        }
+        if self.production
+            && (c.jti.is_none()
+                || c.exp - c.iat > own_token_lifetime(c.role).whole_seconds() + leeway)
+        {
+            return Err(Error::Unauthenticated);
+        }
+        if let (Some(deny), Some(jti)) = (&self.deny, &c.jti)
+            && deny.contains(jti)
+        {
             return Err(Error::Unauthenticated);
         }
         let subject = Subject::parse(&c.sub).map_err(|_| Error::Unauthenticated)?;
@@ -475,6 +655,7 @@ impl Authenticator {
             office,
             name,
             state,
+            mfa: true,
         })
     }
 
@@ -560,22 +741,47 @@ impl Authenticator {
             return Err(Error::Unauthenticated);
         }
         let name = text(&s.name_claim).and_then(OfficerName::parse);
+        let mfa = match &s.mfa {
+            MfaEvidence::Enforced => true,
+            MfaEvidence::Claim { claim, value } => match claims.get(claim) {
+                Some(serde_json::Value::String(v)) => v == value,
+                Some(serde_json::Value::Array(list)) => {
+                    list.iter().any(|v| v.as_str() == Some(value.as_str()))
+                }
+                _ => false,
+            },
+        };
         Ok(Principal {
             subject,
             role,
             office: office.filter(|_| role.needs_office()),
             name,
             state: None,
+            mfa,
         })
     }
 
+    /// One of the service's own tokens for `principal`, named by a fresh `jti` (which
+    /// `guichet token revoke` takes).
     pub fn mint(
         &self,
         principal: &Principal,
         ttl: time::Duration,
         now: OffsetDateTime,
     ) -> Result<String, Error> {
+        Ok(self.mint_named(principal, ttl, now)?.0)
+    }
+
+    /// `mint`, and the token's id.
+    pub fn mint_named(
+        &self,
+        principal: &Principal,
+        ttl: time::Duration,
+        now: OffsetDateTime,
+    ) -> Result<(String, String), Error> {
+        let jti = ulid::Ulid::new().to_string();
         let claims = Claims {
+            jti: Some(jti.clone()),
             sub: principal.subject.to_string(),
             role: principal.role,
             office: principal.office.as_ref().map(ToString::to_string),
@@ -588,6 +794,7 @@ impl Authenticator {
             nbf: now.unix_timestamp(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
+            .map(|token| (token, jti))
             .map_err(|e| Error::Internal(format!("minting a token: {e}")))
     }
 }
@@ -615,6 +822,7 @@ mod tests {
             office: Some(OfficeCode::parse("TGI-BKO-C3").unwrap()),
             name: None,
             state: None,
+            mfa: true,
         }
     }
 
@@ -759,5 +967,119 @@ mod tests {
         let payload = token.split('.').nth(1).unwrap();
         let none = format!("eyJhbGciOiJub25lIn0.{payload}.");
         assert!(a.check(&none, now()).is_err());
+    }
+
+    fn partner() -> Principal {
+        Principal {
+            subject: Subject::parse("bfa-system").unwrap(),
+            role: Role::Partner,
+            office: None,
+            name: None,
+            state: guichet_core::domain::PartnerState::parse("BFA"),
+            mfa: true,
+        }
+    }
+
+    #[test]
+    fn production_takes_its_own_tokens_from_partners_alone_unless_told() {
+        let read = |vars: &[(&str, &str)]| TokenSettings::read(&Env::vars(vars));
+        let dev = read(&[]).unwrap();
+        assert!(!dev.production);
+        assert_eq!(dev.own_roles, Role::ALL.to_vec());
+        let prod = read(&[("GUICHET_ENV", "production")]).unwrap();
+        assert!(prod.production);
+        assert_eq!(prod.own_roles, vec![Role::Partner]);
+        let listed = read(&[
+            ("GUICHET_ENV", "production"),
+            ("GUICHET_OWN_TOKEN_ROLES", "partner, clerk"),
+        ])
+        .unwrap();
+        assert_eq!(listed.own_roles, vec![Role::Partner, Role::Clerk]);
+        assert!(
+            read(&[("GUICHET_OWN_TOKEN_ROLES", "partner,boss")]).is_err(),
+            "an unknown role is an error, not silently nothing"
+        );
+    }
+
+    #[test]
+    fn in_production_an_own_staff_token_fails_and_a_partners_lives_at_most_ninety_days() {
+        let settings = |production: bool| {
+            let mut s = TokenSettings::read(&Env::empty()).unwrap();
+            s.issuer = "guichet-test".into();
+            if production {
+                s.for_production(&[]);
+            }
+            s
+        };
+        let dev = Authenticator::new(&settings(false), &secret(b'7'));
+        let prod = Authenticator::new(&settings(true), &secret(b'7'));
+        let now = now();
+        let staff = dev.mint(&clerk(), time::Duration::hours(1), now).unwrap();
+        assert_eq!(dev.check(&staff, now).unwrap(), clerk());
+        assert!(matches!(
+            prod.check(&staff, now),
+            Err(Error::Unauthenticated)
+        ));
+        let system = dev.mint(&partner(), time::Duration::days(90), now).unwrap();
+        assert_eq!(prod.check(&system, now).unwrap(), partner());
+        let too_long = dev.mint(&partner(), time::Duration::days(91), now).unwrap();
+        assert!(prod.check(&too_long, now).is_err());
+        assert!(
+            dev.check(&too_long, now).is_ok(),
+            "development keeps its tokens"
+        );
+        // A token without an id could not be revoked: production refuses it.
+        let t = now.unix_timestamp();
+        let unnamed = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &serde_json::json!({
+                "sub": "bfa-system", "role": "partner", "state": "BFA",
+                "iss": "guichet-test", "aud": "guichet", "iat": t, "nbf": t, "exp": t + 600
+            }),
+            &EncodingKey::from_secret(&[b'7'; 32]),
+        )
+        .unwrap();
+        assert!(dev.check(&unnamed, now).is_ok());
+        assert!(prod.check(&unnamed, now).is_err());
+        // Each token is named apart.
+        let (_, a) = dev
+            .mint_named(&partner(), time::Duration::hours(1), now)
+            .unwrap();
+        let (_, b) = dev
+            .mint_named(&partner(), time::Duration::hours(1), now)
+            .unwrap();
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn a_providers_token_shows_a_second_factor_as_configured() {
+        let read = |mfa: Option<&str>| {
+            let mut vars = vec![
+                ("GUICHET_OIDC_ISSUER", "https://idp.example"),
+                ("GUICHET_OIDC_AUDIENCE", "portal"),
+                ("GUICHET_OIDC_JWKS", r#"{"keys":[]}"#),
+            ];
+            if let Some(m) = mfa {
+                vars.push(("GUICHET_OIDC_MFA", m));
+            }
+            TokenSettings::read(&Env::vars(&vars)).map(|s| s.oidc.unwrap().mfa)
+        };
+        assert_eq!(
+            read(None).unwrap(),
+            MfaEvidence::Claim {
+                claim: "amr".into(),
+                value: "mfa".into()
+            }
+        );
+        assert_eq!(read(Some("enforced")).unwrap(), MfaEvidence::Enforced);
+        assert_eq!(
+            read(Some("acr:urn:mace:incommon:iap:silver")).unwrap(),
+            MfaEvidence::Claim {
+                claim: "acr".into(),
+                value: "urn:mace:incommon:iap:silver".into()
+            }
+        );
+        assert!(read(Some("amr")).is_err());
+        assert!(read(Some(":mfa")).is_err());
     }
 }

@@ -60,6 +60,15 @@ impl Edge {
         }
     }
 
+    /// Refuses the service's own tokens the store's deny list names (`guichet token revoke`).
+    pub fn with_revoked_tokens(
+        mut self,
+        store: Arc<dyn guichet_core::ports::RevokedTokens>,
+    ) -> Self {
+        self.auth = self.auth.with_deny_list(super::auth::DenyList::new(store));
+        self
+    }
+
     /// Counts rate limits in `counters`, which every instance of the service sees (the table on
     /// AWS), instead of in this process's memory.
     pub fn with_shared_counts(

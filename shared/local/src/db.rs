@@ -36,6 +36,11 @@ CREATE TABLE IF NOT EXISTS published_keys (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     body TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS revoked_tokens (
+    jti TEXT PRIMARY KEY,
+    body TEXT NOT NULL,
+    until_ns INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS payments (
     provider TEXT NOT NULL,
     provider_txn TEXT NOT NULL,

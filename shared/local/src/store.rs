@@ -8,8 +8,8 @@ use guichet_core::domain::{
 };
 use guichet_core::ports::{
     ApplicationStore, AuditEvent, DocumentRegistry, FeedRecord, IdempotencyRecord, KeySetDocument,
-    Outbox, PartnerFeed, PaymentLedger, PublishedKeys, SentLog, StoreError, Unanchored,
-    WatchlistLoad, WatchlistLog,
+    Outbox, PartnerFeed, PaymentLedger, PublishedKeys, RevokedTokens, SentLog, StoreError,
+    TokenRevocation, Unanchored, WatchlistLoad, WatchlistLog,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use time::OffsetDateTime;
@@ -553,6 +553,40 @@ impl DocumentRegistry for SqliteStore {
             })
             .await?;
         Ok(guichet_core::ports::sealed_by_key(all, kid, from, until))
+    }
+}
+
+#[async_trait]
+impl RevokedTokens for SqliteStore {
+    async fn revoke(&self, r: &TokenRevocation) -> Result<(), StoreError> {
+        let (jti, body, until) = (r.jti.clone(), to_json(r)?, ns(r.until));
+        self.db
+            .call(move |conn| {
+                // The first revocation stands.
+                conn.execute(
+                    "INSERT OR IGNORE INTO revoked_tokens (jti, body, until_ns) VALUES (?1, ?2, ?3)",
+                    params![jti, body, until],
+                )
+                .map(|_| ())
+                .map_err(backend)
+            })
+            .await
+    }
+
+    async fn revoked(&self, now: OffsetDateTime) -> Result<Vec<String>, StoreError> {
+        let now = ns(now);
+        self.db
+            .call(move |conn| {
+                let mut statement = conn
+                    .prepare("SELECT jti FROM revoked_tokens WHERE until_ns > ?1")
+                    .map_err(backend)?;
+                statement
+                    .query_map(params![now], |r| r.get(0))
+                    .map_err(backend)?
+                    .collect::<Result<Vec<String>, _>>()
+                    .map_err(backend)
+            })
+            .await
     }
 }
 

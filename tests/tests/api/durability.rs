@@ -35,6 +35,7 @@ async fn restart_loses_nothing(first: TestApp) {
         office: Some(OfficeCode::parse(BAMAKO_REGISTRY).unwrap()),
         name: None,
         state: None,
+        mfa: true,
     };
     let request = DecisionRequest {
         decision: Some("approve".into()),

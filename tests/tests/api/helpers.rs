@@ -336,6 +336,7 @@ impl TestApp {
             now,
         )
         .unwrap()
+        .token
     }
 
     pub fn citizen(&self, sub: &str) -> String {

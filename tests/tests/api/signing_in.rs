@@ -415,7 +415,7 @@ async fn the_pages_sign_in_through_the_provider_with_a_code_and_its_verifier() {
     assert_eq!(
         signed["me"],
         json!({ "subject": "5f1c7a2e-0b7d-4c1e-9a51-2d3c4b5a6f70", "role": "clerk",
-            "office": "TGI-KAY", "name": "Awa Diallo" })
+            "office": "TGI-KAY", "name": "Awa Diallo", "second_factor": false })
     );
     let token = signed["token"].as_str().unwrap();
     let me: Value = app.get(token, "/v1/me").await.json().await.unwrap();
@@ -486,9 +486,12 @@ async fn the_development_sign_in_and_the_sandbox_exist_only_in_development() {
         200
     );
 
+    let provider = StandInProvider::start().await;
+    let oidc = provider.settings();
     let production = spawn_app_with(|s| {
         s.environment = guichet_core::settings::Environment::Production;
         s.payments.sandbox = false;
+        s.http.tokens.oidc = Some(oidc);
     })
     .await;
     let citizen = production.citizen("c-prod");
@@ -526,7 +529,6 @@ async fn the_development_sign_in_and_the_sandbox_exist_only_in_development() {
         .await;
     assert_eq!(pay.status(), 422);
 
-    let provider = StandInProvider::start().await;
     let settings = provider.settings();
     let beside_a_provider = spawn_app_with(|s| s.http.tokens.oidc = Some(settings)).await;
     assert_eq!(
@@ -598,4 +600,161 @@ async fn the_development_sign_in_answers_only_whoever_holds_its_key_on_this_mach
         let me: Value = app.get(&token, "/v1/me").await.json().await.unwrap();
         assert_eq!(me["role"], "admin");
     }
+}
+
+/// Issue 26, item 2: in production the service's own tokens are for partner systems alone, each
+/// named (revocable within a minute) and short-lived; staff sign in through the identity
+/// provider, and sign only with a second factor; without a provider the service does not start.
+#[tokio::test]
+async fn in_production_staff_come_through_the_provider_and_partners_tokens_can_be_revoked() {
+    use guichet_core::ports::Clock as _;
+    use guichet_core::settings::Environment;
+    let dir = tempfile::tempdir().unwrap();
+    let mut alone = guichet_cli::settings::Settings::development(dir.path());
+    alone.environment = Environment::Production;
+    let backend = guichet_cli::backend::open_local(&alone).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let clock: Arc<dyn guichet_core::ports::Clock> = Arc::new(ShiftedClock::default());
+    match guichet_cli::serve::start(backend, &alone, clock, listener).await {
+        Ok(_) => panic!("production started without an identity provider"),
+        Err(e) => assert!(
+            e.to_string().contains("GUICHET_OIDC_ISSUER"),
+            "the refusal says what is missing: {e}"
+        ),
+    }
+
+    let provider = StandInProvider::start().await;
+    let oidc = provider.settings();
+    let clock = Arc::new(ShiftedClock::default());
+    let app = spawn_app_on_with(clock.clone(), |s| {
+        s.environment = Environment::Production;
+        s.http.tokens.oidc = Some(oidc);
+        s.http.tokens.for_production(&[]);
+    })
+    .await;
+    let secret = &app.server.backend.token_secret;
+    let tokens = &app.settings.http.tokens;
+    let here = guichet_http::auth::Authenticator::new(tokens, secret);
+    let work = format!("/v1/work?office={BAMAKO_REGISTRY}");
+
+    // An own staff token, however it was made (a development build, a leaked secret), is refused;
+    // `guichet token` does not make one.
+    let anywhere =
+        guichet_http::auth::Authenticator::hs256(secret, &tokens.issuer, &tokens.audience);
+    let own_admin = guichet_cli::token::mint(
+        &anywhere,
+        "admin",
+        None,
+        "ops",
+        None,
+        time::Duration::hours(1),
+        clock.now(),
+    )
+    .unwrap();
+    assert_eq!(status(&app, &own_admin.token, &work).await, 401);
+    let refused = guichet_cli::token::mint(
+        &here,
+        "clerk",
+        Some(BAMAKO_REGISTRY),
+        "clerk1",
+        None,
+        time::Duration::hours(1),
+        clock.now(),
+    )
+    .unwrap_err();
+    assert!(
+        refused.to_string().contains("identity provider"),
+        "{refused}"
+    );
+
+    // Staff through the provider; the signatory signs only once signed in with a second factor.
+    let person = |sub: &str, groups: Value, amr: Option<Value>| {
+        let mut claims =
+            json!({ "sub": sub, "name": format!("Agent {sub}"), "cognito:groups": groups });
+        if let Some(amr) = amr {
+            claims["amr"] = amr;
+        }
+        id_token(Algorithm::RS256, "rsa-1", claims)
+    };
+    let citizen = person("citizen-prod", json!([]), None);
+    let clerk = person(
+        "clerk-prod",
+        json!(["clerk", format!("office:{BAMAKO_REGISTRY}")]),
+        None,
+    );
+    let groups = json!(["signatory", format!("office:{BAMAKO_REGISTRY}")]);
+    let id = app.certificate_in_review(&citizen, "Bamako").await;
+    let proposed = app
+        .decide(&clerk, &id, &json!({"decision": "approve"}))
+        .await;
+    assert_eq!(proposed.status(), 200);
+    let one_factor = person("signatory-prod", groups.clone(), Some(json!(["pwd"])));
+    assert_eq!(
+        status(&app, &one_factor, &work).await,
+        200,
+        "reading needs no second factor"
+    );
+    let me: Value = app.get(&one_factor, "/v1/me").await.json().await.unwrap();
+    assert_eq!(me["second_factor"], false, "{me}");
+    let p = problem(
+        app.sign(&one_factor, &id, &json!({"decision": "sign"}))
+            .await,
+        403,
+    )
+    .await;
+    assert!(
+        p["detail"].as_str().unwrap().contains("second facteur"),
+        "{p}"
+    );
+    assert!(
+        p["detail_en"].as_str().unwrap().contains("second factor"),
+        "{p}"
+    );
+    let two_factors = person("signatory-prod", groups, Some(json!(["pwd", "mfa"])));
+    assert_eq!(
+        app.sign(&two_factors, &id, &json!({"decision": "sign"}))
+            .await
+            .status(),
+        200
+    );
+
+    // A partner's token: at most 90 days, named, and refused within a minute of its revocation.
+    assert!(
+        guichet_cli::token::mint_partner(
+            &here,
+            "bfa-system",
+            "BFA",
+            time::Duration::days(91),
+            clock.now()
+        )
+        .is_err()
+    );
+    let bfa = guichet_cli::token::mint_partner(
+        &here,
+        "bfa-system",
+        "BFA",
+        time::Duration::days(90),
+        clock.now(),
+    )
+    .unwrap();
+    let ner = guichet_cli::token::mint_partner(
+        &here,
+        "ner-system",
+        "NER",
+        time::Duration::days(30),
+        clock.now(),
+    )
+    .unwrap();
+    assert_eq!(status(&app, &bfa.token, "/v1/aes/visas").await, 200);
+    guichet_cli::token::revoke(
+        app.server.backend.revoked_tokens.as_ref(),
+        &bfa.jti,
+        "A. Coulibaly, DSI",
+        clock.now(),
+    )
+    .await
+    .unwrap();
+    clock.advance(guichet_http::auth::DENY_REFRESH + time::Duration::seconds(1));
+    assert_eq!(status(&app, &bfa.token, "/v1/aes/visas").await, 401);
+    assert_eq!(status(&app, &ner.token, "/v1/aes/visas").await, 200);
 }

@@ -1030,6 +1030,7 @@ impl TestApp {
             now,
         )
         .unwrap()
+        .token
     }
 
     /// The seal printed on an application's document, as a phone reads its QR code.

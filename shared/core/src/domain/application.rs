@@ -758,6 +758,7 @@ mod tests {
             office: Some(OfficeCode::parse("TGI-BKO-C3").unwrap()),
             name: None,
             state: None,
+            mfa: true,
         }
     }
 

@@ -83,6 +83,10 @@ pub struct Principal {
     pub name: Option<OfficerName>,
     /// A partner's state (ICAO code: `BFA`, `NER`), from the token's `state` claim.
     pub state: Option<PartnerState>,
+    /// The sign-in showed a second factor (the identity provider's `amr`), or came with one of
+    /// the service's own tokens, which only an operator mints: what signing and revoking ask of
+    /// signatories and administrators.
+    pub mfa: bool,
 }
 
 /// A partner state as its token names it: three capital letters (ICAO 9303's codes).
@@ -150,6 +154,16 @@ impl Principal {
         roles.contains(&self.role) && self.office.as_ref() == Some(office)
     }
 
+    /// Signatories and administrators sign and revoke only after a second factor.
+    pub fn second_factor_for_signing(&self) -> Result<(), crate::error::Error> {
+        if matches!(self.role, Role::Signatory | Role::Admin) && !self.mfa {
+            return Err(crate::error::Error::Refused(
+                crate::messages::Msg::SecondFactorRequired,
+            ));
+        }
+        Ok(())
+    }
+
     /// Whether this role is one of `roles`: everything else is refused (deny by default).
     pub fn is_one_of(&self, roles: &[Role]) -> bool {
         roles.contains(&self.role)
@@ -167,5 +181,32 @@ impl Principal {
                 name: self.name.clone(),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatories_and_administrators_sign_only_after_a_second_factor() {
+        let who = |role: Role, mfa: bool| Principal {
+            subject: Subject::parse("someone").unwrap(),
+            role,
+            office: OfficeCode::parse("TGI-BKO-C3").ok(),
+            name: None,
+            state: None,
+            mfa,
+        };
+        for role in [Role::Signatory, Role::Admin] {
+            assert!(who(role, true).second_factor_for_signing().is_ok());
+            assert!(matches!(
+                who(role, false).second_factor_for_signing(),
+                Err(crate::error::Error::Refused(
+                    crate::messages::Msg::SecondFactorRequired
+                ))
+            ));
+        }
+        assert!(who(Role::Clerk, false).second_factor_for_signing().is_ok());
     }
 }

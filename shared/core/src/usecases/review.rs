@@ -169,6 +169,7 @@ pub async fn decide(
     idempotency: Option<Idempotency<'_>>,
 ) -> Result<Application, Error> {
     require(who, &STAFF)?;
+    who.second_factor_for_signing()?;
     let mut errors = FieldErrors::default();
     let outcome = errors.required(
         "decision",
@@ -244,6 +245,7 @@ pub async fn sign(
     idempotency: Option<Idempotency<'_>>,
 ) -> Result<Application, Error> {
     require(who, &STAFF)?;
+    who.second_factor_for_signing()?;
     let mut errors = FieldErrors::default();
     let outcome = errors.required(
         "decision",

@@ -42,6 +42,7 @@ pub async fn revoke(
     idempotency: Option<Idempotency<'_>>,
 ) -> Result<IssuedDocument, Error> {
     require(who, &[Role::Signatory, Role::Admin])?;
+    who.second_factor_for_signing()?;
     let number: DocumentNumber = number.parse().map_err(|_| Error::NotFound)?;
     let reason = match request.reason.as_deref().filter(|r| !r.trim().is_empty()) {
         None => return Err(Error::invalid("reason", Msg::ReasonRequired)),
