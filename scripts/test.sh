@@ -30,7 +30,7 @@ trap summary EXIT
 # person would (pdftotext, pdftoppm) and check its signature as a PDF reader does (pdfsig, with
 # libnss3-tools' certutil to trust the published root); moto server: the AWS adapters' emulator; schemathesis; the
 # template linters; cargo-lambda and the arm64 standard library; Chromium, chromedriver and axe-core
-# for the browser tests.
+# for the browser tests; cargo-deny (built from crates.io: the one compilation among them).
 tools() {
     # One apt run for every Debian package (browser.sh below then finds Chromium installed).
     if ! command -v pdftoppm >/dev/null || ! command -v pdfsig >/dev/null || ! command -v certutil >/dev/null \
@@ -46,6 +46,7 @@ tools() {
     ./scripts/schemathesis.sh >/dev/null
     ./scripts/lint-infra.sh --install
     ./scripts/build-lambdas.sh --install
+    ./scripts/deny.sh --install
 }
 tools_started=$SECONDS
 tools >"$target/tools.log" 2>&1 &
@@ -72,5 +73,6 @@ tools_wait() {
 }
 phase "waiting for the tools" tools_wait
 phase "template: sam validate, cfn-lint, checkov" ./scripts/lint-infra.sh
+phase "cargo deny check licenses bans sources" ./scripts/deny.sh
 phase "tests" cargo test --workspace --all-targets --locked
 phase "every function built for Lambda (arm64)" ./scripts/build-lambdas.sh

@@ -64,12 +64,15 @@ fn start() -> Emulator {
         .unwrap_or_else(|e| panic!("cannot start {}: {e}", server.display()));
     let stdin = child.stdin.take().expect("piped stdin");
     let endpoint = format!("http://127.0.0.1:{port}");
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + crate::patience::PATIENCE;
     while !ready(port) {
         if Instant::now() > deadline {
             let mut text = String::new();
             let _ = std::fs::File::open(&log).and_then(|mut f| f.read_to_string(&mut text));
-            panic!("moto server did not answer on {endpoint} within 60 s; its log:\n{text}");
+            panic!(
+                "moto server did not answer on {endpoint} within {} s; its log:\n{text}",
+                crate::patience::PATIENCE.as_secs()
+            );
         }
         std::thread::sleep(Duration::from_millis(100));
     }

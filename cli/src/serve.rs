@@ -39,10 +39,10 @@ use tokio::task::JoinHandle;
 /// The most any route reads; each route has its own, lower, limit.
 const MAX_BODY: usize = 4 * 1024 * 1024;
 /// How long an issue request stays hidden while being worked on.
-const VISIBILITY: Duration = Duration::from_secs(30);
+pub const VISIBILITY: Duration = Duration::from_secs(30);
 /// The same on SQS. A receive whose answer was lost hides its messages this long before they
 /// come back; issuing one batch takes well under a second.
-const SQS_VISIBILITY_SECONDS: i32 = 10;
+pub const SQS_VISIBILITY_SECONDS: i32 = 10;
 /// How many issue requests the embedded pump takes at once. Issuing is mostly CPU, and this is
 /// one process on a few cores: holding more than it works on would only leave more messages
 /// half-done at a crash, each such delivery counted toward the dead letters.

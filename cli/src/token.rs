@@ -121,12 +121,14 @@ pub async fn revoke(
     by: &str,
     now: time::OffsetDateTime,
 ) -> anyhow::Result<time::OffsetDateTime> {
-    let jti = jti.trim();
-    if jti.is_empty() || jti.len() > 64 || !jti.chars().all(|c| c.is_ascii_alphanumeric()) {
-        anyhow::bail!(
-            "{jti:?} is not a token id: `guichet token` printed it (26 letters and digits)"
-        );
-    }
+    // Ids are ULIDs, printed in capitals: one typed in small letters names the same token.
+    let jti = ulid::Ulid::from_string(jti.trim())
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "{jti:?} is not a token id: `guichet token` printed it (26 letters and digits)"
+            )
+        })?
+        .to_string();
     let by = by.trim();
     if by.is_empty() {
         anyhow::bail!("--by names who revokes the token");
@@ -134,7 +136,7 @@ pub async fn revoke(
     let until = now + LONGEST + time::Duration::days(1);
     store
         .revoke(&TokenRevocation {
-            jti: jti.to_owned(),
+            jti,
             at: now,
             by: by.to_owned(),
             until,

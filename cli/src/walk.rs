@@ -110,6 +110,7 @@ impl Walker {
         ensure!(status == 200, "paying {id}: {status} {ack}");
 
         let decision = json!({ "decision": "approve", "record": { "convictions": [] } });
+        let asked = Instant::now();
         loop {
             let (status, body) = self
                 .answered(|| {
@@ -133,6 +134,15 @@ impl Walker {
                     if matches!(view["status"].as_str(), Some("approved" | "issued")) {
                         return Ok(id);
                     }
+                    // Not reviewable yet (its payment still being recorded): ask again, within
+                    // the walk's patience.
+                    ensure!(
+                        asked.elapsed() < self.patience,
+                        "approving {id}: 409 for {} s, the application {}",
+                        self.patience.as_secs(),
+                        view["status"]
+                    );
+                    tokio::time::sleep(Duration::from_millis(100)).await;
                 }
                 other => bail!("approving {id}: {other} {body}"),
             }
@@ -166,6 +176,12 @@ impl Walker {
 
     /// How many applications of the office wait in `status`, or `None` during an outage.
     pub async fn waiting(&self, office: &str, status: &str) -> Option<usize> {
+        self.waiting_ids(office, status).await.map(|ids| ids.len())
+    }
+
+    /// The applications of the office waiting in `status` (the queue's first page, oldest
+    /// first), or `None` during an outage.
+    async fn waiting_ids(&self, office: &str, status: &str) -> Option<Vec<String>> {
         let r = self
             .http
             .get(format!(
@@ -177,8 +193,53 @@ impl Walker {
             .await
             .ok()?;
         let body: Value = r.json().await.ok()?;
-        body["items"].as_array().map(Vec::len)
+        // An item without an id is an answer we cannot read: no answer, not an empty queue.
+        body["items"].as_array().and_then(|items| {
+            items
+                .iter()
+                .map(|a| a["id"].as_str().map(str::to_owned))
+                .collect()
+        })
     }
+
+    /// Waits until no approval of the office waits for its document. It fails only when the
+    /// queue did not move for `stall`: a bound on progress, not on the whole drain, so a busy
+    /// machine makes it slower but not red, while a lost or stuck approval still fails it.
+    pub async fn drained(&self, office: &str, stall: Duration) -> anyhow::Result<Drained> {
+        let started = Instant::now();
+        let mut moved = started;
+        let mut longest_stall = Duration::ZERO;
+        let mut seen: Option<Vec<String>> = None;
+        loop {
+            let now = self.waiting_ids(office, "approved").await;
+            if now.as_ref().is_some_and(Vec::is_empty) {
+                longest_stall = longest_stall.max(moved.elapsed());
+                return Ok(Drained {
+                    after: started.elapsed(),
+                    longest_stall,
+                });
+            }
+            if now.is_some() && now != seen {
+                longest_stall = longest_stall.max(moved.elapsed());
+                moved = Instant::now();
+                seen = now;
+            }
+            ensure!(
+                moved.elapsed() < stall,
+                "approvals still without a document, none issued for {} s: {:?}",
+                stall.as_secs(),
+                seen.as_ref().map(Vec::len)
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// How an office's approvals drained: how long it took, and the longest the queue stood still.
+#[derive(Debug, Clone, Copy)]
+pub struct Drained {
+    pub after: Duration,
+    pub longest_stall: Duration,
 }
 
 /// What the store says after a walk.

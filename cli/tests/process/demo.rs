@@ -2,10 +2,9 @@
 //! values without JSON quotes, dates as people write them, and the log lines in a file rather
 //! than between the steps.
 
-use crate::harness::guichet_command;
+use crate::harness::{PATIENCE, guichet_command};
 use std::io::BufRead as _;
 use std::process::Stdio;
-use std::time::Duration;
 
 #[test]
 fn the_demo_tells_a_clean_story_and_logs_to_a_file() {
@@ -42,7 +41,7 @@ fn the_demo_tells_a_clean_story_and_logs_to_a_file() {
         }
     });
     let mut story = Vec::new();
-    while let Ok(line) = rx.recv_timeout(Duration::from_secs(60)) {
+    while let Ok(line) = rx.recv_timeout(PATIENCE) {
         let done = line.starts_with("Done:");
         story.push(line);
         if done {

@@ -41,7 +41,9 @@ async fn five_hundred_applications_survive_random_sigkills() {
     });
     let mut clients = walker.spawn(APPLICATIONS, WORKERS);
 
-    // Kill and restart while clients work…
+    // Kill and restart while clients work… (each request of a walk gives up after `patience`
+    // without an answer, and so does an approval refused as not yet reviewable: this ends
+    // whatever the machine's speed).
     let started = Instant::now();
     let mut kills = 0;
     let mut walked = Vec::new();
@@ -57,10 +59,6 @@ async fn five_hundred_applications_survive_random_sigkills() {
         kills += 1;
         tokio::time::sleep(rng.millis(0, 200)).await;
         server.start().await;
-        assert!(
-            started.elapsed() < Duration::from_secs(300),
-            "500 applications did not get through in 5 minutes"
-        );
     }
     let clients_done_after = started.elapsed();
     // …and while the queue drains.
@@ -71,26 +69,23 @@ async fn five_hundred_applications_survive_random_sigkills() {
         drain_kills += 1;
         server.start().await;
     }
-    // From the last restart on, every approval is issued within 30 seconds.
-    let last_restart = Instant::now();
-    loop {
-        let left = walker.waiting(BAMAKO_REGISTRY, "approved").await;
-        if left == Some(0) {
-            break;
-        }
-        if last_restart.elapsed() >= Duration::from_secs(30) {
+    // From the last restart on the queue keeps moving: the longest it may stand still is twice
+    // the time a delivery stays hidden while worked on (a restart takes back what was in
+    // flight at once; a failed one comes back within 32 s). A busy machine makes the drain
+    // slower, not red.
+    let stall = 2 * guichet_cli::serve::VISIBILITY;
+    let drained = match walker.drained(BAMAKO_REGISTRY, stall).await {
+        Ok(d) => d,
+        Err(e) => {
             let log = std::fs::read_to_string(&server.log).unwrap_or_default();
             let _ = std::fs::copy(&server.log, std::env::temp_dir().join("guichet-faults.log"));
             panic!(
-                "approvals still without a document 30 s after the last restart: {left:?} \
-                 ({} messages moved to the dead letters; the log: {})",
+                "after the last restart: {e:#} ({} messages moved to the dead letters; the log: {})",
                 log.matches("message moved to dead letters").count(),
                 std::env::temp_dir().join("guichet-faults.log").display()
             );
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let drained_after = last_restart.elapsed();
+    };
     server.kill();
     assert!(kills + drain_kills >= 8, "too few faults to mean anything");
 
@@ -105,13 +100,14 @@ async fn five_hundred_applications_survive_random_sigkills() {
     println!(
         "faults: {APPLICATIONS} applications, {} SIGKILLs ({kills} while clients worked, \
          {drain_kills} while issuing), {} retried requests; clients done in {:.1} s, all issued \
-         in {:.1} s, the last {:.1} s after the last restart; {} distinct document numbers; {} \
-         approvals re-driven by reconcile",
+         in {:.1} s, the last {:.1} s after the last restart (the queue stood still {:.1} s at \
+         most); {} distinct document numbers; {} approvals re-driven by reconcile",
         kills + drain_kills,
         walker.retries.load(Ordering::Relaxed),
         clients_done_after.as_secs_f64(),
         started.elapsed().as_secs_f64(),
-        drained_after.as_secs_f64(),
+        drained.after.as_secs_f64(),
+        drained.longest_stall.as_secs_f64(),
         outcome.distinct_numbers,
         log.matches("issuance asked again").count()
     );

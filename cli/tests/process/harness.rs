@@ -11,6 +11,10 @@ use std::time::{Duration, Instant};
 
 pub const BAMAKO_REGISTRY: &str = "TGI-BKO-C3";
 
+/// How long a test waits for the server to start, stop or finish background work: far past
+/// what it takes with other work running beside the tests; it only bounds one that never ends.
+pub const PATIENCE: Duration = Duration::from_secs(120);
+
 /// The `guichet` binary with nothing from the test run's environment but `PATH`.
 pub fn guichet_command() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_guichet"));
@@ -75,7 +79,7 @@ impl Server {
         self.child = Some(cmd.spawn().expect("the guichet binary starts"));
         self.starts += 1;
         let http = Client::new();
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + PATIENCE;
         loop {
             if let Ok(r) = http.get(format!("{}/v1/keys", self.base)).send().await
                 && r.status() == 200
@@ -101,8 +105,8 @@ impl Server {
         }
     }
 
-    /// SIGTERM, what systemd, containers and Lambda send, then waits (30 s at most) for the
-    /// process to end by itself; its exit status.
+    /// SIGTERM, what systemd, containers and Lambda send, then waits (`PATIENCE` at most) for
+    /// the process to end by itself; its exit status.
     pub fn terminate(&mut self) -> std::process::ExitStatus {
         let mut child = self.child.take().expect("running");
         let sent = Command::new("kill")
@@ -110,14 +114,17 @@ impl Server {
             .status()
             .expect("kill(1) runs");
         assert!(sent.success(), "kill -TERM failed");
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + PATIENCE;
         loop {
             if let Some(status) = child.try_wait().unwrap() {
                 return status;
             }
             if Instant::now() > deadline {
                 child.kill().unwrap();
-                panic!("guichet serve did not stop within 30 s of SIGTERM");
+                panic!(
+                    "guichet serve did not stop within {} s of SIGTERM",
+                    PATIENCE.as_secs()
+                );
             }
             std::thread::sleep(Duration::from_millis(20));
         }

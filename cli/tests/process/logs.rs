@@ -131,8 +131,8 @@ async fn a_full_run_logs_no_name_nina_birth_date_or_record_content() {
         .await
         .unwrap();
     assert_eq!(approved.status(), 200);
-    let mut number = None;
-    for _ in 0..200 {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    let number = loop {
         let view = json_of(
             http.get(&app_url)
                 .bearer_auth(&citizen)
@@ -142,12 +142,11 @@ async fn a_full_run_logs_no_name_nina_birth_date_or_record_content() {
         )
         .await;
         if view["status"] == "issued" {
-            number = view["document"]["number"].as_str().map(str::to_owned);
-            break;
+            break view["document"]["number"].as_str().unwrap().to_owned();
         }
+        assert!(std::time::Instant::now() < deadline, "never issued");
         tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let number = number.expect("issued");
+    };
     let pdf = http
         .get(format!("{app_url}/document"))
         .bearer_auth(&citizen)

@@ -755,12 +755,21 @@ impl RevokedTokens for DynamoStore {
     }
 
     async fn revoked(&self, now: OffsetDateTime) -> Result<Vec<String>, StoreError> {
-        let all: Vec<TokenRevocation> = self.partition("REVOKED", None, true, 10_000).await?;
-        Ok(all
-            .into_iter()
-            .filter(|r| r.until > now)
-            .map(|r| r.jti)
-            .collect())
+        // Page by page (a query answers 1 MB at most): a list cut short would let tokens through.
+        const PAGE: usize = 1000;
+        let mut ids = Vec::new();
+        let mut after = None;
+        loop {
+            let page: Vec<TokenRevocation> =
+                self.partition("REVOKED", after.take(), true, PAGE).await?;
+            let last = page.last().map(|r| r.jti.clone());
+            let full = page.len() == PAGE;
+            ids.extend(page.into_iter().filter(|r| r.until > now).map(|r| r.jti));
+            match last {
+                Some(jti) if full => after = Some(jti),
+                _ => return Ok(ids),
+            }
+        }
     }
 }
 

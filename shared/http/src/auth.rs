@@ -45,18 +45,29 @@ pub fn own_token_lifetime(role: Role) -> time::Duration {
 impl TokenSettings {
     pub fn read(env: &Env) -> Result<Self, SettingError> {
         let production = guichet_core::settings::Environment::read(env)?.is_production();
-        let own_roles = match env.get("GUICHET_OWN_TOKEN_ROLES") {
-            Some(list) => list
-                .split(',')
-                .map(str::trim)
-                .filter(|r| !r.is_empty())
-                .map(|r| {
-                    Role::parse(r).ok_or_else(|| SettingError::Invalid {
-                        name: "GUICHET_OWN_TOKEN_ROLES",
-                        why: format!("{r:?} is not a role"),
+        let listed = env
+            .get("GUICHET_OWN_TOKEN_ROLES")
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .map(|r| {
+                        Role::parse(r).ok_or_else(|| SettingError::Invalid {
+                            name: "GUICHET_OWN_TOKEN_ROLES",
+                            why: format!("{r:?} is not a role"),
+                        })
                     })
-                })
-                .collect::<Result<Vec<_>, _>>()?,
+                    .collect::<Result<Vec<_>, _>>()
+            })
+            .transpose()?;
+        // Partner systems have no other way in: in production the list adds to them.
+        let own_roles = match listed {
+            Some(listed) if production => {
+                let mut roles = vec![Role::Partner];
+                roles.extend(listed.into_iter().filter(|r| *r != Role::Partner));
+                roles
+            }
+            Some(listed) => listed,
             None if production => vec![Role::Partner],
             None => Role::ALL.to_vec(),
         };
@@ -335,53 +346,89 @@ pub struct Authenticator {
 /// (by the service's clock).
 pub struct DenyList {
     store: std::sync::Arc<dyn guichet_core::ports::RevokedTokens>,
-    cache: std::sync::RwLock<(Option<OffsetDateTime>, std::collections::HashSet<String>)>,
+    copy: std::sync::RwLock<DenyCopy>,
+}
+
+#[derive(Default)]
+struct DenyCopy {
+    /// When the ids in hand were read.
+    read_at: Option<OffsetDateTime>,
+    /// When the store was last asked, whatever it answered.
+    tried_at: Option<OffsetDateTime>,
+    ids: std::collections::HashSet<String>,
 }
 
 /// A revoked token stops passing within this.
 pub const DENY_REFRESH: time::Duration = time::Duration::seconds(60);
+/// While the store cannot be read, the copy in hand holds this long; older, the service's own
+/// tokens wait for the store (503) rather than pass unchecked.
+pub const DENY_STALE: time::Duration = time::Duration::minutes(5);
+/// After a failed read the store is asked again no sooner than this: a failing table is not
+/// hammered by every request.
+const DENY_RETRY: time::Duration = time::Duration::seconds(5);
 
 impl DenyList {
     pub fn new(store: std::sync::Arc<dyn guichet_core::ports::RevokedTokens>) -> Self {
         DenyList {
             store,
-            cache: std::sync::RwLock::new((None, Default::default())),
+            copy: Default::default(),
         }
     }
 
-    /// Reads the list again when the copy is older than `DENY_REFRESH`. A failed read keeps
-    /// the copy; one never read lets nothing through.
+    fn within(at: Option<OffsetDateTime>, now: OffsetDateTime, span: time::Duration) -> bool {
+        at.is_some_and(|at| now >= at && now - at < span)
+    }
+
+    /// Reads the list again when the copy is older than `DENY_REFRESH`.
     async fn refresh(&self, now: OffsetDateTime) -> Result<(), Error> {
-        let read_at = self
-            .cache
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .0;
-        if read_at.is_some_and(|at| now - at < DENY_REFRESH && now >= at) {
+        let (read_at, tried_at) = {
+            let copy = self
+                .copy
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            (copy.read_at, copy.tried_at)
+        };
+        if Self::within(read_at, now, DENY_REFRESH) {
             return Ok(());
         }
-        match self.store.revoked(now).await {
-            Ok(ids) => {
-                *self
-                    .cache
-                    .write()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) =
-                    (Some(now), ids.into_iter().collect());
-                Ok(())
+        let mut failure = None;
+        if !Self::within(tried_at, now, DENY_RETRY) {
+            self.copy
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .tried_at = Some(now);
+            match self.store.revoked(now).await {
+                Ok(ids) => {
+                    let mut copy = self
+                        .copy
+                        .write()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    copy.read_at = Some(now);
+                    copy.ids = ids.into_iter().collect();
+                    return Ok(());
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "the revoked tokens could not be read again");
+                    failure = Some(e);
+                }
             }
-            Err(e) if read_at.is_some() => {
-                tracing::warn!(error = %e, "the revoked tokens could not be read again; keeping the list");
-                Ok(())
-            }
-            Err(e) => Err(Error::Store(e)),
         }
+        if Self::within(read_at, now, DENY_STALE) {
+            return Ok(());
+        }
+        Err(Error::Store(failure.unwrap_or_else(|| {
+            guichet_core::ports::StoreError::Fault(guichet_core::ports::Fault::new(
+                guichet_core::ports::FaultKind::Unavailable,
+                "the revoked tokens could not be read",
+            ))
+        })))
     }
 
     fn contains(&self, jti: &str) -> bool {
-        self.cache
+        self.copy
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .1
+            .ids
             .contains(jti)
     }
 }
@@ -583,7 +630,12 @@ impl Authenticator {
         if let Some(provider) = &self.oidc {
             provider.learn_key_of(token, now).await;
         }
-        if let Some(deny) = &self.deny {
+        // Only a valid own token makes the deny list be read: a provider's or a forged one is
+        // answered without the store.
+        if let Some(deny) = &self.deny
+            && jsonwebtoken::decode_header(token).is_ok_and(|h| h.alg == Algorithm::HS256)
+        {
+            self.check(token, now)?;
             deny.refresh(now).await?;
         }
         self.check(token, now)
@@ -614,7 +666,10 @@ impl Authenticator {
         }
         if self.production
             && (c.jti.is_none()
-                || c.exp - c.iat > own_token_lifetime(c.role).whole_seconds() + leeway)
+                || c.iat - leeway > now
+                || c.exp
+                    .checked_sub(c.iat)
+                    .is_none_or(|life| life > own_token_lifetime(c.role).whole_seconds() + leeway))
         {
             return Err(Error::Unauthenticated);
         }
@@ -655,7 +710,9 @@ impl Authenticator {
             office,
             name,
             state,
-            mfa: true,
+            // In production an own token is a partner's, or a role an operator listed: it says
+            // nothing of a second factor, so it never signs. Development's stand for anyone.
+            mfa: !self.production,
         })
     }
 
@@ -995,6 +1052,16 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(listed.own_roles, vec![Role::Partner, Role::Clerk]);
+        let without_partner = read(&[
+            ("GUICHET_ENV", "production"),
+            ("GUICHET_OWN_TOKEN_ROLES", "clerk"),
+        ])
+        .unwrap();
+        assert_eq!(
+            without_partner.own_roles,
+            vec![Role::Partner, Role::Clerk],
+            "a list adds to the partners, who have no other way in"
+        );
         assert!(
             read(&[("GUICHET_OWN_TOKEN_ROLES", "partner,boss")]).is_err(),
             "an unknown role is an error, not silently nothing"
@@ -1021,7 +1088,33 @@ mod tests {
             Err(Error::Unauthenticated)
         ));
         let system = dev.mint(&partner(), time::Duration::days(90), now).unwrap();
-        assert_eq!(prod.check(&system, now).unwrap(), partner());
+        // In production an own token never stands for a second factor.
+        let seen = prod.check(&system, now).unwrap();
+        assert_eq!(
+            seen,
+            Principal {
+                mfa: false,
+                ..partner()
+            }
+        );
+        assert!(
+            seen.second_factor_for_signing().is_ok(),
+            "a partner signs nothing anyway"
+        );
+        // Issued "in the future" (valid from now on), a token could outlive its span: refused.
+        let t = now.unix_timestamp();
+        let day = 86_400;
+        let ahead = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &serde_json::json!({
+                "sub": "bfa-system", "role": "partner", "state": "BFA", "jti": "01ABC",
+                "iss": "guichet-test", "aud": "guichet", "iat": t + 400 * day, "nbf": t,
+                "exp": t + 401 * day
+            }),
+            &EncodingKey::from_secret(&[b'7'; 32]),
+        )
+        .unwrap();
+        assert!(prod.check(&ahead, now).is_err());
         let too_long = dev.mint(&partner(), time::Duration::days(91), now).unwrap();
         assert!(prod.check(&too_long, now).is_err());
         assert!(
@@ -1081,5 +1174,101 @@ mod tests {
         );
         assert!(read(Some("amr")).is_err());
         assert!(read(Some(":mfa")).is_err());
+    }
+
+    /// A deny list in memory that fails when told, counting its reads.
+    struct Flaky {
+        ids: Vec<String>,
+        down: std::sync::atomic::AtomicBool,
+        reads: std::sync::atomic::AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl guichet_core::ports::RevokedTokens for Flaky {
+        async fn revoke(
+            &self,
+            _: &guichet_core::ports::TokenRevocation,
+        ) -> Result<(), guichet_core::ports::StoreError> {
+            unreachable!("the checker only reads")
+        }
+        async fn revoked(
+            &self,
+            _: OffsetDateTime,
+        ) -> Result<Vec<String>, guichet_core::ports::StoreError> {
+            use std::sync::atomic::Ordering::SeqCst;
+            self.reads.fetch_add(1, SeqCst);
+            if self.down.load(SeqCst) {
+                return Err(guichet_core::ports::StoreError::Fault(
+                    guichet_core::ports::Fault::new(
+                        guichet_core::ports::FaultKind::Unavailable,
+                        "down",
+                    ),
+                ));
+            }
+            Ok(self.ids.clone())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_revoked_token_stops_within_a_minute_and_a_failing_store_is_neither_hammered_nor_trusted_for_ever()
+     {
+        use std::sync::atomic::Ordering::SeqCst;
+        let minter = auth();
+        let t0 = now();
+        let (revoked, jti) = minter
+            .mint_named(&partner(), time::Duration::days(30), t0)
+            .unwrap();
+        let (kept, _) = minter
+            .mint_named(&partner(), time::Duration::days(30), t0)
+            .unwrap();
+        let store = std::sync::Arc::new(Flaky {
+            ids: Vec::new(),
+            down: false.into(),
+            reads: 0.into(),
+        });
+        let checker = auth().with_deny_list(DenyList::new(store.clone()));
+        assert!(checker.check_learning(&revoked, t0).await.is_ok());
+        assert_eq!(store.reads.load(SeqCst), 1);
+        // Revoked meanwhile: the next read, within DENY_REFRESH, refuses it.
+        let store2 = std::sync::Arc::new(Flaky {
+            ids: vec![jti.clone()],
+            down: false.into(),
+            reads: 0.into(),
+        });
+        let checker = auth().with_deny_list(DenyList::new(store2.clone()));
+        assert!(matches!(
+            checker.check_learning(&revoked, t0).await,
+            Err(Error::Unauthenticated)
+        ));
+        assert!(checker.check_learning(&kept, t0).await.is_ok());
+        // A forged token costs no read.
+        let forged = Authenticator::hs256(&secret(b'8'), "guichet-test", "guichet")
+            .mint(&partner(), time::Duration::hours(1), t0)
+            .unwrap();
+        assert!(checker.check_learning(&forged, t0).await.is_err());
+        assert_eq!(store2.reads.load(SeqCst), 1);
+        // The store fails: the copy holds five minutes, the store asked every 5 s at most.
+        store2.down.store(true, SeqCst);
+        let later = t0 + DENY_REFRESH + time::Duration::seconds(1);
+        for _ in 0..10 {
+            assert!(checker.check_learning(&kept, later).await.is_ok());
+        }
+        assert_eq!(
+            store2.reads.load(SeqCst),
+            2,
+            "one read, not one per request"
+        );
+        assert!(matches!(
+            checker.check_learning(&revoked, later).await,
+            Err(Error::Unauthenticated)
+        ));
+        let stale = t0 + DENY_STALE + time::Duration::seconds(1);
+        assert!(matches!(
+            checker.check_learning(&kept, stale).await,
+            Err(Error::Store(_))
+        ));
+        store2.down.store(false, SeqCst);
+        let back = stale + time::Duration::seconds(6);
+        assert!(checker.check_learning(&kept, back).await.is_ok());
     }
 }

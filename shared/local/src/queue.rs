@@ -154,6 +154,31 @@ impl LocalQueue {
             .await
     }
 
+    /// The messages not yet done with, in every queue: waiting, in flight, or waiting out a
+    /// retry delay.
+    pub async fn unfinished(&self) -> Result<usize, StoreError> {
+        self.count("ready").await
+    }
+
+    /// The messages set aside in the dead letters, in every queue.
+    pub async fn dead(&self) -> Result<usize, StoreError> {
+        self.count("dead").await
+    }
+
+    async fn count(&self, state: &'static str) -> Result<usize, StoreError> {
+        self.db
+            .call(move |conn| {
+                conn.query_row(
+                    "SELECT COUNT(*) FROM queue_messages WHERE state = ?1",
+                    params![state],
+                    |r| r.get::<_, i64>(0),
+                )
+                .map(|n| n as usize)
+                .map_err(backend)
+            })
+            .await
+    }
+
     /// Bodies of the messages that gave up, for ops to inspect and re-drive.
     pub async fn dead_letters(&self, queue: QueueName) -> Result<Vec<Delivery>, StoreError> {
         self.db

@@ -63,21 +63,16 @@ async fn applications_survive_throttling_errors_and_timeouts_on_aws() {
         .flat_map(Result::unwrap)
         .collect();
     let clients_done_after = started.elapsed();
-    // The last fault: from here every approval is issued within 30 seconds.
+    // The last fault: from here the queue keeps moving. The longest it may stand still is what a
+    // fault can hide a message for, the queue's visibility timeout (a receive whose answer was
+    // lost, an issue that failed), with a wide margin; a busy machine makes the drain slower,
+    // not red.
     proxy.set_fault_rate(0);
-    let last_fault = Instant::now();
-    loop {
-        let left = walker.waiting(BAMAKO_REGISTRY, "approved").await;
-        if left == Some(0) {
-            break;
-        }
-        assert!(
-            last_fault.elapsed() < Duration::from_secs(30),
-            "approvals still without a document 30 s after the last fault: {left:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    let drained_after = last_fault.elapsed();
+    let stall = Duration::from_secs(6 * guichet_cli::serve::SQS_VISIBILITY_SECONDS as u64);
+    let drained = walker
+        .drained(BAMAKO_REGISTRY, stall)
+        .await
+        .unwrap_or_else(|e| panic!("after the last fault: {e:#}"));
     app.server.stop();
     let faults = proxy.counts();
 
@@ -95,8 +90,8 @@ async fn applications_survive_throttling_errors_and_timeouts_on_aws() {
     println!(
         "aws faults: {APPLICATIONS} applications; {} of {} AWS calls faulted ({} throttled, {} \
          500 after the work, {} answered too late); {} HTTP requests retried by clients; clients \
-         done in {:.1} s, all issued in {:.1} s, the last {:.1} s after the last fault; {} \
-         distinct document numbers",
+         done in {:.1} s, all issued in {:.1} s, the last {:.1} s after the last fault (the queue \
+         stood still {:.1} s at most); {} distinct document numbers",
         faults.injected(),
         faults.injected() + faults.clean,
         faults.throttled,
@@ -105,7 +100,8 @@ async fn applications_survive_throttling_errors_and_timeouts_on_aws() {
         walker.retries.load(Ordering::Relaxed),
         clients_done_after.as_secs_f64(),
         started.elapsed().as_secs_f64(),
-        drained_after.as_secs_f64(),
+        drained.after.as_secs_f64(),
+        drained.longest_stall.as_secs_f64(),
         outcome.distinct_numbers
     );
 }

@@ -2,11 +2,11 @@ use guichet_cli::backend::Backend;
 use guichet_cli::serve::RunningServer;
 use guichet_cli::settings::{BackendChoice, Settings};
 use guichet_core::ports::{Clock, SystemClock};
+pub use guichet_tests::patience::Patience;
 use reqwest::{Client, Response};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 pub const PAYMENT_SECRET: &[u8] = b"test-payment-secret-0123456789abcdef";
 pub const TOKEN_SECRET: &str = "test-token-secret-0123456789abcdefghij";
@@ -133,7 +133,7 @@ pub async fn serve_backend(
         redirects_downloads,
         // Redirects are looked at, not followed: a download's 302 is part of the contract.
         http: Client::builder()
-            .timeout(Duration::from_secs(30))
+            .timeout(guichet_tests::patience::PATIENCE)
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
@@ -252,7 +252,10 @@ impl TestApp {
 
     /// Waits until the attachment is checked; returns its view.
     pub async fn checked(&self, token: &str, id: &str, attachment_id: &str) -> Value {
-        for _ in 0..200 {
+        let patience = Patience::new(format!(
+            "attachment {attachment_id} of {id} was never checked"
+        ));
+        loop {
             let app = self.application(token, id).await;
             let found = app["attachments"]
                 .as_array()
@@ -263,9 +266,8 @@ impl TestApp {
             if let Some(a) = found.filter(|a| a["state"] != "pending") {
                 return a;
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            patience.wait().await;
         }
-        panic!("attachment {attachment_id} of {id} was never checked");
     }
 
     /// A certificate of `citizen`'s, paid and with both proofs accepted: in review at the
@@ -548,15 +550,42 @@ impl TestApp {
         .await
     }
 
+    /// Waits until the embedded service has nothing left to do: no event waiting in the outbox,
+    /// no message in its queues (waiting, in flight or to be retried), three looks in a row, and
+    /// none set aside as undeliverable (which would be work not done). What a test then reads is
+    /// what the service came to, not what it had done so far.
+    pub async fn settled(&self) {
+        let guichet_cli::backend::Pump::Local(queue) = &self.server.backend.pump else {
+            panic!("settled() reads the embedded queue");
+        };
+        let patience = Patience::new("the service never settled");
+        let mut quiet = 0;
+        while quiet < 3 {
+            let far = time::OffsetDateTime::now_utc() + time::Duration::days(1);
+            let waiting = self
+                .server
+                .backend
+                .outbox
+                .pending(far, 1)
+                .await
+                .unwrap()
+                .len()
+                + queue.unfinished().await.unwrap();
+            quiet = if waiting == 0 { quiet + 1 } else { 0 };
+            patience.wait().await;
+        }
+        assert_eq!(queue.dead().await.unwrap(), 0, "a message was set aside");
+    }
+
     pub async fn wait_for_status(&self, token: &str, id: &str, status: &str) -> Value {
-        for _ in 0..100 {
+        let patience = Patience::new(format!("application {id} never reached {status}"));
+        loop {
             let app = self.application(token, id).await;
             if app["status"] == status {
                 return app;
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            patience.wait().await;
         }
-        panic!("application {id} never reached {status}");
     }
 }
 
@@ -695,27 +724,19 @@ pub fn pdfsig(dir: &Path, pem: &str, files: &[&Path]) -> (String, String) {
     (said(files[0]), said(files[1]))
 }
 
-/// Renders the last page at 200 dpi, as an office scanner would (rqrr, a simple decoder, misses
-/// this version-10 code at 150 dpi; phone cameras do better), and reads every QR code on it.
+/// Renders the last page at 200 dpi, as an office scanner would, and reads every QR code on it.
 pub fn qr_codes(pdf: &Path) -> Vec<String> {
     qr_codes_at(pdf, 200)
 }
 
-/// The QR codes of the last page rendered at `dpi`.
+/// The QR codes of the last page rendered at `dpi`, read as the verify route reads a scan
+/// (`guichet-scan`: rqrr, then ZXing's port where rqrr alone misses a code, as it does for some
+/// version-10 codes at 150 dpi, a different one at each run since every seal differs).
 pub fn qr_codes_at(pdf: &Path, dpi: u32) -> Vec<String> {
     let img = image::open(last_page_png(pdf, dpi, false))
         .unwrap()
         .to_luma8();
-    let (w, h) = img.dimensions();
-    let mut prepared =
-        rqrr::PreparedImage::prepare_from_greyscale(w as usize, h as usize, |x, y| {
-            img.get_pixel(x as u32, y as u32).0[0]
-        });
-    prepared
-        .detect_grids()
-        .iter()
-        .map(|g| g.decode().expect("QR decodes").1)
-        .collect()
+    guichet_scan::picture_codes(&img)
 }
 
 /// Today as the documents print a date ("4 décembre 2026"), for a decision taken in the test.

@@ -5,11 +5,11 @@
 use crate::helpers::*;
 use serde_json::{Value, json};
 use std::path::Path;
-use std::time::Duration;
 
 /// The outbox's messages (file name → text), once there are at least `want`.
 async fn outbox(dir: &Path, want: usize) -> Vec<(String, String)> {
-    for _ in 0..200 {
+    let patience = Patience::new(format!("fewer than {want} messages in {}", dir.display()));
+    loop {
         let mut found: Vec<(String, String)> = std::fs::read_dir(dir)
             .map(|entries| {
                 entries
@@ -27,9 +27,8 @@ async fn outbox(dir: &Path, want: usize) -> Vec<(String, String)> {
             found.sort();
             return found;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        patience.wait().await;
     }
-    panic!("fewer than {want} messages in {}", dir.display());
 }
 
 fn with_contact(surname: &str) -> Value {

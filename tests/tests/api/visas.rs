@@ -4,7 +4,6 @@
 
 use crate::helpers::*;
 use serde_json::{Value, json};
-use std::time::Duration;
 use time::OffsetDateTime;
 
 pub const PARIS: &str = "AMB-PARIS";
@@ -219,7 +218,8 @@ impl TestApp {
 
     /// What matching found, once the screen step has run (409 until then).
     pub async fn screening(&self, id: &str) -> Value {
-        for _ in 0..200 {
+        let patience = Patience::new(format!("application {id} was never screened"));
+        loop {
             let resp = self
                 .get(
                     &self.screener(),
@@ -230,9 +230,8 @@ impl TestApp {
                 return resp.json().await.unwrap();
             }
             assert_eq!(resp.status(), 409, "before matching, only a conflict");
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            patience.wait().await;
         }
-        panic!("application {id} was never screened");
     }
 
     pub async fn screen(&self, token: &str, id: &str, body: &Value) -> reqwest::Response {
@@ -622,7 +621,7 @@ async fn a_denial_refuses_the_visa_after_a_consular_approval_and_the_applicant_l
         own["decision"]["reason"],
         "Demande refusée. — Application refused."
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.settled().await;
     assert_eq!(
         app.application(&citizen, &id).await["status"],
         "rejected",
@@ -680,7 +679,7 @@ async fn a_referral_holds_the_visa_for_a_supervisor() {
             .status(),
         200
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.settled().await;
     let held = app.application(&citizen, &id).await;
     assert_eq!(held["status"], "in_review", "held while referred: {held}");
     assert!(!held.to_string().contains("referred"), "{held}");
@@ -743,7 +742,7 @@ async fn a_corrected_name_is_screened_again_before_anything_is_approved() {
             .status(),
         200
     );
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.settled().await;
     assert_eq!(app.application(&citizen, &id).await["status"], "in_review");
     let found = app.screening(&id).await;
     assert_eq!(found["name"], "MOHAMED DIALLO", "{found}");
@@ -839,20 +838,19 @@ async fn a_single_entry_visa_lets_one_entry_through_and_every_refusal_says_why()
     // The holder is told (a visa used by someone else is noticed), naming the application only.
     let reference = single["payment_reference"].as_str().unwrap();
     let outbox = app.dir.path().join("outbox");
-    let mut told = None;
-    for _ in 0..200 {
-        told = std::fs::read_dir(&outbox)
+    let patience = Patience::new("the holder is never told of the crossing");
+    let told = loop {
+        let told = std::fs::read_dir(&outbox)
             .into_iter()
             .flatten()
             .flatten()
             .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
             .find(|text| text.contains("passage de frontière a été enregistré"));
-        if told.is_some() {
-            break;
+        if let Some(told) = told {
+            break told;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    let told = told.expect("the holder is told of the crossing");
+        patience.wait().await;
+    };
     assert!(
         told.contains(reference) && told.contains("border crossing was recorded"),
         "{told}"
@@ -1048,16 +1046,16 @@ impl TestApp {
             Some(a) => format!("/v1/aes/visas?after={a}"),
             None => "/v1/aes/visas".to_owned(),
         };
-        for _ in 0..200 {
+        let patience = Patience::new(format!("the feed never held {want} items after {after:?}"));
+        loop {
             let resp = self.get(token, &path).await;
             assert_eq!(resp.status(), 200);
             let page: Value = resp.json().await.unwrap();
             if page["items"].as_array().unwrap().len() >= want {
                 return page;
             }
-            tokio::time::sleep(Duration::from_millis(50)).await;
+            patience.wait().await;
         }
-        panic!("the feed never held {want} items after {after:?}");
     }
 }
 

@@ -21,10 +21,16 @@ async fn sign_in_at(
     name: &str,
 ) {
     let base = &app.base;
+    // Each navigation within the console is answered by a page drawn when its data arrives: the
+    // form filled below must be the one the sign-in link draws, not the one before it, which
+    // that one replaces (on a busy machine, after the fields were filled).
     browser.goto(&format!("{base}/console#/sign-in")).await;
-    browser.eval("sessionStorage.clear(); return true").await;
+    browser.find("body[data-ready='/sign-in']").await;
+    browser
+        .eval("sessionStorage.clear(); delete document.body.dataset.ready; return true")
+        .await;
     browser.goto(&app.dev_sign_in_link("/console")).await;
-    browser.find("#sign-in-form").await;
+    browser.find("body[data-ready='/sign-in']").await;
     browser
         .eval(&format!(
             "document.getElementById('role').value = '{role}'; return true"

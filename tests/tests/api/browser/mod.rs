@@ -7,12 +7,12 @@ mod portal;
 mod verify_page;
 
 use fantoccini::{Client, ClientBuilder, Locator};
+use guichet_tests::patience::Patience;
 use serde_json::{Value, json};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -171,8 +171,8 @@ impl Browser {
             }
         }))
         .unwrap();
-        let mut last = None;
-        for _ in 0..100 {
+        let patience = Patience::new("chromedriver did not answer");
+        loop {
             match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
                 .capabilities(caps.clone())
                 .connect(&format!("http://127.0.0.1:{port}"))
@@ -185,11 +185,10 @@ impl Browser {
                         downloads,
                     };
                 }
-                Err(e) => last = Some(e),
+                Err(e) => eprintln!("chromedriver not answering yet: {e}"),
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            patience.wait().await;
         }
-        panic!("chromedriver did not answer: {last:?}");
     }
 
     pub async fn goto(&self, url: &str) {
@@ -199,17 +198,37 @@ impl Browser {
     pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
         self.client
             .wait()
-            .at_most(Duration::from_secs(20))
+            .at_most(guichet_tests::patience::PATIENCE)
             .for_element(Locator::Css(css))
             .await
             .unwrap_or_else(|e| panic!("{css}: {e}"))
     }
 
+    /// Acts on the element `css` finds; found again when the page drew it anew meanwhile (a
+    /// page redraws itself when its data arrives: on a busy machine, between the find and the
+    /// act), as a person would act on what they now see.
+    async fn on<T, F, Fut>(&self, css: &str, act: F) -> T
+    where
+        F: Fn(fantoccini::elements::Element) -> Fut,
+        Fut: std::future::Future<Output = Result<T, fantoccini::error::CmdError>>,
+    {
+        let patience = Patience::new(format!("{css} kept being redrawn"));
+        loop {
+            match act(self.find(css).await).await {
+                Ok(done) => return done,
+                Err(e) if e.is_stale_element_reference() => patience.wait().await,
+                Err(e) => panic!("{css}: {e}"),
+            }
+        }
+    }
+
     /// Types `text` into the field, after clearing it.
     pub async fn fill(&self, css: &str, text: &str) {
-        let field = self.find(css).await;
-        field.clear().await.unwrap();
-        field.send_keys(text).await.unwrap();
+        self.on(css, |field| async move {
+            field.clear().await?;
+            field.send_keys(text).await
+        })
+        .await
     }
 
     /// Sets a field's value as a picker would (date inputs take their value in the page's own
@@ -227,23 +246,23 @@ impl Browser {
     /// The file the page downloaded, once it is whole.
     pub async fn downloaded(&self, name: &str) -> Vec<u8> {
         let path = self.downloads.path().join(name);
-        for _ in 0..200 {
+        let patience = Patience::new(format!("{name} was not downloaded"));
+        loop {
             if let Ok(bytes) = std::fs::read(&path)
                 && !bytes.is_empty()
             {
                 return bytes;
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            patience.wait().await;
         }
-        panic!("{name} was not downloaded");
     }
 
     pub async fn click(&self, css: &str) {
-        self.find(css).await.click().await.unwrap();
+        self.on(css, |e| async move { e.click().await }).await
     }
 
     pub async fn text(&self, css: &str) -> String {
-        self.find(css).await.text().await.unwrap()
+        self.on(css, |e| async move { e.text().await }).await
     }
 
     /// A script's value (`return …`).

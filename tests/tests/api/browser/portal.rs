@@ -202,16 +202,20 @@ async fn a_citizen_answers_a_request_for_information_with_a_new_proof_and_a_corr
     std::fs::write(&scan, scanned_act("acte de naissance, lisible")).unwrap();
     browser.choose_file("#file-birth_certificate", &scan).await;
     browser.click("#file-send-birth_certificate").await;
-    let mut second = first.clone();
-    for _ in 0..200 {
-        second = proof(&app.application(&citizen, &id).await);
+    let patience = Patience::new("the second proof is never checked");
+    let second = loop {
+        let second = proof(&app.application(&citizen, &id).await);
         if second["id"] != first["id"] && second["state"] != "pending" {
-            break;
+            break second;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+        patience.wait().await;
+    };
     assert_ne!(second["id"], first["id"]);
     assert_eq!(second["state"], "accepted");
+    // The page is drawn anew: wait for that drawing, not the one before.
+    browser
+        .eval("delete document.body.dataset.ready; return true")
+        .await;
     browser.click("#refresh").await;
     wait_ready(&browser, &format!("/applications/{id}")).await;
 
