@@ -129,9 +129,10 @@ pub async fn revoke(
             )
         })?
         .to_string();
+    // A name, not a letter: entries stay small, so a page of the list holds a thousand.
     let by = by.trim();
-    if by.is_empty() {
-        anyhow::bail!("--by names who revokes the token");
+    if by.is_empty() || by.chars().count() > 120 {
+        anyhow::bail!("--by names who revokes the token (120 characters at most)");
     }
     let until = now + LONGEST + time::Duration::days(1);
     store

@@ -347,6 +347,9 @@ pub struct Authenticator {
 pub struct DenyList {
     store: std::sync::Arc<dyn guichet_core::ports::RevokedTokens>,
     copy: std::sync::RwLock<DenyCopy>,
+    /// One read at a time: requests arriving meanwhile wait for its answer rather than ask
+    /// again or give up.
+    reading: tokio::sync::Mutex<()>,
 }
 
 #[derive(Default)]
@@ -372,22 +375,32 @@ impl DenyList {
         DenyList {
             store,
             copy: Default::default(),
+            reading: tokio::sync::Mutex::new(()),
         }
     }
 
+    /// Whether `at` is less than `span` before `now`; a time after `now` (another request's
+    /// clock read a moment later) counts as within.
     fn within(at: Option<OffsetDateTime>, now: OffsetDateTime, span: time::Duration) -> bool {
-        at.is_some_and(|at| now >= at && now - at < span)
+        at.is_some_and(|at| now < at || now - at < span)
+    }
+
+    fn times(&self) -> (Option<OffsetDateTime>, Option<OffsetDateTime>) {
+        let copy = self
+            .copy
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        (copy.read_at, copy.tried_at)
     }
 
     /// Reads the list again when the copy is older than `DENY_REFRESH`.
     async fn refresh(&self, now: OffsetDateTime) -> Result<(), Error> {
-        let (read_at, tried_at) = {
-            let copy = self
-                .copy
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            (copy.read_at, copy.tried_at)
-        };
+        if Self::within(self.times().0, now, DENY_REFRESH) {
+            return Ok(());
+        }
+        let _reading = self.reading.lock().await;
+        // What the read just finished found holds for us too.
+        let (read_at, tried_at) = self.times();
         if Self::within(read_at, now, DENY_REFRESH) {
             return Ok(());
         }
@@ -1178,9 +1191,19 @@ mod tests {
 
     /// A deny list in memory that fails when told, counting its reads.
     struct Flaky {
-        ids: Vec<String>,
+        ids: std::sync::Mutex<Vec<String>>,
         down: std::sync::atomic::AtomicBool,
         reads: std::sync::atomic::AtomicUsize,
+    }
+
+    impl Flaky {
+        fn new() -> std::sync::Arc<Self> {
+            std::sync::Arc::new(Flaky {
+                ids: Default::default(),
+                down: false.into(),
+                reads: 0.into(),
+            })
+        }
     }
 
     #[async_trait::async_trait]
@@ -1197,6 +1220,8 @@ mod tests {
         ) -> Result<Vec<String>, guichet_core::ports::StoreError> {
             use std::sync::atomic::Ordering::SeqCst;
             self.reads.fetch_add(1, SeqCst);
+            // A store that takes its time, so that requests overlap the read.
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
             if self.down.load(SeqCst) {
                 return Err(guichet_core::ports::StoreError::Fault(
                     guichet_core::ports::Fault::new(
@@ -1205,7 +1230,7 @@ mod tests {
                     ),
                 ));
             }
-            Ok(self.ids.clone())
+            Ok(self.ids.lock().unwrap().clone())
         }
     }
 
@@ -1221,54 +1246,63 @@ mod tests {
         let (kept, _) = minter
             .mint_named(&partner(), time::Duration::days(30), t0)
             .unwrap();
-        let store = std::sync::Arc::new(Flaky {
-            ids: Vec::new(),
-            down: false.into(),
-            reads: 0.into(),
-        });
+        let store = Flaky::new();
         let checker = auth().with_deny_list(DenyList::new(store.clone()));
         assert!(checker.check_learning(&revoked, t0).await.is_ok());
         assert_eq!(store.reads.load(SeqCst), 1);
-        // Revoked meanwhile: the next read, within DENY_REFRESH, refuses it.
-        let store2 = std::sync::Arc::new(Flaky {
-            ids: vec![jti.clone()],
-            down: false.into(),
-            reads: 0.into(),
-        });
-        let checker = auth().with_deny_list(DenyList::new(store2.clone()));
+        // Revoked: it passes while the copy is younger than DENY_REFRESH, then no more.
+        store.ids.lock().unwrap().push(jti.clone());
+        let t59 = t0 + DENY_REFRESH - time::Duration::seconds(1);
+        assert!(checker.check_learning(&revoked, t59).await.is_ok());
+        let t60 = t0 + DENY_REFRESH;
         assert!(matches!(
-            checker.check_learning(&revoked, t0).await,
+            checker.check_learning(&revoked, t60).await,
             Err(Error::Unauthenticated)
         ));
-        assert!(checker.check_learning(&kept, t0).await.is_ok());
-        // A forged token costs no read.
+        assert!(checker.check_learning(&kept, t60).await.is_ok());
+        assert_eq!(store.reads.load(SeqCst), 2);
+        // A forged token costs no read, even with the copy old.
+        let t = t60 + DENY_REFRESH;
         let forged = Authenticator::hs256(&secret(b'8'), "guichet-test", "guichet")
-            .mint(&partner(), time::Duration::hours(1), t0)
+            .mint(&partner(), time::Duration::hours(1), t)
             .unwrap();
-        assert!(checker.check_learning(&forged, t0).await.is_err());
-        assert_eq!(store2.reads.load(SeqCst), 1);
-        // The store fails: the copy holds five minutes, the store asked every 5 s at most.
-        store2.down.store(true, SeqCst);
-        let later = t0 + DENY_REFRESH + time::Duration::seconds(1);
+        assert!(checker.check_learning(&forged, t).await.is_err());
+        assert_eq!(store.reads.load(SeqCst), 2);
+        // The store fails: the copy (read at t60) holds five minutes, the store asked every
+        // 5 s at most.
+        store.down.store(true, SeqCst);
         for _ in 0..10 {
-            assert!(checker.check_learning(&kept, later).await.is_ok());
+            assert!(checker.check_learning(&kept, t).await.is_ok());
         }
-        assert_eq!(
-            store2.reads.load(SeqCst),
-            2,
-            "one read, not one per request"
-        );
+        assert_eq!(store.reads.load(SeqCst), 3, "one read, not one per request");
         assert!(matches!(
-            checker.check_learning(&revoked, later).await,
+            checker.check_learning(&revoked, t).await,
             Err(Error::Unauthenticated)
         ));
-        let stale = t0 + DENY_STALE + time::Duration::seconds(1);
+        let stale = t60 + DENY_STALE;
         assert!(matches!(
             checker.check_learning(&kept, stale).await,
             Err(Error::Store(_))
         ));
-        store2.down.store(false, SeqCst);
+        store.down.store(false, SeqCst);
         let back = stale + time::Duration::seconds(6);
         assert!(checker.check_learning(&kept, back).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn requests_arriving_during_the_first_read_wait_for_it() {
+        let t0 = now();
+        let token = auth()
+            .mint(&partner(), time::Duration::days(1), t0)
+            .unwrap();
+        let store = Flaky::new();
+        let checker = auth().with_deny_list(DenyList::new(store.clone()));
+        let (a, b, c) = tokio::join!(
+            checker.check_learning(&token, t0),
+            checker.check_learning(&token, t0),
+            checker.check_learning(&token, t0),
+        );
+        assert!(a.is_ok() && b.is_ok() && c.is_ok(), "{a:?} {b:?} {c:?}");
+        assert_eq!(store.reads.load(std::sync::atomic::Ordering::SeqCst), 1);
     }
 }
