@@ -1,7 +1,7 @@
 //! One SQLite file holds the store and the queue; writes are serialised through one connection.
 
 use guichet_core::ports::{Fault, FaultKind, StoreError};
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -104,11 +104,16 @@ pub struct Db(Arc<Mutex<Connection>>);
 
 impl Db {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = Connection::open(path).map_err(backend)?;
+        let mut conn = Connection::open(path).map_err(backend)?;
+        // Another process (guichet keys, guichet token) writes the same file. A deferred
+        // transaction that read before that process committed cannot write after it, and SQLite
+        // answers "locked" at once instead of waiting: every transaction takes the write lock
+        // when it begins, so it waits its turn within the busy timeout.
+        conn.set_transaction_behavior(TransactionBehavior::Immediate);
         // WAL lets readers proceed during a write; FULL sync makes a committed write survive a
         // power cut, which is what "nothing is lost" means for a payment.
         conn.execute_batch(
-            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+            "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
         )
         .map_err(backend)?;
         conn.execute_batch(SCHEMA).map_err(backend)?;
@@ -211,4 +216,35 @@ pub(crate) fn backend(e: rusqlite::Error) -> StoreError {
 /// A stored value that does not read back as what was written.
 pub(crate) fn corrupt(e: impl std::fmt::Display) -> StoreError {
     StoreError::Fault(Fault::corrupt(e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The CI failure of 38231fa: `guichet keys compromise` read, the running service wrote,
+    /// and the command's write was refused as "database is locked".
+    #[test]
+    fn a_transaction_that_read_still_writes_when_another_process_wanted_to_write_meanwhile() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("two.sqlite");
+        let db = Db::open(&path).unwrap();
+        let mut ours = db.0.lock().unwrap();
+        ours.execute_batch("CREATE TABLE t (n INTEGER)").unwrap();
+        let tx = ours.transaction().unwrap();
+        let before: i64 = tx
+            .query_row("SELECT COUNT(*) FROM t", [], |r| r.get(0))
+            .unwrap();
+        // The other process does not wait here (timeout 0) so that the test never blocks: it
+        // is refused because our transaction already holds the write lock.
+        let other = Connection::open(&path).unwrap();
+        other.busy_timeout(std::time::Duration::ZERO).unwrap();
+        let theirs = other.execute("INSERT INTO t VALUES (1)", []);
+        assert!(theirs.is_err(), "the other writer went first: {theirs:?}");
+        tx.execute("INSERT INTO t VALUES (?1)", [before + 1])
+            .unwrap();
+        tx.commit().unwrap();
+        drop(ours);
+        other.execute("INSERT INTO t VALUES (2)", []).unwrap();
+    }
 }
