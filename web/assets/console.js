@@ -3,7 +3,7 @@
 // `action` in GET /v1/catalogue, so a new kind or step needs no change here.
 import { add, apply, setupSwitch, t } from './i18n.js';
 import { Problem, fileUrl, get, idempotencyKey, post, signIn, signOut, who } from './api.js';
-import { collect, fieldFor, h, label, showErrors } from './form.js';
+import { collect, fieldFor, followConditions, h, label, showErrors } from './form.js';
 import { byLabel, devKey, devKeyField, fileLabel, keepDevKey, problemBox, providerButton, returning, services, show, title } from './page.js';
 
 add({
@@ -32,6 +32,12 @@ add({
   queue_status: ['Dossiers', 'Applications'],
   queue_show: ['Afficher', 'Show'],
   queue_empty: ['Aucun dossier en attente.', 'Nothing waiting.'],
+  reference: ['Référence', 'Reference'],
+  search_label: ['Référence du dossier ou numéro de document', 'Application reference or document number'],
+  search_hint: ['Par exemple GCH-7K2M9QX4TD ou CJ-2026-000123-7. Chaque recherche est inscrite au registre des consultations.', 'For example GCH-7K2M9QX4TD or CJ-2026-000123-7. Every search is written in the register of reads.'],
+  search: ['Chercher', 'Search'],
+  search_none: ['Aucun dossier de votre service ne porte cette référence ou ce numéro.', 'No application of your office has this reference or number.'],
+  search_result: ['Résultat de la recherche', 'Search result'],
   waiting_since: ['En attente depuis', 'Waiting since'],
   kind: ['Document', 'Document'],
   open: ['Ouvrir', 'Open'],
@@ -99,11 +105,24 @@ function defaultStatus(role) {
   return role === 'signatory' ? 'awaiting_signature' : 'in_review';
 }
 
+// The queue's table: each application by its reference (names stay out of queues).
+function workTable(items, byKind) {
+  return h('table', { id: 'queue' },
+    h('thead', {}, h('tr', {}, [t('reference'), t('kind'), t('status'), t('waiting_since')].map((c) => h('th', { scope: 'col' }, c)),
+      h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('open'))))),
+    h('tbody', {}, items.map((i) => h('tr', {},
+      h('td', {}, h('span', { class: 'reference' }, i.reference)),
+      h('td', {}, byKind[i.kind] || label(i.kind)), h('td', {}, t(`status_${i.status}`)), h('td', {}, when(i.waiting_since)),
+      h('td', {}, h('a', { href: `#/applications/${i.id}`, 'data-id': i.id }, t('open')))))));
+}
+
 async function queue(params) {
   const me = who();
   if (!me) { location.hash = '#/sign-in'; return; }
   const status = params.get('status') || defaultStatus(me.role);
-  const q = new URLSearchParams({ office: me.office || '', status });
+  const search = (params.get('q') || '').trim();
+  // A search looks through every status; the queue shows one.
+  const q = new URLSearchParams(search ? { office: me.office || '', q: search } : { office: me.office || '', status });
   if (params.get('step')) q.set('step', params.get('step'));
   const byKind = Object.fromEntries((await services()).map((s) => [s.kind, title(s)]));
   const picker = h('form', { id: 'queue-form' },
@@ -112,20 +131,29 @@ async function queue(params) {
       h('option', { value: s, selected: s === status }, t(`status_${s}`)))),
     h('button', { type: 'submit', class: 'secondary' }, t('queue_show')));
   picker.addEventListener('submit', (ev) => { ev.preventDefault(); location.hash = `#/?status=${picker.status.value}`; });
+  const finder = h('form', { id: 'search-form', role: 'search' },
+    h('label', { for: 'q' }, t('search_label')),
+    h('p', { class: 'hint', id: 'q-hint' }, t('search_hint')),
+    h('input', { id: 'q', name: 'q', value: search, autocapitalize: 'characters', autocomplete: 'off', spellcheck: 'false', 'aria-describedby': 'q-hint' }),
+    h('button', { type: 'submit', class: 'secondary' }, t('search')));
+  finder.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const asked = finder.q.value.trim();
+    location.hash = asked ? `#/?q=${encodeURIComponent(asked)}` : '#/';
+  });
   let body;
   try {
     const work = await get(`/v1/work?${q}`);
     const items = [...work.items].sort((a, b) => a.waiting_since.localeCompare(b.waiting_since));
-    body = items.length
-      ? h('table', { id: 'queue' },
-        h('thead', {}, h('tr', {}, [t('kind'), t('status'), t('waiting_since')].map((c) => h('th', { scope: 'col' }, c)),
-          h('th', { scope: 'col' }, h('span', { class: 'visually-hidden' }, t('open'))))),
-        h('tbody', {}, items.map((i) => h('tr', {},
-          h('td', {}, byKind[i.kind] || i.kind), h('td', {}, t(`status_${i.status}`)), h('td', {}, when(i.waiting_since)),
-          h('td', {}, h('a', { href: `#/applications/${i.id}`, 'data-id': i.id }, t('open')))))))
-      : h('p', { id: 'queue-empty' }, t('queue_empty'));
+    if (search) {
+      body = items.length
+        ? [h('h2', {}, t('search_result')), workTable(items, byKind)]
+        : h('p', { id: 'search-none', role: 'status' }, t('search_none'));
+    } else {
+      body = items.length ? workTable(items, byKind) : h('p', { id: 'queue-empty' }, t('queue_empty'));
+    }
   } catch (e) { body = problemBox(e); }
-  show(h('h1', {}, t('queue_title', { office: me.office || '' })), picker, body);
+  show(h('h1', {}, t('queue_title', { office: me.office || '' })), finder, picker, ...[body].flat());
 }
 
 function facts(object) {
@@ -163,6 +191,9 @@ function actions(app, service, me, notice) {
       h('h2', {}, label(spec.name)), record, summary,
       Object.entries(schema.properties || {}).map(([k, s]) => fieldFor(`body.${k}`, k, s, (schema.required || []).includes(k))),
       h('button', { type: 'submit' }, t('act')));
+    // What the chosen decision asks for: the record only with an approval, a reason with a
+    // refusal.
+    followConditions(form, 'body', schema);
     const key = idempotencyKey();
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
@@ -222,7 +253,7 @@ async function application(id) {
       h('button', { type: 'button', class: 'secondary', onclick: () => openFile(app.id, a).catch((e) => notice.replaceChildren(problemBox(e))) },
         t('file_open', { name: fileLabel(service, a.name) })), ` ${t(`file_state_${a.state}`)}`))),
     h('h2', {}, t('steps')),
-    h('ol', { id: 'steps' }, (app.steps || []).map((s) => h('li', { 'data-step': s.name, 'data-state': s.state }, `${label(s.name)} — ${t(`step_${s.state}`)}${s.by ? ` (${byLabel(s.by)})` : ''}`))),
+    h('ol', { id: 'steps' }, (app.steps || []).map((s) => h('li', { 'data-step': s.name, 'data-state': s.state }, `${label(s.name)} — ${t(`step_${s.state}`)}${s.by ? ` (${s.by_name || byLabel(s.by)})` : ''}`))),
     ...actions(app, service, me, notice),
     h('h2', {}, t('history')),
     h('table', {}, h('thead', {}, h('tr', {}, ['date_col', 'status', 'by', 'reason_col'].map((k) => h('th', { scope: 'col' }, t(k))))), h('tbody', {}, (app.history || []).map((e) => h('tr', {}, h('td', {}, when(e.at)), h('td', {}, `${t(`status_${e.from}`)} → ${t(`status_${e.to}`)}`), h('td', {}, byLabel(e.by)), h('td', {}, e.reason || ''))))),

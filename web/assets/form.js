@@ -78,7 +78,7 @@ export function label(name) {
   return known === `field_${name}` ? String(name).replace(/_/g, ' ') : known;
 }
 
-const mark = (required) => h('span', { class: 'hint' }, required ? t('required_mark') : t('optional_mark'));
+const mark = (required) => h('span', { class: 'hint', 'data-mark': '' }, required ? t('required_mark') : t('optional_mark'));
 
 // One input (or fieldset) for one property of a schema, its id `f-<path>`.
 export function fieldFor(path, name, schema, required) {
@@ -92,7 +92,7 @@ export function fieldFor(path, name, schema, required) {
   if (schema.type === 'object') {
     const inner = Object.entries(schema.properties || {}).map(([k, s]) =>
       fieldFor(`${path}.${k}`, k, s, (schema.required || []).includes(k)));
-    return h('fieldset', { 'data-object': path }, h('legend', {}, `${called} `, mark(required)), hint, error, inner);
+    return h('fieldset', { 'data-object': path, 'data-field': path }, h('legend', {}, `${called} `, mark(required)), hint, error, inner);
   }
   if (schema.type === 'array' && schema.items && schema.items.type === 'object') {
     const items = h('div', { class: 'items' });
@@ -103,7 +103,7 @@ export function fieldFor(path, name, schema, required) {
       item.append(h('button', { type: 'button', class: 'secondary', onclick: () => item.remove() }, t('remove')));
       items.append(item);
     };
-    return h('fieldset', { 'data-array': path, id },
+    return h('fieldset', { 'data-array': path, 'data-field': path, id },
       h('legend', {}, `${called} `, mark(required)), hint, error, items,
       h('button', { type: 'button', class: 'secondary', id: `${id}-add`, onclick: addItem }, t('add')));
   }
@@ -119,7 +119,45 @@ export function fieldFor(path, name, schema, required) {
     input = h('input', { id, type, 'data-path': path, 'aria-describedby': describedBy, required, maxlength: schema.maxLength });
   }
   if (schema.type === 'integer' || schema.type === 'number') input.dataset.number = 'true';
-  return h('div', { class: 'field' }, h('label', { for: id }, `${called} `, mark(required)), hint, input, error);
+  return h('div', { class: 'field', 'data-field': path }, h('label', { for: id }, `${called} `, mark(required)), hint, input, error);
+}
+
+// A schema's conditions on the values chosen (`allOf` of `if`/`then`/`else` on a property's
+// value, as the catalogue writes a step's body): which properties are not asked (`false`) and
+// which are required, beyond the schema's own `required`.
+export function conditions(schema, values) {
+  const hidden = new Set();
+  const required = new Set(schema.required || []);
+  const matches = (value, s) => ('const' in s ? value === s.const : Array.isArray(s.enum) ? s.enum.includes(value) : value !== undefined);
+  for (const rule of schema.allOf || []) {
+    if (!rule.if) continue;
+    const holds = Object.entries(rule.if.properties || {}).every(([k, s]) => matches(values[k], s));
+    const branch = holds ? rule.then : rule.else;
+    for (const name of (branch && branch.required) || []) required.add(name);
+    for (const [name, s] of Object.entries((branch && branch.properties) || {})) if (s === false) hidden.add(name);
+  }
+  return { hidden, required };
+}
+
+// Shows the fields of a form drawn from `schema` under `prefix` as its conditions say for what
+// is chosen now, and again whenever a choice changes: a field not asked is hidden (and not sent),
+// a required one marked so.
+export function followConditions(form, prefix, schema) {
+  if (!(schema.allOf || []).length) return;
+  const update = () => {
+    const { hidden, required } = conditions(schema, collect(form, prefix));
+    for (const name of Object.keys(schema.properties || {})) {
+      const field = form.querySelector(`[data-field='${prefix}.${name}']`);
+      if (!field) continue;
+      field.hidden = hidden.has(name);
+      const mark = field.querySelector('[data-mark]');
+      if (mark) mark.textContent = required.has(name) ? t('required_mark') : t('optional_mark');
+      const input = form.querySelector(`[data-path='${prefix}.${name}']`);
+      if (input) input.required = required.has(name);
+    }
+  };
+  form.addEventListener('change', update);
+  update();
 }
 
 function place(out, keys, value) {
@@ -136,13 +174,15 @@ function place(out, keys, value) {
 export function collect(root, prefix) {
   const out = {};
   const under = (path) => path.startsWith(`${prefix}.`);
+  // A field its conditions do not ask for is not an answer.
+  const asked = (e) => !e.closest('[data-field][hidden]');
   for (const list of root.querySelectorAll('[data-array]')) {
-    if (under(list.dataset.array)) place(out, list.dataset.array.slice(prefix.length + 1).split('.'), []);
+    if (under(list.dataset.array) && asked(list)) place(out, list.dataset.array.slice(prefix.length + 1).split('.'), []);
   }
   for (const input of root.querySelectorAll('[data-path]')) {
     const path = input.dataset.path;
     const value = input.value.trim();
-    if (!under(path) || !value) continue;
+    if (!under(path) || !value || !asked(input)) continue;
     place(out, path.slice(prefix.length + 1).split('.'), input.dataset.number ? Number(value) : value);
   }
   // Items removed from a list leave holes: close them.

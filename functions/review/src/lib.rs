@@ -69,6 +69,23 @@ async fn route(f: &Review, req: &Request) -> Result<Response<Body>, Error> {
             let office = query_param(req, "office");
             let status = query_param(req, "status");
             let step = query_param(req, "step");
+            if let Some(q) = query_param(req, "q") {
+                let ports = review::Searching {
+                    applications: f.applications.as_ref(),
+                    documents: f.documents.as_ref(),
+                    catalogue: &f.catalogue,
+                    clock,
+                };
+                let (office, items) = review::search(&ports, &who, office.as_deref(), &q).await?;
+                return Ok(json(
+                    200,
+                    &WorkQueue {
+                        office: office.to_string(),
+                        status: String::new(),
+                        items: items.iter().map(Into::into).collect(),
+                    },
+                ));
+            }
             let (office, status, items) = review::work_queue(
                 f.applications.as_ref(),
                 &f.catalogue,

@@ -64,6 +64,8 @@ pub enum Msg {
         status: &'static str,
     },
     UnknownQueueStatus,
+    /// A work queue's search that is neither a reference nor a document number.
+    UnknownSearch,
     TooManyConvictions {
         max: usize,
     },
@@ -354,6 +356,10 @@ impl Msg {
             Msg::UnknownQueueStatus => (
                 "Statut inconnu pour une file de travail.".into(),
                 "Unknown status for a work queue.".into(),
+            ),
+            Msg::UnknownSearch => (
+                "Saisissez la référence d'un dossier (GCH- suivi de 10 caractères) ou un numéro de document (ex. CJ-2026-000123-7).".into(),
+                "Enter an application's reference (GCH- and 10 characters) or a document number (e.g. CJ-2026-000123-7).".into(),
             ),
             Msg::NotADecider => (
                 "Votre rôle ne permet pas de décider de ce type de demande : c'est l'étape d'un autre agent.".into(),

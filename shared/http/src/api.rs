@@ -237,6 +237,20 @@ impl<'c> Lens<'c> {
             other => by(other),
         }
     }
+
+    /// The officer who did a step, by name, for the staff who may know it: never for the
+    /// applicant, and the unit's officers only for the unit.
+    fn name(&self, actor: &Actor) -> Option<String> {
+        match actor {
+            Actor::Staff { role, name, .. }
+                if !self.applicant
+                    && (self.insider || !self.unit_roles.contains(&role.as_str())) =>
+            {
+                name.as_ref().map(|n| n.as_str().to_owned())
+            }
+            _ => None,
+        }
+    }
 }
 
 /// One step of the kind's workflow, as it stands.
@@ -249,6 +263,10 @@ pub struct StepView {
     /// The staff role that did it, once done or rejected.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
+    /// The officer who did it, by name: for staff alone, and a confidential step's only for its
+    /// own unit (others read `security_services` in `by`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub at: Option<String>,
 }
@@ -277,6 +295,7 @@ fn steps(
             name: step.name.clone(),
             state: state.as_str().into(),
             by: record.map(|r| lens.by(&r.by)),
+            by_name: record.and_then(|r| lens.name(&r.by)),
             at: record.map(|r| rfc3339(r.at)),
         })
         .collect()
@@ -505,6 +524,8 @@ pub struct ApplicationList {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorkItem {
     pub id: String,
+    /// The application's reference (`GCH-…`), as the applicant quotes it.
+    pub reference: String,
     pub kind: String,
     pub status: String,
     pub created_at: String,
@@ -516,6 +537,7 @@ impl From<&Application> for WorkItem {
     fn from(app: &Application) -> Self {
         WorkItem {
             id: app.id.to_string(),
+            reference: app.payment_reference.to_string(),
             kind: app.kind.to_string(),
             status: app.status().to_string(),
             created_at: rfc3339(app.created_at),
@@ -527,6 +549,7 @@ impl From<&Application> for WorkItem {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WorkQueue {
     pub office: String,
+    /// The status listed; empty for a search (`q`), which looks through every status.
     pub status: String,
     pub items: Vec<WorkItem>,
 }
@@ -1041,6 +1064,21 @@ pub struct StepActionView {
     pub body_schema: serde_json::Value,
 }
 
+/// A JSON Schema condition on one property's value: `then` when it is one of `values`, `else`
+/// otherwise (and while it is not chosen).
+fn when(
+    property: &str,
+    values: &[&str],
+    then: serde_json::Value,
+    otherwise: serde_json::Value,
+) -> serde_json::Value {
+    serde_json::json!({
+        "if": {"required": [property], "properties": {property: {"enum": values}}},
+        "then": then,
+        "else": otherwise,
+    })
+}
+
 impl CatalogueView {
     pub fn new(catalogue: &Catalogue) -> Self {
         use guichet_core::domain::StepAction;
@@ -1066,7 +1104,13 @@ impl CatalogueView {
                                         "decision": {"type": "string", "enum": ["approve", "reject", "request_info"]},
                                         "reason": {"type": "string", "maxLength": 500, "description": "Obligatoire pour rejeter ou demander des informations / required to reject or ask for information"},
                                         kind.content_field(): kind.content_schema(),
-                                    }
+                                    },
+                                    // What the document will say goes with an approval alone; a
+                                    // refusal or a question gives its reason.
+                                    "allOf": [
+                                        when("decision", &["approve"], serde_json::json!({}), serde_json::json!({"properties": {kind.content_field(): false}})),
+                                        when("decision", &["reject", "request_info"], serde_json::json!({"required": ["reason"]}), serde_json::json!({})),
+                                    ],
                                 }),
                             ),
                             StepAction::Sign => (
@@ -1078,7 +1122,8 @@ impl CatalogueView {
                                     "properties": {
                                         "decision": {"type": "string", "enum": ["sign", "refuse"]},
                                         "reason": {"type": "string", "maxLength": 500, "description": "Obligatoire pour refuser / required to refuse"},
-                                    }
+                                    },
+                                    "allOf": [when("decision", &["refuse"], serde_json::json!({"required": ["reason"]}), serde_json::json!({}))],
                                 }),
                             ),
                             StepAction::Screen => (
@@ -1089,8 +1134,9 @@ impl CatalogueView {
                                     "required": ["outcome"],
                                     "properties": {
                                         "outcome": {"type": "string", "enum": ["clear", "refer", "deny"]},
-                                        "reason": {"type": "string", "maxLength": 500, "description": "Gardé par l'unité de criblage, jamais montré au demandeur / kept by the screening unit, never shown to the applicant"},
-                                    }
+                                        "reason": {"type": "string", "maxLength": 500, "description": "Gardé par l'unité de criblage, jamais montré au demandeur ; obligatoire pour transmettre / kept by the screening unit, never shown to the applicant; required to refer"},
+                                    },
+                                    "allOf": [when("outcome", &["refer"], serde_json::json!({"required": ["reason"]}), serde_json::json!({}))],
                                 }),
                             ),
                         };

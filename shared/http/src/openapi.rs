@@ -100,7 +100,8 @@ fn revoke() {}
 
 #[utoipa::path(get, path = "/v1/work", tag = "review",
     params(("office" = Option<String>, Query), ("status" = Option<String>, Query),
-        ("step" = Option<String>, Query, description = "Only the applications whose step of this name the caller may act on now (`consular_review`, `screening`)")),
+        ("step" = Option<String>, Query, description = "Only the applications whose step of this name the caller may act on now (`consular_review`, `screening`)"),
+        ("q" = Option<String>, Query, description = "An application's reference (`GCH-…`) or a document number: the one application of the caller's office it names, whatever its status (none when it names nothing the caller may read). Each search is a staff read, in the application's trail")),
     responses((status = 200, body = WorkQueue), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = [])))]
 fn work_queue() {}

@@ -491,14 +491,15 @@ async fn every_viewer_reads_a_visa_as_the_view_table_says() {
         None | Some(Value::Null) => "absent".into(),
         Some(other) => other.to_string(),
     };
-    let step = |view: &Value, name: &str| {
+    let step_field = |view: &Value, name: &str, field: &str| {
         view["steps"]
             .as_array()
             .unwrap()
             .iter()
             .find(|s| s["name"] == name)
-            .map(|s| s["by"].clone())
+            .and_then(|s| s.get(field).cloned())
     };
+    let step = |view: &Value, name: &str| step_field(view, name, "by");
     // Which read is whose, from the unit's own view (every view lists the reads made before it
     // in the same order).
     let insider = &views["screening_officer, SCREENING"]["accesses"];
@@ -520,6 +521,12 @@ async fn every_viewer_reads_a_visa_as_the_view_table_says() {
                 "`steps`: the screening step, `by`" => text(step(view, "screening").as_ref()),
                 "`steps`: the consular review, `by`" => {
                     text(step(view, "consular_review").as_ref())
+                }
+                "`steps`: the screening step, `by_name`" => {
+                    text(step_field(view, "screening", "by_name").as_ref())
+                }
+                "`steps`: the consular review, `by_name`" => {
+                    text(step_field(view, "consular_review", "by_name").as_ref())
                 }
                 "`history`: the move to `approved`, `by`" => text(
                     view["history"]

@@ -9,7 +9,7 @@ use std::path::Path;
 
 const ENTRY: &str = include_str!("gauging/entry.json");
 const TEMPLATE: &str = include_str!("gauging/template.json");
-const METROLOGY: &str = "DNML";
+pub(crate) const METROLOGY: &str = "DNML";
 
 /// The shipped catalogue with the gauging certificate's entry, office and routing added.
 fn catalogue_with_gauging() -> String {
@@ -29,7 +29,7 @@ fn catalogue_with_gauging() -> String {
 
 /// Writes the catalogue (and the template, if asked) as an operator would: `catalogue.json` and
 /// `templates/tank_gauging_certificate.json` in `dir`.
-fn write_files(dir: &Path, with_template: bool) {
+pub(crate) fn write_files(dir: &Path, with_template: bool) {
     std::fs::create_dir_all(dir.join("templates")).unwrap();
     std::fs::write(dir.join("catalogue.json"), catalogue_with_gauging()).unwrap();
     if with_template {
@@ -39,6 +39,27 @@ fn write_files(dir: &Path, with_template: bool) {
         )
         .unwrap();
     }
+}
+
+/// A gauging certificate of `citizen`'s, its card accepted and paid: in review at the metrology
+/// office. Returns the application id.
+pub(crate) async fn gauging_in_review(app: &TestApp, citizen: &str) -> String {
+    let created = app.submitted(citizen, &gauging_request(28000)).await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let card = app
+        .attach(
+            citizen,
+            &id,
+            "registration_card",
+            scanned_act("carte grise"),
+        )
+        .await;
+    assert_eq!(app.checked(citizen, &id, &card).await["state"], "accepted");
+    let reference = created["payment_reference"].as_str().unwrap();
+    let paid = app.pay(reference, &format!("om-{id}"), 25000).await;
+    assert_eq!(paid.status(), 200);
+    app.wait_for_status(citizen, &id, "in_review").await;
+    id
 }
 
 fn gauging_request(capacity: u64) -> Value {

@@ -15,6 +15,15 @@ async fn an_extract_goes_from_request_to_a_verified_pdf_on_aws() {
     walk_an_extract(&spawn_aws_app().await).await;
 }
 
+fn path_ids(queue: &Value) -> Vec<&str> {
+    queue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect()
+}
+
 async fn walk_an_extract(app: &TestApp) {
     let citizen = app.citizen("citizen-aminata");
 
@@ -57,6 +66,9 @@ async fn walk_an_extract(app: &TestApp) {
         .map(|i| i["id"].as_str().unwrap())
         .collect();
     assert_eq!(ids, vec![id]);
+    // Each by its reference, no name (issue 27, item 1).
+    assert_eq!(queue["items"][0]["reference"], reference);
+    assert!(!queue.to_string().contains("Traoré"), "{queue}");
     let decided = app
         .decide(
             &clerk,
@@ -95,6 +107,46 @@ async fn walk_an_extract(app: &TestApp) {
         ]
         .map(|(a, b)| (a.to_owned(), b.to_owned()))
     );
+
+    // The clerk finds it by its reference or its document number, typed as people type them;
+    // each search is a read on record; another office's clerk finds nothing.
+    for q in [reference.to_owned(), number.to_lowercase()] {
+        let found: Value = app
+            .get(&clerk, &format!("/v1/work?office={BAMAKO_REGISTRY}&q={q}"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(path_ids(&found), vec![id], "{q}: {found}");
+        assert_eq!(found["items"][0]["status"], "issued");
+    }
+    let elsewhere: Value = app
+        .get(&app.clerk(OTHER_OFFICE), &format!("/v1/work?q={reference}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(path_ids(&elsewhere), Vec::<&str>::new(), "{elsewhere}");
+    let searches = app.application(&citizen, id).await["accesses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["what"] == "search")
+        .count();
+    assert_eq!(searches, 2);
+    let (body, check) = number.split_at(number.len() - 1);
+    let mistyped = format!("{body}{}", if check == "0" { 1 } else { 0 });
+    for (q, says) in [
+        (mistyped.as_str(), "vérifiez la saisie"),
+        ("Traoré", "GCH-"),
+    ] {
+        let p = problem(app.get(&clerk, &format!("/v1/work?q={q}")).await, 422).await;
+        assert_eq!(fields(&p), vec!["q"], "{p}");
+        assert!(
+            p["errors"][0]["message"].as_str().unwrap().contains(says),
+            "{p}"
+        );
+    }
 
     // 5. Download: a real PDF, in French, accents intact.
     let pdf = app.download(&citizen, id).await;

@@ -292,6 +292,17 @@ async fn the_catalogue_describes_each_kind_its_form_and_its_steps() {
             ["convictions"]
             .is_object()
     );
+    // The record goes with an approval alone; a refusal or a question says why (issue 27,
+    // item 1): the console draws its form from these conditions.
+    assert_eq!(
+        extract["steps"][0]["action"]["body_schema"]["allOf"],
+        json!([
+            {"if": {"required": ["decision"], "properties": {"decision": {"enum": ["approve"]}}},
+             "then": {}, "else": {"properties": {"record": false}}},
+            {"if": {"required": ["decision"], "properties": {"decision": {"enum": ["reject", "request_info"]}}},
+             "then": {"required": ["reason"]}, "else": {}},
+        ])
+    );
     let certificate = &services[1];
     assert_eq!(certificate["title"], "Certificat de nationalité malienne");
     assert!(certificate.get("validity_days").is_none());

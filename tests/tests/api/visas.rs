@@ -646,6 +646,14 @@ async fn a_referral_holds_the_visa_for_a_supervisor() {
         )
         .await;
     let (screener, supervisor) = (app.screener(), app.supervisor());
+    // The supervisor reads why: a referral without a reason is refused (issue 27, item 9).
+    for bare in [
+        json!({"outcome": "refer"}),
+        json!({"outcome": "refer", "reason": "  "}),
+    ] {
+        let p = problem(app.screen(&screener, &id, &bare).await, 422).await;
+        assert_eq!(fields(&p), vec!["reason"], "{p}");
+    }
     assert_eq!(
         app.screen(
             &screener,

@@ -6,12 +6,12 @@ use super::submit::kind_of;
 use super::{parse_id, require, retry_on_conflict};
 use crate::catalogue::Catalogue;
 use crate::domain::{
-    Application, FieldErrors, OfficeCode, Principal, Role, Status, StepAct, StepOutcome, StepState,
-    clean_text,
+    Application, DocumentNumber, FieldErrors, OfficeCode, PaymentReference, Principal, Role,
+    Status, StepAct, StepOutcome, StepState, clean_text,
 };
 use crate::error::Error;
 use crate::messages::Msg;
-use crate::ports::{ApplicationStore, Clock};
+use crate::ports::{ApplicationStore, Clock, DocumentRegistry};
 use serde::Deserialize;
 
 /// Roles that act on workflow steps: the only ones that may use the office's routes at all.
@@ -71,15 +71,7 @@ pub async fn work_queue(
     step: Option<&str>,
 ) -> Result<(OfficeCode, Status, Vec<Application>), Error> {
     require(who, &STAFF)?;
-    let own = who.office.clone().ok_or(Error::Forbidden)?;
-    let office = match office {
-        None => own,
-        // Another office's queue is "not found", like another office's application.
-        Some(o) => OfficeCode::parse(o)
-            .ok()
-            .filter(|o| *o == own)
-            .ok_or(Error::NotFound)?,
-    };
+    let office = queue_office(who, office)?;
     let status = match status {
         None => Status::InReview,
         Some(s) => s
@@ -132,6 +124,81 @@ pub async fn work_queue(
     }
     items.truncate(200);
     Ok((office, status, items))
+}
+
+/// The office whose queue is asked for: the caller's own. Another office's queue is "not found",
+/// like another office's application.
+fn queue_office(who: &Principal, office: Option<&str>) -> Result<OfficeCode, Error> {
+    let own = who.office.clone().ok_or(Error::Forbidden)?;
+    match office {
+        None => Ok(own),
+        Some(o) => OfficeCode::parse(o)
+            .ok()
+            .filter(|o| *o == own)
+            .ok_or(Error::NotFound),
+    }
+}
+
+/// Where a search of the queue looks.
+pub struct Searching<'a> {
+    pub applications: &'a dyn ApplicationStore,
+    pub documents: &'a dyn DocumentRegistry,
+    pub catalogue: &'a Catalogue,
+    pub clock: &'a dyn Clock,
+}
+
+/// The application a reference (`GCH-…`) or a document number names, whatever its status, if
+/// the caller may read it: none otherwise, as for one that does not exist. Finding it is a staff
+/// read, written in its trail before it is shown, like opening it.
+pub async fn search(
+    ports: &Searching<'_>,
+    who: &Principal,
+    office: Option<&str>,
+    q: &str,
+) -> Result<(OfficeCode, Vec<Application>), Error> {
+    require(who, &STAFF)?;
+    let office = queue_office(who, office)?;
+    let q = q.trim().to_ascii_uppercase();
+    let found = match q.parse::<DocumentNumber>() {
+        Ok(number) => ports
+            .documents
+            .document(&number)
+            .await?
+            .map(|d| d.application_id),
+        Err(_) if q.starts_with("GCH-") => {
+            let reference =
+                PaymentReference::parse(&q).map_err(|_| Error::invalid("q", Msg::UnknownSearch))?;
+            ports
+                .applications
+                .find_by_payment_reference(&reference)
+                .await?
+                .map(|a| a.id)
+        }
+        // Something shaped like a number but mistyped is told so; anything else, what to type.
+        Err(e) if q.split('-').count() == 4 => return Err(Error::invalid("q", e)),
+        Err(_) => return Err(Error::invalid("q", Msg::UnknownSearch)),
+    };
+    let Some(id) = found else {
+        tracing::info!(role = %who.role, found = 0, "staff search");
+        return Ok((office, Vec::new()));
+    };
+    let read = super::applications::readable(
+        ports.applications,
+        ports.catalogue,
+        ports.clock,
+        who,
+        &id.to_string(),
+        "search",
+    )
+    .await;
+    match read {
+        Ok(app) => Ok((office, vec![app])),
+        Err(Error::NotFound) => {
+            tracing::info!(role = %who.role, found = 0, "staff search");
+            Ok((office, Vec::new()))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// Whether `who` may act now on a step of `app` (named `step`, when given).

@@ -245,6 +245,15 @@ pub async fn decide(
         .as_deref()
         .filter(|r| !r.trim().is_empty())
         .and_then(|r| errors.check("reason", clean_text(r, 500)));
+    // The supervisor reads why it was referred: a referral says it.
+    if outcome == Some(StepOutcome::Refer)
+        && request
+            .reason
+            .as_deref()
+            .is_none_or(|r| r.trim().is_empty())
+    {
+        errors.push("reason", Msg::ReasonRequired);
+    }
     errors.into_result()?;
     let outcome = outcome.ok_or_else(|| Error::invalid("outcome", Msg::Required))?;
     parse_id(id)?;

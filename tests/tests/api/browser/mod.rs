@@ -261,6 +261,12 @@ impl Browser {
         self.on(css, |e| async move { e.click().await }).await
     }
 
+    /// Chooses `value` in the select `css` finds, as a person would: the page hears the change.
+    pub async fn choose(&self, css: &str, value: &str) {
+        self.on(css, |e| async move { e.select_by_value(value).await })
+            .await
+    }
+
     pub async fn text(&self, css: &str) -> String {
         self.on(css, |e| async move { e.text().await }).await
     }
