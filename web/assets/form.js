@@ -17,7 +17,7 @@ add({
   field_father_name: ['Nom du père', "Father's name"],
   field_mother_name: ['Nom de la mère', "Mother's name"],
   field_email: ['Courriel (pour être prévenu)', 'Email (to be told)'],
-  field_phone: ['Téléphone (+223…, pour un SMS)', 'Phone (+223…, for a text message)'],
+  field_phone: ['Téléphone (pour un SMS)', 'Phone (for a text message)'],
   field_purpose: ['Motif', 'Purpose'],
   field_basis: ['Fondement', 'Basis'],
   field_parent: ['Parent malien', 'Malian parent'],
@@ -78,6 +78,15 @@ export function label(name) {
   return known === `field_${name}` ? String(name).replace(/_/g, ' ') : known;
 }
 
+// The keyboard a phone shows, and what the browser may fill in, for the fields it knows.
+const KEYBOARDS = {
+  phone: { type: 'tel', autocomplete: 'tel' },
+  email: { type: 'email', autocomplete: 'email' },
+  surname: { autocomplete: 'family-name' },
+  given_names: { autocomplete: 'given-name' },
+  birth_date: { autocomplete: 'bday' },
+};
+
 const mark = (required) => h('span', { class: 'hint', 'data-mark': '' }, required ? t('required_mark') : t('optional_mark'));
 
 // One input (or fieldset) for one property of a schema, its id `f-<path>`.
@@ -116,7 +125,8 @@ export function fieldFor(path, name, schema, required) {
     input = h('textarea', { id, 'data-path': path, rows: 2, 'aria-describedby': describedBy, required, maxlength: schema.maxLength });
   } else {
     const type = schema.format === 'date' ? 'date' : schema.type === 'integer' || schema.type === 'number' ? 'number' : 'text';
-    input = h('input', { id, type, 'data-path': path, 'aria-describedby': describedBy, required, maxlength: schema.maxLength });
+    const keyboard = KEYBOARDS[name] || {};
+    input = h('input', { id, type: keyboard.type || type, autocomplete: keyboard.autocomplete, 'data-path': path, 'aria-describedby': describedBy, required, maxlength: schema.maxLength });
   }
   if (schema.type === 'integer' || schema.type === 'number') input.dataset.number = 'true';
   return h('div', { class: 'field', 'data-field': path }, h('label', { for: id }, `${called} `, mark(required)), hint, input, error);

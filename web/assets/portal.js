@@ -9,6 +9,7 @@ import { byLabel, devKey, devKeyField, fileLabel, keepDevKey, problemBox, provid
 add({
   portal_title: ['Guichet — documents officiels en ligne', 'Guichet — official documents online'],
   verify_link: ['Vérifier un document', 'Verify a document'],
+  phone_hint: ['Par exemple 70 12 34 56, ou +33 6 12 34 56 78 hors du Mali.', 'For example 70 12 34 56, or +33 6 12 34 56 78 outside Mali.'],
   footer_privacy: ["Vos données ne servent qu'à traiter votre demande ; chaque consultation par un agent est enregistrée et vous est montrée.",
     'Your data serves only your application; every time an officer opens it is recorded and shown to you.'],
   home_title: ['Demander un document officiel', 'Ask for an official document'],
@@ -129,7 +130,9 @@ function applicationFields(service) {
   const requiredApplicant = ['surname', 'given_names', 'birth_date'];
   const you = h('fieldset', {}, h('legend', {}, t('you')),
     applicant.map((k) => fieldFor(`applicant.${k}`, k,
-      k === 'birth_date' ? { type: 'string', format: 'date' } : { type: 'string', maxLength: 100 }, requiredApplicant.includes(k))));
+      k === 'birth_date' ? { type: 'string', format: 'date' }
+        : k === 'phone' ? { type: 'string', maxLength: 30, description: t('phone_hint') }
+          : { type: 'string', maxLength: 100 }, requiredApplicant.includes(k))));
   const schema = service.details_schema || {};
   const details = Object.keys(schema.properties || {}).length
     ? h('fieldset', {}, h('legend', {}, t('details')),

@@ -283,8 +283,8 @@ impl Msg {
             ),
             Msg::InvalidEmail => ("Adresse électronique invalide.".into(), "Invalid email address.".into()),
             Msg::InvalidPhone => (
-                "Numéro de téléphone invalide : format international, par exemple +22370000000.".into(),
-                "Invalid phone number: international format, for example +22370000000.".into(),
+                "Numéro de téléphone invalide : un numéro malien à 8 chiffres (70 12 34 56), ou d'un autre pays après + ou 00 (+33 6 12 34 56 78).".into(),
+                "Invalid phone number: a Malian number of 8 digits (70 12 34 56), or another country's after + or 00 (+33 6 12 34 56 78).".into(),
             ),
             Msg::InvalidCountry => (
                 "Pays invalide : code ISO à deux lettres, par exemple ML.".into(),

@@ -166,21 +166,51 @@ impl Email {
     }
 }
 
-/// A phone number in E.164 form (`+22370000000`); spaces are dropped.
+/// A phone number in E.164 form (`+22370000000`), read as people write it: a Malian number of
+/// 8 digits alone or after 223, +223 or 00223; any other country's after + or 00; spaces, dots,
+/// dashes and brackets between the digits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Phone(String);
 
+/// Mali's country calling code, and the length of its national numbers.
+const MALI: &str = "223";
+const MALI_DIGITS: usize = 8;
+
 impl Phone {
     pub fn parse(raw: &str) -> Result<Self, Msg> {
-        let compact: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
-        let ok = compact.strip_prefix('+').is_some_and(|digits| {
-            (8..=15).contains(&digits.len())
-                && digits.bytes().all(|b| b.is_ascii_digit())
-                && !digits.starts_with('0')
-        });
+        let compact: String = raw
+            .chars()
+            .filter(|c| !(c.is_whitespace() || matches!(c, '.' | '-' | '(' | ')' | '/')))
+            .collect();
+        if compact.is_empty()
+            || !compact
+                .trim_start_matches('+')
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        {
+            return Err(Msg::InvalidPhone);
+        }
+        let international = compact
+            .strip_prefix('+')
+            .or_else(|| compact.strip_prefix("00"));
+        let digits = match international {
+            Some(digits) => digits.to_owned(),
+            None if compact.len() == MALI_DIGITS => format!("{MALI}{compact}"),
+            None if compact.len() == MALI.len() + MALI_DIGITS && compact.starts_with(MALI) => {
+                compact
+            }
+            None => return Err(Msg::InvalidPhone),
+        };
+        let malian_ok = digits
+            .strip_prefix(MALI)
+            .is_none_or(|national| national.len() == MALI_DIGITS);
+        let ok = (8..=15).contains(&digits.len())
+            && !digits.starts_with('0')
+            && digits.bytes().all(|b| b.is_ascii_digit())
+            && malian_ok;
         if ok {
-            Ok(Phone(compact))
+            Ok(Phone(format!("+{digits}")))
         } else {
             Err(Msg::InvalidPhone)
         }
@@ -375,6 +405,40 @@ mod tests {
         assert_eq!(String::from(a.nina.unwrap()), "12345678901234A");
         assert_eq!(String::from(a.phone.unwrap()), "+22370000000");
         assert!(a.birth_country.is_mali());
+    }
+
+    #[test]
+    fn phones_are_read_as_people_write_them() {
+        for (written, stored) in [
+            ("70 12 34 56", "+22370123456"),
+            ("70.12.34.56", "+22370123456"),
+            ("70-12-34-56", "+22370123456"),
+            ("+223 70 12 34 56", "+22370123456"),
+            ("00223 70 12 34 56", "+22370123456"),
+            ("223 70123456", "+22370123456"),
+            ("+33 6 12 34 56 78", "+33612345678"),
+            ("+1 (212) 555-0100", "+12125550100"),
+        ] {
+            assert_eq!(
+                Phone::parse(written).map(String::from),
+                Ok(stored.to_owned()),
+                "{written}"
+            );
+        }
+        for wrong in [
+            "",
+            "7012345",
+            "701234567",
+            "+223 70 12 34 5",
+            "+223 70 12 34 567",
+            "06 12 34 56 78",
+            "+0 12345678",
+            "70 12 34 5x",
+            "+1234567",
+            "+1234567890123456",
+        ] {
+            assert_eq!(Phone::parse(wrong), Err(Msg::InvalidPhone), "{wrong:?}");
+        }
     }
 
     #[test]

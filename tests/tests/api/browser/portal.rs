@@ -99,6 +99,15 @@ async fn a_citizen_asks_pays_on_the_sandbox_page_and_downloads_the_pdf() {
     browser
         .fill(&field("applicant.birth_place"), "Bamako")
         .await;
+    // A phone as people write it, on the phone's keyboard for numbers (issue 27, item 4).
+    let keyboards = browser
+        .eval("return ['phone', 'email', 'surname'].map(n => { const i = document.getElementById('f-applicant.' + n); return [i.type, i.autocomplete]; })")
+        .await;
+    assert_eq!(
+        keyboards,
+        json!([["tel", "tel"], ["email", "email"], ["text", "family-name"]])
+    );
+    browser.fill(&field("applicant.phone"), "70 12 34 56").await;
     browser.click("#submit").await;
     let status = browser
         .find("#status[data-status='awaiting_payment']")
@@ -110,6 +119,8 @@ async fn a_citizen_asks_pays_on_the_sandbox_page_and_downloads_the_pdf() {
         .unwrap()
         .trim_start_matches("#/applications/")
         .to_owned();
+    let asked = app.application(&app.citizen("citoyen-portail"), &id).await;
+    assert_eq!(asked["applicant"]["phone"], "+22370123456");
     browser.accessibility("portal-application").await;
     browser.screenshots("portal-awaiting-payment").await;
 
