@@ -32,6 +32,13 @@ add({
   f_birth_year: ['Année de naissance', 'Year of birth'],
   number_format: ['Saisissez le numéro tel qu’il est imprimé : deux lettres, l’année, six chiffres et un caractère de contrôle, par exemple CJ-2026-000001-6.',
     'Type the number as printed: two letters, the year, six digits and a check character, for example CJ-2026-000001-6.'],
+  number_mistyped: ['Ce numéro est mal saisi : son dernier caractère, de contrôle, ne correspond pas aux autres. Vérifiez chaque chiffre tel qu’il est imprimé.',
+    'This number is mistyped: its last character, a check, does not match the others. Check each digit as printed.'],
+  code_mistyped: ['Ce code est mal saisi : vérifiez-le tel qu’il est imprimé à côté du numéro.', 'This code is mistyped: check it as printed beside the number.'],
+  registry_busy: ['Trop de vérifications depuis cette connexion : le registre demande d’attendre. Réessayez dans une minute.',
+    'Too many checks from this connection: the registry asks to wait. Try again in a minute.'],
+  registry_fault: ['Le registre n’a pas pu répondre (incident du service). Réessayez dans un moment ; rien n’est conclu sur le document.',
+    'The registry could not answer (a fault of the service). Try again in a moment; nothing is concluded about the document.'],
   number_offline: ['Sans réseau, le registre ne peut pas répondre. Scannez plutôt le code QR : il se vérifie hors ligne.',
     'Without a network the registry cannot answer. Scan the QR code instead: it checks offline.'],
   footer: ['Guichet ne conserve ni le code scanné ni la photo : ils restent sur votre appareil.', 'Guichet keeps neither the scanned code nor the photo: they stay on your device.'],
@@ -123,7 +130,9 @@ async function registry(body) {
       headers: { accept: 'application/json', 'content-type': 'application/json' },
     });
     if (r.status === 200) return await r.json();
-    return { problem: r.status };
+    const answer = await r.json().catch(() => null);
+    const fields = ((answer && answer.errors) || []).map((e) => e.field);
+    return { problem: r.status, fields };
   } catch {
     return null;
   } finally {
@@ -282,13 +291,27 @@ async function checkNumber(event) {
   const numberOk = field('number', /^[A-Z]{2}-\d{4}-\d{6}-[0-9A-Z]$/.test(number), 'number_format');
   const codeOk = field('code', /^[0-9A-HJ-NP-TV-Z]{8}$/.test(code.replace(/O/g, '0').replace(/[IL]/g, '1')), 'code_format');
   if (!numberOk || !codeOk) {
+    // What was shown answered another entry: it goes.
+    last = null;
+    draw();
     $(numberOk ? 'code' : 'number').focus();
     return;
   }
   last = { working: true };
   draw();
   const online = await registry({ number, code });
-  last = online && !online.problem ? { numberOnly: true, online } : { message: online ? 'verdict_unknown' : 'number_offline' };
+  if (online && online.problem === 422) {
+    // The registry read a typing mistake (the number's check character): said beside it.
+    last = null;
+    draw();
+    const onCode = online.fields.includes('code') && !online.fields.includes('number');
+    field(onCode ? 'code' : 'number', false, onCode ? 'code_mistyped' : 'number_mistyped');
+    $(onCode ? 'code' : 'number').focus();
+    return;
+  }
+  last = !online ? { message: 'number_offline' }
+    : !online.problem ? { numberOnly: true, online }
+      : { message: online.problem === 429 ? 'registry_busy' : 'registry_fault' };
   draw();
 }
 
@@ -357,6 +380,11 @@ $('camera').addEventListener('click', startCamera);
 $('camera-stop').addEventListener('click', stopCamera);
 $('photo').addEventListener('change', readPhoto);
 $('number-form').addEventListener('submit', checkNumber);
+// A new entry: the verdict shown was another's.
+for (const id of ['number', 'code']) {
+  $(id).addEventListener('input', () => { if (last && !last.working) { last = null; draw(); } });
+}
+$('photo').addEventListener('click', () => { last = null; draw(); });
 window.addEventListener('hashchange', () => checkCode(location.href));
 if (location.hash.length > 1) checkCode(location.href);
 keepOffline();

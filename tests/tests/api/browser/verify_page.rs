@@ -301,3 +301,77 @@ async fn the_verify_page_refuses_a_seal_of_a_compromised_key() {
     assert!(text.contains("compromise"), "{text}");
     browser.close().await;
 }
+
+/// Issue 27, item 6: each answer of the registry gets its own words. A number whose check
+/// character is wrong is said to be mistyped, beside it; the registry's refusal to answer more
+/// (429) is not "unknown to the registry"; a new entry clears the last verdict at once.
+#[tokio::test]
+async fn the_verify_page_tells_each_answer_of_the_registry_apart() {
+    use guichet_http::limits::{Rate, RateLimits};
+    let app = spawn_app_with(|s| {
+        s.http.rate_limits = RateLimits {
+            verify: Rate {
+                burst: 2,
+                per_minute: 0.01,
+            },
+            ..RateLimits::unlimited()
+        }
+    })
+    .await;
+    let good = guichet_core::domain::DocumentNumber::new(
+        guichet_core::domain::NumberPrefix::known("CJ"),
+        2026,
+        123,
+    )
+    .unwrap()
+    .to_string();
+    let (body, check) = good.split_at(good.len() - 1);
+    let mistyped = format!("{body}{}", if check == "0" { 1 } else { 0 });
+    let browser = Browser::start().await;
+    browser.goto(&app.url("/verifier")).await;
+    let submit = || browser.click("#number-form button[type=submit]");
+
+    // Well formed, unknown: the registry's own verdict.
+    browser.fill("#number", &good).await;
+    browser.fill("#code", "7KQ2-M9XD").await;
+    submit().await;
+    let (key, _, _) = verdict(&browser).await;
+    assert_eq!(key, "verdict_unknown_code");
+    // Typing again clears it before anything is sent.
+    browser.fill("#number", &mistyped).await;
+    assert_eq!(
+        browser
+            .eval("return document.getElementById('verdict') === null")
+            .await,
+        json!(true)
+    );
+    // The check character is wrong: said beside the number, no verdict.
+    submit().await;
+    let beside = browser.text("#number-error").await;
+    assert!(beside.contains("mal saisi"), "{beside}");
+    assert_eq!(
+        browser
+            .eval("return document.getElementById('result').textContent")
+            .await,
+        json!("")
+    );
+    browser.screenshots("verifier-mistyped").await;
+
+    // The registry has answered enough for this connection: it says so, not "unknown".
+    browser.fill("#number", &good).await;
+    let patience = guichet_tests::patience::Patience::new("the registry never refused");
+    let said = loop {
+        submit().await;
+        let said = browser.find("#result .result").await.text().await.unwrap();
+        if said.contains("Trop de vérifications") {
+            break said;
+        }
+        assert!(
+            said.contains("inconnu") || said.contains("Vérification"),
+            "{said}"
+        );
+        patience.wait().await;
+    };
+    assert!(!said.contains("inconnu"), "{said}");
+    browser.close().await;
+}
