@@ -5,6 +5,7 @@ import { add, lang, t } from './i18n.js';
 
 add({
   errors_title: ['La demande ne peut pas partir : corrigez les champs indiqués.', 'The application cannot be sent: correct the fields shown.'],
+  field_required: ['Ce champ est obligatoire.', 'This field is required.'],
   required_mark: ['(obligatoire)', '(required)'],
   optional_mark: ['(facultatif)', '(optional)'],
   choose: ['— choisir —', '— choose —'],
@@ -222,15 +223,55 @@ export function fill(root, prefix, value) {
   }
 }
 
-// The nearest field's error line for an API path (`record.convictions[0].date`).
+// The nearest field's error line for an API path (`record.convictions[0].date`), and what the
+// summary's link takes the reader to: the input, or a group's first input.
 function errorLine(path) {
   const parts = path.replace(/\[(\d+)\]/g, '.$1').split('.');
   while (parts.length) {
-    const e = document.getElementById(`f-${parts.join('.')}-error`);
-    if (e) return { error: e, input: document.getElementById(`f-${parts.join('.')}`) };
+    const at = parts.join('.');
+    const e = document.getElementById(`f-${at}-error`);
+    if (e) {
+      const own = document.getElementById(`f-${at}`);
+      const group = document.querySelector(`[data-field='${at}']`);
+      const input = own && own.matches('input, select, textarea') ? own
+        : (group && group.querySelector('input, select, textarea, button')) || own;
+      return { error: e, input };
+    }
     parts.pop();
   }
   return { error: null, input: null };
+}
+
+// What a form drawn from `schema` under `prefix` lacks before it is sent: each required field
+// left empty, as the server would name it (a group that is optional and left empty asks
+// nothing; one begun asks for its required fields).
+export function missingFields(form, prefix, schema, required = schema.required || []) {
+  const values = collect(form, prefix);
+  const found = {};
+  const walk = (path, s, value, needed) => {
+    for (const [name, inner] of Object.entries(s.properties || {})) {
+      const v = value ? value[name] : undefined;
+      const isRequired = needed.includes(name);
+      const at = `${path}.${name}`;
+      const field = form.querySelector(`[data-field='${at}']`);
+      if (field && field.closest('[hidden]')) continue;
+      if (inner.type === 'object') {
+        if (v !== undefined || isRequired) walk(at, inner, v, inner.required || []);
+        if (v === undefined && isRequired && !Object.keys(inner.properties || {}).length) found[at] = t('field_required');
+      } else if (isRequired && (v === undefined || v === '')) {
+        found[at] = t('field_required');
+      }
+    }
+  };
+  walk(prefix, schema, values, required);
+  return found;
+}
+
+// Errors found in the page, shown as the API's are.
+export class LocalProblem {
+  constructor(fields) { this.found = fields; this.message = t('errors_title'); }
+
+  fields() { return this.found; }
 }
 
 // The API's problem on the form: each message beside its field, and a summary that links them.

@@ -3,7 +3,7 @@
 // paying on a provider's page; following the steps; answering a request for information; the PDF.
 import { add, apply, lang, setupSwitch, t } from './i18n.js';
 import { Problem, fileUrl, get, idempotencyKey, post, signIn, signOut, token, who } from './api.js';
-import { collect, fieldFor, fill, h, label, showErrors } from './form.js';
+import { LocalProblem, collect, fieldFor, fill, h, label, missingFields, showErrors } from './form.js';
 import { byLabel, devKey, devKeyField, fileLabel, keepDevKey, problemBox, providerButton, returning, services, show, title } from './page.js';
 
 add({
@@ -17,6 +17,20 @@ add({
     'Choose the document. You pay online and receive the signed PDF, which anyone can verify.'],
   fee: ['Frais : {fee}', 'Fee: {fee}'],
   ask: ['Demander', 'Ask for it'],
+  start_proofs: ['Les pièces à avoir sous la main', 'The proofs to have at hand'],
+  start_no_proofs: ['Aucune pièce à joindre.', 'No file to join.'],
+  start_fee: ['Les frais', 'The fee'],
+  start_fee_varies: ['{fee} ; le montant dépend de ce que vous demandez et vous est dit avant de payer.', '{fee}; the amount depends on what you ask for and is told before you pay.'],
+  start_delay: ['Le délai', 'How long it takes'],
+  start_days: ['En général {n} jours ouvrés après le paiement et les pièces.', 'Usually {n} working days after payment and the files.'],
+  start_button: ['Commencer la demande', 'Start the application'],
+  file_rule: ['{types} ; {size} au plus', '{types}; {size} at most'],
+  next_title: ['Et maintenant ?', 'What happens next?'],
+  next_review: ['Paiement reçu. {office} examine votre demande : comptez en général {n} jours ouvrés.', 'Payment received. {office} examines your application: usually {n} working days.'],
+  next_review_no_days: ['Paiement reçu. {office} examine votre demande.', 'Payment received. {office} examines your application.'],
+  next_sms: ['Vous recevrez un SMS au {phone} à chaque étape, et quand le document sera prêt.', 'You will get a text message at {phone} at each step, and when the document is ready.'],
+  next_email: ['Vous recevrez un courriel à {email} à chaque étape, et quand le document sera prêt.', 'You will get an email at {email} at each step, and when the document is ready.'],
+  next_come_back: ['Revenez sur cette page pour suivre votre demande.', 'Come back to this page to follow your application.'],
   mine: ['Mes demandes', 'My applications'],
   none_yet: ["Aucune demande pour l'instant.", 'No application yet.'],
   sign_in_title: ['Se connecter', 'Sign in'],
@@ -37,6 +51,7 @@ add({
   files: ['Pièces à joindre', 'Files to join'],
   file_send: ['Envoyer le fichier', 'Send the file'],
   file_missing: ['à envoyer', 'to send'],
+  file_none: ["Choisissez d'abord un fichier.", 'Choose a file first.'],
   info_title: ['Le service vous demande une précision', 'The office asks you for more information'],
   info_answer: ['Votre réponse', 'Your answer'],
   info_reply: ['Répondre au service', 'Answer the office'],
@@ -73,7 +88,7 @@ async function home() {
   for (const s of await services()) {
     list.append(h('li', {}, h('section', { class: 'card' },
       h('h2', {}, title(s)), h('p', {}, t('fee', { fee: money(s.fee) })),
-      h('a', { class: 'button', href: `#/new/${s.kind}`, 'data-kind': s.kind }, t('ask')))));
+      h('a', { class: 'button', href: `#/services/${s.kind}`, 'data-kind': s.kind }, t('ask')))));
   }
   const nodes = [h('h1', {}, t('home_title')), h('p', {}, t('home_intro')), list];
   if (token()) {
@@ -88,6 +103,34 @@ async function home() {
     } catch (e) { mine.append(problemBox(e)); }
     nodes.push(mine);
   }
+  show(...nodes);
+}
+
+// A file the service takes, in words: its types and its size limit.
+function fileRule(spec) {
+  const names = { 'application/pdf': 'PDF', 'image/jpeg': 'JPEG', 'image/png': 'PNG' };
+  const types = spec.content_types.map((c) => names[c] || c.split('/').pop().toUpperCase());
+  const mb = spec.max_bytes / (1024 * 1024);
+  const size = `${new Intl.NumberFormat(lang === 'en' ? 'en-GB' : 'fr-FR', { maximumFractionDigits: 1 }).format(mb)} ${lang === 'en' ? 'MB' : 'Mo'}`;
+  return t('file_rule', { types: types.join(', '), size });
+}
+
+// Before the form: what the service is, the proofs to have ready, the fee and the usual delay.
+async function startPage(kind) {
+  const service = (await services()).find((s) => s.kind === kind);
+  if (!service) { location.hash = '#/'; return; }
+  const about = lang === 'en' ? service.about_en || service.about : service.about;
+  const proofs = service.attachments || [];
+  const nodes = [h('h1', {}, title(service))];
+  if (about) nodes.push(h('p', { id: 'about' }, about));
+  nodes.push(h('h2', {}, t('start_proofs')), proofs.length
+    ? h('ul', { id: 'proofs' }, proofs.map((a) => h('li', {}, `${fileLabel(service, a.name)} `,
+      h('span', { class: 'hint' }, `(${a.required ? t('required_mark').replace(/[()]/g, '') : t('optional_mark').replace(/[()]/g, '')} — ${fileRule(a)})`))))
+    : h('p', {}, t('start_no_proofs')));
+  nodes.push(h('h2', {}, t('start_fee')), h('p', { id: 'start-fee' },
+    (service.fees || []).length ? t('start_fee_varies', { fee: money(service.fee) }) : money(service.fee)));
+  if (service.usual_days) nodes.push(h('h2', {}, t('start_delay')), h('p', { id: 'start-delay' }, t('start_days', { n: service.usual_days })));
+  nodes.push(h('p', {}, h('a', { class: 'button', id: 'start', href: `#/new/${kind}` }, t('start_button'))));
   show(...nodes);
 }
 
@@ -125,9 +168,22 @@ async function signInPage() {
 }
 
 // The applicant's fields and the kind's details (drawn from its schema), as fieldsets.
+// The applicant's form as a schema: what the catalogue says this kind requires is required.
+const APPLICANT = ['surname', 'given_names', 'birth_date', 'birth_place', 'email', 'phone'];
+const requiredOf = (service) => service.applicant_required || ['surname', 'given_names', 'birth_date', 'birth_place'];
+const applicantSchema = (service) => ({
+  properties: Object.fromEntries(APPLICANT.map((k) => [k, k === 'birth_date' ? { type: 'string', format: 'date' } : { type: 'string' }])),
+  required: requiredOf(service),
+});
+
+// Every required field left empty, in the applicant and the details, before sending.
+function missing(form, service) {
+  return { ...missingFields(form, 'applicant', applicantSchema(service)), ...missingFields(form, 'details', service.details_schema || {}) };
+}
+
 function applicationFields(service) {
-  const applicant = ['surname', 'given_names', 'birth_date', 'birth_place', 'email', 'phone'];
-  const requiredApplicant = ['surname', 'given_names', 'birth_date'];
+  const applicant = APPLICANT;
+  const requiredApplicant = requiredOf(service);
   const you = h('fieldset', {}, h('legend', {}, t('you')),
     applicant.map((k) => fieldFor(`applicant.${k}`, k,
       k === 'birth_date' ? { type: 'string', format: 'date' }
@@ -151,9 +207,20 @@ async function newApplication(kind) {
   const [you, details] = applicationFields(service);
   const summary = h('div', { id: 'summary' });
   const key = idempotencyKey();
-  const form = h('form', { id: 'application-form', novalidate: true }, you, details, h('button', { type: 'submit', id: 'submit' }, t('submit')));
+  const form = h('form', { id: 'application-form', novalidate: true, 'data-kind': kind }, you, details, h('button', { type: 'submit', id: 'submit' }, t('submit')));
+  // What was typed before the language changed comes back.
+  if (draft && draft.kind === kind) {
+    fill(form, 'applicant', draft.applicant);
+    fill(form, 'details', draft.details);
+  }
+  draft = null;
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
+    const lacking = missing(form, service);
+    if (Object.keys(lacking).length) {
+      showErrors(form, new LocalProblem(lacking), summary);
+      return;
+    }
     const button = form.querySelector('#submit');
     button.disabled = true;
     try {
@@ -187,6 +254,41 @@ async function sendFile(id, name, file, status) {
   status.textContent = t('file_state_pending');
 }
 
+// A file sent is checked in the background: its state is asked again until every file of the
+// application is settled, and shown in place (what is being typed stays). Once settled, a page
+// with no answer being written is drawn anew if the application moved on.
+let watching = null;
+function watchFiles(id) {
+  if (watching === id) return;
+  watching = id;
+  let rounds = 0;
+  const here = () => location.hash === `#/applications/${id}`;
+  const look = async () => {
+    if (!here() || rounds++ > 60) { watching = null; return; }
+    let app = null;
+    try { app = await get(`/v1/applications/${id}`); } catch { /* asked again on the next round */ }
+    if (app && here()) {
+      for (const a of app.attachments || []) {
+        const state = document.getElementById(`file-state-${a.name}`);
+        const error = document.getElementById(`file-error-${a.name}`);
+        if (!state) continue;
+        state.textContent = t(`file_state_${a.state}`);
+        state.dataset.state = a.state;
+        state.dataset.attachment = a.id;
+        if (error && a.state === 'quarantined') { error.textContent = lang === 'en' ? a.reason_en : a.reason; error.hidden = false; }
+      }
+      if (!(app.attachments || []).some((a) => a.state === 'pending')) {
+        watching = null;
+        const drawn = document.getElementById('status');
+        if (drawn && drawn.dataset.status !== app.status && !document.getElementById('answer-form')) route();
+        return;
+      }
+    }
+    setTimeout(look, 2000);
+  };
+  setTimeout(look, 1000);
+}
+
 async function download(id, number) {
   const { url, link } = await fileUrl(`/v1/applications/${id}/document`);
   // A bucket's link names the file itself (Content-Disposition); bytes here are given a name.
@@ -211,6 +313,15 @@ async function application(id) {
       h('dt', {}, t('reference')), h('dd', {}, app.payment_reference)),
     notice,
   ];
+  if (app.status === 'in_review' || app.status === 'awaiting_signature') {
+    // Paid: what happens now, how long it usually takes, and how they will hear of it.
+    const days = service && service.usual_days;
+    const told = [h('p', {}, days ? t('next_review', { office: app.office_name, n: days }) : t('next_review_no_days', { office: app.office_name }))];
+    if (app.applicant.phone) told.push(h('p', {}, t('next_sms', { phone: app.applicant.phone })));
+    if (app.applicant.email) told.push(h('p', {}, t('next_email', { email: app.applicant.email })));
+    if (!app.applicant.phone && !app.applicant.email) told.push(h('p', {}, t('next_come_back')));
+    nodes.push(h('section', { class: 'card', id: 'next', 'aria-labelledby': 'next-title' }, h('h2', { id: 'next-title' }, t('next_title')), told));
+  }
   if (app.status === 'needs_info') {
     // The office's question first: what to answer, and which files to send again.
     const reason = app.decision && app.decision.reason;
@@ -238,16 +349,26 @@ async function application(id) {
     const box = h('section', { class: 'card', 'aria-labelledby': 'files-title' }, h('h2', { id: 'files-title' }, t('files')));
     for (const spec of specs) {
       const joined = (app.attachments || []).filter((a) => a.name === spec.name).pop();
-      const state = h('span', { id: `file-state-${spec.name}` }, joined ? t(`file_state_${joined.state}`) : t('file_missing'));
-      const reason = joined && joined.state === 'quarantined' ? h('p', { class: 'field-error' }, lang === 'en' ? joined.reason_en : joined.reason) : null;
-      const input = h('input', { type: 'file', id: `file-${spec.name}`, accept: spec.content_types.join(',') });
+      const state = h('span', { id: `file-state-${spec.name}`, 'data-state': joined ? joined.state : 'missing', 'data-attachment': joined && joined.id }, joined ? t(`file_state_${joined.state}`) : t('file_missing'));
+      // Why a file was refused, or could not be sent: beside its field, until the next one goes.
+      const refused = joined && joined.state === 'quarantined' ? (lang === 'en' ? joined.reason_en : joined.reason) : '';
+      const error = h('p', { class: 'field-error', id: `file-error-${spec.name}`, role: 'alert', hidden: !refused }, refused);
+      const rule = h('p', { class: 'hint', id: `file-rule-${spec.name}` }, fileRule(spec));
+      const input = h('input', { type: 'file', id: `file-${spec.name}`, accept: spec.content_types.join(','), 'aria-describedby': `${rule.id} ${error.id}` });
+      const say = (text) => { error.textContent = text; error.hidden = !text; };
       const send = h('button', { type: 'button', class: 'secondary', id: `file-send-${spec.name}`, onclick: async () => {
-        if (!input.files[0]) return;
-        try { await sendFile(id, spec.name, input.files[0], state); } catch (e) { notice.replaceChildren(problemBox(e)); }
+        if (!input.files[0]) { say(t('file_none')); input.focus(); return; }
+        say('');
+        try {
+          await sendFile(id, spec.name, input.files[0], state);
+          watchFiles(id);
+        } catch (e) {
+          say(e instanceof Problem ? Object.values(e.fields()).join(' ') || e.message : e.message);
+        }
       } }, t('file_send'));
       // Accepted stays, unless the office asked for more: then it may be replaced.
       if (joined && joined.state === 'accepted' && app.status !== 'needs_info') box.append(h('p', {}, `${fileLabel(service, spec.name)} : `, state));
-      else box.append(h('div', { class: 'field' }, h('label', { for: input.id }, `${fileLabel(service, spec.name)} `, spec.required ? t('required_mark') : t('optional_mark')), h('p', {}, state), reason, input, send));
+      else box.append(h('div', { class: 'field' }, h('label', { for: input.id }, `${fileLabel(service, spec.name)} `, spec.required ? t('required_mark') : t('optional_mark')), rule, h('p', {}, state), error, input, send));
     }
     nodes.push(box);
   }
@@ -315,6 +436,7 @@ async function route() {
   const parts = hash.split('/').filter(Boolean);
   try {
     if (parts[0] === 'sign-in') await signInPage();
+    else if (parts[0] === 'services' && parts[1]) await startPage(parts[1]);
     else if (parts[0] === 'new' && parts[1]) await newApplication(parts[1]);
     else if (parts[0] === 'applications' && parts[1]) await application(parts[1]);
     else await home();
@@ -324,8 +446,15 @@ async function route() {
   document.body.dataset.ready = hash;
 }
 
+// The form being filled, kept when the page is drawn again in the other language.
+let draft = null;
+function keepDraft() {
+  const form = document.getElementById('application-form');
+  draft = form ? { kind: form.dataset.kind, applicant: collect(form, 'applicant'), details: collect(form, 'details') } : null;
+}
+
 apply();
-setupSwitch(document.getElementById('lang'), () => { apply(); route(); });
+setupSwitch(document.getElementById('lang'), () => { keepDraft(); apply(); route(); });
 window.addEventListener('hashchange', route);
 returning().then(async (trouble) => {
   await route();

@@ -39,6 +39,16 @@ pub struct Service {
     /// the operator's to state: the service does not make up a legal reference.
     #[serde(default)]
     pub legal_basis: Option<String>,
+    /// What the service is, for the page before its form: a sentence or two in French, and in
+    /// English.
+    #[serde(default)]
+    pub about: Option<String>,
+    #[serde(default)]
+    pub about_en: Option<String>,
+    /// The usual number of working days from payment to the document, as the office commits to
+    /// it: told before applying and after paying.
+    #[serde(default)]
+    pub usual_days: Option<u32>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

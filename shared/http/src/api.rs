@@ -1013,6 +1013,17 @@ pub struct ServiceView {
     /// How long an issued document is commonly accepted; absent: no limit.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub validity_days: Option<u32>,
+    /// The applicant's fields this kind requires (`surname`, `given_names`, `birth_date`, and
+    /// `birth_place` where the office is chosen by it).
+    pub applicant_required: Vec<String>,
+    /// What the service is, in French and in English, for the page before the form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub about: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub about_en: Option<String>,
+    /// The usual number of working days from payment to the document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usual_days: Option<u32>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -1183,6 +1194,15 @@ impl CatalogueView {
                         .collect(),
                     steps,
                     validity_days: service.validity_days,
+                    applicant_required: guichet_core::domain::Applicant::required_fields(
+                        kind.birth_place_optional(),
+                    )
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect(),
+                    about: service.about.clone(),
+                    about_en: service.about_en.clone(),
+                    usual_days: service.usual_days,
                 })
             })
             .collect();

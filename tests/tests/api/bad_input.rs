@@ -444,3 +444,51 @@ async fn unknown_paths_are_404_and_wrong_methods_405() {
     let resp = app.http.get(app.url("/v1/keys")).send().await.unwrap();
     assert_eq!(resp.headers()["x-content-type-options"], "nosniff");
 }
+
+/// Issue 27, item 2: the applicant and the details are read in one pass, so one answer names
+/// every wrong field (a certificate's missing place of birth hid its missing basis; a visa's bad
+/// name, its dates and its purpose come together).
+#[tokio::test]
+async fn one_answer_names_every_wrong_field_of_the_applicant_and_the_details() {
+    let app = spawn_app().await;
+    let citizen = app.citizen("c-one-pass");
+    let sorted = |p: &Value| {
+        let mut f = fields(p);
+        f.sort();
+        f
+    };
+    let certificate = json!({
+        "kind": "nationality_certificate",
+        "applicant": {"surname": "Coulibaly", "given_names": "Awa", "birth_date": "1990-01-01"},
+        "details": {"parent": {"surname": "Coulibaly", "relationship": "uncle"}}
+    });
+    let p = problem(app.submit(&citizen, &certificate).await, 422).await;
+    assert_eq!(
+        sorted(&p),
+        vec![
+            "applicant.birth_place",
+            "details.basis",
+            "details.parent.birth_date",
+            "details.parent.birth_place",
+            "details.parent.given_names",
+            "details.parent.relationship",
+        ],
+        "{p}"
+    );
+    let traveller = crate::visas::Traveller::french("MARTIN", "CLAIRE", "1985-06-01");
+    let mut visa =
+        crate::visas::visa_request(&traveller, "tourism", "national", "single", "AMB-PARIS", 10);
+    visa["applicant"]["given_names"] = json!("CL4IRE");
+    visa["details"]["arrival_date"] = json!("2020-01-01");
+    visa["details"]["purpose"] = json!(" ");
+    let p = problem(app.submit(&citizen, &visa).await, 422).await;
+    assert_eq!(
+        sorted(&p),
+        vec![
+            "applicant.given_names",
+            "details.arrival_date",
+            "details.purpose",
+        ],
+        "{p}"
+    );
+}

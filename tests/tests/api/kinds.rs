@@ -303,6 +303,26 @@ async fn the_catalogue_describes_each_kind_its_form_and_its_steps() {
              "then": {"required": ["reason"]}, "else": {}},
         ])
     );
+    // What the form must fill, as the server requires it (issue 27, item 2): the place of birth
+    // where it chooses the court, not for a traveller; and what the start page says.
+    assert_eq!(
+        extract["applicant_required"],
+        json!(["surname", "given_names", "birth_date", "birth_place"])
+    );
+    assert_eq!(
+        services[2]["applicant_required"],
+        json!(["surname", "given_names", "birth_date"])
+    );
+    for service in services {
+        assert!(
+            service["about"].as_str().is_some_and(|a| a.len() > 40),
+            "{service}"
+        );
+        assert!(
+            service["about_en"].is_string() && service["usual_days"].is_u64(),
+            "{service}"
+        );
+    }
     let certificate = &services[1];
     assert_eq!(certificate["title"], "Certificat de nationalité malienne");
     assert!(certificate.get("validity_days").is_none());

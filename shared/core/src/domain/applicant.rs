@@ -301,6 +301,16 @@ pub struct Applicant {
 }
 
 impl Applicant {
+    /// The fields a form must fill (`Applicant::parse` refuses a form without them); a kind that
+    /// does not route by the place of birth leaves that out.
+    pub fn required_fields(birth_place_optional: bool) -> Vec<&'static str> {
+        let mut fields = vec!["surname", "given_names", "birth_date"];
+        if !birth_place_optional {
+            fields.push("birth_place");
+        }
+        fields
+    }
+
     /// Checks every field and reports all that fail, each under `prefix.field`.
     pub fn parse(
         input: &ApplicantInput,

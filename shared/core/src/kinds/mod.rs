@@ -139,11 +139,13 @@ pub trait Kind: Send + Sync + fmt::Debug {
     }
 
     /// Parses what the applicant filled in (`details`) into the kind's typed value, kept as JSON
-    /// on the application; field errors are named `details.…`.
+    /// on the application; field errors are named `details.…`. The applicant is `None` when their
+    /// own fields failed: every detail is still checked, so that one answer names every wrong
+    /// field, and only what compares the details with the person waits for a valid one.
     fn details(
         &self,
         raw: Option<&Value>,
-        applicant: &Applicant,
+        applicant: Option<&Applicant>,
         today: Date,
         errors: &mut FieldErrors,
     ) -> Option<Value>;
@@ -370,7 +372,7 @@ mod tests {
         fn details(
             &self,
             _: Option<&Value>,
-            _: &Applicant,
+            _: Option<&Applicant>,
             _: Date,
             _: &mut FieldErrors,
         ) -> Option<Value> {

@@ -98,12 +98,16 @@ pub async fn submit(
                     Applicant::parse(&input, now.date(), "applicant", &mut errors)
                 }
             };
-            let details = match (kind_type, &applicant) {
-                (Some(kind), Some(applicant)) => {
-                    kind.details(request.details.as_ref(), applicant, now.date(), &mut errors)
-                }
-                _ => None,
-            };
+            // The details are read even when the applicant's fields failed: one answer names
+            // every wrong field.
+            let details = kind_type.and_then(|kind| {
+                kind.details(
+                    request.details.as_ref(),
+                    applicant.as_ref(),
+                    now.date(),
+                    &mut errors,
+                )
+            });
             let (Some(service), Some(applicant), Some(details)) = (service, applicant, details)
             else {
                 return Err(Error::Invalid(errors));
@@ -318,7 +322,8 @@ pub async fn resubmit(
                         return Err(Error::NotNeeded(n));
                     }
                     let mut errors = FieldErrors::default();
-                    let details = kind.details(Some(&raw), &app.applicant, now.date(), &mut errors);
+                    let details =
+                        kind.details(Some(&raw), Some(&app.applicant), now.date(), &mut errors);
                     errors.into_result()?;
                     app.details =
                         details.ok_or_else(|| Error::invalid("details", Msg::Required))?;

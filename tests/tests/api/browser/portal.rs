@@ -46,8 +46,25 @@ async fn a_citizen_asks_pays_on_the_sandbox_page_and_downloads_the_pdf() {
     browser
         .click("a[data-kind='criminal_record_extract']")
         .await;
+    // The service's start page: what it is, the proofs, the fee, the usual delay (issue 27,
+    // item 2).
+    wait_ready(&browser, "/services/criminal_record_extract").await;
+    assert!(browser.text("#about").await.contains("bulletin n°3"));
+    assert_eq!(browser.text("#start-fee").await, "750 FCFA");
+    assert!(
+        browser
+            .text("#start-delay")
+            .await
+            .contains("3 jours ouvrés")
+    );
+    browser.accessibility("portal-start").await;
+    browser.screenshots("portal-start").await;
+    browser.click("#start").await;
     wait_ready(&browser, "/new/criminal_record_extract").await;
     browser.accessibility("portal-form").await;
+    // Required as the server requires it: the place of birth chooses the court.
+    let place = browser.text("label[for='f-applicant.birth_place']").await;
+    assert!(place.ends_with("(obligatoire)"), "{place}");
 
     // Sent without a date of birth: the API's own message, beside the field.
     browser.fill(&field("applicant.surname"), "Traoré").await;
@@ -63,6 +80,10 @@ async fn a_citizen_asks_pays_on_the_sandbox_page_and_downloads_the_pdf() {
     assert!(errors.contains("Ce champ est obligatoire"), "{errors}");
     let beside = browser.text("[id='f-applicant.birth_date-error']").await;
     assert_eq!(beside, "Ce champ est obligatoire.");
+    // The summary links to the field.
+    browser
+        .find("#form-errors a[href='#f-applicant.birth_date']")
+        .await;
     assert_eq!(
         browser
             .find(&field("applicant.birth_date"))
@@ -78,13 +99,11 @@ async fn a_citizen_asks_pays_on_the_sandbox_page_and_downloads_the_pdf() {
     // In English, the same problem in English.
     browser.click("#lang").await;
     wait_ready(&browser, "/new/criminal_record_extract").await;
-    browser.fill(&field("applicant.surname"), "Traoré").await;
-    browser
-        .fill(&field("applicant.given_names"), "Aminata")
+    // What was typed is still there in the other language.
+    let kept = browser
+        .eval("return ['surname', 'given_names', 'birth_place'].map(n => document.getElementById('f-applicant.' + n).value)")
         .await;
-    browser
-        .fill(&field("applicant.birth_place"), "Bamako")
-        .await;
+    assert_eq!(kept, json!(["Traoré", "Aminata", "Bamako"]));
     browser.click("#submit").await;
     let errors = browser.text("#form-errors").await;
     assert!(errors.contains("This field is required"), "{errors}");
@@ -132,6 +151,15 @@ async fn a_citizen_asks_pays_on_the_sandbox_page_and_downloads_the_pdf() {
     browser.screenshots("sandbox-checkout").await;
     browser.click("#pay").await;
     browser.find("#status[data-status='in_review']").await;
+    // Paid: what happens next, when, and how they will hear of it.
+    let next = browser.text("#next").await;
+    assert!(
+        next.contains("Paiement reçu")
+            && next.contains("3 jours ouvrés")
+            && next.contains("SMS au +22370123456"),
+        "{next}"
+    );
+    browser.screenshots("portal-paid").await;
 
     // The registry decides; the document is issued; the citizen downloads it.
     let citizen = app.citizen("citoyen-portail");
@@ -207,8 +235,36 @@ async fn a_citizen_answers_a_request_for_information_with_a_new_proof_and_a_corr
     browser.accessibility("portal-needs-info").await;
     browser.screenshots("portal-needs-info").await;
 
-    // A clearer scan in place of the accepted one, checked like the first.
+    // Each file field says what it takes; a button pressed with no file, or a file of the wrong
+    // type, is answered beside the field (issue 27, item 5).
+    let rule = browser.text("#file-rule-birth_certificate").await;
+    assert!(
+        rule.contains("PDF") && rule.contains("Mo au plus"),
+        "{rule}"
+    );
+    browser.click("#file-send-parent_nationality_proof").await;
+    assert_eq!(
+        browser.text("#file-error-parent_nationality_proof").await,
+        "Choisissez d'abord un fichier."
+    );
     let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "pas une pièce").unwrap();
+    browser
+        .choose_file("#file-parent_nationality_proof", &text)
+        .await;
+    browser.click("#file-send-parent_nationality_proof").await;
+    let patience = Patience::new("the wrong file is never answered");
+    loop {
+        let said = browser.text("#file-error-parent_nationality_proof").await;
+        if !said.is_empty() && !said.starts_with("Choisissez") {
+            break;
+        }
+        patience.wait().await;
+    }
+    assert_eq!(browser.text("#notice").await, "", "nothing at the top");
+
+    // A clearer scan in place of the accepted one, checked like the first.
     let scan = dir.path().join("acte-lisible.pdf");
     std::fs::write(&scan, scanned_act("acte de naissance, lisible")).unwrap();
     browser.choose_file("#file-birth_certificate", &scan).await;
@@ -223,12 +279,13 @@ async fn a_citizen_answers_a_request_for_information_with_a_new_proof_and_a_corr
     };
     assert_ne!(second["id"], first["id"]);
     assert_eq!(second["state"], "accepted");
-    // The page is drawn anew: wait for that drawing, not the one before.
+    // The page shows it without being refreshed (issue 27, item 5).
     browser
-        .eval("delete document.body.dataset.ready; return true")
+        .find(&format!(
+            "#file-state-birth_certificate[data-state='accepted'][data-attachment='{}']",
+            second["id"].as_str().unwrap()
+        ))
         .await;
-    browser.click("#refresh").await;
-    wait_ready(&browser, &format!("/applications/{id}")).await;
 
     browser.click("#corrections summary").await;
     browser

@@ -49,7 +49,7 @@ impl Kind for CriminalRecord {
     fn details(
         &self,
         raw: Option<&Value>,
-        _: &Applicant,
+        _: Option<&Applicant>,
         _: Date,
         errors: &mut FieldErrors,
     ) -> Option<Value> {

@@ -116,7 +116,7 @@ impl Kind for DataKind {
     fn details(
         &self,
         raw: Option<&Value>,
-        _: &Applicant,
+        _: Option<&Applicant>,
         _: Date,
         errors: &mut FieldErrors,
     ) -> Option<Value> {
@@ -200,7 +200,7 @@ mod tests {
         app.details = kind
             .details(
                 Some(&json!({"plate_number": "AB 1234 MD", "owner": {"name": "Transports Sahel SA", "registration_number": "MA.BKO.2019.B.1234"}})),
-                &app.applicant,
+                Some(&app.applicant),
                 app.created_at.date(),
                 &mut errors,
             )

@@ -148,7 +148,7 @@ impl Nationality {
 
     fn parent(
         input: Option<&ParentInput>,
-        applicant: &Applicant,
+        applicant: Option<&Applicant>,
         today: Date,
         errors: &mut FieldErrors,
     ) -> Option<Parent> {
@@ -166,7 +166,7 @@ impl Nationality {
             &f("birth_date"),
             p.birth_date.as_deref().map(|d| {
                 let d = BirthDate::parse(d, today)?;
-                if d.date() >= applicant.birth_date.date() {
+                if applicant.is_some_and(|a| d.date() >= a.birth_date.date()) {
                     Err(Msg::ParentBornAfterChild)
                 } else {
                     Ok(d)
@@ -210,7 +210,7 @@ impl Kind for Nationality {
     fn details(
         &self,
         raw: Option<&Value>,
-        applicant: &Applicant,
+        applicant: Option<&Applicant>,
         today: Date,
         errors: &mut FieldErrors,
     ) -> Option<Value> {
@@ -219,19 +219,27 @@ impl Kind for Nationality {
             return None;
         };
         let input: DetailsInput = parse_value_at(raw, "details", errors)?;
-        let basis = choice(input.basis.as_deref(), &BASES, "details.basis", errors)?;
-        if !basis.fits(applicant) {
+        let before = errors.0.len();
+        let basis = choice(input.basis.as_deref(), &BASES, "details.basis", errors);
+        if let (Some(basis), Some(applicant)) = (basis, applicant)
+            && !basis.fits(applicant)
+        {
             errors.push("details.basis", Msg::BasisDisagreesWithBirthPlace);
+        }
+        // The parent is checked whenever given, and asked for when the basis is by descent.
+        let parent = match (basis.map(|b| b.is_by_descent()), &input.parent) {
+            (Some(true), p) => Self::parent(p.as_ref(), applicant, today, errors),
+            (Some(false), Some(_)) => {
+                errors.push("details.parent", Msg::ParentNotExpected);
+                None
+            }
+            (None, Some(p)) => Self::parent(Some(p), applicant, today, errors),
+            (_, None) => None,
+        };
+        if errors.0.len() > before {
             return None;
         }
-        let parent = match (basis.is_by_descent(), &input.parent) {
-            (true, p) => Some(Self::parent(p.as_ref(), applicant, today, errors)?),
-            (false, None) => None,
-            (false, Some(_)) => {
-                errors.push("details.parent", Msg::ParentNotExpected);
-                return None;
-            }
-        };
+        let basis = basis?;
         serde_json::to_value(NationalityDetails { basis, parent }).ok()
     }
 
@@ -343,7 +351,7 @@ mod tests {
         Nationality::new()
             .details(
                 Some(&raw),
-                &applicant(country),
+                Some(&applicant(country)),
                 date!(2026 - 12 - 01),
                 &mut errors,
             )

@@ -159,7 +159,7 @@ impl VisaDetails {
     /// Reads `details` of a visa application; field errors go to `errors` under `details.…`.
     pub fn parse(
         form: &VisaForm,
-        applicant: &Applicant,
+        applicant: Option<&Applicant>,
         rules: &VisaRules,
         today: Date,
         errors: &mut FieldErrors,
@@ -257,7 +257,9 @@ impl VisaDetails {
                 );
             }
             // The applicant is the traveller: the names the form gives are the passport's.
-            if !names_agree(applicant.surname.as_str(), &p.surname) {
+            if let Some(applicant) = applicant
+                && !names_agree(applicant.surname.as_str(), &p.surname)
+            {
                 errors.push(
                     "applicant.surname",
                     Msg::DisagreesWithPassport {
@@ -265,7 +267,9 @@ impl VisaDetails {
                     },
                 );
             }
-            if !names_agree(applicant.given_names.as_str(), &p.given_names) {
+            if let Some(applicant) = applicant
+                && !names_agree(applicant.given_names.as_str(), &p.given_names)
+            {
                 errors.push(
                     "applicant.given_names",
                     Msg::DisagreesWithPassport {
@@ -385,7 +389,7 @@ mod tests {
 
     fn parse(form: &VisaForm) -> Result<Result<VisaDetails, Vec<(String, Msg)>>, NoVisa> {
         let mut errors = FieldErrors::default();
-        let parsed = VisaDetails::parse(form, &applicant(), &rules(), TODAY, &mut errors)?;
+        let parsed = VisaDetails::parse(form, Some(&applicant()), &rules(), TODAY, &mut errors)?;
         Ok(parsed.ok_or_else(|| errors.0.into_iter().map(|e| (e.field, e.message)).collect()))
     }
 
@@ -488,7 +492,7 @@ mod tests {
         let mut other = applicant();
         other.surname = PersonName::parse("Traoré").unwrap();
         assert!(
-            VisaDetails::parse(&form(), &other, &rules(), TODAY, &mut errors)
+            VisaDetails::parse(&form(), Some(&other), &rules(), TODAY, &mut errors)
                 .unwrap()
                 .is_none()
         );

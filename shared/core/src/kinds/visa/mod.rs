@@ -205,7 +205,7 @@ impl Kind for Visa {
     fn details(
         &self,
         raw: Option<&Value>,
-        applicant: &Applicant,
+        applicant: Option<&Applicant>,
         today: Date,
         errors: &mut FieldErrors,
     ) -> Option<Value> {
