@@ -142,19 +142,24 @@ impl Template {
             y,
             title: &self.title,
             number: &number,
+            aside: None,
         };
         let fill = |text: &str| self.fill(text, &ctx, None);
         for block in &self.blocks {
             match block {
                 Block::Portrait { width, height } => {
+                    // At the right margin, the fields that follow beside it: the photo takes
+                    // no height of its own, and an e-visa stays on one page.
                     if c.portrait.is_some() {
+                        f.clear_aside();
                         f.room(height + 3.0);
                         let y = f.y;
-                        f.page().portrait = Some((LEFT, y, *width, *height));
-                        f.y += height + 3.0;
+                        f.page().portrait = Some((RIGHT - width, y, *width, *height));
+                        f.aside = Some((y + height + 3.0, width + 4.0));
                     }
                 }
                 Block::Section { title } => {
+                    f.clear_aside();
                     if let Some(t) = fill(title) {
                         // A heading keeps at least two lines of what it heads with it.
                         f.room(3.0 + 9.0 + 12.0);
@@ -170,6 +175,7 @@ impl Template {
                     centred,
                     small,
                 } => {
+                    f.clear_aside();
                     let Some(t) = fill(text) else { continue };
                     let weight = if *bold { Weight::Bold } else { Weight::Regular };
                     let size = if *small { 8.5 } else { 10.0 };
@@ -189,8 +195,12 @@ impl Template {
                         else {
                             continue;
                         };
-                        let value =
-                            Wrapped::new(&value, RIGHT - LEFT - LABEL_WIDTH, 10.0, Weight::Bold);
+                        let value = Wrapped::new(
+                            &value,
+                            RIGHT - LEFT - LABEL_WIDTH - f.aside_width(),
+                            10.0,
+                            Weight::Bold,
+                        );
                         f.room(value.height());
                         let y = f.y;
                         let p = f.page();
@@ -204,6 +214,7 @@ impl Template {
                     lines,
                     empty,
                 } => {
+                    f.clear_aside();
                     let list = lookup(&ctx, items).and_then(Value::as_array);
                     match list {
                         Some(list) if !list.is_empty() => {
@@ -242,6 +253,7 @@ impl Template {
                 }
             }
         }
+        f.clear_aside();
         // The texts the document is issued under, as the catalogue states them.
         if let Some(basis) = c.entry.legal_basis.as_deref() {
             f.y += 1.0;
@@ -306,6 +318,10 @@ impl Template {
             (None, None) => {}
         }
         frame::seal_and_footer(p, c, verify_url)?;
+        // Whoever is handed the first page alone finds the code on it too.
+        if f.pages.len() > 1 {
+            frame::seal_and_footer(&mut f.pages[0], c, verify_url)?;
+        }
         if f.pages.len() > MAX_PAGES {
             return Err(RenderError::Drawing(format!(
                 "{}: {} pages, more than the {MAX_PAGES} a document may have",
@@ -363,9 +379,27 @@ struct Flow<'a> {
     y: f32,
     title: &'a str,
     number: &'a str,
+    /// A photo at the right margin: where it ends, and the width it keeps from the lines
+    /// beside it.
+    aside: Option<(f32, f32)>,
 }
 
 impl Flow<'_> {
+    /// The width the photo keeps at the right, while the flow is beside it.
+    fn aside_width(&self) -> f32 {
+        match self.aside {
+            Some((bottom, width)) if self.y < bottom => width,
+            _ => 0.0,
+        }
+    }
+
+    /// Goes on below the photo.
+    fn clear_aside(&mut self) {
+        if let Some((bottom, _)) = self.aside.take() {
+            self.y = self.y.max(bottom);
+        }
+    }
+
     fn page(&mut self) -> &mut Page {
         // The first page is made before the flow: there is always a last one.
         let last = self.pages.len() - 1;
@@ -377,11 +411,18 @@ impl Flow<'_> {
         frame::continued(&mut p, self.title, self.number);
         self.pages.push(p);
         self.y = CONTINUED_TOP;
+        self.aside = None;
     }
 
-    /// Makes room for `height` millimetres on this page, or starts the next one.
+    /// Makes room for `height` millimetres on this page, or starts the next one. The first page
+    /// keeps the seal's place free: a document that runs on carries its code there too.
     fn room(&mut self, height: f32) {
-        if self.y + height > PAGE_BOTTOM && self.y > CONTINUED_TOP {
+        let bottom = if self.pages.len() == 1 {
+            QR_TOP - 2.0
+        } else {
+            PAGE_BOTTOM
+        };
+        if self.y + height > bottom && self.y > CONTINUED_TOP {
             self.new_page();
         }
     }

@@ -489,8 +489,8 @@ mod tests {
         ] {
             assert!(text.contains(&expected), "{expected:?} not in {text:?}");
         }
-        // One QR code, on the last page, which the offline reader finds.
-        assert_eq!(text.matches("Document délivré électroniquement").count(), 1);
+        // The code on the first page and on the last, with the signature.
+        assert_eq!(text.matches("Document délivré électroniquement").count(), 2);
     }
 
     /// The certificate comes from its template: the legal basis in words, the Malian parent,

@@ -663,15 +663,32 @@ pub fn pdf_text(pdf: &Path) -> String {
 /// The last page (the seal's, however many pages the document has) rendered by poppler at
 /// `dpi`, in grey or colour, as a scanner gives it: the PNG's path.
 pub fn last_page_png(pdf: &Path, dpi: u32, grey: bool) -> std::path::PathBuf {
+    page_png(pdf, page_count(pdf), dpi, grey)
+}
+
+/// How many pages poppler finds in the PDF.
+pub fn page_count(pdf: &Path) -> usize {
     let info = String::from_utf8(poppler("pdfinfo", &[pdf.to_str().unwrap()]).stdout).unwrap();
-    let pages = info
-        .lines()
+    info.lines()
         .find_map(|l| l.strip_prefix("Pages:"))
-        .map(|n| n.trim().to_owned())
-        .expect("pdfinfo names the pages");
+        .and_then(|n| n.trim().parse().ok())
+        .expect("pdfinfo names the pages")
+}
+
+/// The QR codes of the first page at 200 dpi: what a border officer handed page 1 reads.
+pub fn first_page_codes(pdf: &Path) -> Vec<String> {
+    let img = image::open(page_png(pdf, 1, 200, false))
+        .unwrap()
+        .to_luma8();
+    guichet_scan::picture_codes(&img)
+}
+
+/// Page `page` (1-based) rendered by poppler at `dpi`: the PNG's path.
+pub fn page_png(pdf: &Path, page: usize, dpi: u32, grey: bool) -> std::path::PathBuf {
+    let page = page.to_string();
     let dpi = dpi.to_string();
-    let out = pdf.with_extension(format!("{dpi}{}", if grey { "g" } else { "c" }));
-    let mut args = vec!["-r", &dpi, "-f", &pages, "-singlefile", "-png"];
+    let out = pdf.with_extension(format!("p{page}-{dpi}{}", if grey { "g" } else { "c" }));
+    let mut args = vec!["-r", &dpi, "-f", &page, "-l", &page, "-singlefile", "-png"];
     if grey {
         args.push("-gray");
     }

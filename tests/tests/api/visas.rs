@@ -144,7 +144,12 @@ pub fn visa_request_arriving(
 
 /// A JPEG as a phone takes a portrait: 900 × 1200 pixels.
 pub fn photo() -> Vec<u8> {
-    let img = image::RgbImage::from_fn(900, 1200, |x, y| {
+    photo_sized(900, 1200)
+}
+
+/// A JPEG of `width` × `height` pixels.
+pub fn photo_sized(width: u32, height: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(width, height, |x, y| {
         image::Rgb([(x % 251) as u8, (y % 241) as u8, ((x * y) % 239) as u8])
     });
     let mut out = std::io::Cursor::new(Vec::new());
@@ -185,10 +190,20 @@ impl TestApp {
     /// Submitted with its photo and passport page, paid, and matched: in review with its
     /// screening recorded. Returns the application's id.
     pub async fn visa_in_review(&self, citizen: &str, request: &Value) -> String {
+        self.visa_in_review_with(citizen, request, photo()).await
+    }
+
+    /// As `visa_in_review`, with this JPEG as the traveller's photo.
+    pub async fn visa_in_review_with(
+        &self,
+        citizen: &str,
+        request: &Value,
+        jpeg: Vec<u8>,
+    ) -> String {
         let created = self.submitted(citizen, request).await;
         let id = created["id"].as_str().unwrap().to_owned();
         let photo = self
-            .attach_as(citizen, &id, "photo", "image/jpeg", photo())
+            .attach_as(citizen, &id, "photo", "image/jpeg", jpeg)
             .await;
         let page = self
             .attach(
@@ -241,7 +256,12 @@ impl TestApp {
 
     /// In review, approved by the mission's consul and cleared: issued. Returns the view.
     pub async fn issued_visa(&self, citizen: &str, request: &Value) -> Value {
-        let id = self.visa_in_review(citizen, request).await;
+        self.issued_visa_with(citizen, request, photo()).await
+    }
+
+    /// As `issued_visa`, with this JPEG as the traveller's photo.
+    pub async fn issued_visa_with(&self, citizen: &str, request: &Value, jpeg: Vec<u8>) -> Value {
+        let id = self.visa_in_review_with(citizen, request, jpeg).await;
         let mission = request["details"]["mission"].as_str().unwrap();
         let consul = self.consul(mission);
         let approve = self
@@ -1303,4 +1323,93 @@ async fn an_answer_cannot_change_what_the_paid_fee_or_the_mission_depends_on() {
     let issued = app.wait_for_status(&citizen, &id, "issued").await;
     assert_eq!(issued["details"]["visa_type"], "transit");
     assert_eq!(issued["fee"]["amount"], 25000);
+}
+
+/// Issue 27, item 8: every document carries its code on its first page. An e-visa is one page
+/// whatever its photo's size and ratio (a 300 × 380 passport photo pushed the code to a second
+/// page); a long extract has it on its first page and on its signature page; the certificate
+/// and a kind declared by data too. Each code is read from a 200 dpi picture of page 1.
+#[tokio::test]
+async fn every_document_carries_its_code_on_its_first_page() {
+    use crate::data_kinds::{METROLOGY, gauging_in_review, write_files};
+    use guichet_core::domain::ExtractRecord;
+    let app = spawn_app_with(|s| write_files(&s.local.data_dir, true)).await;
+    let citizen = app.citizen("c-first-page");
+    let first_page = |name: &str, pdf: Vec<u8>, pages: usize| {
+        let path = app.dir.path().join(format!("{name}.pdf"));
+        std::fs::write(&path, &pdf).unwrap();
+        assert_eq!(page_count(&path), pages, "{name}");
+        let codes = first_page_codes(&path);
+        assert_eq!(codes.len(), 1, "{name}: the code on page 1");
+        assert!(codes[0].contains("#GCH1:"), "{name}: {}", codes[0]);
+        if pages > 1 {
+            assert_eq!(qr_codes(&path), codes, "{name}: and on the last page");
+        }
+    };
+
+    // The longest terms a visa prints, with photos of every shape.
+    let traveller = Traveller::french("LAFONTAINE MARCHAND", "MARIE CHRISTINE", "1980-02-02");
+    let mut request = visa_request(&traveller, "business", "aes", "multiple", PARIS, 20);
+    request["details"]["purpose"] =
+        json!("Rencontres avec des investisseurs à Bamako, Ouagadougou et Niamey");
+    for (w, h) in [(300, 380), (900, 1200), (1200, 900), (500, 500), (240, 720)] {
+        let visa = app
+            .issued_visa_with(&citizen, &request, photo_sized(w, h))
+            .await;
+        let id = visa["id"].as_str().unwrap();
+        first_page(
+            &format!("visa-{w}x{h}"),
+            app.download(&citizen, id).await,
+            1,
+        );
+    }
+
+    // An extract whose record runs to several pages.
+    let id = app.paid_application(&citizen, "Diarra").await;
+    let convictions: Vec<Value> = (0..ExtractRecord::MAX_CONVICTIONS)
+        .map(|i| {
+            json!({"date": "2019-03-14", "court": "Tribunal de Grande Instance de la Commune III du District de Bamako",
+                "offence": format!("Infraction n° {} : détournement de deniers publics et complicité", i + 1),
+                "sentence": "Deux ans d'emprisonnement dont un avec sursis et cent mille francs d'amende"})
+        })
+        .collect();
+    let decided = app
+        .decide(
+            &app.clerk(BAMAKO_REGISTRY),
+            &id,
+            &json!({"decision": "approve", "record": {"convictions": convictions}}),
+        )
+        .await;
+    assert_eq!(decided.status(), 200);
+    app.wait_for_status(&citizen, &id, "issued").await;
+    let pdf = app.download(&citizen, &id).await;
+    let path = app.dir.path().join("long.pdf");
+    std::fs::write(&path, &pdf).unwrap();
+    let pages = page_count(&path);
+    assert!(pages > 1, "the long record runs on");
+    first_page("long-extract", pdf, pages);
+
+    // The certificate, and the gauging certificate declared by data.
+    let id = app.proposed_certificate(&citizen, "Kayes", "TGI-KAY").await;
+    let signed = app
+        .sign(
+            &app.token("signatory", Some("TGI-KAY"), "president"),
+            &id,
+            &json!({"decision": "sign"}),
+        )
+        .await;
+    assert_eq!(signed.status(), 200);
+    app.wait_for_status(&citizen, &id, "issued").await;
+    first_page("certificate", app.download(&citizen, &id).await, 1);
+    let id = gauging_in_review(&app, &citizen).await;
+    let approved = app
+        .decide(
+            &app.clerk(METROLOGY),
+            &id,
+            &json!({"decision": "approve", "content": {"gauged_on": "2026-11-30"}}),
+        )
+        .await;
+    assert_eq!(approved.status(), 200);
+    app.wait_for_status(&citizen, &id, "issued").await;
+    first_page("gauging", app.download(&citizen, &id).await, 1);
 }
