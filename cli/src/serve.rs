@@ -417,7 +417,7 @@ async fn upload(
             .await
         {
             Ok(()) => None,
-            Err(UploadRefusal::BadSignature) => Some(Error::Forbidden),
+            Err(UploadRefusal::BadSignature) => Some(Error::Refused(Msg::UploadLinkInvalid)),
             Err(UploadRefusal::Expired) => Some(Error::Refused(Msg::UploadExpired)),
             Err(UploadRefusal::TooLarge { limit }) => Some(Error::TooLarge {
                 limit: usize::try_from(limit).unwrap_or(usize::MAX),

@@ -146,6 +146,9 @@ impl From<DomainError> for Error {
                 crate::domain::StepAction::Sign => Msg::NotASignatory,
                 crate::domain::StepAction::Screen => Msg::NotAScreener,
             }),
+            DomainError::NoStepOfAction { steps } => {
+                Error::Refused(Msg::NoStepOfThatKind { steps })
+            }
             DomainError::Referred { .. } => Error::Refused(Msg::StepReferred),
             DomainError::SamePerson { .. } => Error::Refused(Msg::SamePerson),
             DomainError::AttachmentAccepted => Error::Conflict(Msg::AttachmentAccepted),

@@ -7,6 +7,16 @@ use crate::messages::Msg;
 use serde::de::DeserializeOwned;
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    // Every body is an object: an array would be read as a struct's fields in order, and its
+    // error would name an element instead of saying what is wrong.
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{')
+        && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
+    {
+        let mut errors = FieldErrors::default();
+        errors.push("body", Msg::BodyNotAnObject);
+        return Err(Error::Invalid(errors));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -55,8 +65,11 @@ fn field_error(path: &str, serde_message: &str) -> Error {
     let quoted = serde_message.split('`').nth(1).unwrap_or("");
     // serde_path_to_error's path already ends with an unknown field's name, but stops at the
     // parent of a missing one.
+    let root = path == "." || path.is_empty();
     let (field, message) = if serde_message.starts_with("unknown field") {
         (path.to_owned(), Msg::UnknownField)
+    } else if serde_message.starts_with("duplicate field") {
+        (join(quoted), Msg::DuplicateField)
     } else if serde_message.starts_with("missing field") {
         (join(quoted), Msg::Required)
     } else if serde_message.starts_with("invalid type")
@@ -70,12 +83,23 @@ fn field_error(path: &str, serde_message: &str) -> Error {
             e if e.contains("integer") => "integer",
             _ => "value",
         };
-        (path.to_owned(), Msg::WrongType { expected })
+        if root && expected == "object" {
+            ("body".to_owned(), Msg::BodyNotAnObject)
+        } else {
+            (path.to_owned(), Msg::WrongType { expected })
+        }
     } else {
         (path.to_owned(), Msg::WrongType { expected: "value" })
     };
     let mut errors = FieldErrors::default();
-    errors.push(if field == "." { String::new() } else { field }, message);
+    errors.push(
+        if field == "." {
+            "body".to_owned()
+        } else {
+            field
+        },
+        message,
+    );
     Error::Invalid(errors)
 }
 
@@ -103,6 +127,15 @@ mod tests {
             Error::Invalid(errors) => (errors.0[0].field.clone(), errors.0[0].message.clone()),
             other => panic!("expected invalid, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_body_that_is_no_object_or_repeats_a_key_says_so() {
+        let (field, msg) = field_of(parse_json::<Outer>(b"[1, 2]").unwrap_err());
+        assert_eq!((field.as_str(), msg), ("body", Msg::BodyNotAnObject));
+        let (field, msg) =
+            field_of(parse_json::<Outer>(br#"{"inner": {"name": "a", "name": "b"}}"#).unwrap_err());
+        assert_eq!((field.as_str(), msg), ("inner.name", Msg::DuplicateField));
     }
 
     #[test]

@@ -64,6 +64,31 @@ pub enum Msg {
         status: &'static str,
     },
     UnknownQueueStatus,
+    /// A request's body that is JSON but not an object.
+    BodyNotAnObject,
+    /// A key written twice in one object of the body.
+    DuplicateField,
+    /// A PDF with no seal in it (not one Guichet issued, or its metadata stripped).
+    NoSealInPdf,
+    /// An upload URL this service did not sign, or one altered since.
+    UploadLinkInvalid,
+    /// A partner system whose state is not one of the AES partners the catalogue lists.
+    NotAnAesPartner {
+        partners: String,
+    },
+    /// A border officer whose account names no border post the catalogue knows.
+    UnknownBorderPost {
+        post: String,
+    },
+    /// A staff account the identity provider gave no office.
+    NoOfficeOnAccount,
+    /// A preflight from a page the service does not serve.
+    OriginNotAllowed,
+    /// An action of a kind whose workflow has no step of that action: its steps, and how each is
+    /// acted on.
+    NoStepOfThatKind {
+        steps: String,
+    },
     /// A work queue's search that is neither a reference nor a document number.
     UnknownSearch,
     TooManyConvictions {
@@ -356,6 +381,42 @@ impl Msg {
             Msg::UnknownQueueStatus => (
                 "Statut inconnu pour une file de travail.".into(),
                 "Unknown status for a work queue.".into(),
+            ),
+            Msg::BodyNotAnObject => (
+                "Le corps de la requête doit être un objet JSON ({ … }), pas un tableau ni une valeur seule.".into(),
+                "The request's body must be a JSON object ({ … }), not an array or a single value.".into(),
+            ),
+            Msg::DuplicateField => (
+                "Ce champ est écrit deux fois : gardez-en un seul.".into(),
+                "This field is written twice: keep only one.".into(),
+            ),
+            Msg::NoSealInPdf => (
+                "Ce PDF ne porte pas de sceau Guichet : ce n'est pas un document délivré par Guichet, ou il a été réenregistré sans ses métadonnées. Vérifiez le fichier reçu, ou scannez son code QR.".into(),
+                "This PDF carries no Guichet seal: it is not a document Guichet issued, or it was saved again without its metadata. Check the file you received, or scan its QR code.".into(),
+            ),
+            Msg::UploadLinkInvalid => (
+                "Ce lien d'envoi n'a pas été donné par ce service, ou il a été modifié : annoncez le fichier à nouveau pour obtenir un lien.".into(),
+                "This upload link was not given by this service, or it was altered: announce the file again to get a link.".into(),
+            ),
+            Msg::NotAnAesPartner { partners } => (
+                format!("Ce système n'est pas celui d'un État partenaire de l'AES ({partners}) : le flux des visas AES leur est réservé. Le jeton doit nommer l'État (state)."),
+                format!("This system is not an AES partner state's ({partners}): the AES visa feed is theirs alone. The token must name the state (state)."),
+            ),
+            Msg::UnknownBorderPost { post } => (
+                format!("« {post} » n'est pas un poste frontière du catalogue : le compte de l'agent doit être rattaché à un poste (PAF-…)."),
+                format!("\"{post}\" is not a border post of the catalogue: the officer's account must name a post (PAF-…)."),
+            ),
+            Msg::NoOfficeOnAccount => (
+                "Votre compte n'est rattaché à aucun service : demandez à l'administrateur de vous y rattacher.".into(),
+                "Your account names no office: ask the administrator to attach you to one.".into(),
+            ),
+            Msg::OriginNotAllowed => (
+                "Cette page n'est pas autorisée à appeler l'API : seules les pages du service et les origines que l'opérateur a listées le sont.".into(),
+                "This page may not call the API: only the service's own pages and the origins the operator listed may.".into(),
+            ),
+            Msg::NoStepOfThatKind { steps } => (
+                format!("Ce type de demande n'a pas d'étape qui se fait ainsi. Ses étapes : {steps}."),
+                format!("This kind of application has no step acted on this way. Its steps: {steps}."),
             ),
             Msg::UnknownSearch => (
                 "Saisissez la référence d'un dossier (GCH- suivi de 10 caractères) ou un numéro de document (ex. CJ-2026-000123-7).".into(),

@@ -191,7 +191,9 @@ pub async fn handle(
 /// other gets 403 and no CORS header, so the browser stops there.
 fn preflight(origin: Option<&str>) -> Response<Body> {
     let Some(origin) = origin.and_then(|o| HeaderValue::from_str(o).ok()) else {
-        return respond(Err(Error::Forbidden));
+        return respond(Err(Error::Refused(
+            guichet_core::messages::Msg::OriginNotAllowed,
+        )));
     };
     with_common_headers(
         Response::builder()

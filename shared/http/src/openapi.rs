@@ -19,6 +19,11 @@ use guichet_core::usecases::screening::ScreeningRequest;
 use guichet_core::usecases::submit::{ResubmitRequest, SubmitRequest};
 use utoipa::OpenApi;
 
+/// Ask for a document
+///
+/// Opens an application of a kind the catalogue offers: the applicant's fields and the kind's
+/// details, all checked in one pass (every wrong field named in one 422). Answers with the office
+/// chosen, the fee and the payment reference.
 #[utoipa::path(post, path = "/v1/applications", tag = "applications", request_body = SubmitRequest,
     params(("Idempotency-Key" = String, Header, description = "Required (428 without): a unique value per request, such as a UUID, sent again unchanged when the request is repeated; the same key and body answer as the first did, for 24 h")),
     responses((status = 201, body = ApplicationCreated), (status = 400, body = Problem), (status = 401, body = Problem),
@@ -27,16 +32,28 @@ use utoipa::OpenApi;
     security(("bearer" = [])))]
 fn submit_application() {}
 
+/// List my applications
+///
+/// The caller's own applications, newest first; staff and partners use the work queue and the
+/// feeds instead.
 #[utoipa::path(get, path = "/v1/applications", tag = "applications",
     responses((status = 200, body = ApplicationList), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = [])))]
 fn list_applications() {}
 
+/// Read one application
+///
+/// Its status, steps, history and the staff reads of it, for its applicant or the staff of its
+/// office; anyone else gets 404. A staff read is written in its trail first.
 #[utoipa::path(get, path = "/v1/applications/{id}", tag = "applications", params(("id" = String, Path)),
     responses((status = 200, body = ApplicationView), (status = 401, body = Problem), (status = 404, body = Problem)),
     security(("bearer" = [])))]
 fn get_application() {}
 
+/// Download the issued PDF
+///
+/// The sealed, signed PDF of an issued application: in the answer, or through a short-lived link
+/// (302) where documents are kept in a bucket.
 #[utoipa::path(get, path = "/v1/applications/{id}/document", tag = "applications", params(("id" = String, Path)),
     responses((status = 200, description = "The PDF",
             content((Vec<u8> = "application/pdf"), (FileLink = "application/json"))),
@@ -44,6 +61,10 @@ fn get_application() {}
     security(("bearer" = [])))]
 fn get_document() {}
 
+/// Answer a request for information
+///
+/// The applicant's answer to the office: a message, corrected fields, or new files joined before.
+/// A paid application's fee terms and office cannot change.
 #[utoipa::path(post, path = "/v1/applications/{id}/resubmit", tag = "applications", params(("id" = String, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "Same key and body → same answer, for 24 h")),
     request_body = ResubmitRequest,
@@ -53,6 +74,11 @@ fn get_document() {}
     security(("bearer" = [])))]
 fn resubmit() {}
 
+/// Decide a review step
+///
+/// Approve (with the content the document will say), reject or ask for information, on the step of
+/// the kind's workflow the caller's role acts on. The body schema of each step is in the
+/// catalogue.
 #[utoipa::path(post, path = "/v1/applications/{id}/decision", tag = "review", params(("id" = String, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "Same key and body → same answer, for 24 h")),
     request_body = DecisionRequest,
@@ -61,6 +87,10 @@ fn resubmit() {}
     security(("bearer" = [])))]
 fn decide() {}
 
+/// Announce a file
+///
+/// Names the file, its type, size and SHA-256; answers with a signed URL to PUT the bytes to. The
+/// file is checked in the background before it counts.
 #[utoipa::path(post, path = "/v1/applications/{id}/attachments", tag = "applications", params(("id" = String, Path)),
     request_body = AttachmentRequest,
     responses((status = 201, body = UploadTicket, description = "PUT the bytes to upload_url with upload_headers before expires_at"),
@@ -69,6 +99,10 @@ fn decide() {}
     security(("bearer" = [])))]
 fn add_attachment() {}
 
+/// Read a file
+///
+/// A short-lived link to a joined file, for its applicant or the staff of its office (a staff
+/// read, on record).
 #[utoipa::path(get, path = "/v1/applications/{id}/attachments/{attachment_id}", tag = "applications",
     params(("id" = String, Path), ("attachment_id" = String, Path)),
     responses((status = 200, description = "The file",
@@ -78,10 +112,19 @@ fn add_attachment() {}
     security(("bearer" = [])))]
 fn get_attachment() {}
 
+/// The services and their forms
+///
+/// Every kind that can be asked for online: its titles, fee and fee lines, the applicant's
+/// required fields, the details' JSON Schema, the proofs, the workflow steps with each step's
+/// route and body schema, what it is and how long it usually takes.
 #[utoipa::path(get, path = "/v1/catalogue", tag = "catalogue",
     responses((status = 200, body = CatalogueView, description = "Cacheable for 5 minutes")))]
 fn catalogue() {}
 
+/// Sign or refuse a proposal
+///
+/// A signatory of the office signs what an earlier step proposed, or refuses it with a reason for
+/// the clerk; never the person who proposed it.
 #[utoipa::path(post, path = "/v1/applications/{id}/signature", tag = "review", params(("id" = String, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "Same key and body → same answer, for 24 h")),
     request_body = SignatureRequest,
@@ -91,6 +134,10 @@ fn catalogue() {}
     security(("bearer" = [])))]
 fn sign() {}
 
+/// Revoke a document
+///
+/// Marks an issued document revoked, with the reason the holder reads; the first revocation
+/// stands. Verifiers are told from then on.
 #[utoipa::path(post, path = "/v1/documents/{number}/revoke", tag = "review", params(("number" = String, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "Same key and body → same answer, for 24 h")),
     request_body = RevocationRequest,
@@ -98,6 +145,11 @@ fn sign() {}
     security(("bearer" = [])))]
 fn revoke() {}
 
+/// An office's work queue
+///
+/// The applications of the caller's office in one status, oldest first, by reference (never a
+/// name); or, with q, the one application a reference or a document number names (a staff read, on
+/// record).
 #[utoipa::path(get, path = "/v1/work", tag = "review",
     params(("office" = Option<String>, Query), ("status" = Option<String>, Query),
         ("step" = Option<String>, Query, description = "Only the applications whose step of this name the caller may act on now (`consular_review`, `screening`)"),
@@ -106,6 +158,10 @@ fn revoke() {}
     security(("bearer" = [])))]
 fn work_queue() {}
 
+/// Read what screening found
+///
+/// The watchlist version, the name and birth year matched, each candidate with its likeness and
+/// why, and the outcomes so far: for the screening unit alone, each read audited.
 #[utoipa::path(get, path = "/v1/applications/{id}/screening", tag = "review", params(("id" = String, Path)),
     responses((status = 200, body = ScreeningView), (status = 401, body = Problem),
         (status = 403, body = Problem, description = "Not staff of the screening unit"),
@@ -113,6 +169,9 @@ fn work_queue() {}
     security(("bearer" = [])))]
 fn get_screening() {}
 
+/// Decide a screening step
+///
+/// Clear, refer to the supervisor (with a reason) or deny, after reading the screening record.
 #[utoipa::path(post, path = "/v1/applications/{id}/screening", tag = "review", params(("id" = String, Path),
         ("Idempotency-Key" = Option<String>, Header, description = "Same key and body → same answer, for 24 h")),
     request_body = ScreeningRequest,
@@ -122,6 +181,10 @@ fn get_screening() {}
     security(("bearer" = [])))]
 fn screen() {}
 
+/// Record a border crossing
+///
+/// A border post reads an e-visa by its seal, or by its number and the passport: an entry the visa
+/// does not allow is refused, an exit is recorded and flagged.
 #[utoipa::path(post, path = "/v1/border/crossings", tag = "border",
     params(("Idempotency-Key" = String, Header, description = "Required (428 without): a unique value per request, such as a UUID, sent again unchanged when the request is repeated; the same key and body answer as the first did, for 24 h")),
     request_body = CrossingRequest,
@@ -134,6 +197,9 @@ fn screen() {}
     security(("bearer" = [])))]
 fn record_crossing() {}
 
+/// The AES visa feed
+///
+/// For the partner states' systems: the visas with AES scope, from a cursor, each signed.
 #[utoipa::path(get, path = "/v1/aes/visas", tag = "aes",
     params(("after" = Option<String>, Query, description = "The `next` of the previous read; none to read from the start")),
     responses((status = 200, body = AesFeedPage), (status = 401, body = Problem),
@@ -142,6 +208,9 @@ fn record_crossing() {}
     security(("bearer" = [])))]
 fn aes_visas() {}
 
+/// Check an AES visa
+///
+/// For the partner states' systems: the visa a seal names, its terms and the entries used.
 #[utoipa::path(post, path = "/v1/aes/verify", tag = "aes",
     request_body = AesVerifyRequest,
     responses((status = 200, body = AesVerification), (status = 401, body = Problem),
@@ -151,6 +220,10 @@ fn aes_visas() {}
     security(("bearer" = [])))]
 fn aes_verify() {}
 
+/// Open a payment page
+///
+/// Opens the provider's page for the application's fee; the same Idempotency-Key answers with the
+/// same page.
 #[utoipa::path(post, path = "/v1/applications/{id}/payment", tag = "payments", params(("id" = String, Path),
         ("Accept-Language" = Option<String>, Header, description = "`en` for the provider's page in English; French otherwise"),
         ("Idempotency-Key" = String, Header, description = "Required (428 without): a unique value per request, such as a UUID, sent again unchanged when the request is repeated; the same key and body answer as the first did, for 24 h")),
@@ -164,21 +237,34 @@ fn aes_verify() {}
     security(("bearer" = [])))]
 fn start_payment() {}
 
+/// The payment providers
+///
+/// Which providers this deployment offers, for the portal's buttons.
 #[utoipa::path(get, path = "/v1/payments/providers", tag = "payments",
     responses((status = 200, body = PaymentProviders)))]
 fn payment_providers() {}
 
+/// The sandbox's payment page
+///
+/// Outside production, a provider stand-in's page to pay without money.
 #[utoipa::path(get, path = "/v1/payments/sandbox/checkout/{reference}", tag = "payments", params(("reference" = String, Path)),
     responses((status = 200, description = "The sandbox provider's payment page (outside production only)", content_type = "text/html"),
         (status = 404, body = Problem)))]
 fn sandbox_checkout() {}
 
+/// Pay on the sandbox
+///
+/// Outside production, pays the sandbox page's application as a provider's signed notice would.
 #[utoipa::path(post, path = "/v1/payments/sandbox/checkout/{reference}", tag = "payments", params(("reference" = String, Path)),
     request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`outcome=succeeded` or `outcome=failed`"),
     responses((status = 303, description = "Paid (or failed) through the signed webhook; back to the portal"),
         (status = 404, body = Problem), (status = 422, body = Problem)))]
 fn sandbox_pay() {}
 
+/// A provider's payment notice
+///
+/// A provider tells of a payment, signed: recorded once per transaction, it pays the application
+/// when the amount is the fee; anything else is kept for a refund.
 #[utoipa::path(post, path = "/v1/payments/webhook/{provider}", tag = "payments", params(("provider" = String, Path),
         ("Guichet-Signature" = String, Header, description = "t=<unix>,v2=<hex HMAC-SHA256(secret, \"<t>.<provider>.<raw body>\")> (the provider of the path); v1=<hex HMAC-SHA256(secret, \"<t>.<raw body>\")> is taken until the deployment refuses it (docs/payments.md)")),
     request_body = PaymentNotice,
@@ -187,11 +273,19 @@ fn sandbox_pay() {}
         (status = 503, body = Problem, description = "The provider could not confirm the payment yet (CinetPay's check): nothing recorded, send it again")))]
 fn payment_webhook() {}
 
+/// Verify by number (code required)
+///
+/// Without the verification code printed beside it, a number says nothing: answers code_required.
+/// Kept for clients written before codes.
 #[utoipa::path(get, path = "/v1/verify/{number}", tag = "verify", params(("number" = String, Path)),
     responses((status = 200, body = VerifyResult, description = "`{\"status\": \"code_required\"}` for every well-formed number, issued or not: check it with its code (`POST /v1/verify {number, code}`)"),
         (status = 422, body = Problem)))]
 fn verify_number() {}
 
+/// Verify a document
+///
+/// By its seal, by its number and verification code, or by its PDF: valid, revoked, expired or
+/// unknown, with what the registry may show of it.
 #[utoipa::path(post, path = "/v1/verify", tag = "verify",
     request_body(content((VerifyRequest = "application/json"), (Vec<u8> = "application/pdf"),
         (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"))),
@@ -200,18 +294,30 @@ fn verify_number() {}
         (status = 422, body = Problem)))]
 fn verify_post() {}
 
+/// The published seal keys
+///
+/// The public keys that check seals (JWK set), with the dates each signed.
 #[utoipa::path(get, path = "/v1/keys", tag = "verify",
     responses((status = 200, description = "JWK Set of the seal keys (OKP, Ed25519)", content_type = "application/json")))]
 fn keys() {}
 
+/// The certificates of the file signatures
+///
+/// The PEM chain that PDF readers check each document's file signature against.
 #[utoipa::path(get, path = "/v1/keys/certificates", tag = "verify",
     responses((status = 200, description = "The X.509 certificates of the issued files' own signatures (PAdES, ECDSA P-256), as PEM: first the Guichet root a PDF reader is told to trust, then each signing certificate it issued, oldest first", content_type = "application/pem-certificate-chain")))]
 fn certificates() {}
 
+/// How to sign in
+///
+/// The identity provider this deployment signs people in with, for the pages.
 #[utoipa::path(get, path = "/v1/sign-in", tag = "signing in",
     responses((status = 200, body = SignInOptions)))]
 fn sign_in_options() {}
 
+/// Exchange a sign-in code
+///
+/// The pages' authorization code (with PKCE) exchanged for the provider's tokens.
 #[utoipa::path(post, path = "/v1/sign-in", tag = "signing in",
     request_body = SignInRequest,
     responses((status = 200, body = SignedIn), (status = 401, body = Problem, description = "The provider's token did not pass our checks"),
@@ -220,11 +326,18 @@ fn sign_in_options() {}
         (status = 422, body = Problem), (status = 503, body = Problem, description = "The provider did not answer")))]
 fn sign_in() {}
 
+/// Who I am, as my token says
+///
+/// The caller as the service reads the token: role, office, name, and whether a second factor was
+/// shown.
 #[utoipa::path(get, path = "/v1/me", tag = "signing in",
     responses((status = 200, body = MeView), (status = 401, body = Problem)),
     security(("bearer" = [])))]
 fn me() {}
 
+/// This contract
+///
+/// The OpenAPI document of v1.
 #[utoipa::path(get, path = "/v1/openapi.json", tag = "meta",
     responses((status = 200, description = "This document", content_type = "application/json")))]
 fn openapi() {}
@@ -493,6 +606,22 @@ pub fn document() -> utoipa::openapi::OpenApi {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 27, item 12: every operation says what it does, in a line and in a paragraph.
+    #[test]
+    fn every_operation_has_a_summary_and_a_description() {
+        let doc = serde_json::to_value(document()).unwrap();
+        let mut bare = Vec::new();
+        for (path, ops) in doc["paths"].as_object().unwrap() {
+            for (method, op) in ops.as_object().unwrap() {
+                let said = |k: &str| op[k].as_str().is_some_and(|s| s.len() > 10);
+                if !said("summary") || !said("description") {
+                    bare.push(format!("{method} {path}"));
+                }
+            }
+        }
+        assert!(bare.is_empty(), "no summary or description: {bare:?}");
+    }
 
     /// Sorts what JSON keeps in order but OpenAPI does not mean in order (parameters, `required`,
     /// tags), so two documents compare by meaning.

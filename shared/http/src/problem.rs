@@ -249,6 +249,20 @@ pub fn response(e: &Error) -> Response<Body> {
                 http::HeaderValue::from(retry_after.as_secs()),
             );
         }
+        // A 401 says how to authenticate (RFC 9110): a bearer token from the identity provider,
+        // or, for a payment provider's notice, its signature.
+        Error::Unauthenticated => {
+            response.headers_mut().insert(
+                "www-authenticate",
+                http::HeaderValue::from_static("Bearer realm=\"guichet\""),
+            );
+        }
+        Error::BadSignature(_) => {
+            response.headers_mut().insert(
+                "www-authenticate",
+                http::HeaderValue::from_static("Signature realm=\"guichet-payments\""),
+            );
+        }
         _ => {}
     }
     response

@@ -121,6 +121,11 @@ async fn no_or_bad_token_is_401() {
         .send()
         .await
         .unwrap();
+    // How to authenticate is said (issue 27, item 12).
+    assert_eq!(
+        resp.headers()["www-authenticate"],
+        "Bearer realm=\"guichet\""
+    );
     problem(resp, 401).await;
     problem(app.submit("not.a.token", &body).await, 401).await;
     let other_server_token = {
@@ -491,4 +496,96 @@ async fn one_answer_names_every_wrong_field_of_the_applicant_and_the_details() {
         ],
         "{p}"
     );
+}
+
+/// Issue 27, item 12: each refusal names its real reason and what to do, not "your role does not
+/// allow this" or a wrong type at an empty field.
+#[tokio::test]
+async fn each_refusal_names_its_real_reason() {
+    let app = spawn_app().await;
+    let detail = |p: &Value| p["detail"].as_str().unwrap_or_default().to_owned();
+    let citizen = app.citizen("c-reasons");
+
+    // A signatory signing an extract, whose one step is decided, not signed.
+    let id = app.paid_application(&citizen, "Traoré").await;
+    let signatory = app.token("signatory", Some(BAMAKO_REGISTRY), "president-bko");
+    let p = problem(
+        app.sign(&signatory, &id, &json!({"decision": "sign"}))
+            .await,
+        403,
+    )
+    .await;
+    assert!(
+        detail(&p).contains("review (POST /v1/applications/{id}/decision)"),
+        "{p}"
+    );
+
+    // A partner of a state that is not an AES partner; a border officer of no known post.
+    let p = problem(app.get(&app.partner("FRA"), "/v1/aes/visas").await, 403).await;
+    assert!(detail(&p).contains("AES"), "{p}");
+    let p = problem(
+        app.post_json(
+            &app.token("border_officer", Some("NOWHERE"), "agent-x"),
+            "/v1/border/crossings",
+            &json!({"direction": "entry", "visa_number": "VS-2026-000001-3", "passport_number": "X"}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    assert!(detail(&p).contains("NOWHERE"), "{p}");
+
+    // A preflight from a page the service does not serve.
+    let resp = app
+        .http
+        .request(reqwest::Method::OPTIONS, app.url("/v1/applications"))
+        .header("origin", "https://elsewhere.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    let p = problem(resp, 403).await;
+    assert!(detail(&p).contains("origines"), "{p}");
+
+    // A PDF with no seal; an array for a body; a key written twice.
+    let resp = app
+        .http
+        .post(app.url("/v1/verify"))
+        .header("content-type", "application/pdf")
+        .body(b"%PDF-1.7\n%nothing here\n".to_vec())
+        .send()
+        .await
+        .unwrap();
+    let p = problem(resp, 422).await;
+    assert!(
+        p["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ne porte pas de sceau"),
+        "{p}"
+    );
+    for (body, field, says) in [
+        ("[1, 2]", "body", "objet JSON"),
+        (
+            r#"{"decision": "approve", "decision": "reject"}"#,
+            "decision",
+            "deux fois",
+        ),
+    ] {
+        let resp = app
+            .http
+            .post(app.url(&format!("/v1/applications/{id}/decision")))
+            .bearer_auth(app.clerk(BAMAKO_REGISTRY))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let p = problem(resp, 422).await;
+        assert_eq!(fields(&p), vec![field], "{p}");
+        assert!(
+            p["errors"][0]["message"].as_str().unwrap().contains(says),
+            "{p}"
+        );
+    }
 }

@@ -925,6 +925,17 @@ async fn a_single_entry_visa_lets_one_entry_through_and_every_refusal_says_why()
         .await
         .unwrap();
     assert_eq!(again["flags"], json!(["exit_without_entry"]));
+    // Leaving with another passport is recorded too, and flagged (issue 27, item 12).
+    let mut leaving = other.clone();
+    leaving["direction"] = json!("exit");
+    let flagged: Value = app.cross(&airport, &leaving).await.json().await.unwrap();
+    assert!(
+        flagged["flags"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("wrong_passport")),
+        "{flagged}"
+    );
     // Staff of the mission see the crossings on the visa.
     let staff_view = app.application(&app.consul(PARIS), &id).await;
     let posts: Vec<&str> = staff_view["crossings"]
@@ -933,7 +944,7 @@ async fn a_single_entry_visa_lets_one_entry_through_and_every_refusal_says_why()
         .iter()
         .map(|c| c["direction"].as_str().unwrap())
         .collect();
-    assert_eq!(posts, vec!["entry", "exit", "exit"]);
+    assert_eq!(posts, vec!["entry", "exit", "exit", "exit"]);
 
     // A revoked visa lets no one in.
     let revoked = app

@@ -573,6 +573,16 @@ impl Application {
         let action = act.outcome.action();
         let office = self.office.clone();
         let mine = |s: &Step| s.action == action && s.staffed_by(act.who, &office);
+        if !workflow.steps.iter().any(|s| s.action == action) {
+            let steps: Vec<String> = workflow
+                .steps
+                .iter()
+                .map(|s| format!("{} ({})", s.name, s.action.route()))
+                .collect();
+            return Err(DomainError::NoStepOfAction {
+                steps: steps.join(", "),
+            });
+        }
         if !workflow.steps.iter().any(mine) {
             return Err(DomainError::NotYourStep { action });
         }

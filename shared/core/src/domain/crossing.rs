@@ -109,17 +109,22 @@ pub fn inside(crossings: &[Crossing]) -> bool {
         .is_some_and(|c| c.direction == Direction::Entry)
 }
 
-/// The one rule of a crossing: an entry is refused when the visa does not allow it (revoked,
-/// not yet or no longer valid, a single entry used); an exit is never refused, only flagged.
+/// The one rule of a crossing: an entry is refused when the visa does not allow it (shown with
+/// another passport, revoked, not yet or no longer valid, a single entry used); an exit is never
+/// refused, only flagged (`wrong_passport` among them).
 pub fn check(
     terms: &VisaTerms,
     past: &[Crossing],
     direction: Direction,
     today: Date,
+    passport_matches: bool,
 ) -> Result<Vec<String>, CrossingRefusal> {
     let mut flags = Vec::new();
     match direction {
         Direction::Entry => {
+            if !passport_matches {
+                return Err(CrossingRefusal::WrongPassport);
+            }
             if terms.revoked {
                 return Err(CrossingRefusal::Revoked);
             }
@@ -146,6 +151,9 @@ pub fn check(
             }
         }
         Direction::Exit => {
+            if !passport_matches {
+                flags.push("wrong_passport".into());
+            }
             if !inside(past) {
                 flags.push("exit_without_entry".into());
             }
@@ -188,28 +196,28 @@ mod tests {
         let entered = vec![crossing(Direction::Entry, datetime!(2027-01-12 08:00 UTC))];
         let today = date!(2027 - 01 - 20);
         assert_eq!(
-            check(&terms(false), &entered, Direction::Entry, today),
+            check(&terms(false), &entered, Direction::Entry, today, true),
             Err(CrossingRefusal::SecondEntry {
                 on: date!(2027 - 01 - 12),
                 post: OfficeCode::parse("PAF-BKO-AIRPORT").unwrap()
             })
         );
         assert_eq!(
-            check(&terms(true), &entered, Direction::Entry, today),
+            check(&terms(true), &entered, Direction::Entry, today, true),
             Ok(vec!["entry_without_exit".to_owned()])
         );
         assert_eq!(
-            check(&terms(false), &entered, Direction::Exit, today),
+            check(&terms(false), &entered, Direction::Exit, today, true),
             Ok(vec![])
         );
         assert_eq!(
-            check(&terms(false), &[], Direction::Exit, today),
+            check(&terms(false), &[], Direction::Exit, today, true),
             Ok(vec!["exit_without_entry".to_owned()])
         );
         assert_eq!(days_inside(&entered, today), 9);
         let late = date!(2027 - 01 - 25);
         assert_eq!(
-            check(&terms(false), &entered, Direction::Exit, late),
+            check(&terms(false), &entered, Direction::Exit, late, true),
             Ok(vec!["overstay".to_owned()])
         );
     }
@@ -218,21 +226,33 @@ mod tests {
     fn an_entry_outside_the_validity_or_on_a_revoked_visa_is_refused() {
         let t = terms(true);
         assert!(matches!(
-            check(&t, &[], Direction::Entry, date!(2027 - 01 - 09)),
+            check(&t, &[], Direction::Entry, date!(2027 - 01 - 09), true),
             Err(CrossingRefusal::NotYetValid { .. })
         ));
         assert!(matches!(
-            check(&t, &[], Direction::Entry, date!(2027 - 02 - 05)),
+            check(&t, &[], Direction::Entry, date!(2027 - 02 - 05), true),
             Err(CrossingRefusal::Expired { .. })
         ));
         assert_eq!(
-            check(&t, &[], Direction::Entry, date!(2027 - 02 - 04)),
+            check(&t, &[], Direction::Entry, date!(2027 - 02 - 04), true),
             Ok(vec![])
         );
         let revoked = VisaTerms { revoked: true, ..t };
         assert_eq!(
-            check(&revoked, &[], Direction::Entry, date!(2027 - 01 - 15)),
+            check(&revoked, &[], Direction::Entry, date!(2027 - 01 - 15), true),
             Err(CrossingRefusal::Revoked)
         );
+    }
+
+    #[test]
+    fn another_passport_is_refused_at_entry_and_flagged_at_exit() {
+        let today = date!(2027 - 01 - 15);
+        let t = terms(true);
+        assert_eq!(
+            check(&t, &[], Direction::Entry, today, false),
+            Err(CrossingRefusal::WrongPassport)
+        );
+        let flags = check(&t, &[], Direction::Exit, today, false).unwrap();
+        assert!(flags.contains(&"wrong_passport".to_owned()), "{flags:?}");
     }
 }

@@ -69,6 +69,9 @@ pub enum DomainError {
     /// The person's role acts on no step of this kind that this route does.
     #[error("no {} step of this kind is for this role", action.as_str())]
     NotYourStep { action: StepAction },
+    /// The kind's workflow has no step of this action at all: its steps, each with its route.
+    #[error("no step of this kind is acted on this way; its steps: {steps}")]
+    NoStepOfAction { steps: String },
     /// Propose, then sign: never the same person.
     #[error("step {step} cannot be done by the person who did {of}")]
     SamePerson { step: String, of: String },

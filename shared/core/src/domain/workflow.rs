@@ -29,6 +29,15 @@ impl StepAction {
             StepAction::Screen => "screen",
         }
     }
+
+    /// The route that acts on a step of this action.
+    pub fn route(self) -> &'static str {
+        match self {
+            StepAction::Decide => "POST /v1/applications/{id}/decision",
+            StepAction::Sign => "POST /v1/applications/{id}/signature",
+            StepAction::Screen => "POST /v1/applications/{id}/screening",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -128,7 +128,14 @@ fn partner(catalogue: &Catalogue, who: &Principal) -> Result<(), Error> {
     if listed {
         Ok(())
     } else {
-        Err(Error::Forbidden)
+        let mut partners: Vec<&str> = catalogue
+            .visa_rules()
+            .map(|r| r.aes_partners.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        partners.sort_unstable();
+        Err(Error::Refused(Msg::NotAnAesPartner {
+            partners: partners.join(", "),
+        }))
     }
 }
 

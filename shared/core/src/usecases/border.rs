@@ -90,9 +90,14 @@ pub async fn record(
     idempotency: Option<Idempotency<'_>>,
 ) -> Result<Recorded, Error> {
     require(who, &[Role::BorderOfficer])?;
-    let post = who.office.clone().ok_or(Error::Forbidden)?;
+    let post = who
+        .office
+        .clone()
+        .ok_or(Error::Refused(Msg::NoOfficeOnAccount))?;
     if !is_post(ports.catalogue, &post) {
-        return Err(Error::Forbidden);
+        return Err(Error::Refused(Msg::UnknownBorderPost {
+            post: post.to_string(),
+        }));
     }
     let mut errors = FieldErrors::default();
     let direction = errors.required(
@@ -183,16 +188,17 @@ pub async fn record(
                     .ok_or(Error::NotFound)?;
                 let terms = terms_of(&app, revoked)
                     .ok_or_else(|| Error::Internal(format!("visa {number} has no terms")))?;
-                if let Some(p) = &passport {
-                    let on_visa = Visa::stored(&app).map(|v| v.passport.number);
-                    if on_visa.as_deref() != Some(p.as_str()) {
-                        return Err(Error::CrossingRefused(
-                            crate::domain::CrossingRefusal::WrongPassport,
-                        ));
-                    }
-                }
-                let flags = crossing::check(&terms, &app.crossings, direction, now.date())
-                    .map_err(Error::CrossingRefused)?;
+                let passport_matches = passport.as_ref().is_none_or(|p| {
+                    Visa::stored(&app).map(|v| v.passport.number).as_deref() == Some(p.as_str())
+                });
+                let flags = crossing::check(
+                    &terms,
+                    &app.crossings,
+                    direction,
+                    now.date(),
+                    passport_matches,
+                )
+                .map_err(Error::CrossingRefused)?;
                 let c = Crossing {
                     direction,
                     at: now,

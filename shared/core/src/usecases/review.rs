@@ -129,7 +129,10 @@ pub async fn work_queue(
 /// The office whose queue is asked for: the caller's own. Another office's queue is "not found",
 /// like another office's application.
 fn queue_office(who: &Principal, office: Option<&str>) -> Result<OfficeCode, Error> {
-    let own = who.office.clone().ok_or(Error::Forbidden)?;
+    let own = who
+        .office
+        .clone()
+        .ok_or(Error::Refused(Msg::NoOfficeOnAccount))?;
     match office {
         None => Ok(own),
         Some(o) => OfficeCode::parse(o)

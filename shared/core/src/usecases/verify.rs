@@ -176,7 +176,7 @@ fn holder_matches(kinds: &Kinds, d: &IssuedDocument, c: &SealClaims) -> bool {
 /// `valid`: it is `modified`, with the registry's word on the document beside it.
 pub async fn by_pdf(ports: &Checking<'_>, pdf: &[u8]) -> Result<Verification, Error> {
     let Some(seal) = find_seal(pdf) else {
-        return Err(Error::invalid("body", Msg::InvalidSeal));
+        return Err(Error::invalid("body", Msg::NoSealInPdf));
     };
     let mut v = by_seal(ports, &seal).await?;
     let hash = hex::encode(Sha256::digest(pdf));
