@@ -30,16 +30,18 @@ trap summary EXIT
 # person would (pdftotext, pdftoppm) and check its signature as a PDF reader does (pdfsig, with
 # libnss3-tools' certutil to trust the published root); moto server: the AWS adapters' emulator; schemathesis; the
 # template linters; cargo-lambda and the arm64 standard library; Chromium, chromedriver and axe-core
-# for the browser tests; cargo-deny (built from crates.io: the one compilation among them).
+# for the browser tests; jq, curl and openssl for README's walk-through, which a test runs as written;
+# cargo-deny (built from crates.io: the one compilation among them).
 tools() {
     # One apt run for every Debian package (browser.sh below then finds Chromium installed).
     if ! command -v pdftoppm >/dev/null || ! command -v pdfsig >/dev/null || ! command -v certutil >/dev/null \
-        || ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+        || ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null \
+        || ! command -v jq >/dev/null || ! command -v curl >/dev/null || ! command -v openssl >/dev/null; then
         local sudo=""
         [ "$(id -u)" -ne 0 ] && sudo="sudo"
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
-            poppler-utils libnss3-tools chromium chromium-driver >/dev/null
+            poppler-utils libnss3-tools chromium chromium-driver jq curl openssl >/dev/null
     fi
     ./scripts/browser.sh
     ./scripts/moto.sh >/dev/null

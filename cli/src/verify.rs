@@ -172,8 +172,10 @@ pub fn describe(result: &Offline) -> String {
             visa(c)
         )
     };
+    let unrevoked = guichet_core::messages::Msg::RevocationNotCheckedOffline.bilingual();
+    let unrevoked = format!("\n  {}\n  {}", unrevoked.fr, unrevoked.en);
     match result {
-        Offline::Valid(c) => format!("VALIDE / VALID: {}", show(c)),
+        Offline::Valid(c) => format!("VALIDE / VALID: {}{unrevoked}", show(c)),
         Offline::Expired(c) => format!("EXPIRÉ / EXPIRED: {}", show(c)),
         Offline::NotTheIssuedFile(c, why) => {
             let m = guichet_core::messages::Msg::FileNotTheIssuedOne.bilingual();
@@ -186,7 +188,12 @@ pub fn describe(result: &Offline) -> String {
         }
         Offline::ValidSealOnly(c) => {
             let m = guichet_core::messages::Msg::FileIssuedBeforeSignatures.bilingual();
-            format!("VALIDE / VALID: {}\n  {}\n  {}", show(c), m.fr, m.en)
+            format!(
+                "VALIDE / VALID: {}\n  {}\n  {}{unrevoked}",
+                show(c),
+                m.fr,
+                m.en
+            )
         }
         Offline::Invalid(why) => format!("INVALIDE / INVALID: {why}"),
     }

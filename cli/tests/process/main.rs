@@ -7,5 +7,6 @@ mod faults;
 mod harness;
 mod logs;
 mod offline;
+mod readme;
 mod schemathesis;
 mod stop;

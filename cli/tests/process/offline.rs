@@ -114,6 +114,8 @@ async fn the_offline_verifier_reads_the_pdf_a_scan_or_a_photo_and_refuses_anythi
     assert_eq!(code, 0, "{said}");
     assert!(said.starts_with("VALIDE / VALID"), "{said}");
     assert!(said.contains(&number), "{said}");
+    // Offline, whether it was revoked is unknown, and said (issue 27, item 13).
+    assert!(said.contains("Revocation NOT checked"), "{said}");
 
     // The printed page, scanned (PNG) and photographed (JPEG, turned, noisy).
     let page = scan(&pdf);

@@ -64,6 +64,8 @@ pub enum Msg {
         status: &'static str,
     },
     UnknownQueueStatus,
+    /// What an offline check cannot know.
+    RevocationNotCheckedOffline,
     /// A request's body that is JSON but not an object.
     BodyNotAnObject,
     /// A key written twice in one object of the body.
@@ -381,6 +383,10 @@ impl Msg {
             Msg::UnknownQueueStatus => (
                 "Statut inconnu pour une file de travail.".into(),
                 "Unknown status for a work queue.".into(),
+            ),
+            Msg::RevocationNotCheckedOffline => (
+                "Révocation NON vérifiée : hors ligne, on ne peut pas savoir si le document a été révoqué. Vérifiez-le en ligne (la page de vérification, ou POST /v1/verify).".into(),
+                "Revocation NOT checked: offline, nobody can tell whether the document was revoked. Check it online (the verify page, or POST /v1/verify).".into(),
             ),
             Msg::BodyNotAnObject => (
                 "Le corps de la requête doit être un objet JSON ({ … }), pas un tableau ni une valeur seule.".into(),
