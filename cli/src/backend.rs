@@ -306,3 +306,16 @@ pub async fn signing_secrets(settings: &Settings) -> anyhow::Result<(SecretStrin
         }
     }
 }
+
+/// The catalogue the server of these settings serves: the file named, else the one `guichet
+/// serve` seeded in the data directory, else the shipped one.
+pub fn catalogue(settings: &Settings) -> anyhow::Result<Catalogue> {
+    if let Some(path) = &settings.catalogue_file {
+        return Ok(Catalogue::from_file(path)?);
+    }
+    let seeded = settings.local.data_dir.join("catalogue.json");
+    if settings.backend == crate::settings::BackendChoice::Local && seeded.is_file() {
+        return Ok(Catalogue::from_file(&seeded)?);
+    }
+    Ok(Catalogue::default_catalogue())
+}

@@ -40,13 +40,16 @@ pub async fn publish(settings: &Settings) -> anyhow::Result<()> {
 }
 
 /// `guichet keys rotate`: on AWS, first fills the secrets the template left empty (token,
-/// payment, audit); then a new signing key; then the key set published.
-pub async fn rotate(settings: &Settings) -> anyhow::Result<String> {
+/// payment, audit); then a new signing key; then the key set published. Says whether a key
+/// signed before it (then retired).
+pub async fn rotate(settings: &Settings) -> anyhow::Result<(String, bool)> {
     if let crate::settings::BackendChoice::Aws(resources) = &settings.backend {
         backend::aws(resources).await.fill_secrets().await?;
     }
+    let store = backend::key_store(settings).await;
+    let before = !store.load().await?.is_empty();
     let key = guichet_seal::generate(time::OffsetDateTime::now_utc())?;
-    backend::key_store(settings).await.add(&key).await?;
+    store.add(&key).await?;
     publish(settings).await?;
-    Ok(key.kid)
+    Ok((key.kid, before))
 }

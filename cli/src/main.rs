@@ -84,9 +84,11 @@ enum Command {
         /// as the catalogue codes it: TGI-BKO-C3, TGI-KAY…
         #[arg(long)]
         office: Option<String>,
-        /// The subject: who the person is, as the identity provider would name them.
-        #[arg(long, default_value = "citizen1")]
-        sub: String,
+        /// The subject: who the person is, as the identity provider would name them. Required
+        /// for every role but applicant (citizen1 by default): two officers minted without it
+        /// would be the same person to the two-person rule.
+        #[arg(long)]
+        sub: Option<String>,
         /// The person's name, printed on the documents a staff member decides ("Awa Diallo").
         #[arg(long)]
         name: Option<String>,
@@ -111,7 +113,8 @@ enum Command {
         data: Data,
     },
     /// Check a document offline: an issued PDF, a photo or scan of it (PNG, JPEG), or the text of
-    /// its seal, against a keys file. Exits 0 only when the document is valid.
+    /// its seal, against a keys file. Exits 0 when the document is valid, 1 when it is not, 2 when the file or
+    /// the keys could not be read.
     Verify {
         /// A JWK Set, as `guichet keys export` or `GET /v1/keys` gives it.
         #[arg(long)]
@@ -193,6 +196,21 @@ enum WatchlistCommand {
         /// Who loads it, as recorded with the load ("A. Coulibaly, DGPF").
         #[arg(long)]
         by: String,
+        /// Read the file and say what it would change against the list in force (entries added,
+        /// removed, changed), loading nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        data: Data,
+    },
+    /// Put back in force a list loaded before, by its version (`guichet watchlist history`): the
+    /// way back from a wrong load, recorded as a load of its own.
+    Restore {
+        /// The version to put back.
+        version: String,
+        /// Who restores it ("A. Coulibaly, DGPF").
+        #[arg(long)]
+        by: String,
         #[command(flatten)]
         data: Data,
     },
@@ -268,10 +286,40 @@ fn settings_for(data: PathBuf) -> anyhow::Result<Settings> {
     Ok(settings)
 }
 
+/// The settings of a command that reads or changes a server's data: only `guichet serve` (and
+/// `guichet token --init`) make a data directory; a missing one is a mistyped path, refused
+/// before anything is created in it.
+fn settings_of_existing(data: PathBuf) -> anyhow::Result<Settings> {
+    let settings = settings_for(data)?;
+    let dir = &settings.local.data_dir;
+    if settings.backend == guichet_cli::settings::BackendChoice::Local && !dir.is_dir() {
+        anyhow::bail!(
+            "no data directory at {}: start `guichet serve` first (it makes one), or point --data \
+             (or GUICHET_DATA) at the directory your server uses",
+            dir.display()
+        );
+    }
+    Ok(settings)
+}
+
 /// What `guichet token` and `guichet demo` sign with: the service's own secrets.
 async fn signing(settings: &Settings) -> anyhow::Result<(Authenticator, SecretString)> {
     let (token, payment) = guichet_cli::backend::signing_secrets(settings).await?;
     Ok((Authenticator::new(&settings.http.tokens, &token), payment))
+}
+
+/// A line to stdout. A reader that went away (`guichet watchlist history | head -1`) ends the
+/// command quietly, not with a panic.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                std::process::exit(0);
+            }
+            return Err(e.into());
+        }
+    }};
 }
 
 #[tokio::main]
@@ -279,7 +327,7 @@ async fn main() -> anyhow::Result<()> {
     let Some(command) = Cli::parse().command else {
         use clap::CommandFactory as _;
         Cli::command().print_help()?;
-        println!("\n{FIRST_STEPS}");
+        out!("\n{FIRST_STEPS}");
         return Ok(());
     };
     match command {
@@ -347,7 +395,7 @@ async fn main() -> anyhow::Result<()> {
             command: Some(TokenCommand::Revoke { jti, by, data }),
             ..
         } => {
-            let settings = settings_for(data.dir())?;
+            let settings = settings_of_existing(data.dir())?;
             let store = guichet_cli::backend::revoked_tokens(&settings).await?;
             let until = guichet_cli::token::revoke(
                 store.as_ref(),
@@ -374,8 +422,33 @@ async fn main() -> anyhow::Result<()> {
             ttl_hours,
             init,
         } => {
+            // A missing directory is refused by `secrets_present`, which tells of --init.
             let settings = settings_for(data.dir())?;
             secrets_present(&settings, init)?;
+            let sub = match (role.as_str(), sub) {
+                (_, Some(sub)) => sub,
+                ("applicant", None) => "citizen1".to_owned(),
+                (role, None) => anyhow::bail!(
+                    "a {role} token needs --sub (who the person is): two officers minted without \
+                     it would be one person to the rule that the one who proposes never signs"
+                ),
+            };
+            if let Some(code) = office.as_deref() {
+                let catalogue = guichet_cli::backend::catalogue(&settings)?;
+                let known = guichet_core::domain::OfficeCode::parse(code)
+                    .ok()
+                    .is_some_and(|c| catalogue.office(&c).is_some());
+                anyhow::ensure!(
+                    known,
+                    "the catalogue knows no office {code:?}; its offices: {}",
+                    catalogue
+                        .office_codes()
+                        .iter()
+                        .map(|o| o.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
             let (auth, _) = signing(&settings).await?;
             let ttl = time::Duration::hours(ttl_hours);
             let now = time::OffsetDateTime::now_utc();
@@ -395,7 +468,7 @@ async fn main() -> anyhow::Result<()> {
                     now,
                 )?,
             };
-            println!("{}", minted.token);
+            out!("{}", minted.token);
             eprintln!(
                 "token id: {} (guichet token revoke {} --by NAME refuses it)",
                 minted.jti, minted.jti
@@ -404,7 +477,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Demo { url, data } => {
             let data = data.dir();
-            let settings = settings_for(data.clone())?;
+            let settings = settings_of_existing(data.clone())?;
             secrets_present(&settings, false)?;
             let (auth, payment_secret) = signing(&settings).await?;
             let walk = guichet_cli::demo::Demo {
@@ -421,8 +494,15 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Verify { keys, input } => {
             let today = time::OffsetDateTime::now_utc().date();
-            let result = guichet_cli::verify::check(&keys, &input, today)?;
-            println!("{}", guichet_cli::verify::describe(&result));
+            // 1 says the document is not valid; 2, that it could not be read to say.
+            let result = match guichet_cli::verify::check(&keys, &input, today) {
+                Ok(result) => result,
+                Err(e) => {
+                    eprintln!("{e:#}");
+                    std::process::exit(2);
+                }
+            };
+            out!("{}", guichet_cli::verify::describe(&result));
             if !matches!(
                 result,
                 guichet_cli::verify::Offline::Valid(_)
@@ -435,16 +515,22 @@ async fn main() -> anyhow::Result<()> {
         Command::Keys {
             command: KeysCommand::Export { data },
         } => {
-            let keys = guichet_cli::backend::seal_keys(&settings_for(data.dir())?).await?;
-            println!("{}", serde_json::to_string_pretty(&keys.jwks())?);
+            let keys = guichet_cli::backend::seal_keys(&settings_of_existing(data.dir())?).await?;
+            out!("{}", serde_json::to_string_pretty(&keys.jwks())?);
             Ok(())
         }
         Command::Keys {
             command: KeysCommand::Rotate { data },
         } => {
-            let kid = guichet_cli::keys::rotate(&settings_for(data.dir())?).await?;
+            let (kid, retired) =
+                guichet_cli::keys::rotate(&settings_of_existing(data.dir())?).await?;
+            let before = if retired {
+                "the previous one is retired and keeps verifying what it sealed"
+            } else {
+                "the first one: there was none before"
+            };
             eprintln!(
-                "new signing key {kid}, and the key set published; the previous one is retired and keeps verifying what it sealed. \
+                "new signing key {kid}, and the key set published; {before}. \
                  Running services sign with the new key from their next start (restart `guichet serve`; \
                  on AWS, see docs/deploy.md)"
             );
@@ -453,7 +539,8 @@ async fn main() -> anyhow::Result<()> {
         Command::Keys {
             command: KeysCommand::Compromise { kid, by, data },
         } => {
-            let done = guichet_cli::keys::compromise(&settings_for(data.dir())?, &kid, &by).await?;
+            let done = guichet_cli::keys::compromise(&settings_of_existing(data.dir())?, &kid, &by)
+                .await?;
             if let Some(new) = &done.new_key {
                 eprintln!("it was the signing key: new signing key {new}");
             }
@@ -463,9 +550,9 @@ async fn main() -> anyhow::Result<()> {
                  on AWS, see docs/deploy.md); verifiers refuse its seals once they have it.",
                 done.documents.len()
             );
-            println!("number\tapplication\toffice\tissued_at");
+            out!("number\tapplication\toffice\tissued_at");
             for d in &done.documents {
-                println!(
+                out!(
                     "{}\t{}\t{}\t{}",
                     d.number,
                     d.application_id,
@@ -486,7 +573,7 @@ async fn main() -> anyhow::Result<()> {
             let kind: guichet_core::domain::DocumentKind = kind
                 .parse()
                 .map_err(|_| anyhow::anyhow!("not a kind: {kind}"))?;
-            let backend = guichet_cli::backend::open(&settings_for(data.dir())?).await?;
+            let backend = guichet_cli::backend::open(&settings_of_existing(data.dir())?).await?;
             let rows = guichet_core::usecases::report::decision_times(
                 backend.applications.as_ref(),
                 kind,
@@ -494,9 +581,9 @@ async fn main() -> anyhow::Result<()> {
                 time::OffsetDateTime::now_utc(),
             )
             .await?;
-            println!("office\tdecided\tmedian h\tp90 h\twithin {target_hours} h\tlate, undecided");
+            out!("office\tdecided\tmedian h\tp90 h\twithin {target_hours} h\tlate, undecided");
             for r in rows {
-                println!(
+                out!(
                     "{}\t{}\t{:.1}\t{:.1}\t{}\t{}",
                     r.office,
                     r.decided,
@@ -509,29 +596,89 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Watchlist {
-            command: WatchlistCommand::Load { file, by, data },
+            command:
+                WatchlistCommand::Load {
+                    file,
+                    by,
+                    dry_run,
+                    data,
+                },
         } => {
             let csv =
                 std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-            let backend = guichet_cli::backend::open(&settings_for(data.dir())?).await?;
+            let backend = guichet_cli::backend::open(&settings_of_existing(data.dir())?).await?;
             let ports = guichet_core::usecases::screening::Watchlists {
                 log: backend.watchlists.as_ref(),
                 blobs: backend.blobs.as_ref(),
                 clock: &SystemClock,
             };
+            if dry_run {
+                let (list, changes) =
+                    guichet_core::usecases::screening::dry_run(&ports, &csv).await?;
+                out!(
+                    "{}: version {}, {} entries; nothing loaded (--dry-run)",
+                    file.display(),
+                    list.version,
+                    list.entries.len()
+                );
+                match changes {
+                    None => out!("no list is in force yet: all of them are new"),
+                    Some(c) => {
+                        let ids = |v: &[String]| {
+                            if v.is_empty() {
+                                "-".to_owned()
+                            } else {
+                                v.join(" ")
+                            }
+                        };
+                        out!("added\t{}\t{}", c.added.len(), ids(&c.added));
+                        out!("removed\t{}\t{}", c.removed.len(), ids(&c.removed));
+                        out!("changed\t{}\t{}", c.changed.len(), ids(&c.changed));
+                    }
+                }
+                return Ok(());
+            }
             let load = guichet_core::usecases::screening::load(&ports, &csv, &by).await?;
-            println!(
+            out!(
                 "watchlist load {}: version {}, {} entries, in force from now",
-                load.seq, load.version, load.entries
+                load.seq,
+                load.version,
+                load.entries
+            );
+            Ok(())
+        }
+        Command::Watchlist {
+            command: WatchlistCommand::Restore { version, by, data },
+        } => {
+            let backend = guichet_cli::backend::open(&settings_of_existing(data.dir())?).await?;
+            let ports = guichet_core::usecases::screening::Watchlists {
+                log: backend.watchlists.as_ref(),
+                blobs: backend.blobs.as_ref(),
+                clock: &SystemClock,
+            };
+            let load = guichet_core::usecases::screening::restore(&ports, &version, &by).await?;
+            out!(
+                "watchlist load {}: version {} put back, {} entries, in force from now",
+                load.seq,
+                load.version,
+                load.entries
             );
             Ok(())
         }
         Command::Watchlist {
             command: WatchlistCommand::History { data },
         } => {
-            let backend = guichet_cli::backend::open(&settings_for(data.dir())?).await?;
-            for l in backend.watchlists.loads(1000).await? {
-                println!(
+            let backend = guichet_cli::backend::open(&settings_of_existing(data.dir())?).await?;
+            let loads = backend.watchlists.loads(1000).await?;
+            if loads.is_empty() {
+                out!(
+                    "no watchlist was ever loaded here: `guichet watchlist load FILE --by NAME` loads one"
+                );
+                return Ok(());
+            }
+            out!("load\tversion\tentries\tloaded at\tby");
+            for l in loads {
+                out!(
                     "{}\t{}\t{} entries\t{}\t{}",
                     l.seq,
                     l.version,
@@ -545,18 +692,18 @@ async fn main() -> anyhow::Result<()> {
         Command::Audit {
             command: AuditCommand::Verify { data },
         } => {
-            let audit = guichet_cli::audit::verify(&settings_for(data.dir())?).await?;
+            let audit = guichet_cli::audit::verify(&settings_of_existing(data.dir())?).await?;
             let report = &audit.report;
             for (id, broken) in &report.broken {
-                println!("ROMPU / BROKEN {id}: {broken}");
+                out!("ROMPU / BROKEN {id}: {broken}");
             }
             if audit.forged_checkpoints > 0 {
-                println!(
+                out!(
                     "{} checkpoint(s) not signed with the audit key: not counted",
                     audit.forged_checkpoints
                 );
             }
-            println!(
+            out!(
                 "{} applications, {} events, {} checkpoint(s): {} trail(s) broken",
                 report.applications,
                 report.events,
@@ -571,9 +718,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Audit {
             command: AuditCommand::Anchor { data },
         } => {
-            let backend = guichet_cli::backend::open(&settings_for(data.dir())?).await?;
+            let backend = guichet_cli::backend::open(&settings_of_existing(data.dir())?).await?;
             let n = guichet_cli::audit::anchor(&backend).await?;
-            println!("{n} trail(s) anchored in a checkpoint");
+            out!("{n} trail(s) anchored in a checkpoint");
             Ok(())
         }
         Command::Provision { prefix } => {
@@ -584,38 +731,38 @@ async fn main() -> anyhow::Result<()> {
             );
             let first_key = guichet_seal::generate(time::OffsetDateTime::now_utc())?;
             let r = guichet_aws::provision::provision(&sdk, &prefix, &first_key).await?;
-            println!("export GUICHET_BACKEND=aws");
-            println!("export GUICHET_TABLE={}", r.table);
-            println!("export GUICHET_DOCUMENTS_BUCKET={}", r.documents_bucket);
-            println!("export GUICHET_ISSUE_QUEUE_URL={}", r.issue_queue_url);
-            println!(
+            out!("export GUICHET_BACKEND=aws");
+            out!("export GUICHET_TABLE={}", r.table);
+            out!("export GUICHET_DOCUMENTS_BUCKET={}", r.documents_bucket);
+            out!("export GUICHET_ISSUE_QUEUE_URL={}", r.issue_queue_url);
+            out!(
                 "export GUICHET_ISSUE_DEAD_LETTERS_URL={}",
                 r.issue_dead_letters_url
             );
-            println!("export GUICHET_SIGNING_SECRET_ARN={}", r.signing_secret_arn);
-            println!("export GUICHET_TOKEN_SECRET_ARN={}", r.token_secret_arn);
-            println!("export GUICHET_PAYMENT_SECRET_ARN={}", r.payment_secret_arn);
-            println!("export GUICHET_AUDIT_SECRET_ARN={}", r.audit_secret_arn);
-            println!("export GUICHET_AUDIT_BUCKET={}", r.audit_bucket);
-            println!("export GUICHET_EVENTS_TOPIC_ARN={}", r.events_topic_arn);
-            println!("export GUICHET_UPLOADS_BUCKET={}", r.uploads_bucket);
-            println!("export GUICHET_CHECK_QUEUE_URL={}", r.check_queue_url);
-            println!(
+            out!("export GUICHET_SIGNING_SECRET_ARN={}", r.signing_secret_arn);
+            out!("export GUICHET_TOKEN_SECRET_ARN={}", r.token_secret_arn);
+            out!("export GUICHET_PAYMENT_SECRET_ARN={}", r.payment_secret_arn);
+            out!("export GUICHET_AUDIT_SECRET_ARN={}", r.audit_secret_arn);
+            out!("export GUICHET_AUDIT_BUCKET={}", r.audit_bucket);
+            out!("export GUICHET_EVENTS_TOPIC_ARN={}", r.events_topic_arn);
+            out!("export GUICHET_UPLOADS_BUCKET={}", r.uploads_bucket);
+            out!("export GUICHET_CHECK_QUEUE_URL={}", r.check_queue_url);
+            out!(
                 "export GUICHET_CHECK_DEAD_LETTERS_URL={}",
                 r.check_dead_letters_url
             );
-            println!("export GUICHET_SCREEN_QUEUE_URL={}", r.screen_queue_url);
-            println!(
+            out!("export GUICHET_SCREEN_QUEUE_URL={}", r.screen_queue_url);
+            out!(
                 "export GUICHET_SCREEN_DEAD_LETTERS_URL={}",
                 r.screen_dead_letters_url
             );
-            println!("export GUICHET_FEED_QUEUE_URL={}", r.feed_queue_url);
-            println!(
+            out!("export GUICHET_FEED_QUEUE_URL={}", r.feed_queue_url);
+            out!(
                 "export GUICHET_FEED_DEAD_LETTERS_URL={}",
                 r.feed_dead_letters_url
             );
-            println!("export GUICHET_NOTIFY_QUEUE_URL={}", r.notify_queue_url);
-            println!(
+            out!("export GUICHET_NOTIFY_QUEUE_URL={}", r.notify_queue_url);
+            out!(
                 "export GUICHET_NOTIFY_DEAD_LETTERS_URL={}",
                 r.notify_dead_letters_url
             );

@@ -96,11 +96,8 @@ fn sign(
             allowed.join(", ")
         );
     }
-    let longest = if auth.is_production() {
-        own_token_lifetime(role)
-    } else {
-        LONGEST
-    };
+    // As in production, everywhere: a day for people, 90 days for a partner's system.
+    let longest = own_token_lifetime(role);
     if ttl <= time::Duration::ZERO || ttl > longest {
         anyhow::bail!(
             "a {role} token lives at most {} hours here (asked: {} hours)",

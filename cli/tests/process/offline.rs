@@ -140,6 +140,9 @@ async fn the_offline_verifier_reads_the_pdf_a_scan_or_a_photo_and_refuses_anythi
     let (code, said) = verify(&keys, blank.to_str().unwrap());
     assert_eq!(code, 1, "{said}");
     assert!(said.contains("INVALIDE"), "{said}");
+    // A file that cannot be read is not an invalid document: another exit code (issue 27, item 11).
+    let (code, said) = verify(&keys, dir.path().join("absent.pdf").to_str().unwrap());
+    assert_eq!(code, 2, "{said}");
     let seal = guichet_core::usecases::verify::find_seal(&std::fs::read(&pdf).unwrap()).unwrap();
     let mut changed = seal.clone().into_bytes();
     let at = changed.len() / 2;
@@ -192,6 +195,7 @@ async fn the_offline_verifier_reads_the_pdf_a_scan_or_a_photo_and_refuses_anythi
 
     // Another service's keys do not know this seal.
     let stranger = dir.path().join("stranger.json");
+    std::fs::create_dir_all(dir.path().join("other-service")).unwrap();
     export_keys(&dir.path().join("other-service"), &stranger);
     let (code, said) = verify(&stranger, pdf.to_str().unwrap());
     assert_eq!(code, 1, "{said}");

@@ -96,6 +96,14 @@ pub enum WatchlistError {
     File(String),
 }
 
+/// The ids a new list adds, removes and changes against the one in force.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ListChanges {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub changed: Vec<String>,
+}
+
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Row {
@@ -121,6 +129,27 @@ impl Watchlist {
             .headers()
             .map_err(|e| WatchlistError::File(e.to_string()))?
             .clone();
+        // The header first: a renamed or missing column is named before any row is read.
+        const COLUMNS: [&str; 5] = ["id", "name", "aliases", "birth_year", "nationality"];
+        let missing: Vec<&str> = ["id", "name"]
+            .into_iter()
+            .filter(|c| !headers.iter().any(|h| h == *c))
+            .collect();
+        let unknown: Vec<&str> = headers.iter().filter(|h| !COLUMNS.contains(h)).collect();
+        if !missing.is_empty() || !unknown.is_empty() {
+            let mut said = Vec::new();
+            if !missing.is_empty() {
+                said.push(format!("the header lacks {}", missing.join(", ")));
+            }
+            if !unknown.is_empty() {
+                said.push(format!("unknown column(s) {}", unknown.join(", ")));
+            }
+            return Err(WatchlistError::File(format!(
+                "{}: the header is {}",
+                said.join("; "),
+                COLUMNS.join(",")
+            )));
+        }
         let mut entries: Vec<WatchEntry> = Vec::new();
         let mut ids: HashSet<String> = HashSet::new();
         for record in reader.records() {
@@ -181,6 +210,28 @@ impl Watchlist {
             parts,
             index,
         })
+    }
+
+    /// What changes from `before` to this list, by entry id: added, removed, changed.
+    pub fn changes_from(&self, before: &Watchlist) -> ListChanges {
+        let old: HashMap<&str, &WatchEntry> =
+            before.entries.iter().map(|e| (e.id.as_str(), e)).collect();
+        let new: HashMap<&str, &WatchEntry> =
+            self.entries.iter().map(|e| (e.id.as_str(), e)).collect();
+        let mut changes = ListChanges::default();
+        for e in &self.entries {
+            match old.get(e.id.as_str()) {
+                None => changes.added.push(e.id.clone()),
+                Some(was) if *was != e => changes.changed.push(e.id.clone()),
+                Some(_) => {}
+            }
+        }
+        for e in &before.entries {
+            if !new.contains_key(e.id.as_str()) {
+                changes.removed.push(e.id.clone());
+            }
+        }
+        changes
     }
 
     /// The entries the traveller may be, best first. Only entries sharing an index key with

@@ -74,6 +74,40 @@ pub async fn load(
     }
 }
 
+/// What loading `csv` would do, without doing it: the list it is, and its changes against the
+/// list in force (none when no list was ever loaded).
+pub async fn dry_run(
+    ports: &Watchlists<'_>,
+    csv: &[u8],
+) -> Result<(Watchlist, Option<crate::screening::ListChanges>), LoadError> {
+    let list = Watchlist::from_csv(csv)?;
+    let current = ListCache::default().current(ports).await?;
+    let changes = current.map(|c| list.changes_from(&c));
+    Ok((list, changes))
+}
+
+/// Puts back in force a list loaded before (by its version, as `guichet watchlist history`
+/// lists it): a new load of the same file, recorded with who restored it.
+pub async fn restore(
+    ports: &Watchlists<'_>,
+    version: &str,
+    by: &str,
+) -> Result<WatchlistLoad, LoadError> {
+    let loads = ports.log.loads(10_000).await.map_err(Error::from)?;
+    let Some(earlier) = loads.iter().find(|l| l.version == version.trim()) else {
+        return Err(LoadError::List(crate::screening::WatchlistError::File(
+            format!("no load of version {version}: `guichet watchlist history` lists them"),
+        )));
+    };
+    let csv = ports
+        .blobs
+        .get(&earlier.object_key)
+        .await
+        .map_err(Error::from)?
+        .ok_or_else(|| Error::Internal(format!("{} is gone", earlier.object_key)))?;
+    load(ports, &csv, by).await
+}
+
 /// The list in force, parsed once per version and kept between messages.
 #[derive(Default)]
 pub struct ListCache {
