@@ -30,6 +30,12 @@ add({
   next_review_no_days: ['Paiement reçu. {office} examine votre demande.', 'Payment received. {office} examines your application.'],
   next_sms: ['Vous recevrez un SMS au {phone} à chaque étape, et quand le document sera prêt.', 'You will get a text message at {phone} at each step, and when the document is ready.'],
   next_email: ['Vous recevrez un courriel à {email} à chaque étape, et quand le document sera prêt.', 'You will get an email at {email} at each step, and when the document is ready.'],
+  receipt: ['Télécharger le reçu de paiement', 'Download the payment receipt'],
+  paid_with: ['Payé : {amount}, le {date} (transaction {txn}).', 'Paid: {amount}, on {date} (transaction {txn}).'],
+  cancel: ['Annuler la demande', 'Cancel the application'],
+  cancel_confirm: ['Annuler cette demande ? Elle ne pourra pas être reprise.', 'Cancel this application? It cannot be taken up again.'],
+  refund_due: ['Les frais payés vous seront remboursés : {amount}.', 'The fee paid will be refunded to you: {amount}.'],
+  refund_done: ['Les frais payés vous ont été remboursés ({amount}).', 'The fee paid was refunded to you ({amount}).'],
   next_come_back: ['Revenez sur cette page pour suivre votre demande.', 'Come back to this page to follow your application.'],
   mine: ['Mes demandes', 'My applications'],
   none_yet: ["Aucune demande pour l'instant.", 'No application yet.'],
@@ -290,9 +296,14 @@ function watchFiles(id) {
 }
 
 async function download(id, number) {
-  const { url, link } = await fileUrl(`/v1/applications/${id}/document`);
+  await saveFile(`/v1/applications/${id}/document`, `${number}.pdf`);
+}
+
+// A file of the API saved under `name` (a bucket's link names it itself).
+async function saveFile(path, name) {
+  const { url, link } = await fileUrl(path);
   // A bucket's link names the file itself (Content-Disposition); bytes here are given a name.
-  const a = h('a', link ? { href: url, hidden: true } : { href: url, download: `${number}.pdf`, hidden: true });
+  const a = h('a', link ? { href: url, hidden: true } : { href: url, download: name, hidden: true });
   document.body.append(a);
   a.click();
   setTimeout(() => { if (!link) URL.revokeObjectURL(url); a.remove(); }, 1000);
@@ -404,7 +415,22 @@ async function application(id) {
     nodes.push(form);
   }
   if (app.decision && app.status === 'rejected') {
-    nodes.push(h('section', { class: 'card' }, h('h2', {}, t('decision')), h('p', {}, app.decision.reason || '')));
+    nodes.push(h('section', { class: 'card' }, h('h2', {}, t('decision')), h('p', {}, app.decision.reason || ''),
+      app.contest ? h('p', { id: 'contest' }, lang === 'en' ? app.contest.how_en : app.contest.how) : null));
+  }
+  if (app.payment) {
+    const p = app.payment;
+    nodes.push(h('section', { class: 'card', id: 'payment' },
+      h('p', {}, t('paid_with', { amount: money({ amount: p.amount, currency: p.currency }), date: p.paid_at.slice(0, 10), txn: p.transaction })),
+      app.refund ? h('p', { id: 'refund' }, t(app.refund.status === 'refunded' ? 'refund_done' : 'refund_due', { amount: money({ amount: app.refund.amount, currency: app.refund.currency }) })) : null,
+      h('button', { type: 'button', class: 'secondary', id: 'receipt', onclick: () => saveFile(p.receipt, `recu-${app.payment_reference}.txt`).catch((e) => notice.replaceChildren(problemBox(e))) }, t('receipt'))));
+  }
+  if (app.status === 'awaiting_payment' || app.status === 'needs_info') {
+    const key = idempotencyKey();
+    nodes.push(h('p', {}, h('button', { type: 'button', class: 'secondary', id: 'cancel', onclick: async () => {
+      if (!window.confirm(t('cancel_confirm'))) return;
+      try { await post(`/v1/applications/${id}/cancel`, {}, { 'idempotency-key': key }); route(); } catch (e) { notice.replaceChildren(problemBox(e)); }
+    } }, t('cancel'))));
   }
   if (app.document) {
     nodes.push(h('section', { class: 'card' }, h('p', {}, t('document_ready', { number: app.document.number })),

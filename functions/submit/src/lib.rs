@@ -10,6 +10,7 @@ use guichet_core::domain::Application;
 use guichet_core::ports::{ApplicationStore, BlobStore, DocumentRegistry, Download, Uploads};
 use guichet_core::usecases::applications::{self, DocumentFiles};
 use guichet_core::usecases::attachments::{self, Attaching};
+use guichet_core::usecases::citizen;
 use guichet_core::usecases::submit::{self, Applying};
 use guichet_http::api::{
     ApplicationCreated, ApplicationList, ApplicationView, MeView, SignInRequest, UploadTicket,
@@ -115,6 +116,43 @@ async fn route(f: &Submit, req: &Request) -> Result<Response<Body>, Error> {
             Ok(json(
                 200,
                 &ApplicationView::new(&app, &history, &f.catalogue, &who),
+            ))
+        }
+        Route::Cancel { id } => {
+            let owning = citizen::Owning {
+                applications: store,
+                clock,
+            };
+            let app = citizen::cancel(&owning, &who, &id, idempotency(req)).await?;
+            let history = store.history(app.id).await?;
+            Ok(json(
+                200,
+                &ApplicationView::new(&app, &history, &f.catalogue, &who),
+            ))
+        }
+        Route::ChangeContact { id } => {
+            let body: citizen::ContactRequest = json_body(req, JSON_LIMIT)?;
+            let owning = citizen::Owning {
+                applications: store,
+                clock,
+            };
+            let app = citizen::change_contact(&owning, &who, &id, &body).await?;
+            let history = store.history(app.id).await?;
+            Ok(json(
+                200,
+                &ApplicationView::new(&app, &history, &f.catalogue, &who),
+            ))
+        }
+        Route::Receipt { id } => {
+            let owning = citizen::Owning {
+                applications: store,
+                clock,
+            };
+            let (text, filename) = citizen::receipt(&owning, &f.catalogue, &who, &id).await?;
+            Ok(guichet_http::response::file(
+                text.into_bytes(),
+                &filename,
+                "text/plain; charset=utf-8",
             ))
         }
         Route::GetDocument { id } => {

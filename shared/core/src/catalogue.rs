@@ -103,6 +103,28 @@ pub struct Office {
     pub code: OfficeCode,
     pub name: String,
     pub city: String,
+    /// Where to write or go (a street address, a post box), as the operator states it.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// How to reach it (a phone, an email), as the operator states it.
+    #[serde(default)]
+    pub contact: Option<String>,
+}
+
+impl Office {
+    /// How a refused applicant contests the decision, and whom they write to.
+    pub fn how_to_contest(&self) -> crate::messages::Msg {
+        let reach = match (&self.address, &self.contact) {
+            (Some(a), Some(c)) => format!(", {a} ({c})"),
+            (Some(a), None) => format!(", {a}"),
+            (None, Some(c)) => format!(", à {} ({c})", self.city),
+            (None, None) => format!(", à {}", self.city),
+        };
+        crate::messages::Msg::HowToContest {
+            office: self.name.clone(),
+            reach,
+        }
+    }
 }
 
 /// Which office decides: by the applicant's place of birth (a court keeps the records of the

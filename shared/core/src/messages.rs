@@ -64,6 +64,19 @@ pub enum Msg {
         status: &'static str,
     },
     UnknownQueueStatus,
+    /// An answer to a request for information that says nothing.
+    EmptyAnswer,
+    /// A cancellation of an application past the point where it can be.
+    NotCancellable {
+        status: &'static str,
+    },
+    /// A contact change with neither an email nor a phone.
+    ContactRequired,
+    /// What a refused applicant can do, and whom to ask.
+    HowToContest {
+        office: String,
+        reach: String,
+    },
     /// What an offline check cannot know.
     RevocationNotCheckedOffline,
     /// A request's body that is JSON but not an object.
@@ -383,6 +396,22 @@ impl Msg {
             Msg::UnknownQueueStatus => (
                 "Statut inconnu pour une file de travail.".into(),
                 "Unknown status for a work queue.".into(),
+            ),
+            Msg::EmptyAnswer => (
+                "Votre réponse est vide : écrivez un message, corrigez la demande ou joignez une nouvelle pièce.".into(),
+                "Your answer is empty: write a message, correct the application or join a new file.".into(),
+            ),
+            Msg::NotCancellable { status } => (
+                format!("Cette demande ne peut plus être annulée ({status}) : seule une demande pas encore payée, ou à laquelle le service a demandé une précision, peut l'être."),
+                format!("This application can no longer be cancelled ({status}): only one not paid yet, or one the office asked about, can be."),
+            ),
+            Msg::ContactRequired => (
+                "Donnez un courriel ou un téléphone (ou les deux).".into(),
+                "Give an email or a phone (or both).".into(),
+            ),
+            Msg::HowToContest { office, reach } => (
+                format!("Pour contester cette décision, adressez-vous à {office}{reach}, en citant la référence de la demande."),
+                format!("To contest this decision, write to {office}{reach}, quoting the application's reference."),
             ),
             Msg::RevocationNotCheckedOffline => (
                 "Révocation NON vérifiée : hors ligne, on ne peut pas savoir si le document a été révoqué. Vérifiez-le en ligne (la page de vérification, ou POST /v1/verify).".into(),

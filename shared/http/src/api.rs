@@ -347,6 +347,8 @@ pub struct DocumentView {
     /// on documents issued before codes existed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification_code: Option<String>,
+    /// `valid`, or `revoked` once revoked (verifiers are told it is no longer valid).
+    pub status: String,
     /// Set once the document is revoked: verifiers are told it is no longer valid.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<String>,
@@ -406,6 +408,52 @@ pub struct ApplicationView {
     /// Border crossings on an issued visa, oldest first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub crossings: Vec<CrossingView>,
+    /// How the fee was paid: the receipt (`GET …/receipt` gives it as a file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment: Option<PaymentView>,
+    /// A fee owed back (a paid application cancelled), and whether it was paid back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refund: Option<RefundView>,
+    /// Once refused: how to contest it, and the office to write to (French and English).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contest: Option<ContestView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentView {
+    pub amount: u64,
+    pub currency: String,
+    /// `sandbox`, `cinetpay`…
+    pub provider: String,
+    /// The provider's transaction id.
+    pub transaction: String,
+    pub paid_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// The receipt as a file.
+    pub receipt: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefundView {
+    pub amount: u64,
+    pub currency: String,
+    pub due_since: String,
+    /// `due`, or `refunded`.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refunded_at: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContestView {
+    pub office: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<String>,
+    pub how: String,
+    pub how_en: String,
 }
 
 impl ApplicationView {
@@ -429,6 +477,11 @@ impl ApplicationView {
                 issued_at: rfc3339(d.issued_at),
                 expires_at: d.expires_at.map(rfc3339),
                 download: format!("/v1/applications/{}/document", app.id),
+                status: if d.revoked_at.is_some() {
+                    "revoked".into()
+                } else {
+                    "valid".into()
+                },
                 verification_code: d.code.as_ref().map(ToString::to_string),
                 revoked_at: d.revoked_at.map(rfc3339),
                 revocation_reason: history
@@ -480,6 +533,39 @@ impl ApplicationView {
                     flags: c.flags.clone(),
                 })
                 .collect(),
+            payment: app.paid.as_ref().map(|p| PaymentView {
+                amount: p.amount,
+                currency: p.currency.clone(),
+                provider: p.provider.as_str().to_owned(),
+                transaction: p.provider_txn.clone(),
+                paid_at: rfc3339(p.at),
+                method: p.method.clone(),
+                receipt: format!("/v1/applications/{}/receipt", app.id),
+            }),
+            refund: app.refund.as_ref().map(|r| RefundView {
+                amount: r.amount,
+                currency: r.currency.clone(),
+                due_since: rfc3339(r.due_since),
+                status: if r.refunded.is_some() {
+                    "refunded".into()
+                } else {
+                    "due".into()
+                },
+                refunded_at: r.refunded.as_ref().map(|d| rfc3339(d.at)),
+            }),
+            contest: (app.status() == Status::Rejected)
+                .then(|| catalogue.office(&app.office))
+                .flatten()
+                .map(|o| {
+                    let how = o.how_to_contest().bilingual();
+                    ContestView {
+                        office: o.name.clone(),
+                        address: o.address.clone(),
+                        contact: o.contact.clone(),
+                        how: how.fr,
+                        how_en: how.en,
+                    }
+                }),
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::routes::{Function, Op, Stub, table};
 use guichet_core::domain::{ApplicantInput, ConvictionInput, ExtractRecordInput};
 use guichet_core::usecases::attachments::AttachmentRequest;
 use guichet_core::usecases::border::CrossingRequest;
+use guichet_core::usecases::citizen::ContactRequest;
 use guichet_core::usecases::payment::PaymentNotice;
 use guichet_core::usecases::review::{DecisionRequest, SignatureRequest};
 use guichet_core::usecases::revoke::RevocationRequest;
@@ -73,6 +74,40 @@ fn get_document() {}
         (status = 422, body = Problem)),
     security(("bearer" = [])))]
 fn resubmit() {}
+
+/// Cancel my application
+///
+/// Before payment, or while the office asks for information: the application is cancelled.
+/// A paid one records the fee as owed back (`refund` in the view) until an operator records the
+/// refund.
+#[utoipa::path(post, path = "/v1/applications/{id}/cancel", tag = "applications", params(("id" = String, Path),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same key → same answer, for 24 h")),
+    responses((status = 200, body = ApplicationView), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem, description = "Paid and in the office's hands, decided or issued: no longer cancellable")),
+    security(("bearer" = [])))]
+fn cancel() {}
+
+/// Change where I am told
+///
+/// The email and the phone the applicant is told at; written in the application's trail (which
+/// of the two, never the values).
+#[utoipa::path(post, path = "/v1/applications/{id}/contact", tag = "applications", params(("id" = String, Path)),
+    request_body = ContactRequest,
+    responses((status = 200, body = ApplicationView), (status = 401, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 422, body = Problem)),
+    security(("bearer" = [])))]
+fn change_contact() {}
+
+/// Download my receipt
+///
+/// The receipt of the fee paid, as a text file in French and English: the application, the
+/// amount, the provider and its transaction, the time. For its applicant and the staff of its
+/// office (a staff read, on record).
+#[utoipa::path(get, path = "/v1/applications/{id}/receipt", tag = "applications", params(("id" = String, Path)),
+    responses((status = 200, content_type = "text/plain", description = "The receipt"), (status = 401, body = Problem),
+        (status = 404, body = Problem, description = "Unknown, someone else's, or not paid")),
+    security(("bearer" = [])))]
+fn receipt() {}
 
 /// Decide a review step
 ///
@@ -477,6 +512,13 @@ pub(crate) fn stubs() -> Vec<(Op, Function, Stub)> {
             Function::Submit,
             Stub::of::<__path_resubmit>(),
         ),
+        (Op::Cancel, Function::Submit, Stub::of::<__path_cancel>()),
+        (
+            Op::ChangeContact,
+            Function::Submit,
+            Stub::of::<__path_change_contact>(),
+        ),
+        (Op::Receipt, Function::Submit, Stub::of::<__path_receipt>()),
         (Op::Decide, Function::Review, Stub::of::<__path_decide>()),
         (Op::Sign, Function::Review, Stub::of::<__path_sign>()),
         (
@@ -576,7 +618,7 @@ pub(crate) fn stubs() -> Vec<(Op, Function, Stub)> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Guichet", version = "1", description = "Ask the State of Mali for official documents; verify them."),
-    components(schemas(SubmitRequest, ResubmitRequest, ApplicantInput, DecisionRequest, SignatureRequest, StepView, AttachmentRequest, UploadTicket, AttachmentView, CatalogueView, ServiceView, FeeLineView, AttachmentSpecView, StepSpecView, StepActionView, RevocationRequest, RevokedDocument, ExtractRecordInput, ConvictionInput, PaymentNotice,
+    components(schemas(SubmitRequest, ResubmitRequest, ContactRequest, PaymentView, RefundView, ContestView, ApplicantInput, DecisionRequest, SignatureRequest, StepView, AttachmentRequest, UploadTicket, AttachmentView, CatalogueView, ServiceView, FeeLineView, AttachmentSpecView, StepSpecView, StepActionView, RevocationRequest, RevokedDocument, ExtractRecordInput, ConvictionInput, PaymentNotice,
         VerifyRequest, ApplicationCreated, RoutingView, ApplicationView, ApplicationList, ApplicationSummary, WorkQueue, WorkItem,
         PaymentAck, StartPaymentRequest, CheckoutView, PaymentProviders, VerifyResult, HolderView, OrganisationView, MoneyView, ApplicantView, HistoryEntry, AccessEntry, DecisionView, DocumentView,
         Problem, ProblemField, ScreeningRequest, ScreeningView, CandidateView, FeatureView, ScreeningDecisionView,
@@ -641,7 +683,7 @@ mod tests {
         let doc = serde_json::to_value(document()).unwrap();
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         let paths = doc["paths"].as_object().unwrap();
-        assert_eq!(paths.len(), 26);
+        assert_eq!(paths.len(), 29);
         let decide = &paths["/v1/applications/{id}/decision"]["post"];
         assert!(decide["responses"].get("429").is_some());
         assert!(

@@ -205,6 +205,20 @@ async fn call(app: &TestApp, route: &str, token: Option<&str>, f: &Fixtures) -> 
             format!("/v1/applications/{}/resubmit", info_requested(app).await),
             Some(json!({ "message": "Né à Bamako, commune III." })),
         ),
+        "/v1/applications/{id}/cancel" => (
+            format!(
+                "/v1/applications/{}/cancel",
+                unpaid(app).await["id"].as_str().unwrap()
+            ),
+            Some(json!({})),
+        ),
+        "/v1/applications/{id}/contact" => (
+            format!("/v1/applications/{}/contact", in_review(app).await),
+            Some(json!({ "phone": "70 12 34 56" })),
+        ),
+        "/v1/applications/{id}/receipt" => {
+            (format!("/v1/applications/{}/receipt", f.reviewed), None)
+        }
         "/v1/applications/{id}/signature" => (
             format!(
                 "/v1/applications/{}/signature",

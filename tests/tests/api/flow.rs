@@ -379,6 +379,18 @@ async fn a_rejection_is_final_and_issues_nothing() {
     assert_eq!(view["status"], "rejected");
     assert_eq!(view["decision"]["reason"], "Identité non concordante");
     assert!(view.get("document").is_none());
+    // How to contest it, and whom to write to (issue 27, item 9).
+    let how = view["contest"]["how"].as_str().unwrap();
+    assert!(
+        how.contains("contester") && how.contains("Commune III") && how.contains("Bamako"),
+        "{how}"
+    );
+    assert!(
+        view["contest"]["how_en"]
+            .as_str()
+            .unwrap()
+            .contains("contest")
+    );
     problem(
         app.get(&citizen, &format!("/v1/applications/{id}/document"))
             .await,

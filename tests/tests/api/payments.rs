@@ -673,3 +673,105 @@ async fn a_notice_is_bound_to_its_provider() {
         }
     }
 }
+
+/// Issue 27, item 9: what a citizen expects to do with their own application. Cancel it before
+/// paying, or while the office asks something (a paid one is owed back); read the receipt of
+/// what they paid; change where they are told; and an answer that says nothing is refused.
+#[tokio::test]
+async fn a_citizen_cancels_reads_the_receipt_and_changes_the_contact() {
+    let app = spawn_app().await;
+    let citizen = app.citizen("c-own-affairs");
+    let post = |path: String, body: Value| {
+        let (app, citizen) = (&app, &citizen);
+        async move { app.post_json(citizen, &path, &body).await }
+    };
+
+    // Not paid: cancelled, nothing owed; a second time, refused.
+    let unpaid = app
+        .submitted(&citizen, &extract_request("Keïta", "Awa", "Bamako"))
+        .await;
+    let id = unpaid["id"].as_str().unwrap();
+    let cancelled: Value = post(format!("/v1/applications/{id}/cancel"), json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cancelled["status"], "cancelled");
+    assert!(cancelled.get("refund").is_none(), "{cancelled}");
+    let again = post(format!("/v1/applications/{id}/cancel"), json!({})).await;
+    assert!(
+        problem(again, 409).await["detail"]
+            .as_str()
+            .unwrap()
+            .contains("annulée")
+    );
+
+    // Paid: the receipt says what was paid, with whom; in the office's hands, no cancelling.
+    let id = app.paid_application(&citizen, "Keïta").await;
+    let view = app.application(&citizen, &id).await;
+    assert_eq!(view["payment"]["amount"], 750);
+    assert_eq!(view["payment"]["provider"], "sandbox");
+    assert_eq!(view["payment"]["transaction"], format!("txn-{id}"));
+    let receipt = app
+        .get(&citizen, &format!("/v1/applications/{id}/receipt"))
+        .await;
+    assert_eq!(receipt.status(), 200);
+    assert!(
+        receipt.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("recu-GCH-")
+    );
+    let text = receipt.text().await.unwrap();
+    for expected in [
+        "REÇU DE PAIEMENT",
+        "750 XOF",
+        &format!("txn-{id}"),
+        view["payment_reference"].as_str().unwrap(),
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in {text}");
+    }
+    problem(
+        post(format!("/v1/applications/{id}/cancel"), json!({})).await,
+        409,
+    )
+    .await;
+
+    // Where they are told: as people write a phone; nothing given is refused.
+    let changed: Value = post(
+        format!("/v1/applications/{id}/contact"),
+        json!({"phone": "76 54 32 10", "email": "awa@example.ml"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(changed["applicant"]["phone"], "+22376543210");
+    assert_eq!(changed["applicant"]["email"], "awa@example.ml");
+    let p = problem(
+        post(format!("/v1/applications/{id}/contact"), json!({})).await,
+        422,
+    )
+    .await;
+    assert_eq!(fields(&p), vec!["email"], "{p}");
+
+    // Asked for information: an empty answer is refused; cancelling then owes the fee back.
+    let asked = app
+        .decide(
+            &app.clerk(BAMAKO_REGISTRY),
+            &id,
+            &json!({"decision": "request_info", "reason": "Précisez le lieu de naissance."}),
+        )
+        .await;
+    assert_eq!(asked.status(), 200);
+    let p = problem(app.resubmit(&citizen, &id, &json!({})).await, 422).await;
+    assert_eq!(fields(&p), vec!["message"], "{p}");
+    let cancelled: Value = post(format!("/v1/applications/{id}/cancel"), json!({}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(cancelled["refund"]["amount"], 750);
+    assert_eq!(cancelled["refund"]["status"], "due");
+}

@@ -82,6 +82,7 @@ async fn a_revoked_document_is_revoked_however_it_is_checked() {
     // The holder sees it and why; the revocation is in the chained trail.
     let seen = app.application(&citizen, id).await;
     assert_eq!(seen["document"]["revoked_at"], revoked_at.as_str());
+    assert_eq!(seen["document"]["status"], "revoked");
     assert_eq!(
         seen["document"]["revocation_reason"],
         reason["reason"].as_str().unwrap()

@@ -71,6 +71,9 @@ pub enum EntryKind {
     /// verifies and is to be issued again (`from` = `to`); the reason names the key and who
     /// declared it.
     KeyCompromised,
+    /// The applicant changed where they are told of it (`from` = `to`); the reason says which of
+    /// email and phone, never the values.
+    Contact,
 }
 
 impl EntryKind {
@@ -194,12 +197,53 @@ pub struct Application {
     /// `Idempotency-Key` answers with the page it opened, not a second one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checkouts: Vec<CheckoutRecord>,
+    /// The payment that paid it, as its provider reported it: the applicant's receipt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid: Option<PaidWith>,
+    /// A fee paid for nothing (cancelled after payment): owed back until an operator records the
+    /// refund.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refund: Option<RefundDue>,
     /// The last event of its audit trail, written by the store in the same write as the event: a
     /// trail cut short at its end no longer reaches it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_head: Option<AuditHead>,
     /// The version this copy was read at; every write is conditional on it.
     pub version: u64,
+}
+
+/// How the fee was paid, for the receipt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaidWith {
+    pub provider: super::Provider,
+    pub provider_txn: String,
+    pub amount: u64,
+    pub currency: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// How the citizen paid, when the provider says (`orange_money`, `card`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+}
+
+/// A fee to pay back, and, once done, how.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefundDue {
+    pub amount: u64,
+    pub currency: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub due_since: OffsetDateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refunded: Option<Refunded>,
+}
+
+/// A refund made: the provider's reference for it, who recorded it, when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Refunded {
+    pub reference: String,
+    pub by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
 }
 
 /// A payment page a provider opened for the application's fee.
@@ -327,6 +371,8 @@ impl Application {
             redrives: 0,
             redriven_at: None,
             checkouts: Vec::new(),
+            paid: None,
+            refund: None,
             audit_head: None,
             version: 0,
         }
@@ -366,7 +412,8 @@ impl Application {
 
     /// Payment received: to the office's review, or to `needs_info` while a required attachment
     /// is missing or not accepted yet (the message says which).
-    pub fn pay(&mut self, at: OffsetDateTime) -> Result<StatusChange, DomainError> {
+    pub fn pay(&mut self, at: OffsetDateTime, with: PaidWith) -> Result<StatusChange, DomainError> {
+        self.paid = Some(with);
         let missing = self.missing_attachments();
         if missing.is_empty() {
             return self.transition(Status::InReview, Actor::system("payment"), at, None);

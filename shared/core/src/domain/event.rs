@@ -82,7 +82,7 @@ impl EventType {
     fn of(change: &StatusChange) -> Option<EventType> {
         use Status::*;
         match change.event {
-            EntryKind::Read | EntryKind::KeyCompromised => None,
+            EntryKind::Read | EntryKind::KeyCompromised | EntryKind::Contact => None,
             EntryKind::Revocation => Some(EventType::Revoked),
             EntryKind::Redrive => Some(EventType::IssueRequested),
             EntryKind::Step => Some(EventType::StepDone),

@@ -27,7 +27,7 @@ pub use applicant::{
 };
 pub use application::{
     Actor, Application, AuditHead, CheckoutRecord, Decision, DecisionOutcome, DocumentRef,
-    EntryKind, NewApplication, StatusChange,
+    EntryKind, NewApplication, PaidWith, RefundDue, Refunded, StatusChange,
 };
 pub use attachment::{Attachment, AttachmentId, AttachmentState, FileType, Refusal, Sha256Hex};
 pub use crossing::{Crossing, CrossingRefusal, Direction, VisaTerms};

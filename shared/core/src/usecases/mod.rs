@@ -7,6 +7,7 @@ pub mod applications;
 pub mod attachments;
 pub mod audit;
 pub mod border;
+pub mod citizen;
 pub mod forward;
 pub mod idempotency;
 pub mod issue;

@@ -196,7 +196,17 @@ pub async fn receive(
         };
         let result = match (outcome, app) {
             (PaymentOutcome::Applied, Some(mut a)) => {
-                let change = a.pay(now)?;
+                let change = a.pay(
+                    now,
+                    crate::domain::PaidWith {
+                        provider: payment.provider,
+                        provider_txn: payment.provider_txn.clone(),
+                        amount: payment.amount,
+                        currency: payment.currency.clone(),
+                        at: now,
+                        method: payment.method.clone(),
+                    },
+                )?;
                 ledger.record(&payment, Some((&a, &[change]))).await
             }
             _ => ledger.record(&payment, None).await,

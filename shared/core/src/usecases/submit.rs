@@ -304,6 +304,7 @@ pub async fn resubmit(
                     }));
                 }
                 let kind = kind_of(ports.catalogue, &app)?;
+                let asked = app.clone();
                 let mut errors = FieldErrors::default();
                 if let Some(input) = &request.applicant {
                     let input = with_defaults(Some(kind), input);
@@ -335,6 +336,17 @@ pub async fn resubmit(
                     };
                     fixed_once_paid(ports.catalogue, kind, &before, &app)?;
                     super::screening::reopen_if_renamed(kind, &mut app);
+                }
+                // An answer says something: a message, a correction or a file sent since the
+                // question. Nothing at all would send the same application back unchanged.
+                let asked_at = asked.decision.as_ref().map(|d| d.at);
+                let new_file = app
+                    .attachments
+                    .iter()
+                    .any(|a| asked_at.is_none_or(|at| a.announced_at > at));
+                let changed = app.applicant != asked.applicant || app.details != asked.details;
+                if message.is_none() && !changed && !new_file {
+                    return Err(Error::invalid("message", Msg::EmptyAnswer));
                 }
                 let change = app.transition(Status::InReview, who.actor(), now, message.clone())?;
                 app.version = idempotency::write(store, &app, &[change], key.as_ref()).await?;
