@@ -127,6 +127,21 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// Revoke an issued document from the operator's desk, outside the identity provider: the
+    /// registry says it is no longer valid from now on, and its application's trail says who did
+    /// it and why (the holder reads the reason).
+    Revoke {
+        /// The document's number (CJ-2026-000123-7).
+        number: String,
+        /// Why, as the holder will read it (500 characters at most).
+        #[arg(long)]
+        reason: String,
+        /// Who revokes it ("A. Coulibaly, DSI"), kept in the trail.
+        #[arg(long)]
+        by: String,
+        #[command(flatten)]
+        data: Data,
+    },
     /// The audit trails.
     Audit {
         #[command(subcommand)]
@@ -687,6 +702,47 @@ async fn main() -> anyhow::Result<()> {
                     l.by
                 );
             }
+            Ok(())
+        }
+        Command::Revoke {
+            number,
+            reason,
+            by,
+            data,
+        } => {
+            let backend = guichet_cli::backend::open(&settings_of_existing(data.dir())?).await?;
+            let by = guichet_core::domain::OfficerName::parse(by.trim())
+                .ok_or_else(|| anyhow::anyhow!("--by names who revokes (1 to 80 characters)"))?;
+            // The operator acts as the national administration, named in the trail; a command
+            // run on the service's own data stands for its second factor.
+            let operator = guichet_core::domain::Principal {
+                subject: guichet_core::domain::Subject::parse("operator")
+                    .map_err(|_| anyhow::anyhow!("operator subject"))?,
+                role: guichet_core::domain::Role::Admin,
+                office: None,
+                name: Some(by),
+                state: None,
+                mfa: true,
+            };
+            let ports = guichet_core::usecases::revoke::Revoking {
+                applications: backend.applications.as_ref(),
+                documents: backend.documents.as_ref(),
+                clock: &SystemClock,
+            };
+            let request = guichet_core::usecases::revoke::RevocationRequest {
+                reason: Some(reason),
+            };
+            let doc =
+                guichet_core::usecases::revoke::revoke(&ports, &operator, &number, &request, None)
+                    .await?;
+            out!(
+                "{} revoked{}: verifiers are told so from now on",
+                doc.number,
+                doc.revocation
+                    .as_ref()
+                    .map(|r| format!(" at {}", guichet_core::domain::rfc3339(r.at)))
+                    .unwrap_or_default()
+            );
             Ok(())
         }
         Command::Audit {

@@ -244,8 +244,26 @@ async fn the_offline_verifier_reads_the_pdf_a_scan_or_a_photo_and_refuses_anythi
     let (code, said) = verify(&keys, newer.to_str().unwrap());
     assert_eq!(code, 1, "{said}");
 
-    // The audit trails of both documents hold; an event removed from the store is reported.
+    // Revoked from the operator's desk, by name (issue 27, item 11); the first revocation stands.
     let data = server.data.to_str().unwrap();
+    let revoke = [
+        "revoke",
+        number.as_str(),
+        "--reason",
+        "Délivré par erreur.",
+        "--by",
+        "A. Coulibaly, DSI",
+        "--data",
+        data,
+    ];
+    let out = guichet(&revoke);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("revoked"), "{}", text(&out));
+    let again = guichet(&revoke);
+    assert!(!again.status.success(), "{}", text(&again));
+    assert!(text(&again).contains("revoked already"), "{}", text(&again));
+
+    // The audit trails of both documents hold; an event removed from the store is reported.
     let audit = guichet(&["audit", "verify", "--data", data]);
     assert!(audit.status.success(), "{}", text(&audit));
     assert!(text(&audit).contains("2 applications"), "{}", text(&audit));
