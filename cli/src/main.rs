@@ -283,6 +283,16 @@ enum KeysCommand {
 fn secrets_present(settings: &Settings, init: bool) -> anyhow::Result<()> {
     let given = settings.http.tokens.secret.is_some();
     let dir = &settings.local.data_dir;
+    // Even with the token's secret in the environment, signing keeps the payment secret in the
+    // data directory: a mistyped one is refused, not made.
+    let local = settings.backend == guichet_cli::settings::BackendChoice::Local;
+    if local && !init && !dir.is_dir() {
+        anyhow::bail!(
+            "no data directory at {}: start `guichet serve` first (it makes one), or point --data \
+             (or GUICHET_DATA) at the directory your server uses, or add --init to make one here",
+            dir.display()
+        );
+    }
     let kept = settings.local.secrets_dir().join("jwt.key").exists();
     if init || given || kept || settings.backend != guichet_cli::settings::BackendChoice::Local {
         return Ok(());
@@ -324,13 +334,14 @@ async fn signing(settings: &Settings) -> anyhow::Result<(Authenticator, SecretSt
 }
 
 /// A line to stdout. A reader that went away (`guichet watchlist history | head -1`) ends the
-/// command quietly, not with a panic.
+/// command quietly, not with a panic, and with the status a shell gives a command its pipe
+/// stopped (128 + SIGPIPE): never a verdict it did not reach.
 macro_rules! out {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
         if let Err(e) = writeln!(std::io::stdout().lock(), $($arg)*) {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
-                std::process::exit(0);
+                std::process::exit(141);
             }
             return Err(e.into());
         }

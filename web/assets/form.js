@@ -79,13 +79,15 @@ export function label(name) {
   return known === `field_${name}` ? String(name).replace(/_/g, ' ') : known;
 }
 
-// The keyboard a phone shows, and what the browser may fill in, for the fields it knows.
-const KEYBOARDS = {
-  phone: { type: 'tel', autocomplete: 'tel' },
-  email: { type: 'email', autocomplete: 'email' },
-  surname: { autocomplete: 'family-name' },
-  given_names: { autocomplete: 'given-name' },
-  birth_date: { autocomplete: 'bday' },
+// The keyboard a phone shows for a phone or an email wherever it is asked; what the browser
+// may fill in, for the applicant's own fields alone (a parent's or a host's are not theirs).
+const KEYBOARDS = { phone: 'tel', email: 'email' };
+const AUTOFILL = {
+  'applicant.phone': 'tel',
+  'applicant.email': 'email',
+  'applicant.surname': 'family-name',
+  'applicant.given_names': 'given-name',
+  'applicant.birth_date': 'bday',
 };
 
 const mark = (required) => h('span', { class: 'hint', 'data-mark': '' }, required ? t('required_mark') : t('optional_mark'));
@@ -126,8 +128,7 @@ export function fieldFor(path, name, schema, required) {
     input = h('textarea', { id, 'data-path': path, rows: 2, 'aria-describedby': describedBy, required, maxlength: schema.maxLength });
   } else {
     const type = schema.format === 'date' ? 'date' : schema.type === 'integer' || schema.type === 'number' ? 'number' : 'text';
-    const keyboard = KEYBOARDS[name] || {};
-    input = h('input', { id, type: keyboard.type || type, autocomplete: keyboard.autocomplete, 'data-path': path, 'aria-describedby': describedBy, required, maxlength: schema.maxLength });
+    input = h('input', { id, type: KEYBOARDS[name] || type, autocomplete: AUTOFILL[path], 'data-path': path, 'aria-describedby': describedBy, required, maxlength: schema.maxLength });
   }
   if (schema.type === 'integer' || schema.type === 'number') input.dataset.number = 'true';
   return h('div', { class: 'field', 'data-field': path }, h('label', { for: id }, `${called} `, mark(required)), hint, input, error);

@@ -263,14 +263,20 @@ async function sendFile(id, name, file, status) {
 // A file sent is checked in the background: its state is asked again until every file of the
 // application is settled, and shown in place (what is being typed stays). Once settled, a page
 // with no answer being written is drawn anew if the application moved on.
-let watching = null;
+const watching = new Set();
 function watchFiles(id) {
-  if (watching === id) return;
-  watching = id;
+  if (watching.has(id)) return;
+  watching.add(id);
   let rounds = 0;
   const here = () => location.hash === `#/applications/${id}`;
+  // An answer being written is never drawn over.
+  const writing = () => {
+    const answer = document.getElementById('answer');
+    const corrections = document.getElementById('corrections');
+    return Boolean((answer && answer.value.trim()) || (corrections && corrections.open));
+  };
   const look = async () => {
-    if (!here() || rounds++ > 60) { watching = null; return; }
+    if (!here() || rounds++ > 60) { watching.delete(id); return; }
     let app = null;
     try { app = await get(`/v1/applications/${id}`); } catch { /* asked again on the next round */ }
     if (app && here()) {
@@ -284,9 +290,9 @@ function watchFiles(id) {
         if (error && a.state === 'quarantined') { error.textContent = lang === 'en' ? a.reason_en : a.reason; error.hidden = false; }
       }
       if (!(app.attachments || []).some((a) => a.state === 'pending')) {
-        watching = null;
+        watching.delete(id);
         const drawn = document.getElementById('status');
-        if (drawn && drawn.dataset.status !== app.status && !document.getElementById('answer-form')) route();
+        if (drawn && drawn.dataset.status !== app.status && !writing()) route();
         return;
       }
     }

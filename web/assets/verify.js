@@ -300,6 +300,13 @@ async function checkNumber(event) {
   last = { working: true };
   draw();
   const online = await registry({ number, code });
+  // Typed again meanwhile: this answer is the old entry's.
+  if ($('number').value.trim().toUpperCase() !== number
+    || $('code').value.trim().toUpperCase().replace(/[\s-]/g, '') !== code) {
+    last = null;
+    draw();
+    return;
+  }
   if (online && online.problem === 422) {
     // The registry read a typing mistake (the number's check character): said beside it.
     last = null;
@@ -382,7 +389,7 @@ $('photo').addEventListener('change', readPhoto);
 $('number-form').addEventListener('submit', checkNumber);
 // A new entry: the verdict shown was another's.
 for (const id of ['number', 'code']) {
-  $(id).addEventListener('input', () => { if (last && !last.working) { last = null; draw(); } });
+  $(id).addEventListener('input', () => { if (last) { last = null; draw(); } });
 }
 $('photo').addEventListener('click', () => { last = null; draw(); });
 window.addEventListener('hashchange', () => checkCode(location.href));

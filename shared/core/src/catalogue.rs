@@ -97,7 +97,7 @@ impl Service {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Office {
     pub code: OfficeCode,
@@ -114,16 +114,7 @@ pub struct Office {
 impl Office {
     /// How a refused applicant contests the decision, and whom they write to.
     pub fn how_to_contest(&self) -> crate::messages::Msg {
-        let reach = match (&self.address, &self.contact) {
-            (Some(a), Some(c)) => format!(", {a} ({c})"),
-            (Some(a), None) => format!(", {a}"),
-            (None, Some(c)) => format!(", à {} ({c})", self.city),
-            (None, None) => format!(", à {}", self.city),
-        };
-        crate::messages::Msg::HowToContest {
-            office: self.name.clone(),
-            reach,
-        }
+        crate::messages::Msg::HowToContest(Box::new(self.clone()))
     }
 }
 

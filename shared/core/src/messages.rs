@@ -73,10 +73,7 @@ pub enum Msg {
     /// A contact change with neither an email nor a phone.
     ContactRequired,
     /// What a refused applicant can do, and whom to ask.
-    HowToContest {
-        office: String,
-        reach: String,
-    },
+    HowToContest(Box<crate::catalogue::Office>),
     /// What an offline check cannot know.
     RevocationNotCheckedOffline,
     /// A request's body that is JSON but not an object.
@@ -409,10 +406,20 @@ impl Msg {
                 "Donnez un courriel ou un téléphone (ou les deux).".into(),
                 "Give an email or a phone (or both).".into(),
             ),
-            Msg::HowToContest { office, reach } => (
-                format!("Pour contester cette décision, adressez-vous à {office}{reach}, en citant la référence de la demande."),
-                format!("To contest this decision, write to {office}{reach}, quoting the application's reference."),
-            ),
+            Msg::HowToContest(o) => {
+                let office = &o.name;
+                let reach = |at: &str| {
+                    let place = o.address.clone().unwrap_or_else(|| format!("{at} {}", o.city));
+                    match &o.contact {
+                        Some(c) => format!(", {place} ({c})"),
+                        None => format!(", {place}"),
+                    }
+                };
+                (
+                    format!("Pour contester cette décision, adressez-vous à {office}{}, en citant la référence de la demande.", reach("à")),
+                    format!("To contest this decision, write to {office}{}, quoting the application's reference.", reach("in")),
+                )
+            }
             Msg::RevocationNotCheckedOffline => (
                 "Révocation NON vérifiée : hors ligne, on ne peut pas savoir si le document a été révoqué. Vérifiez-le en ligne (la page de vérification, ou POST /v1/verify).".into(),
                 "Revocation NOT checked: offline, nobody can tell whether the document was revoked. Check it online (the verify page, or POST /v1/verify).".into(),

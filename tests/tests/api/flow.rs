@@ -385,11 +385,10 @@ async fn a_rejection_is_final_and_issues_nothing() {
         how.contains("contester") && how.contains("Commune III") && how.contains("Bamako"),
         "{how}"
     );
+    let how_en = view["contest"]["how_en"].as_str().unwrap();
     assert!(
-        view["contest"]["how_en"]
-            .as_str()
-            .unwrap()
-            .contains("contest")
+        how_en.contains("contest") && how_en.contains("in Bamako"),
+        "{how_en}"
     );
     problem(
         app.get(&citizen, &format!("/v1/applications/{id}/document"))

@@ -260,7 +260,28 @@ macro_rules! string_conversions {
         }
     )*};
 }
-string_conversions!(PersonName, PlaceName, Nina, Email, Phone, CountryCode);
+string_conversions!(PersonName, PlaceName, Nina, Email, CountryCode);
+
+/// A stored phone reads as it was kept: any E.164 number the rule of its day accepted (a `+`,
+/// 8 to 15 digits), so a stricter rule for what people type never makes a stored application
+/// unreadable.
+impl TryFrom<String> for Phone {
+    type Error = Msg;
+    fn try_from(s: String) -> Result<Self, Msg> {
+        let e164 = s.strip_prefix('+').is_some_and(|digits| {
+            (8..=15).contains(&digits.len())
+                && digits.bytes().all(|b| b.is_ascii_digit())
+                && !digits.starts_with('0')
+        });
+        if e164 { Ok(Phone(s)) } else { Phone::parse(&s) }
+    }
+}
+
+impl From<Phone> for String {
+    fn from(v: Phone) -> Self {
+        v.0
+    }
+}
 
 /// The identity fields of the form, as the citizen sent them.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
@@ -449,6 +470,13 @@ mod tests {
         ] {
             assert_eq!(Phone::parse(wrong), Err(Msg::InvalidPhone), "{wrong:?}");
         }
+    }
+
+    #[test]
+    fn a_stored_phone_of_an_older_rule_still_reads() {
+        let stored: Phone = serde_json::from_str("\"+2237012345\"").unwrap();
+        assert_eq!(String::from(stored), "+2237012345");
+        assert!(serde_json::from_str::<Phone>("\"12\"").is_err());
     }
 
     #[test]

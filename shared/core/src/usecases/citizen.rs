@@ -20,8 +20,8 @@ pub struct Owning<'a> {
 }
 
 /// Cancels the applicant's own application while nothing is decided: before payment, or while
-/// the office asks for information. A paid one records the fee as owed back (`refund`), which
-/// `guichet payments refunds` lists until an operator records the refund.
+/// the office asks for information. A paid one records the fee as owed back (`refund`, on the
+/// application and in its view) until an operator records the refund.
 pub async fn cancel(
     ports: &Owning<'_>,
     who: &Principal,
@@ -50,11 +50,20 @@ pub async fn cancel(
                     }));
                 }
                 let now = ports.clock.now();
+                // Only payment leads to `needs_info`: one paid before receipts were kept owes
+                // its fee back all the same.
+                let owed = match &app.paid {
+                    Some(paid) => Some((paid.amount, paid.currency.clone())),
+                    None if app.status() == Status::NeedsInfo => {
+                        Some((app.fee.amount, app.fee.currency.as_str().to_owned()))
+                    }
+                    None => None,
+                };
                 let change = app.transition(Status::Cancelled, who.actor(), now, None)?;
-                if let Some(paid) = &app.paid {
+                if let Some((amount, currency)) = owed {
                     app.refund = Some(RefundDue {
-                        amount: paid.amount,
-                        currency: paid.currency.clone(),
+                        amount,
+                        currency,
                         due_since: now,
                         refunded: None,
                     });
@@ -136,7 +145,7 @@ pub async fn change_contact(
             event: EntryKind::Contact,
             step: None,
         };
-        app.updated_at = now;
+        // Not `updated_at`: queues wait by it, and a new phone is no new step.
         app.version = store.update(&app, &[change]).await?;
         Ok(app)
     })
