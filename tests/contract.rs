@@ -144,13 +144,41 @@ pub async fn applications_keep_their_contract(store: &dyn ApplicationStore) {
     store.create(&older, None).await.unwrap();
     store.create(&newer, None).await.unwrap();
     let mine: Vec<_> = store
-        .list_by_subject(&newer.subject, 10)
+        .list_by_subject(&newer.subject, None, 10)
         .await
         .unwrap()
         .into_iter()
         .map(|a| a.id)
         .collect();
     assert_eq!(mine, [newer.id, older.id]);
+    // A page after a cursor: the ones after it in the same order; two made at the same instant
+    // are told apart by their ids (issue 27, item 9).
+    let twin = application("contract-b", "TGI-KAY", t0 + Duration::minutes(3));
+    store.create(&twin, None).await.unwrap();
+    let ids = |apps: Vec<guichet_core::domain::Application>| {
+        apps.into_iter().map(|a| a.id).collect::<Vec<_>>()
+    };
+    let all = ids(store
+        .list_by_subject(&newer.subject, None, 10)
+        .await
+        .unwrap());
+    assert_eq!(all.len(), 3);
+    assert_eq!(all[0], newer.id);
+    let mut page = Vec::new();
+    let mut before = None;
+    loop {
+        let got = store
+            .list_by_subject(&newer.subject, before, 1)
+            .await
+            .unwrap();
+        let Some(last) = got.last() else { break };
+        before = Some(guichet_core::ports::Before {
+            at: last.created_at,
+            id: last.id,
+        });
+        page.extend(ids(got));
+    }
+    assert_eq!(page, all, "page by page, the same list");
     let queue = store
         .work_queue(&older.office, Status::AwaitingPayment, 10)
         .await

@@ -260,7 +260,7 @@ pub async fn check(
 ) -> anyhow::Result<Outcome> {
     let all = ctx
         .applications
-        .list_by_subject(citizen, 10 * walked.len() + 10)
+        .list_by_subject(citizen, None, 10 * walked.len() + 10)
         .await?;
     ensure!(
         all.len() == walked.len(),

@@ -55,9 +55,10 @@ impl ApplicationStore for Throttled {
     async fn list_by_subject(
         &self,
         s: &Subject,
+        before: Option<guichet_core::ports::Before>,
         limit: usize,
     ) -> Result<Vec<Application>, StoreError> {
-        self.inner.list_by_subject(s, limit).await
+        self.inner.list_by_subject(s, before, limit).await
     }
     async fn work_queue(
         &self,

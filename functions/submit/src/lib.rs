@@ -16,7 +16,9 @@ use guichet_http::api::{
     ApplicationCreated, ApplicationList, ApplicationView, MeView, SignInRequest, UploadTicket,
 };
 use guichet_http::limits::Limit;
-use guichet_http::request::{JSON_LIMIT, idempotency, json_body, required_idempotency};
+use guichet_http::request::{
+    JSON_LIMIT, idempotency, json_body, query_param, required_idempotency,
+};
 use guichet_http::response::{file, file_link, json, pdf};
 use guichet_http::routes::Route;
 use guichet_http::{Body, Edge, Request, Response, edge, signin};
@@ -94,11 +96,15 @@ async fn route(f: &Submit, req: &Request) -> Result<Response<Body>, Error> {
             Ok(json(201, &ApplicationCreated::new(&app, &f.catalogue)))
         }
         Route::ListApplications => {
-            let apps = applications::list_mine(store, &who).await?;
+            let limit = query_param(req, "limit");
+            let cursor = query_param(req, "cursor");
+            let (apps, cursor) =
+                applications::list_mine(store, &who, limit.as_deref(), cursor.as_deref()).await?;
             Ok(json(
                 200,
                 &ApplicationList {
                     items: apps.iter().map(Into::into).collect(),
+                    cursor,
                 },
             ))
         }
@@ -262,7 +268,7 @@ mod tests {
         assert!(
             local
                 .store
-                .list_by_subject(&subject, 10)
+                .list_by_subject(&subject, None, 10)
                 .await
                 .unwrap()
                 .is_empty()

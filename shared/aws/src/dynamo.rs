@@ -18,9 +18,9 @@ use guichet_core::domain::{
     Payment, PaymentReference, Provider, Status, StatusChange, Subject,
 };
 use guichet_core::ports::{
-    ApplicationStore, AuditEvent, DocumentRegistry, FeedRecord, IdempotencyRecord, KeySetDocument,
-    Outbox, PartnerFeed, PaymentLedger, PublishedKeys, RateCount, RateCounters, RevokedTokens,
-    SentLog, StoreError, TokenRevocation, Unanchored, WatchlistLoad, WatchlistLog,
+    ApplicationStore, AuditEvent, Before, DocumentRegistry, FeedRecord, IdempotencyRecord,
+    KeySetDocument, Outbox, PartnerFeed, PaymentLedger, PublishedKeys, RateCount, RateCounters,
+    RevokedTokens, SentLog, StoreError, TokenRevocation, Unanchored, WatchlistLoad, WatchlistLog,
 };
 use std::collections::HashMap;
 use time::OffsetDateTime;
@@ -256,17 +256,41 @@ impl DynamoStore {
         forward: bool,
         limit: usize,
     ) -> Result<Vec<Application>, StoreError> {
+        self.query_index(index, (pk_name, pk), None, forward, limit)
+            .await
+    }
+
+    /// The applications of an index's partition, in its order, below a sort key when given.
+    async fn query_index(
+        &self,
+        index: &str,
+        (pk_name, pk): (&str, String),
+        below: Option<(&str, String)>,
+        forward: bool,
+        limit: usize,
+    ) -> Result<Vec<Application>, StoreError> {
         let mut apps = Vec::new();
         let mut start: Option<Item> = None;
+        let condition = if below.is_some() {
+            "#pk = :pk AND #sk < :sk"
+        } else {
+            "#pk = :pk"
+        };
         loop {
-            let out = self
+            let mut query = self
                 .client
                 .query()
                 .table_name(&self.table)
                 .index_name(index)
-                .key_condition_expression("#pk = :pk")
+                .key_condition_expression(condition)
                 .expression_attribute_names("#pk", pk_name)
-                .expression_attribute_values(":pk", s(pk.clone()))
+                .expression_attribute_values(":pk", s(pk.clone()));
+            if let Some((sk_name, sk)) = &below {
+                query = query
+                    .expression_attribute_names("#sk", *sk_name)
+                    .expression_attribute_values(":sk", s(sk.clone()));
+            }
+            let out = query
                 .scan_index_forward(forward)
                 .limit(i32::try_from(limit - apps.len()).unwrap_or(i32::MAX))
                 .set_exclusive_start_key(start)
@@ -364,15 +388,19 @@ impl ApplicationStore for DynamoStore {
     async fn list_by_subject(
         &self,
         subject: &Subject,
+        before: Option<Before>,
         limit: usize,
     ) -> Result<Vec<Application>, StoreError> {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        self.query_applications(
+        // The index sorts by `GSI1SK`, the creation time then the id: after the cursor is below
+        // its key.
+        let below = before.map(|b| format!("{}#{}", items::sortable(b.at), b.id));
+        self.query_index(
             BY_APPLICANT,
-            "GSI1PK",
-            format!("SUB#{}", subject.as_str()),
+            ("GSI1PK", format!("SUB#{}", subject.as_str())),
+            below.map(|b| ("GSI1SK", b)),
             false,
             limit,
         )

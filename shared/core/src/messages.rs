@@ -64,6 +64,12 @@ pub enum Msg {
         status: &'static str,
     },
     UnknownQueueStatus,
+    /// A page size out of bounds.
+    PageLimit {
+        max: usize,
+    },
+    /// A page cursor this service did not give.
+    InvalidPageCursor,
     /// An answer to a request for information that says nothing.
     EmptyAnswer,
     /// A cancellation of an application past the point where it can be.
@@ -393,6 +399,14 @@ impl Msg {
             Msg::UnknownQueueStatus => (
                 "Statut inconnu pour une file de travail.".into(),
                 "Unknown status for a work queue.".into(),
+            ),
+            Msg::PageLimit { max } => (
+                format!("Une page compte de 1 à {max} éléments."),
+                format!("A page holds 1 to {max} items."),
+            ),
+            Msg::InvalidPageCursor => (
+                "Ce curseur n'a pas été donné par ce service : reprenez la liste depuis le début.".into(),
+                "This cursor was not given by this service: start the list again.".into(),
             ),
             Msg::EmptyAnswer => (
                 "Votre réponse est vide : écrivez un message, corrigez la demande ou joignez une nouvelle pièce.".into(),

@@ -178,6 +178,14 @@ pub struct IdempotencyRecord {
     pub expires_at: OffsetDateTime,
 }
 
+/// Where a page of an applicant's applications (newest first) starts: after the one made at `at`
+/// with `id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Before {
+    pub at: OffsetDateTime,
+    pub id: ApplicationId,
+}
+
 #[async_trait]
 pub trait ApplicationStore: Send + Sync {
     /// Writes a new application (version 1), and its idempotency record in the same write.
@@ -192,10 +200,11 @@ pub trait ApplicationStore: Send + Sync {
         &self,
         r: &PaymentReference,
     ) -> Result<Option<Application>, StoreError>;
-    /// Newest first.
+    /// Newest first; with `before`, the ones after it in that order (a page's cursor).
     async fn list_by_subject(
         &self,
         subject: &Subject,
+        before: Option<Before>,
         limit: usize,
     ) -> Result<Vec<Application>, StoreError>;
     /// Oldest first: who has waited longest is served first.

@@ -603,6 +603,9 @@ impl From<&Application> for ApplicationSummary {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ApplicationList {
     pub items: Vec<ApplicationSummary>,
+    /// Present when more exist: pass it as `cursor` for the next page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
 }
 
 /// One application waiting in an office's queue. No personal data: the clerk opens the

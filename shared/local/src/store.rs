@@ -7,9 +7,9 @@ use guichet_core::domain::{
     OfficeCode, Payment, PaymentReference, Provider, Status, StatusChange, Subject,
 };
 use guichet_core::ports::{
-    ApplicationStore, AuditEvent, DocumentRegistry, FeedRecord, IdempotencyRecord, KeySetDocument,
-    Outbox, PartnerFeed, PaymentLedger, PublishedKeys, RevokedTokens, SentLog, StoreError,
-    TokenRevocation, Unanchored, WatchlistLoad, WatchlistLog,
+    ApplicationStore, AuditEvent, Before, DocumentRegistry, FeedRecord, IdempotencyRecord,
+    KeySetDocument, Outbox, PartnerFeed, PaymentLedger, PublishedKeys, RevokedTokens, SentLog,
+    StoreError, TokenRevocation, Unanchored, WatchlistLoad, WatchlistLog,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use time::OffsetDateTime;
@@ -241,15 +241,23 @@ impl ApplicationStore for SqliteStore {
     async fn list_by_subject(
         &self,
         subject: &Subject,
+        before: Option<Before>,
         limit: usize,
     ) -> Result<Vec<Application>, StoreError> {
         let subject = subject.clone();
+        // After the cursor in the same order: an older creation, or the same with a lower id.
+        let (before_ns, before_id) = match before {
+            Some(b) => (Some(ns(b.at)), Some(b.id.to_string())),
+            None => (None, None),
+        };
         self.db
             .call(move |conn| {
                 query_apps(
                     conn,
-                    "SELECT body, version FROM applications WHERE subject = ?1 ORDER BY created_ns DESC, id DESC LIMIT ?2",
-                    params![subject.as_str(), limit as i64],
+                    "SELECT body, version FROM applications WHERE subject = ?1
+                     AND (?2 IS NULL OR created_ns < ?2 OR (created_ns = ?2 AND id < ?3))
+                     ORDER BY created_ns DESC, id DESC LIMIT ?4",
+                    params![subject.as_str(), before_ns, before_id, limit as i64],
                 )
             })
             .await

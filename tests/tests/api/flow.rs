@@ -433,6 +433,37 @@ async fn applicants_list_their_own_applications_newest_first() {
             first["id"].as_str().unwrap()
         ]
     );
+    assert!(list.get("cursor").is_none(), "all of them: no next page");
+
+    // A page at a time (issue 27, item 9): the cursor leads to the next one, the last has none.
+    let page: Value = app
+        .get(&me, "/v1/applications?limit=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"][0]["id"], second["id"]);
+    let cursor = page["cursor"].as_str().unwrap();
+    let next: Value = app
+        .get(&me, &format!("/v1/applications?limit=1&cursor={cursor}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(next["items"][0]["id"], first["id"]);
+    assert!(next.get("cursor").is_none(), "{next}");
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("cursor=nonsense", "cursor"),
+    ] {
+        let p = problem(
+            app.get(&me, &format!("/v1/applications?{query}")).await,
+            422,
+        )
+        .await;
+        assert_eq!(fields(&p), vec![field], "{query}: {p}");
+    }
 }
 
 #[tokio::test]

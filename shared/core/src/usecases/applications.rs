@@ -5,6 +5,7 @@ use super::{parse_id, require, retry_on_conflict};
 use crate::catalogue::Catalogue;
 use crate::domain::{Application, Principal, Role};
 use crate::error::Error;
+use crate::messages::Msg;
 use crate::ports::{ApplicationStore, AuditEvent, BlobStore, Clock, DocumentRegistry, Download};
 
 /// The applicant reads their own; staff, what their role acts on in their office (or in the
@@ -60,12 +61,50 @@ pub async fn get(
     Ok((app, history))
 }
 
+/// The most a page holds, and what a list without `limit` holds (as before pages existed).
+pub const PAGE_MAX: usize = 100;
+
+/// A page of the applicant's own applications, newest first, and the cursor of the next page
+/// when more exist.
 pub async fn list_mine(
     store: &dyn ApplicationStore,
     who: &Principal,
-) -> Result<Vec<Application>, Error> {
+    limit: Option<&str>,
+    cursor: Option<&str>,
+) -> Result<(Vec<Application>, Option<String>), Error> {
     require(who, &[Role::Applicant])?;
-    Ok(store.list_by_subject(&who.subject, 100).await?)
+    let limit = match limit {
+        None => PAGE_MAX,
+        Some(l) => l
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=PAGE_MAX).contains(n))
+            .ok_or_else(|| Error::invalid("limit", Msg::PageLimit { max: PAGE_MAX }))?,
+    };
+    let before = cursor.map(read_cursor).transpose()?;
+    let mut page = store
+        .list_by_subject(&who.subject, before, limit + 1)
+        .await?;
+    let next = (page.len() > limit).then(|| {
+        page.truncate(limit);
+        page.last()
+            .map(|a| format!("{}.{}", a.created_at.unix_timestamp_nanos(), a.id))
+    });
+    Ok((page, next.flatten()))
+}
+
+/// A cursor this service gave: the creation time (ns) and id of a page's last application.
+fn read_cursor(cursor: &str) -> Result<crate::ports::Before, Error> {
+    let invalid = || Error::invalid("cursor", Msg::InvalidPageCursor);
+    let (at, id) = cursor.trim().split_once('.').ok_or_else(invalid)?;
+    let at = at
+        .parse::<i128>()
+        .ok()
+        .and_then(|ns| time::OffsetDateTime::from_unix_timestamp_nanos(ns).ok())
+        .ok_or_else(invalid)?;
+    let id = id.parse().map_err(|_| invalid())?;
+    Ok(crate::ports::Before { at, id })
 }
 
 /// Where an issued document is read from.
