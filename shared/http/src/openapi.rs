@@ -38,7 +38,7 @@ fn submit_application() {}
 /// The caller's own applications, newest first; staff and partners use the work queue and the
 /// feeds instead.
 #[utoipa::path(get, path = "/v1/applications", tag = "applications",
-    params(("limit" = Option<u32>, Query, description = "A page of 1 to 100, newest first; without it, the 100 newest"),
+    params(("limit" = Option<String>, Query, description = "A page of 1 to 100 (digits), newest first; without it, the 100 newest"),
         ("cursor" = Option<String>, Query, description = "The `cursor` of the previous page's answer: the page after it")),
     responses((status = 200, body = ApplicationList), (status = 401, body = Problem), (status = 403, body = Problem)),
     security(("bearer" = [])))]
