@@ -71,11 +71,7 @@ pub async fn announce(
     let id = parse_id(id)?;
     let store = ports.applications;
     let (app, attachment, target) = retry_on_conflict(|| async {
-        let mut app = store
-            .get(id)
-            .await?
-            .filter(|a| a.subject == who.subject)
-            .ok_or(Error::NotFound)?;
+        let mut app = super::own(store, who, id).await?;
         let attachment = parse(ports, &app, request, upload_ttl)?;
         // The URL first: if it cannot be made, nothing is recorded.
         let target = ports

@@ -3,7 +3,7 @@
 //! where they are told of it. Anyone else is answered "not found".
 
 use super::idempotency::{self, Idempotency};
-use super::{parse_id, require, retry_on_conflict};
+use super::{own, parse_id, require, retry_on_conflict};
 use crate::domain::{
     Application, Email, EntryKind, FieldErrors, Phone, Principal, RefundDue, Role, Status,
     StatusChange,
@@ -150,18 +150,6 @@ pub async fn change_contact(
         Ok(app)
     })
     .await
-}
-
-async fn own(
-    store: &dyn ApplicationStore,
-    who: &Principal,
-    id: crate::domain::ApplicationId,
-) -> Result<Application, Error> {
-    store
-        .get(id)
-        .await?
-        .filter(|a| a.subject == who.subject)
-        .ok_or(Error::NotFound)
 }
 
 /// The receipt of the fee paid, in French and English, for its applicant and the staff of its

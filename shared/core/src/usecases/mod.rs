@@ -22,9 +22,9 @@ pub mod screening;
 pub mod submit;
 pub mod verify;
 
-use crate::domain::{ApplicationId, Principal, Role};
+use crate::domain::{Application, ApplicationId, Principal, Role};
 use crate::error::Error;
-use crate::ports::StoreError;
+use crate::ports::{ApplicationStore, StoreError};
 use std::future::Future;
 
 /// A write that lost a race is redone from a fresh read; a few rounds settle any real contention.
@@ -46,6 +46,19 @@ where
 /// An id from a path: anything that is not a well-formed id is simply not found.
 pub fn parse_id(raw: &str) -> Result<ApplicationId, Error> {
     raw.parse().map_err(|_| Error::NotFound)
+}
+
+/// The caller's own application; anyone else's, like one that does not exist, is not found.
+pub(crate) async fn own(
+    store: &dyn ApplicationStore,
+    who: &Principal,
+    id: ApplicationId,
+) -> Result<Application, Error> {
+    store
+        .get(id)
+        .await?
+        .filter(|a| a.subject == who.subject)
+        .ok_or(Error::NotFound)
 }
 
 /// Refuses every role but the listed ones (403): deny by default.

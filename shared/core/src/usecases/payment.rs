@@ -70,11 +70,7 @@ pub async fn start(
         id,
         visible,
         |key| async move {
-            let app = store
-                .get(id)
-                .await?
-                .filter(|a| a.subject == who.subject)
-                .ok_or(Error::NotFound)?;
+            let app = super::own(store, who, id).await?;
             if app.status() != Status::AwaitingPayment {
                 return Err(Error::Conflict(Msg::NotAwaitingPayment));
             }

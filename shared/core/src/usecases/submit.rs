@@ -286,11 +286,7 @@ pub async fn resubmit(
         visible,
         |key| async move {
             retry_on_conflict(|| async {
-                let mut app = store
-                    .get(id)
-                    .await?
-                    .filter(|a| a.subject == who.subject)
-                    .ok_or(Error::NotFound)?;
+                let mut app = super::own(store, who, id).await?;
                 if app.status() != Status::NeedsInfo {
                     return Err(Error::Conflict(Msg::WrongStatus {
                         status: app.status().as_str(),
