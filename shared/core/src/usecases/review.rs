@@ -181,21 +181,23 @@ pub async fn search(
         Err(e) if q.split('-').count() == 4 => return Err(Error::invalid("q", e)),
         Err(_) => return Err(Error::invalid("q", Msg::UnknownSearch)),
     };
-    let Some(id) = found else {
-        tracing::info!(role = %who.role, found = 0, "staff search");
-        return Ok((office, Vec::new()));
+    let read = match found {
+        None => Err(Error::NotFound),
+        Some(id) => {
+            super::applications::readable(
+                ports.applications,
+                ports.catalogue,
+                ports.clock,
+                who,
+                &id.to_string(),
+                "search",
+            )
+            .await
+        }
     };
-    let read = super::applications::readable(
-        ports.applications,
-        ports.catalogue,
-        ports.clock,
-        who,
-        &id.to_string(),
-        "search",
-    )
-    .await;
     match read {
         Ok(app) => Ok((office, vec![app])),
+        // Unknown, or not the caller's to read: the same empty answer.
         Err(Error::NotFound) => {
             tracing::info!(role = %who.role, found = 0, "staff search");
             Ok((office, Vec::new()))
