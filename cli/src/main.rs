@@ -285,13 +285,8 @@ fn secrets_present(settings: &Settings, init: bool) -> anyhow::Result<()> {
     let dir = &settings.local.data_dir;
     // Even with the token's secret in the environment, signing keeps the payment secret in the
     // data directory: a mistyped one is refused, not made.
-    let local = settings.backend == guichet_cli::settings::BackendChoice::Local;
-    if local && !init && !dir.is_dir() {
-        anyhow::bail!(
-            "no data directory at {}: start `guichet serve` first (it makes one), or point --data \
-             (or GUICHET_DATA) at the directory your server uses, or add --init to make one here",
-            dir.display()
-        );
+    if !init {
+        data_directory_exists(settings, ", or add --init to make one here")?;
     }
     let kept = settings.local.secrets_dir().join("jwt.key").exists();
     if init || given || kept || settings.backend != guichet_cli::settings::BackendChoice::Local {
@@ -316,15 +311,21 @@ fn settings_for(data: PathBuf) -> anyhow::Result<Settings> {
 /// before anything is created in it.
 fn settings_of_existing(data: PathBuf) -> anyhow::Result<Settings> {
     let settings = settings_for(data)?;
+    data_directory_exists(&settings, "")?;
+    Ok(settings)
+}
+
+/// Refuses a data directory of the embedded backend that does not exist; `more` adds a way out.
+fn data_directory_exists(settings: &Settings, more: &str) -> anyhow::Result<()> {
     let dir = &settings.local.data_dir;
     if settings.backend == guichet_cli::settings::BackendChoice::Local && !dir.is_dir() {
         anyhow::bail!(
             "no data directory at {}: start `guichet serve` first (it makes one), or point --data \
-             (or GUICHET_DATA) at the directory your server uses",
+             (or GUICHET_DATA) at the directory your server uses{more}",
             dir.display()
         );
     }
-    Ok(settings)
+    Ok(())
 }
 
 /// What `guichet token` and `guichet demo` sign with: the service's own secrets.
